@@ -1,0 +1,95 @@
+"""symfisher: derive Fisher information in closed form, compile it, apply it.
+
+The package is lazy: ``import symfisher`` imports nothing heavy. Each public name
+is imported from its module on first use (PEP 562 ``__getattr__``), so that
+``import symfisher.numeric`` never pulls in SymPy.
+
+Examples
+--------
+>>> import symfisher as sf
+>>> sf.fisher(sf.family("exponential"))            # doctest: +SKIP
+Matrix([[lambda**(-2)]])
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute); attribute None means "the module itself".
+_LAZY: dict[str, tuple[str, str | None]] = {
+    # errors
+    "SymfisherError": ("symfisher.errors", "SymfisherError"),
+    "DerivationError": ("symfisher.errors", "DerivationError"),
+    "NonRegularFamilyError": ("symfisher.errors", "NonRegularFamilyError"),
+    "ParseError": ("symfisher.errors", "ParseError"),
+    "DomainError": ("symfisher.errors", "DomainError"),
+    # families (issue 2)
+    "Family": ("symfisher.families.base", "Family"),
+    "Simplex": ("symfisher.families.sets", "Simplex"),
+    "family": ("symfisher.families.registry", "family"),
+    "family_names": ("symfisher.families.registry", "family_names"),
+    "iid": ("symfisher.families.iid", "iid"),
+    # derivations (issue 2)
+    "score": ("symfisher.derive.score", "score"),
+    "hessian": ("symfisher.derive.score", "hessian"),
+    "observed_information": ("symfisher.derive.score", "observed_information"),
+    "fisher": ("symfisher.derive.fisher", "fisher"),
+    "jeffreys_prior": ("symfisher.derive.priors", "jeffreys_prior"),
+    "cramer_rao": ("symfisher.derive.priors", "cramer_rao"),
+    "parse_expression": ("symfisher.parse", "parse_expression"),
+    "to_latex": ("symfisher.report.latex", "to_latex"),
+    # code generation (issue 3)
+    "compile": ("symfisher.codegen.api", "compile"),
+    "export": ("symfisher.codegen.api", "export"),
+    "Kernel": ("symfisher.numeric.kernel", "Kernel"),
+    # regression models and design (issue 4)
+    "Regression": ("symfisher.models.regression", "Regression"),
+    "model": ("symfisher.models.catalog", "model"),
+    "model_names": ("symfisher.models.catalog", "model_names"),
+    "Design": ("symfisher.numeric.design.core", "Design"),
+    "optimal_design": ("symfisher.design", "optimal_design"),
+    "efficiency": ("symfisher.design", "efficiency"),
+    # symbolic design (issue 7)
+    "SymbolicDesign": ("symfisher.derive.design", "SymbolicDesign"),
+    "information_matrix": ("symfisher.derive.design", "information_matrix"),
+    "criterion": ("symfisher.derive.design", "criterion"),
+    "sensitivity": ("symfisher.derive.design", "sensitivity"),
+    "solve_design": ("symfisher.derive.design", "solve_design"),
+    # K-FAC / Laplace (issue 5)
+    "kfac": ("symfisher.kfac", None),
+    "nn": ("symfisher.numeric.nn", None),
+    "laplace": ("symfisher.laplace", "laplace"),
+    # geometry and verification (issue 6)
+    "christoffel": ("symfisher.derive.geometry", "christoffel"),
+    "skewness_tensor": ("symfisher.derive.geometry", "skewness_tensor"),
+    "alpha_connection": ("symfisher.derive.geometry", "alpha_connection"),
+    "riemann": ("symfisher.derive.geometry", "riemann"),
+    "ricci": ("symfisher.derive.geometry", "ricci"),
+    "scalar_curvature": ("symfisher.derive.geometry", "scalar_curvature"),
+    "gaussian_curvature": ("symfisher.derive.geometry", "gaussian_curvature"),
+    "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
+    "geodesic": ("symfisher.geodesic", "geodesic"),
+    "fisher_rao_distance": ("symfisher.geodesic", "fisher_rao_distance"),
+    "verify": ("symfisher.verify", "verify"),
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public object ``name`` on first access (PEP 562)."""
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'symfisher' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,34 @@
+"""Exception hierarchy of symfisher.
+
+Every error names the offending symbol, parameter, entry or array, so a user can
+act on it without reading the source.
+"""
+
+from __future__ import annotations
+
+
+class SymfisherError(Exception):
+    """Base class of every error raised on purpose by symfisher."""
+
+
+class DerivationError(SymfisherError):
+    """No closed form could be established (or a closed form failed its cross-check).
+
+    The message names the entry (e.g. ``I[1, 1]``) and the routes that were tried.
+    """
+
+
+class NonRegularFamilyError(SymfisherError):
+    """The family violates a regularity condition of Fisher information.
+
+    Typically the support depends on a parameter (Uniform(0, θ)), so
+    differentiation and integration cannot be exchanged.
+    """
+
+
+class ParseError(SymfisherError, ValueError):
+    """A user-supplied expression string was rejected by the safe parser."""
+
+
+class DomainError(SymfisherError, ValueError):
+    """A numeric value lies outside a parameter's domain."""

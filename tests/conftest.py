@@ -1,0 +1,14 @@
+"""Shared test configuration.
+
+The derivation and kernel caches go to one temporary directory per test run
+(unless ``SYMFISHER_CACHE`` is set, as CI does), so tests never touch the user's cache
+while compiled kernels are still shared between tests of the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+if "SYMFISHER_CACHE" not in os.environ:
+    os.environ["SYMFISHER_CACHE"] = tempfile.mkdtemp(prefix="symfisher-test-cache-")
