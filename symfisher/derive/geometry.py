@@ -1,0 +1,38 @@
+"""Information geometry of a family: the public face of connections and curvature.
+
+Everything here accepts a :class:`~symfisher.families.base.Family` (metric =
+``sf.fisher(family)``, coordinates = ``family.params``) or a plain symmetric SymPy
+metric with its coordinates. Conventions are stated in
+:mod:`symfisher.derive.connections` (Christoffel symbols, α-connections) and
+:mod:`symfisher.derive.curvature` (Riemann tensor signs: a sphere has positive
+curvature).
+
+Examples
+--------
+>>> import sympy as sp
+>>> from symfisher.derive.geometry import gaussian_curvature
+>>> mu = sp.Symbol("mu", real=True); s = sp.Symbol("sigma", positive=True)
+>>> gaussian_curvature(sp.diag(1 / s**2, 2 / s**2), [mu, s])
+-1/2
+"""
+
+from __future__ import annotations
+
+from symfisher.derive.connections import (
+    ConnectionKind,
+    alpha_connection,
+    christoffel,
+    skewness_tensor,
+)
+from symfisher.derive.curvature import gaussian_curvature, ricci, riemann, scalar_curvature
+
+__all__ = [
+    "ConnectionKind",
+    "christoffel",
+    "skewness_tensor",
+    "alpha_connection",
+    "riemann",
+    "ricci",
+    "scalar_curvature",
+    "gaussian_curvature",
+]
