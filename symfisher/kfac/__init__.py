@@ -1,0 +1,47 @@
+"""K-FAC approximation errors (public facade; imports its implementation lazily).
+
+Conventions: a layer's weights are ``(d_out, d_in)`` (as in PyTorch) and vectorised
+row-major, so a weight block is ``kron(G, A)`` with ``G`` first. ``A`` is the MEAN over
+examples of ``a_n a_n^T`` (layer inputs) and ``G`` the SUM of ``B_n B_n^T`` (output
+curvature pulled back to the pre-activations), so ``kron(G, A)`` approximates the
+summed-loss block ``F = sum_n (B_n B_n^T) kron (a_n a_n^T)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> import symfisher as sf
+>>> rng = np.random.default_rng(0)
+>>> a, g = rng.standard_normal((100, 8)), rng.standard_normal((100, 5))
+>>> rep = sf.kfac.kron_error(a, g)
+>>> 0 < rep.relative_frobenius < 1
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "kron_error": ("symfisher.numeric.kfac.compute", "kron_error"),
+    "Method": ("symfisher.numeric.kfac.compute", "Method"),
+    "KronErrorReport": ("symfisher.numeric.kfac.report", "KronErrorReport"),
+    "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public object ``name`` on first access (PEP 562)."""
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'symfisher.kfac' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
