@@ -1,0 +1,187 @@
+"""Optimal designs for smooth criteria: grid weights, continuous refinement, certificate.
+
+1. multiplicative weights on a candidate grid (:mod:`weights`);
+2. for a box and models with an x-derivative: clustering of the grid weights, then joint
+   refinement of points and weights with exact gradients (:mod:`refine`); otherwise an
+   exchange loop polishing the weights of the active candidates;
+3. the sensitivity maximised over the whole space (:mod:`certificate`); a violating
+   point is added to the support and step 2 repeated until the certificate holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.cluster.hierarchy import fclusterdata
+
+from symfisher.errors import SymfisherError
+from symfisher.numeric.design.certificate import maximise
+from symfisher.numeric.design.core import Design
+from symfisher.numeric.design.problem import (
+    Problem, State, certificate_gradient, certificate_sensitivity, factors, state,
+)
+from symfisher.numeric.design.refine import final_state, merge, refine
+from symfisher.numeric.design.result import DesignResult
+from symfisher.numeric.design.weights import multiplicative, polish
+
+Array = NDArray[np.float64]
+ATWOOD = "eff >= b / max_x d(x) (homogeneous concave criterion; Atwood 1969, Pukelsheim 1993 §5.15)"
+
+
+class SingularDesignError(SymfisherError, ValueError):
+    """The information matrix is singular for every candidate design (non-identifiable model)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Numerical settings: grid sizes per factor, certificate tolerance, iteration limits."""
+
+    grid: int = 0
+    cert_grid: int = 0
+    tol: float = 1e-7
+    rounds: int = 8
+
+    def grid_size(self, q: int) -> int:
+        """Candidate grid points per factor."""
+        return self.grid or {1: 1001, 2: 101}.get(q, 21)
+
+    def cert_size(self, q: int) -> int:
+        """Certificate grid points per factor."""
+        return self.cert_grid or {1: 10001, 2: 201}.get(q, 31)
+
+
+def start(problem: Problem, X: Array) -> tuple[tuple[Array, ...], tuple[Array, ...], Array]:
+    """Factors on the grid and at the forced points, and a uniform non-singular start."""
+    parts = factors(problem, X)
+    fixed = factors(problem, problem.forced)
+    eta = np.full(X.shape[0], 1.0 / X.shape[0])
+    if not np.isfinite(state(problem, parts, eta, fixed).phi):
+        raise SingularDesignError(
+            "the information matrix is singular for every candidate design (even all "
+            f"{X.shape[0]} candidate points together): the model is not identifiable on this space")
+    return parts, fixed, eta
+
+
+def clusters(problem: Problem, X: Array, eta: Array, step: float) -> tuple[Array, Array]:
+    """Group grid points carrying weight into initial support points (weighted centres)."""
+    mask = eta > 1e-4 * eta.max()
+    idx = np.flatnonzero(mask)
+    if idx.size > 2000:
+        idx = idx[np.argsort(eta[idx])[-2000:]]
+    pts, w = X[idx], eta[idx]
+    if idx.size == 1:
+        return pts, w / w.sum()
+    labels = fclusterdata(pts / problem.space.width, t=1.5 * step, criterion="distance",
+                          metric="chebyshev", method="single")
+    cen = np.array([np.average(pts[labels == c], axis=0, weights=w[labels == c]) for c in np.unique(labels)])
+    cw = np.array([w[labels == c].sum() for c in np.unique(labels)])
+    return cen, cw / cw.sum()
+
+
+def level(problem: Problem, st: State, fixed: tuple[Array, ...]) -> float:
+    """``ν``: the value ``d̃`` takes at free support points of an optimum (1 without forced points)."""
+    m = problem.fixed_mass
+    if m == 0.0:
+        return 1.0
+    fsum = float(certificate_sensitivity(problem, st.evals, problem.forced).sum())
+    return (1.0 - problem.min_weight * fsum) / (1.0 - m)
+
+
+def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, State, dict[str, object]]:
+    """Steps 1–3 for a box and differentiable models."""
+    q = problem.space.dim
+    X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
+    parts, fixed, eta = start(problem, X)
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-3)
+    m = problem.forced.shape[0]
+    pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
+    w = np.concatenate([eta[:m], w * eta[m:].sum()])
+    info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
+    for r in range(settings.rounds):
+        info["rounds"] = r + 1
+        pts, w = refine(problem, fixed, pts, w / w.sum())
+        pts, w = merge(problem, pts, w)
+        pts, w = refine(problem, fixed, pts, w)
+        st = final_state(problem, fixed, pts, w)
+        top = _certificate(problem, st, fixed, settings, np.vstack([problem.forced, pts]))
+        if top[0] <= level(problem, st, fixed) * (1.0 + settings.tol):
+            break
+        pts = np.vstack([pts, top[1]])
+        w = np.concatenate([w * 0.95, [0.05]])
+    return pts, w, st, info
+
+
+def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State, dict[str, object]]:
+    """Steps 1–3 with fixed candidate points (finite space or no x-derivative): exchange loop."""
+    q = problem.space.dim
+    X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
+    parts, fixed, eta = start(problem, X)
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-4)
+    m = problem.forced.shape[0]
+    active = np.union1d(np.arange(m), np.flatnonzero(eta > 1e-5 * eta.max()))
+    info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
+    for r in range(settings.rounds * 3):
+        info["rounds"] = r + 1
+        sub = tuple(F[:, active] for F in parts)
+        e, st = polish(problem, sub, fixed, eta[active] / eta[active].sum())
+        eta = np.zeros(X.shape[0])
+        eta[active] = e
+        full = state(problem, parts, eta, fixed)
+        nu = level(problem, full, fixed)
+        viol = np.flatnonzero(full.dtilde > nu * (1.0 + settings.tol))
+        if viol.size == 0 or problem.space.is_finite is False and r >= settings.rounds:
+            break
+        worst = viol[np.argsort(full.dtilde[viol])[::-1][:5]]
+        active = np.union1d(active[e > 1e-12], worst)
+    keep = np.flatnonzero(eta[m:] > 1e-10) + m
+    w = np.concatenate([eta[:m], eta[keep]])
+    return X[keep], w / w.sum(), state(problem, tuple(F[:, np.r_[:m, keep]] for F in parts), w / w.sum(), fixed), info
+
+
+def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings,
+                 support: Array) -> tuple[float, Array]:
+    smooth = all(c.model.has_derivative for c in problem.components)
+    fn = lambda Z: certificate_sensitivity(problem, st.evals, Z)  # noqa: E731
+    grad = (lambda Z: certificate_gradient(problem, st.evals, Z)) if smooth else None  # noqa: E731
+    top = maximise(fn, grad, problem.space, n_grid=settings.cert_size(problem.space.dim), extra=support)
+    return top.value, top.point
+
+
+def optimise(problem: Problem, settings: Settings = Settings()) -> DesignResult:
+    """Optimal design for a smooth criterion, with its certificate.
+
+    Examples
+    --------
+    >>> # res = optimise(Problem((Component(model, DCriterion()),), Space.box((-1, 1))))  # doctest: +SKIP
+    """
+    smooth = all(c.model.has_derivative for c in problem.components)
+    if smooth and not problem.space.is_finite:
+        pts, w, st, info = continuous(problem, settings)
+    else:
+        pts, w, st, info = discrete(problem, settings)
+    return assemble(problem, settings, pts, w, st, info)
+
+
+def assemble(problem: Problem, settings: Settings, pts: Array, w: Array, st: State,
+             info: dict[str, object]) -> DesignResult:
+    """Certificate and result for forced + free points ``pts`` with free weights ``w``."""
+    m, mw = problem.forced.shape[0], problem.min_weight
+    fixed = factors(problem, problem.forced)
+    allpts = np.vstack([problem.forced, pts]) if pts.shape[0] != w.size else pts
+    total = (1.0 - problem.fixed_mass) * w
+    total[:m] += mw
+    value, where = _certificate(problem, st, fixed, settings, allpts)
+    nu = level(problem, st, fixed)
+    fsum = float(certificate_sensitivity(problem, st.evals, problem.forced).sum()) if m else 0.0
+    eff = 1.0 / (mw * fsum + (1.0 - problem.fixed_mass) * value)
+    formula = ATWOOD if m == 0 else ATWOOD + ", over designs giving each forced point >= min_weight"
+    keep = total > 0.0
+    pts_out = allpts[keep]
+    design = Design(pts_out[:, 0] if allpts.shape[1] == 1 else pts_out, total[keep] / total[keep].sum())
+    single = len(problem.components) == 1 and problem.components[0].alphas.size == 1
+    crit = float(st.evals[0].value[0]) if single else st.phi
+    sens = lambda Z: st.scale * certificate_sensitivity(problem, st.evals, Z)  # noqa: E731
+    return DesignResult(design, crit, st.phi, st.scale * nu, st.scale * value, where, eff, formula,
+                        bool(eff >= 1.0 - 10 * settings.tol), problem, sens, info)
