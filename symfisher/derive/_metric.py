@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from symfisher.errors import DerivationError
 
@@ -66,8 +67,10 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     expr = sp.cancel(sp.together(expr))
     if expr == 0:
         return expr
-    simp = sp.simplify(expr)
-    return simp if sp.count_ops(simp) <= sp.count_ops(expr) else expr
+    candidates = [expr, sp.simplify(expr)]
+    if expr.has(TrigonometricFunction):
+        candidates.append(sp.fu(expr))
+    return min(candidates, key=sp.count_ops)
 
 
 def check_closed_form(g: sp.MatrixBase, what: str = "metric") -> None:

@@ -99,10 +99,8 @@ def ricci(fam_or_metric: Any, coords: Any = None) -> sp.ImmutableMatrix:
     --------
     >>> import sympy as sp
     >>> th, ph = sp.symbols("theta phi", positive=True)
-    >>> ricci(sp.diag(1, sp.sin(th)**2), [th, ph])      # unit sphere: Ric = g
-    Matrix([
-    [1,            0],
-    [0, sin(theta)**2]])
+    >>> list(ricci(sp.diag(1, sp.sin(th)**2), [th, ph]))      # unit sphere: Ric = g
+    [1, 0, 0, sin(theta)**2]
     """
     md = metric_data(fam_or_metric, coords)
     R = _riemann_up(md.g, md.coords)
