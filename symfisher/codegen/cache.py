@@ -1,0 +1,95 @@
+"""Content-addressed kernel files under ``cache_subdir("kernels")``.
+
+A kernel's key is the SHA-256 of: the canonical text of its expressions (``srepr``
+of every entry, in row-major order, with output names and shapes), its argument
+symbols (with assumptions) and grouping, its domains, its options, the user's
+additions to the printer table, the versions of symfisher, SymPy, Numba and NumPy, and
+a fingerprint of the code generator's own source. The key is the file name
+(``<key>.py``), so nothing is ever recompiled or regenerated while its inputs are
+unchanged, and two processes asking for the same kernel find the same file.
+
+Files are written by :func:`symfisher.cachedir.write_verified` (atomic,
+write-if-absent, self-verifying), so Numba's own ``cache=True`` index, which is keyed
+on the source file's modification time and size, stays valid across processes.
+See :mod:`symfisher.cachedir` for the threat model.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numba
+import numpy
+import sympy as sp
+
+import symfisher
+from symfisher.cachedir import cache_subdir, content_key, read_verified, write_verified
+from symfisher.codegen.spec import KernelSpec
+
+__all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
+
+_GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "cache.py")
+
+
+@functools.lru_cache(maxsize=1)
+def _generator_fingerprint() -> str:
+    """Hash of the code generator's source files (a change invalidates old kernels)."""
+    here = Path(__file__).parent
+    runtime = here.parent / "numeric" / "kernel_runtime.py"
+    files = [here / m for m in _GENERATOR_MODULES] + [runtime]
+    return content_key(*(f.read_text(encoding="utf-8") for f in files))
+
+
+def versions() -> str:
+    """Versions that affect generated code, as one line."""
+    return (f"symfisher {symfisher.__version__}, sympy {sp.__version__}, "
+            f"numba {numba.__version__}, numpy {numpy.__version__}")
+
+
+def canonical_text(spec: KernelSpec) -> str:
+    """Deterministic text describing ``spec`` completely (input of the key)."""
+    parts = [f"multi={spec.multi}"]
+    for out in spec.outputs:
+        parts.append(f"output name={out.name!r} shape={out.shape!r}")
+        parts.extend(sp.srepr(e) for e in out.entries)
+    for group, grouped in zip(spec.groups, spec.grouped):
+        parts.append(f"arg grouped={grouped} " + " ".join(sp.srepr(s) for s in group))
+    parts.append(f"domains={spec.domains!r}")
+    parts.append(f"functions={spec.functions!r}")
+    parts.append(f"options={spec.options.canonical()}")
+    return "\n".join(parts)
+
+
+def kernel_key(spec: KernelSpec) -> str:
+    """The content key of a kernel (64 hex characters).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symfisher.codegen.spec import make_spec
+    >>> from symfisher.codegen.cache import kernel_key
+    >>> a = sp.Symbol("a", positive=True)
+    >>> kernel_key(make_spec(1/a, [a])) == kernel_key(make_spec(1/a, [a]))
+    True
+    """
+    return content_key(canonical_text(spec), versions(), _generator_fingerprint())
+
+
+def kernel_path(key: str) -> Path:
+    """Where the kernel file with ``key`` lives (``<cache>/kernels/k_<key>.py``)."""
+    return cache_subdir("kernels") / f"k_{key}.py"
+
+
+def ensure_kernel_file(spec: KernelSpec, key: str | None = None) -> Path:
+    """Return the path of a valid kernel file for ``spec``, generating it if needed.
+
+    Code generation (rewrites, CSE, printing) only runs when no valid file exists.
+    """
+    from symfisher.codegen.writer import generate_source
+
+    key = key or kernel_key(spec)
+    path = kernel_path(key)
+    if read_verified(path) is None:
+        write_verified(path, generate_source(spec, key, versions()))
+    return path

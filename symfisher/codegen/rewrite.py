@@ -1,0 +1,197 @@
+"""Numerically stable rewrites applied to expressions before code generation.
+
+Each rule replaces a form that loses accuracy or overflows in float64 by an exactly
+equal form that does not:
+
+=====================================  ==============================================
+``log(1 + x)``                          ``log1p(x)``
+``exp(x) - 1``                          ``expm1(x)``
+``log(1 + exp(u))``                     ``max(u, 0) + log1p(exp(-|u|))`` (softplus)
+``exp(m u) / (1 + exp(u))**k``          ``t**m / (1+t)**k`` if ``u < 0`` else
+                                        ``t**(k-m) / (1+t)**k``, with ``t = exp(-|u|)``
+                                        (logistic terms at extreme inputs)
+``log(gamma(x))``                       ``loggamma(x)``
+``log(beta(a, b))``                     ``logbeta(a, b)``
+``log(besseli(n, x))``                  ``log_besseli(n, x)``
+``besseli(n+1, x) / besseli(n, x)``     ``besseli_ratio(n, x)`` (any degree-0 product of
+                                        ``besseli(k, x)`` powers becomes a product of ratios)
+=====================================  ==============================================
+
+The functions :class:`logbeta`, :class:`log_besseli` and :class:`besseli_ratio` exist
+only as heads for the printer's table; they are never differentiated.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from symfisher.codegen.rewrite import stable_rewrite
+>>> x = sp.Symbol("x", real=True)
+>>> stable_rewrite(sp.log(1 + sp.exp(x)))
+Max(0, x) + log1p(exp(-Abs(x)))
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+__all__ = ["besseli_ratio", "log_besseli", "logbeta", "stable_rewrite"]
+
+
+class logbeta(sp.Function):  # noqa: N801  (SymPy function heads are lower case)
+    """``log(beta(a, b))`` as a single head (printed as a stable kernel function)."""
+
+    nargs = 2
+
+
+class log_besseli(sp.Function):  # noqa: N801
+    """``log(besseli(n, x))`` as a single head (no overflow for large ``x``)."""
+
+    nargs = 2
+
+
+class besseli_ratio(sp.Function):  # noqa: N801
+    """``besseli(n + 1, x) / besseli(n, x)`` as a single head (no overflow for large ``x``)."""
+
+    nargs = 2
+
+
+def _rewrite_log(arg: sp.Expr) -> sp.Expr | None:
+    if isinstance(arg, sp.gamma):
+        return sp.loggamma(arg.args[0])
+    if isinstance(arg, sp.beta):
+        return logbeta(*arg.args)
+    if isinstance(arg, sp.besseli):
+        return log_besseli(*arg.args)
+    if isinstance(arg, sp.Add) and sp.S.One in arg.args:
+        rest = arg - 1
+        if isinstance(rest, sp.exp):
+            u = rest.args[0]
+            return sp.Max(u, 0) + log1p(sp.exp(-sp.Abs(u)))
+        return log1p(rest)
+    return None
+
+
+def _rewrite_add(expr: sp.Add) -> sp.Expr | None:
+    if len(expr.args) != 2 or not (sp.S.One in expr.args or sp.S.NegativeOne in expr.args):
+        return None
+    other = expr.args[1] if expr.args[0].is_Number else expr.args[0]
+    if isinstance(other, sp.exp) and sp.S.NegativeOne in expr.args:
+        return expm1(other.args[0])
+    if isinstance(-other, sp.exp) and sp.S.One in expr.args:
+        return -expm1((-other).args[0])
+    return None
+
+
+def _logistic_base(base: sp.Expr) -> sp.Expr | None:
+    """``u`` if ``base == 1 + exp(u)``, else None."""
+    if isinstance(base, sp.Add) and len(base.args) == 2 and sp.S.One in base.args:
+        other = base.args[1] if base.args[0] == 1 else base.args[0]
+        if isinstance(other, sp.exp) and not isinstance(-other.args[0], sp.Abs):
+            return other.args[0]  # (1 + exp(-|u|)) is already the stable form
+    return None
+
+
+def _rewrite_logistic(factors: list[sp.Expr]) -> sp.Expr | None:
+    """Rewrite ``exp(m u) (1 + exp(u))**(-k)`` inside a product of ``factors``."""
+    for idx, f in enumerate(factors):
+        if not (isinstance(f, sp.Pow) and f.exp.is_Integer and f.exp < 0):
+            continue
+        u = _logistic_base(f.base)
+        if u is None:
+            continue
+        k = -f.exp
+        m, rest = sp.S.Zero, []
+        for j, g in enumerate(factors):
+            q = g.args[0] / u if isinstance(g, sp.exp) else None
+            if j == idx:
+                continue
+            if q is not None and q.is_Rational:
+                m += q
+            else:
+                rest.append(g)
+        t = sp.exp(-sp.Abs(u))
+        stable = sp.Piecewise((t**m, u < 0), (t**(k - m), True)) / (1 + t) ** k
+        return sp.Mul(stable, *rest)
+    return None
+
+
+def _rewrite_bessel_ratios(factors: list[sp.Expr]) -> sp.Expr | None:
+    """Turn degree-0 products of ``besseli(k, x)**e`` into products of ratios."""
+    groups: dict[sp.Expr, list[tuple[int, int]]] = defaultdict(list)
+    rest: list[sp.Expr] = []
+    for f in factors:
+        base, e = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
+        if isinstance(base, sp.besseli) and base.args[0].is_Integer and e.is_Integer \
+                and base.args[0] >= 0:
+            groups[base.args[1]].append((int(base.args[0]), int(e)))
+        else:
+            rest.append(f)
+    changed = False
+    for x, items in list(groups.items()):
+        if sum(e for _, e in items) != 0 or len({n for n, _ in items}) < 2:
+            rest.extend(sp.besseli(n, x) ** e for n, e in items)
+            continue
+        n0 = min(n for n, _ in items)
+        for n, e in items:
+            rest.extend(besseli_ratio(k, x) ** e for k in range(n0, n))
+        changed = True
+    return sp.Mul(*rest) if changed else None
+
+
+def _rewrite_node(expr: sp.Expr, in_mul: bool) -> sp.Expr:
+    """Apply the local rules to one node whose arguments are already rewritten.
+
+    A power that is a factor of a product (``in_mul``) is left to the product, which
+    sees all factors (the numerator ``exp(m u)`` of a logistic term included).
+    """
+    new: sp.Expr | None = None
+    if isinstance(expr, sp.log):
+        new = _rewrite_log(expr.args[0])
+    elif isinstance(expr, sp.Add):
+        new = _rewrite_add(expr)
+    elif isinstance(expr, sp.Mul) or (isinstance(expr, sp.Pow) and not in_mul):
+        factors = list(expr.args) if isinstance(expr, sp.Mul) else [expr]
+        new = _rewrite_bessel_ratios(factors)
+        if new is None:
+            new = _rewrite_logistic(factors)
+    return expr if new is None else new
+
+
+def stable_rewrite(expr: sp.Expr) -> sp.Expr:
+    """Rewrite ``expr`` bottom-up into numerically stable, exactly equal forms.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A scalar expression.
+
+    Returns
+    -------
+    sympy.Expr
+        The rewritten expression (mathematically equal to ``expr``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symfisher.codegen.rewrite import stable_rewrite
+    >>> x = sp.Symbol("x", positive=True)
+    >>> stable_rewrite(sp.besseli(1, x) / sp.besseli(0, x))
+    besseli_ratio(0, x)
+    """
+    memo: dict[tuple[sp.Basic, bool], sp.Basic] = {}
+
+    def walk(e: sp.Basic, in_mul: bool = False) -> sp.Basic:
+        if e.is_Atom or not e.args:
+            return e
+        if (e, in_mul) in memo:
+            return memo[e, in_mul]
+        is_mul = isinstance(e, sp.Mul)
+        args = [walk(a, is_mul) for a in e.args]
+        rebuilt = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        out = _rewrite_node(rebuilt, in_mul) if isinstance(rebuilt, sp.Expr) else rebuilt
+        memo[e, in_mul] = out
+        return out
+
+    return walk(expr)

@@ -1,0 +1,214 @@
+"""Calling convention of generated kernels: broadcasting, outputs, domain checks, dispatch.
+
+This module imports only NumPy and Numba, so :func:`symfisher.codegen.api.export`
+copies its source verbatim into standalone modules.
+
+A generated kernel module defines two Numba functions with the signature
+``loop(n, in_0, s_0, in_1, s_1, ..., out_0, out_1, ...)``: ``in_k`` is a C-contiguous
+float64 array of shape ``(n,)`` or ``(1,)`` (scalar argument) or ``(n, g)`` /
+``(1, g)`` (a group of ``g`` symbols), ``s_k`` is 1 or 0 (the row stride: 0 broadcasts
+one row to every point), and ``out_j`` is a C-contiguous ``(n, P_j)`` float64 array
+where ``P_j`` is the number of entries of output ``j``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+
+#: Below this number of points the serial loop is used (parallel start-up costs more).
+PARALLEL_MIN_POINTS = 20_000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The signature of a generated kernel (plain data, no SymPy).
+
+    Parameters
+    ----------
+    args : tuple of tuple of str
+        Symbol names per argument; a scalar argument is a 1-tuple.
+    grouped : tuple of bool
+        Whether each argument is a group (an array whose last axis holds its symbols).
+    shapes : tuple of tuple of int
+        The shape of one result, per output.
+    names : tuple of str or None
+        Output names (``None`` entries for positional outputs).
+    multi : str
+        ``"single"`` (one output), ``"tuple"`` or ``"dict"``.
+    domains : tuple of (float, float, bool, bool)
+        ``(low, high, low_closed, high_closed)`` per symbol, in argument order.
+    """
+
+    args: tuple[tuple[str, ...], ...]
+    grouped: tuple[bool, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    names: tuple[str | None, ...]
+    multi: str
+    domains: tuple[tuple[float, float, bool, bool], ...]
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_outside(x: np.ndarray, col: int, lo: float, hi: float,
+                   lo_closed: bool, hi_closed: bool) -> int:
+    """Row index of the first ``x[:, col]`` outside the interval (NaN is outside), or -1."""
+    for k in range(x.shape[0]):
+        v = x[k, col]
+        ok_lo = (v >= lo) if lo_closed else (v > lo)
+        ok_hi = (v <= hi) if hi_closed else (v < hi)
+        if not (ok_lo and ok_hi):
+            return k
+    return -1
+
+
+def _interval_text(lo: float, hi: float, lo_closed: bool, hi_closed: bool) -> str:
+    return f"{'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}"
+
+
+def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
+    """Raise ``ValueError`` naming the first symbol and index outside its domain.
+
+    Parameters
+    ----------
+    layout : Layout
+    arrays : sequence of ndarray
+        The float64 arguments as passed by the user (before broadcasting).
+    """
+    k = 0
+    for names, grouped, a in zip(layout.args, layout.grouped, arrays):
+        lead = a.shape[:-1] if grouped else a.shape
+        rows = np.ascontiguousarray(a).reshape(-1, len(names))
+        for col, name in enumerate(names):
+            lo, hi, lo_c, hi_c = layout.domains[k]
+            k += 1
+            if math.isinf(lo) and math.isinf(hi) and lo_c and hi_c:
+                continue
+            bad = _first_outside(rows, col, lo, hi, lo_c, hi_c)
+            if bad >= 0:
+                index = np.unravel_index(bad, lead) if lead else ()
+                where = tuple(int(i) for i in index)
+                raise ValueError(
+                    f"parameter {name!r} = {float(rows[bad, col])!r} at index {where} is outside "
+                    f"its domain {_interval_text(lo, hi, lo_c, hi_c)}")
+
+
+def as_float_args(layout: Layout, arrays: Sequence[Any]) -> list[np.ndarray]:
+    """Convert the arguments to float64 arrays and check their count and group widths."""
+    if len(arrays) != len(layout.args):
+        raise TypeError(f"kernel takes {len(layout.args)} arguments "
+                        f"{[n[0] if not g else list(n) for n, g in zip(layout.args, layout.grouped)]}"
+                        f", got {len(arrays)}")
+    out = []
+    for names, grouped, x in zip(layout.args, layout.grouped, arrays):
+        a = np.asarray(x, dtype=np.float64)
+        if grouped and (a.ndim == 0 or a.shape[-1] != len(names)):
+            raise ValueError(f"argument group {list(names)} needs an array whose last axis has "
+                             f"length {len(names)}, got shape {a.shape}")
+        out.append(a)
+    return out
+
+
+def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
+                     ) -> tuple[tuple[int, ...], int, list[Any]]:
+    """Broadcast the leading axes; return ``(shape, n, [in_0, s_0, in_1, s_1, ...])``."""
+    leads = [a.shape[:-1] if g else a.shape for a, g in zip(arrays, layout.grouped)]
+    try:
+        shape = tuple(np.broadcast_shapes(*leads))
+    except ValueError:
+        raise ValueError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
+                         f"(leading axes {leads})") from None
+    n = math.prod(shape)
+    flat: list[Any] = []
+    for a, lead, names, g in zip(arrays, leads, layout.args, layout.grouped):
+        tail = (len(names),) if g else ()
+        if lead == shape:
+            flat += [np.ascontiguousarray(a).reshape((n,) + tail), 1]
+        elif math.prod(lead) == 1:
+            flat += [np.ascontiguousarray(a).reshape((1,) + tail), 0]
+        else:
+            full = np.broadcast_to(a, shape + tail)
+            flat += [np.ascontiguousarray(full).reshape((n,) + tail), 1]
+    return shape, n, flat
+
+
+def _check_out(arr: Any, expected: tuple[int, ...], label: str) -> np.ndarray:
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
+        raise ValueError(f"{label} must be a float64 ndarray of shape {expected}")
+    if arr.shape != expected:
+        raise ValueError(f"{label} has shape {arr.shape}, expected {expected}")
+    if not (arr.flags.c_contiguous and arr.flags.writeable):
+        raise ValueError(f"{label} must be C-contiguous and writeable")
+    return arr
+
+
+def prepare_outputs(layout: Layout, shape: tuple[int, ...], n: int, out: Any
+                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Allocate or validate the outputs; return ``(user arrays, flat (n, P) views)``."""
+    expected = [shape + s for s in layout.shapes]
+    if out is None:
+        arrays = [np.empty(e) for e in expected]
+    elif layout.multi == "single":
+        arrays = [_check_out(out, expected[0], "out")]
+    elif layout.multi == "dict":
+        if not isinstance(out, dict) or set(out) != set(layout.names):
+            raise ValueError(f"out must be a dict with keys {list(layout.names)}")
+        arrays = [_check_out(out[k], e, f"out[{k!r}]") for k, e in zip(layout.names, expected)]
+    else:
+        if len(out) != len(expected):
+            raise ValueError(f"out must be a sequence of {len(expected)} arrays")
+        arrays = [_check_out(o, e, f"out[{j}]") for j, (o, e) in enumerate(zip(out, expected))]
+    flat = [a.reshape(n, max(1, math.prod(s))) for a, s in zip(arrays, layout.shapes)]
+    return arrays, flat
+
+
+def _package(layout: Layout, arrays: list[np.ndarray], scalar_in: bool) -> Any:
+    if scalar_in:
+        arrays = [a[()] if a.ndim == 0 else a for a in arrays]
+    if layout.multi == "single":
+        return arrays[0]
+    if layout.multi == "dict":
+        return dict(zip(layout.names, arrays))
+    return tuple(arrays)
+
+
+def call_kernel(layout: Layout, serial: Callable[..., None], parallel_loop: Callable[..., None],
+                arrays: Sequence[Any], out: Any = None, check: bool | None = None,
+                parallel: bool | None = None, threshold: int = PARALLEL_MIN_POINTS) -> Any:
+    """Evaluate a generated kernel on broadcast arguments.
+
+    Parameters
+    ----------
+    layout : Layout
+    serial, parallel_loop : callable
+        The generated serial and ``prange`` loops.
+    arrays : sequence of array_like
+        One array per argument (see :class:`Layout`).
+    out : ndarray, sequence or dict of ndarray, optional
+        Preallocated C-contiguous float64 outputs of shape ``B + shape``.
+    check : bool, optional
+        Validate argument domains (default True).
+    parallel : bool, optional
+        Force the parallel (True) or serial (False) loop; default: parallel when the
+        number of points is at least ``threshold`` and Numba has more than one thread.
+    threshold : int
+
+    Returns
+    -------
+    ndarray, tuple or dict of ndarray, or float
+        Shape ``B + shape`` per output, ``B`` the broadcast shape of the arguments.
+    """
+    args = as_float_args(layout, arrays)
+    if check is None or check:
+        check_domains(layout, args)
+    shape, n, flat_in = broadcast_inputs(layout, args)
+    results, flat_out = prepare_outputs(layout, shape, n, out)
+    if n > 0:
+        if parallel is None:
+            parallel = n >= threshold and numba.get_num_threads() > 1
+        (parallel_loop if parallel else serial)(n, *flat_in, *flat_out)
+    return _package(layout, results, scalar_in=(shape == () and out is None))
