@@ -1,0 +1,141 @@
+"""Standalone modules: kernels + calling convention + special functions, NumPy/Numba only.
+
+The exported file is assembled from real source text, never from templates that
+re-derive anything: the source of :mod:`symfisher.numeric.kernel_runtime` (broadcasting,
+``out=``, domain checks), the source of :mod:`symfisher.numeric.special` when a kernel
+uses it, and each kernel's generated source with its module-level names prefixed by
+the exported function name. Importing the result needs only ``numpy`` and ``numba``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_module"]
+
+_KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
+                   "DOMAINS", "FASTMATH", "_serial", "_parallel")
+_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
+
+
+def _strip_future(source: str) -> str:
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() != "from __future__ import annotations")
+
+
+def _kernel_items(kernels: Any) -> dict[str, Any]:
+    from symfisher.numeric.kernel import Kernel
+
+    if isinstance(kernels, Kernel):
+        return {"kernel": kernels}
+    if isinstance(kernels, Mapping):
+        items = dict(kernels)
+    elif isinstance(kernels, (list, tuple)):
+        items = {f"kernel{j}": k for j, k in enumerate(kernels)}
+    else:
+        items = _family_kernels(kernels)
+    for name, k in items.items():
+        if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
+            raise ValueError(f"exported function name {name!r} is not a public identifier")
+        if not isinstance(k, Kernel):
+            raise TypeError(f"export: {name!r} is {type(k).__name__}, not a compiled Kernel")
+    return items
+
+
+def _family_kernels(family: Any) -> dict[str, Any]:
+    """Compile the Fisher matrix of a family in its parameters."""
+    import symfisher as sf
+
+    params = getattr(family, "params", None)
+    if params is None:
+        raise TypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
+    return {"fisher": sf.compile(sf.fisher(family), args=list(params))}
+
+
+def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
+    """Prefixed kernel source lines and the ``(function, alias)`` special imports used."""
+    specials: set[tuple[str, str]] = set()
+    lines = []
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
+    for line in kernel.source.splitlines():
+        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba"):
+            continue
+        m = _SPECIAL_IMPORT.match(line)
+        if m:
+            specials.add((m.group(1), m.group(2)))
+            continue
+        if line.startswith(("from ", "import ")):
+            raise ValueError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
+                             f"functions can be exported")
+        lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
+    return lines, specials
+
+
+def _wrapper(name: str, kernel: Any) -> list[str]:
+    p = f"_{name}_"
+    return [
+        "",
+        f"{p}LAYOUT = Layout(args={p}ARGS, grouped={p}GROUPED, shapes={p}OUTPUT_SHAPES,",
+        f"                   names={p}OUTPUT_NAMES, multi={p}MULTI, domains={p}DOMAINS)",
+        "",
+        "",
+        f"def {name}(*arrays, out=None, check=True, parallel=None):",
+        f'    """Evaluate at broadcast points: arguments {kernel.args!r}, result shape',
+        f"    broadcast_shape + {kernel.shape!r} (float64).",
+        "",
+        "    ``out=`` preallocated C-contiguous output(s); ``check=False`` skips domain",
+        '    checks; ``parallel`` forces the prange (True) or serial (False) loop."""',
+        f"    return call_kernel({p}LAYOUT, {p}serial, {p}parallel, arrays, out=out,",
+        "                       check=check, parallel=parallel)",
+    ]
+
+
+def assemble(items: Mapping[str, Any]) -> str:
+    """The text of the standalone module exporting ``items`` (name → Kernel)."""
+    from symfisher.numeric import kernel_runtime, special
+
+    blocks, specials = [], set()
+    for name, k in items.items():
+        lines, used = _kernel_block(name, k)
+        blocks.append((name, k, lines))
+        specials |= used
+    out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
+           "", "Functions: " + ", ".join(items) + '."""', ""]
+    out.append(_strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8")))
+    if specials:
+        out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
+        out += [f"{alias} = {func}" for func, alias in sorted(specials)]
+    for name, k, lines in blocks:
+        out += ["", "", *lines, *_wrapper(name, k)]
+    out += ["", f"__all__ = {list(items)!r}", ""]
+    return "\n".join(out)
+
+
+def write_module(kernels: Any, path: Path) -> Path:
+    """Write the standalone module for ``kernels`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    kernels : Kernel, list or dict of Kernel, or a Family
+    path : pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    text = assemble(_kernel_items(kernels))
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
