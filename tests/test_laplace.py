@@ -1,0 +1,297 @@
+"""Laplace posteriors: structures vs dense algebra, exact cases, evidence, predictive, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symfisher as sf
+from symfisher.errors import DomainError
+from symfisher.numeric.kfac.checks import ShapeError
+from symfisher.numeric.kfac.error import kfac_factors
+from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.numeric.laplace.metrics import expected_calibration_error, predictive_nll
+from symfisher.numeric.nn import MLP, backprop_factors, jacobian
+
+STRUCTURES = ["full", "kron", "diag", "last_layer"]
+
+
+def _regression(seed: int = 0, n: int = 40, k: int = 2) -> tuple[MLP, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    net = MLP.random([3, 5, 4, k], rng, activation="tanh")
+    X = rng.standard_normal((n, 3))
+    return net, X, net.forward(X) + 0.3 * rng.standard_normal((n, k))
+
+
+def _classification(seed: int = 1, n: int = 60, k: int = 3) -> tuple[MLP, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    net = MLP.random([2, 6, k], rng, activation="relu")
+    X = rng.standard_normal((n, 2))
+    return net, X, rng.integers(0, k, size=n).astype(float)
+
+
+def _dense_ggn(net: MLP, X: np.ndarray, lik: str, sigma: float = 1.0) -> np.ndarray:
+    """Independent route: sum_n J_n^T Lambda_n J_n with the curvature (not its factor)."""
+    J = jacobian(net, X)
+    Lam = make_likelihood(lik, sigma).curvature(net.forward(X))
+    return np.einsum("nkp,nkj,njq->pq", J, Lam, J)
+
+
+def _prior_vec(net: MLP, tau: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.full(w.size + b.size, t) for w, b, t in zip(net.weights, net.biases, tau)])
+
+
+def test_full_log_det_matches_slogdet() -> None:
+    net, X, y = _regression()
+    tau = np.array([0.5, 2.0, 1.5])
+    lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=tau, structure="full")
+    P = _dense_ggn(net, X, "gaussian", 0.3) + np.diag(_prior_vec(net, tau))
+    sign, ref = np.linalg.slogdet(P)
+    assert sign > 0 and abs(lap.log_det_posterior_precision - ref) <= 1e-10 * abs(ref)
+
+
+def test_full_categorical_matches_dense_ggn() -> None:
+    net, X, y = _classification()
+    lap = sf.laplace(net, X, y, likelihood="categorical", prior_precision=0.7, structure="full")
+    P = _dense_ggn(net, X, "categorical") + 0.7 * np.eye(net.n_params)
+    assert np.allclose(lap.precision.to_dense(), P, rtol=1e-10, atol=1e-12)
+
+
+def test_kron_log_det_from_factor_eigenvalues_matches_dense() -> None:
+    net, X, y = _regression(seed=2)
+    tau = np.array([0.5, 2.0, 1.5])
+    lap = sf.laplace(net, X, y, sigma=0.5, prior_precision=tau, structure="kron")
+    tr = net.trace(X)
+    Bs = backprop_factors(net, tr, make_likelihood("gaussian", 0.5).factor(tr.output))
+    blocks = []
+    for a, B, t in zip(tr.inputs, Bs, tau):
+        A, G = kfac_factors(a, B)
+        blocks += [np.kron(G, A) + t * np.eye(G.shape[0] * A.shape[0]), G + t * np.eye(G.shape[0])]
+    ref = sum(np.linalg.slogdet(b)[1] for b in blocks)
+    assert abs(lap.log_det_posterior_precision - ref) <= 1e-10 * abs(ref)
+
+
+def test_kron_exact_for_gaussian_output_layer() -> None:
+    """Lambda = I / sigma^2 is constant, so the last weight block is exact for any N."""
+    net, X, y = _regression(seed=3)
+    lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=1.0, structure="kron")
+    errs = lap.kfac_errors()
+    assert errs[2] <= 1e-7 and errs[0] > 1e-3
+    sw, _ = net.layer_slices()[2]
+    exact = _dense_ggn(net, X, "gaussian", 0.3)[sw, sw] + np.eye(sw.stop - sw.start)
+    dense = lap.precision.to_dense()
+    pos = {p: i for i, p in enumerate(lap.precision.index)}
+    loc = [pos[p] for p in range(sw.start, sw.stop)]
+    assert np.allclose(dense[np.ix_(loc, loc)], exact, rtol=1e-10, atol=1e-10)
+
+
+def test_joint_bias_block_permutation() -> None:
+    """One example: K-FAC is exact, so each [W | b] block is the GGN's (W, b) block."""
+    net, X, y = _regression(seed=4, n=1)
+    lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=1.0, structure="kron", joint_bias=True)
+    P = _dense_ggn(net, X, "gaussian", 0.3) + np.eye(net.n_params)
+    idx = lap.precision.index
+    start = 0
+    for blk in lap.precision.blocks:
+        m = blk.index.size
+        sub = lap.precision.to_dense()[start:start + m, start:start + m]
+        assert np.allclose(sub, P[np.ix_(blk.index, blk.index)], rtol=1e-10, atol=1e-10)
+        start += m
+    assert sorted(idx) == list(range(net.n_params))
+
+
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_interface_solve_inverse_diagonal_log_det(structure: str) -> None:
+    net, X, y = _classification(seed=5)
+    lap = sf.laplace(net, X, y, likelihood="categorical", prior_precision=[0.5, 2.0],
+                     structure=structure)
+    P = lap.precision.to_dense()
+    rng = np.random.default_rng(6)
+    v = rng.standard_normal((P.shape[0], 3))
+    assert np.allclose(lap.precision.solve(v), np.linalg.solve(P, v), rtol=1e-9, atol=1e-12)
+    assert np.allclose(lap.precision.inverse_diagonal(), np.diag(np.linalg.inv(P)), rtol=1e-9)
+    assert abs(lap.log_det_posterior_precision - np.linalg.slogdet(P)[1]) <= 1e-10 * abs(np.linalg.slogdet(P)[1])
+
+
+def test_diag_and_last_layer_are_restrictions_of_full() -> None:
+    net, X, y = _regression(seed=7)
+    ggn = _dense_ggn(net, X, "gaussian", 0.3)
+    diag = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="diag")
+    assert np.allclose(np.diag(diag.precision.to_dense()), np.diag(ggn) + 2.0, rtol=1e-11)
+    ll = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer")
+    idx = ll.precision.index
+    assert np.allclose(ll.precision.to_dense(), ggn[np.ix_(idx, idx)] + 2.0 * np.eye(idx.size),
+                       rtol=1e-10, atol=1e-10)
+
+
+def test_marginal_likelihood_exact_for_linear_gaussian() -> None:
+    """A linear model with a Gaussian prior: the Laplace evidence is the exact evidence
+    log N(y; 0, sigma^2 I + Xt Xt^T / tau) (Xt = [X, 1]) at the exact posterior mode."""
+    rng = np.random.default_rng(8)
+    n, d, sigma, tau = 25, 3, 0.4, 1.7
+    X = rng.standard_normal((n, d))
+    y = X @ rng.standard_normal(d) + 0.5 + sigma * rng.standard_normal(n)
+    Xt = np.hstack([X, np.ones((n, 1))])
+    theta = np.linalg.solve(Xt.T @ Xt / sigma**2 + tau * np.eye(d + 1), Xt.T @ y / sigma**2)
+    net = MLP([theta[None, :d]], [theta[d:]], activation="identity")
+    C = sigma**2 * np.eye(n) + Xt @ Xt.T / tau
+    ref = -0.5 * (y @ np.linalg.solve(C, y) + np.linalg.slogdet(C)[1] + n * np.log(2 * np.pi))
+    # one layer, constant Lambda: full, last-layer and the joint [W | b] K-FAC block are exact
+    for structure, joint in (("full", False), ("last_layer", False), ("kron", True)):
+        lap = sf.laplace(net, X, y, sigma=sigma, prior_precision=tau, structure=structure,
+                         joint_bias=joint)
+        assert abs(lap.log_marginal_likelihood() - ref) <= 1e-9 * abs(ref)
+
+
+@pytest.mark.parametrize("structure", ["full", "kron", "diag"])
+@pytest.mark.parametrize("per_layer", [False, True])
+def test_prior_optimum_is_stationary(structure: str, per_layer: bool) -> None:
+    net, X, y = _regression(seed=9)
+    lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=1.0, structure=structure)
+    opt = lap.optimize_prior_precision(per_layer=per_layer)
+    tau = opt.prior_precision
+    best = opt.log_marginal_likelihood()
+    assert best >= lap.log_marginal_likelihood()
+    directions = np.eye(tau.size) if per_layer else np.ones((1, tau.size))
+    for e in directions:        # central differences in log tau, step 1e-4
+        up = lap.log_marginal_likelihood(prior_precision=tau * np.exp(1e-4 * e))
+        dn = lap.log_marginal_likelihood(prior_precision=tau * np.exp(-1e-4 * e))
+        assert abs(up - dn) / 2e-4 <= 1e-5 * max(1.0, abs(best))
+        assert up <= best + 1e-9 and dn <= best + 1e-9
+
+
+def test_sigma_argument_matches_refit() -> None:
+    net, X, y = _regression(seed=10)
+    for structure in ("full", "kron"):
+        lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=1.0, structure=structure)
+        refit = sf.laplace(net, X, y, sigma=0.8, prior_precision=2.0, structure=structure)
+        got = lap.log_marginal_likelihood(prior_precision=2.0, sigma=0.8)
+        assert abs(got - refit.log_marginal_likelihood()) <= 1e-10 * abs(got)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "bernoulli", "categorical", "poisson"])
+def test_likelihood_curvature_factor_and_derivatives(name: str) -> None:
+    rng = np.random.default_rng(11)
+    k = {"bernoulli": 1, "categorical": 4}.get(name, 3)
+    lik = make_likelihood(name, sigma=0.6)
+    f = rng.standard_normal((5, k))
+    y = {"bernoulli": rng.integers(0, 2, (5, 1)).astype(float),
+         "categorical": rng.integers(0, k, 5).astype(float),
+         "poisson": rng.poisson(2.0, (5, k)).astype(float)}.get(name, rng.standard_normal((5, k)))
+    S, Lam = lik.factor(f), lik.curvature(f)
+    assert np.allclose(S @ np.swapaxes(S, 1, 2), Lam, rtol=1e-12, atol=1e-14)
+    h = 1e-5
+    for j in range(k):     # grad vs central differences of nll; Hessian vs differences of grad
+        e = np.zeros(k)
+        e[j] = h
+        assert np.allclose((lik.nll(f + e, y) - lik.nll(f - e, y)) / (2 * h), lik.grad(f, y)[:, j],
+                           atol=1e-8)
+        assert np.allclose((lik.grad(f + e, y) - lik.grad(f - e, y)) / (2 * h), Lam[:, :, j],
+                           atol=1e-8)
+
+
+def test_curvatures_match_textbook_forms() -> None:
+    f = np.array([[0.3, -1.2, 0.5]])
+    p = np.exp(f) / np.exp(f).sum()
+    assert np.allclose(make_likelihood("categorical").curvature(f)[0], np.diag(p[0]) - np.outer(p, p))
+    assert np.allclose(make_likelihood("normal", sigma=0.5).curvature(f)[0], 4 * np.eye(3))
+    assert np.allclose(make_likelihood("poisson").curvature(f)[0], np.diag(np.exp(f[0])))
+    s = 1 / (1 + np.exp(-0.3))
+    assert np.allclose(make_likelihood("bernoulli").curvature(f[:, :1])[0], s * (1 - s))
+
+
+def test_categorical_curvature_is_fisher_by_enumeration() -> None:
+    f = np.array([[0.3, -1.2, 0.5, 2.0]])
+    lik = make_likelihood("categorical")
+    p = lik.mean(f)[0]
+    fisher = sum(p[c] * np.outer(g, g) for c in range(4)
+                 for g in [lik.grad(f, np.array([float(c)]))[0]])
+    assert np.allclose(fisher, lik.curvature(f)[0], rtol=1e-12, atol=1e-15)
+
+
+def test_predictive_gaussian_and_link_approximations() -> None:
+    net, X, y = _regression(seed=12)
+    lap = sf.laplace(net, X, y, sigma=0.3, prior_precision=1.0, structure="full")
+    pred = lap.predict(X[:4])
+    J = jacobian(net, X[:4])
+    cov = np.einsum("nkp,pq,njq->nkj", J, np.linalg.inv(lap.precision.to_dense()), J)
+    assert np.allclose(pred.f_cov, cov, rtol=1e-9, atol=1e-12)
+    assert np.allclose(pred.variance, np.einsum("nkk->nk", cov) + 0.09, rtol=1e-9)
+    netc, Xc, yc = _classification(seed=13)
+    lapc = sf.laplace(netc, Xc, yc, likelihood="categorical", prior_precision=1e6, structure="kron")
+    probit = lapc.predict(Xc[:5], link_approx="probit").mean
+    mc = lapc.predict(Xc[:5], link_approx="mc", n_samples=2000, seed=1).mean
+    plug_in = make_likelihood("categorical").mean(netc.forward(Xc[:5]))
+    assert np.allclose(probit.sum(axis=1), 1.0, atol=1e-14)
+    # a tight prior makes the function variance ~1e-6: both approximations -> softmax(f_MAP)
+    assert np.max(np.abs(probit - plug_in)) <= 1e-4 and np.max(np.abs(mc - plug_in)) <= 1e-3
+    with pytest.raises(DomainError, match="lognormal"):
+        lapc.predict(Xc[:2], link_approx="lognormal")
+
+
+def test_bernoulli_probit_and_mc_against_quadrature() -> None:
+    rng = np.random.default_rng(16)
+    net = MLP.random([2, 5, 1], rng, activation="tanh")
+    X = 2 * rng.standard_normal((40, 2))
+    y = (rng.uniform(size=40) < 0.5).astype(float)
+    lap = sf.laplace(net, X, y, likelihood="bernoulli", prior_precision=0.1, structure="full")
+    pred = lap.predict(X[:6], link_approx="probit")
+    mu, s = pred.f_mean[:, 0], np.sqrt(pred.f_cov[:, 0, 0])
+    x, w = np.polynomial.hermite_e.hermegauss(80)       # independent route: E[sigmoid(f)]
+    quad = (w * (1 / (1 + np.exp(-(mu[:, None] + s[:, None] * x))))).sum(axis=1) / w.sum()
+    assert np.max(s) > 0.5                               # the variance matters here
+    # MacKay's probit approximation: max abs error ~0.013 over mu in [-6, 6], s in (0, 10]
+    # (measured against the same quadrature); 0.02 leaves a margin
+    assert np.max(np.abs(pred.mean[:, 0] - quad)) <= 0.02
+    mc = lap.predict(X[:6], link_approx="mc", n_samples=40000, seed=3).mean[:, 0]
+    assert np.max(np.abs(mc - quad)) <= 5 * 0.5 / np.sqrt(40000)
+
+
+def test_poisson_lognormal_predictive_matches_mc() -> None:
+    rng = np.random.default_rng(14)
+    net = MLP.random([2, 4, 1], rng)
+    X = rng.standard_normal((30, 2))
+    y = rng.poisson(np.exp(net.forward(X)[:, 0]))
+    lap = sf.laplace(net, X, y, likelihood="poisson", prior_precision=1.0, structure="diag")
+    ln = lap.predict(X[:5]).mean                          # E[e^f] = e^{mu + s^2 / 2}, exact
+    mc = lap.predict(X[:5], link_approx="mc", n_samples=200000, seed=2).mean
+    assert np.allclose(ln, mc, rtol=0.02)
+
+
+def test_calibration_metrics() -> None:
+    probs = np.array([[0.8, 0.2], [0.8, 0.2], [0.8, 0.2], [0.8, 0.2], [0.8, 0.2]])
+    y = np.array([0, 0, 0, 1, 1])                  # accuracy 0.6 at confidence 0.8
+    assert abs(expected_calibration_error(probs, y) - 0.2) <= 1e-12
+    net, X, yc = _classification(seed=15)
+    lap = sf.laplace(net, X, yc, likelihood="categorical", prior_precision=1.0, structure="diag")
+    pred = lap.predict(X)
+    ref = -np.mean(np.log(pred.mean[np.arange(X.shape[0]), yc.astype(int)]))
+    assert abs(predictive_nll(lap.likelihood.name, pred, yc) - ref) <= 1e-12
+
+
+def test_bad_inputs_name_the_problem() -> None:
+    net, X, y = _regression()
+    with pytest.raises(DomainError, match="prior_precision must be finite and > 0"):
+        sf.laplace(net, X, y, prior_precision=0.0)
+    with pytest.raises(DomainError, match="sigma must be finite and > 0"):
+        sf.laplace(net, X, y, sigma=-1.0)
+    with pytest.raises(ShapeError, match="'X' has 40, 'y' has 39"):
+        sf.laplace(net, X, y[:39])
+    Xn = X.copy()
+    Xn[0, 0] = np.inf
+    with pytest.raises(DomainError, match="'X' contains 1 NaN or infinite"):
+        sf.laplace(net, Xn, y)
+    with pytest.raises(ShapeError, match="one entry per layer"):
+        sf.laplace(net, X, y, prior_precision=[1.0, 2.0])
+    netc, Xc, yc = _classification(k=3)
+    yc[4] = 3
+    with pytest.raises(DomainError, match=r"class indices 0..2.*found 3"):
+        sf.laplace(netc, Xc, yc, likelihood="categorical")
+    netp = MLP.random([2, 3, 1], np.random.default_rng(0))
+    with pytest.raises(DomainError, match="non-negative integer counts.*found -1"):
+        sf.laplace(netp, np.zeros((2, 2)), np.array([1.0, -1.0]), likelihood="poisson")
+    with pytest.raises(DomainError, match="student_t.*available"):
+        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="student_t")
+    lap = sf.laplace(netc, Xc, np.zeros(Xc.shape[0]), likelihood="categorical")
+    with pytest.raises(DomainError, match="sigma applies to the gaussian likelihood only"):
+        lap.log_marginal_likelihood(sigma=2.0)
