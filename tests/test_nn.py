@@ -78,3 +78,12 @@ def test_bad_shapes_and_values() -> None:
         net.forward(X[:, :3])
     with pytest.raises(ValueError):
         MLP([np.ones((1, 1))], [np.ones(1)], activation="gelu")
+
+
+def test_parameter_gradient_is_jacobian_transpose_product() -> None:
+    from symfisher.numeric.nn import parameter_gradient
+
+    net, X = _net("sigmoid", seed=5)
+    r = np.random.default_rng(6).standard_normal((X.shape[0], 3))
+    ref = np.einsum("nkp,nk->p", jacobian(net, X), r)
+    assert np.allclose(parameter_gradient(net, X, r), ref, rtol=1e-12, atol=1e-13)

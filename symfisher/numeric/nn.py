@@ -262,3 +262,23 @@ def jvp(net: MLP, X: ArrayLike, v: ArrayLike) -> Array:
         a, d = activate(net.activation, z)
         da = d * dz
     return da
+
+
+def parameter_gradient(net: MLP, X: ArrayLike, r: ArrayLike) -> Array:
+    """``sum_n J_n^T r_n``: the gradient of a loss with output gradients ``r`` (N, k), (P,).
+
+    Examples
+    --------
+    >>> net = MLP([np.ones((1, 2))], [np.zeros(1)])
+    >>> parameter_gradient(net, np.array([[2.0, 3.0]]), np.array([[1.0]]))
+    array([2., 3., 1.])
+    """
+    tr = net.trace(X)
+    R = as_finite("r", r, 2)
+    if R.shape != tr.output.shape:
+        raise ShapeError(f"array 'r' has shape {R.shape}, the network output has {tr.output.shape}")
+    Bs = backprop_factors(net, tr, R[:, :, None])
+    parts = []
+    for a, B in zip(tr.inputs, Bs):
+        parts += [(B[:, :, 0].T @ a).ravel(), B[:, :, 0].sum(axis=0)]
+    return np.concatenate(parts)
