@@ -39,11 +39,7 @@ class DistanceMethod(str, enum.Enum):
 
 # ----------------------------------------------------------------------------- domains
 def _domains(md: MetricData) -> list[sp.Set]:
-    from symfisher.families.base import domain_from_assumptions
-
-    if md.family is not None:
-        return [md.family.domains[c] for c in md.coords]
-    return [domain_from_assumptions(c) for c in md.coords]
+    return list(md.domains)
 
 
 def _interval(dom: sp.Set, name: sp.Symbol) -> sp.Interval:
@@ -138,6 +134,10 @@ def as_point(md: MetricData, theta: Any, name: str = "theta") -> np.ndarray:
     x = np.asarray([float(v) for v in vals], dtype=float)
     if not _inside_fn(md)(x[None])[0]:
         _explain_outside(md, x, name)
+    g = _metric_kernel(md)(x[None])[0]
+    if not (np.all(np.isfinite(g)) and np.all(np.linalg.eigvalsh(g) > 0)):
+        raise DomainError(f"{name} = {x.tolist()}: the metric is not finite and positive "
+                          f"definite there (g = {g.tolist()})")
     return x
 
 
@@ -178,14 +178,19 @@ def _vector_kernel(exprs: list[sp.Expr], coords: tuple[sp.Symbol, ...],
 
 
 @functools.lru_cache(maxsize=64)
-def _kernels(md: MetricData) -> tuple[Callable[[np.ndarray], np.ndarray], ...]:
-    """Compiled (Christoffel (N, p, p, p), metric (N, p, p)) evaluators of a metric."""
+def _metric_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
+    """Compiled metric evaluator theta (N, p) -> (N, p, p)."""
+    _check_free(md)
+    return _vector_kernel(list(md.g), md.coords, (md.dim, md.dim))
+
+
+@functools.lru_cache(maxsize=64)
+def _christoffel_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
+    """Compiled Christoffel evaluator theta (N, p) -> (N, p, p, p), Γ^k_ij order (k, i, j)."""
     _check_free(md)
     p = md.dim
     G = christoffel_of(md, "second")
-    chris = _vector_kernel(sp.flatten(G.tolist()), md.coords, (p, p, p))
-    metric = _vector_kernel(list(md.g), md.coords, (p, p))
-    return chris, metric
+    return _vector_kernel(sp.flatten(G.tolist()), md.coords, (p, p, p))
 
 
 # ----------------------------------------------------------------------------- public
@@ -214,8 +219,8 @@ def geodesic(
         End time (the geodesic's metric length is ``t · |velocity|_g``).
     steps : int, optional
         Return ``steps + 1`` equally spaced times; default: the integrator's steps.
-    coords : sequence of sympy.Symbol, optional
-        Coordinates of a plain metric.
+    coords : sequence of sympy.Symbol or dict {Symbol: Set}, optional
+        Coordinates of a plain metric, optionally with their domains.
 
     Returns
     -------
@@ -246,8 +251,7 @@ def geodesic(
     if v0.size != md.dim:
         raise ValueError(f"velocity has {v0.size} components but there are {md.dim} "
                          f"parameters {md.coords}")
-    chris, _ = _kernels(md)
-    sol = integrate_geodesic(chris, x0, v0, float(t), steps, inside=_inside_fn(md))
+    sol = integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps, inside=_inside_fn(md))
     return sol.t, sol.path, sol.vel
 
 
@@ -289,8 +293,8 @@ def fisher_rao_distance(
         :mod:`symfisher.derive.fisher_rao`), error if none applies; ``"numeric"``:
         shooting for the geodesic boundary-value problem (≈1e-10 accuracy);
         ``"auto"``: closed form when recognised, else numeric.
-    coords : sequence of sympy.Symbol, optional
-        Coordinates of a plain metric.
+    coords : sequence of sympy.Symbol or dict {Symbol: Set}, optional
+        Coordinates of a plain metric, optionally with their domains.
 
     Returns
     -------
@@ -324,5 +328,5 @@ def fisher_rao_distance(
             )
     if np.array_equal(a, b):
         return 0.0
-    chris, metric = _kernels(md)
-    return shooting_distance(chris, metric, a, b, inside=_inside_fn(md)).distance
+    return shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b,
+                             inside=_inside_fn(md)).distance

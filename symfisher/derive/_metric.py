@@ -8,6 +8,7 @@ module turns both into one frozen :class:`MetricData` value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,15 @@ class MetricData:
         The coordinates θ¹..θᵖ; row/column i of ``g`` belongs to ``coords[i]``.
     family : object or None
         The family the metric came from (``None`` for a plain metric).
+    domains : tuple of sympy.Set
+        Domain of each coordinate: the family's domains, those given with a plain
+        metric (``coords={theta: Interval(...)}``), or those its assumptions state.
     """
 
     g: sp.ImmutableMatrix
     coords: tuple[sp.Symbol, ...]
     family: Any = None
+    domains: tuple[sp.Set, ...] = ()
 
     @property
     def dim(self) -> int:
@@ -126,9 +131,10 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
     obj : Family or sympy.Matrix
         A family (its Fisher information is the metric, ``family.params`` the
         coordinates) or a symmetric p × p SymPy matrix.
-    coords : sequence of sympy.Symbol, optional
-        Coordinates of a plain metric (required then); for a family, an optional
-        check that they equal ``family.params``.
+    coords : sequence of sympy.Symbol or dict {Symbol: Set}, optional
+        Coordinates of a plain metric (required then), optionally with their domains
+        (default: the domain the symbol's assumptions state); for a family, an
+        optional check that they equal ``family.params``.
 
     Returns
     -------
@@ -149,6 +155,8 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
     >>> metric_data(sp.diag(1 / s**2, 2 / s**2), [m, s]).dim
     2
     """
+    from symfisher.families.base import domain_from_assumptions
+
     if is_family(obj):
         from symfisher.derive.fisher import fisher
 
@@ -157,7 +165,8 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
             raise ValueError(f"coords {tuple(coords)} differ from the family's params {params}")
         g = sp.ImmutableMatrix(fisher(obj))
         check_closed_form(g)
-        return MetricData(g=g, coords=params, family=obj)
+        doms = tuple(obj.domains[c] for c in params)
+        return MetricData(g=g, coords=params, family=obj, domains=doms)
     if not isinstance(obj, sp.MatrixBase):
         raise TypeError(
             f"expected a Family or a SymPy Matrix, got {type(obj).__name__}"
@@ -165,4 +174,7 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
     g = sp.ImmutableMatrix(obj)
     _check_symmetric(g)
     check_closed_form(g)
-    return MetricData(g=g, coords=_coords_tuple(coords, g.rows))
+    cs = _coords_tuple(coords, g.rows)
+    given = dict(coords) if isinstance(coords, Mapping) else {}
+    doms = tuple(sp.sympify(given[c]) if c in given else domain_from_assumptions(c) for c in cs)
+    return MetricData(g=g, coords=cs, domains=doms)
