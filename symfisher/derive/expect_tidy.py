@@ -1,0 +1,83 @@
+"""Canonical, readable form of derived expectations.
+
+Gamma ratios are cancelled term by term (``Γ(a + 1)/Γ(a) → a``), polygamma functions at
+shifted arguments reduced (``digamma(a + 1) → digamma(a) + 1/a``; trigamma stays
+``polygamma(1, a)``), modified Bessel functions of integer order written with ``I_0``
+and ``I_1`` only, and the rational structure brought over a common denominator with
+the numerator factored when that is cheap.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["tidy"]
+
+
+def _shift_polygamma(expr: sp.Expr) -> sp.Expr:
+    pgs = expr.atoms(sp.polygamma)
+    if not pgs:
+        return expr
+    return expr.xreplace({pg: sp.expand_func(pg) for pg in pgs})
+
+
+def _besseli_low(n: int, z: sp.Expr) -> sp.Expr:
+    """I_n(z) for integer n through I_0, I_1 (I_{m+1} = I_{m−1} − 2m I_m / z)."""
+    n = abs(n)
+    i_prev, i_cur = sp.besseli(0, z), sp.besseli(1, z)
+    if n == 0:
+        return i_prev
+    for m in range(1, n):
+        i_prev, i_cur = i_cur, i_prev - 2 * m * i_cur / z
+    return i_cur
+
+
+def _lower_bessel(expr: sp.Expr) -> sp.Expr:
+    subs = {b: _besseli_low(int(b.args[0]), b.args[1]) for b in expr.atoms(sp.besseli)
+            if b.args[0].is_Integer and b.args[0] not in (0, 1)}
+    return expr.xreplace(subs) if subs else expr
+
+
+def _shift_gamma(expr: sp.Expr) -> sp.Expr:
+    """Write every ``Γ(r + n)`` (n an integer, r without integer constant) as
+    ``(r)_n Γ(r)`` so that ratios of Gammas cancel in the product."""
+    subs = {}
+    for g in expr.atoms(sp.gamma):
+        const, rest = g.args[0].as_coeff_Add()
+        if rest == 0 or not const.is_Rational:
+            continue
+        n = sp.floor(const)
+        if n == 0:
+            continue
+        base = rest + const - n
+        factor = sp.Mul(*(base + j for j in range(int(n)))) if n > 0 else 1 / sp.Mul(*(base - j for j in range(1, int(-n) + 1)))
+        subs[g] = factor * sp.gamma(base)
+    return expr.xreplace(subs) if subs else expr
+
+
+def _rational_form(expr: sp.Expr) -> sp.Expr:
+    num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    if sp.count_ops(num) < 60:
+        num = sp.factor(num)
+    if sp.count_ops(den) < 60:
+        den = sp.factor(den)
+    together = num / den
+    expanded = sp.expand(together)
+    return expanded if sp.count_ops(expanded) < sp.count_ops(together) else together
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """Canonical form of an expectation (or any closed-form Fisher entry).
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", positive=True)
+    >>> tidy(sp.polygamma(1, a + 1) + 1 / a**2)
+    polygamma(1, a)
+    """
+    expr = sp.sympify(expr)
+    expr = _lower_bessel(_shift_gamma(expr))
+    expr = sp.expand(_shift_polygamma(expr))
+    if expr.is_Add or expr.is_Mul or expr.is_Pow:
+        expr = _rational_form(expr)
+    return expr
