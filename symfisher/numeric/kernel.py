@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -43,7 +44,11 @@ def _load_module(path: str, stamp: tuple[int, int]) -> tuple[ModuleType, str]:
     if spec is None or spec.loader is None:
         raise KernelFileError(f"cannot import kernel file {path!r}")
     module = importlib.util.module_from_spec(spec)
+    # Registered like any imported module: Numba's cache rebuilds a function's
+    # environment by importing its module by name.
+    sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
+    module = sys.modules[name]
     return module, Path(path).read_text(encoding="utf-8")
 
 
