@@ -162,7 +162,7 @@ def _check_free(md: MetricData) -> None:
 def _vector_kernel(exprs: list[sp.Expr], coords: tuple[sp.Symbol, ...],
                    shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
     """Vectorised evaluator theta (N, p) -> (N, *shape) of the expressions (row-major)."""
-    fn = sp.lambdify(coords, exprs, "numpy")
+    fn = sp.lambdify(coords, exprs, ["scipy", "numpy"])
     p = len(coords)
 
     def kernel(theta: np.ndarray) -> np.ndarray:
