@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg.blas import dsyrk
 
 DEFAULT_BLOCK = 2048
 
@@ -43,9 +44,20 @@ def kfac_factors(a: NDArray[np.float64], B: NDArray[np.float64]
     >>> float(A[0, 0]), float(G[0, 0])
     (1.0, 2.0)
     """
-    n = a.shape[0]
-    flat = _flat_factors(B)
-    return (a.T @ a) / n, flat.T @ flat
+    return gram_t(a) / a.shape[0], gram_t(_flat_factors(B))
+
+
+def gram_t(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``x^T x`` via BLAS ``syrk`` (half the flops of a general product), symmetrised.
+
+    Examples
+    --------
+    >>> gram_t(np.array([[1.0, 2.0]]))
+    array([[1., 2.],
+           [2., 4.]])
+    """
+    upper = dsyrk(1.0, x, trans=1)
+    return np.triu(upper) + np.triu(upper, 1).T
 
 
 def _flat_factors(B: NDArray[np.float64]) -> NDArray[np.float64]:
