@@ -152,3 +152,17 @@ def test_cli_prints_report(tmp_path: object) -> None:
     out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "'g' or 'B'" in out.stderr
+
+
+@pytest.mark.slow
+def test_example_runs_small(tmp_path: object) -> None:
+    """examples/kfac_error.py at CI size (a few steps, tiny hidden layer)."""
+    import os
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parents[1] / "examples" / "kfac_error.py"
+    env = {**os.environ, "PYTHONPATH": str(script.parents[1])}
+    out = subprocess.run([sys.executable, str(script), "--steps", "30", "--hidden", "6"],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "last_layer" in out.stdout and "K-FAC/nearest/EKFAC" in out.stdout
