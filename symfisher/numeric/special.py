@@ -454,11 +454,13 @@ def logbeta(a: float, b: float) -> float:
 
     Notes
     -----
-    With p = min(a, b), q = max(a, b): p >= 10 uses Stirling's formula with the
-    log-gamma corrections combined analytically, so the large terms cancel exactly
-    ((p - 1/2) log(p/(p+q)) + (q - 1/2) log1p(-p/(p+q)) ...); p < 10 <= q the same for
-    Gamma(q)/Gamma(p+q); both < 10 the log of the gamma ratio. Mixed error <= 1e-15 for
-    a, b in [1e-3, 1e4] (tests).
+    Not via lgamma(a) + lgamma(b) - lgamma(a + b), whose large terms cancel and whose
+    rounding of a + b is amplified by psi(a + b) (a + b). With p = min(a, b),
+    q = max(a, b): p >= 10 uses Stirling's formula with the large terms combined
+    analytically, (p - 1/2) log(p/(p+q)) + (q - 1/2) log1p(-p/(p+q)) - log(p+q)/2 + ...;
+    p < 10: lgamma(p) + log(Gamma(q)/Gamma(p+q)), the ratio by shifting q up to 10 and
+    the same Stirling form. Mixed error <= 2e-15 for a, b in [1e-3, 1e4] (measured
+    1.3e-15; tests).
 
     Examples
     --------
@@ -498,8 +500,9 @@ def beta(a: float, b: float) -> float:
 
     Notes
     -----
-    Gamma ratio while a + b < 170, ``exp(logbeta)`` beyond (no overflow of the gammas).
-    Mixed error <= 2e-15 for a, b in [1e-3, 1e4] (tests).
+    p = min(a, b) < 10: Gamma(p) times the ratio of :func:`logbeta` (relative error of a
+    few ulps while B >= 1); otherwise ``exp(logbeta)`` (B < 1e-5 there). Mixed error
+    <= 2e-15 for a, b in [1e-3, 1e4] (measured 1.2e-15; tests).
 
     Examples
     --------
