@@ -9,6 +9,10 @@ in the network output, which for the canonical links offered here equals the GGN
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from numpy.typing import ArrayLike
 
 from symfisher.numeric.laplace.likelihoods import LikelihoodName, make_likelihood
@@ -57,3 +61,18 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | s
     """
     return fit_laplace(net, X, y, make_likelihood(likelihood, sigma), prior_precision,
                        structure, joint_bias)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`laplace`.
+
+    ``symfisher.laplace`` names both this module and the function: once the module is
+    imported, Python binds the package attribute ``symfisher.laplace`` to the module, so
+    the module forwards calls to keep ``sf.laplace(net, X, y, ...)`` working either way.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> LaplacePosterior:
+        return laplace(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -295,3 +295,16 @@ def test_bad_inputs_name_the_problem() -> None:
     lap = sf.laplace(netc, Xc, np.zeros(Xc.shape[0]), likelihood="categorical")
     with pytest.raises(DomainError, match="sigma applies to the gaussian likelihood only"):
         lap.log_marginal_likelihood(sigma=2.0)
+
+
+def test_sf_laplace_callable_after_submodule_import() -> None:
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, symfisher.laplace, symfisher as sf\n"
+            "net = sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)])\n"
+            "lap = sf.laplace(net, np.ones((3, 2)), np.zeros(3), structure='full')\n"
+            "print(type(lap).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "LaplacePosterior"

@@ -91,7 +91,7 @@ class KronErrorReport:
         >>> import numpy as np
         >>> from symfisher.kfac import kron_error
         >>> print(kron_error(np.ones((1, 2)), np.ones((1, 3))).summary().splitlines()[0])
-        K-FAC error for a 3 x 2 weight block (N = 1, k = 1, method gram)
+        K-FAC error for a 3 x 2 weight block (N = 1, k = 1, method dense)
         """
         rows = [("||F||_F", f"{self.exact_norm:.6e}"),
                 ("||F - G (x) A||_F", f"{self.frobenius:.6e}"),

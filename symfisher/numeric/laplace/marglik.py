@@ -51,9 +51,9 @@ def marglik_gradient(precision: Precision, theta: Array, prior: Array,
     Examples
     --------
     >>> from symfisher.numeric.laplace.diag import DiagPrecision
-    >>> P = DiagPrecision(np.arange(1), np.zeros(1), np.ones(1))
-    >>> marglik_gradient(P, np.zeros(1), np.ones(1), np.zeros(1, dtype=int), 1)
-    array([0.])
+    >>> P = DiagPrecision(np.arange(1), np.ones(1), np.ones(1))
+    >>> marglik_gradient(P, np.zeros(1), np.ones(1), np.zeros(1, dtype=int), 1)   # -(1/2 - 1)/2
+    array([0.25])
     """
     per_param = precision.inverse_diagonal() - 1.0 / prior + theta * theta
     return -0.5 * np.bincount(groups, weights=per_param, minlength=n_groups)
@@ -81,9 +81,10 @@ def optimize_prior(log_lik: float, precision: Precision, theta: Array,
     Examples
     --------
     >>> from symfisher.numeric.laplace.diag import DiagPrecision
-    >>> P = DiagPrecision(np.arange(1), np.zeros(1), np.ones(1))
+    >>> P = DiagPrecision(np.arange(1), np.ones(1), np.ones(1))
+    >>> # stationary point of -(log(1 + tau) - log tau + tau / 4) / 2: tau = (sqrt(17) - 1) / 2
     >>> optimize_prior(0.0, P, np.full(1, 0.5), np.zeros(1, dtype=int), np.ones(1)).round(6)
-    array([4.])
+    array([1.561553])
     """
     n_groups = tau0.size
 

@@ -143,7 +143,7 @@ class LaplacePosterior:
         >>> net = sf.nn.MLP.random([2, 3, 1], rng)
         >>> X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
         >>> lap = sf.laplace(net, X, y, structure="full")
-        >>> np.isfinite(lap.log_marginal_likelihood(prior_precision=2.0))
+        >>> bool(np.isfinite(lap.log_marginal_likelihood(prior_precision=2.0)))
         True
         """
         tau = self.prior_precision if prior_precision is None else prior_per_layer(
