@@ -140,6 +140,15 @@ def _rewrite_bessel_ratios(factors: list[sp.Expr]) -> sp.Expr | None:
     return sp.Mul(*rest) if changed else None
 
 
+def _distribute_over_bessel(factors: list[sp.Expr]) -> bool:
+    """True for ``(sum of besseli terms) * besseli(n, x)**(-k)``: distributing gives ratios."""
+    def is_inverse_bessel(f: sp.Expr) -> bool:
+        return isinstance(f, sp.Pow) and isinstance(f.base, sp.besseli) and f.exp.is_negative
+
+    return any(is_inverse_bessel(f) for f in factors) and any(
+        isinstance(f, sp.Add) and f.has(sp.besseli) for f in factors)
+
+
 def _rewrite_node(expr: sp.Expr, in_mul: bool) -> sp.Expr:
     """Apply the local rules to one node whose arguments are already rewritten.
 
@@ -153,6 +162,9 @@ def _rewrite_node(expr: sp.Expr, in_mul: bool) -> sp.Expr:
         new = _rewrite_add(expr)
     elif isinstance(expr, sp.Mul) or (isinstance(expr, sp.Pow) and not in_mul):
         factors = list(expr.args) if isinstance(expr, sp.Mul) else [expr]
+        if _distribute_over_bessel(factors):
+            terms = sp.expand_mul(expr).args
+            return sp.Add(*(_rewrite_node(t, False) for t in terms))
         new = _rewrite_bessel_ratios(factors)
         if new is None:
             new = _rewrite_logistic(factors)
