@@ -166,3 +166,11 @@ def test_example_runs_small(tmp_path: object) -> None:
                          capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert "last_layer" in out.stdout and "K-FAC/nearest/EKFAC" in out.stdout
+
+
+@pytest.mark.slow
+def test_tour_step_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "symfisher", "tour", "--only", "K-FAC"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "relative error, K-FAC" in out.stdout and "log marglik" in out.stdout

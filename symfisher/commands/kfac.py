@@ -41,15 +41,26 @@ def _run(args: argparse.Namespace) -> int:
 def _tour(out: TextIO) -> None:
     import numpy as np
 
+    import symfisher as sf
     from symfisher.numeric.kfac.compute import kron_error
 
     rng = np.random.default_rng(0)
-    a = np.tanh(rng.standard_normal((2000, 64)) @ rng.standard_normal((64, 64)) / 8)
-    g = rng.standard_normal((2000, 32)) * (1 + a[:, :1] ** 2)
-    rep = kron_error(a, g)
-    out.write("Exact error of K-FAC's kron(G, A) for a 32 x 64 layer, 2000 examples,\n"
-              "without forming the 2048 x 2048 block (Gram identities):\n")
-    out.write(rep.summary() + "\n")
+    a = np.tanh(rng.standard_normal((800, 48)) @ rng.standard_normal((48, 48)) / 7)
+    g = rng.standard_normal((800, 24)) * (1 + a[:, :1] ** 2)
+    rep = kron_error(a, g, method="gram")
+    out.write("Exact error of K-FAC's kron(G, A) for a 24 x 48 layer and 800 examples,\n"
+              "without forming the 1152 x 1152 block (Gram identities):\n")
+    out.write(rep.summary() + "\n\n")
+    net = sf.nn.MLP.random([4, 10, 1], rng, activation="tanh")
+    X = rng.standard_normal((200, 4))
+    y = net.forward(X)[:, 0] + 0.2 * rng.standard_normal(200)
+    out.write("Laplace posterior of a 4-10-1 tanh MLP (Gaussian, sigma = 0.2), prior fitted\n"
+              "by marginal likelihood:\n")
+    for structure in ("full", "kron", "diag"):
+        lap = sf.laplace(net, X, y, sigma=0.2, structure=structure).optimize_prior_precision()
+        out.write(f"  {structure:<5} tau = {lap.prior_precision[0]:7.3f}   log det P = "
+                  f"{lap.log_det_posterior_precision:9.2f}   log marglik = "
+                  f"{lap.log_marginal_likelihood():9.2f}\n")
 
 
 COMMAND = Command("kfac-error", "exact K-FAC approximation error of saved layer activations",
