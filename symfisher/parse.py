@@ -1,0 +1,502 @@
+"""Safe parsing of user-supplied expressions, supports and parameter specs.
+
+Expressions are parsed with Python's :mod:`ast` module and the SymPy expression is
+built from the validated tree; ``eval``, ``sympify`` and ``parse_expr`` are never
+called (both of the latter call ``eval`` internally). Only a whitelist of node types,
+names and functions is accepted, and the size of the input, the nesting depth and
+the size of numbers computed eagerly (``9**9**9``, ``factorial(10**6)``) are capped,
+so hostile input is rejected with a :class:`~symfisher.errors.ParseError` before
+anything expensive runs.
+
+The grammar is the one SymPy's ``str`` printer writes, so
+``parse_expression(str(expr), symbols=...) == expr`` for the expressions symfisher
+derives (the derivation cache relies on this).
+
+Examples
+--------
+>>> from symfisher.parse import parse_expression
+>>> parse_expression("polygamma(1, a) - 1/a")
+polygamma(1, a) - 1/a
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import keyword
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from symfisher.errors import ParseError
+from symfisher.parse_tables import (
+    CONSTANTS,
+    FUNCTIONS,
+    HEAVY_FUNCTIONS,
+    RELATIONS,
+    STRUCTURAL,
+    describe_node,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "NUMBER_BUDGET_BITS",
+    "parse_expression",
+    "parse_items",
+    "parse_param",
+    "parse_support",
+    "valid_identifier",
+]
+
+MAX_LENGTH = 100_000
+"""Longest accepted input string (characters)."""
+MAX_DEPTH = 100
+"""Deepest accepted nesting of sub-expressions (sums and products count once)."""
+MAX_NODES = 50_000
+"""Largest accepted number of syntax-tree nodes."""
+NUMBER_BUDGET_BITS = 200_000
+"""Total size (bits) of the numbers the parser may compute eagerly in one call."""
+MAX_HEAVY_ARGUMENT = 1000
+"""Largest |n| of a rational argument of factorial, gamma, zeta, polygamma, ..."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_NAME_TOKEN = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
+_KW_PREFIX = "_kw_"
+
+
+def valid_identifier(name: str) -> bool:
+    """Whether ``name`` may name a symbol: ASCII letters, digits, ``_``, not private.
+
+    Python keywords are allowed (``lambda`` is a common rate parameter); ``True``,
+    ``False`` and ``None`` are not.
+
+    Examples
+    --------
+    >>> valid_identifier("sigma_1"), valid_identifier("__class__"), valid_identifier("lambda")
+    (True, False, True)
+    """
+    return bool(_IDENTIFIER.match(name)) and name not in {"True", "False", "None"}
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The user's text, the text handed to :func:`ast.parse`, and the shifts between them."""
+
+    original: str
+    prepared: str
+    shifts: tuple[tuple[int, int], ...]  # (position in prepared, characters added before it)
+
+    def where(self, node: ast.AST) -> str:
+        """``column N: 'segment'`` of ``node`` in the user's text."""
+        start = getattr(node, "col_offset", None)
+        if start is None:
+            return "in the expression"
+        end = getattr(node, "end_col_offset", None) or start + 1
+        lo, hi = self._original_pos(start), self._original_pos(end)
+        seg = self.original[lo:hi]
+        if len(seg) > 40:
+            seg = seg[:37] + "..."
+        return f"at column {lo + 1}: {seg!r}"
+
+    def _original_pos(self, pos: int) -> int:
+        added = 0
+        for at, total in self.shifts:
+            if at <= pos:
+                added = total
+        return max(pos - added, 0)
+
+
+def _prepare(text: object, max_length: int) -> _Source:
+    """Reject oversized, non-ASCII and private-name input; rename Python keywords."""
+    if not isinstance(text, str):
+        raise ParseError(f"expected an expression string, got {type(text).__name__}")
+    if len(text) > max_length:
+        raise ParseError(f"expression is too long ({len(text)} characters, limit {max_length})")
+    for i, ch in enumerate(text):
+        if not (ch.isascii() and (ch.isprintable() or ch in " \t\n\r")):
+            raise ParseError(f"character {ch!r} at column {i + 1} is not allowed")
+    if not text.strip():
+        raise ParseError("empty expression")
+    flat = re.sub(r"\s", " ", text)
+    pieces: list[str] = []
+    shifts: list[tuple[int, int]] = []
+    last, added = 0, 0
+    for m in _NAME_TOKEN.finditer(flat):
+        name = m.group()
+        if name.startswith("_"):
+            raise ParseError(f"private or dunder name {name!r} at column {m.start() + 1} is not allowed")
+        if keyword.iskeyword(name) and name not in {"True", "False", "None"}:
+            pieces.append(flat[last : m.start()] + _KW_PREFIX + name)
+            last = m.end()
+            added += len(_KW_PREFIX)
+            shifts.append((m.end() + added, added))
+    pieces.append(flat[last:])
+    return _Source(text, "".join(pieces).strip(), tuple(shifts))
+
+
+def _regroup_sums(text: str, group: int = 256) -> str | None:
+    """Parenthesize a long top-level sum ``a + b - c ...`` into groups of ``group`` terms.
+
+    Python's parser builds ``a + b + ...`` as a left-deep tree and fails beyond a few
+    thousand terms; SymPy prints binary ``+``/``-`` with spaces, so the top-level terms
+    can be found without parsing. Returns None when there is nothing to regroup.
+    """
+    depth, cuts = 0, []
+    for i, ch in enumerate(text):
+        depth += (ch in "([") - (ch in ")]")
+        if depth == 0 and text.startswith((" + ", " - "), i):
+            cuts.append(i)
+    if len(cuts) < group:
+        return None
+    bounds = [0, *cuts, len(text)]
+    terms = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    chunks = ["".join(terms[k : k + group]).strip() for k in range(0, len(terms), group)]
+    return " + ".join(f"({c})" for c in chunks)
+
+
+def _syntax_tree(src: _Source) -> tuple[ast.Expression, _Source]:
+    """Parse with :func:`ast.parse`, mapping every failure to :class:`ParseError`."""
+    try:
+        tree = ast.parse(src.prepared, mode="eval")
+    except SyntaxError as exc:
+        col = src._original_pos((exc.offset or 1) - 1) + 1
+        raise ParseError(f"invalid syntax at column {col}: {exc.msg}{_keyword_hint(src)}") from None
+    except RecursionError:
+        regrouped = _regroup_sums(src.prepared)
+        if regrouped is None:
+            raise ParseError("expression is nested too deeply for the parser") from None
+        return _syntax_tree(_Source(src.original, regrouped, ()))
+    except (MemoryError, ValueError) as exc:
+        raise ParseError(f"expression rejected by the parser: {type(exc).__name__}: {exc}") from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES:
+        raise ParseError(f"expression has too many parts ({count} syntax nodes, limit {MAX_NODES})")
+    return tree, src
+
+
+def _keyword_hint(src: _Source) -> str:
+    """Explain that Python keywords are read as symbol names (``lambda`` is a rate)."""
+    used = sorted({m.group()[len(_KW_PREFIX) :] for m in re.finditer(_KW_PREFIX + r"\w+", src.prepared)})
+    if not used:
+        return ""
+    return f" ({', '.join(map(repr, used))} read as symbol names: lambdas, conditionals and 'and'/'or' are not supported)"
+
+
+class _Budget:
+    """Bits of eagerly computed numbers left for one parse call."""
+
+    def __init__(self, bits: int) -> None:
+        self.left = bits
+
+    def spend(self, bits: int, what: str) -> None:
+        self.left -= bits
+        if self.left < 0:
+            raise ParseError(f"number too large to compute {what} (limit {NUMBER_BUDGET_BITS} bits)")
+
+
+def _number_bits(value: sp.Basic) -> int:
+    """Size in bits of a rational number (0 for anything else)."""
+    if isinstance(value, sp.Rational):
+        return max(abs(int(value.p)).bit_length(), int(value.q).bit_length())
+    return 0
+
+
+@dataclass(frozen=True)
+class _Builder:
+    """Builds a SymPy object from a validated syntax tree (one instance per parse)."""
+
+    src: _Source
+    symbols: Mapping[str, sp.Symbol]
+    functions: Mapping[str, Callable[..., Any]]
+    new_symbol: Callable[[str], sp.Symbol] | None
+    budget: _Budget = field(default_factory=lambda: _Budget(NUMBER_BUDGET_BITS))
+
+    def fail(self, reason: str, node: ast.AST) -> ParseError:
+        return ParseError(f"{reason} {self.src.where(node)}")
+
+    def build(self, node: ast.AST, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"expression is nested too deeply (limit {MAX_DEPTH})", node)
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            raise self.fail(f"{describe_node(node)} is not allowed", node)
+        try:
+            return handler(self, node, depth + 1)
+        except ParseError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError, sp.SympifyError) as exc:
+            raise self.fail(f"cannot build ({type(exc).__name__}: {exc})", node) from None
+
+    # --- leaves -----------------------------------------------------------------
+    def constant(self, node: ast.Constant, depth: int) -> Any:
+        value = node.value
+        if isinstance(value, bool):
+            return sp.true if value else sp.false
+        if isinstance(value, int):
+            return sp.Integer(value)
+        if isinstance(value, float):
+            text = ast.get_source_segment(self.src.prepared, node) or repr(value)
+            return sp.Float(text.replace("_", ""))
+        raise self.fail(f"{describe_node(node)} is not allowed", node)
+
+    def name(self, node: ast.Name, depth: int) -> Any:
+        ident = node.id
+        if ident in self.symbols:
+            return self.symbols[ident]
+        if ident in CONSTANTS:
+            return CONSTANTS[ident]
+        if ident.startswith(_KW_PREFIX):
+            ident = ident[len(_KW_PREFIX) :]
+            if ident in self.symbols:
+                return self.symbols[ident]
+        if self.new_symbol is not None:
+            return self.new_symbol(ident)
+        known = sorted(set(self.symbols) | set(CONSTANTS))
+        close = difflib.get_close_matches(ident, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known names: {', '.join(known)}"
+        raise self.fail(f"unknown name {ident!r}{hint}", node)
+
+    # --- arithmetic -------------------------------------------------------------
+    def binop(self, node: ast.BinOp, depth: int) -> Any:
+        op = type(node.op)
+        if op in (ast.Add, ast.Sub):
+            return sp.Add(*self._chain(node, depth, (ast.Add, ast.Sub)))
+        if op in (ast.Mult, ast.Div):
+            return sp.Mul(*self._chain(node, depth, (ast.Mult, ast.Div)))
+        if op is ast.Pow:
+            return self._power(node, depth)
+        if op in (ast.BitAnd, ast.BitOr):
+            left, right = self.build(node.left, depth), self.build(node.right, depth)
+            return sp.And(left, right) if op is ast.BitAnd else sp.Or(left, right)
+        if op is ast.BitXor:
+            raise self.fail("'^' is not a power (write '**')", node)
+        raise self.fail(f"operator {op.__name__} is not allowed", node)
+
+    def _chain(self, node: ast.BinOp, depth: int, ops: tuple[type, ...]) -> list[Any]:
+        """Flatten a left-leaning chain ``a - b + c`` into terms ``[a, -b, c]`` (or factors)."""
+        parts: list[tuple[type, ast.AST]] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ops):
+            parts.append((type(cur.op), cur.right))
+            cur = cur.left
+        out = [self.build(cur, depth)]
+        for op, rhs in reversed(parts):
+            value = self.build(rhs, depth)
+            if op is ast.Sub:
+                value = -value
+            elif op is ast.Div:
+                value = sp.Pow(value, -1)
+            out.append(value)
+        return out
+
+    def _power(self, node: ast.BinOp, depth: int) -> Any:
+        base, exp = self.build(node.left, depth), self.build(node.right, depth)
+        if isinstance(base, sp.Rational) and isinstance(exp, sp.Rational):
+            bits = _number_bits(base)
+            if bits > 1:
+                self.budget.spend(bits * int(sp.ceiling(abs(exp))), "a power")
+        return sp.Pow(base, exp)
+
+    def unaryop(self, node: ast.UnaryOp, depth: int) -> Any:
+        value = self.build(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return -value
+        if isinstance(node.op, ast.UAdd):
+            return value
+        if isinstance(node.op, ast.Invert):
+            return sp.Not(value)
+        raise self.fail(f"operator {type(node.op).__name__} is not allowed", node)
+
+    def compare(self, node: ast.Compare, depth: int) -> Any:
+        terms = [self.build(node.left, depth)] + [self.build(c, depth) for c in node.comparators]
+        rels = []
+        for i, op in enumerate(node.ops):
+            rel = RELATIONS.get(type(op))
+            if rel is None:
+                raise self.fail(f"comparison {type(op).__name__} is not allowed", node)
+            rels.append(rel(terms[i], terms[i + 1]))
+        return rels[0] if len(rels) == 1 else sp.And(*rels)
+
+    def tuple_(self, node: ast.Tuple, depth: int) -> Any:
+        return sp.Tuple(*[self.build(e, depth) for e in node.elts])
+
+    # --- calls ------------------------------------------------------------------
+    def call(self, node: ast.Call, depth: int) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail(f"only calls of named functions are allowed, not {describe_node(node.func)}", node)
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node.keywords[0].value)
+        fname = node.func.id.removeprefix(_KW_PREFIX)
+        if fname in STRUCTURAL and fname not in self.functions:
+            return STRUCTURAL[fname](self, node, depth)
+        func = self.functions.get(fname)
+        if func is None:
+            close = difflib.get_close_matches(fname, list(self.functions), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise self.fail(f"unknown function {fname!r}{hint}", node.func)
+        args = [self.build(a, depth) for a in node.args]
+        if fname in HEAVY_FUNCTIONS:
+            self._check_heavy(fname, args, node)
+        return func(*args)
+
+    def _check_heavy(self, fname: str, args: list[Any], node: ast.AST) -> None:
+        for a in args:
+            if isinstance(a, sp.Rational):
+                if abs(a) > MAX_HEAVY_ARGUMENT:
+                    raise self.fail(f"argument of {fname} too large (|n| <= {MAX_HEAVY_ARGUMENT})", node)
+                n = int(abs(a)) + 2
+                self.budget.spend(n * n.bit_length(), f"{fname}")
+
+    def build_args(self, node: ast.Call, depth: int) -> list[Any]:
+        """Build the positional arguments of a call (starred arguments rejected)."""
+        return [self.build(a, depth) for a in node.args]
+
+
+_HANDLERS: dict[type, Callable[[_Builder, Any, int], Any]] = {
+    ast.Constant: _Builder.constant,
+    ast.Name: _Builder.name,
+    ast.BinOp: _Builder.binop,
+    ast.UnaryOp: _Builder.unaryop,
+    ast.Compare: _Builder.compare,
+    ast.Tuple: _Builder.tuple_,
+    ast.Call: _Builder.call,
+}
+
+
+def _real_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def parse_expression(
+    text: str,
+    symbols: Mapping[str, sp.Symbol] | None = None,
+    *,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+    allow_new_symbols: bool = True,
+    new_symbol: Callable[[str], sp.Symbol] | None = None,
+    max_length: int = MAX_LENGTH,
+) -> sp.Basic:
+    """Parse ``text`` into a SymPy expression without ``eval``.
+
+    Parameters
+    ----------
+    text : str
+        An expression in SymPy's ``str`` syntax: numbers, names, ``+ - * / **``,
+        parentheses and calls of whitelisted functions (``exp``, ``log``, ``sqrt``,
+        ``polygamma``, ``besseli``, ``gamma``, ``Abs``, ``Piecewise``, ``Matrix``, ...).
+        Integer literals stay exact (``1/2`` is ``Rational(1, 2)``).
+    symbols : mapping of str to Symbol, optional
+        Names resolved to the given symbols (they take precedence over the
+        constants ``pi``, ``E``, ``oo``, ``EulerGamma``, ``Catalan``).
+    functions : mapping of str to callable, optional
+        Extra (or overriding) functions, called with positional arguments only.
+    allow_new_symbols : bool
+        If True (default), other valid names become symbols made by ``new_symbol``
+        (default: ``Symbol(name, real=True)``); if False they are an error.
+    new_symbol : callable, optional
+        Factory ``new_symbol(name) -> Symbol`` for names not in ``symbols``.
+    max_length : int
+        Longest accepted input (characters).
+
+    Returns
+    -------
+    sympy.Basic
+        Usually a ``sympy.Expr``; ``Matrix([[...]])`` gives an ``ImmutableMatrix`` of
+        the written shape, and a comparison gives a relational.
+
+    Raises
+    ------
+    ParseError
+        On anything outside the whitelist (attribute access, subscripts, strings,
+        lambdas, comprehensions, keyword arguments, private or dunder names, unknown
+        functions), on oversized or too deeply nested input, and on numbers too large
+        to compute; the message names the offending token and its column.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a = sp.Symbol("a", positive=True)
+    >>> parse_expression("polygamma(1, a) + 1/2", {"a": a})
+    polygamma(1, a) + 1/2
+    >>> parse_expression("__import__('os').system('true')")
+    Traceback (most recent call last):
+    ...
+    symfisher.errors.ParseError: private or dunder name '__import__' at column 1 is not allowed
+    """
+    result = _parse(text, symbols, functions, maker=_maker(allow_new_symbols, new_symbol), max_length=max_length)
+    if isinstance(result, sp.Tuple):
+        raise ParseError(f"a tuple is not an expression: {text.strip()[:40]!r}")
+    return result
+
+
+def parse_items(
+    text: str,
+    symbols: Mapping[str, sp.Symbol] | None = None,
+    *,
+    new_symbol: Callable[[str], sp.Symbol] | None = None,
+) -> tuple[Any, ...]:
+    """Parse a comma-separated list of expressions (tuples allowed as items).
+
+    Examples
+    --------
+    >>> parse_items("0, 1, (2, 3)")
+    (0, 1, (2, 3))
+    """
+    result = _parse(f"({text},)", symbols, None, maker=new_symbol or _real_symbol, max_length=MAX_LENGTH)
+    return tuple(result)
+
+
+def _maker(allow: bool, new_symbol: Callable[[str], sp.Symbol] | None) -> Callable[[str], sp.Symbol] | None:
+    return (new_symbol or _real_symbol) if allow else None
+
+
+def _parse(
+    text: str,
+    symbols: Mapping[str, sp.Symbol] | None,
+    functions: Mapping[str, Callable[..., Any]] | None,
+    *,
+    maker: Callable[[str], sp.Symbol] | None,
+    max_length: int,
+) -> Any:
+    tree, src = _syntax_tree(_prepare(text, max_length))
+    table = dict(FUNCTIONS)
+    for fname, func in (functions or {}).items():
+        if not valid_identifier(fname) or not callable(func):
+            raise ParseError(f"invalid function table entry {fname!r}")
+        table[fname] = func
+    return _Builder(src, dict(symbols or {}), table, maker).build(tree.body)
+
+
+def parse_support(
+    text: str,
+    variable_is_integer: bool | None = None,
+    symbols: Mapping[str, sp.Symbol] | None = None,
+) -> sp.Set:
+    """Parse a support string; see :func:`symfisher.parse_specs.parse_support`.
+
+    Examples
+    --------
+    >>> parse_support("(0, 1)")
+    Interval.open(0, 1)
+    """
+    from symfisher.parse_specs import parse_support as impl
+
+    return impl(text, variable_is_integer, symbols)
+
+
+def parse_param(spec: str, symbols: Mapping[str, sp.Symbol] | None = None) -> tuple[sp.Symbol, sp.Set]:
+    """Parse ``NAME[:DOMAIN]``; see :func:`symfisher.parse_specs.parse_param`.
+
+    Examples
+    --------
+    >>> parse_param("sigma:positive")
+    (sigma, Interval.open(0, oo))
+    """
+    from symfisher.parse_specs import parse_param as impl
+
+    return impl(spec, symbols)
