@@ -1,0 +1,141 @@
+"""Building a :class:`~symfisher.families.base.Family` from command-line strings.
+
+Everything goes through the safe parser (:mod:`symfisher.parse`); nothing is
+evaluated. Used by ``symfisher derive --logpdf/--pdf`` and by the tour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symfisher.errors import ParseError, SymfisherError
+from symfisher.parse import parse_expression, parse_param, parse_support, valid_identifier
+from symfisher.parse_specs import parse_assignment
+
+__all__ = ["UserSpec", "build_user_family", "catalog_options"]
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """The command-line description of a user-written family (all strings).
+
+    Attributes
+    ----------
+    density : str
+        The log-density (or the density when ``is_pdf``).
+    is_pdf : bool
+        Whether ``density`` is a density rather than its logarithm.
+    variables : tuple of str
+        Data variable names (length q).
+    params : tuple of str
+        ``NAME[:DOMAIN]`` specs (length p), or ``NAME=VALUE`` for fixed constants.
+    supports : tuple of str
+        One support per variable, or one finite set of tuples for vector data.
+    constants : tuple of str
+        ``NAME[:DOMAIN]`` specs of symbolic fixed constants (default real).
+    name : str
+        Name of the family in reports.
+    """
+
+    density: str
+    is_pdf: bool
+    variables: tuple[str, ...]
+    params: tuple[str, ...]
+    supports: tuple[str, ...]
+    constants: tuple[str, ...] = ()
+    name: str = "custom"
+
+
+def _split_params(specs: Sequence[str]) -> tuple[list[str], list[str]]:
+    domains = [s for s in specs if "=" not in s]
+    values = [s for s in specs if "=" in s]
+    return domains, values
+
+
+def _parameters(specs: Sequence[str]) -> dict[sp.Symbol, sp.Set]:
+    out: dict[sp.Symbol, sp.Set] = {}
+    for spec in specs:
+        sym, dom = parse_param(spec)
+        if any(s.name == sym.name for s in out):
+            raise ParseError(f"parameter {sym.name!r} is given twice")
+        out[sym] = dom
+    if not out:
+        raise ParseError("a user-written family needs at least one --param NAME[:DOMAIN]")
+    return out
+
+
+def _variables(names: Sequence[str], supports: Sequence[sp.Set]) -> tuple[sp.Symbol, ...]:
+    if not names:
+        raise ParseError("a user-written family needs --var NAME (one per data variable)")
+    out = []
+    for i, name in enumerate(names):
+        if not valid_identifier(name):
+            raise ParseError(f"invalid variable name {name!r}")
+        s = supports[i] if len(supports) == len(names) else supports[0]
+        integer = isinstance(s, sp.Range) or (
+            isinstance(s, sp.FiniteSet) and all(getattr(e, "is_integer", False) for e in s))
+        out.append(sp.Symbol(name, integer=True) if integer else sp.Symbol(name, real=True))
+    return tuple(out)
+
+
+def _supports(texts: Sequence[str], table: dict[str, sp.Symbol], q: int) -> tuple[sp.Set, ...]:
+    if not texts:
+        raise ParseError("a user-written family needs --support (e.g. '(-oo, oo)', '[0, oo)', '0..oo', '0..n')")
+    if len(texts) not in (1, q):
+        raise ParseError(f"give one --support per variable ({q}), or one finite set of tuples; got {len(texts)}")
+    return tuple(parse_support(t, symbols=table) for t in texts)
+
+
+def _symbol_table(params: dict[sp.Symbol, sp.Set], constants: Sequence[str]) -> dict[str, sp.Symbol]:
+    table = {s.name: s for s in params}
+    for spec in constants:
+        sym, _ = parse_param(spec)
+        if sym.name in table:
+            raise ParseError(f"{sym.name!r} is both a parameter and a constant")
+        table[sym.name] = sym
+    return table
+
+
+def build_user_family(spec: UserSpec) -> Any:
+    """The Family a :class:`UserSpec` describes (ParseError/SymfisherError on bad input)."""
+    from symfisher.families.base import Family
+
+    domain_specs, value_specs = _split_params(spec.params)
+    params = _parameters(domain_specs)
+    table = _symbol_table(params, spec.constants)
+    supports = _supports(spec.supports, table, len(spec.variables))
+    for s in supports:
+        table.update({f.name: f for f in s.free_symbols if f.name not in table})
+    variables = _variables(spec.variables, supports)
+    clash = [v.name for v in variables if v.name in table]
+    if clash:
+        raise ParseError(f"{clash} are used both as data variables and as parameters/constants")
+    table.update({v.name: v for v in variables})
+    expr = parse_expression(spec.density, table)
+    if not isinstance(expr, sp.Expr):
+        raise ParseError(f"the {'density' if spec.is_pdf else 'log-density'} is not a scalar expression")
+    values = dict(parse_assignment(v, table) for v in value_specs)
+    support = supports[0] if len(supports) == 1 else supports
+    make = Family.from_pdf if spec.is_pdf else Family
+    try:
+        fam = make(expr, variables, params, support, name=spec.name)
+        return fam.with_fixed(**values) if values else fam
+    except (ValueError, TypeError) as exc:
+        raise SymfisherError(f"invalid family: {exc}") from None
+
+
+def catalog_options(specs: Sequence[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` options of a catalog family (sizes become Python ints)."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if "=" not in spec:
+            raise ParseError(
+                f"--param {spec!r}: with a catalog family write NAME=VALUE for a fixed constant "
+                "(NAME:DOMAIN specs are for --logpdf/--pdf families)")
+        name, value = parse_assignment(spec)
+        out[name] = int(value) if isinstance(value, sp.Integer) else value
+    return out
