@@ -99,8 +99,17 @@ def _emax() -> BenchModel:
     return BenchModel("emax", expr, (e0, emax, ed50, h, s, x, y), sample)
 
 
-def bench_models() -> dict[str, BenchModel]:
+_BUILDERS: dict[str, Callable[[], BenchModel]] = {
+    "4pl": _four_pl, "gamma": _gamma, "weibull": _weibull, "emax": _emax}
+
+
+def bench_models(names: tuple[str, ...] | None = None) -> dict[str, BenchModel]:
     """The benchmark models by name (``"4pl"``, ``"gamma"``, ``"weibull"``, ``"emax"``).
+
+    Parameters
+    ----------
+    names : tuple of str, optional
+        Build only these models (default: all four).
 
     Examples
     --------
@@ -108,4 +117,8 @@ def bench_models() -> dict[str, BenchModel]:
     >>> {k: m.expr.shape for k, m in bench_models().items()}
     {'4pl': (4, 4), 'gamma': (2, 2), 'weibull': (2, 2), 'emax': (5, 5)}
     """
-    return {m.name: m for m in (_four_pl(), _gamma(), _weibull(), _emax())}
+    chosen = tuple(_BUILDERS) if names is None else names
+    unknown = sorted(set(chosen) - set(_BUILDERS))
+    if unknown:
+        raise ValueError(f"unknown benchmark models {unknown}; known: {sorted(_BUILDERS)}")
+    return {name: _BUILDERS[name]() for name in chosen}

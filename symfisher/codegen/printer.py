@@ -9,7 +9,8 @@ function callable from Numba-compiled code (``"math.exp"``,
 ``@njit`` function.
 
 The printer is strict: a function that is neither in the table nor structural
-(``Piecewise``, ``Max``, ``Min``) raises :class:`CodegenError` naming it at
+(``Piecewise``, ``Max``, ``Min``, or a head defining ``_numbacode(printer)`` such as
+:class:`symfisher.codegen.rewrite.exp_neg_abs`) raises :class:`CodegenError` naming it at
 code-generation time, never silently at run time.
 
 Examples
@@ -18,7 +19,7 @@ Examples
 >>> from symfisher.codegen.printer import NumbaPrinter
 >>> x = sp.Symbol("x", positive=True)
 >>> NumbaPrinter({x: "v_x"}).doprint(sp.exp(-x**2) + sp.polygamma(1, x))
-'_sf_trigamma(v_x) + math.exp(-v_x*v_x)'
+'_sf_trigamma(v_x) + math.exp(-(v_x*v_x))'
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ class NumbaPrinter(PythonCodePrinter):
         self.used: set[str] = set()
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, sp.Function) and not isinstance(expr, sp.Piecewise):
+        if isinstance(expr, sp.Function) and not isinstance(expr, sp.Piecewise) \
+                and not hasattr(expr, self.printmethod):
             return self._print_mapped(expr)
         return super()._print(expr, **kwargs)
 
@@ -165,7 +167,7 @@ class NumbaPrinter(PythonCodePrinter):
             return f"math.sqrt({self._print(base)})"
         if e == -sp.S.Half:
             return f"(1.0/math.sqrt({self._print(base)}))"
-        if e.is_Integer and 1 <= abs(int(e)) <= 3:
+        if e.is_Integer and 1 <= abs(int(e)) <= 4:
             prod = "*".join([b] * abs(int(e)))
             return f"({prod})" if e > 0 else f"(1.0/({prod}))"
         if e.is_Integer:

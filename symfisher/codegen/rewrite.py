@@ -17,8 +17,8 @@ equal form that does not:
                                         ``besseli(k, x)`` powers becomes a product of ratios)
 =====================================  ==============================================
 
-The functions :class:`logbeta`, :class:`log_besseli` and :class:`besseli_ratio` exist
-only as heads for the printer's table; they are never differentiated.
+The functions :class:`logbeta`, :class:`log_besseli`, :class:`besseli_ratio` and
+:class:`exp_neg_abs` exist only as heads for the printer; they are never differentiated.
 
 Examples
 --------
@@ -26,17 +26,34 @@ Examples
 >>> from symfisher.codegen.rewrite import stable_rewrite
 >>> x = sp.Symbol("x", real=True)
 >>> stable_rewrite(sp.log(1 + sp.exp(x)))
-Max(0, x) + log1p(exp(-Abs(x)))
+log1p(exp_neg_abs(x)) + Max(0, x)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-__all__ = ["besseli_ratio", "log_besseli", "logbeta", "stable_rewrite"]
+__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "stable_rewrite"]
+
+
+class exp_neg_abs(sp.Function):  # noqa: N801
+    """``exp(-|u|)`` as an opaque head: its powers stay powers of one value.
+
+    (SymPy turns ``exp(-|u|)**2`` into ``exp(-2|u|)``, a second exponential.) Printed
+    structurally by the Numba printer as ``math.exp(-abs(u))``.
+    """
+
+    nargs = 1
+
+    def _numbacode(self, printer: Any) -> str:
+        return f"math.exp(-abs({printer._print(self.args[0])}))"
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return sp.exp(-sp.Abs(self.args[0]))._eval_evalf(prec)
 
 
 class logbeta(sp.Function):  # noqa: N801  (SymPy function heads are lower case)
@@ -68,7 +85,7 @@ def _rewrite_log(arg: sp.Expr) -> sp.Expr | None:
         rest = arg - 1
         if isinstance(rest, sp.exp):
             u = rest.args[0]
-            return sp.Max(u, 0) + log1p(sp.exp(-sp.Abs(u)))
+            return sp.Max(u, 0) + log1p(exp_neg_abs(u))
         return log1p(rest)
     return None
 
@@ -88,8 +105,8 @@ def _logistic_base(base: sp.Expr) -> sp.Expr | None:
     """``u`` if ``base == 1 + exp(u)``, else None."""
     if isinstance(base, sp.Add) and len(base.args) == 2 and sp.S.One in base.args:
         other = base.args[1] if base.args[0] == 1 else base.args[0]
-        if isinstance(other, sp.exp) and not isinstance(-other.args[0], sp.Abs):
-            return other.args[0]  # (1 + exp(-|u|)) is already the stable form
+        if isinstance(other, sp.exp):
+            return other.args[0]
     return None
 
 
@@ -111,7 +128,7 @@ def _rewrite_logistic(factors: list[sp.Expr]) -> sp.Expr | None:
                 m += q
             else:
                 rest.append(g)
-        t = sp.exp(-sp.Abs(u))
+        t = exp_neg_abs(u)
         stable = sp.Piecewise((t**m, u < 0), (t**(k - m), True)) / (1 + t) ** k
         return sp.Mul(stable, *rest)
     return None
