@@ -284,7 +284,12 @@ class _Builder:
         while isinstance(cur, ast.BinOp) and isinstance(cur.op, ops):
             parts.append((type(cur.op), cur.right))
             cur = cur.left
-        out = [self.build(cur, depth)]
+        if ast.Mult in ops and isinstance(cur, ast.UnaryOp) and isinstance(cur.op, ast.USub):
+            # SymPy prints Mul(-1, a + b, c) as "-(a + b)*c": keep the -1 a factor
+            # instead of distributing it over a + b, so the product reads back unchanged.
+            out = [sp.S.NegativeOne, self.build(cur.operand, depth)]
+        else:
+            out = [self.build(cur, depth)]
         for op, rhs in reversed(parts):
             value = self.build(rhs, depth)
             if op is ast.Sub:

@@ -46,8 +46,10 @@ def _count_symbol(name: str) -> sp.Symbol:
 
 
 def _interval(m: re.Match[str], symbols: Mapping[str, sp.Symbol] | None) -> sp.Set:
-    lo = _bound(m.group(2), symbols, "lower bound")
-    hi = _bound(m.group(3), symbols, "upper bound")
+    ends = parse_items(f"{m.group(2)},{m.group(3)}", symbols)
+    if len(ends) != 2 or not all(isinstance(e, sp.Expr) for e in ends):
+        raise ParseError(f"an interval has two ends: {m.group(0).strip()!r}")
+    lo, hi = ends
     try:
         return sp.Interval(lo, hi, left_open=m.group(1) == "(", right_open=m.group(4) == ")")
     except (TypeError, ValueError) as exc:
@@ -112,6 +114,8 @@ def parse_support(
         if m is None or (pattern is _RANGE and ".." not in text):
             continue
         support = make(m, symbols)
+        if support is sp.S.EmptySet:
+            raise ParseError(f"support {text!r} is empty")
         if integer is None:
             integer = all(getattr(e, "is_integer", False) for e in support)
         _check_kind(text, integer, variable_is_integer)
