@@ -24,7 +24,8 @@ __all__ = ["laplace", "LaplacePosterior", "Structure", "LikelihoodName"]
 
 def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | str = "gaussian",
             *, sigma: float = 1.0, prior_precision: ArrayLike = 1.0,
-            structure: Structure | str = "kron", joint_bias: bool = False) -> LaplacePosterior:
+            structure: Structure | str = "kron", joint_bias: bool = False, df: float = 4.0,
+            dispersion: float = 1.0) -> LaplacePosterior:
     """Laplace approximation of an MLP's posterior at its (MAP) parameters.
 
     Parameters
@@ -35,14 +36,23 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | s
     y : array_like
         Targets: (N, k) or (N,) values for ``gaussian``/``poisson``, (N,) 0/1 labels for
         ``bernoulli``, (N,) class indices for ``categorical``.
-    likelihood : {"gaussian" (alias "normal"), "bernoulli", "categorical", "poisson"}
+    likelihood : str
+        ``"gaussian"`` (alias ``"normal"``), ``"bernoulli"``, ``"categorical"``, ``"poisson"``,
+        ``"negative_binomial"``, ``"student_t"`` or ``"heteroscedastic_gaussian"`` (outputs:
+        means, then log-variances). The curvature is the Fisher in the output, which for
+        the first four (canonical links) equals the GGN; for the others the Hessian in
+        ``f`` depends on ``y`` and may be indefinite, so the Fisher is used.
     sigma : float
-        Observation noise of the Gaussian likelihood (curvature ``I / sigma^2``).
+        Scale of the Gaussian (curvature ``I / sigma^2``) and Student-t likelihoods.
     prior_precision : float or array_like of shape (L,)
         Isotropic Gaussian prior precision, scalar or one per layer (biases included).
     structure : {"full", "kron", "diag", "last_layer"}
     joint_bias : bool
         K-FAC only: Martens-Grosse ``[W | b]`` blocks instead of exact bias blocks.
+    df : float
+        Degrees of freedom of ``student_t``.
+    dispersion : float
+        ``r`` of ``negative_binomial`` (``Var y = mu + mu^2 / r``).
 
     Returns
     -------
@@ -59,8 +69,8 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | s
     >>> bool(np.isfinite(lap.log_det_posterior_precision))
     True
     """
-    return fit_laplace(net, X, y, make_likelihood(likelihood, sigma), prior_precision,
-                       structure, joint_bias)
+    lik = make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
+    return fit_laplace(net, X, y, lik, prior_precision, structure, joint_bias)
 
 
 class _CallableModule(types.ModuleType):

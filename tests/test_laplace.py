@@ -290,10 +290,15 @@ def test_bad_inputs_name_the_problem() -> None:
     netp = MLP.random([2, 3, 1], np.random.default_rng(0))
     with pytest.raises(DomainError, match="non-negative integer counts.*found -1"):
         sf.laplace(netp, np.zeros((2, 2)), np.array([1.0, -1.0]), likelihood="poisson")
-    with pytest.raises(DomainError, match="student_t.*available"):
-        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="student_t")
+    with pytest.raises(DomainError, match="'gumbel' is not available"):
+        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="gumbel")
+    with pytest.raises(DomainError, match="dispersion must be finite and > 0"):
+        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="negative_binomial",
+                   dispersion=0.0)
+    with pytest.raises(ShapeError, match="even number of outputs"):
+        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="heteroscedastic_gaussian")
     lap = sf.laplace(netc, Xc, np.zeros(Xc.shape[0]), likelihood="categorical")
-    with pytest.raises(DomainError, match="sigma applies to the gaussian likelihood only"):
+    with pytest.raises(DomainError, match="sigma applies to the gaussian and student_t"):
         lap.log_marginal_likelihood(sigma=2.0)
 
 
@@ -308,3 +313,102 @@ def test_sf_laplace_callable_after_submodule_import() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "LaplacePosterior"
+
+
+NONCANONICAL = ["negative_binomial", "student_t", "heteroscedastic_gaussian"]
+
+
+def _lik_and_point(name: str) -> tuple[object, np.ndarray]:
+    lik = make_likelihood(name, sigma=0.7, df=5.0, dispersion=2.5)
+    f = np.array([[0.4, -0.3]]) if name == "heteroscedastic_gaussian" else np.array([[0.8]])
+    return lik, f
+
+
+@pytest.mark.parametrize("name", NONCANONICAL)
+def test_noncanonical_normalised_and_fisher_by_quadrature(name: str) -> None:
+    """exp(-nll) integrates (sums) to 1 and E_y[grad grad^T] equals curvature(f)."""
+    from scipy.integrate import quad
+
+    lik, f = _lik_and_point(name)
+    if name == "negative_binomial":
+        y = np.arange(0.0, 3000.0)[:, None]
+        p = np.exp(-lik.nll(np.repeat(f, y.shape[0], axis=0), y))
+        g = lik.grad(np.repeat(f, y.shape[0], axis=0), y)[:, 0]
+        total, fisher = p.sum(), np.array([[np.sum(p * g * g)]])
+    else:
+        def dens(t: float) -> float:
+            return float(np.exp(-lik.nll(f, np.array([[t]])))[0])
+
+        def outer(t: float, i: int, j: int) -> float:
+            g = lik.grad(f, np.array([[t]]))[0]
+            return dens(t) * g[i] * g[j]
+
+        total = quad(dens, -np.inf, np.inf, epsabs=1e-13)[0]
+        k = f.shape[1]
+        fisher = np.array([[quad(outer, -np.inf, np.inf, args=(i, j), epsabs=1e-13)[0]
+                            for j in range(k)] for i in range(k)])
+    assert abs(total - 1.0) <= 1e-9
+    assert np.allclose(fisher, lik.curvature(f)[0], rtol=1e-7, atol=1e-10)
+
+
+def test_student_t_fisher_published_value() -> None:
+    # Lange, Little & Taylor (1989), JASA 84:881, Table/eq. for the location: (nu+1)/((nu+3) sigma^2)
+    lik = make_likelihood("student_t", sigma=0.7, df=5.0)
+    assert abs(lik.curvature(np.zeros((1, 1)))[0, 0, 0] - 6.0 / (8.0 * 0.49)) <= 1e-15
+
+
+@pytest.mark.parametrize("name", NONCANONICAL)
+def test_noncanonical_gradient_and_factor(name: str) -> None:
+    lik, f = _lik_and_point(name)
+    y = np.array([[3.0]]) if name == "negative_binomial" else np.array([[1.3]])
+    S = lik.factor(f)
+    assert np.allclose(S @ np.swapaxes(S, 1, 2), lik.curvature(f), rtol=1e-13)
+    h = 1e-6
+    for j in range(f.shape[1]):
+        e = np.zeros(f.shape[1])
+        e[j] = h
+        fd = (lik.nll(f + e, y) - lik.nll(f - e, y)) / (2 * h)
+        assert abs(fd[0] - lik.grad(f, y)[0, j]) <= 1e-8
+
+
+def test_student_t_kfac_exact_on_output_layer_and_laplace_runs() -> None:
+    net, X, y = _regression(seed=17, k=1)
+    lap = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0,
+                     prior_precision=1.0, structure="kron")
+    assert lap.kfac_errors()[2] <= 1e-7          # constant Fisher, like the Gaussian case
+    full = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0,
+                      prior_precision=1.0, structure="full")
+    ref = np.linalg.slogdet(_dense_ggn_lik(net, X, make_likelihood("student_t", 0.5, df=4.0))
+                            + np.eye(net.n_params))[1]
+    assert abs(full.log_det_posterior_precision - ref) <= 1e-10 * abs(ref)
+    pred = full.predict(X[:3])
+    assert np.allclose(pred.variance, pred.f_cov[:, :, 0] + 0.25 * 4.0 / 2.0, rtol=1e-12)
+    assert abs(full.log_marginal_likelihood(sigma=0.8)
+               - sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.8, df=4.0,
+                            structure="full").log_marginal_likelihood()) <= 1e-9
+
+
+def test_heteroscedastic_and_negative_binomial_laplace() -> None:
+    rng = np.random.default_rng(18)
+    net = MLP.random([2, 5, 2], rng)
+    X = rng.standard_normal((30, 2))
+    y = rng.standard_normal(30)
+    lap = sf.laplace(net, X, y, likelihood="heteroscedastic_gaussian", structure="diag")
+    pred = lap.predict(X[:4])
+    f, v = pred.f_mean, np.einsum("nkk->nk", pred.f_cov)
+    assert np.allclose(pred.variance[:, 0], v[:, 0] + np.exp(f[:, 1] + v[:, 1] / 2), rtol=1e-12)
+    netc = MLP.random([2, 5, 1], rng)
+    counts = rng.poisson(2.0, 30).astype(float)
+    nb = sf.laplace(netc, X, counts, likelihood="negative_binomial", dispersion=3.0,
+                    structure="full")
+    P = _dense_ggn_lik(netc, X, make_likelihood("negative_binomial", dispersion=3.0))
+    assert np.allclose(nb.precision.to_dense(), P + np.eye(netc.n_params), rtol=1e-10)
+    ln = nb.predict(X[:3]).mean
+    assert np.allclose(ln, np.exp(nb.predict(X[:3]).f_mean[:, 0:1]
+                                  + 0.5 * nb.predict(X[:3]).f_cov[:, 0]), rtol=1e-12)
+
+
+def _dense_ggn_lik(net: MLP, X: np.ndarray, lik: object) -> np.ndarray:
+    J = jacobian(net, X)
+    Lam = lik.curvature(net.forward(X))
+    return np.einsum("nkp,nkj,njq->pq", J, Lam, J)

@@ -13,7 +13,9 @@ Each likelihood ``p(y | f)`` of a network output ``f`` (N, k) provides
 
 Hand-written for ``gaussian`` (alias ``normal``, fixed sigma: ``Lambda = I / sigma^2``),
 ``bernoulli`` (logit), ``categorical`` (softmax: ``diag(p) - p p^T``, factor
-``diag(sqrt p) - p sqrt(p)^T``) and ``poisson`` (log link: ``e^f``). A compiled kernel
+``diag(sqrt p) - p sqrt(p)^T``) and ``poisson`` (log link: ``e^f``); the likelihoods whose
+Hessian depends on ``y`` (``negative_binomial``, ``student_t``,
+``heteroscedastic_gaussian``) live in :mod:`.noncanonical`. A compiled kernel
 derived by symfisher can replace any of them: anything with these methods works.
 """
 
@@ -40,6 +42,9 @@ class LikelihoodName(str, Enum):
     BERNOULLI = "bernoulli"
     CATEGORICAL = "categorical"
     POISSON = "poisson"
+    NEGATIVE_BINOMIAL = "negative_binomial"
+    STUDENT_T = "student_t"
+    HETEROSCEDASTIC_GAUSSIAN = "heteroscedastic_gaussian"
 
     @classmethod
     def _missing_(cls, value: object) -> LikelihoodName | None:
@@ -195,21 +200,40 @@ class Poisson:
         return arr
 
 
-def make_likelihood(name: LikelihoodName | str, sigma: float = 1.0) -> OutputLikelihood:
-    """The numeric likelihood called ``name`` (``sigma`` is used by ``gaussian`` only).
+def make_likelihood(name: LikelihoodName | str, sigma: float = 1.0, *, df: float = 4.0,
+                    dispersion: float = 1.0) -> OutputLikelihood:
+    """The numeric likelihood called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``"gaussian"`` (alias ``"normal"``), ``"bernoulli"``, ``"categorical"``,
+        ``"poisson"``, ``"negative_binomial"``, ``"student_t"`` or
+        ``"heteroscedastic_gaussian"``.
+    sigma : float
+        Scale of ``gaussian`` and ``student_t``.
+    df : float
+        Degrees of freedom of ``student_t``.
+    dispersion : float
+        ``r`` of ``negative_binomial`` (``Var y = mu + mu^2 / r``).
 
     Examples
     --------
     >>> make_likelihood("normal", sigma=2.0).curvature(np.zeros((1, 1)))
     array([[[0.25]]])
     """
+    from symfisher.numeric.laplace import noncanonical as nc
+
     try:
         kind = LikelihoodName(name)
     except ValueError:
         known = ", ".join(m.value for m in LikelihoodName)
-        raise DomainError(f"likelihood {name!r} has no numeric curvature yet; "
-                          f"available: {known} (and 'normal')") from None
+        raise DomainError(f"likelihood {name!r} is not available; choose one of {known} "
+                          "(or 'normal')") from None
     table = {LikelihoodName.GAUSSIAN: lambda: Gaussian(float(sigma)),
              LikelihoodName.BERNOULLI: Bernoulli, LikelihoodName.CATEGORICAL: Categorical,
-             LikelihoodName.POISSON: Poisson}
+             LikelihoodName.POISSON: Poisson,
+             LikelihoodName.NEGATIVE_BINOMIAL: lambda: nc.NegativeBinomial(float(dispersion)),
+             LikelihoodName.STUDENT_T: lambda: nc.StudentT(float(df), float(sigma)),
+             LikelihoodName.HETEROSCEDASTIC_GAUSSIAN: nc.HeteroscedasticGaussian}
     return table[kind]()

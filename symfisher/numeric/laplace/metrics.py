@@ -5,18 +5,22 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
+from symfisher.errors import DomainError
 from symfisher.numeric.laplace.base import Array
-from symfisher.numeric.laplace.likelihoods import LikelihoodName
+from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood
 from symfisher.numeric.laplace.predictive import Predictive
 
 _TINY = 1e-300
 
 
-def predictive_nll(kind: LikelihoodName, pred: Predictive, y: Array) -> float:
+def predictive_nll(kind: LikelihoodName, pred: Predictive, y: Array,
+                   lik: OutputLikelihood | None = None) -> float:
     """Mean negative log predictive density of targets ``y``.
 
-    ``y`` is (N,) class indices for categorical, (N, k) otherwise. A Gaussian uses the
-    predictive variance; Poisson uses the predictive mean as the rate (a plug-in).
+    ``y`` is (N,) class indices for categorical, (N, k) otherwise. Regression likelihoods
+    (Gaussian, Student-t, heteroscedastic Gaussian) use a Gaussian with the predictive
+    mean and variance (moment matching); count likelihoods plug the predictive mean in
+    as the rate (``lik`` must then be given).
 
     Examples
     --------
@@ -32,6 +36,10 @@ def predictive_nll(kind: LikelihoodName, pred: Predictive, y: Array) -> float:
         val = -np.sum(y * np.log(np.maximum(m, _TINY)) + (1 - y) * np.log(np.maximum(1 - m, _TINY)), axis=1)
     elif kind is LikelihoodName.POISSON:
         val = np.sum(m - y * np.log(np.maximum(m, _TINY)) + gammaln(y + 1.0), axis=1)
+    elif kind is LikelihoodName.NEGATIVE_BINOMIAL:
+        if lik is None:
+            raise DomainError("predictive_nll for negative_binomial needs the likelihood 'lik'")
+        val = lik.nll(np.log(np.maximum(m, _TINY)), y)
     else:
         v = pred.variance
         val = 0.5 * np.sum((y - m) ** 2 / v + np.log(2 * np.pi * v), axis=1)

@@ -21,7 +21,7 @@ from symfisher.numeric.laplace.diag import diag_precision
 from symfisher.numeric.laplace.full import full_precision
 from symfisher.numeric.laplace.kron import kron_precision
 from symfisher.numeric.laplace.lastlayer import last_layer_precision
-from symfisher.numeric.laplace.likelihoods import Gaussian, LikelihoodName, OutputLikelihood
+from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
 from symfisher.numeric.laplace.predictive import LinkApprox, Predictive, function_covariance, predictive
 from symfisher.numeric.nn import MLP, backprop_factors, jacobian
@@ -125,12 +125,13 @@ class LaplacePosterior:
         """``(log-likelihood, curvature scale)`` at observation noise ``sigma``."""
         if sigma is None:
             return self.log_likelihood, 1.0
-        if self.likelihood.name is not LikelihoodName.GAUSSIAN:
-            raise DomainError(f"sigma applies to the gaussian likelihood only, not "
-                              f"{self.likelihood.name.value}")
+        if self.likelihood.name not in (LikelihoodName.GAUSSIAN, LikelihoodName.STUDENT_T):
+            raise DomainError(f"sigma applies to the gaussian and student_t likelihoods only, "
+                              f"not {self.likelihood.name.value}")
         s = float(positive("sigma", sigma))
+        lik = replace(self.likelihood, sigma=s)          # type: ignore[type-var]
         f = self.net.forward(self.X)
-        return -float(np.sum(Gaussian(s).nll(f, self.y))), (self.sigma / s) ** 2
+        return -float(np.sum(lik.nll(f, self.y))), (self.sigma / s) ** 2
 
     def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None,
                                 sigma: float | None = None) -> float:
@@ -183,7 +184,7 @@ class LaplacePosterior:
         J = jacobian(self.net, X_test)[:, :, self.precision.index]
         f = self.net.forward(X_test)
         cov = function_covariance(J, self.precision)
-        return predictive(self.likelihood, f, cov, link_approx, self.sigma, n_samples, seed)
+        return predictive(self.likelihood, f, cov, link_approx, n_samples, seed)
 
 
 def fit_laplace(net: MLP, X: ArrayLike, y: ArrayLike, lik: OutputLikelihood,

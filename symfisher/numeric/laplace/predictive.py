@@ -4,8 +4,10 @@ The GLM predictive linearises the network at the MAP: ``f(x*) ~ N(f_MAP(x*), J* 
 Link approximations: ``probit`` for Bernoulli / categorical
 (``sigmoid(mu / sqrt(1 + pi s^2 / 8))``, applied per class before a softmax),
 ``lognormal`` for the log link (``E[e^f] = e^{mu + s^2 / 2}``), ``mc`` for any
-likelihood (average of the inverse link over samples); a Gaussian likelihood's
-predictive is exact (variance ``J* P^{-1} J*^T + sigma^2 I``).
+likelihood (average of the inverse link over samples). Regression likelihoods get
+exact predictive moments: Gaussian variance ``J* P^{-1} J*^T + sigma^2``, Student-t
+``+ sigma^2 nu / (nu - 2)``, heteroscedastic Gaussian ``var(mean head) + E[e^s]`` with
+``E[e^s] = e^{m_s + v_s / 2}``.
 """
 
 from __future__ import annotations
@@ -68,22 +70,39 @@ def function_covariance(J: Array, precision: Precision) -> Array:
     return np.einsum("nkm,mnj->nkj", J, X.reshape(m, n, k))
 
 
+_REGRESSION = {LikelihoodName.GAUSSIAN, LikelihoodName.STUDENT_T,
+               LikelihoodName.HETEROSCEDASTIC_GAUSSIAN}
+_LOG_LINK = {LikelihoodName.POISSON, LikelihoodName.NEGATIVE_BINOMIAL}
+
+
 def _resolve(link: LinkApprox, kind: LikelihoodName) -> LinkApprox:
+    if kind in _REGRESSION:
+        return LinkApprox.AUTO                      # exact moments, any choice accepted
     if link is LinkApprox.AUTO:
-        return {LikelihoodName.POISSON: LinkApprox.LOGNORMAL,
-                LikelihoodName.GAUSSIAN: LinkApprox.AUTO}.get(kind, LinkApprox.PROBIT)
-    ok = {LikelihoodName.BERNOULLI: {LinkApprox.PROBIT, LinkApprox.MC},
-          LikelihoodName.CATEGORICAL: {LinkApprox.PROBIT, LinkApprox.MC},
-          LikelihoodName.POISSON: {LinkApprox.LOGNORMAL, LinkApprox.MC},
-          LikelihoodName.GAUSSIAN: set(LinkApprox)}[kind]
+        return LinkApprox.LOGNORMAL if kind in _LOG_LINK else LinkApprox.PROBIT
+    ok = {LinkApprox.LOGNORMAL, LinkApprox.MC} if kind in _LOG_LINK else {
+        LinkApprox.PROBIT, LinkApprox.MC}
     if link not in ok:
         raise DomainError(f"link_approx {link.value!r} does not fit the {kind.value} likelihood; "
                           f"use one of {sorted(x.value for x in ok)}")
     return link
 
 
+def _regression_moments(lik: OutputLikelihood, f: Array, cov: Array, var: Array) -> Predictive:
+    """Exact predictive mean and variance of the regression likelihoods."""
+    if lik.name is LikelihoodName.HETEROSCEDASTIC_GAUSSIAN:
+        m = f.shape[1] // 2
+        return Predictive(f[:, :m].copy(), f, cov, var[:, :m] + np.exp(f[:, m:] + 0.5 * var[:, m:]))
+    sigma = float(getattr(lik, "sigma", 1.0))
+    noise = sigma**2
+    if lik.name is LikelihoodName.STUDENT_T:
+        nu = float(getattr(lik, "df"))
+        noise = sigma**2 * nu / (nu - 2.0) if nu > 2 else np.inf
+    return Predictive(f.copy(), f, cov, var + noise)
+
+
 def predictive(lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | str,
-               sigma: float = 1.0, n_samples: int = 1000, seed: int = 0) -> Predictive:
+               n_samples: int = 1000, seed: int = 0) -> Predictive:
     """Predictive mean (and variance for Gaussian) from ``f`` (N, k) and ``cov`` (N, k, k).
 
     Examples
@@ -95,8 +114,8 @@ def predictive(lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | s
     """
     how = _resolve(LinkApprox(link), lik.name)
     var = np.einsum("nkk->nk", cov)
-    if lik.name is LikelihoodName.GAUSSIAN:
-        return Predictive(f.copy(), f, cov, var + sigma**2)
+    if lik.name in _REGRESSION:
+        return _regression_moments(lik, f, cov, var)
     if how is LinkApprox.MC:
         rng = np.random.default_rng(seed)
         k = f.shape[1]
