@@ -159,20 +159,21 @@ def _check_free(md: MetricData) -> None:
         )
 
 
-def _vector_kernel(exprs: list[sp.Expr], coords: tuple[sp.Symbol, ...],
-                   shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
-    """Vectorised evaluator theta (N, p) -> (N, *shape) of the expressions (row-major)."""
-    fn = sp.lambdify(coords, exprs, ["scipy", "numpy"])
+def _vector_kernel(exprs: Any, coords: tuple[sp.Symbol, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """Compiled evaluator theta (N, p) -> (N, *exprs.shape) (``sf.compile`` Numba kernel).
+
+    Domain checks are left to the callers (the solvers reject trial points outside
+    the domain themselves), so the kernel runs with ``check=False``.
+    """
+    from symfisher.codegen.api import compile as compile_kernel
+
+    kern = compile_kernel(exprs, args=[list(coords)])
     p = len(coords)
+    shape = tuple(exprs.shape)
 
     def kernel(theta: np.ndarray) -> np.ndarray:
-        th = np.asarray(theta, dtype=float).reshape(-1, p)
-        n = th.shape[0]
-        vals = fn(*th.T)
-        out = np.empty((n, len(exprs)))
-        for i, v in enumerate(vals):
-            out[:, i] = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-        return out.reshape((n, *shape))
+        th = np.ascontiguousarray(np.asarray(theta, dtype=float).reshape(-1, p))
+        return np.asarray(kern(th, check=False)).reshape((th.shape[0], *shape))
 
     return kernel
 
@@ -181,16 +182,14 @@ def _vector_kernel(exprs: list[sp.Expr], coords: tuple[sp.Symbol, ...],
 def _metric_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
     """Compiled metric evaluator theta (N, p) -> (N, p, p)."""
     _check_free(md)
-    return _vector_kernel(list(md.g), md.coords, (md.dim, md.dim))
+    return _vector_kernel(md.g, md.coords)
 
 
 @functools.lru_cache(maxsize=64)
 def _christoffel_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
     """Compiled Christoffel evaluator theta (N, p) -> (N, p, p, p), Γ^k_ij order (k, i, j)."""
     _check_free(md)
-    p = md.dim
-    G = christoffel_of(md, "second")
-    return _vector_kernel(sp.flatten(G.tolist()), md.coords, (p, p, p))
+    return _vector_kernel(christoffel_of(md, "second"), md.coords)
 
 
 # ----------------------------------------------------------------------------- public

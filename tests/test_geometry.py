@@ -199,3 +199,42 @@ def test_unevaluated_integral_is_reported_with_its_entry() -> None:
     g = sp.diag(1 / sigma**2, sp.Integral(sp.exp(-x**2 * sigma), (x, 0, 1)))
     with pytest.raises(DerivationError, match=r"\[1, 1\].*numeric"):
         christoffel(g, [mu, sigma])
+
+
+# ----------------------------------------------------------------------------- from families
+def test_catalog_curvatures_from_derived_fisher_metrics() -> None:
+    import symfisher as sf
+
+    # Same published values as above, now from the metric the core derives.
+    assert gaussian_curvature(sf.family("normal")) == sp.Rational(-1, 2)
+    assert gaussian_curvature(sf.family("normal_mean_variance")) == sp.Rational(-1, 2)
+    assert gaussian_curvature(sf.family("cauchy")) == -2
+    assert gaussian_curvature(sf.family("categorical")) == sp.Rational(1, 4)
+    # Student-t location-scale: K = -(nu + 3)/(2 nu) (Mitchell 1989, Sankhya A 51, §3),
+    # -> -1/2 as nu -> oo (the normal limit).
+    nu = next(iter(sf.family("student_t").fixed))
+    assert sp.simplify(gaussian_curvature(sf.family("student_t")) + (nu + 3) / (2 * nu)) == 0
+
+
+def test_curvature_invariant_under_reparametrisation_gamma() -> None:
+    import symfisher as sf
+
+    # Arwini & Dodson (2008) ch. 3 formula in three parametrisations of the gamma family
+    # (rate, scale, mean): the Gaussian curvature is a scalar, a function of the shape only.
+    ref = lambda a: (sp.polygamma(1, a) + a * sp.polygamma(2, a)) / (  # noqa: E731
+        4 * (a * sp.polygamma(1, a) - 1) ** 2)
+    for name in ("gamma", "gamma_shape_scale", "gamma_shape_mean"):
+        fam = sf.family(name)
+        shape = fam.params[0]
+        K = gaussian_curvature(fam)
+        assert K.free_symbols == {shape}, name
+        _numeric_equal(K, ref(shape), [{shape: sp.Rational(2, 7)}, {shape: sp.Rational(9, 2)}])
+
+
+def test_weibull_and_gumbel_share_curvature() -> None:
+    import symfisher as sf
+
+    # log of a Weibull variable is a (minimum-)Gumbel variable: the two manifolds are
+    # isometric, K = -6/pi^2 (Gumbel C/β² with det C = π²/6, C11 = 1).
+    assert gaussian_curvature(sf.family("gumbel")) == -6 / sp.pi**2
+    assert gaussian_curvature(sf.family("weibull")) == -6 / sp.pi**2

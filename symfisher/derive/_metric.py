@@ -54,7 +54,12 @@ def is_family(obj: object) -> bool:
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """Simplify one tensor component: cancel rational parts, then ``simplify``.
+    """Simplify one tensor component.
+
+    A rational function of the coordinates (constants such as π or γ allowed) is put
+    in canonical cancelled, factored form — fast and exact. Anything with functions of
+    the coordinates (polygamma, Bessel, trigonometric) goes through ``simplify`` (and
+    ``fu`` for trigonometric terms), keeping the shortest candidate.
 
     Parameters
     ----------
@@ -70,8 +75,12 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     if expr.is_number or expr == 0:
         return sp.nsimplify(expr) if expr.is_Float else expr
     expr = sp.cancel(sp.together(expr))
-    if expr == 0:
+    if expr == 0 or expr.is_number:
         return expr
+    if not any(f.free_symbols for f in expr.atoms(sp.Function)) and not any(
+        e.exp.free_symbols for e in expr.atoms(sp.Pow)
+    ):
+        return min([expr, sp.factor(expr)], key=sp.count_ops)
     candidates = [expr, sp.simplify(expr)]
     if expr.has(TrigonometricFunction):
         candidates.append(sp.fu(expr))
