@@ -30,7 +30,8 @@ A user-written family: --logpdf EXPR (or --pdf EXPR) --var x --param mu:real
   nonnegative, nonpositive, integer, positive_integer, nonnegative_integer, or an
   interval like "(0, 1)"; supports: "(a, b)", "[a, b)", ..., "0..oo", "0..n", "{0, 1}".
 Expressions use SymPy's syntax (exp, log, sqrt, gamma, polygamma, besseli, ...) and
-are parsed without eval.
+are parsed without eval. An expression that starts with '-' and has no spaces must
+be attached with '=': --logpdf="-x**2/2-log(2*pi)/2".
 """
 
 
