@@ -65,3 +65,13 @@ def test_export_rejects_bad_names(tmp_path: Path) -> None:
         sf.export({"1bad": k}, tmp_path / "m.py")
     with pytest.raises(TypeError, match="not a compiled Kernel"):
         sf.export({"f": 1 / a}, tmp_path / "m.py")
+
+
+def test_export_family_compiles_its_fisher_matrix(tmp_path: Path) -> None:
+    if not hasattr(sf, "family"):
+        pytest.skip("family catalog not available")
+    fam = sf.family("gamma")
+    path = sf.export(fam, tmp_path / "gamma_family.py")
+    text = path.read_text()
+    assert "def fisher(*arrays, out=None, check=True, parallel=None):" in text
+    assert "def trigamma(" in text  # special functions copied verbatim
