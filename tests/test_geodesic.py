@@ -169,3 +169,49 @@ def test_bernoulli_geodesic_closed_form() -> None:
     # here p0 = 1/2, v = 1, √g0 = 2: p(t) = sin²(π/4 + t) until it reaches p = 1 at t = π/4.
     t, path, _ = geodesic(BERNOULLI, [0.5], [1.0], t=0.7, steps=7, coords=UNIT)
     np.testing.assert_allclose(path[:, 0], np.sin(np.pi / 4 + t) ** 2, rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------- catalog families
+@pytest.mark.parametrize(("name", "a", "b", "want"), [
+    ("poisson", [1.0], [4.0], 2.0),                          # 2|√λ1 − √λ2|
+    ("bernoulli", [0.5], [0.25], math.pi / 6),               # 2|asin√p1 − asin√p2|
+    ("exponential", [1.0], [math.e], 1.0),                   # |log(λ1/λ2)|
+    ("normal", [0.0, 1.0], [1.0, 2.0], normal_fr((0.0, 1.0), (1.0, 2.0))),
+    ("categorical", [1 / 3, 1 / 3], [0.5, 0.25], cat_fr((1 / 3, 1 / 3), (0.5, 0.25))),
+])
+def test_catalog_closed_forms_and_numeric_solver(name, a, b, want) -> None:
+    import symfisher as sf
+
+    fam = sf.family(name)
+    assert sf.fisher_rao_distance(fam, a, b) == pytest.approx(want, rel=1e-13)
+    assert sf.fisher_rao_distance(fam, a, b, method="numeric") == pytest.approx(want, rel=1e-8)
+
+
+def test_geometric_closed_form_matches_numeric() -> None:
+    import symfisher as sf
+
+    # I(p) = 1/(p²(1−p)): the recognised antiderivative against the shooting solver.
+    fam = sf.family("geometric")
+    closed = sf.fisher_rao_distance(fam, [0.3], [0.6], method="closed")
+    assert closed == pytest.approx(sf.fisher_rao_distance(fam, [0.3], [0.6], method="numeric"),
+                                   rel=1e-8)
+
+
+def test_binomial_needs_its_fixed_n() -> None:
+    import symfisher as sf
+
+    fam = sf.family("binomial")
+    with pytest.raises(ValueError, match=r"\['n'\].*with_fixed"):
+        sf.fisher_rao_distance(fam, [0.5], [0.25])
+    # Binomial(n, p) metric = n × Bernoulli metric: distance √n · π/6.
+    d = sf.fisher_rao_distance(fam.with_fixed(n=10), [0.5], [0.25])
+    assert d == pytest.approx(math.sqrt(10) * math.pi / 6, rel=1e-13)
+
+
+def test_family_point_outside_domain_and_constraint() -> None:
+    import symfisher as sf
+
+    with pytest.raises(DomainError, match="p1 \\+ p2 < 1"):
+        sf.fisher_rao_distance(sf.family("categorical"), [0.6, 0.6], [0.2, 0.2])
+    with pytest.raises(DomainError, match="p = 1.2"):
+        sf.fisher_rao_distance(sf.family("bernoulli"), {"p": 1.2}, [0.3])

@@ -65,13 +65,29 @@ def _strip_piecewise(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
 
 
-def antiderivative(sqrt_g: sp.Expr, x: sp.Symbol, samples: tuple[float, ...]) -> sp.Expr | None:
+def _integrands(g: sp.Expr) -> list[sp.Expr]:
+    """Equivalent forms of √g; SymPy's pattern integrator is sensitive to the form."""
+    inv = sp.cancel(1 / g)
+    return [1 / sp.sqrt(sp.expand(inv)), sp.sqrt(g), 1 / sp.sqrt(sp.factor(inv))]
+
+
+def _verified(F: sp.Expr, sqrt_g: sp.Expr, x: sp.Symbol, samples: tuple[float, ...]) -> bool:
+    dF = F.diff(x)
+    for v in samples:
+        want = complex(sqrt_g.subs(x, v).evalf(30))
+        got = complex(dF.subs(x, v).evalf(30))
+        if abs(want.imag) > 0 or abs(got - want) > 1e-12 * abs(want):
+            return False
+    return True
+
+
+def antiderivative(g: sp.Expr, x: sp.Symbol, samples: tuple[float, ...]) -> sp.Expr | None:
     """F with F' = √g, verified at the sample points to 1e-12 relative, else None.
 
     Parameters
     ----------
-    sqrt_g : sympy.Expr
-        The line element √g(x) of a one-dimensional metric.
+    g : sympy.Expr
+        A one-dimensional metric g(x) (the line element is √g).
     x : sympy.Symbol
         The coordinate.
     samples : tuple of float
@@ -80,25 +96,24 @@ def antiderivative(sqrt_g: sp.Expr, x: sp.Symbol, samples: tuple[float, ...]) ->
     Returns
     -------
     sympy.Expr or None
+        F may carry a constant imaginary part (a logarithm of a negative number);
+        differences F(b) − F(a) are real.
     """
-    try:
-        F = _strip_piecewise(manualintegrate(sqrt_g, x))
-    except (ValueError, TypeError, NotImplementedError):
-        return None
-    if F.has(sp.Integral) or F.free_symbols - sqrt_g.free_symbols - {x}:
-        return None
-    dF = F.diff(x)
-    for v in samples:
-        want = complex(sqrt_g.subs(x, v).evalf(30))
-        got = complex(dF.subs(x, v).evalf(30))
-        if abs(got - want) > 1e-12 * abs(want) or abs(want.imag) > 0:
-            return None
-    return F
+    for integrand in _integrands(g):
+        try:
+            F = _strip_piecewise(manualintegrate(integrand, x))
+        except (ValueError, TypeError, NotImplementedError):
+            continue
+        if F.has(sp.Integral) or F.free_symbols - g.free_symbols - {x}:
+            continue
+        if _verified(F, sp.sqrt(g), x, samples):
+            return F
+    return None
 
 
 def _one_dim(g: sp.Expr, x: sp.Symbol, a: sp.Dummy, b: sp.Dummy,
              samples: tuple[float, ...]) -> sp.Expr | None:
-    F = antiderivative(sp.sqrt(g), x, samples)
+    F = antiderivative(g, x, samples)
     if F is None:
         return None
     return sp.Abs(F.subs(x, b) - F.subs(x, a))
