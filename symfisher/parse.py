@@ -36,6 +36,7 @@ from symfisher.parse_tables import (
     FUNCTIONS,
     HEAVY_FUNCTIONS,
     RELATIONS,
+    RESERVED,
     STRUCTURAL,
     describe_node,
 )
@@ -123,6 +124,8 @@ class _Builder:
             return self.symbols[ident]
         if ident in CONSTANTS:
             return CONSTANTS[ident]
+        if ident in RESERVED:
+            raise self.fail(f"{ident!r} is reserved: {RESERVED[ident]}", node)
         if ident.startswith(KW_PREFIX):
             ident = ident[len(KW_PREFIX) :]
             if ident in self.symbols:
@@ -213,6 +216,8 @@ class _Builder:
         if fname in STRUCTURAL and fname not in self.functions:
             return STRUCTURAL[fname](self, node, depth)
         func = self.functions.get(fname)
+        if func is None and fname in RESERVED:
+            raise self.fail(f"{fname!r} is reserved: {RESERVED[fname]}", node.func)
         if func is None:
             close = difflib.get_close_matches(fname, list(self.functions), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -18,7 +18,7 @@ import sympy as sp
 if TYPE_CHECKING:
     from symfisher.parse import _Builder
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "HEAVY_FUNCTIONS", "RELATIONS", "STRUCTURAL", "describe_node"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "HEAVY_FUNCTIONS", "RELATIONS", "RESERVED", "STRUCTURAL", "describe_node"]
 
 CONSTANTS: Mapping[str, sp.Basic] = MappingProxyType(
     {
@@ -30,6 +30,19 @@ CONSTANTS: Mapping[str, sp.Basic] = MappingProxyType(
         "GoldenRatio": sp.GoldenRatio,
     }
 )
+
+RESERVED: Mapping[str, str] = MappingProxyType(
+    {
+        "I": "the imaginary unit is not supported (expressions are real)",
+        "zoo": "complex infinity is not a value",
+        "nan": "nan is not a value",
+        "S": "SymPy's singleton registry is not available",
+        "Symbol": "symbols are created from the symbol table, not by name",
+        "Integral": "unevaluated integrals are not accepted",
+        "Sum": "unevaluated sums are not accepted",
+    }
+)
+"""Names that are never turned into new symbols (unless the caller's table has them)."""
 
 
 def _trigamma(x: sp.Expr) -> sp.Expr:

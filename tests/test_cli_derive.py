@@ -76,6 +76,10 @@ def test_user_written_discrete_pdf_with_symbolic_range(capsys: pytest.CaptureFix
         (["derive", "--logpdf", "log(theta) - theta*x", "--var", "x", "--param", "theta:positive",
           "--support", "(0, bogus"], "cannot read support"),
         (["derive", "uniform"], "not regular"),
+        (["derive", "--logpdf", "k*log(lam) - lam - loggamma(k + 1)", "--var", "k:integer",
+          "--params", "lam:positive", "--support", "[0, oo)"], "variable is an integer"),
+        (["derive", "--logpdf", "log(lam) - lam*x + I", "--var", "x", "--param", "lam:positive",
+          "--support", "(0, oo)"], "'I' is reserved"),
     ],
     ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else None,
 )

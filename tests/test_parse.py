@@ -134,6 +134,11 @@ REJECTED = [
     ("x.y.z(1)", "only calls of named functions|attribute"),
     ("Matrix(x)", "Matrix takes one list"),
     ("Rational(x, 2)", "Rational takes"),
+    ("1 + I", "'I' is reserved"),
+    ("nan", "reserved"),
+    ("zoo*x", "reserved"),
+    ("Integral(x, (x, 0, 1))", "unevaluated integrals"),
+    ("Sum(x, (x, 0, 1))", "unevaluated sums"),
 ]
 
 

@@ -85,3 +85,18 @@ def test_derivation_reports(gamma_report: Derivation) -> None:
     assert back["score"] == gamma_report.score
     assert back["hessian"] == gamma_report.hessian
     assert back["jeffreys"] == gamma_report.jeffreys
+
+
+def test_numeric_fisher_is_marked_in_every_format() -> None:
+    import symfisher as sf
+    from symfisher.derive.numeric_fisher import NumericFisher
+
+    fam = sf.family("normal")
+    nf = NumericFisher(family=fam, closed={(0, 0): 1 / fam.params[1] ** 2, (0, 1): sp.Integer(0)},
+                       numeric=((1, 1),), notes=("I[1, 1]: no closed form (test)",))
+    assert r"\text{numeric}" in to_latex(nf)
+    text = format_result(nf)
+    assert "<numeric>" in text and "evaluated numerically: (1, 1)" in text
+    raw = to_dict(nf)
+    assert raw["fisher"]["numeric"] is True and raw["fisher"]["numeric_entries"] == [[1, 1]]
+    assert raw["fisher"]["closed"] == {"0,0": "sigma**(-2)", "0,1": "0"}

@@ -30,7 +30,8 @@ class UserSpec:
     is_pdf : bool
         Whether ``density`` is a density rather than its logarithm.
     variables : tuple of str
-        Data variable names (length q).
+        Data variables ``NAME[:real|integer]`` (length q); without a kind, the
+        support decides (a range or a finite set of integers makes it integer).
     params : tuple of str
         ``NAME[:DOMAIN]`` specs (length p), or ``NAME=VALUE`` for fixed constants.
     supports : tuple of str
@@ -68,26 +69,48 @@ def _parameters(specs: Sequence[str]) -> dict[sp.Symbol, sp.Set]:
     return out
 
 
-def _variables(names: Sequence[str], supports: Sequence[sp.Set]) -> tuple[sp.Symbol, ...]:
-    if not names:
+_VAR_KINDS = {"real": False, "integer": True}
+
+
+def _variable_kinds(specs: Sequence[str]) -> list[tuple[str, bool | None]]:
+    """``NAME[:real|integer]`` -> (name, is_integer or None when left to the support)."""
+    if not specs:
         raise ParseError("a user-written family needs --var NAME (one per data variable)")
     out = []
-    for i, name in enumerate(names):
+    for spec in specs:
+        name, _, kind = (t.strip() for t in spec.partition(":"))
         if not valid_identifier(name):
             raise ParseError(f"invalid variable name {name!r}")
-        s = supports[i] if len(supports) == len(names) else supports[0]
-        integer = isinstance(s, sp.Range) or (
-            isinstance(s, sp.FiniteSet) and all(getattr(e, "is_integer", False) for e in s))
-        out.append(sp.Symbol(name, integer=True) if integer else sp.Symbol(name, real=True))
-    return tuple(out)
+        if kind and kind not in _VAR_KINDS:
+            raise ParseError(f"variable {name!r}: kind {kind!r} is not one of {', '.join(_VAR_KINDS)}")
+        out.append((name, _VAR_KINDS[kind] if kind else None))
+    return out
 
 
-def _supports(texts: Sequence[str], table: dict[str, sp.Symbol], q: int) -> tuple[sp.Set, ...]:
+def _is_integer_set(s: sp.Set) -> bool:
+    return isinstance(s, sp.Range) or (
+        isinstance(s, sp.FiniteSet) and all(getattr(e, "is_integer", False) for e in s))
+
+
+def _supports(texts: Sequence[str], table: dict[str, sp.Symbol],
+              kinds: Sequence[tuple[str, bool | None]]) -> tuple[sp.Set, ...]:
     if not texts:
         raise ParseError("a user-written family needs --support (e.g. '(-oo, oo)', '[0, oo)', '0..oo', '0..n')")
-    if len(texts) not in (1, q):
-        raise ParseError(f"give one --support per variable ({q}), or one finite set of tuples; got {len(texts)}")
-    return tuple(parse_support(t, symbols=table) for t in texts)
+    if len(texts) not in (1, len(kinds)):
+        raise ParseError(f"give one --support per variable ({len(kinds)}), or one finite set of tuples; "
+                         f"got {len(texts)}")
+    if len(texts) == len(kinds):
+        return tuple(parse_support(t, variable_is_integer=k, symbols=table) for t, (_, k) in zip(texts, kinds))
+    return (parse_support(texts[0], symbols=table),)
+
+
+def _variables(kinds: Sequence[tuple[str, bool | None]], supports: Sequence[sp.Set]) -> tuple[sp.Symbol, ...]:
+    out = []
+    for i, (name, declared) in enumerate(kinds):
+        s = supports[i] if len(supports) == len(kinds) else supports[0]
+        integer = _is_integer_set(s) if declared is None else declared
+        out.append(sp.Symbol(name, integer=True) if integer else sp.Symbol(name, real=True))
+    return tuple(out)
 
 
 def _symbol_table(params: dict[sp.Symbol, sp.Set], constants: Sequence[str]) -> dict[str, sp.Symbol]:
@@ -107,10 +130,11 @@ def build_user_family(spec: UserSpec) -> Any:
     domain_specs, value_specs = _split_params(spec.params)
     params = _parameters(domain_specs)
     table = _symbol_table(params, spec.constants)
-    supports = _supports(spec.supports, table, len(spec.variables))
+    kinds = _variable_kinds(spec.variables)
+    supports = _supports(spec.supports, table, kinds)
     for s in supports:
         table.update({f.name: f for f in s.free_symbols if f.name not in table})
-    variables = _variables(spec.variables, supports)
+    variables = _variables(kinds, supports)
     clash = [v.name for v in variables if v.name in table]
     if clash:
         raise ParseError(f"{clash} are used both as data variables and as parameters/constants")

@@ -42,9 +42,12 @@ def _configure(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--logpdf", metavar="EXPR", help="log-density of a user-written family")
     src.add_argument("--pdf", metavar="EXPR", help="density of a user-written family")
-    p.add_argument("--var", action="append", default=[], metavar="NAME", help="data variable (repeatable)")
+    p.add_argument("--var", action="append", default=[], metavar="NAME[:KIND]",
+                   help="data variable, KIND real or integer (default: from its support; repeatable)")
     p.add_argument("--param", action="append", default=[], metavar="SPEC",
                    help="NAME[:DOMAIN] parameter, or NAME=VALUE fixed constant (repeatable)")
+    p.add_argument("--params", action="extend", nargs="+", dest="param", metavar="SPEC",
+                   help="several --param SPECs at once")
     p.add_argument("--const", action="append", default=[], metavar="NAME[:DOMAIN]",
                    help="symbolic fixed constant with a domain (repeatable; others are real)")
     p.add_argument("--support", action="append", default=[], metavar="SET",
