@@ -170,6 +170,25 @@ def fresh_process(code: str) -> float:
     return float(np.median(walls))
 
 
+def threading_costs(m: BenchModel) -> str:
+    """Serial vs parallel loop at small N: where Numba's parallel start-up pays off."""
+    k = sf.compile(m.expr, args=list(m.args))
+    p = m.expr.shape[0]
+    t = time.perf_counter()
+    k(*m.sample(np.random.default_rng(2), 8), parallel=True, check=False)
+    first = time.perf_counter() - t
+    cells = [f"first parallel call in this process (thread-pool launch) {first * 1e3:.1f} ms"]
+    for n in (1_000, 10_000, 100_000):
+        arrays = m.sample(np.random.default_rng(3), n)
+        out = np.empty((n, p, p))
+        res = time_all({
+            "s": lambda: k(*arrays, out=out, check=False, parallel=False),
+            "p": lambda: k(*arrays, out=out, check=False, parallel=True)}, 15)
+        (s_med, _), (p_med, _) = res["s"], res["p"]
+        cells.append(f"N={n:,}: serial {s_med * 1e6:.0f} us, parallel {p_med * 1e6:.0f} us")
+    return "; ".join(cells)
+
+
 def fresh_latency(m: BenchModel, export_dir: Path) -> dict[str, float]:
     k = sf.compile(m.expr, args=list(m.args))
     path = sf.export({"kernel": k}, export_dir / f"bench_{m.name}.py")
@@ -191,7 +210,8 @@ def fmt_row(label: str, value: tuple[float, float] | str, ref: tuple[float, floa
 
 
 def report(results: dict[str, dict[str, tuple[float, float] | str]],
-           lat: dict[str, dict[str, float]], n: int, repeat: int) -> str:
+           lat: dict[str, dict[str, float]], threads: dict[str, str], n: int,
+           repeat: int) -> str:
     lines = [f"N = {n:,} points, float64, medians of {repeat} runs after warm-up; "
              f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs.", ""]
@@ -207,7 +227,7 @@ def report(results: dict[str, dict[str, tuple[float, float] | str]],
             lines.append(f"| parallel speed-up over serial | | | | {s[0] / q[0]:.2f}x "
                          f"| {s[1] / q[1]:.2f}x |")
         lines += ["", "latency: " + ", ".join(f"{k} {v:.2f} s" for k, v in lat[name].items()),
-                  ""]
+                  "", f"threading: {threads.get(name, 'n/a')}", ""]
     return "\n".join(lines)
 
 
@@ -220,7 +240,7 @@ def main() -> None:
     args = ap.parse_args()
     # a fresh cache: code generation and Numba compilation are measured cold
     os.environ["SYMFISHER_CACHE"] = tempfile.mkdtemp(prefix="sf-bench-cache-")
-    results, lat = {}, {}
+    results, lat, threads = {}, {}, {}
     export_dir = Path(tempfile.mkdtemp(prefix="sf-bench-export-"))
     for name in args.models.split(","):
         t0 = time.perf_counter()
@@ -230,8 +250,9 @@ def main() -> None:
         lat[name] = {"SymPy derivation": derivation, **latency(m)}
         results[name] = time_all(methods(m, arrays, args.n), args.repeat)
         lat[name].update(fresh_latency(m, export_dir))
-        print(report({name: results[name]}, {name: lat[name]}, args.n, args.repeat), flush=True)
-    text = report(results, lat, args.n, args.repeat)
+        threads[name] = threading_costs(m)
+        print(report({name: results[name]}, lat, threads, args.n, args.repeat), flush=True)
+    text = report(results, lat, threads, args.n, args.repeat)
     if args.write:
         out = Path(__file__).parent / "results" / "codegen.md"
         out.parent.mkdir(exist_ok=True)
