@@ -321,3 +321,29 @@ def test_accuracy_survives_fastmath(mode: str, tmp_path: Path) -> None:
     for f, ref, pts, bound, relative in checks:
         worst, where = _worst(f, ref, pts, relative)
         assert worst <= bound, (mode, ref, where, worst)
+
+
+# ---------------------------------------------------------------- coefficient provenance
+def test_tables_reproduce_recipes() -> None:
+    """Rerun the recipes written beside the fitted tables (mpmath pade / chebyfit)."""
+    with mp.workdps(60):
+        x0 = mp.findroot(mp.digamma, 1.46)
+        assert float(x0) == S._X0_HI and float(x0 - S._X0_HI) == S._X0_LO
+        psi = [mp.polygamma(k, mp.mpf(1.5)) / mp.factorial(k) for k in range(20)]
+        g = []  # Taylor coefficients of psi(x) / (x - x0) at x = 3/2
+        for k in range(20):
+            g.append((psi[k] - (g[k - 1] if k else 0)) / (mp.mpf(1.5) - x0))
+        p, q = mp.pade(g, 7, 7)
+    np.testing.assert_allclose(S._DIGAMMA_P, [float(c) for c in p[::-1]], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(S._DIGAMMA_Q, [float(c) for c in q[::-1]], rtol=1e-13, atol=0)
+    for table, nu in ((S._I0_LARGE, 0), (S._I1_LARGE, 1)):
+        with mp.workdps(40):
+            def scaled(t: mp.mpf, nu: int = nu) -> mp.mpf:
+                x = 24 / (t + 1)
+                return mp.sqrt(x) * mp.exp(-x) * mp.besseli(nu, x)
+
+            coeffs, err = mp.chebyfit(scaled, [-1, 1], 18, error=True)
+        assert err < 2e-18
+        np.testing.assert_allclose(table, [float(c) for c in coeffs], rtol=0, atol=1e-16)
+    # exact Taylor coefficients of I_0 and I_1 in x^2: 1 / (4^k k!^2), 1 / (2 4^k k! (k+1)!)
+    assert S._I0_TAYLOR[-3] == 1 / 64 and S._I1_TAYLOR[-3] == 1 / 384
