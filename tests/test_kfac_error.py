@@ -137,6 +137,10 @@ def test_bad_inputs_name_the_array() -> None:
         kron_error(a, np.full((10, 2), np.inf))
     with pytest.raises(ShapeError, match="exactly one"):
         kron_error(a)
+    with pytest.raises(ShapeError, match="num_pairs=0"):
+        kron_error(a, B=B, method="sampled", num_pairs=0)
+    with pytest.raises(ValueError, match="'exact' is not a valid Method"):
+        kron_error(a, B=B, method="exact")
 
 
 def test_cli_prints_report(tmp_path: object) -> None:
@@ -152,6 +156,9 @@ def test_cli_prints_report(tmp_path: object) -> None:
     out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "'g' or 'B'" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", f"{tmp_path}/none.npz"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "cannot read" in out.stderr
 
 
 @pytest.mark.slow

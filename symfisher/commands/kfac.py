@@ -22,10 +22,15 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from symfisher.errors import SymfisherError
     from symfisher.numeric.kfac.checks import ShapeError
     from symfisher.numeric.kfac.compute import kron_error
 
-    with np.load(args.path) as data:
+    try:
+        data = np.load(args.path)
+    except (OSError, ValueError) as exc:
+        raise SymfisherError(f"cannot read {args.path!r} as an .npz archive: {exc}") from None
+    with data:
         names = set(data.files)
         if "a" not in names or not names & {"g", "B"}:
             raise ShapeError(f"{args.path}: needs an array 'a' and one of 'g' or 'B'; "

@@ -90,6 +90,9 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     """
     a_arr, B_arr = _inputs(a, g, B)
     how = Method(method)
+    if block < 1 or num_pairs < 2 or max_iter < 1:
+        raise ShapeError(f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
+                         f"num_pairs={num_pairs}, max_iter={max_iter}")
     if how is Method.AUTO:
         how = Method.DENSE if a_arr.shape[1] * B_arr.shape[1] <= 256 else Method.GRAM
     if how is Method.DENSE:
