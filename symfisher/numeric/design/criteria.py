@@ -77,6 +77,8 @@ def logdet_inv(M: Array) -> tuple[Array, Array]:
         L = np.zeros_like(M)
         if ok.any():
             L[ok] = np.linalg.cholesky(M[ok])
+    piv = np.diagonal(L, axis1=-2, axis2=-1) ** 2
+    ok &= piv.min(axis=-1) > RANK_TOL * 1e-3 * np.diagonal(M, axis1=-2, axis2=-1).max(axis=-1)
     if ok.any():
         diag = np.diagonal(L[ok], axis1=-2, axis2=-1)
         logdet[ok] = 2.0 * np.log(diag).sum(axis=-1)

@@ -76,7 +76,7 @@ def e_optimal(problem: Problem, settings: Settings = Settings(), max_iter: int =
 
     Examples
     --------
-    >>> # res = e_optimal(Problem((Component(model, ECriterion()),), Space.box((-1, 1))))  # doctest: +SKIP
+    >>> res = e_optimal(Problem((Component(model, ECriterion()),), Space.box((-1, 1))))  # doctest: +SKIP
     """
     m = problem.forced.shape[0]
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(problem.space.dim))])

@@ -42,7 +42,7 @@ def c_optimal(problem: Problem, c: Array, settings: Settings = Settings(), round
 
     Examples
     --------
-    >>> # res = c_optimal(Problem((Component(model, LCriterion.from_c(c)),), space), c)  # doctest: +SKIP
+    >>> res = c_optimal(Problem((Component(model, LCriterion.from_c(c)),), space), c)  # doctest: +SKIP
     """
     model = problem.components[0].model
     c = np.asarray(c, dtype=float)

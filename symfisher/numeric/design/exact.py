@@ -28,7 +28,7 @@ def efficiency(problem: Problem, design: Design, reference: Design) -> float:
 
     Examples
     --------
-    >>> # eff = efficiency(problem, Design([0, 75, 150]), optimum.design)   # doctest: +SKIP
+    >>> eff = efficiency(problem, Design([0, 75, 150]), optimum.design)   # doctest: +SKIP
     """
     a, b = log_criterion(problem, design), log_criterion(problem, reference)
     if not np.isfinite(b):

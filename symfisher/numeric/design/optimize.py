@@ -154,7 +154,7 @@ def optimise(problem: Problem, settings: Settings = Settings()) -> DesignResult:
 
     Examples
     --------
-    >>> # res = optimise(Problem((Component(model, DCriterion()),), Space.box((-1, 1))))  # doctest: +SKIP
+    >>> res = optimise(Problem((Component(model, DCriterion()),), Space.box((-1, 1))))  # doctest: +SKIP
     """
     smooth = all(c.model.has_derivative for c in problem.components)
     if smooth and not problem.space.is_finite:

@@ -53,6 +53,14 @@ class Problem:
     forced: Array = field(default_factory=lambda: np.zeros((0, 1)))
     min_weight: float = 0.0
 
+    def __post_init__(self) -> None:
+        forced = np.asarray(self.forced, dtype=float).reshape(-1, self.space.dim)
+        object.__setattr__(self, "forced", forced)
+        if not 0.0 <= self.min_weight * forced.shape[0] < 1.0:
+            raise ValueError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) must be >= 0 with total < 1")
+        if forced.shape[0] and not self.space.contains(forced).all():
+            raise ValueError(f"forced points {forced.tolist()} are not all in the design space")
+
     @property
     def fixed_mass(self) -> float:
         """Total weight reserved for the forced points."""

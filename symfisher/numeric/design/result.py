@@ -71,7 +71,7 @@ class DesignResult:
 
         Examples
         --------
-        >>> # res.sensitivity(np.linspace(-1, 1, 5))   # doctest: +SKIP
+        >>> res.sensitivity(np.linspace(-1, 1, 5))   # doctest: +SKIP
         """
         X = np.asarray(xs, dtype=float)
         X = X.reshape(-1, 1) if X.ndim <= 1 else X
