@@ -80,7 +80,7 @@ def _as_plain(e: sp.Expr) -> sp.Expr:
 @pytest.mark.parametrize("expr", [
     sp.log(1 + x), sp.exp(u) - 1, 1 - sp.exp(u), sp.log(1 + sp.exp(u)),
     sp.exp(u) / (1 + sp.exp(u)) ** 2, 1 / (1 + sp.exp(-u)), sp.exp(2 * u) / (1 + sp.exp(u)) ** 3,
-    sp.log(sp.gamma(x)), sp.besseli(2, x) / sp.besseli(0, x),
+    sp.log(sp.gamma(x)), sp.besseli(2, x) / sp.besseli(0, x), 1 - 1 / (1 + sp.exp(u)),
 ])
 def test_stable_rewrites_are_identities(expr: sp.Expr) -> None:
     new = stable_rewrite(expr)
@@ -101,8 +101,12 @@ def test_bessel_ratio_rewrite_structure() -> None:
 
 def test_stable_kernels_at_extreme_inputs() -> None:
     k = sf.compile([sp.log(1 + sp.exp(u)), sp.exp(u) / (1 + sp.exp(u)) ** 2,
-                    sp.log(1 + u**2)], [u])
+                    sp.log(1 + u**2), 1 - 1 / (1 + sp.exp(u))], [u])
     vals = k(np.array([-800.0, 800.0, 1e-20]))
+    # 1 - 1/(1 + e^u) = e^u/(1 + e^u): no cancellation at u = -800 (e^-800 underflows to 0
+    # either way) and u = -30, where the naive form keeps only ~3 digits.
+    np.testing.assert_allclose(vals[3], [0.0, 1.0, 0.5], rtol=1e-15, atol=0)
+    assert k(-30.0)[3] == pytest.approx(math.exp(-30) / (1 + math.exp(-30)), rel=1e-15)
     # exact: softplus(-800) = log1p(e^-800) = e^-800 underflows to 0; softplus(800) = 800
     np.testing.assert_allclose(vals[0], [0.0, 800.0, math.log(2.0)], rtol=1e-15, atol=0)
     # logistic density at +-800 is e^-800 (0 in float64), never NaN

@@ -7,6 +7,7 @@ equal form that does not:
 ``log(1 + x)``                          ``log1p(x)``
 ``exp(x) - 1``                          ``expm1(x)``
 ``log(1 + exp(u))``                     ``max(u, 0) + log1p(exp(-|u|))`` (softplus)
+``1 - 1/(1 + exp(u))``                  ``exp(u)/(1 + exp(u))`` (then the next rule)
 ``exp(m u) / (1 + exp(u))**k``          ``t**m / (1+t)**k`` if ``u < 0`` else
                                         ``t**(k-m) / (1+t)**k``, with ``t = exp(-|u|)``
                                         (logistic terms at extreme inputs)
@@ -166,6 +167,21 @@ def _distribute_over_bessel(factors: list[sp.Expr]) -> bool:
         isinstance(f, sp.Add) and f.has(sp.besseli) for f in factors)
 
 
+def _is_logistic_complement(e: sp.Basic) -> bool:
+    """``1 - 1/(1 + exp(u))`` (which cancels for u << 0)."""
+    if not (isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.One in e.args):
+        return False
+    other = e.args[1] if e.args[0] == 1 else e.args[0]
+    neg = -other
+    return isinstance(neg, sp.Pow) and neg.exp == -1 and _logistic_base(neg.base) is not None
+
+
+def _logistic_complement(e: sp.Add) -> sp.Expr:
+    base = (-(e - 1)).base
+    u = _logistic_base(base)
+    return sp.exp(u) / base  # = exp(u)/(1 + exp(u)), rewritten stably by the Mul rule
+
+
 def _rewrite_node(expr: sp.Expr, in_mul: bool) -> sp.Expr:
     """Apply the local rules to one node whose arguments are already rewritten.
 
@@ -209,6 +225,7 @@ def stable_rewrite(expr: sp.Expr) -> sp.Expr:
     >>> stable_rewrite(sp.besseli(1, x) / sp.besseli(0, x))
     besseli_ratio(0, x)
     """
+    expr = expr.replace(_is_logistic_complement, _logistic_complement)
     memo: dict[tuple[sp.Basic, bool], sp.Basic] = {}
 
     def walk(e: sp.Basic, in_mul: bool = False) -> sp.Basic:
