@@ -9,6 +9,7 @@ here is the one written in the function's docstring.
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib.util
 import math
 from collections.abc import Callable
@@ -266,6 +267,17 @@ def test_callable_from_njit() -> None:
 def test_integer_arguments_accepted() -> None:
     assert S.digamma(3) == S.digamma(3.0) and S.besseli(2, 4) == S.besseli(2, 4.0)
     assert S.polygamma(2.0, 1.5) == S.polygamma(2, 1.5)
+
+
+def test_docstring_examples() -> None:
+    """The Examples sections of the public functions (Numba dispatchers escape doctest)."""
+    failed = 0
+    for name in S.__all__:
+        test = doctest.DocTestParser().get_doctest(getattr(S, name).__doc__, vars(S), name,
+                                                   None, 0)
+        assert test.examples, f"{name} has no Examples section"
+        failed += doctest.DocTestRunner().run(test).failed
+    assert failed == 0
 
 
 def test_module_is_self_contained() -> None:

@@ -472,7 +472,7 @@ def logbeta(a: float, b: float) -> float:
 
     Examples
     --------
-    >>> round(logbeta(2.0, 3.0), 15)  # log(1/12)
+    >>> round(logbeta(2.0, 3.0), 12)  # log(1/12)
     -2.484906649788
     """
     a = float(a)
@@ -637,7 +637,7 @@ def _ratio_pos(n: int, x: float) -> float:
         return _i_large(_I1_LARGE, x) / _i_large(_I0_LARGE, x)
     if x >= _asy_min(n + 1):
         return _asy_scaled(n + 1, x) / _asy_scaled(n, x)
-    m = n + int(math.sqrt(40.0 * x)) + 12
+    m = n + int(math.sqrt(32.0 * x)) + 8  # measured need: ~5.4 sqrt(x) + 6
     # start from the midpoint of Amos's bounds, then r_{k-1} = x / (2k + x r_k)
     r = x / (m + 0.5 + math.sqrt((m + 1.0) * (m + 1.0) + x * x))
     for k in range(m, n, -1):
@@ -666,7 +666,7 @@ def besseli_ratio(n: int, x: float) -> float:
     -----
     n = 0: the two tables of :func:`besseli0`/:func:`besseli1` (the exponentials cancel).
     n >= 1: Hankel asymptotic series for x >= 50 + 2 (n+1)^2, otherwise the backward
-    recurrence r_{k-1} = x / (2k + x r_k) started at depth n + sqrt(40 x) + 12 from the
+    recurrence r_{k-1} = x / (2k + x r_k) started at depth n + sqrt(32 x) + 8 from the
     Amos bounds. Relative error <= 2e-15 for n <= 10, x in [0, 1e5] (tests).
 
     Examples
@@ -703,9 +703,10 @@ def _besseli_impl(n: int, x: float, scaled: bool) -> float:
     if m <= 1:
         return _i01(m, x, scaled)
     ax = abs(x)
-    if ax == 0.0 or ax > 1e300:
-        sgn = -1.0 if (x < 0.0 and m % 2 == 1) else 1.0
-        return 0.0 if (ax == 0.0 or scaled) else sgn * _INF
+    if ax > _I_OVERFLOW and not scaled:
+        return (-_INF) if (x < 0.0 and m % 2 == 1) else _INF
+    if ax == 0.0 or ax == _INF:
+        return 0.0  # scaled: the limit at infinity is 0
     prod, log_acc = _ratio_product(m, ax)
     v = _i01(1, ax, scaled) * prod
     if log_acc != 0.0:
@@ -727,7 +728,7 @@ def besseli(n: int, x: float) -> float:
     Returns
     -------
     float
-        ``I_n(x)``; ``inf`` where it overflows (|x| >~ 714), 0 where it underflows.
+        ``I_n(x)``; ``+-inf`` for |x| > 713.987 (where I_0 overflows), 0 on underflow.
 
     Notes
     -----
@@ -803,28 +804,27 @@ def log_besseli(n: int, x: float) -> float:
 
     Notes
     -----
-    log of :func:`besseli` while that is a normal double; the power series (with
-    ``log1p``) where I_n underflows and for n = 0, |x| <= 2; |x| + log(exp(-|x|) I_n(x))
-    beyond |x| = 700. Mixed error <= 1e-15 for n <= 10, x in [0, 1e5] (tests).
+    log of :func:`besseli` while that is a normal double (n <= 1: for |x| <= 12); the
+    power series (with ``log1p``) where I_n underflows and for n = 0, |x| <= 2;
+    |x| + log(exp(-|x|) I_n(x)) beyond (|x| > 700, or 12 for n <= 1). Mixed error <= 1e-15 for n <= 10, x in [0, 1e5] (tests).
 
     Examples
     --------
-    >>> round(log_besseli(0, 1000.0), 10)
-    995.6257761445
+    >>> round(log_besseli(0, 1000.0), 10)  # I_0(1000) itself overflows
+    995.6273088899
     """
     m = abs(int(n))
     ax = abs(float(x))
     if ax == 0.0:
         return 0.0 if m == 0 else -_INF
+    if ax > 1e300:
+        return ax
     if m == 0 and ax <= 2.0:
         return _log_besseli_series(0, ax)  # log1p keeps log I_0 ~ x^2/4 relative-accurate
+    if m <= 1 and ax > _BESSEL_SPLIT:  # log I > 9 here: the scaled form loses nothing
+        return ax + math.log(_i01(m, ax, True))
     if ax <= 700.0:
         v = _besseli_impl(m, ax, False)
         return math.log(v) if v > 1e-300 else _log_besseli_series(m, ax)
-    if ax > 1e300:
-        return ax
-    v = math.log(_i01(min(m, 1), ax, True))
-    if m >= 2:
-        prod, log_acc = _ratio_product(m, ax)
-        v += math.log(prod) + log_acc
-    return ax + v
+    prod, log_acc = _ratio_product(m, ax)
+    return ax + math.log(_i01(1, ax, True)) + math.log(prod) + log_acc
