@@ -1,0 +1,100 @@
+"""What every identity check needs: the family, test points, precision, and the
+common step "simplify a residual; if it is not 0, evaluate it with mpmath"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+from symfisher.derive._metric import tidy
+from symfisher.verify.report import Outcome, Status
+
+__all__ = ["Ctx", "judge", "numeric_abs", "flat"]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Inputs of one family's checks.
+
+    Attributes
+    ----------
+    fam : Family
+        The family.
+    points : tuple of dict
+        Test points {parameter or fixed constant: exact rational}.
+    dps : int
+        Working precision (decimal digits) of numeric evaluations.
+    """
+
+    fam: Any
+    points: tuple[dict, ...]
+    dps: int
+
+    @property
+    def tol(self) -> float:
+        """Relative tolerance of a numeric verification: 10^(−dps/2)."""
+        return 10.0 ** (-self.dps // 2)
+
+
+def flat(obj: Any) -> list[sp.Expr]:
+    """Entries of a matrix, array or list as a flat list of expressions."""
+    if isinstance(obj, sp.MatrixBase):
+        return list(obj)
+    if isinstance(obj, sp.NDimArray):
+        return sp.flatten(obj.tolist())
+    if isinstance(obj, (list, tuple)):
+        return [e for o in obj for e in flat(o)]
+    return [sp.sympify(obj)]
+
+
+def numeric_abs(expr: sp.Expr, point: dict, dps: int) -> mpmath.mpf:
+    """|expr| at ``point`` with ``dps`` digits (mpmath)."""
+    with mpmath.workdps(dps + 10):
+        val = sp.N(sp.sympify(expr).subs(point), dps + 10)
+        return abs(mpmath.mpmathify(complex(val)) if val.has(sp.I) else mpmath.mpf(str(val)))
+
+
+def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = None,
+          what: str = "", simplify: bool = True) -> Outcome:
+    """Proved if every residual simplifies to 0; else verified/fails numerically.
+
+    Parameters
+    ----------
+    ctx : Ctx
+        Family, points, precision.
+    residuals : iterable of sympy expressions
+        lhs − rhs entries (matrices and arrays are flattened).
+    scales : iterable of sympy expressions, optional
+        Magnitudes the residuals are relative to (default 1).
+    what : str
+        Prefix of the reason text when the check fails.
+    simplify : bool
+        Try symbolic simplification first.
+
+    Returns
+    -------
+    Outcome
+    """
+    res = flat(list(residuals))
+    if simplify:
+        res = [tidy(r) for r in res]
+        if all(r == 0 for r in res):
+            return Outcome(Status.PROVED, 0.0, "symbolic")
+    sc = flat(list(scales)) if scales is not None else [sp.S.One] * len(res)
+    worst, where = mpmath.mpf(0), None
+    for pt in ctx.points:
+        scale = max([numeric_abs(s, pt, ctx.dps) for s in sc] + [mpmath.mpf(1)])
+        for r in res:
+            v = numeric_abs(r, pt, ctx.dps) / scale
+            if not mpmath.isfinite(v) or v > worst:
+                worst, where = v, pt
+    method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits"
+    if mpmath.isfinite(worst) and worst <= ctx.tol:
+        return Outcome(Status.NUMERIC, float(worst), method)
+    at = {str(k): str(v) for k, v in (where or {}).items()}
+    return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
+                   f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip())
