@@ -264,6 +264,18 @@ def test_callable_from_njit() -> None:
     np.testing.assert_allclose(out, expected, rtol=1e-15)
 
 
+@pytest.mark.parametrize("mode", ["safe", "full"])
+def test_fastmath_caller_does_not_change_results(mode: str) -> None:
+    """A kernel compiled with fastmath calls the functions as compiled here: same bits."""
+    flags = {"safe": {"nsz", "arcp", "contract", "afn", "reassoc"}, "full": True}[mode]
+    wrapper = numba.njit(cache=False, fastmath=flags)(_kernel_like.py_func)
+    x = np.random.default_rng(25).uniform(0.01, 60.0, 200)
+    out, ref = np.empty_like(x), np.empty_like(x)
+    wrapper(x, out)
+    _kernel_like(x, ref)
+    np.testing.assert_allclose(out, ref, rtol=4e-16, atol=0)  # only the 8-term sum may differ
+
+
 def test_integer_arguments_accepted() -> None:
     assert S.digamma(3) == S.digamma(3.0) and S.besseli(2, 4) == S.besseli(2, 4.0)
     assert S.polygamma(2.0, 1.5) == S.polygamma(2, 1.5)
