@@ -15,14 +15,15 @@ from typing import Any
 
 from numpy.typing import ArrayLike
 
-from symfisher.numeric.laplace.likelihoods import LikelihoodName, make_likelihood
+from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood, make_likelihood
 from symfisher.numeric.laplace.posterior import LaplacePosterior, Structure, fit_laplace
 from symfisher.numeric.nn import MLP
 
 __all__ = ["laplace", "LaplacePosterior", "Structure", "LikelihoodName"]
 
 
-def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | str = "gaussian",
+def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
+            likelihood: LikelihoodName | str | OutputLikelihood = "gaussian",
             *, sigma: float = 1.0, prior_precision: ArrayLike = 1.0,
             structure: Structure | str = "kron", joint_bias: bool = False, df: float = 4.0,
             dispersion: float = 1.0) -> LaplacePosterior:
@@ -39,7 +40,9 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | s
     likelihood : str
         ``"gaussian"`` (alias ``"normal"``), ``"bernoulli"``, ``"categorical"``, ``"poisson"``,
         ``"negative_binomial"``, ``"student_t"`` or ``"heteroscedastic_gaussian"`` (outputs:
-        means, then log-variances). The curvature is the Fisher in the output, which for
+        means, then log-variances), or a likelihood object such as
+        ``sf.kfac.compile_likelihood(...)`` (derived and compiled by symfisher). The
+        curvature is the Fisher in the output, which for
         the first four (canonical links) equals the GGN; for the others the Hessian in
         ``f`` depends on ``y`` and may be indefinite, so the Fisher is used.
     sigma : float
@@ -69,7 +72,8 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, likelihood: LikelihoodName | s
     >>> bool(np.isfinite(lap.log_det_posterior_precision))
     True
     """
-    lik = make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
+    lik = (make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
+           if isinstance(likelihood, str) else likelihood)
     return fit_laplace(net, X, y, lik, prior_precision, structure, joint_bias)
 
 

@@ -412,3 +412,80 @@ def _dense_ggn_lik(net: MLP, X: np.ndarray, lik: object) -> np.ndarray:
     J = jacobian(net, X)
     Lam = lik.curvature(net.forward(X))
     return np.einsum("nkp,nkj,njq->pq", J, Lam, J)
+
+
+# ---------------------------------------------------------------- derived (symbolic) curvature
+
+
+@pytest.mark.slow
+def test_symbolic_output_curvature_textbook_forms() -> None:
+    import sympy as sp
+
+    f0 = sp.Symbol("f0", real=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    gauss = sf.kfac.output_curvature("gaussian")
+    assert sp.simplify(gauss.fisher[0, 0] - 1 / sigma**2) == 0          # I / sigma^2
+    assert gauss.ggn_equals_fisher and gauss.constant
+    p = 1 / (1 + sp.exp(-f0))
+    bern = sf.kfac.output_curvature("bernoulli")
+    assert sp.simplify((bern.fisher[0, 0] - p * (1 - p)).rewrite(sp.exp)) == 0   # p (1 - p)
+    assert bern.ggn_equals_fisher and not bern.constant
+    pois = sf.kfac.output_curvature("poisson")
+    assert sp.simplify(pois.fisher[0, 0] - sp.exp(f0)) == 0              # e^f
+    assert pois.ggn_equals_fisher
+    st = sf.kfac.output_curvature("student_t")
+    assert not st.ggn_equals_fisher and st.constant                      # Hessian depends on y
+    het = sf.kfac.output_curvature("heteroscedastic_gaussian")
+    assert not het.ggn_equals_fisher and not het.constant
+    S = het.factor
+    assert sp.simplify(S * S.T - het.fisher).is_zero_matrix
+
+
+@pytest.mark.slow
+def test_symbolic_categorical_is_softmax_curvature() -> None:
+    import sympy as sp
+
+    f = [sp.Symbol(f"f{i}", real=True) for i in range(3)]
+    Z = sum(sp.exp(x) for x in f)
+    oc = sf.kfac.output_curvature("categorical", link={"p1": sp.exp(f[1]) / Z, "p2": sp.exp(f[2]) / Z})
+    p = sp.Matrix([sp.exp(x) / Z for x in f])
+    assert sp.simplify(oc.fisher - (sp.diag(*p) - p * p.T)).is_zero_matrix   # diag(p) - p p^T
+    assert oc.ggn_equals_fisher
+
+
+def test_exactness_statements() -> None:
+    assert sf.kfac.exactness("gaussian").output_layer
+    assert sf.kfac.exactness("student_t").output_layer
+    ex = sf.kfac.exactness("poisson")
+    assert not ex.output_layer and any("one example" in s for s in ex.statements)
+
+
+@pytest.mark.parametrize("name,consts", [("poisson", {}), ("student_t", {"sigma": 0.7, "nu": 5.0}),
+                                         ("negative_binomial", {"r": 2.5}),
+                                         ("heteroscedastic_gaussian", {}), ("bernoulli", {})])
+def test_compiled_likelihood_matches_hand_written(name: str, consts: dict) -> None:
+    lik = sf.kfac.compile_likelihood(name, consts)
+    ref = make_likelihood(name, sigma=0.7, df=5.0, dispersion=2.5)
+    rng = np.random.default_rng(19)
+    f = rng.standard_normal((6, lik.k))
+    y = (rng.integers(0, 2, (6, 1)) if name == "bernoulli" else rng.poisson(2.0, (6, 1))).astype(float)
+    for a, b in ((lik.curvature(f), ref.curvature(f)), (lik.factor(f), ref.factor(f)),
+                 (lik.nll(f, y), ref.nll(f, y)), (lik.grad(f, y), ref.grad(f, y)),
+                 (lik.mean(f), ref.mean(f))):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_laplace_with_compiled_likelihood() -> None:
+    rng = np.random.default_rng(20)
+    net = MLP.random([2, 4, 1], rng)
+    X = rng.standard_normal((25, 2))
+    y = rng.poisson(np.exp(net.forward(X)[:, 0])).astype(float)
+    lik = sf.kfac.compile_likelihood("poisson")
+    a = sf.laplace(net, X, y, likelihood=lik, structure="kron", prior_precision=0.8)
+    b = sf.laplace(net, X, y, likelihood="poisson", structure="kron", prior_precision=0.8)
+    assert abs(a.log_marginal_likelihood() - b.log_marginal_likelihood()) <= 1e-10 * abs(
+        b.log_marginal_likelihood())
+    mc = a.predict(X[:3], n_samples=100000, seed=4).mean          # custom likelihood: MC
+    assert np.allclose(mc, b.predict(X[:3]).mean, rtol=0.02)
+    with pytest.raises(DomainError, match="'y' is outside the support of the poisson"):
+        sf.laplace(net, X[:2], np.array([1.0, -2.0]), likelihood=lik)

@@ -27,6 +27,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Method": ("symfisher.numeric.kfac.compute", "Method"),
     "KronErrorReport": ("symfisher.numeric.kfac.report", "KronErrorReport"),
     "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
+    # symbolic side (imports SymPy on first use)
+    "output_curvature": ("symfisher.kfac.curvature", "output_curvature"),
+    "OutputCurvature": ("symfisher.kfac.curvature", "OutputCurvature"),
+    "exactness": ("symfisher.kfac.curvature", "exactness"),
+    "compile_likelihood": ("symfisher.kfac.curvature", "compile_likelihood"),
 }
 
 __all__ = sorted(_LAZY)

@@ -45,6 +45,7 @@ class LikelihoodName(str, Enum):
     NEGATIVE_BINOMIAL = "negative_binomial"
     STUDENT_T = "student_t"
     HETEROSCEDASTIC_GAUSSIAN = "heteroscedastic_gaussian"
+    CUSTOM = "custom"          # compiled from a symfisher Family and a link
 
     @classmethod
     def _missing_(cls, value: object) -> LikelihoodName | None:
@@ -226,8 +227,10 @@ def make_likelihood(name: LikelihoodName | str, sigma: float = 1.0, *, df: float
 
     try:
         kind = LikelihoodName(name)
+        if kind is LikelihoodName.CUSTOM:
+            raise ValueError(name)
     except ValueError:
-        known = ", ".join(m.value for m in LikelihoodName)
+        known = ", ".join(m.value for m in LikelihoodName if m is not LikelihoodName.CUSTOM)
         raise DomainError(f"likelihood {name!r} is not available; choose one of {known} "
                           "(or 'normal')") from None
     table = {LikelihoodName.GAUSSIAN: lambda: Gaussian(float(sigma)),

@@ -78,10 +78,14 @@ _LOG_LINK = {LikelihoodName.POISSON, LikelihoodName.NEGATIVE_BINOMIAL}
 def _resolve(link: LinkApprox, kind: LikelihoodName) -> LinkApprox:
     if kind in _REGRESSION:
         return LinkApprox.AUTO                      # exact moments, any choice accepted
-    if link is LinkApprox.AUTO:
+    if kind is LikelihoodName.CUSTOM:
+        ok = {LinkApprox.MC}
+        link = LinkApprox.MC if link is LinkApprox.AUTO else link
+    elif link is LinkApprox.AUTO:
         return LinkApprox.LOGNORMAL if kind in _LOG_LINK else LinkApprox.PROBIT
-    ok = {LinkApprox.LOGNORMAL, LinkApprox.MC} if kind in _LOG_LINK else {
-        LinkApprox.PROBIT, LinkApprox.MC}
+    else:
+        ok = {LinkApprox.LOGNORMAL, LinkApprox.MC} if kind in _LOG_LINK else {
+            LinkApprox.PROBIT, LinkApprox.MC}
     if link not in ok:
         raise DomainError(f"link_approx {link.value!r} does not fit the {kind.value} likelihood; "
                           f"use one of {sorted(x.value for x in ok)}")

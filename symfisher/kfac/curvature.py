@@ -1,0 +1,253 @@
+"""Output curvature of any likelihood, derived in SymPy (symbolic side of K-FAC / Laplace).
+
+For a family ``p(y | theta)`` and a link ``theta = theta(f)`` from the network output
+``f`` (k symbols), the Fisher in ``f`` is ``Lambda(f) = J^T I(theta(f)) J`` with
+``J = d theta / d f`` and ``I`` the family's Fisher matrix derived by :func:`symfisher.fisher`
+(restricted to the linked parameters; the others are held fixed). The GGN curvature is
+the Hessian of ``-log p`` in ``f``; both agree for canonical links (Poisson with log
+link, Bernoulli with logit, Gaussian mean) and differ when the Hessian depends on ``y``
+(Student-t, a variance head, negative binomial with log link) — then the Hessian can be
+indefinite and the Fisher is the curvature to use. A factor ``S`` (``S S^T = Lambda``) is
+the elementwise square root of a diagonal ``Lambda``, else its Cholesky factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from symfisher.errors import DerivationError
+
+# name -> (family, {parameter: link in the outputs f0, f1, ...}, E[y] in f); sigma, nu, r stay symbolic
+LINKS: dict[str, tuple[str, dict[str, str], str]] = {
+    "gaussian": ("normal", {"mu": "f0"}, "f0"),
+    "normal": ("normal", {"mu": "f0"}, "f0"),
+    "bernoulli": ("bernoulli", {"p": "1/(1 + exp(-f0))"}, "1/(1 + exp(-f0))"),
+    "poisson": ("poisson", {"lambda": "exp(f0)"}, "exp(f0)"),
+    "student_t": ("student_t", {"mu": "f0"}, "f0"),
+    "negative_binomial": ("negative_binomial", {"p": "r/(r + exp(f0))"}, "exp(f0)"),
+    "heteroscedastic_gaussian": ("normal", {"mu": "f0", "sigma": "exp(f1/2)"}, "f0"),
+}
+
+
+@dataclass(frozen=True)
+class OutputCurvature:
+    """Derived output curvature of a likelihood.
+
+    Attributes
+    ----------
+    name : str
+    outputs : tuple of Symbol
+        The network outputs ``f`` (length k).
+    data : tuple of Symbol
+        The observation ``y`` (several symbols for vector data, e.g. one-hot counts).
+    nll : sympy.Expr
+        ``-log p(y | theta(f))``.
+    grad : ImmutableMatrix, shape (k, 1)
+    fisher : ImmutableMatrix, shape (k, k)
+        ``Lambda(f)``, free of ``y``.
+    ggn : ImmutableMatrix, shape (k, k)
+        Hessian of ``nll`` in ``f`` (may depend on ``y``).
+    factor : ImmutableMatrix, shape (k, k)
+        ``S`` with ``S S^T = Lambda`` (computed on first access).
+    mean : sympy.Expr or None
+        ``E[y]`` as a function of ``f`` for the named likelihoods, else None.
+    """
+
+    name: str
+    outputs: tuple[sp.Symbol, ...]
+    data: tuple[sp.Symbol, ...]
+    nll: sp.Expr
+    grad: sp.ImmutableMatrix
+    fisher: sp.ImmutableMatrix
+    ggn: sp.ImmutableMatrix
+    mean: sp.Expr | None
+
+    @cached_property
+    def factor(self) -> sp.ImmutableMatrix:
+        """``S`` with ``S S^T = Lambda``: elementwise sqrt if diagonal, else Cholesky."""
+        return _factor(self.fisher)
+
+    @property
+    def ggn_equals_fisher(self) -> bool:
+        """Whether the Hessian of the nll in ``f`` is free of ``y``.
+
+        For a regular family ``Lambda = E_y[Hessian]``, so a ``y``-free Hessian equals
+        the Fisher, and one that depends on ``y`` differs from it as a function of ``y``.
+        """
+        return not (set(self.data) & self.ggn.free_symbols)
+
+    @property
+    def constant(self) -> bool:
+        """Whether ``Lambda`` does not depend on ``f`` (K-FAC exact for the output layer)."""
+        return not (self.fisher.free_symbols & set(self.outputs))
+
+
+def _resolve(family: Any, link: Mapping[Any, Any] | None
+             ) -> tuple[Any, dict[sp.Symbol, sp.Expr], str, str | None]:
+    """Family object, ``{parameter: link expression}``, a label and the mean (text)."""
+    import symfisher as sf
+
+    label = family if isinstance(family, str) else getattr(family, "name", "custom")
+    mean = None
+    if isinstance(family, str):
+        if link is None:
+            if family not in LINKS:
+                raise DerivationError(f"no default link for {family!r}; pass link= "
+                                      f"(defaults exist for {sorted(LINKS)})")
+            family, link, mean = LINKS[family]
+        family = sf.family(family)
+    if link is None:
+        raise DerivationError(f"family {label!r}: pass link={{parameter: expression in f0, f1, ...}}")
+    by_name = {str(p): p for p in family.params}
+    out: dict[sp.Symbol, sp.Expr] = {}
+    for key, expr in link.items():
+        sym = by_name.get(str(key))
+        if sym is None:
+            raise DerivationError(f"link names {key!r}, not a parameter of {label!r} "
+                                  f"({sorted(by_name)})")
+        out[sym] = _link_expr(expr, family)
+    return family, out, label, mean
+
+
+def _link_expr(expr: Any, family: Any) -> sp.Expr:
+    """A link given as SymPy or as text in ``f0, f1, ...`` and the family's symbols."""
+    if isinstance(expr, sp.Basic):
+        return expr
+    from symfisher.parse import parse_expression
+
+    local = {str(s): s for s in family.logpdf.free_symbols}
+    names = {f"f{i}": sp.Symbol(f"f{i}", real=True) for i in range(8)}
+    parsed = parse_expression(str(expr), symbols={**names, **local})
+    return parsed
+
+
+def _factor(lam: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+    """``S`` with ``S S^T = Lambda``: elementwise sqrt if diagonal, else Cholesky."""
+    if lam.is_diagonal():
+        return sp.ImmutableMatrix(sp.diag(*[sp.sqrt(lam[i, i]) for i in range(lam.rows)]))
+    return sp.ImmutableMatrix(sp.Matrix(lam).cholesky(hermitian=False).applyfunc(sp.simplify))
+
+
+def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> OutputCurvature:
+    """Derive ``Lambda(f)``, the GGN, a factor, the nll and its gradient in the outputs.
+
+    Parameters
+    ----------
+    family : str or Family
+        A likelihood name with a default link (``"gaussian"``, ``"bernoulli"``,
+        ``"poisson"``, ``"student_t"``, ``"negative_binomial"``,
+        ``"heteroscedastic_gaussian"``), a catalog family name, or a Family.
+    link : dict, optional
+        ``{parameter (name or Symbol): expression in f0, f1, ...}``; parameters not
+        linked stay fixed symbols.
+
+    Examples
+    --------
+    >>> oc = output_curvature("poisson")
+    >>> oc.fisher, oc.ggn_equals_fisher
+    (Matrix([[exp(f0)]]), True)
+    """
+    import symfisher as sf
+
+    fam, link_map, label, mean_text = _resolve(family, link)
+    outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
+                           - set(fam.logpdf.free_symbols), key=lambda s: s.name))
+    params = [p for p in fam.params if p in link_map]
+    info = sp.ImmutableMatrix(sf.fisher(fam))
+    idx = [fam.params.index(p) for p in params]
+    sub_info = info.extract(idx, idx).subs(link_map)
+    J = sp.Matrix([[sp.diff(link_map[p], f) for f in outputs] for p in params])
+    lam = sp.ImmutableMatrix((J.T * sub_info * J).applyfunc(sp.simplify))
+    nll = -fam.logpdf.subs(link_map)          # not simplified: keeps loggamma printable
+    grad = sp.ImmutableMatrix([sp.diff(nll, f) for f in outputs])
+    ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(sp.simplify))
+    mean = None if mean_text is None else _link_expr(mean_text, fam)
+    return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, mean)
+
+
+@dataclass(frozen=True)
+class Exactness:
+    """When is K-FAC's ``kron(G, A)`` exact for this likelihood?
+
+    Attributes
+    ----------
+    curvature : OutputCurvature
+    output_layer : bool
+        ``Lambda`` is constant in ``f``: the output layer's block is exact for any N
+        (with ``G`` a sum and ``A`` a mean).
+    statements : tuple of str
+        The exact cases in words.
+    """
+
+    curvature: OutputCurvature
+    output_layer: bool
+    statements: tuple[str, ...]
+
+
+def exactness(family: Any, link: Mapping[Any, Any] | None = None) -> Exactness:
+    """Analyse ``Lambda(f)`` symbolically: which K-FAC blocks are exact.
+
+    Examples
+    --------
+    >>> exactness("gaussian").output_layer, exactness("poisson").output_layer
+    (True, False)
+    """
+    oc = output_curvature(family, link)
+    notes = ["one example: F = (B B^T) kron (a a^T) = G kron A, exact for every layer",
+             "identical layer inputs a_n = a: exact for that layer"]
+    if oc.constant:
+        notes.append(f"Lambda = {oc.fisher} does not depend on f: B_n B_n^T is the same for "
+                     "every example in the output layer, so its block is exact for any N")
+    else:
+        notes.append(f"Lambda = {oc.fisher} depends on f: the output-layer block is exact "
+                     "only when Lambda(f_n) is the same for all examples")
+    if not oc.ggn_equals_fisher:
+        notes.append("the Hessian of -log p in f depends on y: the Fisher is used as curvature")
+    return Exactness(oc, oc.constant, tuple(notes))
+
+
+def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any, float] | None = None,
+                       link: Mapping[Any, Any] | None = None) -> Any:
+    """Compile a derived output curvature into a numeric likelihood for K-FAC / Laplace.
+
+    Parameters
+    ----------
+    curv : OutputCurvature, or anything :func:`output_curvature` accepts
+    constants : dict, optional
+        Values of the fixed symbols by name or Symbol (``{"sigma": 0.5, "nu": 4}``).
+    link : dict, optional
+        Passed to :func:`output_curvature` when ``curv`` is not derived yet.
+
+    Returns
+    -------
+    symfisher.numeric.laplace.compiled.CompiledLikelihood
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lik = compile_likelihood("poisson")
+    >>> lik.curvature(np.zeros((2, 1)))[:, 0, 0].tolist()
+    [1.0, 1.0]
+    """
+    import symfisher as sf
+    from symfisher.numeric.laplace.compiled import CompiledLikelihood
+
+    oc = curv if isinstance(curv, OutputCurvature) else output_curvature(curv, link)
+    if len(oc.data) != 1:
+        raise DerivationError(f"compile_likelihood supports one observation variable; "
+                              f"{oc.name!r} has {len(oc.data)} ({', '.join(map(str, oc.data))})")
+    names = {str(s): s for e in (oc.nll, oc.fisher) for s in e.free_symbols}
+    consts = {names.get(str(k), k): float(v) for k, v in (constants or {}).items()}
+    fs = list(oc.outputs)
+
+    def kern(expr: Any, with_y: bool) -> Any:
+        return sf.compile(expr, args=[fs, oc.data[0]] if with_y else [fs], constants=consts)
+
+    mean = kern(oc.mean, False) if oc.mean is not None else None
+    return CompiledLikelihood(oc.name, len(fs), kern(oc.nll, True), kern(oc.grad, True),
+                              kern(oc.fisher, False), kern(oc.factor, False), mean)
