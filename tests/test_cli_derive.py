@@ -98,3 +98,21 @@ def test_families_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert names == sf.family_names() and len(names) >= 30
     assert main(["families"]) == 0
     assert "student_t" in capsys.readouterr().out
+
+
+def test_core_tour_step() -> None:
+    import io
+
+    from symfisher.commands.derive import TOUR
+
+    assert TOUR.order == 10
+    out = io.StringIO()
+    TOUR.run(out)
+    text = out.getvalue()
+    assert "sf.family('weibull')" in text and "check:" in text
+    # Hand-written p = 2x/s^2 exp(-x^2/s^2): x^2 ~ Exp(mean s^2), score = -2/s + 2x^2/s^3, so
+    # I(s) = 4 Var(x^2)/s^6 = 4/s^2 exactly; the exponential's I(beta) after lambda = 1/beta
+    # must agree with J^T I J.
+    assert "4/s**2" in text and "agrees" in text
+    assert "rejected \"__import__('os').system('echo pwned')\"" in text
+    assert "Jeffreys prior of the normal (mu, sigma): sqrt(2)/sigma**2" in text
