@@ -9,8 +9,10 @@ so hostile input is rejected with a :class:`~symfisher.errors.ParseError` before
 anything expensive runs.
 
 The grammar is the one SymPy's ``str`` printer writes, so
-``parse_expression(str(expr), symbols=...) == expr`` for the expressions symfisher
-derives (the derivation cache relies on this).
+``parse_expression(str(expr), symbols=...) == expr`` (structurally) for expressions in
+SymPy's evaluated form, which is what the derivation cache stores. An expression held
+unevaluated (``Mul(x, x**k, evaluate=False)`` prints as ``x*x**k``) reads back as its
+evaluated equal (``x**(k + 1)``).
 
 Examples
 --------
