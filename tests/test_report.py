@@ -85,6 +85,7 @@ def test_derivation_reports(gamma_report: Derivation) -> None:
     assert back["score"] == gamma_report.score
     assert back["hessian"] == gamma_report.hessian
     assert back["jeffreys"] == gamma_report.jeffreys
+    assert back["logpdf"] == gamma_report.family.logpdf
 
 
 def test_numeric_fisher_is_marked_in_every_format() -> None:
