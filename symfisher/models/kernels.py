@@ -52,18 +52,25 @@ def compiled(model: Regression) -> CompiledModel:
 
 
 def _limit_safe(fn: Any, bounds: Array) -> Any:
-    """Evaluate ``fn(X)``; where the result is not finite (``x^h log x`` at ``x = 0``), use its
-    limit, taken as the value at the point moved 1e-9 of the width into the space."""
+    """Evaluate ``fn(X)``; where the result is not finite or divides by zero (``x^h log x``
+    at ``x = 0``), use its limit, taken as the value at the point moved 1e-9 of the width
+    into the space."""
     width = bounds[:, 1] - bounds[:, 0]
 
+    def nudged(X: Array) -> Array:
+        return np.clip(X, bounds[:, 0] + 1e-9 * width, bounds[:, 1] - 1e-9 * width)
+
     def call(X: Array) -> Array:
-        out = np.asarray(fn(X))
+        try:
+            out = np.asarray(fn(X))
+        except ZeroDivisionError:
+            edge = np.any((X <= bounds[:, 0]) | (X >= bounds[:, 1]), axis=1)
+            out = np.asarray(fn(np.where(edge[:, None], nudged(X), X)))
         if X.shape[0] == 0:
             return out
         bad = ~np.isfinite(out.reshape(out.shape[0], out.shape[1], -1)).all(axis=(0, 2))
         if bad.any():
-            Xn = np.clip(X[bad], bounds[:, 0] + 1e-9 * width, bounds[:, 1] - 1e-9 * width)
-            out[:, bad] = fn(Xn)
+            out[:, bad] = fn(nudged(X[bad]))
             if not np.isfinite(out).all():
                 raise FloatingPointError(f"information is not finite at design point(s) {X[bad].tolist()}")
         return out

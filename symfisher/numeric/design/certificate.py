@@ -46,10 +46,17 @@ def _local(fn: SensFn, grad: SensFn | None, space: Space, x0: Array, step: Array
         r = minimize(lambda z: -fn(z[None])[0], x0, method="Powell", bounds=list(zip(lo, hi)),
                      options={"xtol": 1e-10, "ftol": 1e-14})
     else:
-        r = minimize(lambda z: (-fn(z[None])[0], -grad(z[None])[0]), x0, jac=True,
+        def obj(z: Array) -> tuple[float, Array]:
+            if not np.all(np.isfinite(z)):
+                return np.inf, np.zeros_like(z)
+            v, g = fn(z[None])[0], grad(z[None])[0]
+            return (-v, -g) if np.isfinite(v) and np.all(np.isfinite(g)) else (np.inf, np.zeros_like(z))
+
+        r = minimize(obj, x0, jac=True,
                      method="L-BFGS-B", bounds=list(zip(lo, hi)),
                      options={"ftol": 1e-15, "gtol": 1e-12})
-    return -float(r.fun), np.asarray(r.x, float)
+    x = np.asarray(r.x, float)
+    return (-float(r.fun), x) if np.all(np.isfinite(x)) and np.isfinite(r.fun) else (-np.inf, x0)
 
 
 def maximise(fn: SensFn, grad: SensFn | None, space: Space, *, n_grid: int,

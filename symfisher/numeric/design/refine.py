@@ -27,14 +27,17 @@ def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int
     q, m = lo.size, forced.shape[0]
 
     def fun(z: Array) -> tuple[float, Array]:
-        X = np.vstack([forced, lo + width * z[: k * q].reshape(k, q)])
+        if not np.all(np.isfinite(z)):
+            return PENALTY, np.zeros_like(z)
+        X = np.vstack([forced, lo + width * np.clip(z[: k * q], 0.0, 1.0).reshape(k, q)])
         eta = np.clip(z[k * q:], 0.0, None)
         st = state(problem, factors(problem, X), eta, fixed)
         if not np.isfinite(st.phi):
             return PENALTY, np.zeros_like(z)
         dx = certificate_gradient(problem, st.evals, X[m:]) * width
         gx = free * eta[m:, None] * dx
-        return -st.phi, -np.concatenate([gx.ravel(), free * st.dtilde])
+        g = -np.concatenate([gx.ravel(), free * st.dtilde])
+        return (-st.phi, g) if np.all(np.isfinite(g)) else (PENALTY, np.zeros_like(z))
 
     return fun
 

@@ -1,0 +1,129 @@
+"""Optimal designs for symbolic regression models against published designs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import symfisher as sf
+from symfisher.errors import DomainError, SymfisherError
+
+x = sp.Symbol("x", nonnegative=True)
+e0, emax = sp.symbols("e0 emax", real=True)
+ed50 = sp.Symbol("ed50", positive=True)
+a, b = sp.symbols("a b", real=True)
+xr = sp.Symbol("x", real=True)
+
+
+@pytest.fixture(scope="module")
+def emax_model() -> sf.Regression:
+    return sf.Regression(e0 + emax * x / (ed50 + x), x, [e0, emax, ed50], noise="normal", sigma=1)
+
+
+@pytest.fixture(scope="module")
+def logit() -> sf.Regression:
+    return sf.Regression(a + b * xr, xr, [a, b], noise="bernoulli", link="logit")
+
+
+def test_fisher_of_regression_is_rank_one(emax_model: sf.Regression) -> None:
+    # Independent route: for normal noise with σ = 1, I(x) = ∇η ∇ηᵀ.
+    grad = sp.Matrix([e0 + emax * x / (ed50 + x)]).jacobian([e0, emax, ed50])
+    assert sp.simplify(sf.fisher(emax_model) - grad.T * grad) == sp.zeros(3, 3)
+
+
+def test_emax_d_optimal(emax_model: sf.Regression) -> None:
+    # Dette, Bretz, Pepelyshev & Pinheiro (2008), JASA 103: Emax on [0, D]: 0, d*, D with 1/3,
+    # d* = ED50·D/(D + 2·ED50) = 25·150/200 = 18.75.
+    d = sf.optimal_design(emax_model, theta={e0: 0, emax: 1, ed50: 25}, space=(0, 150), criterion="D")
+    assert np.allclose(d.points, [0.0, 18.75, 150.0], atol=150 * 1e-8)
+    assert np.allclose(d.weights, 1 / 3, atol=1e-8)
+    assert d.sensitivity_bound == 3.0 and d.max_sensitivity == pytest.approx(3.0, abs=1e-6)
+    assert d.efficiency_bound > 1 - 1e-6 and "Atwood" in d.efficiency_formula
+    xs = np.linspace(0, 150, 3001)
+    assert d.sensitivity(xs).max() <= 3.0 + 1e-6
+    ex = d.round(120)
+    assert ex.counts.tolist() == [40, 40, 40] and ex.efficiency == pytest.approx(1.0, abs=1e-12)
+
+
+def test_equally_spaced_efficiency(emax_model: sf.Regression) -> None:
+    theta = {e0: 0, emax: 1, ed50: 25}
+    d = sf.optimal_design(emax_model, theta=theta, space=(0, 150))
+    eq = sf.Design([0, 37.5, 75, 112.5, 150])
+    eff = sf.efficiency(eq, d, emax_model, theta, criterion="D")
+    # Independent route: (det M_eq / det M*)^(1/3) with numpy.linalg.det and f by hand.
+    f = lambda t: np.array([1.0, t / (25 + t), -t / (25 + t) ** 2])  # noqa: E731
+    M = lambda pts, w: sum(wi * np.outer(f(p), f(p)) for p, wi in zip(pts, w))  # noqa: E731
+    ref = (np.linalg.det(M(eq.points, eq.weights)) / np.linalg.det(M(d.points, d.weights))) ** (1 / 3)
+    assert eff == pytest.approx(ref, rel=1e-9)
+    assert sf.efficiency(eq, d) == pytest.approx(ref, rel=1e-9)
+
+
+def test_logistic_d_and_c(logit: sf.Regression) -> None:
+    # Abdelbasit & Plackett (1983); Ford, Torsney & Wu (1992): 2PL D-optimal at logit ±1.5434, 1/2 each.
+    d = sf.optimal_design(logit, theta={a: 1.0, b: 2.0}, space=(-5, 5))
+    assert np.allclose(1.0 + 2.0 * d.points, [-1.5434046, 1.5434046], atol=1e-6)
+    assert np.allclose(d.weights, 0.5, atol=1e-8)
+    # c-optimal for ED50 = -a/b (Ford, Torsney & Wu 1992): the one-point design at ED50 (singular M).
+    c = sf.optimal_design(logit, theta={a: 1.0, b: 2.0}, space=(-5, 5), criterion="c", c=-a / b)
+    assert np.allclose(c.points, [-0.5], atol=1e-7) and c.efficiency_bound > 1 - 1e-6
+
+
+def test_michaelis_menten() -> None:
+    # López-Fidalgo & Wong (2002); Dette & Wong (1999): MM on [0, B]: x* = K·B/(2K + B), B with 1/2.
+    m = sf.model("michaelis_menten")
+    V, K = m.params
+    d = sf.optimal_design(m, theta={V: 1.0, K: 10.0}, space=(0, 100))
+    assert np.allclose(d.points, [10 * 100 / 120, 100.0], atol=1e-6) and np.allclose(d.weights, 0.5, atol=1e-8)
+
+
+def test_sigmoid_emax_edge_limit_and_bayesian() -> None:
+    # x^h log x at x = 0 needs its limit (0); the certificate must hold over [0, 150].
+    m = sf.model("sigmoid_emax")
+    th = dict(zip(m.params, [0.0, 1.0, 25.0, 2.0]))
+    d = sf.optimal_design(m, theta=th, space=(0, 150))
+    assert d.efficiency_bound > 1 - 1e-6 and d.points.size == 4 and d.points[0] == 0.0
+    rng = np.random.default_rng(4)
+    draws = np.column_stack([np.zeros(20), np.ones(20), rng.lognormal(np.log(25), 0.3, 20), np.full(20, 2.0)])
+    bay = sf.optimal_design(m, prior=(draws, None), space=(0, 150))
+    assert bay.sensitivity_bound == pytest.approx(4.0) and bay.efficiency_bound > 1 - 1e-6
+
+
+def test_ds_and_forced_placebo(emax_model: sf.Regression) -> None:
+    th = {e0: 0, emax: 1, ed50: 25}
+    ds = sf.optimal_design(emax_model, theta=th, space=(0, 150), criterion="Ds", interest=[ed50])
+    assert ds.sensitivity_bound == 1.0 and ds.efficiency_bound > 1 - 1e-6
+    forced = sf.optimal_design(emax_model, theta=th, space=(0, 150), include=[75.0], min_weight=0.1)
+    i = int(np.argmin(np.abs(forced.points - 75.0)))
+    assert forced.weights[i] >= 0.1 - 1e-12 and forced.efficiency_bound > 1 - 1e-6
+
+
+def test_bad_input(emax_model: sf.Regression) -> None:
+    th = {e0: 0, emax: 1, ed50: 25}
+    with pytest.raises(SymfisherError, match="ed50"):
+        sf.optimal_design(emax_model, theta={e0: 0, emax: 1}, space=(0, 150))
+    with pytest.raises(DomainError, match="ed50"):
+        sf.optimal_design(emax_model, theta={e0: 0, emax: 1, ed50: -3}, space=(0, 150))
+    with pytest.raises(ValueError, match="lo < hi"):
+        sf.optimal_design(emax_model, theta=th, space=(150, 0))
+    with pytest.raises(SymfisherError, match="unknown criterion"):
+        sf.optimal_design(emax_model, theta=th, space=(0, 150), criterion="Z")
+    with pytest.raises(SymfisherError, match="not a parameter"):
+        sf.optimal_design(emax_model, theta=th, space=(0, 150), criterion="Ds", interest=[sp.Symbol("q")])
+    with pytest.raises(ValueError, match="weights"):
+        sf.Design([0, 75], [1.2, -0.2])
+    d = sf.optimal_design(emax_model, theta=th, space=(0, 150))
+    with pytest.raises(ValueError, match="outside"):
+        sf.efficiency(sf.Design([0, 75, 300]), d)
+    flat = sf.Regression(a + b * 0 * xr + b, xr, [a, b], sigma=1)
+    with pytest.raises(SymfisherError, match="not identifiable"):
+        sf.optimal_design(flat, theta={a: 0, b: 1}, space=(0, 1))
+
+
+def test_catalog_names() -> None:
+    names = sf.model_names()
+    for n in ["linear", "quadratic", "polynomial", "emax", "sigmoid_emax", "exponential", "log_linear",
+              "logistic_4pl", "beta", "michaelis_menten", "exponential_decay", "one_compartment",
+              "logistic", "probit", "poisson", "quadratic_2factor"]:
+        assert n in names
+    assert sf.model("polynomial", 3).params[-1].name == "b3"
