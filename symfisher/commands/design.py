@@ -1,0 +1,91 @@
+"""``symfisher design``: optimal designs from the command line, and the tour's design step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from symfisher.commands.registry import Command, TourStep
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="catalog model name (see symfisher.model_names())")
+    p.add_argument("--space", required=True, help="lo:hi (one factor) or lo:hi,lo:hi")
+    p.add_argument("--theta", required=True, help="name=value,... for every parameter")
+    p.add_argument("--criterion", default="D", help="D, A, E, c, Ds (default D)")
+    p.add_argument("--interest", default=None, help="comma-separated parameters for Ds")
+    p.add_argument("--n", type=int, default=None, help="exact allocation for n subjects")
+    p.add_argument("--compare", default=None, help="comma-separated doses of a design to compare (equal weights)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _parse_space(text: str) -> Any:
+    boxes = [tuple(float(v) for v in part.split(":")) for part in text.split(",")]
+    return boxes[0] if len(boxes) == 1 else boxes
+
+
+def _summary(args: argparse.Namespace) -> dict[str, Any]:
+    import symfisher as sf
+
+    model = sf.model(args.model)
+    theta = {k.strip(): float(v) for k, v in (kv.split("=") for kv in args.theta.split(","))}
+    interest = args.interest.split(",") if args.interest else None
+    d = sf.optimal_design(model, theta=theta, space=_parse_space(args.space), criterion=args.criterion,
+                          interest=interest)
+    out: dict[str, Any] = {
+        "model": args.model, "criterion": args.criterion, "points": d.points.tolist(),
+        "weights": d.weights.tolist(), "criterion_value": d.criterion_value,
+        "max_sensitivity": d.max_sensitivity, "sensitivity_bound": d.sensitivity_bound,
+        "efficiency_bound": d.efficiency_bound, "efficiency_formula": d.efficiency_formula,
+    }
+    if args.n:
+        ex = d.round(args.n)
+        out["exact"] = {"n": args.n, "counts": ex.counts.tolist(), "efficiency": ex.efficiency}
+    if args.compare:
+        pts = [float(v) for v in args.compare.split(",")]
+        eff = sf.efficiency(sf.Design(pts), d)
+        out["compare"] = {"points": pts, "efficiency": eff, "sample_size_ratio": 1.0 / eff}
+    return out
+
+
+def _print(s: dict[str, Any], out: TextIO) -> None:
+    print(f"{s['criterion']}-optimal design for {s['model']}:", file=out)
+    for p, w in zip(s["points"], s["weights"]):
+        print(f"  x = {p}  weight {w:.4f}", file=out)
+    print(f"criterion value {s['criterion_value']:.6g}; certificate: max sensitivity "
+          f"{s['max_sensitivity']:.8g} vs bound {s['sensitivity_bound']:.8g}", file=out)
+    print(f"efficiency >= {s['efficiency_bound']:.8f}  [{s['efficiency_formula']}]", file=out)
+    if "exact" in s:
+        e = s["exact"]
+        print(f"exact allocation for n = {e['n']}: {e['counts']} (efficiency {e['efficiency']:.4f})", file=out)
+    if "compare" in s:
+        c = s["compare"]
+        print(f"the {len(c['points'])}-point comparison design has efficiency {c['efficiency']:.3f}: it needs "
+              f"{c['sample_size_ratio']:.2f}x the subjects of the optimal design", file=out)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        s = _summary(args)
+    except (ValueError, KeyError) as exc:
+        print(f"symfisher design: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(s, indent=2))
+    else:
+        _print(s, sys.stdout)
+    return 0
+
+
+def _tour(out: TextIO) -> None:
+    ns = argparse.Namespace(model="emax", space="0:150", theta="e0=0,emax=1,ed50=25", criterion="D",
+                            interest=None, n=120, compare="0,37.5,75,112.5,150", json=False)
+    _print(_summary(ns), out)
+
+
+COMMAND = Command(name="design", help="optimal experimental designs with certificates", configure=_configure,
+                  run=_run, description="Compute a locally optimal design for a catalog model, its "
+                  "equivalence-theorem certificate, an exact allocation and comparisons.")
+TOUR = TourStep(order=30, title="Optimal design: a D-optimal dose-finding design with its certificate", run=_tour)
