@@ -113,7 +113,8 @@ COMMAND = Command(
     help="derive the Fisher information of a catalog or user-written family",
     configure=_configure,
     run=_run,
-    description=__doc__.split("\n\n")[0] if __doc__ else "",
+    description="Derive the Fisher information (and optionally score, Hessian, Jeffreys prior) "
+                "of a catalog or user-written family, verified numerically.",
 )
 
 
