@@ -102,6 +102,10 @@ def test_poles() -> None:
     assert math.isnan(S.gamma(-2.0))
     assert math.isnan(S.hurwitz_zeta(1.0, 2.0)) and math.isnan(S.zeta(0.5))
     assert math.isnan(S.polygamma(-1, 2.0))
+    # non-integer orders are rejected, never truncated
+    assert math.isnan(S.polygamma(1.5, 2.0)) and math.isnan(S.besseli(0.5, 2.0))
+    assert math.isnan(S.besseli_ratio(1.5, 2.0)) and math.isnan(S.log_besseli(2.5, 2.0))
+    assert math.isnan(S.besseli_e(0.5, 2.0))
 
 
 def test_digamma_recurrence_and_root() -> None:

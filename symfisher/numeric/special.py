@@ -96,6 +96,14 @@ def _horner(coeffs: np.ndarray, t: float) -> float:
     return p
 
 
+@numba.njit(cache=True)
+def _order(n: float) -> tuple[int, bool]:
+    """(int(n), whether n is an integer): non-integer orders give nan, never a truncation."""
+    v = float(n)
+    m = int(v)
+    return m, v == m
+
+
 # ---------------------------------------------------------------- gamma family
 @numba.njit(cache=True)
 def loggamma(x: float) -> float:
@@ -343,7 +351,7 @@ def polygamma(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Order n >= 0 (``nan`` for n < 0).
+        Order n >= 0 (``nan`` for n < 0 or a non-integer n).
     x : float
         Argument; any real.
 
@@ -363,13 +371,13 @@ def polygamma(n: int, x: float) -> float:
     >>> round(polygamma(2, 1.0), 14)  # -2 zeta(3)
     -2.40411380631919
     """
-    m = int(n)
+    m, integral = _order(n)
+    if m < 0 or not integral:
+        return _NAN
     if m == 0:
         return digamma(x)
     if m == 1:
         return trigamma(x)
-    if m < 0:
-        return _NAN
     fact = 1.0
     for i in range(2, m + 1):
         fact *= i
@@ -652,7 +660,7 @@ def besseli_ratio(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Order n >= 0 (``nan`` for n < 0).
+        Order n >= 0 (``nan`` for n < 0 or a non-integer n).
     x : float
         Argument; any real (the ratio is odd in x); finite for all finite x, -> 1 as
         x -> inf.
@@ -674,8 +682,8 @@ def besseli_ratio(n: int, x: float) -> float:
     >>> round(besseli_ratio(0, 1e5), 12)
     0.999994999987
     """
-    m = int(n)
-    if m < 0:
+    m, integral = _order(n)
+    if m < 0 or not integral:
         return _NAN
     x = float(x)
     r = _ratio_pos(m, abs(x))
@@ -699,7 +707,10 @@ def _ratio_product(n: int, x: float) -> tuple:
 
 @numba.njit(cache=True)
 def _besseli_impl(n: int, x: float, scaled: bool) -> float:
-    m = abs(int(n))  # I_{-n} = I_n for integer n
+    m, integral = _order(n)
+    m = abs(m)  # I_{-n} = I_n for integer n
+    if not integral:
+        return _NAN
     if m <= 1:
         return _i01(m, x, scaled)
     ax = abs(x)
@@ -721,7 +732,7 @@ def besseli(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Order (I_{-n} = I_n).
+        Integer order (I_{-n} = I_n); ``nan`` for a non-integer n.
     x : float
         Argument; any real (I_n(-x) = (-1)^n I_n(x)).
 
@@ -751,7 +762,7 @@ def besseli_e(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Order (I_{-n} = I_n).
+        Integer order (I_{-n} = I_n); ``nan`` for a non-integer n.
     x : float
         Argument; any real; finite for all finite x (~ 1/sqrt(2 pi |x|) for large |x|).
 
@@ -793,7 +804,7 @@ def log_besseli(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Order (I_{-n} = I_n).
+        Integer order (I_{-n} = I_n); ``nan`` for a non-integer n.
     x : float
         Argument; any real (the result is even in x).
 
@@ -813,8 +824,11 @@ def log_besseli(n: int, x: float) -> float:
     >>> round(log_besseli(0, 1000.0), 10)  # I_0(1000) itself overflows
     995.6273088899
     """
-    m = abs(int(n))
+    m, integral = _order(n)
+    m = abs(m)
     ax = abs(float(x))
+    if not integral:
+        return _NAN
     if ax == 0.0:
         return 0.0 if m == 0 else -_INF
     if ax > 1e300:
