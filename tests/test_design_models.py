@@ -127,3 +127,11 @@ def test_catalog_names() -> None:
               "logistic", "probit", "poisson", "quadratic_2factor"]:
         assert n in names
     assert sf.model("polynomial", 3).params[-1].name == "b3"
+
+
+def test_dose_finding_example_runs() -> None:
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "dose_finding.py"
+    runpy.run_path(str(path), run_name="__main__")
