@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import sympy as sp
 
@@ -20,7 +21,7 @@ _INTERVAL = re.compile(r"\s*([\[(])(.*),(.*)([\])])\s*\Z", re.S)
 _RANGE = re.compile(r"\s*(.*?)\s*\.\.\s*(.*?)\s*\Z", re.S)
 _FINITE = re.compile(r"\s*\{(.*)\}\s*\Z", re.S)
 
-DOMAIN_KINDS: Mapping[str, tuple[dict[str, bool], sp.Set]] = {
+DOMAIN_KINDS: Mapping[str, tuple[Mapping[str, bool], sp.Set]] = MappingProxyType({
     "real": ({"real": True}, sp.S.Reals),
     "positive": ({"positive": True}, sp.Interval.open(0, sp.oo)),
     "negative": ({"negative": True}, sp.Interval.open(-sp.oo, 0)),
@@ -29,7 +30,7 @@ DOMAIN_KINDS: Mapping[str, tuple[dict[str, bool], sp.Set]] = {
     "integer": ({"integer": True}, sp.S.Integers),
     "positive_integer": ({"integer": True, "positive": True}, sp.Range(1, sp.oo)),
     "nonnegative_integer": ({"integer": True, "nonnegative": True}, sp.Range(0, sp.oo)),
-}
+})
 """Named domains of :func:`parse_param`: kind -> (symbol assumptions, domain set)."""
 
 

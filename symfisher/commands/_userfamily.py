@@ -6,8 +6,9 @@ evaluated. Used by ``symfisher derive --logpdf/--pdf`` and by the tour.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import sympy as sp
@@ -69,7 +70,7 @@ def _parameters(specs: Sequence[str]) -> dict[sp.Symbol, sp.Set]:
     return out
 
 
-_VAR_KINDS = {"real": False, "integer": True}
+_VAR_KINDS: Mapping[str, bool] = MappingProxyType({"real": False, "integer": True})
 
 
 def _variable_kinds(specs: Sequence[str]) -> list[tuple[str, bool | None]]:
