@@ -94,7 +94,7 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
         raise ShapeError(f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
                          f"num_pairs={num_pairs}, max_iter={max_iter}")
     if how is Method.AUTO:
-        how = Method.DENSE if a_arr.shape[1] * B_arr.shape[1] <= 256 else Method.GRAM
+        how = _auto_method(*B_arr.shape, a_arr.shape[1])
     if how is Method.DENSE:
         return _dense_report(a_arr, B_arr)
     A, G = kfac_factors(a_arr, B_arr)
@@ -114,6 +114,16 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
           if ekfac and f_sq > 0 else None)
     return KronErrorReport(err, rel, near, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq),
                            a_arr.shape[0], B_arr.shape[2], ErrorMethod(how.value), interval, pairs)
+
+
+def _auto_method(n: int, d_out: int, k: int, d_in: int) -> Method:
+    """Dense when forming ``F`` is cheaper than the N x N Gram sums (small layers, large N)."""
+    size = d_in * d_out
+    if size > 1024:
+        return Method.GRAM
+    dense_cost = n * (size * size + d_out * d_out * k) + size**3
+    gram_cost = 0.5 * n * n * (d_in + k * k * d_out)
+    return Method.DENSE if size <= 64 or dense_cost < gram_cost else Method.GRAM
 
 
 def _nearest_rel(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],

@@ -33,14 +33,38 @@ def exact_block(a: NDArray[np.float64], B: NDArray[np.float64]) -> NDArray[np.fl
     array([[1., 1.],
            [1., 1.]])
     """
-    size = a.shape[1] * B.shape[1]
-    if size > MAX_DENSE_SIZE:
-        raise ShapeError(f"dense K-FAC oracle: block of size {size} exceeds {MAX_DENSE_SIZE}; "
-                         "use the Gram method")
-    C = np.einsum("nik,njk->nij", B, B)
-    S = np.einsum("ni,nj->nij", a, a)
-    F = np.einsum("nik,njl->ijkl", C, S)
-    return F.reshape(size, size)
+    d_in, d_out = a.shape[1], B.shape[1]
+    if d_in * d_out > MAX_DENSE_SIZE:
+        raise ShapeError(f"dense K-FAC oracle: block of size {d_in * d_out} exceeds "
+                         f"{MAX_DENSE_SIZE}; use the Gram method")
+    return unrearrange(rearranged_block(a, B), d_out, d_in)
+
+
+def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``R(F) = sum_n vec(B_n B_n^T) vec(a_n a_n^T)^T`` as one GEMM, (d_out^2, d_in^2).
+
+    Examples
+    --------
+    >>> rearranged_block(np.ones((2, 1)), np.ones((2, 1, 1)))
+    array([[2.]])
+    """
+    n = a.shape[0]
+    C = np.einsum("nik,njk->nij", B, B).reshape(n, -1)
+    S = (a[:, :, None] * a[:, None, :]).reshape(n, -1)
+    return C.T @ S
+
+
+def unrearrange(R: NDArray[np.float64], d_out: int, d_in: int) -> NDArray[np.float64]:
+    """Inverse of :func:`rearrange`: ``F`` (d_out d_in, d_out d_in) from ``R(F)``.
+
+    Examples
+    --------
+    >>> F = np.arange(16.0).reshape(4, 4)
+    >>> bool(np.array_equal(unrearrange(rearrange(F, 2, 2), 2, 2), F))
+    True
+    """
+    size = d_out * d_in
+    return R.reshape(d_out, d_out, d_in, d_in).transpose(0, 2, 1, 3).reshape(size, size)
 
 
 def rearrange(F: NDArray[np.float64], d_out: int, d_in: int) -> NDArray[np.float64]:
@@ -74,11 +98,12 @@ def dense_errors(a: NDArray[np.float64], B: NDArray[np.float64]
     True
     """
     d_in, d_out = a.shape[1], B.shape[1]
-    F = exact_block(a, B)
+    R = rearranged_block(a, B)
+    F = unrearrange(R, d_out, d_in)
     A, G = kfac_factors(a, B)
     norm = float(np.linalg.norm(F))
     kfac = float(np.linalg.norm(F - np.kron(G, A))) / norm
-    sv = np.linalg.svd(rearrange(F, d_out, d_in), compute_uv=False)
+    sv = np.linalg.svd(R, compute_uv=False)
     near = math.sqrt(float(np.sum(sv[1:] ** 2))) / norm
     _, UG = np.linalg.eigh(G)
     _, UA = np.linalg.eigh(A)
