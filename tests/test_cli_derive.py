@@ -116,3 +116,16 @@ def test_core_tour_step() -> None:
     assert "4/s**2" in text and "agrees" in text
     assert "rejected \"__import__('os').system('echo pwned')\"" in text
     assert "Jeffreys prior of the normal (mu, sigma): sqrt(2)/sigma**2" in text
+
+
+def test_user_written_vector_family_with_constraint(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["derive", "--json", "--logpdf", "x*log(p1) + y*log(p2) + (1 - x - y)*log(1 - p1 - p2)",
+            "--var", "x", "--var", "y", "--params", "p1:(0,1)", "p2:(0,1)",
+            "--support", "{(1, 0), (0, 1), (0, 0)}", "--constraint", "p1 + p2 < 1"]
+    assert main(args) == 0
+    data = read_json(capsys.readouterr().out)
+    p1, p2 = data["params"]
+    p3 = 1 - p1 - p2
+    # categorical with k = 3: I = diag(1/p1, 1/p2) + (1/p3) 1 1^T (Lehmann & Casella 1998, Ex. 2.6.6)
+    expected = sp.Matrix([[1 / p1 + 1 / p3, 1 / p3], [1 / p3, 1 / p2 + 1 / p3]])
+    assert sp.simplify(data["matrix"] - expected) == sp.zeros(2, 2)

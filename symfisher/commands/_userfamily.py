@@ -41,6 +41,8 @@ class UserSpec:
         ``NAME[:DOMAIN]`` specs of symbolic fixed constants (default real).
     name : str
         Name of the family in reports.
+    constraints : tuple of str
+        Joint constraints on the parameters, e.g. ``"p1 + p2 < 1"``.
     """
 
     density: str
@@ -50,6 +52,7 @@ class UserSpec:
     supports: tuple[str, ...]
     constants: tuple[str, ...] = ()
     name: str = "custom"
+    constraints: tuple[str, ...] = ()
 
 
 def _split_params(specs: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -88,9 +91,23 @@ def _variable_kinds(specs: Sequence[str]) -> list[tuple[str, bool | None]]:
     return out
 
 
+def _is_integer_point(e: sp.Basic) -> bool:
+    items = e if isinstance(e, sp.Tuple) else (e,)
+    return all(getattr(i, "is_integer", False) for i in items)
+
+
 def _is_integer_set(s: sp.Set) -> bool:
-    return isinstance(s, sp.Range) or (
-        isinstance(s, sp.FiniteSet) and all(getattr(e, "is_integer", False) for e in s))
+    return isinstance(s, sp.Range) or (isinstance(s, sp.FiniteSet) and all(map(_is_integer_point, s)))
+
+
+def _constraints(texts: Sequence[str], table: dict[str, sp.Symbol]) -> tuple[sp.Basic, ...]:
+    out = []
+    for text in texts:
+        rel = parse_expression(text, table, allow_new_symbols=False)
+        if not isinstance(rel, (sp.core.relational.Relational, sp.And)):
+            raise ParseError(f"constraint {text!r} is not a relation such as 'p1 + p2 < 1'")
+        out.append(rel)
+    return tuple(out)
 
 
 def _supports(texts: Sequence[str], table: dict[str, sp.Symbol],
@@ -145,9 +162,10 @@ def build_user_family(spec: UserSpec) -> Any:
         raise ParseError(f"the {'density' if spec.is_pdf else 'log-density'} is not a scalar expression")
     values = dict(parse_assignment(v, table) for v in value_specs)
     support = supports[0] if len(supports) == 1 else supports
+    constraints = _constraints(spec.constraints, table)
     make = Family.from_pdf if spec.is_pdf else Family
     try:
-        fam = make(expr, variables, params, support, name=spec.name)
+        fam = make(expr, variables, params, support, constraints=constraints, name=spec.name)
         return fam.with_fixed(**values) if values else fam
     except (ValueError, TypeError) as exc:
         raise SymfisherError(f"invalid family: {exc}") from None

@@ -52,6 +52,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help="symbolic fixed constant with a domain (repeatable; others are real)")
     p.add_argument("--support", action="append", default=[], metavar="SET",
                    help="support of each variable (repeatable)")
+    p.add_argument("--constraint", action="append", default=[], metavar="REL",
+                   help="joint constraint on the parameters, e.g. 'p1 + p2 < 1' (repeatable)")
     p.add_argument("--name", default="custom", help="name of a user-written family")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--latex", action="store_true", help="print LaTeX")
@@ -75,14 +77,15 @@ def family_from_args(args: argparse.Namespace) -> Any:
     if args.family:
         import symfisher as sf
 
-        if args.var or args.support or args.const:
-            raise ParseError("--var/--support/--const describe a user-written family; not allowed with FAMILY")
+        if args.var or args.support or args.const or args.constraint:
+            raise ParseError("--var/--support/--const/--constraint describe a user-written family; "
+                             "not allowed with FAMILY")
         return sf.family(args.family, **catalog_options(args.param))
     if density is None:
         raise ParseError("nothing to derive: give a catalog FAMILY or --logpdf EXPR (see --help)")
     spec = UserSpec(density=density, is_pdf=args.pdf is not None, variables=tuple(args.var),
                     params=tuple(args.param), supports=tuple(args.support),
-                    constants=tuple(args.const), name=args.name)
+                    constants=tuple(args.const), name=args.name, constraints=tuple(args.constraint))
     return build_user_family(spec)
 
 
