@@ -25,7 +25,8 @@ def test_subprocess_catalog_family_json_round_trip() -> None:
     assert run.returncode == 0, run.stderr
     data = read_json(run.stdout)
     alpha, beta = data["params"]
-    # Gamma(shape, rate): I = [[trigamma(alpha), -1/beta], [-1/beta, alpha/beta^2]] (Lehmann & Casella 1998, Table 2.6.1)
+    # Gamma(shape, rate): the Hessian of alpha*log(beta) - beta*x + (alpha-1)*log(x) - loggamma(alpha) does
+    # not depend on x, so I = -Hessian = [[trigamma(alpha), -1/beta], [-1/beta, alpha/beta^2]] exactly.
     assert data["matrix"] == sp.ImmutableMatrix([[sp.polygamma(1, alpha), -1 / beta], [-1 / beta, alpha / beta**2]])
     assert alpha.is_positive and beta.is_positive
     assert sp.simplify(data["jeffreys"] ** 2 - (alpha * sp.polygamma(1, alpha) - 1) / beta**2) == 0
@@ -44,7 +45,8 @@ def test_subprocess_malicious_string_exit_2_and_nothing_runs(tmp_path: Path) -> 
 def test_user_written_family_latex(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["derive", *NORMAL, "--latex"]) == 0
     out = capsys.readouterr().out
-    # N(mu, sigma): I = diag(1/sigma^2, 2/sigma^2) (Lehmann & Casella 1998, Ex. 2.6.3)
+    # N(mu, sigma): -d2/dsigma2 = -1/sigma^2 + 3(x-mu)^2/sigma^4 has mean 2/sigma^2, -d2/dmu2 = 1/sigma^2,
+    # the cross term has mean 0: I = diag(1/sigma^2, 2/sigma^2) exactly.
     assert r"\begin{pmatrix}\frac{1}{\sigma^{2}} & 0\\0 & \frac{2}{\sigma^{2}}\end{pmatrix}" in out
 
 
@@ -126,6 +128,7 @@ def test_user_written_vector_family_with_constraint(capsys: pytest.CaptureFixtur
     data = read_json(capsys.readouterr().out)
     p1, p2 = data["params"]
     p3 = 1 - p1 - p2
-    # categorical with k = 3: I = diag(1/p1, 1/p2) + (1/p3) 1 1^T (Lehmann & Casella 1998, Ex. 2.6.6)
+    # categorical with k = 3: -d2/dpi dpj = x_i/p_i^2 [i=j] + x_3/p3^2 with E[x_i] = p_i,
+    # so I = diag(1/p1, 1/p2) + (1/p3) 1 1^T exactly.
     expected = sp.Matrix([[1 / p1 + 1 / p3, 1 / p3], [1 / p3, 1 / p2 + 1 / p3]])
     assert sp.simplify(data["matrix"] - expected) == sp.zeros(2, 2)

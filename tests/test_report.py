@@ -16,7 +16,7 @@ mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)
 a = sp.Symbol("a", positive=True)
 b = sp.Symbol("b", positive=True)
-NORMAL_I = sp.ImmutableMatrix([[1 / sigma**2, 0], [0, 2 / sigma**2]])  # Lehmann & Casella (1998), Ex. 2.6.3
+NORMAL_I = sp.ImmutableMatrix([[1 / sigma**2, 0], [0, 2 / sigma**2]])  # N(mu, sigma); only rendered here
 
 
 def test_latex_of_matrix_and_expression() -> None:
@@ -63,8 +63,8 @@ def gamma_report() -> Derivation:
 
 def test_derivation_reports(gamma_report: Derivation) -> None:
     alpha, beta = gamma_report.params
-    # Gamma(shape alpha, rate beta): I = [[trigamma(alpha), -1/beta], [-1/beta, alpha/beta**2]]
-    # (Lehmann & Casella 1998, Table 2.6.1).
+    # Gamma(shape alpha, rate beta): the Hessian of the log-density does not depend on x, so
+    # I = -Hessian = [[trigamma(alpha), -1/beta], [-1/beta, alpha/beta**2]] exactly.
     expected = sp.ImmutableMatrix([[sp.polygamma(1, alpha), -1 / beta], [-1 / beta, alpha / beta**2]])
     assert sp.simplify(gamma_report.fisher.matrix - expected) == sp.zeros(2, 2)
 
