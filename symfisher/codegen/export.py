@@ -19,7 +19,8 @@ from typing import Any
 __all__ = ["write_module"]
 
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
-                   "DOMAINS", "FASTMATH", "_serial", "_parallel")
+                   "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
+                   "_parallel")
 _SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
 
 
@@ -90,8 +91,9 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
         "",
         "    ``out=`` preallocated C-contiguous output(s); ``check=False`` skips domain",
         '    checks; ``parallel`` forces the prange (True) or serial (False) loop."""',
-        f"    return call_kernel({p}LAYOUT, {p}serial, {p}parallel, arrays, out=out,",
-        "                       check=check, parallel=parallel)",
+        f"    loops = ({p}serial, {p}parallel, {p}serial_dense, {p}parallel_dense)",
+        "    return call_kernel(" + f"{p}LAYOUT, loops, arrays, out=out, check=check,",
+        "                       parallel=parallel)",
     ]
 
 

@@ -11,6 +11,8 @@ equal form that does not:
 ``exp(m u) / (1 + exp(u))**k``          ``t**m / (1+t)**k`` if ``u < 0`` else
                                         ``t**(k-m) / (1+t)**k``, with ``t = exp(-|u|)``
                                         (logistic terms at extreme inputs)
+``b**(c e + d)``, ``b > 0``             ``powr(b, e)**c * b**d`` (``exp(e log b)``: shares
+                                        ``log b``; integer multiples become products)
 ``log(gamma(x))``                       ``loggamma(x)``
 ``log(beta(a, b))``                     ``logbeta(a, b)``
 ``log(besseli(n, x))``                  ``log_besseli(n, x)``
@@ -37,8 +39,9 @@ from typing import Any
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
+from sympy.printing.precedence import PRECEDENCE
 
-__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "stable_rewrite"]
+__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "powr", "stable_rewrite"]
 
 
 class exp_neg_abs(sp.Function):  # noqa: N801
@@ -55,6 +58,37 @@ class exp_neg_abs(sp.Function):  # noqa: N801
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return sp.exp(-sp.Abs(self.args[0]))._eval_evalf(prec)
+
+
+class powr(sp.Function):  # noqa: N801
+    """``b**e`` for ``b > 0`` and symbolic ``e`` as an opaque head.
+
+    Printed as ``math.exp(e*math.log(b))``, so the logarithm is shared with any other
+    ``log(b)`` of the kernel (LLVM merges identical ``llvm.log`` calls), and
+    ``b**(2e)`` becomes ``powr(b, e)**2`` (a square, not a second power function).
+    """
+
+    nargs = 2
+
+    def _numbacode(self, printer: Any) -> str:
+        base, e = self.args
+        return (f"math.exp({printer.parenthesize(e, PRECEDENCE['Mul'])}"
+                f"*math.log({printer._print(base)}))")
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return (self.args[0] ** self.args[1])._eval_evalf(prec)
+
+
+def _rewrite_real_power(expr: sp.Pow) -> sp.Expr | None:
+    """``b**(d + c*core)`` with ``b > 0`` → ``powr(b, core)**c * b**d`` (c small integer)."""
+    base, e = expr.args
+    if e.is_Number or not base.is_positive or isinstance(base, sp.exp):
+        return None
+    d, rest = e.as_coeff_Add()
+    c, core = rest.as_coeff_Mul()
+    if c.is_Integer and 1 <= abs(int(c)) <= 4:
+        return powr(base, core) ** c * base**d
+    return powr(base, rest) * base**d
 
 
 class logbeta(sp.Function):  # noqa: N801  (SymPy function heads are lower case)
@@ -193,7 +227,11 @@ def _rewrite_node(expr: sp.Expr, in_mul: bool) -> sp.Expr:
         new = _rewrite_log(expr.args[0])
     elif isinstance(expr, sp.Add):
         new = _rewrite_add(expr)
-    elif isinstance(expr, sp.Mul) or (isinstance(expr, sp.Pow) and not in_mul):
+    elif isinstance(expr, sp.Pow):
+        new = _rewrite_real_power(expr)
+    if new is not None:
+        return new
+    if isinstance(expr, sp.Mul) or (isinstance(expr, sp.Pow) and not in_mul):
         factors = list(expr.args) if isinstance(expr, sp.Mul) else [expr]
         if _distribute_over_bessel(factors):
             terms = sp.expand_mul(expr).args

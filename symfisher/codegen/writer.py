@@ -2,8 +2,10 @@
 
 The generated module is plain, readable Python: a header comment (key, arguments,
 outputs, options), metadata constants read by :class:`symfisher.numeric.kernel.Kernel`,
-and two ``@numba.njit(cache=True)`` loops with the same body (``_serial`` and
-``_parallel``, the latter with ``prange``). Symmetric square matrices are computed
+and four ``@numba.njit(cache=True)`` loops with the same body: ``_serial`` and
+``_parallel`` (with ``prange``) read argument ``k`` at row ``i * s_k`` (``s_k = 0``
+broadcasts one row), ``_serial_dense`` and ``_parallel_dense`` at row ``i`` (every
+argument a full array: no stride arithmetic in the loop). Numba compiles each lazily. Symmetric square matrices are computed
 once per upper-triangle entry and mirrored; equal entries are computed once.
 
 Examples
@@ -86,7 +88,11 @@ def _cse(exprs: list[sp.Expr], spec: KernelSpec
 
 
 def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], set[str]]:
-    """Loop-body lines (indented for the loop) and the qualified functions they use."""
+    """Loop-body lines and the qualified functions they use.
+
+    Argument loads are written as ``in_k[{row_k}]`` / ``in_k[{row_k}, col]``: the caller
+    formats ``row_k`` as ``i * s_k`` (broadcasting loop) or ``i`` (dense loop).
+    """
     targets = unique_targets(spec)
     replacements, reduced = _cse([t for t, _ in targets], spec)
     all_names = dict(names)
@@ -98,7 +104,7 @@ def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], 
     for k, (group, grouped) in enumerate(zip(spec.groups, spec.grouped)):
         for col, s in enumerate(group):
             if s in used:
-                index = f"i * s_{k}, {col}" if grouped else f"i * s_{k}"
+                index = f"{{row_{k}}}, {col}" if grouped else f"{{row_{k}}}"
                 lines.append(f"{names[s]} = in_{k}[{index}]")
     lines += [f"{s} = {printer.doprint(e)}" for s, e in replacements]
     for t, ((expr, positions), value) in enumerate(zip(targets, reduced)):
@@ -158,12 +164,15 @@ def _header(spec: KernelSpec, key: str, versions: str) -> list[str]:
     ]
 
 
-def _loop(name: str, parallel: bool, signature: str, body: list[str]) -> list[str]:
+def _loop(name: str, parallel: bool, dense: bool, signature: str, body: list[str],
+          nargs: int) -> list[str]:
     deco = "@numba.njit(cache=True, nogil=True, fastmath=FASTMATH" + (
         ", parallel=True)" if parallel else ")")
     rng = "numba.prange(n)" if parallel else "range(n)"
+    rows = {f"row_{k}": ("i" if dense else f"i * s_{k}") for k in range(nargs)}
+    text = [line.format(**rows) if line.lstrip().startswith("v_") else line for line in body]
     return ["", "", deco, f"def {name}({signature}):", f"    for i in {rng}:",
-            *[f"        {line}" for line in body]]
+            *[f"        {line}" for line in text]]
 
 
 def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
@@ -180,7 +189,7 @@ def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
     Returns
     -------
     str
-        Python source defining ``_serial`` and ``_parallel`` (see
+        Python source defining the four loops (see
         :mod:`symfisher.numeric.kernel_runtime` for the calling convention).
     """
     body, used = _body(spec, identifiers(spec))
@@ -189,6 +198,9 @@ def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
     signature = ", ".join(["n", *ins, *outs])
     imports = sorted(set(import_lines(used)) | {"import math", "import numba"})
     lines = [*_header(spec, key, versions), "", *imports, "", *_metadata(spec, key)]
-    lines += _loop("_serial", False, signature, body)
-    lines += _loop("_parallel", True, signature, body)
+    nargs = len(spec.groups)
+    for name, parallel, dense in (("_serial", False, False), ("_parallel", True, False),
+                                  ("_serial_dense", False, True),
+                                  ("_parallel_dense", True, True)):
+        lines += _loop(name, parallel, dense, signature, body, nargs)
     return "\n".join(lines) + "\n"

@@ -144,13 +144,19 @@ class Kernel:
 
     @property
     def serial(self) -> Any:
-        """The generated serial Numba loop (see :mod:`kernel_runtime`)."""
+        """The generated serial broadcasting Numba loop (see :mod:`kernel_runtime`)."""
         return self._module._serial
 
     @property
     def parallel(self) -> Any:
-        """The generated ``prange`` Numba loop."""
+        """The generated ``prange`` broadcasting Numba loop."""
         return self._module._parallel
+
+    @property
+    def loops(self) -> tuple[Any, ...]:
+        """All four loops: ``(serial, parallel, serial_dense, parallel_dense)``."""
+        m = self._module
+        return (m._serial, m._parallel, m._serial_dense, m._parallel_dense)
 
     def __call__(self, *arrays: Any, out: Any = None, check: bool | None = None,
                  parallel: bool | None = None) -> Any:
@@ -177,8 +183,9 @@ class Kernel:
         on scalars; a tuple or dict of those for several outputs.
         """
         m = self._module
-        return call_kernel(self._layout, m._serial, m._parallel, arrays, out=out,
-                           check=check, parallel=parallel, threshold=self._threshold)
+        loops = (m._serial, m._parallel, m._serial_dense, m._parallel_dense)
+        return call_kernel(self._layout, loops, arrays, out=out, check=check,
+                           parallel=parallel, threshold=self._threshold)
 
     def __repr__(self) -> str:
         return f"Kernel(args={self.args!r}, shape={self.shape!r}, path={str(self._path)!r})"

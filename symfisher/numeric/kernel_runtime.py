@@ -3,7 +3,8 @@
 This module imports only NumPy and Numba, so :func:`symfisher.codegen.api.export`
 copies its source verbatim into standalone modules.
 
-A generated kernel module defines two Numba functions with the signature
+A generated kernel module defines four Numba loops (serial/parallel, broadcasting/dense)
+with the signature
 ``loop(n, in_0, s_0, in_1, s_1, ..., out_0, out_1, ...)``: ``in_k`` is a C-contiguous
 float64 array of shape ``(n,)`` or ``(1,)`` (scalar argument) or ``(n, g)`` /
 ``(1, g)`` (a group of ``g`` symbols), ``s_k`` is 1 or 0 (the row stride: 0 broadcasts
@@ -176,16 +177,17 @@ def _package(layout: Layout, arrays: list[np.ndarray], scalar_in: bool) -> Any:
     return tuple(arrays)
 
 
-def call_kernel(layout: Layout, serial: Callable[..., None], parallel_loop: Callable[..., None],
-                arrays: Sequence[Any], out: Any = None, check: bool | None = None,
-                parallel: bool | None = None, threshold: int = PARALLEL_MIN_POINTS) -> Any:
+def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Sequence[Any],
+                out: Any = None, check: bool | None = None, parallel: bool | None = None,
+                threshold: int = PARALLEL_MIN_POINTS) -> Any:
     """Evaluate a generated kernel on broadcast arguments.
 
     Parameters
     ----------
     layout : Layout
-    serial, parallel_loop : callable
-        The generated serial and ``prange`` loops.
+    loops : sequence of 4 callables
+        The generated loops ``(serial, parallel, serial_dense, parallel_dense)``; the
+        dense ones are used when no argument is broadcast along the points.
     arrays : sequence of array_like
         One array per argument (see :class:`Layout`).
     out : ndarray, sequence or dict of ndarray, optional
@@ -210,5 +212,6 @@ def call_kernel(layout: Layout, serial: Callable[..., None], parallel_loop: Call
     if n > 0:
         if parallel is None:
             parallel = n >= threshold and numba.get_num_threads() > 1
-        (parallel_loop if parallel else serial)(n, *flat_in, *flat_out)
+        dense = all(s == 1 for s in flat_in[1::2])
+        loops[2 * dense + bool(parallel)](n, *flat_in, *flat_out)
     return _package(layout, results, scalar_in=(shape == () and out is None))
