@@ -169,10 +169,12 @@ def test_example_runs_small(tmp_path: object) -> None:
 
     script = pathlib.Path(__file__).resolve().parents[1] / "examples" / "kfac_error.py"
     env = {**os.environ, "PYTHONPATH": str(script.parents[1])}
-    out = subprocess.run([sys.executable, str(script), "--steps", "30", "--hidden", "6"],
+    out = subprocess.run([sys.executable, str(script), "--steps", "30", "--hidden", "6",
+                          "--opt-steps", "10"],
                          capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert "last_layer" in out.stdout and "K-FAC/nearest/EKFAC" in out.stdout
+    assert "Adam" in out.stdout
 
 
 @pytest.mark.slow
@@ -202,3 +204,45 @@ def test_poisson_glm_closed_form_matches_large_sample() -> None:
     assert abs(rep.relative_frobenius - rel) <= 0.05 * rel
     assert abs(rep.exact_norm / n - norm) <= 0.05 * norm      # F / N -> population F
     assert poisson_glm_kfac_error(np.zeros((2, 3)), mu, cov)[0] == 0.0
+
+
+def test_kfac_optimizer_one_step_is_newton_for_linear_gaussian() -> None:
+    """One linear layer, Gaussian likelihood: the joint [W | b] K-FAC block is the exact
+    Fisher, so one undamped step with lr = 1 lands on the least-squares solution."""
+    from symfisher.numeric.kfac.optimizer import KFACConfig, KFACState, kfac_step
+    from symfisher.numeric.nn import MLP
+
+    rng = np.random.default_rng(22)
+    X = rng.standard_normal((50, 4))
+    Y = rng.standard_normal((50, 3))
+    net = MLP([rng.standard_normal((3, 4))], [rng.standard_normal(3)], activation="identity")
+    S = np.broadcast_to(np.eye(3), (50, 3, 3)).copy()            # sigma = 1
+    cfg = KFACConfig(lr=1.0, damping=1e-20, decay=0.0, inverse_every=1)
+    new, state = kfac_step(net, X, net.forward(X) - Y, S, KFACState(), cfg)
+    Xt = np.hstack([X, np.ones((50, 1))])
+    coef = np.linalg.lstsq(Xt, Y, rcond=None)[0]
+    assert np.allclose(new.weights[0], coef[:4].T, atol=1e-8)
+    assert np.allclose(new.biases[0], coef[4], atol=1e-8)
+    assert state.step == 1 and state.A[0].shape == (5, 5) and state.G[0].shape == (3, 3)
+
+
+def test_kfac_optimizer_decreases_loss_faster_than_gradient_descent() -> None:
+    from symfisher.numeric.kfac.optimizer import KFACConfig, KFACState, kfac_step
+    from symfisher.numeric.laplace.likelihoods import make_likelihood
+    from symfisher.numeric.nn import MLP, parameter_gradient
+
+    rng = np.random.default_rng(23)
+    X = rng.standard_normal((200, 5)) * np.array([1, 1, 1, 5, 0.2])   # ill-conditioned inputs
+    y = (X @ rng.standard_normal(5) + 0.3 * rng.standard_normal(200) > 0).astype(float)[:, None]
+    lik = make_likelihood("bernoulli")
+    net0 = MLP.random([5, 8, 1], rng, activation="tanh")
+    net, state = net0, KFACState()
+    cfg = KFACConfig(lr=0.5, damping=1e-2, decay=0.9, inverse_every=5)
+    gd = net0
+    for _ in range(40):
+        f = net.forward(X)
+        net, state = kfac_step(net, X, lik.grad(f, y), lik.factor(f), state, cfg)
+        g = parameter_gradient(gd, X, lik.grad(gd.forward(X), y)) / 200
+        gd = gd.with_parameters(gd.parameters() - 0.5 * g)
+    loss = lambda m: float(np.mean(lik.nll(m.forward(X), y)))  # noqa: E731
+    assert loss(net) < loss(gd) < loss(net0)
