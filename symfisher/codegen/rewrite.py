@@ -41,7 +41,8 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.precedence import PRECEDENCE
 
-__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "powr", "stable_rewrite"]
+__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "powr", "recip",
+           "share_reciprocals", "stable_rewrite"]
 
 
 class exp_neg_abs(sp.Function):  # noqa: N801
@@ -89,6 +90,39 @@ def _rewrite_real_power(expr: sp.Pow) -> sp.Expr | None:
     if c.is_Integer and 1 <= abs(int(c)) <= 4:
         return powr(base, core) ** c * base**d
     return powr(base, rest) * base**d
+
+
+class recip(sp.Function):  # noqa: N801
+    """``1/b`` as an opaque head: ``b**-3`` becomes ``recip(b)**3``, so every power of
+    ``b`` shares one division (printed as ``(1.0/(b))``)."""
+
+    nargs = 1
+
+    def _numbacode(self, printer: Any) -> str:
+        return f"(1.0/({printer._print(self.args[0])}))"
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return (1 / self.args[0])._eval_evalf(prec)
+
+
+def share_reciprocals(expr: sp.Expr) -> sp.Expr:
+    """Replace ``b**(-k)`` (integer ``k > 0``, ``b`` not a number) by ``recip(b)**k``.
+
+    Run after :func:`stable_rewrite` (whose rules match negative powers) and before
+    CSE, which then computes one division per distinct denominator.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> share_reciprocals(1 / (1 + x) ** 3 + 2 / (1 + x))
+    recip(x + 1)**3 + 2*recip(x + 1)
+    """
+    def is_neg_power(e: sp.Basic) -> bool:
+        return (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp < 0
+                and not e.base.is_Number)
+
+    return expr.replace(is_neg_power, lambda e: recip(e.base) ** (-e.exp))
 
 
 class logbeta(sp.Function):  # noqa: N801  (SymPy function heads are lower case)

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 import sympy as sp
 
 from symfisher.codegen.printer import NumbaPrinter, function_table, import_lines
-from symfisher.codegen.rewrite import stable_rewrite
+from symfisher.codegen.rewrite import share_reciprocals, stable_rewrite
 from symfisher.codegen.spec import KernelSpec, Output
 
 __all__ = ["generate_source", "identifiers", "unique_targets"]
@@ -81,6 +81,7 @@ def _cse(exprs: list[sp.Expr], spec: KernelSpec
         exprs = [stable_rewrite(e) for e in exprs]
     if not spec.options.cse:
         return [], exprs
+    exprs = [share_reciprocals(e) for e in exprs]
     taken = set(spec.symbols).union(*(e.free_symbols for e in exprs))
     symbols = sp.numbered_symbols("_c", exclude=taken)
     replacements, reduced = sp.cse(exprs, symbols=symbols, order="canonical")
