@@ -124,19 +124,37 @@ def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space
         if not isinstance(m, Regression):
             raise SymfisherError(f"model must be a symfisher Regression, got {type(m).__name__}")
         if prior is not None:
-            draws, pw = prior if isinstance(prior, tuple) else (prior, None)
-            draws = np.atleast_2d(np.asarray(draws, float))
-            if draws.shape[1] != len(m.params):
-                raise SymfisherError(f"prior draws have {draws.shape[1]} columns, the model has {len(m.params)} parameters")
-            pw = np.full(draws.shape[0], 1.0 / draws.shape[0]) if pw is None else np.asarray(pw, float) / np.sum(pw)
-            th0 = draws.T @ pw
+            draws, pw = _prior(m, prior)
+            comps += _per_criterion(m, draws, draws.T @ pw, pw * a, crits, space, kw)
+        elif isinstance(theta, (list, tuple)):
+            for th in theta:
+                t = theta_vector(m, th)
+                comps += _per_criterion(m, t[None], t, np.full(1, a / len(theta)), crits, space, kw)
         else:
-            th0 = theta_vector(m, theta or {})
-            draws, pw = th0[None], np.ones(1)
-        info = point_info(m, draws, space.bounds)
-        for name, cw in crits:
-            comps.append(Component(info, local_criterion(name, m, th0, **kw), a * cw * pw / sum(w for _, w in crits)))
+            t = theta_vector(m, theta or {})
+            comps += _per_criterion(m, t[None], t, np.full(1, a), crits, space, kw)
     return tuple(comps)
+
+
+def _prior(m: Regression, prior: Any) -> tuple[Array, Array]:
+    """Prior draws (S, p) and weights (S,) summing to one."""
+    draws, pw = prior if isinstance(prior, tuple) else (prior, None)
+    draws = np.atleast_2d(np.asarray(draws, float))
+    if draws.shape[1] != len(m.params):
+        raise SymfisherError(f"prior draws have {draws.shape[1]} columns, the model has {len(m.params)} parameters")
+    if not np.all(np.isfinite(draws)):
+        raise SymfisherError("prior draws contain non-finite values")
+    pw = np.full(draws.shape[0], 1.0 / draws.shape[0]) if pw is None else np.asarray(pw, float)
+    if pw.shape != (draws.shape[0],) or np.any(pw < 0) or pw.sum() <= 0:
+        raise SymfisherError(f"prior weights must be {draws.shape[0]} non-negative numbers, got shape {pw.shape}")
+    return draws, pw / pw.sum()
+
+
+def _per_criterion(m: Regression, draws: Array, th0: Array, weights: Array, crits: Any, space: Space,
+                   kw: dict[str, Any]) -> list[Component]:
+    info = point_info(m, draws, space.bounds)
+    total = sum(w for _, w in crits)
+    return [Component(info, local_criterion(name, m, th0, **kw), weights * cw / total) for name, cw in crits]
 
 
 def build_problem(model: Any, theta: Any = None, *, space: Any = None, criterion: Any = "D",
@@ -157,15 +175,17 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
                    L: ArrayLike | None = None, region: Any = None, prior: Any = None,
                    candidates: ArrayLike | None = None, include: ArrayLike | None = None,
                    min_weight: float = 0.0, model_weights: ArrayLike | None = None,
-                   grid: int = 0, tol: float = 1e-7) -> DesignResult:
+                   maximin: bool = False, grid: int = 0, tol: float = 1e-7) -> DesignResult:
     """Optimal approximate design with its equivalence-theorem certificate.
 
     Parameters
     ----------
     model : Regression or list of Regression
         A list gives a model-robust design (``model_weights``, equal by default).
-    theta : dict
-        Parameter values (symbol or name → number) for a locally optimal design.
+    theta : dict or list of dict
+        Parameter values (symbol or name → number) for a locally optimal design; a list
+        of guesses gives their equal-weight average or, with ``maximin=True``, the
+        maximin-efficiency design over them.
     space : (lo, hi) or list of (lo, hi)
         The design space (a box); or ``candidates`` for a finite set.
     criterion : str or list of (str, weight)
@@ -177,6 +197,8 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
         Bayesian design: the average of the log-criterion over the draws.
     include, min_weight
         Forced points and the minimum weight of each.
+    model_weights, maximin
+        Weights of a model-robust design; maximin efficiency over models / guesses.
     grid, tol
         Candidate grid points per factor (0: default) and certificate tolerance.
 
@@ -198,6 +220,12 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
     problem = build_problem(model, theta, space=space, criterion=criterion, prior=prior, candidates=candidates,
                             include=include, min_weight=min_weight, model_weights=model_weights,
                             interest=interest, c=c, L=L, region=region)
+    if maximin:
+        from symfisher.numeric.design.maximin import maximin as _maximin
+
+        if problem.forced.shape[0]:
+            raise SymfisherError("maximin designs do not support forced points (include=)")
+        return _maximin(problem, Settings(grid=grid, tol=tol))
     return solve(problem, Settings(grid=grid, tol=tol))
 
 

@@ -135,3 +135,81 @@ def test_dose_finding_example_runs() -> None:
 
     path = Path(__file__).resolve().parents[1] / "examples" / "dose_finding.py"
     runpy.run_path(str(path), run_name="__main__")
+
+
+def test_glm_working_weights() -> None:
+    # McCullagh & Nelder (1989), §2.5 / Table 2.1: per-point information w(η) x xᵀ with working
+    # weight w = (dμ/dη)² / V(μ): logit μ(1-μ); probit φ(η)²/(Φ(1-Φ)); cloglog
+    # (e^η e^{-e^η})² / (μ(1-μ)); Poisson-log μ; gamma-log (shape α) α; NB-log μ r/(r+μ).
+    from scipy.stats import norm
+
+    eta0 = 0.7
+    mu = lambda link: {"logit": 1 / (1 + np.exp(-eta0)), "probit": norm.cdf(eta0),  # noqa: E731
+                       "cloglog": 1 - np.exp(-np.exp(eta0)), "log": np.exp(eta0)}[link]
+    cases = [
+        (dict(noise="bernoulli", link="logit"), mu("logit") * (1 - mu("logit"))),
+        (dict(noise="bernoulli", link="probit"), norm.pdf(eta0) ** 2 / (mu("probit") * (1 - mu("probit")))),
+        (dict(noise="binomial", link="cloglog", n=3),
+         3 * (np.exp(eta0) * np.exp(-np.exp(eta0))) ** 2 / (mu("cloglog") * (1 - mu("cloglog")))),
+        (dict(noise="poisson", link="log"), mu("log")),
+        (dict(noise="gamma", link="log", alpha=2.5), 2.5),
+        (dict(noise="negative_binomial", link="log", r=2.0), mu("log") * 2.0 / (2.0 + mu("log"))),
+        (dict(noise="student_t", sigma=2.0, nu=4), (4 + 1) / ((4 + 3) * 4.0)),  # Lange et al. (1989)
+    ]
+    for kw, w in cases:
+        m = sf.Regression(a + b * xr, xr, [a, b], **kw)
+        I = np.array(sf.fisher(m).subs({a: eta0 - 0.5 * 2.0, b: 0.5, xr: 2.0}).evalf(), dtype=float)
+        assert np.allclose(I, w * np.outer([1, 2.0], [1, 2.0]), rtol=1e-10), kw
+
+
+def test_unknown_sigma_matches_family_route() -> None:
+    # Independent route: the same conditional density written as a Family in y, with x a
+    # fixed symbol, through the core Fisher engine.
+    s = sp.Symbol("s", positive=True)
+    y = sp.Symbol("y", real=True)
+    mu = a + b * xr
+    fam = sf.Family(-(y - mu) ** 2 / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [a, b, s], sp.Reals)
+    m = sf.Regression(mu, xr, [a, b, s], sigma=s)
+    assert sp.simplify(sf.fisher(fam) - sf.fisher(m)) == sp.zeros(3, 3)
+
+
+def test_i_optimal_and_model_robust() -> None:
+    quad, lin = sf.model("quadratic"), sf.model("linear")
+    th = {**dict(zip(quad.params, [0, 0, 0])), **dict(zip(lin.params, [0, 0]))}
+    # I-optimality over the uniform measure on [-1, 1] (Gauss–Legendre rule, exact for these
+    # moments): weights 1/4, 1/2, 1/4 at -1, 0, 1 (Atkinson, Donev & Tobias 2007, §10.6).
+    nodes, wts = np.polynomial.legendre.leggauss(5)
+    i_opt = sf.optimal_design(quad, theta=th, space=(-1, 1), criterion="I", region=(nodes, wts))
+    assert np.allclose(i_opt.points, [-1, 0, 1], atol=1e-8) and np.allclose(i_opt.weights, [0.25, 0.5, 0.25], atol=1e-7)
+    # Model-robust ½ linear + ½ quadratic, φ = ¼ log det M₁ + ⅙ log det M₂ (Läuter 1974): for the
+    # symmetric design (w, 1-2w, w), dφ/dw = (7/12)/w - (1/3)/(1-2w) = 0 gives w = 7/18 (exact).
+    rob = sf.optimal_design([lin, quad], theta=th, space=(-1, 1))
+    assert np.allclose(rob.weights, [7 / 18, 4 / 18, 7 / 18], atol=1e-8) and rob.efficiency_bound > 1 - 1e-7
+
+
+def test_maximin_over_guesses() -> None:
+    m = sf.model("logistic")
+    A, B = m.params
+    guesses = [{A: 0.0, B: s} for s in (0.5, 1.0, 2.0)]
+    mm = sf.optimal_design(m, theta=guesses, space=(-6, 6), maximin=True)
+    assert mm.efficiency_bound > 1 - 1e-6 and "maximin" in mm.efficiency_formula
+    # Independent check: no locally optimal design does better in the worst case.
+    for g in guesses:
+        loc = sf.optimal_design(m, theta=g, space=(-6, 6))
+        worst = min(sf.efficiency(loc, sf.optimal_design(m, theta=h, space=(-6, 6)), m, h, space=(-6, 6))
+                    for h in guesses)
+        assert worst <= mm.criterion_value + 1e-9
+
+
+def test_cli_json() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "symfisher", "design", "emax", "--space", "0:150", "--theta",
+                          "e0=0,emax=1,ed50=25", "--n", "120", "--compare", "0,37.5,75,112.5,150", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert np.allclose(res["points"], [0, 18.75, 150], atol=1e-6) and res["exact"]["counts"] == [40, 40, 40]
+    assert 1.3 < res["compare"]["sample_size_ratio"] < 1.5
