@@ -34,11 +34,19 @@ _GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "cache
 
 @functools.lru_cache(maxsize=1)
 def _generator_fingerprint() -> str:
-    """Hash of the code generator's source files (a change invalidates old kernels)."""
+    """Hash of the code generator's and the special functions' source files.
+
+    A change invalidates old kernels. The special functions are included because
+    Numba's cache of a kernel embeds the compiled code of the functions it calls but is
+    invalidated only by changes to the kernel's own file. (Functions added by users
+    through ``functions=`` are not tracked: change a kernel's options or clear the
+    cache after editing them.)
+    """
     here = Path(__file__).parent
-    runtime = here.parent / "numeric" / "kernel_runtime.py"
-    files = [here / m for m in _GENERATOR_MODULES] + [runtime]
-    return content_key(*(f.read_text(encoding="utf-8") for f in files))
+    numeric = here.parent / "numeric"
+    files = [here / m for m in _GENERATOR_MODULES]
+    files += [numeric / "kernel_runtime.py", numeric / "special.py"]
+    return content_key(*(f.read_text(encoding="utf-8") for f in files if f.exists()))
 
 
 def versions() -> str:
