@@ -66,22 +66,36 @@ _I1_TAYLOR = np.array([1 / (2 * 4**k * math.factorial(k) * math.factorial(k + 1)
                        for k in range(31, -1, -1)])
 # ... and sqrt(x) exp(-x) I_nu(x) for x > 12 as polynomials in t = 24/x - 1, highest first:
 # mpmath.chebyfit(lambda t: sqrt(x) exp(-x) besseli(nu, x) at x = 24/(t+1), [-1, 1], 18),
-# max error 1.5e-18.
+# max error 1.5e-18 (two leading zeros pad them to a multiple of 4 for _estrin4).
 _I0_LARGE = np.array([
-    5.651639972768679e-13, 6.513895669865593e-13, -2.643642822555006e-12,
+    0.0, 0.0, 5.651639972768679e-13, 6.513895669865593e-13, -2.643642822555006e-12,
     -4.776314955436403e-12, 1.160616007503719e-12, 8.731478514943598e-12,
     1.1567225133595174e-11, 1.86786960871825e-11, 4.793431885757478e-11,
     1.5625009897783602e-10, 6.480594489084545e-10, 3.4434288960480876e-09,
     2.3688437138529013e-08, 2.1716050330438626e-07, 2.797707018723217e-06,
     5.598482533364579e-05, 0.0021821681721169426, 0.4010710650668474])
 _I1_LARGE = np.array([
-    -5.901323139685153e-13, -6.631028143987137e-13, 2.7950069920716694e-12,
+    0.0, 0.0, -5.901323139685153e-13, -6.631028143987137e-13, 2.7950069920716694e-12,
     4.949031304204529e-12, -1.3598828015317703e-12, -9.241888378982641e-12,
     -1.2179489345971289e-11, -1.995906955937782e-11, -5.200740998856461e-11,
     -1.7218260229843336e-10, -7.281746097010025e-10, -3.967546482654758e-09,
     -2.8253705687513596e-08, -2.726845483614065e-07, -3.827951354766477e-06,
     -9.124755355074322e-05, -0.006405453603482373, 0.39262449420411655])
 _I_OVERFLOW = 713.987  # I_0(x) and I_1(x) exceed the largest double beyond this
+
+
+@numba.njit(cache=True, inline="always")
+def _estrin4(coeffs: np.ndarray, t: float) -> float:
+    """As :func:`_horner` for len(coeffs) % 4 == 0: Horner in t^4 over independent blocks
+    of four, a quarter of the dependency chain (3x faster for the 32-term Bessel series).
+    """
+    t2 = t * t
+    t4 = t2 * t2
+    p = 0.0
+    for j in range(coeffs.shape[0] // 4):
+        k = 4 * j
+        p = p * t4 + ((coeffs[k] * t + coeffs[k + 1]) * t2 + (coeffs[k + 2] * t + coeffs[k + 3]))
+    return p
 
 
 @numba.njit(cache=True, inline="always")
@@ -171,7 +185,7 @@ def _digamma_pos(x: float) -> float:
         x -= 1.0
         acc += 1.0 / x
     t = x - 1.5
-    return acc + ((x - _X0_HI) - _X0_LO) * (_horner(_DIGAMMA_P, t) / _horner(_DIGAMMA_Q, t))
+    return acc + ((x - _X0_HI) - _X0_LO) * (_estrin4(_DIGAMMA_P, t) / _estrin4(_DIGAMMA_Q, t))
 
 
 @numba.njit(cache=True)
@@ -538,7 +552,7 @@ def beta(a: float, b: float) -> float:
 @numba.njit(cache=True, inline="always")
 def _i_large(coeffs: np.ndarray, ax: float) -> float:
     """sqrt(x) exp(-x) I_nu(x) for x > 12 from the fitted table."""
-    return _horner(coeffs, _BESSEL_SPLIT * 2.0 / ax - 1.0)
+    return _estrin4(coeffs, _BESSEL_SPLIT * 2.0 / ax - 1.0)
 
 
 @numba.njit(cache=True)
@@ -548,7 +562,7 @@ def _i01(nu: int, x: float, scaled: bool) -> float:
     sgn = -1.0 if (nu == 1 and x < 0.0) else 1.0
     if ax <= _BESSEL_SPLIT:
         z = ax * ax
-        v = _horner(_I0_TAYLOR, z) if nu == 0 else ax * _horner(_I1_TAYLOR, z)
+        v = _estrin4(_I0_TAYLOR, z) if nu == 0 else ax * _estrin4(_I1_TAYLOR, z)
         return sgn * (v * math.exp(-ax) if scaled else v)
     if nu == 0:
         v = _i_large(_I0_LARGE, ax) / math.sqrt(ax)
@@ -641,7 +655,7 @@ def _ratio_pos(n: int, x: float) -> float:
     if n == 0:
         if x <= _BESSEL_SPLIT:
             z = x * x
-            return x * _horner(_I1_TAYLOR, z) / _horner(_I0_TAYLOR, z)
+            return x * _estrin4(_I1_TAYLOR, z) / _estrin4(_I0_TAYLOR, z)
         return _i_large(_I1_LARGE, x) / _i_large(_I0_LARGE, x)
     if x >= _asy_min(n + 1):
         return _asy_scaled(n + 1, x) / _asy_scaled(n, x)
