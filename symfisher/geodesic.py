@@ -51,9 +51,7 @@ def _interval(dom: sp.Set, name: sp.Symbol) -> sp.Interval:
 
 
 def _constraints(md: MetricData) -> list[Callable[..., Any]]:
-    if md.family is None:
-        return []
-    return [sp.lambdify(md.coords, c, "numpy") for c in md.family.constraints]
+    return [sp.lambdify(md.coords, c, "numpy") for c in md.constraints]
 
 
 @functools.lru_cache(maxsize=64)
@@ -145,8 +143,7 @@ def _explain_outside(md: MetricData, x: np.ndarray, name: str) -> None:
     for c, dom, v in zip(md.coords, _domains(md), x):
         if not np.isfinite(v) or not bool(dom.contains(sp.Float(v))):
             raise DomainError(f"{name}: parameter {c} = {v} lies outside its domain {dom}")
-    cons = md.family.constraints if md.family is not None else ()
-    raise DomainError(f"{name} = {x.tolist()} violates the constraints {list(cons)}")
+    raise DomainError(f"{name} = {x.tolist()} violates the constraints {list(md.constraints)}")
 
 
 # ----------------------------------------------------------------------------- kernels

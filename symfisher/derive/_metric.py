@@ -9,7 +9,7 @@ module turns both into one frozen :class:`MetricData` value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -31,16 +31,20 @@ class MetricData:
     coords : tuple of sympy.Symbol
         The coordinates θ¹..θᵖ; row/column i of ``g`` belongs to ``coords[i]``.
     family : object or None
-        The family the metric came from (``None`` for a plain metric).
+        The family the metric came from (``None`` for a plain metric); not part of
+        equality or the hash (which use the content fields below).
     domains : tuple of sympy.Set
         Domain of each coordinate: the family's domains, those given with a plain
         metric (``coords={theta: Interval(...)}``), or those its assumptions state.
+    constraints : tuple of sympy relations
+        Joint constraints on the coordinates (the family's).
     """
 
     g: sp.ImmutableMatrix
     coords: tuple[sp.Symbol, ...]
-    family: Any = None
+    family: Any = field(default=None, compare=False)
     domains: tuple[sp.Set, ...] = ()
+    constraints: tuple[sp.Basic, ...] = ()
 
     @property
     def dim(self) -> int:
@@ -175,7 +179,8 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
         g = sp.ImmutableMatrix(fisher(obj))
         check_closed_form(g)
         doms = tuple(obj.domains[c] for c in params)
-        return MetricData(g=g, coords=params, family=obj, domains=doms)
+        return MetricData(g=g, coords=params, family=obj, domains=doms,
+                          constraints=tuple(obj.constraints))
     if not isinstance(obj, sp.MatrixBase):
         raise TypeError(
             f"expected a Family or a SymPy Matrix, got {type(obj).__name__}"
