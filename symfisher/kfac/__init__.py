@@ -6,6 +6,12 @@ examples of ``a_n a_n^T`` (layer inputs) and ``G`` the SUM of ``B_n B_n^T`` (out
 curvature pulled back to the pre-activations), so ``kron(G, A)`` approximates the
 summed-loss block ``F = sum_n (B_n B_n^T) kron (a_n a_n^T)``.
 
+Numeric (NumPy/Numba): :func:`kron_error` and :class:`KronErrorReport`. Symbolic (imports
+SymPy on first use): :func:`output_curvature` derives the Fisher ``Lambda(f)`` of a
+likelihood in the network output, the GGN and a factor; :func:`exactness` states when
+K-FAC is exact; :func:`compile_likelihood` turns the derivation into kernels that
+``sf.laplace(..., likelihood=...)`` accepts.
+
 Examples
 --------
 >>> import numpy as np
