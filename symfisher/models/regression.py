@@ -7,6 +7,7 @@ the link, nuisance parameters fixed, estimated or modelled) and ``J = ∂φ/∂�
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,9 @@ class Regression:
 
     def factor(self) -> sp.Matrix | None:
         """``f`` (1 × p) with ``I = fᵀ f`` when only one noise parameter depends on θ, else None."""
+        return _factor(self)
+
+    def _factor_uncached(self) -> sp.Matrix | None:
         J = self.jacobian()
         rows = [i for i in range(J.rows) if any(e != 0 for e in J.row(i))]
         if len(rows) != 1:
@@ -177,6 +181,13 @@ class Regression:
         J = self.jacobian()
         return sp.ImmutableMatrix(J.T * self.noise_information() * J)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # noqa: D105
         return (f"Regression({self.name}: {self.predictor}, x={list(self.x)}, params={list(self.params)}, "
                 f"noise={self.noise.name}, link={self.link.value})")
+
+
+@functools.lru_cache(maxsize=128)
+def _factor(model: Regression) -> sp.Matrix | None:
+    """Cache of :meth:`Regression.factor`, keyed by the (hashable, immutable) model."""
+    f = model._factor_uncached()
+    return None if f is None else sp.ImmutableMatrix(f)

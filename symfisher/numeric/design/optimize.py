@@ -94,7 +94,7 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-3)
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-2)
     m = problem.forced.shape[0]
     pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
     w = np.concatenate([eta[:m], w * eta[m:].sum()])
