@@ -246,3 +246,30 @@ def test_kfac_optimizer_decreases_loss_faster_than_gradient_descent() -> None:
         gd = gd.with_parameters(gd.parameters() - 0.5 * g)
     loss = lambda m: float(np.mean(lik.nll(m.forward(X), y)))  # noqa: E731
     assert loss(net) < loss(gd) < loss(net0)
+
+
+def test_glm_quadrature_matches_closed_form_and_samples() -> None:
+    from symfisher.numeric.kfac.glm import glm_kfac_error, poisson_glm_kfac_error
+
+    rng = np.random.default_rng(24)
+    W = 0.4 * rng.standard_normal((3, 4))
+    mu = 0.3 * rng.standard_normal(4)
+    L = 0.4 * rng.standard_normal((4, 4)) + np.eye(4)
+    cov = L @ L.T
+    # Poisson: quadrature route vs the Gaussian-MGF closed form (independent derivations)
+    q_rel, q_norm = glm_kfac_error(W, mu, cov, np.exp)
+    c_rel, c_norm = poisson_glm_kfac_error(W, mu, cov)
+    assert abs(q_rel - c_rel) <= 1e-10 * c_rel and abs(q_norm - c_norm) <= 1e-10 * c_norm
+    # Bernoulli (no closed form): quadrature vs the exact Gram route on 3e4 samples
+    def lam(u: np.ndarray) -> np.ndarray:
+        p = 1 / (1 + np.exp(-u))
+        return p * (1 - p)
+
+    rel, norm = glm_kfac_error(3 * W, mu, cov, lam)
+    n = 30_000
+    x = mu + rng.standard_normal((n, 4)) @ L.T
+    B = np.einsum("ni,ij->nij", np.sqrt(lam(x @ (3 * W).T)), np.eye(3))
+    rep = kron_error(x, B=B, nearest=False, ekfac=False)
+    assert rel > 0.05
+    assert abs(rep.relative_frobenius - rel) <= 0.05 * rel
+    assert abs(rep.exact_norm / n - norm) <= 0.05 * norm
