@@ -33,6 +33,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Method": ("symfisher.numeric.kfac.compute", "Method"),
     "KronErrorReport": ("symfisher.numeric.kfac.report", "KronErrorReport"),
     "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
+    "glm_kfac_error": ("symfisher.numeric.kfac.glm", "glm_kfac_error"),
+    "poisson_glm_kfac_error": ("symfisher.numeric.kfac.glm", "poisson_glm_kfac_error"),
+    "KFACConfig": ("symfisher.numeric.kfac.optimizer", "KFACConfig"),
+    "KFACState": ("symfisher.numeric.kfac.optimizer", "KFACState"),
+    "kfac_step": ("symfisher.numeric.kfac.optimizer", "kfac_step"),
     # symbolic side (imports SymPy on first use)
     "output_curvature": ("symfisher.kfac.curvature", "output_curvature"),
     "OutputCurvature": ("symfisher.kfac.curvature", "OutputCurvature"),
