@@ -273,3 +273,14 @@ def test_glm_quadrature_matches_closed_form_and_samples() -> None:
     assert rel > 0.05
     assert abs(rep.relative_frobenius - rel) <= 0.05 * rel
     assert abs(rep.exact_norm / n - norm) <= 0.05 * norm
+
+
+def test_facade_is_lazy_and_numeric_path_avoids_sympy() -> None:
+    code = ("import sys, numpy as np, symfisher as sf\n"
+            "m0 = {'sympy', 'numba'} & set(sys.modules)\n"
+            "sf.kfac.kron_error(np.ones((3, 2)), np.ones((3, 2)))\n"
+            "sf.laplace(sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)]), np.ones((3, 2)), np.zeros(3))\n"
+            "print(sorted(m0), 'sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "False"]
