@@ -61,6 +61,10 @@ NUMBER_BUDGET_BITS = 200_000
 """Total size (bits) of the numbers the parser may compute eagerly in one call."""
 MAX_HEAVY_ARGUMENT = 1000
 """Largest |n| of a rational argument of factorial, gamma, zeta, polygamma, ..."""
+MAX_LATTICE_ARGS = 12
+"""Most arguments of one Max/Min (SymPy compares them pairwise)."""
+LATTICE_PAIR_BITS = 500
+"""Budget charged per pair of Max/Min arguments (so about 400 pairs per parse)."""
 
 
 class _Budget:
@@ -72,7 +76,7 @@ class _Budget:
     def spend(self, bits: int, what: str) -> None:
         self.left -= bits
         if self.left < 0:
-            raise ParseError(f"number too large to compute {what} (limit {NUMBER_BUDGET_BITS} bits)")
+            raise ParseError(f"{what} is too costly to compute eagerly (budget of {NUMBER_BUDGET_BITS} exceeded)")
 
 
 def _number_bits(value: sp.Basic) -> int:
@@ -184,7 +188,7 @@ class _Builder:
         if isinstance(base, sp.Rational) and isinstance(exp, sp.Rational):
             bits = _number_bits(base)
             if bits > 1:
-                self.budget.spend(bits * int(sp.ceiling(abs(exp))), "a power")
+                self.budget.spend(bits * int(sp.ceiling(abs(exp))), "an exact power")
         return sp.Pow(base, exp)
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Any:
@@ -229,7 +233,17 @@ class _Builder:
         args = [self.build(a, depth) for a in node.args]
         if fname in HEAVY_FUNCTIONS:
             self._check_heavy(fname, args, node)
+        if fname in ("Max", "Min"):
+            self._check_lattice(fname, args, node)
         return func(*args)
+
+    def _check_lattice(self, fname: str, args: list[Any], node: ast.AST) -> None:
+        """Max/Min compare their arguments pairwise (with assumption queries): cap them."""
+        head = getattr(sp, fname)
+        count = sum(len(a.args) if isinstance(a, head) else 1 for a in args)
+        if count > MAX_LATTICE_ARGS:
+            raise self.fail(f"{fname} of {count} arguments (limit {MAX_LATTICE_ARGS})", node)
+        self.budget.spend(count * count * LATTICE_PAIR_BITS, f"{fname} of many arguments")
 
     def _check_heavy(self, fname: str, args: list[Any], node: ast.AST) -> None:
         sizes = []
@@ -244,7 +258,7 @@ class _Builder:
         # sums of about n terms of size ~m (or ~n log x): the cost grows like the product.
         product = fname in ("polygamma", "harmonic", "lowergamma", "uppergamma") and len(sizes) == 2
         total = sizes[0] * sizes[1] if product else sum(sizes)
-        self.budget.spend(total * max(sizes).bit_length(), fname)
+        self.budget.spend(total * max(sizes).bit_length(), f"{fname} at exact arguments")
 
     def build_args(self, node: ast.Call, depth: int) -> list[Any]:
         """Build the positional arguments of a call (starred arguments rejected)."""

@@ -17,7 +17,10 @@ from symfisher.errors import ParseError, SymfisherError
 from symfisher.parse import parse_expression, parse_param, parse_support, valid_identifier
 from symfisher.parse_specs import parse_assignment
 
-__all__ = ["UserSpec", "build_user_family", "catalog_options"]
+__all__ = ["CLI_MAX_LENGTH", "UserSpec", "build_user_family", "catalog_options"]
+
+CLI_MAX_LENGTH = 10_000
+"""Longest density string accepted on the command line (characters)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def build_user_family(spec: UserSpec) -> Any:
     if clash:
         raise ParseError(f"{clash} are used both as data variables and as parameters/constants")
     table.update({v.name: v for v in variables})
-    expr = parse_expression(spec.density, table)
+    expr = parse_expression(spec.density, table, max_length=CLI_MAX_LENGTH)
     if not isinstance(expr, sp.Expr):
         raise ParseError(f"the {'density' if spec.is_pdf else 'log-density'} is not a scalar expression")
     values = dict(parse_assignment(v, table) for v in value_specs)
