@@ -210,11 +210,11 @@ def test_scaled_ratio_log_vs_mpmath(n: int) -> None:
 
 
 def test_ratio_near_switch_points() -> None:
-    """Backward recurrence and Hankel series agree with mpmath on both sides of 50 + 2(n+1)^2."""
+    """Backward, upward recurrence and Hankel series meet mpmath at their switch points."""
     pts = []
     for n in range(1, 12):
-        t = 50.0 + 2.0 * (n + 1) ** 2
-        pts += [(n, t * f) for f in (0.7, 0.999999, 1.0, 1.000001, 1.5)]
+        for t in (50.0 + 2.0 * (n + 1) ** 2, 4.0 * n * n + 4.0):
+            pts += [(n, t * f) for f in (0.7, 0.999999, 1.0, 1.000001, 1.5)]
     worst, where = _worst(S.besseli_ratio,
                           lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x), pts, True)
     assert worst <= 2e-15, where
