@@ -49,7 +49,9 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
         Scale of the Gaussian (curvature ``I / sigma^2``) and Student-t likelihoods.
     prior_precision : float or array_like of shape (L,)
         Isotropic Gaussian prior precision, scalar or one per layer (biases included).
-    structure : {"full", "kron", "diag", "last_layer"}
+    structure : {"full", "kron", "diag", "last_layer", "last_layer_kron", "last_layer_diag"}
+        ``last_layer*`` keep the earlier layers at the MAP (full, K-FAC or diagonal
+        curvature over the last layer's ``W`` and ``b``).
     joint_bias : bool
         K-FAC only: Martens-Grosse ``[W | b]`` blocks instead of exact bias blocks.
     df : float

@@ -13,7 +13,7 @@ from symfisher.numeric.laplace.likelihoods import make_likelihood
 from symfisher.numeric.laplace.metrics import expected_calibration_error, predictive_nll
 from symfisher.numeric.nn import MLP, backprop_factors, jacobian
 
-STRUCTURES = ["full", "kron", "diag", "last_layer"]
+STRUCTURES = ["full", "kron", "diag", "last_layer", "last_layer_kron", "last_layer_diag"]
 
 
 def _regression(seed: int = 0, n: int = 40, k: int = 2) -> tuple[MLP, np.ndarray, np.ndarray]:
@@ -122,6 +122,15 @@ def test_diag_and_last_layer_are_restrictions_of_full() -> None:
     idx = ll.precision.index
     assert np.allclose(ll.precision.to_dense(), ggn[np.ix_(idx, idx)] + 2.0 * np.eye(idx.size),
                        rtol=1e-10, atol=1e-10)
+    lld = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer_diag")
+    assert np.array_equal(lld.precision.index, idx)
+    assert np.allclose(np.diag(lld.precision.to_dense()), np.diag(ggn)[idx] + 2.0, rtol=1e-11)
+    # Gaussian output layer: K-FAC is exact there, and with the joint [W | b] block the
+    # last-layer K-FAC posterior equals the last-layer full one
+    llk = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer_kron",
+                     joint_bias=True)
+    assert abs(llk.log_det_posterior_precision - ll.log_det_posterior_precision) <= 1e-9 * abs(
+        ll.log_det_posterior_precision)
 
 
 def test_marginal_likelihood_exact_for_linear_gaussian() -> None:

@@ -50,7 +50,8 @@ class DiagPrecision:
         return DiagPrecision(self.index, self.curvature, prior, scale)
 
 
-def diag_precision(inputs: list[Array], factors: list[Array], prior: Array) -> DiagPrecision:
+def diag_precision(inputs: list[Array], factors: list[Array], prior: Array,
+                   slices: list[tuple[slice, slice]] | None = None) -> DiagPrecision:
     """Exact GGN diagonal over all parameters, layer by layer.
 
     Parameters
@@ -60,6 +61,9 @@ def diag_precision(inputs: list[Array], factors: list[Array], prior: Array) -> D
     factors : list of ndarray, shapes (N, d_out_l, k')
         Output factors pulled back to each layer's pre-activations.
     prior : ndarray, shape (P,)
+        Prior precision of all parameters (only the covered entries are used).
+    slices : list of (slice, slice), optional
+        Weight and bias positions of the given layers (default: all layers from 0).
 
     Examples
     --------
@@ -71,4 +75,8 @@ def diag_precision(inputs: list[Array], factors: list[Array], prior: Array) -> D
         q = np.sum(B * B, axis=2)                     # (N, d_out)
         parts += [(q.T @ (a * a)).ravel(), q.sum(axis=0)]
     curv = np.concatenate(parts)
-    return DiagPrecision(np.arange(curv.size), curv, prior)
+    if slices is None:
+        index = np.arange(curv.size)
+    else:
+        index = np.concatenate([np.arange(s.start, s.stop) for pair in slices for s in pair])
+    return DiagPrecision(index, curv, prior[index])

@@ -34,6 +34,8 @@ class Structure(str, Enum):
     KRON = "kron"
     DIAG = "diag"
     LAST_LAYER = "last_layer"
+    LAST_LAYER_KRON = "last_layer_kron"
+    LAST_LAYER_DIAG = "last_layer_diag"
 
     @classmethod
     def _missing_(cls, value: object) -> Structure | None:
@@ -75,9 +77,12 @@ def build_precision(net: MLP, X: Array, lik: OutputLikelihood, structure: Struct
         sw, sb = net.layer_slices()[-1]
         return last_layer_precision(tr.inputs[-1], S, sw, sb, prior)
     Bs = backprop_factors(net, tr, S)
-    if structure is Structure.DIAG:
-        return diag_precision(list(tr.inputs), Bs, prior)
-    return kron_precision(list(tr.inputs), Bs, net.layer_slices(), prior, joint_bias)
+    inputs, slices = list(tr.inputs), net.layer_slices()
+    if structure in (Structure.LAST_LAYER_KRON, Structure.LAST_LAYER_DIAG):
+        inputs, Bs, slices = inputs[-1:], Bs[-1:], slices[-1:]
+    if structure in (Structure.DIAG, Structure.LAST_LAYER_DIAG):
+        return diag_precision(inputs, Bs, prior, slices)
+    return kron_precision(inputs, Bs, slices, prior, joint_bias)
 
 
 @dataclass(frozen=True, eq=False)
