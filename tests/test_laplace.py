@@ -469,6 +469,7 @@ def test_exactness_statements() -> None:
     assert not ex.output_layer and any("one example" in s for s in ex.statements)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,consts", [("poisson", {}), ("student_t", {"sigma": 0.7, "nu": 5.0}),
                                          ("negative_binomial", {"r": 2.5}),
                                          ("heteroscedastic_gaussian", {}), ("bernoulli", {})])
@@ -484,6 +485,7 @@ def test_compiled_likelihood_matches_hand_written(name: str, consts: dict) -> No
         assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.slow
 def test_laplace_with_compiled_likelihood() -> None:
     rng = np.random.default_rng(20)
     net = MLP.random([2, 4, 1], rng)
