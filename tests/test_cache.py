@@ -187,3 +187,26 @@ def test_compile_in_fallback_dir_still_works(tmp_path: Path,
         k = sf.compile(1 / a**3, [a])
     assert not str(k.path).startswith(str(blocker))
     np.testing.assert_allclose(k(np.array([1.0, 2.0])), [1.0, 0.125], rtol=1e-15)
+
+
+def test_cli_cache_list_info_clear(tmp_path: Path) -> None:
+    cache = tmp_path / "clicache"
+    env = dict(os.environ, SYMFISHER_CACHE=str(cache))
+    kdir = cache / "kernels"
+    kdir.mkdir(parents=True)
+    write_verified(kdir / "k_good.py", "x = 1\n")
+    (kdir / "k_bad.py").write_text("# symfisher-sha256: 0\nx = 2\n")
+
+    def cli(*args: str) -> str:
+        res = subprocess.run([sys.executable, "-m", "symfisher", "cache", *args], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    listing = cli("list")
+    assert "kernels/k_good.py" in listing and "valid" in listing
+    assert "kernels/k_bad.py" in listing and "DAMAGED" in listing
+    info = cli("info")
+    assert str(cache) in info and "kernels" in info and "2 entries" in info
+    assert "removed 2 entries" in cli("clear", "--kind", "kernels")
+    assert not kdir.exists()
