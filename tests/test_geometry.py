@@ -202,6 +202,7 @@ def test_unevaluated_integral_is_reported_with_its_entry() -> None:
 
 
 # ----------------------------------------------------------------------------- from families
+@pytest.mark.slow
 def test_catalog_curvatures_from_derived_fisher_metrics() -> None:
     import symfisher as sf
 
@@ -216,6 +217,7 @@ def test_catalog_curvatures_from_derived_fisher_metrics() -> None:
     assert sp.simplify(gaussian_curvature(sf.family("student_t")) + (nu + 3) / (2 * nu)) == 0
 
 
+@pytest.mark.slow
 def test_curvature_invariant_under_reparametrisation_gamma() -> None:
     import symfisher as sf
 
@@ -231,6 +233,7 @@ def test_curvature_invariant_under_reparametrisation_gamma() -> None:
         _numeric_equal(K, ref(shape), [{shape: sp.Rational(2, 7)}, {shape: sp.Rational(9, 2)}])
 
 
+@pytest.mark.slow
 def test_weibull_and_gumbel_share_curvature() -> None:
     import symfisher as sf
 
