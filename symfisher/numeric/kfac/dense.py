@@ -40,18 +40,23 @@ def exact_block(a: NDArray[np.float64], B: NDArray[np.float64]) -> NDArray[np.fl
     return unrearrange(rearranged_block(a, B), d_out, d_in)
 
 
-def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``R(F) = sum_n vec(B_n B_n^T) vec(a_n a_n^T)^T`` as one GEMM, (d_out^2, d_in^2).
+def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64],
+                     chunk: int = 2048) -> NDArray[np.float64]:
+    """``R(F) = sum_n vec(B_n B_n^T) vec(a_n a_n^T)^T`` by GEMMs over chunks of examples.
+
+    Memory is ``chunk (d_out^2 + d_in^2)`` floats besides the result (d_out^2, d_in^2).
 
     Examples
     --------
     >>> rearranged_block(np.ones((2, 1)), np.ones((2, 1, 1)))
     array([[2.]])
     """
-    n = a.shape[0]
-    C = np.einsum("nik,njk->nij", B, B).reshape(n, -1)
-    S = (a[:, :, None] * a[:, None, :]).reshape(n, -1)
-    return C.T @ S
+    R = np.zeros((B.shape[1] ** 2, a.shape[1] ** 2))
+    for s in range(0, a.shape[0], chunk):
+        Bc, ac = B[s:s + chunk], a[s:s + chunk]
+        C = np.einsum("nik,njk->nij", Bc, Bc).reshape(Bc.shape[0], -1)
+        R += C.T @ (ac[:, :, None] * ac[:, None, :]).reshape(ac.shape[0], -1)
+    return R
 
 
 def unrearrange(R: NDArray[np.float64], d_out: int, d_in: int) -> NDArray[np.float64]:
