@@ -175,13 +175,22 @@ class _Builder:
         else:
             out = [self.build(cur, depth)]
         for op, rhs in reversed(parts):
+            if op is ast.Div:
+                out.extend(sp.Pow(f, -1) for f in self._divisor(rhs, depth))
+                continue
             value = self.build(rhs, depth)
-            if op is ast.Sub:
-                value = -value
-            elif op is ast.Div:
-                value = sp.Pow(value, -1)
-            out.append(value)
+            out.append(-value if op is ast.Sub else value)
         return out
+
+    def _divisor(self, node: ast.AST, depth: int) -> list[Any]:
+        """Factors of a divisor; ``x/(2*(a + b))`` divides by 2 and by a + b separately.
+
+        SymPy prints Mul(1/2, x, 1/(a + b)) that way; building 2*(a + b) first would
+        distribute the 2 over the sum. Inverting factor by factor gives the original.
+        """
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            return self._chain(node, depth + 1, (ast.Mult, ast.Div))
+        return [self.build(node, depth)]
 
     def _power(self, node: ast.BinOp, depth: int) -> Any:
         base, exp = self.build(node.left, depth), self.build(node.right, depth)

@@ -251,6 +251,9 @@ def _roundtrip_cases() -> list[sp.Basic]:
         sp.ImmutableMatrix([[sp.polygamma(1, a), -1 / b], [-1 / b, a / b**2]]),
         -x, -x**2 * mu, (-x) ** 3, x ** (-2), 1 / (1 + x) ** 2, (a + b) ** (a - b),
         lam ** (-2) + lam,
+        sp.Rational(1, 2) * x / (a + b),  # prints as x/(2*(a + b))
+        sp.Rational(-1, 2) * mu**2 * sigma / (a * b - sigma**2),
+        sp.Rational(3, 4) * (a + b) * x / (sigma * (a - b) ** 2),
     ]
 
 
@@ -270,6 +273,10 @@ def test_round_trip_of_engine_results() -> None:
             back = parse_expression(str(expr), table, allow_new_symbols=False)
             assert sp.simplify(back - expr) == 0, (name, expr)
         assert all(parse_expression(str(e), table) == e for e in sf.fisher(fam)), name
+    mvn = sf.family("multivariate_normal", d=2)
+    table = {s.name: s for s in (*mvn.params, *mvn.variables)}
+    for expr in (mvn.logpdf, *sf.score(mvn), *sf.hessian(mvn)):
+        assert parse_expression(str(expr), table, allow_new_symbols=False) == expr
 
 
 # ----------------------------------------------------------------------------- supports, params
