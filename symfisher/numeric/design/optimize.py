@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,12 +89,23 @@ def level(problem: Problem, st: State, fixed: tuple[Array, ...]) -> float:
     return (1.0 - problem.min_weight * fsum) / (1.0 - m)
 
 
+def thin(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
+         max_draws: int = 64) -> tuple[Problem, tuple[Array, ...], tuple[Array, ...]]:
+    """Every k-th prior draw (alphas renormalised) so the grid phase stays cheap; the
+    refinement and the certificate always use all draws."""
+    steps = [max(1, c.alphas.size // max_draws) for c in problem.components]
+    comps = tuple(replace(c, alphas=c.alphas[::k] * (c.alphas.sum() / c.alphas[::k].sum()))
+                  for c, k in zip(problem.components, steps))
+    return (replace(problem, components=comps), tuple(F[::k] for F, k in zip(parts, steps)),
+            tuple(F[::k] for F, k in zip(fixed, steps)))
+
+
 def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, State, dict[str, object]]:
     """Steps 1–3 for a box and differentiable models."""
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-2)
+    eta, st, its = multiplicative(*thin(problem, parts, fixed), eta, tol=1e-2)
     m = problem.forced.shape[0]
     pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
     w = np.concatenate([eta[:m], w * eta[m:].sum()])
@@ -145,7 +156,10 @@ def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings
     smooth = all(c.model.has_derivative for c in problem.components)
     fn = lambda Z: certificate_sensitivity(problem, st.evals, Z)  # noqa: E731
     grad = (lambda Z: certificate_gradient(problem, st.evals, Z)) if smooth else None  # noqa: E731
-    top = maximise(fn, grad, problem.space, n_grid=settings.cert_size(problem.space.dim), extra=support)
+    draws = sum(c.alphas.size for c in problem.components)
+    n = settings.cert_size(problem.space.dim)
+    n = n if draws <= 64 or settings.cert_grid else min(n, 2001)
+    top = maximise(fn, grad, problem.space, n_grid=n, extra=support)
     return top.value, top.point
 
 
