@@ -50,7 +50,10 @@ def _score_residual(fam: Any, ctx: Ctx, budget: float) -> Outcome:
 def _check(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
     fam = ctx.fam
     if ident.applies is not None:
-        why = ident.applies(fam)
+        try:
+            why = ident.applies(fam)
+        except Exception as exc:  # noqa: BLE001 - reported in the row
+            return Outcome(Status.INCONCLUSIVE, None, "", f"applicability check failed: {exc!r}")
         if why:
             return Outcome(Status.NOT_APPLICABLE, None, "", why)
     if ident.regular and not fam.regular:
@@ -64,14 +67,13 @@ def _warm(fam: Any) -> None:
     """Derive the shared pieces once in this process (children inherit them)."""
     from symfisher.derive.fisher import fisher
     from symfisher.derive.score import hessian, score
-    from symfisher.errors import SymfisherError
 
     try:
         score(fam), hessian(fam)
         if fam.regular:
             fisher(fam)
-    except (SymfisherError, ValueError):
-        pass
+    except Exception:  # noqa: BLE001 - a failure here resurfaces, per identity, as inconclusive
+        return
 
 
 def verify(
