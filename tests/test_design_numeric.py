@@ -211,3 +211,25 @@ def test_non_identifiable_model_raises() -> None:
     f = lambda X: np.stack([np.ones(len(X)), X[:, 0], 2 * X[:, 0]], -1)  # noqa: E731
     with pytest.raises(SingularDesignError, match="not identifiable"):
         solve(problem(PointInfo.rank_one(f, n_params=3), DCriterion()))
+
+
+def test_two_factor_full_quadratic() -> None:
+    # Farrell, Kiefer & Walbran (1967); Atkinson, Donev & Tobias (2007) §11.5: D-optimal design for
+    # the full quadratic in two factors on [-1, 1]² — 3² points, weights 0.1458 (corners),
+    # 0.0802 (edge midpoints), 0.0962 (centre), to four decimals.
+    def f(X: np.ndarray) -> np.ndarray:
+        a, b = X[:, 0], X[:, 1]
+        return np.stack([np.ones_like(a), a, b, a * b, a**2, b**2], -1)
+
+    def df(X: np.ndarray) -> np.ndarray:
+        a, b = X[:, 0], X[:, 1]
+        z, o = np.zeros_like(a), np.ones_like(a)
+        return np.stack([np.stack([z, o, z, b, 2 * a, z], -1), np.stack([z, z, o, a, z, 2 * b], -1)], 1)
+
+    r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=6), DCriterion()),),
+                      Space.box([(-1, 1), (-1, 1)])))
+    pts = np.round(r.points, 6)
+    kind = np.abs(pts).sum(axis=1)  # 2 corners, 1 midpoints, 0 centre
+    assert len(pts) == 9 and r.certified
+    for k, w in [(2, 0.1458), (1, 0.0802), (0, 0.0962)]:
+        assert np.allclose(r.weights[np.isclose(kind, k)], w, atol=1e-4)
