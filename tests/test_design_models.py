@@ -214,3 +214,22 @@ def test_cli_json() -> None:
     res = json.loads(out.stdout)
     assert np.allclose(res["points"], [0, 18.75, 150], atol=1e-6) and res["exact"]["counts"] == [40, 40, 40]
     assert 1.3 < res["compare"]["sample_size_ratio"] < 1.5
+
+
+@pytest.mark.slow
+def test_cli_expression_model_and_bad_input() -> None:
+    import json
+    import subprocess
+    import sys
+
+    run = lambda *a: subprocess.run([sys.executable, "-m", "symfisher", "design", *a],  # noqa: E731
+                                    capture_output=True, text=True, timeout=300)
+    # Exponential decay a + b e^{-kx} on [0, 10]: the D-optimal design has 0 and 10 among its
+    # three equally weighted points (a three-parameter model with a three-point optimum).
+    out = run("a + b*exp(-k*x)", "--params", "a,b,k", "--space", "0:10", "--theta", "a=0,b=1,k=0.5", "--json")
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["points"][0] == 0.0 and res["points"][-1] == 10.0 and np.allclose(res["weights"], 1 / 3, atol=1e-8)
+    assert res["efficiency_bound"] > 1 - 1e-6
+    bad = run("emax", "--space", "0:150", "--theta", "e0=0,emax=1")
+    assert bad.returncode == 2 and "ed50" in bad.stderr

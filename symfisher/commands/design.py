@@ -11,7 +11,12 @@ from symfisher.commands.registry import Command, TourStep
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="catalog model name (see symfisher.model_names())")
+    p.add_argument("model", help="catalog model name (see symfisher.model_names()) or an expression "
+                   "such as 'e0 + emax*x/(ed50 + x)' (safe parser)")
+    p.add_argument("--x", default="x", help="design variable(s) of an expression model (comma-separated)")
+    p.add_argument("--params", default=None, help="parameters of an expression model (default: all other names)")
+    p.add_argument("--noise", default="normal", help="noise of an expression model (default normal, sigma=1)")
+    p.add_argument("--link", default=None, help="link of an expression model")
     p.add_argument("--space", required=True, help="lo:hi (one factor) or lo:hi,lo:hi")
     p.add_argument("--theta", required=True, help="name=value,... for every parameter")
     p.add_argument("--criterion", default="D", help="D, A, E, c, Ds (default D)")
@@ -26,10 +31,28 @@ def _parse_space(text: str) -> Any:
     return boxes[0] if len(boxes) == 1 else boxes
 
 
+def _model(args: argparse.Namespace) -> Any:
+    """A catalog model, or a Regression parsed from an expression string (no eval)."""
+    import sympy as sp
+
+    import symfisher as sf
+
+    if args.model.strip().lower().replace("-", "_") in sf.model_names() or args.model.isidentifier():
+        return sf.model(args.model)
+    xs = [sp.Symbol(n.strip(), real=True) for n in args.x.split(",")]
+    expr = sf.parse_expression(args.model, {s.name: s for s in xs})
+    names = args.params.split(",") if args.params else sorted(s.name for s in expr.free_symbols - set(xs))
+    by_name = {s.name: s for s in expr.free_symbols}
+    params = [by_name.get(n.strip(), sp.Symbol(n.strip(), real=True)) for n in names]
+    extra = {"sigma": 1} if args.noise in ("normal", "gaussian") else {}
+    return sf.Regression(expr, xs if len(xs) > 1 else xs[0], params, noise=args.noise, link=args.link,
+                         name="user model", **extra)
+
+
 def _summary(args: argparse.Namespace) -> dict[str, Any]:
     import symfisher as sf
 
-    model = sf.model(args.model)
+    model = _model(args)
     theta = {k.strip(): float(v) for k, v in (kv.split("=") for kv in args.theta.split(","))}
     interest = args.interest.split(",") if args.interest else None
     d = sf.optimal_design(model, theta=theta, space=_parse_space(args.space), criterion=args.criterion,
@@ -67,9 +90,11 @@ def _print(s: dict[str, Any], out: TextIO) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from symfisher.errors import SymfisherError
+
     try:
         s = _summary(args)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, SymfisherError) as exc:
         print(f"symfisher design: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -80,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _tour(out: TextIO) -> None:
-    ns = argparse.Namespace(model="emax", space="0:150", theta="e0=0,emax=1,ed50=25", criterion="D",
+    ns = argparse.Namespace(model="emax", x="x", params=None, noise="normal", link=None, space="0:150", theta="e0=0,emax=1,ed50=25", criterion="D",
                             interest=None, n=120, compare="0,37.5,75,112.5,150", json=False)
     _print(_summary(ns), out)
 
