@@ -61,7 +61,7 @@ _SYMPY_FUNCTIONS = (
     "exp log sqrt cbrt sin cos tan cot sec csc asin acos atan acot atan2 sinh cosh tanh "
     "asinh acosh atanh Abs sign Max Min floor ceiling gamma loggamma digamma polygamma "
     "beta erf erfc erfi erfinv factorial factorial2 binomial zeta harmonic lowergamma "
-    "uppergamma besseli besselj besselk bessely Heaviside DiracDelta LambertW expint Ei "
+    "uppergamma besseli besselj besselk bessely Heaviside DiracDelta LambertW expint Ei Si Ci li hyper "
     "Eq Ne And Or Not"
 ).split()
 

@@ -255,6 +255,7 @@ def _roundtrip_cases() -> list[sp.Basic]:
         sp.ImmutableMatrix([[sp.polygamma(1, a), -1 / b], [-1 / b, a / b**2]]),
         -x, -x**2 * mu, (-x) ** 3, x ** (-2), 1 / (1 + x) ** 2, (a + b) ** (a - b),
         lam ** (-2) + lam,
+        sp.hyper([1, 2], [3], x) + sp.hyper([], [half], x**2) + sp.Si(x) + sp.Ci(a) + sp.li(a),
         sp.Rational(1, 2) * x / (a + b),  # prints as x/(2*(a + b))
         sp.Rational(-1, 2) * mu**2 * sigma / (a * b - sigma**2),
         sp.Rational(3, 4) * (a + b) * x / (sigma * (a - b) ** 2),
