@@ -57,7 +57,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "information_matrix": ("symfisher.derive.design", "information_matrix"),
     "criterion": ("symfisher.derive.design", "criterion"),
     "sensitivity": ("symfisher.derive.design", "sensitivity"),
-    "solve_design": ("symfisher.derive.design", "solve_design"),
+    "solve_design": ("symfisher.derive.design_solve", "solve_design"),
     # K-FAC / Laplace (issue 5)
     "kfac": ("symfisher.kfac", None),
     "nn": ("symfisher.numeric.nn", None),
