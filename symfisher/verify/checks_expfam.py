@@ -17,7 +17,7 @@ from symfisher.verify.report import Outcome, Status
 
 __all__ = [
     "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",
-    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "expfam_reason",
+    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "sufficiency", "expfam_reason",
 ]
 
 
@@ -181,3 +181,17 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
         return Outcome(out.status, out.residual, out.method,
                        note + f": ({ef.T[0]})² is affine in T on the support, so equality")
     return Outcome(out.status, out.residual, out.method, note + " > 0 (strict)")
+
+
+def sufficiency(ctx: Ctx) -> Outcome:
+    """The score factors through the sufficient statistic: s(x; θ) = Jᵀ (T(x) − E_θ[T]).
+
+    Hence the information carried by T equals that of the data: I_T = Jᵀ Cov(T) J = I_X
+    (Fisher–Neyman factorisation: x enters ℓ only through T up to a θ-free term).
+    """
+    from symfisher.derive.score import score
+
+    ef = _ef(ctx.fam)
+    s = sp.Matrix(score(ctx.fam))
+    T = sp.Matrix(ef.T)
+    return judge(ctx, list(s - ef.J.T * (T - ef.mean)), what="score not a function of T:")

@@ -122,6 +122,10 @@ IDENTITIES: tuple[Identity, ...] = (
              "Cramér–Rao bound for E[T]; strict for non-affine T₁²",
              "not applicable to non- or curved exponential families", ef.cramer_rao_attained,
              applies=ef.expfam_reason),
+    Identity("sufficiency", "the score factors through T: s = Jᵀ(T − E[T]), so the "
+             "information of the sufficient statistic equals that of the data",
+             "not applicable to non- or curved exponential families", ef.sufficiency,
+             applies=ef.expfam_reason),
     Identity("gaussian_entropy", "h = (d/2)(1 + log 2π) + ½ log det Σ; log det of the location "
              "information Σ⁻¹ (D-optimality) is −2h + const", "not applicable to "
              "non-Gaussian data", num.gaussian_entropy, regular=False),
