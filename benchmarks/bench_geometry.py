@@ -126,7 +126,7 @@ def bench_curvature() -> None:
 
 
 def bench_verify() -> None:
-    print("\nsf.verify (all 24 identities, 3 points, 30 digits)")
+    print("\nsf.verify (all identities, 3 points, 30 digits)")
     for name in ("poisson", "normal", "gamma"):
         t0 = time.perf_counter()
         rep = sf.verify(name)
