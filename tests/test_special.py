@@ -209,6 +209,21 @@ def test_scaled_ratio_log_vs_mpmath(n: int) -> None:
     assert worst <= 1e-15, ("log_besseli", where)
 
 
+@pytest.mark.parametrize("n", [50, 100])
+def test_large_orders_vs_mpmath(n: int) -> None:
+    """Long ratio products (rescaled by powers of two) keep their relative accuracy."""
+    xs = [0.1, 1.0, 5.0, 20.0, 50.0, 100.0, 300.0, 700.0]
+    worst, where = _worst(S.besseli, mp.besseli, [(n, x) for x in xs], relative=True)
+    assert worst <= 3e-15, where
+    worst, where = _worst(S.log_besseli, lambda m, x: mp.log(mp.besseli(m, x)),
+                          [(n, x) for x in xs + [2e3, 1e5]])
+    assert worst <= 1e-15, where
+    worst, where = _worst(S.besseli_ratio,
+                          lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x),
+                          [(n, x) for x in xs + [2e3, 1e5]], relative=True)
+    assert worst <= 2e-15, where
+
+
 def test_ratio_near_switch_points() -> None:
     """Backward, upward recurrence and Hankel series meet mpmath at their switch points."""
     pts = []
