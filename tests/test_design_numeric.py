@@ -146,14 +146,20 @@ def test_logistic_d_and_singular_c() -> None:
 def test_e_optimal_general_equivalence() -> None:
     # Pukelsheim (1993) §9.13: E-optimal quadratic design on [-1, 1]: weights 1/5, 3/5, 1/5, λ_min = 1/5.
     r = solve(problem(poly(2), ECriterion()))
-    assert np.allclose(r.points, [-1, 0, 1], atol=1e-12)
-    assert np.allclose(r.weights, [0.2, 0.6, 0.2], atol=1e-3)
-    assert r.criterion_value == pytest.approx(0.2, rel=1e-6)
+    assert np.allclose(r.points, [-1, 0, 1], atol=1e-8)
+    assert np.allclose(r.weights, [0.2, 0.6, 0.2], atol=1e-8)
+    assert r.criterion_value == pytest.approx(0.2, rel=1e-9)
     # Linear model: the optimum ±1, 1/2 has M = I, a repeated smallest eigenvalue; the
     # certificate must still hold (general equivalence theorem).
     lin = solve(problem(poly(1), ECriterion()))
     assert np.allclose(lin.weights, 0.5, atol=1e-9)
     assert lin.efficiency_bound > 1 - 1e-6 and lin.certified
+    # Logistic 2PL at (0, 1): the optimum ±1 (weights 1/2) has M = p(1-p) I, again a repeated
+    # eigenvalue (exact special case: λ_min = min(w(x), w(x) x²) is maximal at x = 1).
+    lg = solve(problem(logistic(0.0, 1.0), ECriterion(), space=(-5, 5)))
+    assert np.allclose(lg.points, [-1, 1], atol=1e-12) and np.allclose(lg.weights, 0.5, atol=1e-6)
+    assert lg.criterion_value == pytest.approx(np.exp(1) / (1 + np.exp(1)) ** 2, rel=1e-9)
+    assert lg.efficiency_bound > 1 - 1e-5 and "tr(E I(x))" in lg.efficiency_formula
 
 
 def test_forced_point_and_candidates() -> None:

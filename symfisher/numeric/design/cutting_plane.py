@@ -14,6 +14,8 @@ is repeated (then ``E`` is not a single ``v vᵀ``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
@@ -102,13 +104,45 @@ def e_optimal(problem: Problem, settings: Settings = Settings(), max_iter: int =
     keep = np.union1d(np.arange(m), np.flatnonzero(np.isin(np.arange(X.shape[0]), active[e > 1e-9])))
     w = np.zeros(X.shape[0])
     w[active] = e
-    res = assemble(problem, settings, X[keep], w[keep] / w[keep].sum(), st, {"cutting_plane_iterations": total})
-    return _relabel(res)
+    res = _relabel(assemble(problem, settings, X[keep], w[keep] / w[keep].sum(), st,
+                            {"cutting_plane_iterations": total}))
+    smooth = _smooth_polish(problem, settings, X[keep][m:], w[keep] / w[keep].sum())
+    return smooth if smooth is not None and smooth.phi >= res.phi and smooth.certified else res
+
+
+def _simple(M: Array, rel: float = 1e-4) -> bool:
+    lam = np.linalg.eigvalsh(M)
+    return bool(lam[1] - lam[0] > rel * abs(lam[0]))
+
+
+def _smooth_polish(problem: Problem, settings: Settings, free_pts: Array, eta: Array) -> DesignResult | None:
+    """Continuous refinement when λ_min is simple (E is then differentiable, ``G = v vᵀ``)."""
+    from symfisher.numeric.design.refine import final_state, merge, refine
+
+    if problem.space.is_finite or not problem.components[0].model.has_derivative or free_pts.shape[0] == 0:
+        return None
+    fixed = factors(problem, problem.forced)
+    if not _simple(_moment_of(problem, fixed, free_pts, eta)):
+        return None
+    pts, w = refine(problem, fixed, free_pts, eta)
+    pts, w = merge(problem, pts, w)
+    if not _simple(_moment_of(problem, fixed, pts, w)):
+        return None
+    st = final_state(problem, fixed, pts, w)
+    res = assemble(problem, settings, pts, w, st, {"refined": True})
+    return replace(res, efficiency_formula="eff_E >= lambda_min / max_x v^T I(x) v (simple smallest eigenvalue; "
+                   "Pukelsheim 1993 §7.21)")
+
+
+def _moment_of(problem: Problem, fixed: tuple[Array, ...], pts: Array, eta: Array) -> Array:
+    X = np.vstack([problem.forced, pts])
+    M = (1.0 - problem.fixed_mass) * moment(factors(problem, X)[0], eta)[0]
+    if problem.forced.shape[0]:
+        M = M + moment(fixed[0], np.full(problem.forced.shape[0], problem.min_weight))[0]
+    return M
 
 
 def _relabel(res: DesignResult) -> DesignResult:
-    from dataclasses import replace
-
     return replace(res, efficiency_formula=E_FORMULA)
 
 
