@@ -138,7 +138,7 @@ def iid_additivity(ctx: Ctx) -> Outcome:
     s = list(score(ctx.fam))
     m = [_E(si, ctx) for si in s]
     cross = [a * b for a in m for b in m]
-    n = sp.Symbol("n", positive=True, integer=True)
+    n = sp.Dummy("n", positive=True, integer=True)  # cannot clash with a fixed n (binomial)
     In = sp.Matrix(fisher(iid(ctx.fam, n)))
     I = sp.Matrix(fisher(ctx.fam))
     return judge(ctx, cross + list(In - n * I), what="additivity:")
