@@ -55,12 +55,13 @@ def _4pl() -> Regression:
     return Regression(d + (a - d) / (1 + (x / ec50) ** b), x, [a, d, ec50, b], sigma=1, name="logistic_4pl")
 
 
-def _beta() -> Regression:
+def _beta(scal: float = 180.0) -> Regression:
+    """Beta model of Bornkamp et al. (2007) with fixed scale ``scal`` (> the largest dose)."""
     x, (e0, emax), (d1, d2) = _x(), sp.symbols("e0 emax", **R), sp.symbols("delta1 delta2", **P)
-    D = sp.Symbol("scal", positive=True)
     B = (d1 + d2) ** (d1 + d2) / (d1**d1 * d2**d2)
-    expr = e0 + emax * B * (x / D) ** d1 * (1 - x / D) ** d2
-    return Regression(expr.subs(D, 200), x, [e0, emax, d1, d2], sigma=1, name="beta")
+    s = sp.nsimplify(scal)
+    expr = e0 + emax * B * (x / s) ** d1 * (1 - x / s) ** d2
+    return Regression(expr, x, [e0, emax, d1, d2], sigma=1, name="beta")
 
 
 def _mm() -> Regression:
@@ -117,7 +118,7 @@ def model_names() -> list[str]:
 
 
 def model(name: str, *args: Any) -> Regression:
-    """A catalog model by name (``model("polynomial", 3)`` takes the degree).
+    """A catalog model by name (``model("polynomial", 3)`` takes the degree, ``model("beta", 180)`` the scale).
 
     Examples
     --------
