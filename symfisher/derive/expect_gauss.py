@@ -86,13 +86,44 @@ def _isserlis(index: tuple[int, ...], cov: sp.ImmutableMatrix) -> sp.Expr:
     return total
 
 
+def _poly_moment(poly_expr: sp.Expr, xs: tuple[sp.Symbol, ...], mean: sp.Matrix, cov: sp.ImmutableMatrix) -> sp.Expr:
+    us = tuple(sp.Dummy(f"u{i}") for i in range(len(xs)))
+    shifted = sp.expand(poly_expr.xreplace({v: mean[i] + us[i] for i, v in enumerate(xs)}))
+    try:
+        poly = sp.Poly(shifted, *us)
+    except sp.PolynomialError as exc:
+        raise DerivationError(f"{poly_expr} is not a polynomial in {xs}: Gaussian moments do not apply") from exc
+    if any(c.free_symbols & set(us) for c in poly.coeffs()):
+        raise DerivationError(f"{poly_expr} is not a polynomial in {xs}: Gaussian moments do not apply")
+    total = sp.S.Zero
+    for monom, coef in poly.terms():
+        index = tuple(i for i, k in enumerate(monom) for _ in range(k))
+        total += coef * _isserlis(index, cov)
+    return total
+
+
+def _split_exp(term: sp.Expr, xs: tuple[sp.Symbol, ...]) -> tuple[sp.Expr, sp.Expr]:
+    """``term = poly · exp(h)``: return (poly part, h) with h collecting every exp factor."""
+    h, rest = sp.S.Zero, []
+    for fac in sp.Mul.make_args(sp.powsimp(term, combine="exp")):
+        base, ex = fac.as_base_exp()
+        if isinstance(base, sp.exp) or base == sp.E:
+            h += (base.args[0] if isinstance(base, sp.exp) else 1) * ex
+        else:
+            rest.append(fac)
+    return sp.Mul(*rest), sp.expand(h)
+
+
 def gaussian_expectation(g: sp.Expr, xs: Sequence[sp.Symbol], form: GaussForm) -> sp.Expr:
-    """E[g(x)] for a polynomial ``g`` under the Gaussian ``form``.
+    """E[g(x)] for ``g = Σ polynomial(x) · exp(linear(x))`` under the Gaussian ``form``.
+
+    Polynomial parts use Isserlis' theorem; an exponential factor ``exp(bᵀx + c)``
+    tilts the Gaussian: ``E[q(x) e^{bᵀx}] = e^{bᵀm + bᵀCb/2} E_{N(m + Cb, C)}[q(x)]``.
 
     Parameters
     ----------
     g : sympy.Expr
-        A polynomial in ``xs`` (coefficients may be any expressions free of ``xs``).
+        The statistic; coefficients may be any expressions free of ``xs``.
     xs : sequence of Symbol (length d)
     form : GaussForm
 
@@ -103,7 +134,7 @@ def gaussian_expectation(g: sp.Expr, xs: Sequence[sp.Symbol], form: GaussForm) -
     Raises
     ------
     DerivationError
-        When ``g`` is not a polynomial in ``xs``.
+        When a term is not of that form.
 
     Examples
     --------
@@ -113,16 +144,17 @@ def gaussian_expectation(g: sp.Expr, xs: Sequence[sp.Symbol], form: GaussForm) -
     12
     """
     xs = tuple(xs)
-    us = tuple(sp.Dummy(f"u{i}") for i in range(len(xs)))
-    shifted = sp.expand(g.subs({v: form.mean[i] + us[i] for i, v in enumerate(xs)}, simultaneous=True))
-    try:
-        poly = sp.Poly(shifted, *us)
-    except sp.PolynomialError as exc:
-        raise DerivationError(f"{g} is not a polynomial in {xs}: Gaussian moments do not apply") from exc
-    if any(c.free_symbols & set(us) for c in poly.coeffs()):
-        raise DerivationError(f"{g} is not a polynomial in {xs}: Gaussian moments do not apply")
     total = sp.S.Zero
-    for monom, coef in poly.terms():
-        index = tuple(i for i, k in enumerate(monom) for _ in range(k))
-        total += coef * _isserlis(index, form.cov)
+    for term in sp.Add.make_args(sp.expand(g)):
+        poly_part, h = _split_exp(term, xs)
+        if h == 0:
+            total += _poly_moment(poly_part, xs, form.mean, form.cov)
+            continue
+        b = sp.Matrix([sp.diff(h, v) for v in xs])
+        if any(e.free_symbols & set(xs) for e in b):
+            raise DerivationError(f"exp({h}) is not the exponential of an affine function of {xs}")
+        c = h.xreplace({v: 0 for v in xs})
+        cb = form.cov * b
+        tilt = sp.exp(c + (b.T * form.mean)[0, 0] + (b.T * cb)[0, 0] / 2)
+        total += tilt * _poly_moment(poly_part, xs, form.mean + cb, form.cov)
     return total

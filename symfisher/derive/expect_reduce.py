@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 
 from symfisher.derive.expect_kernels import Density1D, Kernel, match_kernel
 from symfisher.derive.expect_numeric import numeric_constant
@@ -56,16 +57,30 @@ class Reduction:
     mappers: tuple[Mapper, ...]
 
     def expect(self, g: sp.Expr) -> sp.Expr:
-        """E[g] by mapping ``g`` through the steps and using the kernel."""
+        """E[g] by mapping ``g`` through the steps and using the kernel.
+
+        Terms the kernel cannot do are split off one by one; a parameter-free term is
+        then evaluated numerically and recognised (PSLQ, confirmed to more digits).
+        """
+        g = g.replace(lambda e: isinstance(e, HyperbolicFunction), lambda e: e.rewrite(sp.exp))
         for mapper in self.mappers:
             g = mapper(g)
         try:
             return self.kernel.expect(g)
-        except DerivationError as exc:
+        except DerivationError:
+            pass
+        total = sp.S.Zero
+        var = self.density.var
+        for term in sp.Add.make_args(sp.expand(g)):
+            coef, stat = term.as_independent(var, as_Add=False)
             try:
-                return numeric_constant(g, self.density)
-            except DerivationError as exc2:
-                raise DerivationError(f"{self.kernel.name} kernel: {exc}; PSLQ: {exc2}") from None
+                total += coef * self.kernel.expect(stat)
+            except DerivationError as exc:
+                try:
+                    total += coef * numeric_constant(stat, self.density)
+                except DerivationError as exc2:
+                    raise DerivationError(f"{self.kernel.name} kernel: {exc}; PSLQ: {exc2}") from None
+        return total
 
 
 def _clean(expr: sp.Expr) -> sp.Expr:
