@@ -134,3 +134,14 @@ def test_user_written_vector_family_with_constraint(capsys: pytest.CaptureFixtur
     # so I = diag(1/p1, 1/p2) + (1/p3) 1 1^T exactly.
     expected = sp.Matrix([[1 / p1 + 1 / p3, 1 / p3], [1 / p3, 1 / p2 + 1 / p3]])
     assert sp.simplify(data["matrix"] - expected) == sp.zeros(2, 2)
+
+
+def test_user_written_family_on_the_simplex(capsys: pytest.CaptureFixture[str]) -> None:
+    # Dirichlet(theta, 1, 1): normaliser Gamma(theta + 2)/Gamma(theta) = theta*(theta + 1), so
+    # I(theta) = trigamma(theta) - trigamma(theta + 2) = 1/theta^2 + 1/(theta + 1)^2 exactly.
+    args = ["derive", "--json", "--logpdf", "log(theta) + log(theta + 1) + (theta - 1)*log(x1)",
+            "--var", "x1", "--var", "x2", "--param", "theta:positive", "--support", "simplex"]
+    assert main(args) == 0
+    data = read_json(capsys.readouterr().out)
+    (theta,) = data["params"]
+    assert sp.simplify(data["matrix"][0, 0] - (1 / theta**2 + 1 / (theta + 1) ** 2)) == 0

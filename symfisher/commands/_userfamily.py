@@ -39,7 +39,8 @@ class UserSpec:
     params : tuple of str
         ``NAME[:DOMAIN]`` specs (length p), or ``NAME=VALUE`` for fixed constants.
     supports : tuple of str
-        One support per variable, or one finite set of tuples for vector data.
+        One support per variable, one finite set of tuples for vector data, or
+        ``"simplex"`` (the open probability simplex in the q variables).
     constants : tuple of str
         ``NAME[:DOMAIN]`` specs of symbolic fixed constants (default real).
     name : str
@@ -120,6 +121,10 @@ def _supports(texts: Sequence[str], table: dict[str, sp.Symbol],
     if len(texts) not in (1, len(kinds)):
         raise ParseError(f"give one --support per variable ({len(kinds)}), or one finite set of tuples; "
                          f"got {len(texts)}")
+    if len(texts) == 1 and texts[0].strip().lower() == "simplex":
+        from symfisher.families.sets import Simplex
+
+        return (Simplex(len(kinds)),)
     if len(texts) == len(kinds):
         return tuple(parse_support(t, variable_is_integer=k, symbols=table) for t, (_, k) in zip(texts, kinds))
     return (parse_support(texts[0], symbols=table),)
@@ -153,8 +158,8 @@ def build_user_family(spec: UserSpec) -> Any:
     table = _symbol_table(params, spec.constants)
     kinds = _variable_kinds(spec.variables)
     supports = _supports(spec.supports, table, kinds)
-    for s in supports:
-        table.update({f.name: f for f in s.free_symbols if f.name not in table})
+    for sup in supports:
+        table.update({f.name: f for f in sup.free_symbols if f.name not in table})
     variables = _variables(kinds, supports)
     clash = [v.name for v in variables if v.name in table]
     if clash:

@@ -28,7 +28,8 @@ A catalog family: FAMILY [--param NAME=VALUE ...] (fixed constants or sizes, e.g
 A user-written family: --logpdf EXPR (or --pdf EXPR) --var x --param mu:real
   --param sigma:positive --support "(-oo, oo)"; domains: real, positive, negative,
   nonnegative, nonpositive, integer, positive_integer, nonnegative_integer, or an
-  interval like "(0, 1)"; supports: "(a, b)", "[a, b)", ..., "0..oo", "0..n", "{0, 1}".
+  interval like "(0, 1)"; supports: "(a, b)", "[a, b)", ..., "0..oo", "0..n", "{0, 1}",
+  "{(0, 1), (1, 0)}" or "simplex" for vector data.
 Expressions use SymPy's syntax (exp, log, sqrt, gamma, polygamma, besseli, ...) and
 are parsed without eval. An expression that starts with '-' and has no spaces must
 be attached with '=': --logpdf="-x**2/2-log(2*pi)/2".
