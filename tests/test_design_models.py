@@ -233,3 +233,19 @@ def test_cli_expression_model_and_bad_input() -> None:
     assert res["efficiency_bound"] > 1 - 1e-6
     bad = run("emax", "--space", "0:150", "--theta", "e0=0,emax=1")
     assert bad.returncode == 2 and "ed50" in bad.stderr
+
+
+@pytest.mark.slow
+def test_exponential_decay_and_catalog_certificates() -> None:
+    # Box & Lucas (1959): for a·exp(-k x) on [0, B] with 1/k ≤ B the D-optimal design puts 1/2 on
+    # x = 0 and x = 1/k.
+    m = sf.model("exponential_decay")
+    A, K = m.params
+    d = sf.optimal_design(m, theta={A: 2.0, K: 0.25}, space=(0, 10))
+    assert np.allclose(d.points, [0.0, 4.0], atol=1e-7) and np.allclose(d.weights, 0.5, atol=1e-8)
+    # Every computed design satisfies its own equivalence theorem (continuous certificate).
+    for name, th, space in [("exponential", [0, 1, 50], (0, 150)), ("log_linear", [0, 1, 5], (0, 150)),
+                            ("one_compartment", [1.0, 0.2, 1.0], (0, 24))]:
+        mod = sf.model(name)
+        r = sf.optimal_design(mod, theta=dict(zip(mod.params, th)), space=space)
+        assert r.efficiency_bound > 1 - 1e-6, name
