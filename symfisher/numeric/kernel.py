@@ -46,9 +46,8 @@ def _load_module(path: str, stamp: tuple[int, int]) -> tuple[ModuleType, str]:
     module = importlib.util.module_from_spec(spec)
     # Registered like any imported module: Numba's cache rebuilds a function's
     # environment by importing its module by name.
-    sys.modules.setdefault(name, module)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
-    module = sys.modules[name]
     return module, Path(path).read_text(encoding="utf-8")
 
 
