@@ -160,7 +160,8 @@ def _vector_kernel(exprs: Any, coords: tuple[sp.Symbol, ...]) -> Callable[[np.nd
     """Compiled evaluator theta (N, p) -> (N, *exprs.shape) (``sf.compile`` Numba kernel).
 
     Domain checks are left to the callers (the solvers reject trial points outside
-    the domain themselves), so the kernel runs with ``check=False``.
+    the domain themselves), so the kernel runs with ``check=False``; the batches are
+    tiny (at most 2p + 1 points), so the serial loop is used.
     """
     from symfisher.codegen.api import compile as compile_kernel
 
@@ -170,7 +171,7 @@ def _vector_kernel(exprs: Any, coords: tuple[sp.Symbol, ...]) -> Callable[[np.nd
 
     def kernel(theta: np.ndarray) -> np.ndarray:
         th = np.ascontiguousarray(np.asarray(theta, dtype=float).reshape(-1, p))
-        return np.asarray(kern(th, check=False)).reshape((th.shape[0], *shape))
+        return np.asarray(kern(th, check=False, parallel=False)).reshape((th.shape[0], *shape))
 
     return kernel
 
