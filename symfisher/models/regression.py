@@ -27,7 +27,7 @@ def _symbols(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
     return items
 
 
-def _CATALOG_NAMES() -> set[str]:  # noqa: N802
+def _catalog_names() -> set[str]:
     from symfisher.models.likelihood import LIKELIHOODS
 
     return {lk.family for lk in LIKELIHOODS.values()}
@@ -158,7 +158,7 @@ class Regression:
     def _mean_weight(self, k: int) -> sp.Expr | None:
         """``sqrt(I_kk) ∂φ_k/∂η`` simplified in a dummy ``η`` when φ_k depends on θ only via η."""
         eta = sp.Dummy("eta", real=True)
-        noise = self.noise if self.noise.name not in _CATALOG_NAMES() else self._noise_name
+        noise = self.noise if self.noise.name not in _catalog_names() else self._noise_name
         _, _, phi_eta = _resolve_noise(noise, self.link, eta, dict(self._noise_kwargs))
         if phi_eta[k].free_symbols & set(self.params) or not phi_eta[k].has(eta):
             return None

@@ -16,8 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
-from symfisher.numeric.design.certificate import maximise
+from symfisher.numeric.design.certificate import SensFn, maximise
 from symfisher.numeric.design.criteria import Evaluation
+from symfisher.numeric.design.model import PointInfo
 from symfisher.numeric.design.optimize import Settings, assemble
 from symfisher.numeric.design.problem import Problem, State
 from symfisher.numeric.design.result import DesignResult
@@ -37,6 +38,18 @@ def _lp(Fm: Array, c: Array) -> tuple[Array, Array]:
     return res.x[:N] - res.x[N:], np.asarray(res.eqlin.marginals)
 
 
+def _dual_sensitivity(model: PointInfo, y: Array) -> tuple[SensFn, SensFn]:
+    """``(yᵀf(x))²`` and its x-gradient ``2 (yᵀf) (∂f/∂x) y``; X (N, q) → (N,), (N, q)."""
+    def fn(Z: Array) -> Array:
+        return (model.features_at(Z)[0] @ y) ** 2
+
+    def grad(Z: Array) -> Array:
+        df = model.dinfo_at(Z)[0]  # (N, q, p, p) = df fᵀ + f dfᵀ
+        return np.einsum("i,nqij,j->nq", y, df, y)
+
+    return fn, grad
+
+
 def c_optimal(problem: Problem, c: Array, settings: Settings = Settings(), rounds: int = 20) -> DesignResult:
     """c-optimal design (one rank-one component, one draw, no forced points) with its certificate.
 
@@ -46,16 +59,12 @@ def c_optimal(problem: Problem, c: Array, settings: Settings = Settings(), round
     """
     model = problem.components[0].model
     c = np.asarray(c, dtype=float)
-    f = lambda Z: model.features_at(Z)[0]  # noqa: E731
     X = problem.space.grid(settings.grid_size(problem.space.dim))
     smooth = model.dfeatures is not None and not problem.space.is_finite
     for r in range(rounds):
-        u, y = _lp(f(X), c)
-        fn = lambda Z, y=y: (f(Z) @ y) ** 2  # noqa: E731
-        grad = None
-        if smooth:
-            grad = lambda Z, y=y: 2.0 * (f(Z) @ y)[:, None] * (model.dfeatures(Z).reshape(Z.shape[0], Z.shape[1], -1) @ y)  # noqa: E731
-        top = maximise(fn, grad, problem.space, n_grid=settings.cert_size(problem.space.dim))
+        u, y = _lp(model.features_at(X)[0], c)
+        fn, grad = _dual_sensitivity(model, y)
+        top = maximise(fn, grad if smooth else None, problem.space, n_grid=settings.cert_size(problem.space.dim))
         if top.value <= 1.0 + settings.tol or problem.space.is_finite:
             break
         keep = np.abs(u) > 1e-12 * np.abs(u).max()

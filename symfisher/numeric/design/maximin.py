@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog, minimize
 
 from symfisher.numeric.design.api import solve
-from symfisher.numeric.design.certificate import maximise
+from symfisher.numeric.design.certificate import SensFn, maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.optimize import Settings
 from symfisher.numeric.design.problem import (
@@ -90,6 +90,17 @@ def _pi_lp(scores: Array) -> Array:
     return np.clip(res.x[:J], 0.0, None) / np.clip(res.x[:J], 0.0, None).sum()
 
 
+def _mixture(subs: list[Problem], states: list, mix: Array) -> tuple[SensFn, SensFn]:
+    """``Σ_j mix_j d̃_j(x)`` and its x-gradient, with the gradients of each ``φ_j`` held fixed."""
+    def fn(Z: Array) -> Array:
+        return sum(m * certificate_sensitivity(s, st.evals, Z) for m, s, st in zip(mix, subs, states))
+
+    def grad(Z: Array) -> Array:
+        return sum(m * certificate_gradient(s, st.evals, Z) for m, s, st in zip(mix, subs, states))
+
+    return fn, grad
+
+
 def maximin(problem: Problem, settings: Settings = Settings(), rounds: int = 6) -> DesignResult:
     """Maximin-efficiency design over ``problem.components`` (no forced points).
 
@@ -111,10 +122,9 @@ def maximin(problem: Problem, settings: Settings = Settings(), rounds: int = 6) 
         psi = float(np.exp(le.min()))
         coef = np.exp(le) / psi
         pi = _pi_lp(np.array([c * certificate_sensitivity(s, st.evals, grid) for c, s, st in zip(coef, subs, states)]))
-        fn = lambda Z: sum(p * c * certificate_sensitivity(s, st.evals, Z) for p, c, s, st in zip(pi, coef, subs, states))  # noqa: E731
+        fn, gr = _mixture(subs, states, pi * coef)
         smooth = all(c.model.has_derivative for c in problem.components)
-        gr = (lambda Z: sum(p * c * certificate_gradient(s, st.evals, Z) for p, c, s, st in zip(pi, coef, subs, states))) if smooth else None  # noqa: E731
-        top = maximise(fn, gr, problem.space, n_grid=settings.cert_size(problem.space.dim), extra=X)
+        top = maximise(fn, gr if smooth else None, problem.space, n_grid=settings.cert_size(problem.space.dim), extra=X)
         if top.value <= 1.0 + settings.tol:
             break
         X, w = np.vstack([X, top.point[None]]), np.r_[w * 0.95, 0.05]

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,7 +144,7 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
         full = state(problem, parts, eta, fixed)
         nu = level(problem, full, fixed)
         viol = np.flatnonzero(full.dtilde > nu * (1.0 + settings.tol))
-        if viol.size == 0 or problem.space.is_finite is False and r >= settings.rounds:
+        if viol.size == 0 or (not problem.space.is_finite and r >= settings.rounds):
             break
         worst = viol[np.argsort(full.dtilde[viol])[::-1][:5]]
         active = np.union1d(active[e > 1e-12], worst)
@@ -154,13 +156,17 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
 def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings,
                  support: Array) -> tuple[float, Array]:
     smooth = all(c.model.has_derivative for c in problem.components)
-    fn = lambda Z: certificate_sensitivity(problem, st.evals, Z)  # noqa: E731
-    grad = (lambda Z: certificate_gradient(problem, st.evals, Z)) if smooth else None  # noqa: E731
+    fn = partial(certificate_sensitivity, problem, st.evals)
+    grad = partial(certificate_gradient, problem, st.evals) if smooth else None
     draws = sum(c.alphas.size for c in problem.components)
     n = settings.cert_size(problem.space.dim)
     n = n if draws <= 64 or settings.cert_grid else min(n, 2001)
     top = maximise(fn, grad, problem.space, n_grid=n, extra=support)
     return top.value, top.point
+
+
+def _scaled(scale: float, fn: Callable[[Array], Array], X: Array) -> Array:
+    return scale * fn(X)
 
 
 def optimise(problem: Problem, settings: Settings = Settings()) -> DesignResult:
@@ -196,6 +202,6 @@ def assemble(problem: Problem, settings: Settings, pts: Array, w: Array, st: Sta
     design = Design(pts_out[:, 0] if allpts.shape[1] == 1 else pts_out, total[keep] / total[keep].sum())
     single = len(problem.components) == 1 and problem.components[0].alphas.size == 1
     crit = float(st.evals[0].value[0]) if single else st.phi
-    sens = lambda Z: st.scale * certificate_sensitivity(problem, st.evals, Z)  # noqa: E731
+    sens = partial(_scaled, st.scale, partial(certificate_sensitivity, problem, st.evals))
     return DesignResult(design, crit, st.phi, st.scale * nu, st.scale * value, where, eff, formula,
                         bool(eff >= 1.0 - 10 * settings.tol), problem, sens, info)

@@ -9,6 +9,8 @@ Near-duplicate points are merged and vanishing weights dropped between rounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
@@ -21,7 +23,11 @@ Array = NDArray[np.float64]
 PENALTY = 1e30
 
 
-def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int):  # noqa: ANN202
+Objective = Callable[[Array], tuple[float, Array]]
+
+
+def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int) -> Objective:
+    """``-φ`` and its exact gradient in (scaled free points, weights)."""
     lo, width = problem.space.bounds[:, 0], problem.space.width
     free = 1.0 - problem.fixed_mass
     q, m = lo.size, forced.shape[0]
@@ -70,7 +76,7 @@ def refine(problem: Problem, fixed: tuple[Array, ...], points: Array, eta: Array
     return pts, w / w.sum()
 
 
-def polish_stationary(fun, z: Array, nx: int, *, gtol: float = 1e-13) -> Array:  # noqa: ANN001
+def polish_stationary(fun: Objective, z: Array, nx: int, *, gtol: float = 1e-13) -> Array:
     """Solve the stationarity conditions to gradient accuracy (BFGS on the interior variables).
 
     Coordinates within 1e-7 of a bound are fixed there; the weight simplex is
