@@ -249,3 +249,24 @@ def test_exponential_decay_and_catalog_certificates() -> None:
         mod = sf.model(name)
         r = sf.optimal_design(mod, theta=dict(zip(mod.params, th)), space=space)
         assert r.efficiency_bound > 1 - 1e-6, name
+
+
+def test_noise_given_as_family_and_heteroscedastic() -> None:
+    # A user Family whose first parameter is the mean gives the same information as the catalog
+    # name (independent construction of the same density).
+    y, mu, s = sp.Symbol("y", real=True), sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
+    fam = sf.Family(-(y - mu) ** 2 / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [mu, s], sp.Reals)
+    m1 = sf.Regression(a + b * xr, xr, [a, b], noise=fam, s=2)
+    m2 = sf.Regression(a + b * xr, xr, [a, b], noise="gaussian", sigma=2)
+    assert sp.simplify(sf.fisher(m1) - sf.fisher(m2)) == sp.zeros(2, 2)
+    # Heteroscedastic σ = s0·exp(g x): the (s0, g) block is 2 (∂log σ/∂θ)(∂log σ/∂θ)ᵀ (normal
+    # scale information 2/σ², Lehmann & Casella 1998 Table 2.6.1, chain rule).
+    s0, g = sp.Symbol("s0", positive=True), sp.Symbol("g", real=True)
+    het = sf.Regression(a + b * xr, xr, [a, b, s0, g], sigma=s0 * sp.exp(g * xr))
+    I = sf.fisher(het)
+    assert sp.simplify(I[2:, 2:] - 2 * sp.Matrix([[1 / s0**2, xr / s0], [xr / s0, xr**2]])) == sp.zeros(2, 2)
+    assert I[0, 2] == 0 and I[1, 3] == 0
+    with pytest.raises(SymfisherError, match="sigma"):
+        sf.Regression(a + b * xr, xr, [a, b], noise="normal")
+    with pytest.raises(SymfisherError, match="unknown noise"):
+        sf.Regression(a + b * xr, xr, [a, b], noise="cauchy-ish")
