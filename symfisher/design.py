@@ -144,6 +144,8 @@ def _prior(m: Regression, prior: Any) -> tuple[Array, Array]:
         raise SymfisherError(f"prior draws have {draws.shape[1]} columns, the model has {len(m.params)} parameters")
     if not np.all(np.isfinite(draws)):
         raise SymfisherError("prior draws contain non-finite values")
+    for col in (draws.min(axis=0), draws.max(axis=0)):  # domains are intervals: the extremes decide
+        theta_vector(m, dict(zip(m.params, col)))
     pw = np.full(draws.shape[0], 1.0 / draws.shape[0]) if pw is None else np.asarray(pw, float)
     if pw.shape != (draws.shape[0],) or np.any(pw < 0) or pw.sum() <= 0:
         raise SymfisherError(f"prior weights must be {draws.shape[0]} non-negative numbers, got shape {pw.shape}")
