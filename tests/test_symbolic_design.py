@@ -154,3 +154,22 @@ def test_example_runs_and_every_design_checks() -> None:
     spec.loader.exec_module(mod)
     results = mod.main()
     assert len(results) == 8 and all(chk.ok for _, _, chk in results)
+
+
+def test_other_criteria_agree_with_numeric_formulas(emax_model: sf.Regression) -> None:
+    xi = sf.SymbolicDesign([0, d, D])
+    vals = {d: 18.75, D: 150, ED50: 25, EMAX: 1.3, E0: 0.2}
+    M = np.array(sp.Matrix(sf.information_matrix(emax_model, xi)).subs(vals).evalf(), dtype=float)
+    Minv = np.linalg.inv(M)
+    # independent route: the definitions evaluated with NumPy
+    assert float(sf.criterion(emax_model, xi, "A").subs(vals)) == pytest.approx(np.trace(Minv), rel=1e-12)
+    c_expr = EMAX / ED50  # any smooth g(θ): c = ∇g
+    cvec = np.array([0.0, 1 / 25, -1.3 / 25**2])
+    assert float(sf.criterion(emax_model, xi, "c", c=c_expr).subs(vals)) == pytest.approx(cvec @ Minv @ cvec, rel=1e-12)
+    ds = float(sf.criterion(emax_model, xi, "Ds", interest=[ED50]).subs(vals))
+    assert ds == pytest.approx(np.linalg.slogdet(M)[1] - np.linalg.slogdet(M[:2, :2])[1], rel=1e-12)
+    line = sf.Regression(B0 + B1 * XR, XR, [B0, B1], noise="normal", sigma=1)
+    t = sp.Symbol("t", positive=True)
+    lam = sf.criterion(line, sf.SymbolicDesign([-t, t]), "E")  # M = diag(1, t²): λ_min = min(1, t²)
+    assert float(lam.subs(t, 0.5)) == pytest.approx(0.25, abs=1e-14)
+    assert float(lam.subs(t, 2.0)) == pytest.approx(1.0, abs=1e-14)
