@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Mapping
 from typing import Any
 
 from numpy.typing import ArrayLike
@@ -26,7 +27,8 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
             likelihood: LikelihoodName | str | OutputLikelihood = "gaussian",
             *, sigma: float = 1.0, prior_precision: ArrayLike = 1.0,
             structure: Structure | str = "kron", joint_bias: bool = False, df: float = 4.0,
-            dispersion: float = 1.0) -> LaplacePosterior:
+            dispersion: float = 1.0, link: Mapping[Any, Any] | None = None,
+            constants: Mapping[Any, float] | None = None) -> LaplacePosterior:
     """Laplace approximation of an MLP's posterior at its (MAP) parameters.
 
     Parameters
@@ -40,8 +42,9 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
     likelihood : str
         ``"gaussian"`` (alias ``"normal"``), ``"bernoulli"``, ``"categorical"``, ``"poisson"``,
         ``"negative_binomial"``, ``"student_t"`` or ``"heteroscedastic_gaussian"`` (outputs:
-        means, then log-variances), or a likelihood object such as
-        ``sf.kfac.compile_likelihood(...)`` (derived and compiled by symfisher). The
+        means, then log-variances); a symfisher ``Family`` (with ``link``), whose output
+        curvature is derived in SymPy and compiled; or a likelihood object such as
+        ``sf.kfac.compile_likelihood(...)``. The
         curvature is the Fisher in the output, which for
         the first four (canonical links) equals the GGN; for the others the Hessian in
         ``f`` depends on ``y`` and may be indefinite, so the Fisher is used.
@@ -58,6 +61,9 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
         Degrees of freedom of ``student_t``.
     dispersion : float
         ``r`` of ``negative_binomial`` (``Var y = mu + mu^2 / r``).
+    link, constants : dict, optional
+        For a ``Family``: ``{parameter: expression in f0, f1, ...}`` and values of its
+        fixed symbols (see :func:`symfisher.kfac.compile_likelihood`).
 
     Returns
     -------
@@ -74,8 +80,14 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
     >>> bool(np.isfinite(lap.log_det_posterior_precision))
     True
     """
-    lik = (make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
-           if isinstance(likelihood, str) else likelihood)
+    if isinstance(likelihood, str):
+        lik = make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
+    elif hasattr(likelihood, "logpdf"):                  # a Family: derive and compile
+        from symfisher.kfac.curvature import compile_likelihood
+
+        lik = compile_likelihood(likelihood, constants, link=link)
+    else:
+        lik = likelihood
     return fit_laplace(net, X, y, lik, prior_precision, structure, joint_bias)
 
 

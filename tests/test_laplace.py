@@ -500,3 +500,24 @@ def test_laplace_with_compiled_likelihood() -> None:
     assert np.allclose(mc, b.predict(X[:3]).mean, rtol=0.02)
     with pytest.raises(DomainError, match="'y' is outside the support of the poisson"):
         sf.laplace(net, X[:2], np.array([1.0, -2.0]), likelihood=lik)
+
+
+@pytest.mark.slow
+def test_laplace_with_a_family_and_link() -> None:
+    """Exponential family with rate e^f: Lambda = 1 (constant), so K-FAC's output block is exact."""
+    import sympy as sp
+
+    rng = np.random.default_rng(25)
+    net = MLP.random([2, 4, 1], rng)
+    X = rng.standard_normal((30, 2))
+    y = rng.exponential(np.exp(-net.forward(X)[:, 0]))
+    f0 = sp.Symbol("f0", real=True)
+    fam = sf.family("exponential")
+    lap = sf.laplace(net, X, y, likelihood=fam, link={fam.params[0]: sp.exp(f0)},
+                     structure="full", prior_precision=1.0)
+    assert np.allclose(lap.likelihood.curvature(np.zeros((3, 1))), 1.0, rtol=1e-13)
+    P = _dense_ggn_lik(net, X, lap.likelihood) + np.eye(net.n_params)
+    assert abs(lap.log_det_posterior_precision - np.linalg.slogdet(P)[1]) <= 1e-10 * abs(
+        np.linalg.slogdet(P)[1])
+    J = jacobian(net, X)
+    assert np.allclose(np.einsum("nkp,nkq->pq", J, J) + np.eye(net.n_params), P, rtol=1e-12)
