@@ -32,6 +32,35 @@ def _rewrite_bessel(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
+def _flip_worthy(base: sp.Expr) -> bool:
+    """An Add whose constant is negative and whose other terms are positive (p − 1)."""
+    if not base.is_Add:
+        return False
+    const, rest = base.as_coeff_Add()
+    return bool(const.is_negative) and all(t.as_coeff_Mul()[0].is_positive for t in sp.Add.make_args(rest))
+
+
+def orient(expr: sp.Expr) -> sp.Expr:
+    """Write factors ``p - 1`` as ``1 - p`` (absorbing the sign), e.g. for p ∈ (0, 1).
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p")
+    >>> orient(-1 / (p * (p - 1)))
+    1/(p*(1 - p))
+    """
+    coeff, factors = sp.factor(expr).as_coeff_mul()
+    sign, out = sp.S.One, []
+    for f in factors:
+        base, exp = f.as_base_exp()
+        if _flip_worthy(base) and exp.is_integer:
+            out.append(sp.Pow(-base, exp))
+            sign *= (-1) ** exp
+        else:
+            out.append(f)
+    return sign * coeff * sp.Mul(*out)
+
+
 def canonical(expr: sp.Expr, budget: float = 3.0) -> sp.Expr:
     """A canonical simplified form of one entry.
 
@@ -68,7 +97,9 @@ def canonical(expr: sp.Expr, budget: float = 3.0) -> sp.Expr:
                 cands.append(out.value)
         except BudgetExceeded:
             pass
-    return min([*cands, expr], key=sp.count_ops)
+    best = min([*cands, expr], key=sp.count_ops)
+    oriented = orient(best)
+    return oriented if sp.count_ops(oriented) <= sp.count_ops(best) else best
 
 
 def canonical_matrix(m: sp.MatrixBase, budget: float = 3.0) -> sp.ImmutableMatrix:

@@ -69,21 +69,27 @@ def _fmt_point(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
 
 
-def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], list[tuple[int, int, str]]]:
+def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
+    """Base expressions (score, −Hessian entries), how to combine them, and the index.
+
+    The products s_i s_j are formed numerically from the p score components, which is
+    much cheaper than evaluating p(p+1)/2 symbolic products at every node.
+    """
     s = score(fam)
     p = s.rows
-    exprs, index = [], []
-    for i in range(p):
-        for j in range(i, p):
-            exprs.append(s[i] * s[j])
-            index.append((i, j, "E[s s^T]"))
+    pairs = [(i, j) for i in range(p) for j in range(i, p)]
+    exprs = list(s)
+    index = [(i, j, "E[s s^T]") for i, j in pairs]
     if hessian_valid:
         h = hessian(fam)
-        for i in range(p):
-            for j in range(i, p):
-                exprs.append(-h[i, j])
-                index.append((i, j, "-E[Hessian]"))
-    return exprs, index
+        exprs += [-h[i, j] for i, j in pairs]
+        index += [(i, j, "-E[Hessian]") for i, j in pairs]
+
+    def combine(vals: Any) -> list[Any]:
+        prods = [vals[i] * vals[j] for i, j in pairs]
+        return prods + list(vals[p:])
+
+    return exprs, combine, index
 
 
 def _closed_value(entry: sp.Expr, point: dict, dps: int) -> Any:
@@ -166,10 +172,10 @@ def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
     """
     p = len(fam.params)
     points = sample_points(fam, n_points or (3 if p == 1 else 2))
-    exprs, index = _integrands(fam, hessian_valid)
+    exprs, combine, index = _integrands(fam, hessian_valid)
     worst, method, tol = 0.0, "", 0.0
     for point in points:
-        got = numeric_expectations(fam, exprs, point, dps)
+        got = numeric_expectations(fam, exprs, point, dps, combine)
         with mpmath.workdps(dps):
             _mass_check(fam, got, point)
             worst = max(worst, _compare(matrix, got, index, point, dps))

@@ -61,16 +61,46 @@ def _support_sets(fam: Any) -> tuple[Any, ...]:
     return tuple(sup) if isinstance(sup, tuple) else (sup,)
 
 
-def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str) -> Callable[..., Any]:
-    """x ↦ (p(x), p(x) f_1(x), ...) as a plain function of the data variables."""
-    ell = sp.sympify(fam.logpdf).xreplace(point)
-    body = [sp.sympify(e).xreplace(point) for e in exprs]
-    fn = sp.lambdify(list(fam.variables), [ell, *body], modules=module)
+_EXP_CLAMP = mpmath.mpf(10) ** 1000
+
+
+def _safe_exp(v: Any) -> Any:
+    """exp that clamps huge arguments (quadrature nodes far in a tail reach x ~ 1e100,
+    where exp(exp(x)) would make mpmath compute log 2 to billions of digits); a clamped
+    value only ever multiplies a density that underflows to 0 there."""
+    if mpmath.im(v) == 0:
+        v = mpmath.re(v)
+        if v > _EXP_CLAMP:
+            return mpmath.exp(_EXP_CLAMP)
+        if v < -_EXP_CLAMP:
+            return mpmath.mpf(0)
+    return mpmath.exp(v)
+
+
+Combine = Callable[[Sequence[Any]], Sequence[Any]]
+
+
+def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
+               combine: Combine | None = None) -> Callable[..., Any]:
+    """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
+
+    g = combine(f(x)) when ``combine`` is given (e.g. the products s_i s_j formed
+    numerically from the score components), else g = f.
+    """
+    consts = sorted(point, key=lambda sym: sym.name)
+    ell = sp.sympify(fam.logpdf)
+    modules = [{"exp": _safe_exp}, "mpmath"] if module == "mpmath" else module
+    fn = sp.lambdify([*fam.variables, *consts], [ell, *exprs], modules=modules, cse=True)
+    if module == "mpmath":
+        values = [mpmath.mpmathify(str(sp.N(point[c], mpmath.mp.dps + 10))) for c in consts]
+    else:
+        values = [float(point[c]) for c in consts]
 
     def vec(*xs: Any) -> list[Any]:
-        out = fn(*xs)
-        dens = mpmath.exp(out[0]) if module == "mpmath" else np.exp(out[0])
-        return [dens, *[dens * v for v in out[1:]]]
+        out = fn(*xs, *values)
+        dens = _safe_exp(out[0]) if module == "mpmath" else np.exp(out[0])
+        vals = combine(out[1:]) if combine is not None else out[1:]
+        return [dens, *[dens * v for v in vals]]
 
     return vec
 
@@ -91,14 +121,14 @@ def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
     return [mpmath.mpmathify(str(sp.N(c, mpmath.mp.dps + 5))) for c in inside]
 
 
-def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> Expectations:
+def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (interval,) = _support_sets(fam)
     interval = interval.xreplace(point) if hasattr(interval, "xreplace") else interval
     if interval == sp.Reals:
         interval = sp.Interval(-sp.oo, sp.oo)
     lo, hi = interval.inf, interval.sup
     with mpmath.workdps(dps):
-        vec = _vector_fn(fam, exprs, point, "mpmath")
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
         memo: dict[Any, list[Any]] = {}
 
         def comp(k: int) -> Callable[[Any], Any]:
@@ -111,24 +141,25 @@ def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> Expec
         ends = [mpmath.mpmathify(str(sp.N(lo, dps + 5))) if lo.is_finite else -mpmath.inf]
         ends += _split_points(fam, point, lo, hi)
         ends.append(mpmath.mpmathify(str(sp.N(hi, dps + 5))) if hi.is_finite else mpmath.inf)
-        values = tuple(mpmath.quad(comp(k), ends) for k in range(len(exprs) + 1))
+        width = 1 + (len(combine([0] * len(exprs))) if combine is not None else len(exprs))
+        values = tuple(mpmath.quad(comp(k), ends) for k in range(width))
     return Expectations(values, "mpmath-quad", 10.0 ** (-(dps // 2)))
 
 
-def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> Expectations:
+def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (rng_set,) = _support_sets(fam)
     rng_set = rng_set.xreplace(point)
     if isinstance(rng_set, sp.FiniteSet):
-        return _finite(fam, exprs, point, dps)
+        return _finite(fam, exprs, point, dps, combine)
     lo = int(rng_set.inf)
     hi = int(rng_set.sup) if rng_set.sup.is_finite else None
     with mpmath.workdps(dps + 5):
-        vec = _vector_fn(fam, exprs, point, "mpmath")
-        total = [mpmath.mpf(0)] * (len(exprs) + 1)
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
+        total: list[Any] = []
         quiet, k = 0, lo
         while hi is None or k <= hi:
             terms = vec(k)
-            total = [a + b for a, b in zip(total, terms)]
+            total = [a + b for a, b in zip(total, terms)] if total else list(terms)
             small = all(abs(t) <= mpmath.mpf(10) ** (-dps - 3) * (1 + abs(s)) for t, s in zip(terms, total))
             quiet = quiet + 1 if small else 0
             if hi is None and quiet >= 20:
@@ -153,12 +184,13 @@ def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
     return list(itertools.product(*ranges))
 
 
-def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> Expectations:
+def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     with mpmath.workdps(dps):
-        vec = _vector_fn(fam, exprs, point, "mpmath")
-        total = [mpmath.mpf(0)] * (len(exprs) + 1)
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
+        total: list[Any] = []
         for pt in _finite_points(fam, point):
-            total = [a + b for a, b in zip(total, vec(*pt))]
+            terms = vec(*pt)
+            total = [a + b for a, b in zip(total, terms)] if total else list(terms)
     return Expectations(tuple(total), "finite-sum", 10.0 ** (-(dps // 2)))
 
 
@@ -182,7 +214,7 @@ def _gaussian_form(fam: Any, point: dict) -> tuple[np.ndarray, np.ndarray] | Non
     return cov @ grad0, cov
 
 
-def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int,
+def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, combine: Combine | None,
                    form: tuple[np.ndarray, np.ndarray]) -> Expectations:
     mean, cov = form
     d = len(fam.variables)
@@ -190,16 +222,17 @@ def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int,
     weights = weights / weights.sum()
     chol = np.linalg.cholesky(cov)
     fn = sp.lambdify(list(fam.variables), [sp.sympify(e).xreplace(point) for e in exprs], "numpy")
-    total = np.zeros(len(exprs) + 1)
+    total: Any = 0.0
     for idx in itertools.product(range(len(nodes)), repeat=d):
         z = nodes[list(idx)]
         w = float(np.prod(weights[list(idx)]))
-        xval = mean + chol @ z
-        total += w * np.array([1.0, *map(float, fn(*xval))])
+        base = [float(v) for v in fn(*(mean + chol @ z))]
+        total = total + w * np.array([1.0, *(combine(base) if combine else base)], dtype=float)
     return Expectations(tuple(mpmath.mpf(v) for v in total), "gauss-hermite", 1e-9)
 
 
-def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30) -> Expectations:
+def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
+                         combine: Combine | None = None) -> Expectations:
     """E_θ[1], E_θ[f_1], …, E_θ[f_m] at the parameter point ``point``.
 
     Parameters
@@ -212,6 +245,9 @@ def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: i
         Values of every parameter and fixed constant.
     dps : int
         Working precision in decimal digits (mpmath methods).
+    combine : callable, optional
+        Maps the values of ``exprs`` at one x to the integrands (e.g. products of
+        score components formed numerically); default: the values themselves.
 
     Returns
     -------
@@ -223,15 +259,15 @@ def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: i
         if isinstance(fam.support, Simplex):
             from symfisher.derive.check_mc import monte_carlo_simplex
 
-            return monte_carlo_simplex(fam, exprs, point)
+            return monte_carlo_simplex(fam, exprs, point, combine=combine)
         if all(isinstance(s, (sp.FiniteSet, sp.Range)) for s in sets):
-            return _finite(fam, exprs, point, dps)
+            return _finite(fam, exprs, point, dps, combine)
         form = _gaussian_form(fam, point)
         if form is not None:
-            return _gauss_hermite(fam, exprs, point, dps, form)
+            return _gauss_hermite(fam, exprs, point, combine, form)
         raise DerivationError(
             f"numeric check: no numeric method for the {len(fam.variables)}-variate support {fam.support}"
         )
     if fam.is_discrete or isinstance(sets[0], sp.FiniteSet):
-        return _sum_1d(fam, exprs, point, dps)
-    return _quad_1d(fam, exprs, point, dps)
+        return _sum_1d(fam, exprs, point, dps, combine)
+    return _quad_1d(fam, exprs, point, dps, combine)

@@ -24,7 +24,8 @@ __all__ = ["monte_carlo_simplex", "MC_SAMPLES"]
 MC_SAMPLES = 200_000
 
 
-def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES) -> Any:
+def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES,
+                        combine: Any = None) -> Any:
     """Importance-sampled E[1], E[f_1], … on ``Simplex(n)``.
 
     Parameters
@@ -37,6 +38,8 @@ def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples
         Values of the parameters and fixed constants.
     samples : int
         Number of draws N.
+    combine : callable, optional
+        Maps the values of ``exprs`` (arrays of shape (N,)) to the integrands.
 
     Returns
     -------
@@ -50,10 +53,10 @@ def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples
     draws = rng.dirichlet(np.ones(n + 1), size=samples)[:, :n]  # (N, n)
     ell = sp.sympify(fam.logpdf).xreplace(point)
     fn = sp.lambdify(list(fam.variables), [ell, *[sp.sympify(e).xreplace(point) for e in exprs]], "numpy")
-    cols = fn(*draws.T)
-    weight = np.exp(np.asarray(cols[0], dtype=float)) / math.factorial(n)  # p(x)/q(x), q = n!
-    rows = [np.broadcast_to(weight, (samples,))]
-    rows += [weight * np.broadcast_to(np.asarray(c, dtype=float), (samples,)) for c in cols[1:]]
+    cols = [np.broadcast_to(np.asarray(c, dtype=float), (samples,)) for c in fn(*draws.T)]
+    weight = np.exp(cols[0]) / math.factorial(n)  # p(x)/q(x), q = n!
+    vals = combine(cols[1:]) if combine is not None else cols[1:]
+    rows = [weight, *[weight * v for v in vals]]
     values = tuple(mpmath.mpf(float(r.mean())) for r in rows)
     errors = tuple(float(r.std(ddof=1) / math.sqrt(samples)) for r in rows)
     return Expectations(values, "monte-carlo", 0.0, errors)

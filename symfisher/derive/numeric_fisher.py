@@ -80,8 +80,12 @@ class NumericFisher:
         """
         point = self._point(values)
         s = score(self.family)
-        exprs = [s[i] * s[j] for i, j in self.numeric]
-        got = numeric_expectations(self.family, exprs, point, dps)
+        pairs = self.numeric
+
+        def combine(vals: Any) -> list[Any]:
+            return [vals[i] * vals[j] for i, j in pairs]
+
+        got = numeric_expectations(self.family, list(s), point, dps, combine)
         p = len(self.family.params)
         out = mpmath.matrix(p, p)
         with mpmath.workdps(dps):

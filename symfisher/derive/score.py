@@ -12,6 +12,7 @@ lets ``sqrt(sigma**2)`` become ``sigma``; the original symbols are put back afte
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy as sp
@@ -84,13 +85,26 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
 
 
 def _derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
+    try:
+        return _derivatives_cached(fam, order)
+    except TypeError:  # an unhashable family-like object: no memoisation
+        return _compute_derivatives(fam, order)
+
+
+@functools.lru_cache(maxsize=256)
+def _derivatives_cached(fam: Any, order: int) -> sp.ImmutableMatrix:
+    """Memoised by the family's content (Family hashes by its key)."""
+    return _compute_derivatives(fam, order)
+
+
+def _compute_derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
     dummies = real_dummies(fam)
     back = {d: s for s, d in dummies.items()}
     ell = log_density(fam).xreplace(dummies)
     theta = [dummies.get(s, s) for s in fam.params]
-    grad = [sp.diff(ell, t) for t in theta]
+    grad = [_tidy(sp.diff(ell, t)) for t in theta]
     if order == 1:
-        rows = [[_tidy(g).xreplace(back)] for g in grad]
+        rows = [[g.xreplace(back)] for g in grad]
     else:
         p = len(theta)
         cells = [[sp.S.Zero] * p for _ in range(p)]
