@@ -18,6 +18,7 @@ from symfisher.verify.report import Outcome, Status
 __all__ = [
     "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",
     "m_flat_mean", "legendre_duality", "cramer_rao_attained", "sufficiency", "expfam_reason",
+    "expfam_data",
 ]
 
 
@@ -53,8 +54,14 @@ def expfam_reason(fam: Any) -> str | None:
     return None
 
 
+def _ef_of(ctx: Ctx) -> _EF:
+    """The exponential-family data, precomputed by the runner when it could be."""
+    return ctx.shared_or("expfam", expfam_data)
+
+
 @functools.lru_cache(maxsize=32)
-def _ef(fam: Any) -> _EF:
+def expfam_data(fam: Any) -> _EF:
+    """Statistics T, natural parameters η, log-partition A, J = ∂η/∂θ, E[T], Cov(T)."""
     from symfisher.derive.expfam import detect_expfam
 
     form = detect_expfam(fam)
@@ -74,9 +81,9 @@ def _fisher(fam: Any) -> sp.Matrix:
     return sp.Matrix(fisher(fam))
 
 
-def _hess_eta_A(fam: Any) -> sp.Matrix:
+def _hess_eta_A(ctx: Ctx) -> sp.Matrix:
     """∇²_η A = J⁻ᵀ (∇²_θ A − Σ_k μ_k ∂²_θ η_k) J⁻¹ (chain rule, μ = ∇_η A)."""
-    ef, th = _ef(fam), fam.params
+    ef, th = _ef_of(ctx), ctx.fam.params
     H = sp.hessian(ef.A, th) - sum((ef.mean[k] * sp.hessian(ef.eta[k], th)
                                     for k in range(len(ef.T))), sp.zeros(len(th)))
     Ji = ef.J.inv()
@@ -85,7 +92,7 @@ def _hess_eta_A(fam: Any) -> sp.Matrix:
 
 def expfam_fisher_cov(ctx: Ctx) -> Outcome:
     """I(θ) = Jᵀ Cov_θ(T) J, and E[T] = J⁻ᵀ ∇_θ A (mean parameters are ∇_η A)."""
-    ef = _ef(ctx.fam)
+    ef = _ef_of(ctx)
     I = _fisher(ctx.fam)
     gradA = sp.Matrix([sp.diff(ef.A, t) for t in ctx.fam.params])
     res = list(I - ef.J.T * ef.cov * ef.J) + list(ef.mean - ef.J.inv().T * gradA)
@@ -94,8 +101,8 @@ def expfam_fisher_cov(ctx: Ctx) -> Outcome:
 
 def expfam_log_partition(ctx: Ctx) -> Outcome:
     """Cov_θ(T) = ∇²_η A: the log-partition's Hessian in natural parameters."""
-    ef = _ef(ctx.fam)
-    return judge(ctx, list(ef.cov - _hess_eta_A(ctx.fam)), list(ef.cov),
+    ef = _ef_of(ctx)
+    return judge(ctx, list(ef.cov - _hess_eta_A(ctx)), list(ef.cov),
                  what="Cov(T) ≠ ∇²A:")
 
 
@@ -103,13 +110,13 @@ def expfam_observed_expected(ctx: Ctx) -> Outcome:
     """In natural parameters the observed information −∇²_η ℓ is free of x and equals I_η."""
     from symfisher.derive.score import hessian, score
 
-    ef, th = _ef(ctx.fam), ctx.fam.params
+    ef, th = _ef_of(ctx), ctx.fam.params
     Ji = ef.J.inv()
     s_eta = Ji.T * sp.Matrix(score(ctx.fam))
     H = sp.Matrix(hessian(ctx.fam)) - sum((s_eta[k] * sp.hessian(ef.eta[k], th)
                                           for k in range(len(ef.T))), sp.zeros(len(th)))
     observed = -(Ji.T * H * Ji)
-    return judge(ctx, list(observed - _hess_eta_A(ctx.fam)), what="observed ≠ expected:")
+    return judge(ctx, list(observed - _hess_eta_A(ctx)), what="observed ≠ expected:")
 
 
 def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix) -> list[sp.Expr]:
@@ -118,7 +125,7 @@ def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix) -> list[sp.Expr]:
 
     th = ctx.fam.params
     p = len(th)
-    G = alpha_connection(ctx.fam, alpha, skewness=skewness_tensor(ctx.fam))
+    G = alpha_connection(ctx.fam, alpha, skewness=ctx.shared_or("skewness", skewness_tensor))
     g = _fisher(ctx.fam)
     Ki = xi.jacobian(th).inv()  # ∂θ/∂ξ
     hx = [sp.hessian(xi[m], th) for m in range(p)]
@@ -138,17 +145,17 @@ def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix) -> list[sp.Expr]:
 
 def e_flat_natural(ctx: Ctx) -> Outcome:
     """The e-connection (α = 1) vanishes in natural parameters η."""
-    return judge(ctx, _connection_in(ctx, 1, _ef(ctx.fam).eta), what="Γ^(e) ≠ 0 in η:")
+    return judge(ctx, _connection_in(ctx, 1, _ef_of(ctx).eta), what="Γ^(e) ≠ 0 in η:")
 
 
 def m_flat_mean(ctx: Ctx) -> Outcome:
     """The m-connection (α = −1) vanishes in mean parameters μ = E[T]."""
-    return judge(ctx, _connection_in(ctx, -1, _ef(ctx.fam).mean), what="Γ^(m) ≠ 0 in μ:")
+    return judge(ctx, _connection_in(ctx, -1, _ef_of(ctx).mean), what="Γ^(m) ≠ 0 in μ:")
 
 
 def legendre_duality(ctx: Ctx) -> Outcome:
     """A*(μ) = η·μ − A satisfies ∇_μ A* = η (and ∇_η A = μ): Legendre duality."""
-    ef, th = _ef(ctx.fam), ctx.fam.params
+    ef, th = _ef_of(ctx), ctx.fam.params
     A_star = (ef.eta.T * ef.mean)[0, 0] - ef.A
     K = ef.mean.jacobian(th)
     grad = sp.Matrix([sp.diff(A_star, t) for t in th])
@@ -163,7 +170,7 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
     For the non-affine statistic T₁² the bound is strict (Var > bound); the reason
     reports the gap at the test points.
     """
-    ef, th = _ef(ctx.fam), ctx.fam.params
+    ef, th = _ef_of(ctx), ctx.fam.params
     I_inv = _fisher(ctx.fam).inv()
     K = ef.mean.jacobian(th)
     out = judge(ctx, list(ef.cov - K * I_inv * K.T), list(ef.cov), what="bound not attained:")
@@ -191,7 +198,7 @@ def sufficiency(ctx: Ctx) -> Outcome:
     """
     from symfisher.derive.score import score
 
-    ef = _ef(ctx.fam)
+    ef = _ef_of(ctx)
     s = sp.Matrix(score(ctx.fam))
     T = sp.Matrix(ef.T)
     return judge(ctx, list(s - ef.J.T * (T - ef.mean)), what="score not a function of T:")

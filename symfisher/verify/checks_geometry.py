@@ -76,7 +76,7 @@ def alpha_duality(ctx: Ctx) -> Outcome:
     from symfisher.derive.connections import alpha_connection, skewness_tensor
 
     a = sp.Symbol("alpha", real=True)
-    T = skewness_tensor(ctx.fam)
+    T = ctx.shared_or("skewness", skewness_tensor)
     g = _fisher(ctx.fam)
     th = ctx.fam.params
     ap = alpha_connection(ctx.fam, a, skewness=T)
@@ -93,7 +93,7 @@ def _kl_at_diagonal(ctx: Ctx, order: int) -> tuple[list[sp.Expr], list]:
 
     from symfisher.derive.divergence import kl_divergence
 
-    kl, t1, t2 = kl_divergence(ctx.fam)
+    kl, t1, t2 = ctx.shared_or("kl", kl_divergence)
     back = dict(zip(t1, ctx.fam.params))
     back2 = dict(zip(t2, ctx.fam.params))
     p = len(t1)
@@ -122,7 +122,7 @@ def kl_third_order(ctx: Ctx) -> Outcome:
     from symfisher.derive.connections import skewness_tensor
 
     g = _fisher(ctx.fam)
-    T = skewness_tensor(ctx.fam)
+    T = ctx.shared_or("skewness", skewness_tensor)
     th = ctx.fam.params
     d = sp.symbols(f"d0:{len(th)}")
     third, idx = _kl_at_diagonal(ctx, 3)

@@ -3,8 +3,8 @@ common step "simplify a residual; if it is not 0, evaluate it with mpmath"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
@@ -28,11 +28,21 @@ class Ctx:
         Test points {parameter or fixed constant: exact rational}.
     dps : int
         Working precision (decimal digits) of numeric evaluations.
+    shared : Mapping[str, Any]
+        Quantities several checks need (``"skewness"``, ``"kl"``, ``"expfam"``),
+        derived once by the runner under the time budget; absent when that failed.
     """
 
     fam: Any
     points: tuple[dict, ...]
     dps: int
+    shared: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def shared_or(self, key: str, derive: Callable[[Any], Any]) -> Any:
+        """The precomputed ``shared[key]``, or ``derive(fam)`` when it is absent."""
+        if key in self.shared:
+            return self.shared[key]
+        return derive(self.fam)
 
     @property
     def tol(self) -> float:

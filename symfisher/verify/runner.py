@@ -76,6 +76,35 @@ def _warm(fam: Any) -> None:
         return
 
 
+def _shared(fam: Any, chosen: tuple[Identity, ...], budget: float) -> dict[str, Any]:
+    """Derive, once and under the budget, the quantities several identities share."""
+    from symfisher.derive.budget import BudgetExceeded, run_with_budget
+    from symfisher.derive.connections import skewness_tensor
+    from symfisher.derive.divergence import kl_divergence
+    from symfisher.verify.checks_expfam import expfam_data, expfam_reason
+
+    if not fam.regular:
+        return {}
+    names = {i.name for i in chosen}
+    wanted = {
+        "skewness": (skewness_tensor, {"alpha_duality", "kl_third_order", "e_flat_natural",
+                                       "m_flat_mean"}),
+        "kl": (kl_divergence, {"kl_second_order", "kl_third_order"}),
+        "expfam": (expfam_data, {i.name for i in chosen if i.applies is expfam_reason}),
+    }
+    out: dict[str, Any] = {}
+    for key, (fn, users) in wanted.items():
+        if len(names & users) < 2 or (key == "expfam" and expfam_reason(fam)):
+            continue
+        try:
+            res = run_with_budget(fn, fam, seconds=budget)
+        except BudgetExceeded:
+            continue
+        if res.error is None:
+            out[key] = res.value
+    return out
+
+
 def verify(
     fam: Any,
     identities: Any = None,
@@ -123,8 +152,9 @@ def verify(
 
     chosen = select(identities)
     fam = _family(fam)
-    ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps)
     _warm(fam)
+    ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps,
+              _shared(fam, chosen, budget))
     rows = []
     for ident in chosen:
         t0 = time.perf_counter()
