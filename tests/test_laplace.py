@@ -521,3 +521,18 @@ def test_laplace_with_a_family_and_link() -> None:
         np.linalg.slogdet(P)[1])
     J = jacobian(net, X)
     assert np.allclose(np.einsum("nkp,nkq->pq", J, J) + np.eye(net.n_params), P, rtol=1e-12)
+
+
+def test_kfac_exact_for_every_layer_of_a_linear_network_with_gaussian_noise() -> None:
+    """Identity activations: J_n = W_L ... W_{l+1} is the same for every example, so
+    B_n B_n^T is constant in every layer and K-FAC (G a sum, A a mean) is exact throughout;
+    with tanh the hidden layers are not."""
+    rng = np.random.default_rng(26)
+    X = rng.standard_normal((80, 4))
+    lin = MLP.random([4, 6, 5, 3], rng, activation="identity")
+    y = lin.forward(X) + 0.1 * rng.standard_normal((80, 3))
+    errs = sf.laplace(lin, X, y, sigma=0.5).kfac_errors()
+    assert max(errs.values()) <= 1e-7
+    tanh = MLP(list(lin.weights), list(lin.biases), activation="tanh")
+    errs = sf.laplace(tanh, X, y, sigma=0.5).kfac_errors()
+    assert errs[2] <= 1e-7 and errs[0] > 1e-3 and errs[1] > 1e-3
