@@ -45,7 +45,10 @@ def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
         return noise, lk, tuple(values[s.name] for s in noise.params)
     spec = likelihood(noise)
     lk = Link(link or spec.default_link)
-    consts = {c: kw.pop(c) for c in spec.constants if c in kw}
+    absent = [c for c in spec.constants if c not in kw]
+    if absent:
+        raise SymfisherError(f"noise {noise!r} needs the constant(s) {absent} as numbers (e.g. {absent[0]}=10)")
+    consts = {c: kw.pop(c) for c in spec.constants}
     for c, v in consts.items():
         if not isinstance(sp.sympify(v), sp.Number):
             raise SymfisherError(f"noise {noise!r}: the constant {c} must be a number, got {v!r}")

@@ -4,5 +4,6 @@ Modules: :mod:`core` (Design, Space), :mod:`model` (per-point information callab
 :mod:`criteria` (D, A, c, L, I, Ds, E), :mod:`problem` (components: local, Bayesian,
 compound, model-robust), :mod:`weights`, :mod:`refine`, :mod:`certificate`,
 :mod:`optimize` (smooth criteria), :mod:`cutting_plane` (E-optimality),
-:mod:`elfving` (c-optimality), :mod:`maximin`, :mod:`exact` (rounding, efficiency).
+:mod:`elfving` (c-optimality), :mod:`maximin`, :mod:`exact` (rounding, efficiency),
+:mod:`result` (DesignResult) and :mod:`api` (``solve``: picks the algorithm).
 """
