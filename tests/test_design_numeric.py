@@ -239,3 +239,25 @@ def test_two_factor_full_quadratic() -> None:
     assert len(pts) == 9 and r.certified
     for k, w in [(2, 0.1458), (1, 0.0802), (0, 0.0962)]:
         assert np.allclose(r.weights[np.isclose(kind, k)], w, atol=1e-4)
+
+
+def test_bayesian_and_compound_equivalence_independent() -> None:
+    # Independent route (numpy.linalg.solve, no engine code): a Bayesian D-optimal design over
+    # three slopes satisfies Σ_s α_s tr(M_s⁻¹ I_s(x)) ≤ p on a fine grid (Chaloner & Larntz 1989).
+    slopes, alphas = [0.5, 1.0, 2.0], np.array([0.2, 0.5, 0.3])
+    models = [logistic(0.0, s) for s in slopes]
+    stacked = PointInfo.rank_one(lambda X: np.stack([m.features_at(X)[0] for m in models]),
+                                 lambda X: np.stack([m.dfeatures(X) for m in models]), n_params=2)
+    r = solve(Problem((Component(stacked, DCriterion(), alphas),), Space.box((-6, 6))))
+    xs = np.linspace(-6, 6, 24001)
+    d = sum(a * d_sensitivity(m, r.design, xs) for a, m in zip(alphas, models))
+    assert d.max() <= 2.0 * (1 + 1e-6) and r.certified
+    # Compound ½ D + ½ A for the quadratic: d̃ = ½ tr(M⁻¹I)/3 + ½ tr(M⁻²I)/tr(M⁻¹) ≤ 1.
+    q = poly(2)
+    c = solve(Problem((Component(q, DCriterion(), np.array([0.5])), Component(q, ACriterion(), np.array([0.5]))),
+                      Space.box((-1, 1))))
+    M = moment_matrix(q, c.design)
+    F = q.features_at(FINE.reshape(-1, 1))[0]
+    Minv = np.linalg.inv(M)
+    dd = 0.5 * np.einsum("np,pq,nq->n", F, Minv, F) / 3 + 0.5 * np.einsum("np,pq,nq->n", F, Minv @ Minv, F) / np.trace(Minv)
+    assert dd.max() <= 1 + 1e-6 and np.allclose(c.points, [-1, 0, 1], atol=1e-8)
