@@ -100,11 +100,11 @@ def methods(m: BenchModel, arrays: list[np.ndarray], n: int) -> dict[str, Timed 
     stacked = np.ascontiguousarray(np.stack(arrays))
     flat = out.reshape(n, -1)
     return {
-        "symfisher (serial)": lambda: k(*arrays, out=out, check=False, parallel=False),
-        "symfisher (parallel)": lambda: k(*arrays, out=out, check=False, parallel=True),
-        "symfisher check=True": lambda: k(*arrays, out=out, check=True, parallel=False),
         "hand-written Numba": lambda: run_hand(m.name, arrays, out),
+        "symfisher (serial)": lambda: k(*arrays, out=out, check=False, parallel=False),
         "hand-written again (A/A noise check)": lambda: run_hand(m.name, arrays, out),
+        "symfisher check=True": lambda: k(*arrays, out=out, check=True, parallel=False),
+        "symfisher (parallel)": lambda: k(*arrays, out=out, check=False, parallel=True),
         "lambdify NumPy cse": lambdify_numpy(m, arrays, out, cse=True),
         "lambdify NumPy no cse": lambdify_numpy(m, arrays, out, cse=False),
         "symengine LLVM": symengine_llvm(m, arrays, out),
@@ -121,6 +121,7 @@ def time_all(runs: dict[str, Timed | str], repeat: int
     samples: dict[str, list[float]] = {k: [] for k in live}
     for _ in range(repeat):
         for name, f in live.items():
+            time.sleep(0.02)  # let worker threads of the previous method (XLA, prange) idle
             t = time.perf_counter()
             f()
             samples[name].append(time.perf_counter() - t)
