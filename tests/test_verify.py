@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import subprocess
 import sys
 
@@ -188,3 +190,46 @@ def test_cli_geometry_prints_curvature() -> None:
     assert out.returncode == 0, out.stderr
     assert "Gaussian curvature K:\n  -1/2" in out.stdout
     assert "KL(" in out.stdout
+
+
+def _sleepy_grandchild(path: str) -> int:
+    from symfisher.derive.budget import run_with_budget
+
+    def inner(p: str) -> int:
+        with open(p, "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(60)
+        return 0
+
+    return run_with_budget(inner, path, seconds=120).value
+
+
+def test_budget_kills_nested_children(tmp_path) -> None:
+    # A check whose derivation forks budgeted children of its own: when the verifier's
+    # budget runs out, the grandchild must not survive as an orphan.
+    from symfisher.derive.budget import BudgetExceeded
+    from symfisher.verify.runner import _budgeted
+
+    path = str(tmp_path / "pid")
+    with pytest.raises(BudgetExceeded):
+        _budgeted(_sleepy_grandchild, path, 2.0)
+    pid = int(open(path).read())
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"grandchild {pid} still running after the budget ran out")
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped by init counts as dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,11 +27,46 @@ def _nonregular(ident: Identity, fam: Any) -> Outcome:
     return Outcome(Status.FAILS, None, "regularity check", f"non-regular: {fam.irregularity}")
 
 
-def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
+def _grouped(fn: Callable[..., Any], pid_fd: int) -> Callable[..., Any]:
+    """``fn`` run as the leader of a new process group whose id is sent to ``pid_fd``."""
+    def call(*args: Any) -> Any:
+        os.setpgid(0, 0)
+        os.write(pid_fd, str(os.getpid()).encode() + b"\n")
+        return fn(*args)
+
+    return call
+
+
+def _budgeted(fn: Callable[..., Any], arg: Any, budget: float) -> Any:
+    """``run_with_budget(fn, arg)``; on timeout also kill what the child had forked.
+
+    The budget runner kills its child only; a check whose derivation forks budgeted
+    children of its own would leave them running. The child therefore leads a process
+    group, and the whole group is killed when the budget runs out.
+    """
     from symfisher.derive.budget import BudgetExceeded, run_with_budget
 
+    read_fd, write_fd = os.pipe()
     try:
-        res = run_with_budget(ident.check, ctx, seconds=budget)
+        return run_with_budget(_grouped(fn, write_fd), arg, seconds=budget)
+    except BudgetExceeded:
+        os.set_blocking(read_fd, False)
+        try:
+            pgid = int(os.read(read_fd, 64).split()[0])
+            os.killpg(pgid, signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            pass
+        raise
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
+    from symfisher.derive.budget import BudgetExceeded
+
+    try:
+        res = _budgeted(ident.check, ctx, budget)
     except BudgetExceeded:
         return Outcome(Status.INCONCLUSIVE, None, "", f"time budget of {budget:g} s exceeded")
     if res.error is not None:
@@ -63,22 +100,34 @@ def _check(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
     return _run_one(ident, ctx, budget)
 
 
-def _warm(fam: Any) -> None:
-    """Derive the shared pieces once in this process (children inherit them)."""
+def _warm_body(fam: Any) -> bool:
     from symfisher.derive.fisher import fisher
     from symfisher.derive.score import hessian, score
 
+    score(fam), hessian(fam)
+    if fam.regular:
+        fisher(fam)
+    return True
+
+
+def _warm(fam: Any, budget: float) -> None:
+    """Derive score, Hessian and Fisher matrix once, under the budget.
+
+    This runs in a child like the checks (it fills the core's disk cache, which the
+    children of the checks then read); a failure or timeout here resurfaces per
+    identity as ``inconclusive``.
+    """
+    from symfisher.derive.budget import BudgetExceeded
+
     try:
-        score(fam), hessian(fam)
-        if fam.regular:
-            fisher(fam)
-    except Exception:  # noqa: BLE001 - a failure here resurfaces, per identity, as inconclusive
+        _budgeted(_warm_body, fam, budget)
+    except BudgetExceeded:
         return
 
 
 def _shared(fam: Any, chosen: tuple[Identity, ...], budget: float) -> dict[str, Any]:
     """Derive, once and under the budget, the quantities several identities share."""
-    from symfisher.derive.budget import BudgetExceeded, run_with_budget
+    from symfisher.derive.budget import BudgetExceeded
     from symfisher.derive.connections import skewness_tensor
     from symfisher.derive.divergence import kl_divergence
     from symfisher.verify.checks_expfam import expfam_data, expfam_reason
@@ -97,7 +146,7 @@ def _shared(fam: Any, chosen: tuple[Identity, ...], budget: float) -> dict[str, 
         if len(names & users) < 2 or (key == "expfam" and expfam_reason(fam)):
             continue
         try:
-            res = run_with_budget(fn, fam, seconds=budget)
+            res = _budgeted(fn, fam, budget)
         except BudgetExceeded:
             continue
         if res.error is None:
@@ -152,7 +201,7 @@ def verify(
 
     chosen = select(identities)
     fam = _family(fam)
-    _warm(fam)
+    _warm(fam, budget)
     ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps,
               _shared(fam, chosen, budget))
     rows = []
