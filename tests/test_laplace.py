@@ -361,7 +361,7 @@ def test_noncanonical_normalised_and_fisher_by_quadrature(name: str) -> None:
 
 
 def test_student_t_fisher_published_value() -> None:
-    # Lange, Little & Taylor (1989), JASA 84:881, Table/eq. for the location: (nu+1)/((nu+3) sigma^2)
+    # location Fisher of the t: (nu + 1) / ((nu + 3) sigma^2), Lange, Little & Taylor (1989), JASA 84:881
     lik = make_likelihood("student_t", sigma=0.7, df=5.0)
     assert abs(lik.curvature(np.zeros((1, 1)))[0, 0, 0] - 6.0 / (8.0 * 0.49)) <= 1e-15
 
