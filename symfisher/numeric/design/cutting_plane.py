@@ -14,15 +14,17 @@ is repeated (then ``E`` is not a single ``v vᵀ``).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
+from symfisher.numeric.design.certificate import maximise
 from symfisher.numeric.design.criteria import Evaluation
 from symfisher.numeric.design.optimize import Settings, assemble, level, start
 from symfisher.numeric.design.problem import Problem, State, factors, moment, quad_form
+from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult
 
 Array = NDArray[np.float64]
@@ -70,11 +72,52 @@ def _kelley(F: Array, M0: Array, free: float, V: Array, tol: float,
     return best[1], best[0], best[2], V[: best[2].size], it + 1
 
 
-def e_optimal(problem: Problem, settings: Settings = Settings(), max_iter: int = 300) -> DesignResult:
-    """E-optimal design on the candidate grid (one component, one draw) with its certificate.
+@dataclass(frozen=True)
+class _Columns:
+    """State of the column generation: candidate points, their factors, the LP solution."""
 
-    Column generation: Kelley's LP runs on an active subset of candidates; candidates
-    with ``tr(E I(x)) > λ_min`` for the dual matrix ``E`` are added until none is left.
+    X: Array
+    F: Array
+    active: Array
+    weights: Array
+    lam: float
+    E: Array
+    V: Array
+    iterations: int
+
+
+def _generate(problem: Problem, settings: Settings, cols: _Columns, M0: Array, free: float,
+              max_iter: int) -> _Columns:
+    """Kelley's LP on the active columns; add grid columns and continuous maximisers of
+    ``tr(E I(x))`` that violate the certificate, until none is left (at most 30 rounds)."""
+    m = problem.forced.shape[0]
+    X, F, active, V, total = cols.X, cols.F, cols.active, cols.V, cols.iterations
+    for _ in range(30):
+        e, lam, pi, V, its = _kelley(F[:, active], M0, free, V, settings.tol, max_iter)
+        total += its
+        Emat = np.einsum("k,ki,kj->ij", pi / pi.sum(), V, V)
+        score = quad_form(F, Emat[None])[0]
+        viol = np.setdiff1d(np.flatnonzero(score > lam * (1.0 + settings.tol)), active)
+        add = viol[np.argsort(score[viol])[::-1][:32]]
+        if viol.size == 0:
+            new = _continuous_column(problem, Emat, lam, X[active], settings)
+            if new is None:
+                break
+            X, F = np.vstack([X, new]), np.concatenate([F, factors(problem, new)[0]], axis=1)
+            add = np.array([X.shape[0] - 1])
+        active = np.union1d(np.union1d(np.arange(m), active[e > 0]), add)
+    w = np.zeros(X.shape[0])
+    w[active] = e
+    return _Columns(X, F, active, w, lam, Emat, V, total)
+
+
+def e_optimal(problem: Problem, settings: Settings = Settings(), max_iter: int = 300) -> DesignResult:
+    """E-optimal design (one component, one draw) with its general-equivalence certificate.
+
+    Column generation: Kelley's LP runs on an active subset of candidates; grid candidates
+    and continuous points with ``tr(E I(x)) > λ_min`` for the dual matrix ``E`` are added
+    until none is left; support points closer than two grid steps are then merged and
+    the column generation repeated from the merged support.
 
     Examples
     --------
@@ -88,26 +131,55 @@ def e_optimal(problem: Problem, settings: Settings = Settings(), max_iter: int =
     free = 1.0 - problem.fixed_mass
     V = np.vstack([np.eye(p), _cuts(M0 + free * moment(F, eta)[0])])
     active = np.union1d(np.arange(m), np.linspace(m, X.shape[0] - 1, min(X.shape[0] - m, 64)).astype(int))
-    total = 0
-    for _ in range(30):
-        e, lam, pi, V, its = _kelley(F[:, active], M0, free, V, settings.tol, max_iter)
-        total += its
-        Emat = np.einsum("k,ki,kj->ij", pi / pi.sum(), V, V)
-        score = quad_form(F, Emat[None])[0]
-        viol = np.setdiff1d(np.flatnonzero(score > lam * (1.0 + settings.tol)), active)
-        if viol.size == 0:
+    cols = _generate(problem, settings, _Columns(X, F, active, eta, -np.inf, np.eye(p), V, 0), M0, free, max_iter)
+    for _ in range(3):
+        merged = _merge_close(problem, settings, cols)
+        if merged is None:
             break
-        active = np.union1d(active[e > 0] if m == 0 else np.union1d(np.arange(m), active[e > 0]),
-                            viol[np.argsort(score[viol])[::-1][:32]])
-    ev = Evaluation(np.log([lam]), np.array([lam]), Emat[None], np.array([lam]))
+        again = _generate(problem, settings, merged, M0, free, max_iter)
+        if again.lam < cols.lam * (1.0 - settings.tol):
+            break
+        cols = again
+    keep = np.union1d(np.arange(m), np.flatnonzero(cols.weights > 1e-6 * cols.weights.max()))
+    w = cols.weights[keep] / cols.weights[keep].sum()
+    lam = float(np.linalg.eigvalsh(M0 + free * moment(cols.F[:, keep], w)[0])[0])  # exact for the reported design
+    ev = Evaluation(np.log([lam]), np.array([lam]), cols.E[None], np.array([lam]))
     st = State(float(np.log(lam)), (ev,), np.zeros(0), lam)
-    keep = np.union1d(np.arange(m), np.flatnonzero(np.isin(np.arange(X.shape[0]), active[e > 1e-9])))
-    w = np.zeros(X.shape[0])
-    w[active] = e
-    res = _relabel(assemble(problem, settings, X[keep], w[keep] / w[keep].sum(), st,
-                            {"cutting_plane_iterations": total}))
-    smooth = _smooth_polish(problem, settings, X[keep][m:], w[keep] / w[keep].sum())
+    res = _relabel(assemble(problem, settings, cols.X[keep], w, st, {"cutting_plane_iterations": cols.iterations}))
+    smooth = _smooth_polish(problem, settings, cols.X[keep][m:], w)
     return smooth if smooth is not None and smooth.phi >= res.phi and smooth.certified else res
+
+
+def _merge_close(problem: Problem, settings: Settings, cols: _Columns) -> _Columns | None:
+    """Candidates with free support points closer than two grid steps merged (weighted mean),
+    the merged points as the new active set; None when nothing merges."""
+    m = problem.forced.shape[0]
+    keep = np.union1d(np.arange(m), np.flatnonzero(cols.weights > 1e-9))
+    step = 2.0 / (settings.grid_size(problem.space.dim) - 1)
+    pts, _ = merge(problem, cols.X[keep][m:], cols.weights[keep] / cols.weights[keep].sum(), rel_dist=step)
+    if pts.shape[0] == keep.size - m or pts.shape[0] == 0:
+        return None
+    X = np.vstack([cols.X, pts])
+    F = np.concatenate([cols.F, factors(problem, pts)[0]], axis=1)
+    active = np.union1d(np.arange(m), np.arange(cols.X.shape[0], X.shape[0]))
+    return _Columns(X, F, active, np.zeros(X.shape[0]), cols.lam, cols.E, cols.V, cols.iterations)
+
+
+def _continuous_column(problem: Problem, Emat: Array, lam: float, support: Array,
+                       settings: Settings) -> Array | None:
+    """A point of the continuous space with ``tr(E I(x)) > λ_min`` (between grid points), or None."""
+    model = problem.components[0].model
+    if problem.space.is_finite or not model.has_derivative:
+        return None
+
+    def fn(Z: Array) -> Array:
+        return quad_form(model.factors_at(Z), Emat[None])[0]
+
+    def grad(Z: Array) -> Array:
+        return np.einsum("snqij,ji->nq", model.dinfo_at(Z), Emat)
+
+    top = maximise(fn, grad, problem.space, n_grid=settings.grid_size(problem.space.dim), extra=support)
+    return top.point[None] if top.value > lam * (1.0 + settings.tol) else None
 
 
 def _simple(M: Array, rel: float = 1e-4) -> bool:
@@ -117,8 +189,6 @@ def _simple(M: Array, rel: float = 1e-4) -> bool:
 
 def _smooth_polish(problem: Problem, settings: Settings, free_pts: Array, eta: Array) -> DesignResult | None:
     """Continuous refinement when λ_min is simple (E is then differentiable, ``G = v vᵀ``)."""
-    from symfisher.numeric.design.refine import final_state, merge, refine
-
     if problem.space.is_finite or not problem.components[0].model.has_derivative or free_pts.shape[0] == 0:
         return None
     fixed = factors(problem, problem.forced)
