@@ -32,6 +32,16 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import ParseError
+from symfisher.parse_limits import (
+    LATTICE_PAIR_BITS,
+    MAX_HEAVY_ARGUMENT,
+    MAX_LATTICE_ARGS,
+    NUMBER_BUDGET_BITS,
+    Budget,
+    heavy_cost,
+    lattice_count,
+    power_cost,
+)
 from symfisher.parse_source import KW_PREFIX, MAX_LENGTH, MAX_NODES, Source, prepare, syntax_tree, valid_identifier
 from symfisher.parse_tables import (
     CONSTANTS,
@@ -57,34 +67,6 @@ __all__ = [
 
 MAX_DEPTH = 100
 """Deepest accepted nesting of sub-expressions (sums and products count once)."""
-NUMBER_BUDGET_BITS = 200_000
-"""Total size (bits) of the numbers the parser may compute eagerly in one call."""
-MAX_HEAVY_ARGUMENT = 1000
-"""Largest |n| of a rational argument of factorial, gamma, zeta, polygamma, ..."""
-MAX_LATTICE_ARGS = 12
-"""Most arguments of one Max/Min (SymPy compares them pairwise)."""
-LATTICE_PAIR_BITS = 500
-"""Budget charged per pair of Max/Min arguments (so about 400 pairs per parse)."""
-
-
-class _Budget:
-    """Bits of eagerly computed numbers left for one parse call."""
-
-    def __init__(self, bits: int) -> None:
-        self.left = bits
-
-    def spend(self, bits: int, what: str) -> None:
-        self.left -= bits
-        if self.left < 0:
-            raise ParseError(f"{what} is too costly to compute eagerly (budget of {NUMBER_BUDGET_BITS} exceeded)")
-
-
-def _number_bits(value: sp.Basic) -> int:
-    """Size in bits of a rational number (0 for anything else)."""
-    if isinstance(value, sp.Rational):
-        return max(abs(int(value.p)).bit_length(), int(value.q).bit_length())
-    return 0
-
 
 @dataclass(frozen=True)
 class _Builder:
@@ -94,7 +76,7 @@ class _Builder:
     symbols: Mapping[str, sp.Symbol]
     functions: Mapping[str, Callable[..., Any]]
     new_symbol: Callable[[str], sp.Symbol] | None
-    budget: _Budget = field(default_factory=lambda: _Budget(NUMBER_BUDGET_BITS))
+    budget: Budget = field(default_factory=Budget)
 
     def fail(self, reason: str, node: ast.AST) -> ParseError:
         return ParseError(f"{reason} {self.src.where(node)}")
@@ -194,10 +176,7 @@ class _Builder:
 
     def _power(self, node: ast.BinOp, depth: int) -> Any:
         base, exp = self.build(node.left, depth), self.build(node.right, depth)
-        if isinstance(base, sp.Rational) and isinstance(exp, sp.Rational):
-            bits = _number_bits(base)
-            if bits > 1:
-                self.budget.spend(bits * int(sp.ceiling(abs(exp))), "an exact power")
+        self.budget.spend(power_cost(base, exp), "an exact power")
         return sp.Pow(base, exp)
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Any:
@@ -247,27 +226,15 @@ class _Builder:
         return func(*args)
 
     def _check_lattice(self, fname: str, args: list[Any], node: ast.AST) -> None:
-        """Max/Min compare their arguments pairwise (with assumption queries): cap them."""
-        head = getattr(sp, fname)
-        count = sum(len(a.args) if isinstance(a, head) else 1 for a in args)
+        count = lattice_count(fname, args)
         if count > MAX_LATTICE_ARGS:
             raise self.fail(f"{fname} of {count} arguments (limit {MAX_LATTICE_ARGS})", node)
         self.budget.spend(count * count * LATTICE_PAIR_BITS, f"{fname} of many arguments")
 
     def _check_heavy(self, fname: str, args: list[Any], node: ast.AST) -> None:
-        sizes = []
-        for a in args:
-            if isinstance(a, sp.Rational):
-                if abs(a) > MAX_HEAVY_ARGUMENT:
-                    raise self.fail(f"argument of {fname} too large (|n| <= {MAX_HEAVY_ARGUMENT})", node)
-                sizes.append(int(abs(a)) + 2)
-        if not sizes:
-            return
-        # polygamma(m, n), harmonic(n, m), lowergamma(n, x), uppergamma(n, x) expand into
-        # sums of about n terms of size ~m (or ~n log x): the cost grows like the product.
-        product = fname in ("polygamma", "harmonic", "lowergamma", "uppergamma") and len(sizes) == 2
-        total = sizes[0] * sizes[1] if product else sum(sizes)
-        self.budget.spend(total * max(sizes).bit_length(), f"{fname} at exact arguments")
+        if any(isinstance(a, sp.Rational) and abs(a) > MAX_HEAVY_ARGUMENT for a in args):
+            raise self.fail(f"argument of {fname} too large (|n| <= {MAX_HEAVY_ARGUMENT})", node)
+        self.budget.spend(heavy_cost(fname, args), f"{fname} at exact arguments")
 
     def build_args(self, node: ast.Call, depth: int) -> list[Any]:
         """Build the positional arguments of a call (starred arguments rejected)."""
