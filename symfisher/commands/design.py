@@ -23,6 +23,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interest", default=None, help="comma-separated parameters for Ds")
     p.add_argument("--n", type=int, default=None, help="exact allocation for n subjects")
     p.add_argument("--compare", default=None, help="comma-separated doses of a design to compare (equal weights)")
+    p.add_argument("--plot", metavar="FILE", default=None,
+                   help="save the sensitivity function with its bound (needs the 'plot' extra: matplotlib)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -70,6 +72,11 @@ def _summary(args: argparse.Namespace) -> dict[str, Any]:
         pts = [float(v) for v in args.compare.split(",")]
         eff = sf.efficiency(sf.Design(pts), d)
         out["compare"] = {"points": pts, "efficiency": eff, "sample_size_ratio": 1.0 / eff}
+    if getattr(args, "plot", None):
+        from symfisher.report.plots import plot_sensitivity
+
+        plot_sensitivity(d, args.plot, title=f"{args.criterion}-optimal design for {args.model}")
+        out["plot"] = args.plot
     return out
 
 
@@ -106,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _tour(out: TextIO) -> None:
     ns = argparse.Namespace(model="emax", x="x", params=None, noise="normal", link=None, space="0:150", theta="e0=0,emax=1,ed50=25", criterion="D",
-                            interest=None, n=120, compare="0,37.5,75,112.5,150", json=False)
+                            interest=None, n=120, compare="0,37.5,75,112.5,150", json=False, plot=None)
     _print(_summary(ns), out)
 
 
