@@ -78,6 +78,7 @@ def test_user_written_discrete_pdf_with_symbolic_range(capsys: pytest.CaptureFix
         (["derive", "--logpdf", "log(theta) - theta*x", "--var", "x", "--param", "theta:positive",
           "--support", "(0, bogus"], "cannot read support"),
         (["derive", "uniform"], "not regular"),
+        (["derive", "categorical", "--param", "k=-1"], "k >= 2"),
         (["derive", "--logpdf", "-(x - mu)**2/2", "--var", "x", "--param", "mu", "--support", "(-oo, oo)"],
          "not normalised"),
         (["derive", "--logpdf", "k*log(lam) - lam - loggamma(k + 1)", "--var", "k:integer",

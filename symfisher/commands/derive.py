@@ -70,7 +70,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
 def family_from_args(args: argparse.Namespace) -> Any:
     """The Family selected by parsed ``derive`` arguments (ParseError on bad input)."""
     from symfisher.commands._userfamily import UserSpec, build_user_family, catalog_options
-    from symfisher.errors import ParseError
+    from symfisher.errors import ParseError, SymfisherError
 
     density = args.logpdf if args.logpdf is not None else args.pdf
     if args.family and density is not None:
@@ -81,7 +81,13 @@ def family_from_args(args: argparse.Namespace) -> Any:
         if args.var or args.support or args.const or args.constraint:
             raise ParseError("--var/--support/--const/--constraint describe a user-written family; "
                              "not allowed with FAMILY")
-        return sf.family(args.family, **catalog_options(args.param))
+        options = catalog_options(args.param)
+        try:
+            return sf.family(args.family, **options)
+        except SymfisherError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise SymfisherError(f"{args.family} with {options}: {exc}") from None
     if density is None:
         raise ParseError("nothing to derive: give a catalog FAMILY or --logpdf EXPR (see --help)")
     spec = UserSpec(density=density, is_pdf=args.pdf is not None, variables=tuple(args.var),
