@@ -94,10 +94,10 @@ def ensure_kernel_file(spec: KernelSpec, key: str | None = None) -> Path:
 
     Code generation (rewrites, CSE, printing) only runs when no valid file exists.
     """
-    from symfisher.codegen.writer import generate_source
-
     key = key or kernel_key(spec)
     path = kernel_path(key)
     if read_verified(path) is None:
+        from symfisher.codegen.writer import generate_source  # only on a cache miss
+
         write_verified(path, generate_source(spec, key, versions()))
     return path
