@@ -174,7 +174,8 @@ class Kernel:
             ``ValueError`` naming the parameter and the first offending index.
         parallel : bool, optional
             Force the ``prange`` loop (True) or the serial loop (False); by default
-            the parallel loop is used from ``threshold`` points on.
+            the parallel loop is used from ``threshold`` points on, unless the load
+            average shows the machine's cores already busy.
 
         Returns
         -------

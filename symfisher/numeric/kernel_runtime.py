@@ -15,6 +15,7 @@ where ``P_j`` is the number of entries of output ``j``.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,24 @@ from typing import Any
 import numba
 import numpy as np
 
-#: Below this number of points the serial loop is used (parallel start-up costs more).
-PARALLEL_MIN_POINTS = 20_000
+#: Below this number of points the serial loop is used. On an idle 2-core machine a
+#: ``prange`` call costs tens of microseconds more than a serial one, but on an
+#: oversubscribed machine Numba's OpenMP layer waits for a free core: 10-20 ms per call
+#: were measured at any N (see benchmarks/results/codegen.md). 100 000 points keep that
+#: worst case within a few times the serial time of a cheap kernel.
+PARALLEL_MIN_POINTS = 100_000
+
+
+def machine_is_busy() -> bool:
+    """True if the 1-minute load average already occupies every Numba thread.
+
+    Then a parallel loop would wait for cores held by other processes; the automatic
+    choice falls back to the serial loop (results are identical either way).
+    """
+    try:
+        return os.getloadavg()[0] >= numba.get_num_threads()
+    except (AttributeError, OSError):  # no load average on this platform
+        return False
 
 
 @dataclass(frozen=True)
@@ -196,7 +213,8 @@ def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Se
         Validate argument domains (default True).
     parallel : bool, optional
         Force the parallel (True) or serial (False) loop; default: parallel when the
-        number of points is at least ``threshold`` and Numba has more than one thread.
+        number of points is at least ``threshold``, Numba has more than one thread and
+        the machine is not already busy (:func:`machine_is_busy`).
     threshold : int
 
     Returns
@@ -211,7 +229,8 @@ def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Se
     results, flat_out = prepare_outputs(layout, shape, n, out)
     if n > 0:
         if parallel is None:
-            parallel = n >= threshold and numba.get_num_threads() > 1
+            parallel = (n >= threshold and numba.get_num_threads() > 1
+                        and not machine_is_busy())
         dense = all(s == 1 for s in flat_in[1::2])
         loops[2 * dense + bool(parallel)](n, *flat_in, *flat_out)
     return _package(layout, results, scalar_in=(shape == () and out is None))
