@@ -174,3 +174,13 @@ def test_damaged_kernel_file_is_refused(tmp_path) -> None:  # type: ignore[no-un
         Kernel(bad)
     with pytest.raises(KernelFileError, match="does not exist"):
         Kernel(tmp_path / "missing.py")
+
+
+def test_automatic_choice_keeps_small_calls_serial() -> None:
+    """Small N never starts Numba's thread pool (its start-up costs milliseconds)."""
+    k = sf.compile(sp.exp(-a) * b**3 + 7, args=[a, b])
+    k(np.linspace(0.1, 1, 1000), 2.0)  # broadcasting loop
+    k(np.linspace(0.1, 1, 1000), np.ones(1000))  # dense loop
+    serial, parallel, serial_dense, parallel_dense = k.loops
+    assert serial.signatures and serial_dense.signatures
+    assert not parallel.signatures and not parallel_dense.signatures
