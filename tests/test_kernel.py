@@ -112,6 +112,8 @@ def test_explicit_interval_domain() -> None:
     assert k(0.5) == pytest.approx(4.0, rel=1e-15)  # exact: 1/(1/2 * 1/2)
     with pytest.raises(ValueError, match=r"'p' = 1.0 at index \(2,\).*\(0, 1\)"):
         k(np.array([0.2, 0.3, 1.0]))
+    with pytest.raises(ValueError, match=r"domains given for \['a'\]"):
+        sf.compile(p, args=[p], domains={a: sp.Interval(0, 1)})
     k2 = sf.compile(p, args=[p], domains={p: sp.Interval(0, 1)})
     np.testing.assert_array_equal(k2(np.array([0.0, 1.0])), [0.0, 1.0])
 

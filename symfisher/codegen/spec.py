@@ -202,6 +202,9 @@ def make_spec(exprs: Any, args: Any, *, constants: Mapping[Any, Any] | None = No
     if free:
         raise CodegenError(f"free symbols {sorted(map(str, free))} are neither in args nor "
                            f"given in constants={{...}}")
+    stray = sorted(str(s) for s in (domains or {}) if s not in flat)
+    if stray:
+        raise CodegenError(f"domains given for {stray}, which are not arguments")
     doms = tuple(_interval(s, domains or {}) for g in groups for s in g)
     return KernelSpec(outputs, groups, grouped, multi, doms,
                       tuple(sorted((functions or {}).items())), options or Options())
