@@ -179,8 +179,8 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
     var = _E(t2**2, ctx.fam) - m2**2
     grad = sp.Matrix([[sp.diff(m2, t) for t in th]])
     gap = var - (grad * I_inv * grad.T)[0, 0]
-    scale = [abs(float(sp.N(var.subs(pt), 15))) for pt in ctx.points]
-    gaps = [float(sp.N(gap.subs(pt), 15)) for pt in ctx.points]
+    scale = [abs(complex(sp.N(var.subs(pt), 15))) for pt in ctx.points]
+    gaps = [complex(sp.N(gap.subs(pt), 15)).real for pt in ctx.points]
     note = f"non-affine T₁² = ({ef.T[0]})²: Var − bound = " + ", ".join(f"{g:.3g}" for g in gaps)
     if any(g < -1e-12 * (1 + s) for g, s in zip(gaps, scale)):
         return Outcome(Status.FAILS, out.residual, out.method, note + " (should be ≥ 0)")
