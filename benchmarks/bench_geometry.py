@@ -27,7 +27,7 @@ from scipy.integrate import solve_bvp
 import symfisher as sf
 from symfisher.derive.connections import christoffel_of
 from symfisher.derive._metric import metric_data
-from symfisher.geodesic import _christoffel_kernel, _metric_kernel
+from symfisher.geodesics import _christoffel_kernel, _metric_kernel
 from symfisher.numeric.geodesic import shooting_distance
 
 

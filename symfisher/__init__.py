@@ -61,7 +61,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # K-FAC / Laplace (issue 5)
     "kfac": ("symfisher.kfac", None),
     "nn": ("symfisher.numeric.nn", None),
-    "laplace": ("symfisher.laplace", "laplace"),
+    "laplace": ("symfisher.laplace_fit", "laplace"),
     # geometry and verification (issue 6)
     "christoffel": ("symfisher.derive.geometry", "christoffel"),
     "skewness_tensor": ("symfisher.derive.geometry", "skewness_tensor"),
@@ -71,9 +71,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "scalar_curvature": ("symfisher.derive.geometry", "scalar_curvature"),
     "gaussian_curvature": ("symfisher.derive.geometry", "gaussian_curvature"),
     "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
-    "geodesic": ("symfisher.geodesic", "geodesic"),
-    "fisher_rao_distance": ("symfisher.geodesic", "fisher_rao_distance"),
-    "verify": ("symfisher.verify", "verify"),
+    "geodesic": ("symfisher.geodesics", "geodesic"),
+    "fisher_rao_distance": ("symfisher.geodesics", "fisher_rao_distance"),
+    "verify": ("symfisher.verification", "verify"),
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

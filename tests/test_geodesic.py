@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from symfisher.errors import DomainError
-from symfisher.geodesic import fisher_rao_distance, geodesic
+from symfisher.geodesics import fisher_rao_distance, geodesic
 from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
 
 mu = sp.Symbol("mu", real=True)

@@ -315,7 +315,7 @@ def test_sf_laplace_callable_after_submodule_import() -> None:
     import subprocess
     import sys
 
-    code = ("import numpy as np, symfisher.laplace, symfisher as sf\n"
+    code = ("import numpy as np, symfisher.laplace_fit, symfisher as sf\n"
             "net = sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)])\n"
             "lap = sf.laplace(net, np.ones((3, 2)), np.zeros(3), structure='full')\n"
             "print(type(lap).__name__)")

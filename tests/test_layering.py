@@ -48,3 +48,15 @@ def test_cli_help_lists_commands() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "tour" in out.stdout
+
+
+def test_no_public_function_shares_a_name_with_a_subpackage() -> None:
+    """``import symfisher.X`` rebinds ``symfisher.X`` to the module, which would shadow a
+    lazily imported function of the same name (``sf.verify``, ``sf.laplace``, ...)."""
+    import pkgutil
+
+    import symfisher
+
+    modules = {m.name for m in pkgutil.iter_modules(symfisher.__path__)}
+    clashes = [name for name, (_, attr) in symfisher._LAZY.items() if attr is not None and name in modules]
+    assert not clashes, f"public functions shadowed by submodules of the same name: {clashes}"

@@ -15,8 +15,8 @@ import sympy as sp
 import symfisher as sf
 from symfisher.derive.connections import alpha_connection, skewness_tensor
 from symfisher.derive.divergence import kl_divergence
-from symfisher.verify import IDENTITIES, Status, identity_names
-from symfisher.verify.context import Ctx, judge
+from symfisher.verification import IDENTITIES, Status, identity_names
+from symfisher.verification.context import Ctx, judge
 
 
 def _num(expr: sp.Expr, subs: dict, dps: int = 30) -> mpmath.mpf:
@@ -208,7 +208,7 @@ def test_budget_kills_nested_children(tmp_path) -> None:
     # A check whose derivation forks budgeted children of its own: when the verifier's
     # budget runs out, the grandchild must not survive as an orphan.
     from symfisher.derive.budget import BudgetExceeded
-    from symfisher.verify.runner import _budgeted
+    from symfisher.verification.runner import _budgeted
 
     path = str(tmp_path / "pid")
     with pytest.raises(BudgetExceeded):

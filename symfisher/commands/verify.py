@@ -44,7 +44,7 @@ def _matrix(reports: list[Any]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     import symfisher as sf
-    from symfisher.verify.registry import IDENTITIES, select
+    from symfisher.verification.registry import IDENTITIES, select
 
     if args.list:
         for ident in IDENTITIES:

@@ -106,7 +106,7 @@ def check_closed_form(g: sp.MatrixBase, what: str = "metric") -> None:
             if g[i, j].has(sp.Integral, sp.Sum):
                 raise DerivationError(
                     f"{what} entry [{i}, {j}] has no closed form ({g[i, j]}); use the numeric "
-                    "route (symfisher.geodesic with a numeric metric, or verify(..., dps=30))"
+                    "route (symfisher.geodesics with a numeric metric, or verify(..., dps=30))"
                 )
 
 

@@ -1,4 +1,4 @@
-"""The registry of textbook identities that :func:`symfisher.verify` checks.
+"""The registry of textbook identities that :func:`symfisher.verification` checks.
 
 Every entry states the identity precisely, the conditions under which it fails, and
 when it does not apply. "Regular" means: the support does not depend on θ, ℓ is
@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from symfisher.verify import checks_expfam as ef
-from symfisher.verify import checks_geometry as geo
-from symfisher.verify import checks_numeric as num
-from symfisher.verify import checks_score as sc
-from symfisher.verify.context import Ctx
-from symfisher.verify.report import Outcome
+from symfisher.verification import checks_expfam as ef
+from symfisher.verification import checks_geometry as geo
+from symfisher.verification import checks_numeric as num
+from symfisher.verification import checks_score as sc
+from symfisher.verification.context import Ctx
+from symfisher.verification.report import Outcome
 
 __all__ = ["Identity", "IDENTITIES", "identity_names", "select"]
 

@@ -7,8 +7,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from symfisher.verify.context import Ctx, judge
-from symfisher.verify.report import Outcome, Status
+from symfisher.verification.context import Ctx, judge
+from symfisher.verification.report import Outcome, Status
 
 __all__ = ["f_divergence_second_order", "fisher_rao_consistency", "gaussian_entropy"]
 
@@ -67,7 +67,7 @@ def f_divergence_second_order(ctx: Ctx) -> Outcome:
 
 def fisher_rao_consistency(ctx: Ctx) -> Outcome:
     """d(θ, θ + εv)/ε → √(vᵀ I v) as ε → 0 (Fisher–Rao distance vs the metric)."""
-    from symfisher.geodesic import fisher_rao_distance
+    from symfisher.geodesics import fisher_rao_distance
 
     fam, pt = ctx.fam, ctx.points[0]
     if fam.fixed:

@@ -1,4 +1,4 @@
-"""``symfisher.laplace``: Laplace posteriors for MLPs (NumPy front end).
+"""``symfisher.laplace_fit``: Laplace posteriors for MLPs (NumPy front end).
 
 Conventions (comparable with laplace-torch): weights ``(d_out, d_in)``, parameter
 vector ``[W0 row-major, b0, W1 row-major, b1, ...]``, K-FAC weight blocks
@@ -9,8 +9,6 @@ in the network output, which for the canonical links offered here equals the GGN
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,18 +87,3 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike,
     else:
         lik = likelihood
     return fit_laplace(net, X, y, lik, prior_precision, structure, joint_bias)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`laplace`.
-
-    ``symfisher.laplace`` names both this module and the function: once the module is
-    imported, Python binds the package attribute ``symfisher.laplace`` to the module, so
-    the module forwards calls to keep ``sf.laplace(net, X, y, ...)`` working either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> LaplacePosterior:
-        return laplace(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,4 +1,4 @@
-"""Results of :func:`symfisher.verify`: statuses, rows and the report."""
+"""Results of :func:`symfisher.verification`: statuses, rows and the report."""
 
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symfisher.verify.context import Ctx, judge
-from symfisher.verify.report import Outcome, Status
-from symfisher.verify.reparam import standard_reparam
+from symfisher.verification.context import Ctx, judge
+from symfisher.verification.report import Outcome, Status
+from symfisher.verification.reparam import standard_reparam
 
 __all__ = [
     "reparametrization", "jeffreys_transforms", "curvature_invariance", "alpha_duality",

@@ -1,7 +1,7 @@
 """Identities about the score and the Fisher matrix itself.
 
-Each check takes a :class:`~symfisher.verify.context.Ctx` and returns an
-:class:`~symfisher.verify.report.Outcome`.
+Each check takes a :class:`~symfisher.verification.context.Ctx` and returns an
+:class:`~symfisher.verification.report.Outcome`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symfisher.derive.smooth import non_smooth_terms
-from symfisher.verify.context import Ctx, judge
-from symfisher.verify.report import Outcome, Status
+from symfisher.verification.context import Ctx, judge
+from symfisher.verification.report import Outcome, Status
 
 __all__ = [
     "score_mean_zero", "information_equality", "bartlett_third", "fisher_spd",

@@ -12,8 +12,8 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.verify.context import Ctx, judge
-from symfisher.verify.report import Outcome, Status
+from symfisher.verification.context import Ctx, judge
+from symfisher.verification.report import Outcome, Status
 
 __all__ = [
     "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",

@@ -11,7 +11,7 @@ import mpmath
 import sympy as sp
 
 from symfisher.derive._metric import tidy
-from symfisher.verify.report import Outcome, Status
+from symfisher.verification.report import Outcome, Status
 
 __all__ = ["Ctx", "judge", "numeric_abs", "flat"]
 

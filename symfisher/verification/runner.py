@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from symfisher.verify.context import Ctx
-from symfisher.verify.registry import Identity, select
-from symfisher.verify.report import Outcome, Row, Status, VerifyReport
+from symfisher.verification.context import Ctx
+from symfisher.verification.registry import Identity, select
+from symfisher.verification.report import Outcome, Row, Status, VerifyReport
 
 __all__ = ["verify"]
 
@@ -76,7 +76,7 @@ def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
 
 def _score_residual(fam: Any, ctx: Ctx, budget: float) -> Outcome:
     """E[score] of a non-regular family (shows why it fails), within the budget."""
-    from symfisher.verify.checks_score import score_mean_zero
+    from symfisher.verification.checks_score import score_mean_zero
 
     out = _run_one(Identity("score_mean_zero", "", "", score_mean_zero), ctx, budget)
     reason = f"non-regular: {fam.irregularity}"
@@ -130,7 +130,7 @@ def _shared(fam: Any, chosen: tuple[Identity, ...], budget: float) -> dict[str, 
     from symfisher.derive.budget import BudgetExceeded
     from symfisher.derive.connections import skewness_tensor
     from symfisher.derive.divergence import kl_divergence
-    from symfisher.verify.checks_expfam import expfam_data, expfam_reason
+    from symfisher.verification.checks_expfam import expfam_data, expfam_reason
 
     if not fam.regular:
         return {}
@@ -169,7 +169,7 @@ def verify(
     fam : Family or str
         A family (or a catalog name).
     identities : str or sequence of str, optional
-        Names from :func:`symfisher.verify.registry.identity_names`; default all.
+        Names from :func:`symfisher.verification.registry.identity_names`; default all.
     points : int
         Number of random parameter points for numeric checks (seeded by the family).
     dps : int
