@@ -26,6 +26,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "NonRegularFamilyError": ("symfisher.errors", "NonRegularFamilyError"),
     "ParseError": ("symfisher.errors", "ParseError"),
     "DomainError": ("symfisher.errors", "DomainError"),
+    "ShapeError": ("symfisher.errors", "ShapeError"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),

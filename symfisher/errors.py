@@ -32,3 +32,7 @@ class ParseError(SymfisherError, ValueError):
 
 class DomainError(SymfisherError, ValueError):
     """A numeric value lies outside a parameter's domain."""
+
+
+class ShapeError(SymfisherError, ValueError):
+    """Arrays whose shapes do not fit together (the message names the arrays)."""

@@ -9,11 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from symfisher.errors import DomainError, SymfisherError
-
-
-class ShapeError(SymfisherError, ValueError):
-    """Arrays whose shapes do not fit together (the message names them)."""
+from symfisher.errors import DomainError, ShapeError, SymfisherError
 
 
 def as_finite(name: str, x: ArrayLike, ndim: int | tuple[int, ...]) -> NDArray[np.float64]:
