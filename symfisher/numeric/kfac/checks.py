@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from symfisher.errors import DomainError, ShapeError, SymfisherError
+from symfisher.errors import DomainError, ShapeError  # noqa: F401  (ShapeError re-exported)
 
 
 def as_finite(name: str, x: ArrayLike, ndim: int | tuple[int, ...]) -> NDArray[np.float64]:
