@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import softmax
 
 from symfisher.errors import DomainError
