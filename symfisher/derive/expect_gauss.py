@@ -67,10 +67,21 @@ def quadratic_form(logpdf: sp.Expr, xs: Sequence[sp.Symbol]) -> GaussForm | None
 
 @lru_cache(maxsize=64)
 def _inverse(prec: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+    """Inverse of a symbolic precision matrix, fraction-free.
+
+    With ``P = A / D`` (D the lcm of the denominators, A polynomial),
+    ``P⁻¹ = D adj(A) / det(A)``; polynomial adjugate and determinant plus one
+    ``cancel`` per entry are much faster than LU on rational functions (d = 3:
+    seconds instead of minutes).
+    """
     if prec.shape == (1, 1):
         return sp.ImmutableMatrix([[sp.cancel(1 / prec[0, 0])]])
-    inv = prec.inv(method="LU").applyfunc(lambda e: sp.factor(sp.cancel(e)))
-    return sp.ImmutableMatrix(inv)
+    fracs = [sp.fraction(sp.together(e)) for e in prec]
+    den = sp.lcm_list([d for _, d in fracs]) if len(fracs) > 1 else fracs[0][1]
+    poly = sp.Matrix(prec.shape[0], prec.shape[1], [sp.cancel(n * den / d) for n, d in fracs])
+    det = sp.factor(poly.det(method="berkowitz"))
+    adj = poly.adjugate(method="berkowitz")
+    return sp.ImmutableMatrix(adj.applyfunc(lambda e: sp.factor(sp.cancel(den * sp.expand(e) / det))))
 
 
 def _isserlis(index: tuple[int, ...], cov: sp.ImmutableMatrix) -> sp.Expr:

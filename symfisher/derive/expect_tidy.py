@@ -56,18 +56,34 @@ def _shift_gamma(expr: sp.Expr) -> sp.Expr:
 
 
 def _rational_form(expr: sp.Expr) -> sp.Expr:
+    """Common denominator, numerator and denominator factored when cheap."""
     num, den = sp.fraction(sp.cancel(sp.together(expr)))
     if sp.count_ops(num) < 60:
         num = sp.factor(num)
     if sp.count_ops(den) < 60:
         den = sp.factor(den)
-    together = num / den
+    return _shorter(num / den)
+
+
+def _shorter(together: sp.Expr) -> sp.Expr:
+    """The summed-out form when it is strictly shorter (``ψ₁(α) − 1/α``)."""
+    if sp.count_ops(together) > 40:
+        return together
     expanded = sp.expand(together)
     return expanded if sp.count_ops(expanded) < sp.count_ops(together) else together
 
 
+def _is_plain_rational(expr: sp.Expr) -> bool:
+    return not expr.atoms(sp.Function) and expr.is_rational_function(*sorted(expr.free_symbols, key=str))
+
+
 def tidy(expr: sp.Expr) -> sp.Expr:
     """Canonical form of an expectation (or any closed-form Fisher entry).
+
+    Rational functions of the parameters are factored directly (measured on the
+    trivariate normal: ``factor`` 0.6 s per entry, ``cancel`` without ``together``
+    60 s); expressions with special functions are expanded, put over a common
+    denominator and given the shorter of the two forms.
 
     Examples
     --------
@@ -76,8 +92,9 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     polygamma(1, a)
     """
     expr = sp.sympify(expr)
-    expr = _lower_bessel(_shift_gamma(expr))
-    expr = sp.expand(_shift_polygamma(expr))
-    if expr.is_Add or expr.is_Mul or expr.is_Pow:
-        expr = _rational_form(expr)
-    return expr
+    expr = _shift_polygamma(_lower_bessel(_shift_gamma(expr)))
+    if not (expr.is_Add or expr.is_Mul or expr.is_Pow):
+        return expr
+    if _is_plain_rational(expr):
+        return _shorter(sp.factor(expr))
+    return _rational_form(sp.expand(expr))
