@@ -22,6 +22,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dps", type=int, default=30, help="mpmath digits (default 30)")
     p.add_argument("--budget", type=float, default=60.0,
                    help="seconds per identity before it is inconclusive (default 60)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="families verified in parallel processes (default: number of CPUs)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if anything fails")
     p.add_argument("--list", action="store_true", help="list the identities and exit")
@@ -44,6 +46,7 @@ def _matrix(reports: list[Any]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     import symfisher as sf
+    from symfisher.verification.parallel import VerifyOptions, verify_many
     from symfisher.verification.registry import IDENTITIES, select
 
     if args.list:
@@ -56,18 +59,16 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     try:
         select(args.identities)
-        fams = [sf.family(n) for n in names]
+        for n in names:
+            sf.family(n)
+        if args.jobs is not None and args.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     except (ValueError, KeyError) as exc:
         print(f"symfisher verify: {exc}", file=sys.stderr)
         return 2
-    reports = []
-    for i, fam in enumerate(fams, 1):
-        def progress(row: Any, i: int = i) -> None:
-            print(f"[{i}/{len(fams)}] {row.family}: {row.identity} {row.status.value} "
-                  f"({row.seconds:.1f} s)", file=sys.stderr, flush=True)
-
-        reports.append(sf.verify(fam, identities=args.identities, points=args.points,
-                                 dps=args.dps, budget=args.budget, progress=progress))
+    opts = VerifyOptions(tuple(args.identities) if args.identities else None, args.points,
+                         args.dps, args.budget)
+    reports = verify_many(list(names), opts, jobs=args.jobs)
     if args.json:
         print(json.dumps([json.loads(r.to_json()) for r in reports], indent=2))
     else:

@@ -11,6 +11,7 @@ from typing import Any
 from symfisher.verification.context import Ctx
 from symfisher.verification.registry import Identity, select
 from symfisher.verification.report import Outcome, Row, Status, VerifyReport
+from symfisher.verification.shared import Shared, derive_shared
 
 __all__ = ["verify"]
 
@@ -84,7 +85,7 @@ def _score_residual(fam: Any, ctx: Ctx, budget: float) -> Outcome:
                    reason + (f"; {out.reason}" if out.reason else ""))
 
 
-def _check(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
+def _check(ident: Identity, ctx: Ctx, budget: float, shared: Shared) -> Outcome:
     fam = ctx.fam
     if ident.applies is not None:
         try:
@@ -97,7 +98,29 @@ def _check(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
         if ident.name == "score_mean_zero":
             return _score_residual(fam, ctx, budget)
         return _nonregular(ident, fam)
+    blocked = shared.blocker(ident.name)
+    if blocked is not None:
+        return Outcome(Status.INCONCLUSIVE, None, "", blocked)
     return _run_one(ident, ctx, budget)
+
+
+_PRELOAD = (
+    "symfisher.derive.check_integrate", "symfisher.derive.connections",
+    "symfisher.derive.curvature", "symfisher.derive.divergence",
+    "symfisher.derive.expectation", "symfisher.derive.expfam", "symfisher.derive.fisher",
+    "symfisher.derive.score", "symfisher.derive.smooth", "symfisher.families.iid",
+    "symfisher.geodesics", "symfisher.numeric.kernel", "scipy.integrate", "numba",
+)
+"""Modules the checks import: imported once here, so every forked check inherits them
+instead of paying the import (SciPy, Numba) again in its own child process."""
+
+
+def _preload() -> None:
+    """Import the modules of :data:`_PRELOAD` in this process (idempotent, no derivation)."""
+    import importlib
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
 
 
 def _warm_body(fam: Any) -> bool:
@@ -123,35 +146,6 @@ def _warm(fam: Any, budget: float) -> None:
         _budgeted(_warm_body, fam, budget)
     except BudgetExceeded:
         return
-
-
-def _shared(fam: Any, chosen: tuple[Identity, ...], budget: float) -> dict[str, Any]:
-    """Derive, once and under the budget, the quantities several identities share."""
-    from symfisher.derive.budget import BudgetExceeded
-    from symfisher.derive.connections import skewness_tensor
-    from symfisher.derive.divergence import kl_divergence
-    from symfisher.verification.checks_expfam import expfam_data, expfam_reason
-
-    if not fam.regular:
-        return {}
-    names = {i.name for i in chosen}
-    wanted = {
-        "skewness": (skewness_tensor, {"alpha_duality", "kl_third_order", "e_flat_natural",
-                                       "m_flat_mean"}),
-        "kl": (kl_divergence, {"kl_second_order", "kl_third_order"}),
-        "expfam": (expfam_data, {i.name for i in chosen if i.applies is expfam_reason}),
-    }
-    out: dict[str, Any] = {}
-    for key, (fn, users) in wanted.items():
-        if len(names & users) < 2 or (key == "expfam" and expfam_reason(fam)):
-            continue
-        try:
-            res = _budgeted(fn, fam, budget)
-        except BudgetExceeded:
-            continue
-        if res.error is None:
-            out[key] = res.value
-    return out
 
 
 def verify(
@@ -201,13 +195,15 @@ def verify(
 
     chosen = select(identities)
     fam = _family(fam)
+    _preload()
     _warm(fam, budget)
-    ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps,
-              _shared(fam, chosen, budget))
+    shared = (derive_shared(fam, {i.name for i in chosen}, budget, _budgeted)
+              if fam.regular else Shared())
+    ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps, shared.values)
     rows = []
     for ident in chosen:
         t0 = time.perf_counter()
-        out = _check(ident, ctx, budget)
+        out = _check(ident, ctx, budget, shared)
         row = Row(fam.name, ident.name, out.status, out.residual, out.method, out.reason,
                   time.perf_counter() - t0)
         rows.append(row)
