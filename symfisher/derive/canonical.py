@@ -89,7 +89,8 @@ def canonical(expr: sp.Expr, budget: float = 3.0) -> sp.Expr:
         expr = _rewrite_bessel(expr)
     cancelled = sp.cancel(sp.together(expr))
     cands = [sp.factor(cancelled), sp.factor_terms(cancelled), cancelled]
-    if budget > 0 and sp.count_ops(cancelled) <= _SIMPLIFY_MAX_OPS:
+    rational = cancelled.is_rational_function()  # cancel/factor is already canonical then
+    if budget > 0 and not rational and sp.count_ops(cancelled) <= _SIMPLIFY_MAX_OPS:
         try:
             out = run_with_budget(sp.simplify, cancelled, seconds=budget)
             if out.error is None and isinstance(out.value, sp.Expr):

@@ -52,7 +52,7 @@ def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples
     rng = np.random.default_rng(family_seed(fam, "monte-carlo"))
     draws = rng.dirichlet(np.ones(n + 1), size=samples)[:, :n]  # (N, n)
     ell = sp.sympify(fam.logpdf).xreplace(point)
-    fn = sp.lambdify(list(fam.variables), [ell, *[sp.sympify(e).xreplace(point) for e in exprs]], "numpy")
+    fn = sp.lambdify(list(fam.variables), [ell, *[sp.sympify(e).xreplace(point) for e in exprs]], ["scipy", "numpy"])
     cols = [np.broadcast_to(np.asarray(c, dtype=float), (samples,)) for c in fn(*draws.T)]
     weight = np.exp(cols[0]) / math.factorial(n)  # p(x)/q(x), q = n!
     vals = combine(cols[1:]) if combine is not None else cols[1:]

@@ -121,7 +121,103 @@ def _simplify_entry(expr: sp.Expr) -> sp.Expr:
     return out if out.is_number else sp.factor_terms(out)
 
 
-def expfam_fisher(fam: Any, form: ExpFamForm | None = None) -> sp.ImmutableMatrix | None:
+def _generic_det_nonzero(jac: sp.Matrix, theta: list) -> bool:
+    """J is generically invertible: its determinant is non-zero at a rational point."""
+    vals = {t: sp.Rational(37 + 11 * k, 97 + 7 * k) for k, t in enumerate(theta)}
+    num = jac.xreplace(vals)
+    free = num.free_symbols
+    if free:  # fixed constants: give them values too
+        num = num.xreplace({f: sp.Rational(5 + k, 3) for k, f in enumerate(sorted(free, key=str))})
+    try:
+        return num.evalf(30).det() != 0
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+
+
+def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix, grad_a: sp.Matrix,
+                     expect: Any, back: dict) -> dict[int, sp.Expr] | None:
+    """E[T_k] for the needed k: from the expectation engine, else from Jᵀ E[T] = ∇A."""
+    from symfisher.derive.budget import BudgetExceeded, run_with_budget
+
+    gauss = _gaussian_means(fam, form, need)
+    if gauss is not None:
+        fwd = {s: d for d, s in back.items()}
+        return {k: v.xreplace(fwd) for k, v in gauss.items()}
+    try:
+        out = run_with_budget(_solve_mean, jac, grad_a, seconds=20.0)
+        if out.error is None:
+            return {k: out.value[k] for k in need}
+    except BudgetExceeded:
+        pass
+    if expect is None:
+        return None
+    try:
+        out = run_with_budget(_engine_means, fam, form, need, expect, seconds=5.0 * len(need) + 5.0)
+    except BudgetExceeded:
+        return None
+    if out.error is not None or out.value is None:
+        return None
+    fwd = {s: d for d, s in back.items()}
+    return {k: v.xreplace(fwd) for k, v in out.value.items()}
+
+
+def _gaussian_means(fam: Any, form: ExpFamForm, need: list[int]) -> dict[int, sp.Expr] | None:
+    """E[T_k] for a Gaussian kernel (ℓ quadratic in x on ℝ^d): first and second moments.
+
+    With P = −∇²ₓℓ and b = ∇ₓℓ(0): Cov = P⁻¹ (exact inverse over the rational
+    function field), E[x] = Cov b, E[x_i x_j] = Cov_ij + E[x_i] E[x_j].
+    """
+    from sympy.polys.matrices import DomainMatrix
+
+    xs = list(fam.variables)
+    sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
+    if not all(s in (sp.Reals, sp.Interval(-sp.oo, sp.oo)) for s in sets) or len(sets) != len(xs):
+        return None
+    ell = sp.expand(sp.sympify(fam.logpdf))
+    if not ell.is_polynomial(*xs) or sp.Poly(ell, *xs).total_degree() != 2:
+        return None
+    prec = (-sp.hessian(ell, xs)).applyfunc(sp.cancel)
+    lin = sp.Matrix([sp.diff(ell, v).xreplace({u: 0 for u in xs}) for v in xs])
+    cov = DomainMatrix.from_Matrix(prec).to_field().inv().to_Matrix().applyfunc(sp.cancel)
+    mean = (cov * lin).applyfunc(sp.cancel)
+    out: dict[int, sp.Expr] = {}
+    for k in need:
+        poly = sp.Poly(form.statistics[k], *xs)
+        if len(poly.terms()) != 1 or poly.total_degree() not in (1, 2):
+            return None
+        (powers, coeff), = poly.terms()
+        idx = [i for i, e in enumerate(powers) for _ in range(e)]
+        second = cov[idx[0], idx[-1]] + mean[idx[0]] * mean[idx[-1]] if len(idx) == 2 else mean[idx[0]]
+        out[k] = sp.cancel(coeff * second)
+    return out
+
+
+def _engine_means(fam: Any, form: ExpFamForm, need: list[int], expect: Any) -> dict[int, sp.Expr] | None:
+    """E[T_k] from the expectation engine (run in a budgeted child), None if any fails."""
+    got: dict[int, sp.Expr] = {}
+    for k in need:
+        try:
+            val = expect(form.statistics[k], fam, budget=5.0)
+        except Exception:  # the engine could not: the caller uses the score identity
+            return None
+        if not isinstance(val, sp.Expr) or val.has(sp.Integral, sp.Sum):
+            return None
+        got[k] = val
+    return got
+
+
+def _solve_mean(jac: sp.Matrix, grad_a: sp.Matrix) -> sp.Matrix:
+    """Solve Jᵀ E[T] = ∇A exactly over the field of rational functions (DomainMatrix)."""
+    from sympy.polys.matrices import DomainMatrix
+
+    lhs = DomainMatrix.from_Matrix(sp.Matrix(jac.T))
+    rhs = DomainMatrix.from_Matrix(sp.Matrix(grad_a))
+    lhs, rhs = lhs.unify(rhs)
+    sol = lhs.to_field().lu_solve(rhs.to_field())
+    return sol.to_Matrix().applyfunc(sp.cancel)
+
+
+def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None) -> sp.ImmutableMatrix | None:
     """Fisher information of a full-rank exponential family, or None.
 
     Parameters
@@ -130,6 +226,9 @@ def expfam_fisher(fam: Any, form: ExpFamForm | None = None) -> sp.ImmutableMatri
         Needs ``logpdf``, ``variables``, ``params`` (length p) and ``domains``.
     form : ExpFamForm, optional
         A decomposition already computed by :func:`detect_expfam`.
+    expect : callable, optional
+        ``expect(T_k, fam, budget=...)`` → E[T_k] in closed form; when it fails (or is
+        absent) E[T] comes from the score identity Jᵀ E[T] = ∇A.
 
     Returns
     -------
@@ -153,16 +252,18 @@ def expfam_fisher(fam: Any, form: ExpFamForm | None = None) -> sp.ImmutableMatri
     eta = sp.Matrix([e.xreplace(dummies) for e in form.natural])
     a = form.log_partition.xreplace(dummies)
     jac = eta.jacobian(theta)
-    if all(sp.diff(e, t1, t2) == 0 for e in eta for t1 in theta for t2 in theta):
-        info = sp.hessian(a, theta)
-    else:
-        if sp.simplify(jac.det()) == 0:
-            return None
+    if not _generic_det_nonzero(jac, theta):
+        return None
+    curv = [sp.hessian(e, theta) for e in eta]
+    need = [k for k, h in enumerate(curv) if not h.is_zero_matrix]
+    info = sp.hessian(a, theta)
+    if need:
         grad_a = sp.Matrix([sp.diff(a, t) for t in theta])
-        mean_t = jac.T.LUsolve(grad_a).applyfunc(sp.cancel)
-        info = sp.hessian(a, theta)
-        for k, e in enumerate(eta):
-            info -= sp.hessian(e, theta) * mean_t[k]
+        mean_t = _mean_statistics(fam, form, need, jac, grad_a, expect, back)
+        if mean_t is None:
+            return None
+        for k in need:
+            info -= curv[k] * mean_t[k]
     p = len(theta)
     cells = [[_simplify_entry(info[i, j]).xreplace(back) for j in range(p)] for i in range(p)]
     return sp.ImmutableMatrix(cells)

@@ -25,6 +25,7 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.derive.budget import BudgetExceeded, run_with_budget
 from symfisher.derive.canonical import canonical_matrix
 from symfisher.derive.check import CheckReport, cross_check
 from symfisher.derive.numeric_fisher import NumericFisher
@@ -95,13 +96,27 @@ def _routes_table(cand: Candidate, p: int) -> tuple[tuple[str, ...], ...]:
 def _candidates(fam: Any, method: Method, expect: ExpectFn, budget: float, problem: str | None):
     """Yield (name, candidate-or-None, note) in the order the method prescribes."""
     if method in (Method.AUTO, Method.EXPFAM):
-        yield "expfam", expfam_route(fam), "not a full-rank exponential family"
+        yield "expfam", expfam_route(fam, expect), "not a full-rank exponential family"
     if method in (Method.AUTO, Method.HESSIAN) and problem is None:
-        yield "hessian", hessian_route(fam, expect, budget), ""
+        yield "hessian", _budgeted(hessian_route, fam, expect, budget), ""
     if method == Method.HESSIAN and problem is not None:
         raise DerivationError(f"{problem.replace('; score route E[s s^T] used', '')}; use method='score'")
     if method in (Method.AUTO, Method.SCORE):
-        yield "score", score_route(fam, expect, budget), ""
+        yield "score", _budgeted(score_route, fam, expect, budget), ""
+
+
+def _budgeted(route: Any, fam: Any, expect: ExpectFn, budget: float) -> Candidate:
+    """Run a route in a child process with a total deadline (the engine may hang)."""
+    p = len(fam.params)
+    pairs = tuple((i, j) for i in range(p) for j in range(i, p))
+    total = 2.0 * budget * len(pairs) + 10.0
+    try:
+        out = run_with_budget(route, fam, expect, budget, seconds=total)
+    except BudgetExceeded:
+        return Candidate({}, {}, pairs, (f"{route.__name__} exceeded its total budget of {total:g} s",))
+    if out.error is not None:
+        return Candidate({}, {}, pairs, (f"{route.__name__} failed: {out.error}",))
+    return out.value
 
 
 def _verify(fam: Any, mat: sp.ImmutableMatrix, check: bool, hessian_ok: bool) -> CheckReport | None:

@@ -76,12 +76,12 @@ def _try(expect: ExpectFn, expr: sp.Expr, fam: Any, budget: float) -> tuple[sp.E
     return sp.sympify(out), ""
 
 
-def expfam_route(fam: Any) -> Candidate | None:
+def expfam_route(fam: Any, expect: ExpectFn | None = None) -> Candidate | None:
     """The full-rank exponential-family route, or None when it does not apply."""
     form = detect_expfam(fam)
     if form is None:
         return None
-    mat = expfam_fisher(fam, form)
+    mat = expfam_fisher(fam, form, expect)
     if mat is None:
         return None
     p = mat.rows
