@@ -135,3 +135,105 @@ def test_negative_binomial_curvature_derived_equals_hand_written(poisson_report)
     assert poisson_report.nb_kernel_max_abs_diff < 1e-12
     assert poisson_report.nb_ggn_equals_fisher is False
     assert "exp(f0)" in poisson_report.nb_lambda
+
+
+# ----------------------------------------------------------------------------- design_geometry
+@pytest.fixture(scope="module")
+def geometry_example() -> ModuleType:
+    return _load("design_geometry")
+
+
+@pytest.fixture(scope="module")
+def geometry_report(geometry_example: ModuleType):  # type: ignore[no-untyped-def]
+    return geometry_example.run(n_design=100, directions=32, sizes=(30, 300, 3000))
+
+
+def _logistic_information(points, weights) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Hand-written M(xi) = sum w p(1-p) [1, x][1, x]^T at a = 0, b = 1."""
+    M = np.zeros((2, 2))
+    for x, w in zip(points, weights):
+        p = 1.0 / (1.0 + np.exp(-x))
+        M += w * p * (1 - p) * np.outer([1.0, x], [1.0, x])
+    return M
+
+
+def test_d_optimal_design_is_the_published_one(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    # logistic D-optimal design: x = (+-1.5434 - a) / b with equal weights
+    # (Abdelbasit & Plackett 1983, JASA 78:90-98; Atkinson, Donev & Tobias 2007, Optimum
+    # Experimental Designs, with SAS, the logistic example of the GLM chapter)
+    opt = geometry_report.designs[0]
+    np.testing.assert_allclose(sorted(opt.points), [-1.5434, 1.5434], atol=2e-4)
+    np.testing.assert_allclose(opt.weights, [0.5, 0.5], atol=1e-6)
+
+
+def test_log_det_volume_entropy_independent_routes(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    from scipy.stats import chi2, multivariate_normal
+
+    n = geometry_report.n_design
+    c = chi2.ppf(0.95, 2)
+    for d in geometry_report.designs:
+        M = _logistic_information(d.points, d.weights)
+        assert d.log_det_m == pytest.approx(np.log(np.linalg.det(M)), rel=1e-10), d.name
+        # entropy of N(theta, (n M)^{-1}) evaluated directly by scipy
+        ent = multivariate_normal(np.zeros(2), np.linalg.inv(n * M)).entropy()
+        assert d.entropy == pytest.approx(ent, rel=1e-10), d.name
+        # ellipse area = pi * product of semi-axes sqrt(c / (n lambda_i))
+        lam = np.linalg.eigvalsh(M)
+        assert d.volume == pytest.approx(np.pi * np.prod(np.sqrt(c / (n * lam))), rel=1e-10), d.name
+
+
+def test_d_optimal_maximises_log_det_and_minimises_volume_and_entropy(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    designs = geometry_report.designs
+    opt, others = designs[0], designs[1:]
+    assert all(opt.log_det_m > d.log_det_m for d in others)
+    assert all(opt.volume < d.volume for d in others)
+    assert all(opt.entropy < d.entropy for d in others)
+    # the orderings coincide: volume * sqrt(det M) is the same for every design
+    const = [d.volume * np.exp(0.5 * d.log_det_m) for d in designs]
+    np.testing.assert_allclose(const, const[0], rtol=1e-12)
+    assert opt.d_efficiency == pytest.approx(1.0, abs=1e-12)
+    assert all(0 < d.d_efficiency < 1 for d in others)
+
+
+def test_jeffreys_prior_is_the_volume_element(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    assert geometry_report.jeffreys_is_sqrt_det
+    assert geometry_report.jeffreys.replace(" ", "") == "sqrt(2)/sigma**2"
+
+
+def test_fisher_rao_area_is_the_hyperbolic_disc_area(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    # the normal family in (mu, sigma) has constant curvature -1/2 (Costa, Santos &
+    # Strapasson 2015, Discrete Appl. Math. 197:59); a geodesic disc of radius r has area
+    # 4 pi (cosh(r / sqrt 2) - 1) there; Jeffreys mass of the ball must equal it
+    for b in geometry_report.balls:
+        exact = 4 * np.pi * (np.cosh(b.radius / np.sqrt(2)) - 1)
+        assert b.hyperbolic_area == pytest.approx(exact, rel=1e-14)
+        assert b.fisher_rao_area == pytest.approx(exact, rel=1e-7), b.n
+
+
+def test_ball_to_ellipse_ratio_converges_at_rate_r_squared(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    balls = geometry_report.balls
+    errs = np.array([b.ratio - 1 for b in balls])
+    r2 = np.array([b.radius**2 for b in balls])
+    assert np.all(errs > 0) and np.all(np.diff(errs) < 0)
+    # r^2 drops 10x between the sizes 30, 300, 3000, and so must the error (O(r^2))
+    np.testing.assert_allclose(errs[:-1] / errs[1:], 10.0, rtol=0.05)
+    scaled = errs / r2
+    np.testing.assert_allclose(scaled, scaled[-1], rtol=0.02)
+    assert balls[-1].ratio == pytest.approx(1.0, abs=1e-3)
+
+
+def test_ball_boundary_is_at_fisher_rao_distance_r(geometry_report) -> None:  # type: ignore[no-untyped-def]
+    # independent route: the closed-form normal-family Fisher-Rao distance
+    import symfisher as sf
+
+    fam = sf.family("normal")
+    r = geometry_report.balls[0].radius
+    for pt in geometry_report.boundary[::8]:
+        d = sf.fisher_rao_distance(fam, [0.0, 1.0], list(pt), method="closed")
+        assert d == pytest.approx(r, rel=1e-7)
+
+
+def test_plot_file_is_written(geometry_example, geometry_report, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    out = geometry_example.plot_ball(geometry_report, tmp_path / "ball.png")
+    assert out.exists() and out.stat().st_size > 1000
