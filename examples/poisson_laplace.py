@@ -27,6 +27,7 @@ import symfisher as sf
 from symfisher.numeric.laplace.base import Array
 from symfisher.numeric.laplace.likelihoods import OutputLikelihood, make_likelihood
 from symfisher.numeric.laplace.metrics import predictive_nll
+from symfisher.numeric.laplace.posterior import LaplacePosterior
 from symfisher.numeric.nn import MLP, parameter_gradient
 
 TRUE_DISPERSION = 3.0
@@ -112,7 +113,7 @@ class Report:
     nb_kernel_max_abs_diff: float
     nb_lambda: str
     nb_ggn_equals_fisher: bool
-    posteriors: dict[tuple[str, str], object]
+    posteriors: dict[tuple[str, str], LaplacePosterior]
 
 
 def make_data(n_train: int, n_test: int, seed: int) -> CountData:
@@ -168,7 +169,7 @@ def coverage90(name: str, f_mean: Array, f_var: Array, y: Array, seed: int = 1,
 
 
 def evaluate(name: str, structure: str, net: MLP, data: CountData, tau0: float,
-             ) -> tuple[StructureResult, object]:
+             ) -> tuple[StructureResult, LaplacePosterior]:
     """Fit one Laplace posterior, optimise its prior, score it on the held-out set."""
     lap = sf.laplace(net, data.X, data.y, likelihood=name, prior_precision=tau0,
                      structure=structure, dispersion=TRUE_DISPERSION)
