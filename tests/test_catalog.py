@@ -79,6 +79,11 @@ def _published(name: str, fam: sf.Family) -> sp.Matrix:
     if name == "student_t":  # Lange, Little & Taylor (1989), JASA 84, 881–896
         s, nu = P[1], F["nu"]
         return _diag((nu + 1) / ((nu + 3) * s**2), 2 * nu / ((nu + 3) * s**2))
+    if name == "student_t_df":  # Lange, Little & Taylor (1989), JASA 84, 881–896, eq. (A.2)
+        s, nu = P[1], P[2]
+        i_nn = (pg1(nu / 2) - pg1((nu + 1) / 2)) / 4 - (nu + 5) / (2 * nu * (nu + 1) * (nu + 3))
+        i_sn = -2 / (s * (nu + 1) * (nu + 3))
+        return M([[(nu + 1) / ((nu + 3) * s**2), 0, 0], [0, 2 * nu / ((nu + 3) * s**2), i_sn], [0, i_sn, i_nn]])
     if name == "rayleigh":  # Forbes et al. (2011) ch. 39
         return M([[4 / P[0] ** 2]])
     if name == "half_normal":  # JKB vol. 1 ch. 13 §10.3

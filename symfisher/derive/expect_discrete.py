@@ -139,5 +139,5 @@ def count_expectation(g: sp.Expr, logpdf: sp.Expr, x: sp.Symbol, support: sp.Ran
     for (m,), coef in poly.terms():
         if coef.has(x):
             raise DerivationError(f"{g} is not a polynomial in {x}")
-        total += coef * _moment_gf(H, u, m).subs(u, theta)
+        total += coef * sp.cancel(sp.powsimp(_moment_gf(H, u, m).subs(u, theta)))
     return total

@@ -97,4 +97,19 @@ def tidy(expr: sp.Expr) -> sp.Expr:
         return expr
     if _is_plain_rational(expr):
         return _shorter(sp.factor(expr))
-    return _rational_form(sp.expand(expr))
+    together = _rational_form(sp.expand(expr))
+    collected = _collected(expr)
+    return collected if collected is not None and sp.count_ops(collected) < sp.count_ops(together) else together
+
+
+def _collected(expr: sp.Expr) -> sp.Expr | None:
+    """Σ (factored rational coefficient) · (special-function monomial): Lange et al.'s
+    ``ψ₁(ν/2)/4 − ψ₁((ν+1)/2)/4 − (ν+5)/(2ν(ν+1)(ν+3))`` rather than one big fraction."""
+    atoms = sorted(expr.atoms(sp.Function, sp.EulerGamma.func, sp.pi.func) - {sp.pi}, key=sp.default_sort_key)
+    atoms = [a for a in atoms if not a.is_Number]
+    if not atoms:
+        return None
+    parts = sp.collect(sp.expand(expr), atoms, evaluate=False)
+    if len(parts) > 12:
+        return None
+    return sp.Add(*(sp.factor(sp.cancel(c)) * m for m, c in parts.items()))

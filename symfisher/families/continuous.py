@@ -169,6 +169,15 @@ def student_t() -> Family:
                   citation="Lange, Little & Taylor (1989), JASA 84: I = diag((nu+1)/((nu+3) sigma^2), 2 nu/((nu+3) sigma^2))")
 
 
+def student_t_df() -> Family:
+    fam = student_t()
+    nu = fam.fixed[0]
+    return Family(fam.logpdf, fam.variables, [*fam.params, nu], fam.support, name="student_t_df",
+                  parametrization="location mu, scale sigma, degrees of freedom nu",
+                  citation="Lange, Little & Taylor (1989), JASA 84: I_nunu = (trigamma(nu/2) - trigamma((nu+1)/2))/4 "
+                  "- (nu+5)/(2 nu (nu+1)(nu+3)), I_sigmanu = -2/(sigma (nu+1)(nu+3))")
+
+
 def rayleigh() -> Family:
     s = _pos("sigma")
     return Family(log(_x) - 2 * log(s) - _x**2 / (2 * s**2), _x, [s], sp.Interval(0, oo), name="rayleigh",
@@ -210,6 +219,6 @@ CONTINUOUS = {
     "gamma": gamma, "gamma_shape_scale": gamma_shape_scale, "gamma_shape_mean": gamma_shape_mean,
     "inverse_gamma": inverse_gamma, "beta": beta, "lognormal": lognormal,
     "inverse_gaussian": inverse_gaussian, "weibull": weibull, "gumbel": gumbel, "laplace": laplace,
-    "logistic": logistic, "cauchy": cauchy, "student_t": student_t, "rayleigh": rayleigh,
+    "logistic": logistic, "cauchy": cauchy, "student_t": student_t, "student_t_df": student_t_df, "rayleigh": rayleigh,
     "half_normal": half_normal, "pareto": pareto, "von_mises": von_mises, "uniform": uniform,
 }
