@@ -233,3 +233,58 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return True
+
+
+# ----------------------------------------------------------------------------- speed-ups
+def test_shared_failure_blocks_its_dependants_only() -> None:
+    from symfisher.verification.shared import Shared
+
+    sh = Shared({}, {"kl": "could not be derived: no closed form"})
+    assert "no closed form" in sh.blocker("kl_second_order")
+    assert "no closed form" in sh.blocker("kl_third_order")
+    assert sh.blocker("score_mean_zero") is None and Shared().blocker("kl_third_order") is None
+
+
+def test_shared_timeout_makes_dependants_inconclusive_without_paying_again() -> None:
+    # the KL divergence is derived once for both KL identities; with a budget far too
+    # small for it, both rows are inconclusive with that reason, and neither row spends
+    # another budget (the rows' own times stay below the budget).
+    rep = sf.verify("poisson", identities=["kl_second_order", "kl_third_order"], budget=0.005)
+    for row in rep.rows:
+        assert row.status is Status.INCONCLUSIVE, row
+        assert "time budget" in row.reason and "shared" in row.reason
+        assert row.seconds < 0.005
+    assert rep.ok
+
+
+def _table(reps: list) -> list[tuple]:
+    return [(r.family, w.identity, w.status, w.residual, w.method, w.reason)
+            for r in reps for w in r.rows]
+
+
+def test_parallel_jobs_give_the_serial_table() -> None:
+    from symfisher.verification.parallel import VerifyOptions, verify_many
+
+    opts = VerifyOptions(("score_mean_zero", "fisher_spd", "f_divergence_second_order"),
+                         points=2, dps=20, budget=60)
+    names = ["poisson", "exponential"]
+    with open(os.devnull, "w") as sink:
+        serial = verify_many(names, opts, jobs=1, stream=sink)
+    parallel = verify_many(names, opts, jobs=2)
+    assert [r.family for r in parallel] == names
+    assert _table(parallel) == _table(serial)
+    assert {w.status for r in serial for w in r.rows} <= {Status.PROVED, Status.NUMERIC}
+    with pytest.raises(ValueError, match="jobs"):
+        verify_many(names, opts, jobs=0)
+
+
+@pytest.mark.slow
+def test_cli_verify_jobs_reports_progress_and_rejects_zero() -> None:
+    out = _cli("verify", "poisson", "exponential", "--identities", "score_mean_zero",
+               "--jobs", "2")
+    assert out.returncode == 0, out.stderr
+    assert "[1/2] poisson: score_mean_zero proved" in out.stderr
+    assert "[2/2] exponential: score_mean_zero proved" in out.stderr
+    assert "1=poisson, 2=exponential" in out.stdout
+    bad = _cli("verify", "poisson", "--jobs", "0")
+    assert bad.returncode == 2 and "--jobs" in bad.stderr

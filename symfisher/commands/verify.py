@@ -20,8 +20,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help="check only these identities (default: all applicable)")
     p.add_argument("--points", type=int, default=3, help="random parameter points (default 3)")
     p.add_argument("--dps", type=int, default=30, help="mpmath digits (default 30)")
-    p.add_argument("--budget", type=float, default=60.0,
-                   help="seconds per identity before it is inconclusive (default 60)")
+    p.add_argument("--budget", type=float, default=30.0,
+                   help="seconds per identity before it is inconclusive (default 30)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="families verified in parallel processes (default: number of CPUs)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

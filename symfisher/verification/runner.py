@@ -134,18 +134,22 @@ def _warm_body(fam: Any) -> bool:
 
 
 def _warm(fam: Any, budget: float) -> None:
-    """Derive score, Hessian and Fisher matrix once, under the budget.
+    """Derive score, Hessian and Fisher matrix once, under the budget, then load them here.
 
-    This runs in a child like the checks (it fills the core's disk cache, which the
-    children of the checks then read); a failure or timeout here resurfaces per
-    identity as ``inconclusive``.
+    The derivation runs in a budgeted child like the checks (it fills the core's disk
+    cache). When it succeeds, the same calls are repeated in this process — now disk
+    and memory cache hits — so every forked check inherits them in memory instead of
+    re-deriving the score and Hessian and re-reading the cache. A failure or timeout
+    resurfaces per identity as ``inconclusive``.
     """
     from symfisher.derive.budget import BudgetExceeded
 
     try:
-        _budgeted(_warm_body, fam, budget)
+        res = _budgeted(_warm_body, fam, budget)
     except BudgetExceeded:
         return
+    if res.error is None:
+        _warm_body(fam)
 
 
 def verify(

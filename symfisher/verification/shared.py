@@ -129,6 +129,8 @@ def derive_shared(fam: Any, names: set[str], budget: float,
             continue
         if res.error is None:
             values[key] = res.value
+            if key == "reparam_fisher":
+                _reparam_fisher(fam)  # a disk-cache hit now: loaded here, inherited by checks
         else:
             failures[key] = f"could not be derived: {res.error}"
     return Shared(values, failures)
