@@ -161,9 +161,10 @@ def _step_interval(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, 
     if d.lo != -sp.oo and d.hi != sp.oo:
         logpdf, mapper = _subst(d, u, d.lo + (d.hi - d.lo) * u)
         yield "unit", Density1D(u, logpdf, sp.S.Zero, sp.S.One), mapper
-    elif d.lo != -sp.oo and d.hi == sp.oo and d.lo.is_positive:
-        logpdf, mapper = _subst(d, u, d.lo / u)
-        yield "tail", Density1D(u, logpdf, sp.S.Zero, sp.S.One), mapper
+    elif d.lo != -sp.oo and d.hi == sp.oo:
+        if d.lo.is_positive:
+            logpdf, mapper = _subst(d, u, d.lo / u)
+            yield "tail", Density1D(u, logpdf, sp.S.Zero, sp.S.One), mapper
         v = sp.Dummy("v", positive=True)
         logpdf, mapper = _subst(d, v, d.lo + v)
         yield "shift", Density1D(v, logpdf, sp.S.Zero, sp.oo), mapper

@@ -191,6 +191,36 @@ def half_normal() -> Family:
                   citation="JKB vol. 1 (1994), ch. 13 §10.3: I = 2/sigma^2")
 
 
+def maxwell() -> Family:
+    a = _pos("a")
+    logpdf = log(2 / pi) / 2 + 2 * log(_x) - 3 * log(a) - _x**2 / (2 * a**2)
+    return Family(logpdf, _x, [a], sp.Interval(0, oo), name="maxwell", parametrization="scale a",
+                  citation="Forbes et al. (2011), ch. 30 (E[x^2] = 3a^2): I = 6/a^2")
+
+
+def nakagami() -> Family:
+    m, om = _pos("m"), _pos("Omega")
+    logpdf = log(2) + m * log(m / om) - sp.loggamma(m) + (2 * m - 1) * log(_x) - m * _x**2 / om
+    return Family(logpdf, _x, [m, om], sp.Interval(0, oo), name="nakagami", parametrization="shape m, spread Omega",
+                  citation="Nakagami (1960); x^2 ~ Gamma(shape m, mean Omega), so I = diag(trigamma(m) - 1/m, m/Omega^2) "
+                  "(Cox & Reid 1987)")
+
+
+def log_logistic() -> Family:
+    a, b = _pos("alpha"), _pos("beta")
+    logpdf = log(b) - log(a) + (b - 1) * (log(_x) - log(a)) - 2 * log(1 + (_x / a) ** b)
+    return Family(logpdf, _x, [a, b], sp.Interval(0, oo), name="log_logistic",
+                  parametrization="scale alpha (median), shape beta",
+                  citation="Shoukri, Mian & Tracy (1988), Can. J. Stat. 16: I = diag(beta^2/(3 alpha^2), (3 + pi^2)/(9 beta^2))")
+
+
+def shifted_exponential() -> Family:
+    lam, th = _pos("lambda"), _real("theta")
+    return Family(log(lam) - lam * (_x - th), _x, [lam, th], sp.Interval(th, oo), name="shifted_exponential",
+                  parametrization="rate lambda, threshold theta (non-regular: support depends on theta)",
+                  citation="Lehmann & Casella (1998), Example 2.1.6 (threshold MLE converges at rate n)")
+
+
 def pareto() -> Family:
     a, xm = _pos("alpha"), _pos("x_m")
     return Family(log(a) + a * log(xm) - (a + 1) * log(_x), _x, [a], sp.Interval(xm, oo), name="pareto",
@@ -220,5 +250,6 @@ CONTINUOUS = {
     "inverse_gamma": inverse_gamma, "beta": beta, "lognormal": lognormal,
     "inverse_gaussian": inverse_gaussian, "weibull": weibull, "gumbel": gumbel, "laplace": laplace,
     "logistic": logistic, "cauchy": cauchy, "student_t": student_t, "student_t_df": student_t_df, "rayleigh": rayleigh,
-    "half_normal": half_normal, "pareto": pareto, "von_mises": von_mises, "uniform": uniform,
+    "half_normal": half_normal, "maxwell": maxwell, "nakagami": nakagami,
+    "log_logistic": log_logistic, "shifted_exponential": shifted_exponential, "pareto": pareto, "von_mises": von_mises, "uniform": uniform,
 }
