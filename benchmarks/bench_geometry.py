@@ -11,12 +11,20 @@ measured side by side in the same run:
   error of each against a tight reference;
 * normal family: closed form (recognised from the metric) vs the numeric solver;
 * Gaussian curvature of every 2-parameter catalog family (derivation time);
-* ``sf.verify`` on a few families.
+* ``sf.verify`` on a few families;
+* ``symfisher verify --all`` equivalent (:func:`verify_many` over the whole catalog,
+  one run: it takes minutes), serial time per family summed vs wall time with
+  ``--jobs``, and the family × identity table in Markdown
+  (``python benchmarks/bench_geometry.py --all``, or ``--table FILE.json`` to format the
+  output of ``symfisher verify --all --json``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -136,7 +144,66 @@ def bench_verify() -> None:
         print(f"  {name:<10}{time.perf_counter() - t0:7.1f} s   {counts}")
 
 
+_CODE = {"proved": "P", "verified numerically": "N", "fails": "F", "not applicable": "–",
+         "inconclusive": "?"}
+
+
+def markdown_table(reports: list[dict]) -> str:
+    """Family × identity table (Markdown) from ``symfisher verify --json`` output.
+
+    Parameters
+    ----------
+    reports : list of dict
+        One ``{"family", "ok", "rows": [{"identity", "status", "seconds", ...}]}`` each.
+
+    Returns
+    -------
+    str
+        The table, a column legend, the totals and the non-proved, non-numeric rows.
+    """
+    names = [r["identity"] for r in reports[0]["rows"]]
+    cols = " | ".join(str(k) for k in range(1, len(names) + 1))
+    out = [f"| family | {cols} | s |", "|---|" + ":-:|" * len(names) + "--:|"]
+    totals: dict[str, int] = {}
+    notes = []
+    for rep in reports:
+        codes = []
+        for row in rep["rows"]:
+            codes.append(_CODE[row["status"]])
+            totals[codes[-1]] = totals.get(codes[-1], 0) + 1
+            if row["status"] in ("fails", "inconclusive") and rep["family"] != "uniform":
+                notes.append(f"- {rep['family']} / {row['identity']}: {row['status']} — "
+                             f"{row['reason'][:150]}")
+        secs = rep.get("seconds") or sum(row["seconds"] for row in rep["rows"])
+        out.append(f"| {rep['family']} | " + " | ".join(codes) + f" | {secs:.0f} |")
+    legend = ", ".join(f"{k} {n}" for k, n in enumerate(names, 1))
+    tot = ", ".join(f"{c} {totals.get(c, 0)}" for c in ("P", "N", "–", "?", "F"))
+    return "\n".join(out + ["", f"Columns: {legend}.", "", f"Totals: {tot}", ""] + notes)
+
+
+def bench_verify_all() -> None:
+    """The whole catalog once with ``--jobs`` = CPUs; prints wall time, load, table."""
+    from symfisher.verification.parallel import VerifyOptions, default_jobs, verify_many
+
+    jobs = default_jobs()
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    reps = verify_many(sf.family_names(), VerifyOptions(budget=30.0), jobs=jobs)
+    wall = time.perf_counter() - t0
+    rows = sum(r.seconds for rep in reps for r in rep.rows)
+    print(f"\nverify --all: {wall:.0f} s wall with {jobs} jobs (sum of row times "
+          f"{rows:.0f} s); load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(markdown_table([json.loads(rep.to_json()) for rep in reps]))
+
+
 if __name__ == "__main__":
+    if "--table" in sys.argv:
+        with open(sys.argv[sys.argv.index("--table") + 1]) as fh:
+            print(markdown_table(json.load(fh)))
+        raise SystemExit(0)
+    if "--all" in sys.argv:
+        bench_verify_all()
+        raise SystemExit(0)
     bench_gamma_distance()
     bench_normal_distance()
     bench_curvature()

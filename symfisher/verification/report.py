@@ -84,10 +84,14 @@ class VerifyReport:
         The family's name.
     rows : tuple of Row
         One per identity, in registry order.
+    seconds : float
+        Wall-clock time of the whole family, including the shared derivations that
+        no single row is charged for.
     """
 
     family: str
     rows: tuple[Row, ...]
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -103,7 +107,7 @@ class VerifyReport:
 
     def to_json(self) -> str:
         """The report as a JSON string."""
-        return json.dumps({"family": self.family, "ok": self.ok,
+        return json.dumps({"family": self.family, "ok": self.ok, "seconds": self.seconds,
                            "rows": [r.to_dict() for r in self.rows]}, indent=2)
 
     def table(self) -> str:

@@ -197,6 +197,7 @@ def verify(
     """
     from symfisher.derive.check_points import sample_points
 
+    start = time.perf_counter()
     chosen = select(identities)
     fam = _family(fam)
     _preload()
@@ -213,4 +214,4 @@ def verify(
         rows.append(row)
         if progress is not None:
             progress(row)
-    return VerifyReport(fam.name, tuple(rows))
+    return VerifyReport(fam.name, tuple(rows), time.perf_counter() - start)
