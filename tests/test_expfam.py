@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 import symfisher as sf
@@ -84,6 +85,7 @@ def test_poisson_log_rate_and_sufficient_statistic() -> None:
     assert sf.fisher(fam) == sp.ImmutableMatrix([[sp.exp(t)]])
 
 
+@pytest.mark.slow
 def test_bivariate_normal_mean_and_covariance() -> None:
     # Bivariate normal in (μ1, μ2, s11, s12, s22): Fisher of the mean block is Σ⁻¹ and
     # of the covariance block ½ tr(Σ⁻¹ ∂Σ Σ⁻¹ ∂Σ) (Mardia, Kent & Bibby, Multivariate

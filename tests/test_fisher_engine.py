@@ -165,6 +165,7 @@ def test_budget_kills_runaway_call_and_reports_errors() -> None:
     assert "ZeroDivisionError" in run_with_budget(lambda: 1 / 0, seconds=5).error
 
 
+@pytest.mark.slow
 def test_disk_cache_round_trip_without_rederiving(tmp_path) -> None:
     code = (
         "import sympy as sp, symfisher as sf, symfisher.derive.fisher as F\n"
@@ -187,3 +188,32 @@ def test_disk_cache_round_trip_without_rederiving(tmp_path) -> None:
     entry.write_text(entry.read_text()[:-20])
     third = subprocess.run([sys.executable, "-c", code, "first"], capture_output=True, text=True, env=env, timeout=300)
     assert third.returncode == 0 and third.stdout == first.stdout
+
+
+def test_user_weibull_through_the_expectation_engine() -> None:
+    # Weibull(k, λ): I_kk = ((1 − γ)² + π²/6)/k², I_kλ = (γ − 1)/λ, I_λλ = k²/λ²
+    # (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions vol. 1, 2nd ed.
+    # (1994), eq. 21.87). Not an exponential family: the Hessian route must be used.
+    k = sp.Symbol("k", positive=True)
+    fam = sf.Family(sp.log(k / lam) + (k - 1) * sp.log(x / lam) - (x / lam) ** k, x, [k, lam],
+                    sp.Interval(0, sp.oo), name="user weibull")
+    res = derive_fisher(fam, cache=False)
+    g = sp.EulerGamma
+    expected = sp.Matrix([[((1 - g) ** 2 + sp.pi**2 / 6) / k**2, (g - 1) / lam], [(g - 1) / lam, k**2 / lam**2]])
+    assert sp.simplify(res.matrix - expected) == sp.zeros(2, 2)
+    assert res.routes[0][0] == "hessian" and res.check.residual < 1e-15
+
+
+def test_dirichlet_checked_by_monte_carlo() -> None:
+    # Dirichlet(a1, a2, a3): I = diag(ψ1(a_i)) − ψ1(Σa) 11ᵀ (Minka, "Estimating a
+    # Dirichlet distribution" (2000), eq. 16); vector data on the simplex → Monte Carlo check.
+    from symfisher.families.sets import Simplex
+
+    y = sp.Symbol("y")
+    a = sp.symbols("a1:4", positive=True)
+    logpdf = (sp.loggamma(sum(a)) - sum(sp.loggamma(t) for t in a) + (a[0] - 1) * sp.log(x)
+              + (a[1] - 1) * sp.log(y) + (a[2] - 1) * sp.log(1 - x - y))
+    res = derive_fisher(sf.Family(logpdf, [x, y], list(a), Simplex(2)), cache=False)
+    expected = sp.diag(*[sp.polygamma(1, t) for t in a]) - sp.polygamma(1, sum(a)) * sp.ones(3, 3)
+    assert sp.simplify(res.matrix - expected) == sp.zeros(3, 3)
+    assert res.check.method == "monte-carlo" and res.check.residual <= res.check.tolerance
