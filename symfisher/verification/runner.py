@@ -109,7 +109,8 @@ _PRELOAD = (
     "symfisher.derive.curvature", "symfisher.derive.divergence",
     "symfisher.derive.expectation", "symfisher.derive.expfam", "symfisher.derive.fisher",
     "symfisher.derive.score", "symfisher.derive.smooth", "symfisher.families.iid",
-    "symfisher.geodesics", "symfisher.numeric.kernel", "scipy.integrate", "numba",
+    "symfisher.geodesics", "symfisher.numeric.kernel", "symfisher.codegen",
+    "scipy.integrate", "numba",
 )
 """Modules the checks import: imported once here, so every forked check inherits them
 instead of paying the import (SciPy, Numba) again in its own child process."""
@@ -121,6 +122,9 @@ def _preload() -> None:
 
     for name in _PRELOAD:
         importlib.import_module(name)
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()  # Numba's one-off set-up before its first kernel
 
 
 def _warm_body(fam: Any) -> bool:
