@@ -265,5 +265,8 @@ def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None) 
         for k in need:
             info -= curv[k] * mean_t[k]
     p = len(theta)
-    cells = [[_simplify_entry(info[i, j]).xreplace(back) for j in range(p)] for i in range(p)]
+    cells = [[sp.S.Zero] * p for _ in range(p)]
+    for i in range(p):
+        for j in range(i, p):
+            cells[i][j] = cells[j][i] = _simplify_entry(info[i, j]).xreplace(back)
     return sp.ImmutableMatrix(cells)
