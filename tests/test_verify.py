@@ -288,3 +288,11 @@ def test_cli_verify_jobs_reports_progress_and_rejects_zero() -> None:
     assert "1=poisson, 2=exponential" in out.stdout
     bad = _cli("verify", "poisson", "--jobs", "0")
     assert bad.returncode == 2 and "--jobs" in bad.stderr
+
+
+def test_location_scale_scaling_with_a_shape_parameter() -> None:
+    # Student-t with (μ, σ, ν): the (μ, σ) block of I is (ν+1)/((ν+3)σ²), 2ν/((ν+3)σ²)
+    # (Lange, Little & Taylor 1989, JASA 84, eq. after (4)): σ² times it is free of μ, σ,
+    # while I_νν is not ∝ 1/σ² — so only the (μ, σ) block may be checked.
+    rep = sf.verify("student_t_df", identities=["location_scale_scaling"], budget=120)
+    assert rep.row("location_scale_scaling").status is Status.PROVED

@@ -168,14 +168,19 @@ def _scale_param(ctx: Ctx, mu: sp.Symbol) -> sp.Symbol | None:
 
 
 def location_scale_scaling(ctx: Ctx) -> Outcome:
-    """Location–scale (μ, σ): σ² I(μ, σ) is constant and so is the curvature (p = 2)."""
+    """Location–scale (μ, σ): σ² I is constant in (μ, σ) and so is the curvature (p = 2).
+
+    With further (shape) parameters only the (μ, σ) block scales as 1/σ² (the shape
+    entries do not), so the check is on that block, as a function of (μ, σ).
+    """
     from symfisher.derive.curvature import gaussian_curvature
 
     mu = _location_param(ctx)
     sigma = _scale_param(ctx, mu) if mu is not None else None
     if sigma is None:
         return Outcome(Status.NOT_APPLICABLE, None, "", "not a location–scale family")
-    C = _fisher(ctx.fam) * sigma**2
+    idx = [ctx.fam.params.index(mu), ctx.fam.params.index(sigma)]
+    C = _fisher(ctx.fam).extract(idx, idx) * sigma**2
     res = [sp.diff(e, v) for e in C for v in (mu, sigma)]
     if len(ctx.fam.params) == 2:
         K = gaussian_curvature(ctx.fam)

@@ -97,7 +97,7 @@ IDENTITIES: tuple[Identity, ...] = (
              num.fisher_rao_consistency),
     Identity("location_invariance", "for a location parameter μ, ∂I/∂μ = 0",
              _REG + "; not applicable without a location parameter", geo.location_invariance),
-    Identity("location_scale_scaling", "location–scale (μ, σ): σ² I is constant and the "
+    Identity("location_scale_scaling", "location–scale (μ, σ): σ² I_(μ,σ) is constant in (μ, σ) and the "
              "curvature is constant", _REG + "; not applicable to other families",
              geo.location_scale_scaling),
     Identity("expfam_fisher_cov", "exponential family: I = Jᵀ Cov(T) J, E[T] = J⁻ᵀ ∇_θ A",
