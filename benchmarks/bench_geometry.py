@@ -171,7 +171,8 @@ def markdown_table(reports: list[dict]) -> str:
         for row in rep["rows"]:
             codes.append(_CODE[row["status"]])
             totals[codes[-1]] = totals.get(codes[-1], 0) + 1
-            if row["status"] in ("fails", "inconclusive") and rep["family"] != "uniform":
+            if row["status"] in ("fails", "inconclusive") \
+                    and not row["reason"].startswith("non-regular"):
                 notes.append(f"- {rep['family']} / {row['identity']}: {row['status']} — "
                              f"{row['reason'][:150]}")
         secs = rep.get("seconds") or sum(row["seconds"] for row in rep["rows"])
