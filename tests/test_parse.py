@@ -378,7 +378,10 @@ def test_round_trip_of_random_expressions() -> None:
     table = {s.name: s for s in (a, b, x, n)}
     checked = 0
     for _ in range(300):
-        expr = _random_expr(rng, 4)
+        try:
+            expr = _random_expr(rng, 4)
+        except TypeError:  # SymPy itself sometimes fails to build one (e.g. arg(log(erf(8))) raises
+            continue       # "Invalid comparison of non-real", depending on its assumptions cache)
         if expr.has(sp.zoo, sp.nan, sp.I) or expr.is_infinite:
             continue
         try:
