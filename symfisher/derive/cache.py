@@ -12,6 +12,8 @@ rebuilt by the next derivation.
 
 from __future__ import annotations
 
+import contextlib
+
 import functools
 import json
 from dataclasses import dataclass, field
@@ -133,10 +135,8 @@ class DerivationCache:
         if path is not None:
             if path.exists() and read_verified(path) is None:
                 path.unlink(missing_ok=True)  # damaged: replace
-            try:
+            with contextlib.suppress(OSError):  # a read-only cache directory only costs speed
                 write_verified(path, _encode(result, key))
-            except OSError:
-                pass  # a read-only cache directory only costs speed
 
 
 @functools.lru_cache(maxsize=None)

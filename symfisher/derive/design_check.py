@@ -46,6 +46,11 @@ class DesignCheck:
     ok: bool
 
 
+def _criterion_options(solution: Any) -> dict[str, Any]:
+    """The ``interest``/``c``/``L`` options the solution was derived with (those that were given)."""
+    return {k: v for k, v in solution.options.items() if k in ("interest", "c", "L") and v is not None}
+
+
 def _values(solution: Any, values: Mapping[Any, float]) -> dict[sp.Symbol, sp.Float]:
     by_name = {str(k): v for k, v in values.items()}
     syms = solution.design.free_symbols | set(solution.model.params)
@@ -80,7 +85,7 @@ def check_solution(solution: Any, theta: Mapping[Any, float], *, space: Any = No
         space = (float(np.min(pts)), float(np.max(pts)))
     lo, hi = float(space[0]), float(space[1])
     th = {p: float(theta[p] if p in theta else theta[p.name]) for p in model.params}
-    opts = {k: v for k, v in solution.options.items() if k in ("interest", "c", "L") and v is not None}
+    opts = _criterion_options(solution)
     opt = optimal_design(model, th, space=(lo, hi), criterion=solution.criterion_name, **opts)
     order, oorder = np.argsort(pts), np.argsort(opt.points)
     if len(pts) != len(opt.points):
@@ -101,7 +106,7 @@ def _own_certificate(model: Any, theta: dict[Any, float], design: Any, space: tu
     from symfisher.numeric.design.certificate import maximise
     from symfisher.numeric.design.problem import certificate_sensitivity, factors, state
 
-    opts = {k: v for k, v in solution.options.items() if k in ("interest", "c", "L") and v is not None}
+    opts = _criterion_options(solution)
     problem = build_problem(model, theta, space=space, criterion=solution.criterion_name, **opts)
     st = state(problem, factors(problem, design.matrix), np.asarray(design.weights, float))
 
@@ -116,6 +121,6 @@ def _efficiency(model: Any, theta: dict[Any, float], design: Any, opt: Any, spac
                 solution: Any) -> float:
     from symfisher.design import efficiency
 
-    opts = {k: v for k, v in solution.options.items() if k in ("interest", "c", "L") and v is not None}
+    opts = _criterion_options(solution)
     return float(efficiency(design, opt.design, model, theta, criterion=solution.criterion_name,
                             space=space, **opts))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from symfisher.numeric.kfac.error import flat_factors
+
 
 def ekfac_diagonal(a: NDArray[np.float64], B: NDArray[np.float64],
                    A: NDArray[np.float64], G: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -37,8 +39,7 @@ def ekfac_diagonal(a: NDArray[np.float64], B: NDArray[np.float64],
     _, UG = np.linalg.eigh(G)
     _, UA = np.linalg.eigh(A)
     n, d_out, k = B.shape
-    flat = np.ascontiguousarray(B.transpose(0, 2, 1)).reshape(n * k, d_out)
-    q = ((flat @ UG) ** 2).reshape(n, k, d_out).sum(axis=1)
+    q = ((flat_factors(B) @ UG) ** 2).reshape(n, k, d_out).sum(axis=1)
     r = (a @ UA) ** 2
     return q.T @ r
 

@@ -44,7 +44,7 @@ def kfac_factors(a: NDArray[np.float64], B: NDArray[np.float64]
     >>> float(A[0, 0]), float(G[0, 0])
     (1.0, 2.0)
     """
-    return gram_t(a) / a.shape[0], gram_t(_flat_factors(B))
+    return gram_t(a) / a.shape[0], gram_t(flat_factors(B))
 
 
 def gram_t(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -60,7 +60,7 @@ def gram_t(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.triu(upper) + np.triu(upper, 1).T
 
 
-def _flat_factors(B: NDArray[np.float64]) -> NDArray[np.float64]:
+def flat_factors(B: NDArray[np.float64]) -> NDArray[np.float64]:
     """``B`` (N, d_out, k) as rows ``B_n[:, j]``: shape (N k, d_out), example-major."""
     n, d_out, k = B.shape
     return np.ascontiguousarray(B.transpose(0, 2, 1)).reshape(n * k, d_out)
@@ -84,7 +84,7 @@ def cross_term(a: NDArray[np.float64], B: NDArray[np.float64],
     >>> cross_term(a, B, A, G)
     36.0
     """
-    flat = _flat_factors(B)
+    flat = flat_factors(B)
     qb = np.einsum("ij,ij->i", flat @ G, flat).reshape(B.shape[0], B.shape[2]).sum(axis=1)
     qa = np.einsum("ij,ij->i", a @ A, a)
     return float(qb @ qa)
@@ -141,7 +141,7 @@ def exact_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64],
     144.0
     """
     n, _, k = B.shape
-    flat = _flat_factors(B)
+    flat = flat_factors(B)
     step = max(1, block // k)
     total = 0.0
     for i0 in range(0, n, step):
