@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
 import sympy as sp
 
-from symfisher.verification.context import Ctx, judge
+from symfisher.verification.context import Ctx, judge, judge_numbers
 from symfisher.verification.report import Outcome, Status
 from symfisher.verification.reparam import standard_reparam
 
@@ -26,49 +30,99 @@ def _to_new(ctx: Ctx, expr: sp.Expr) -> sp.Expr:
 
 def _new_ctx(ctx: Ctx) -> Ctx:
     """Test points in the new coordinates η (the images of the θ points)."""
+    from symfisher.verification.reparam import eta_points
+
+    return Ctx(standard_reparam(ctx.fam).new_family, eta_points(ctx.fam, ctx.points), ctx.dps)
+
+
+def _value(expr: sp.Expr, point: dict, dps: int) -> mpmath.mpf:
+    """expr at ``point`` as an mpmath number (``dps + 10`` digits)."""
+    val = sp.N(sp.sympify(expr).subs(point), dps + 10)
+    return mpmath.mpmathify(complex(val)) if val.has(sp.I) else mpmath.mpf(str(val))
+
+
+def _pulled_back(ctx: Ctx) -> sp.Matrix:
+    """Jᵀ I_θ(θ(η)) J: the Fisher metric of θ written in the coordinates η."""
     rp = standard_reparam(ctx.fam)
-    etas = rp.new_family.params
-    pts = []
-    for pt in ctx.points:
-        new = {k: v for k, v in pt.items() if k not in ctx.fam.params}
-        for th, eta in zip(ctx.fam.params, etas):
-            sol = sp.solve(sp.Eq(rp.mapping[th], pt[th]), eta)
-            real = [s for s in sol if s.is_real]
-            if not real:
-                raise ValueError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
-            new[eta] = real[0]
-        pts.append(new)
-    return Ctx(rp.new_family, tuple(pts), ctx.dps)
+    J = sp.Matrix(rp.jacobian)
+    return J.T * _fisher(ctx.fam).applyfunc(lambda e: _to_new(ctx, e)) * J
+
+
+def _reparam_route(ctx: Ctx) -> tuple[str, Any]:
+    """("symbolic", I_η) or ("numeric", [I_η per η point, by quadrature])."""
+    if "reparam_fisher" in ctx.shared:
+        return "symbolic", sp.Matrix(ctx.shared["reparam_fisher"])
+    if "reparam_numeric" in ctx.shared:
+        return "numeric", ctx.shared["reparam_numeric"]
+    return "symbolic", _fisher(standard_reparam(ctx.fam).new_family)
+
+
+def _numeric_method(ctx: Ctx, what: str, key: str) -> str:
+    why = ctx.notes.get(key, "")
+    return (f"{what}, mpmath quadrature at {len(ctx.points)} points, {ctx.dps} digits"
+            + (f" (symbolic route: {why})" if why else ""))
 
 
 def reparametrization(ctx: Ctx) -> Outcome:
-    """I_η = Jᵀ I_θ(θ(η)) J with J = ∂θ/∂η (I_η derived independently)."""
-    rp = standard_reparam(ctx.fam)
-    I_eta = _fisher(rp.new_family)
-    I_theta = _fisher(ctx.fam).applyfunc(lambda e: _to_new(ctx, e))
-    J = sp.Matrix(rp.jacobian)
-    return judge(_new_ctx(ctx), list(I_eta - J.T * I_theta * J), list(I_eta),
-                 what="I_η ≠ Jᵀ I J:")
+    """I_η = Jᵀ I_θ(θ(η)) J with J = ∂θ/∂η (I_η derived independently).
+
+    I_η is the reparametrised family's own Fisher matrix: derived symbolically from
+    ℓ(x; θ(η)) when that is done within a short budget, else E_η[s_η s_ηᵀ] by
+    quadrature at the test points (``verified numerically``).
+    """
+    new_ctx = _new_ctx(ctx)
+    rhs = _pulled_back(ctx)
+    kind, I_eta = _reparam_route(ctx)
+    if kind == "symbolic":
+        return judge(new_ctx, list(I_eta - rhs), list(I_eta), what="I_η ≠ Jᵀ I J:")
+    res = [[I[i][j] - _value(rhs[i, j], pt, ctx.dps) for i in range(rhs.rows)
+            for j in range(rhs.cols)] for I, pt in zip(I_eta, new_ctx.points)]
+    scales = [[e for row in I for e in row] for I in I_eta]
+    method = _numeric_method(ctx, "I_η = E[s_η s_ηᵀ]", "reparam_fisher")
+    return judge_numbers(new_ctx, res, scales, method, what="I_η ≠ Jᵀ I J:")
 
 
 def jeffreys_transforms(ctx: Ctx) -> Outcome:
-    """√det I_η = √det I_θ |det J| (Jeffreys' prior transforms as a density)."""
+    """√det I_η = √det I_θ |det J| (Jeffreys' prior transforms as a density).
+
+    I_η as in :func:`reparametrization` (symbolic, or by quadrature at the points).
+    """
     rp = standard_reparam(ctx.fam)
-    lhs = _fisher(rp.new_family).det()
     rhs = _to_new(ctx, _fisher(ctx.fam).det()) * sp.Matrix(rp.jacobian).det() ** 2
-    return judge(_new_ctx(ctx), [lhs - rhs], [lhs], what="det I_η ≠ det I (det J)²:")
+    new_ctx = _new_ctx(ctx)
+    kind, I_eta = _reparam_route(ctx)
+    if kind == "symbolic":
+        lhs = I_eta.det()
+        return judge(new_ctx, [lhs - rhs], [lhs], what="det I_η ≠ det I (det J)²:")
+    dets = [mpmath.det(mpmath.matrix(I)) for I in I_eta]
+    res = [[d - _value(rhs, pt, ctx.dps)] for d, pt in zip(dets, new_ctx.points)]
+    method = _numeric_method(ctx, "det of I_η = E[s_η s_ηᵀ]", "reparam_fisher")
+    return judge_numbers(new_ctx, res, [[d] for d in dets], method,
+                         what="det I_η ≠ det I (det J)²:")
 
 
 def curvature_invariance(ctx: Ctx) -> Outcome:
-    """The Gaussian curvature is a scalar: K_η(η) = K_θ(θ(η)) (2-parameter families)."""
+    """The Gaussian curvature is a scalar: K_η(η) = K_θ(θ(η)) (2-parameter families).
+
+    K_η is the curvature of the metric in the coordinates η: the reparametrised
+    family's own Fisher matrix when the runner derived it, else Jᵀ I_θ J (that the
+    two agree is the ``reparametrization`` row's job); the check is that the
+    curvature computed from derivatives in η equals K_θ carried over.
+    """
     from symfisher.derive.curvature import gaussian_curvature
 
     if len(ctx.fam.params) != 2:
         return Outcome(Status.NOT_APPLICABLE, None, "", "Gaussian curvature needs 2 parameters")
     rp = standard_reparam(ctx.fam)
-    k_new = gaussian_curvature(rp.new_family)
+    etas = tuple(rp.new_family.params)
+    if "reparam_fisher" in ctx.shared:
+        g_eta, note = sp.Matrix(ctx.shared["reparam_fisher"]), "metric: I_η of the new family"
+    else:
+        g_eta, note = _pulled_back(ctx), "metric: Jᵀ I_θ J in η (= I_η: reparametrization row)"
+    k_new = gaussian_curvature(sp.ImmutableMatrix(g_eta), etas)
     k_old = _to_new(ctx, gaussian_curvature(ctx.fam))
-    return judge(_new_ctx(ctx), [k_new - k_old], [k_old], what="curvature changed:")
+    out = judge(_new_ctx(ctx), [k_new - k_old], [k_old], what="curvature changed:")
+    return Outcome(out.status, out.residual, f"{out.method}; {note}", out.reason)
 
 
 def alpha_duality(ctx: Ctx) -> Outcome:
@@ -87,15 +141,30 @@ def alpha_duality(ctx: Ctx) -> Outcome:
     return judge(ctx, res, what="duality:")
 
 
-def _kl_at_diagonal(ctx: Ctx, order: int) -> tuple[list[sp.Expr], list]:
+def _kl_route(ctx: Ctx) -> tuple[str, Any]:
+    """("symbolic", (kl, θ₁, θ₂)) or ("numeric", KLCoefficients per test point)."""
+    from symfisher.derive.divergence import kl_divergence
+    from symfisher.errors import DerivationError
+
+    if "kl" in ctx.shared:
+        return "symbolic", ctx.shared["kl"]
+    if "kl_numeric" in ctx.shared:
+        return "numeric", ctx.shared["kl_numeric"]
+    try:
+        return "symbolic", kl_divergence(ctx.fam)
+    except DerivationError:
+        from symfisher.verification.shared import kl_numeric
+
+        return "numeric", kl_numeric(ctx.fam, ctx.points, ctx.dps)
+
+
+def _kl_at_diagonal(kl_t: tuple, fam: Any, order: int) -> tuple[list[sp.Expr], list]:
     """Derivatives of KL(θ₁‖θ₂) in θ₂ of the given order at θ₂ = θ₁, in θ."""
     from itertools import product
 
-    from symfisher.derive.divergence import kl_divergence
-
-    kl, t1, t2 = ctx.shared_or("kl", kl_divergence)
-    back = dict(zip(t1, ctx.fam.params))
-    back2 = dict(zip(t2, ctx.fam.params))
+    kl, t1, t2 = kl_t
+    back = dict(zip(t1, fam.params))
+    back2 = dict(zip(t2, fam.params))
     p = len(t1)
     out, idx = [], []
     for ix in product(range(p), repeat=order):
@@ -107,25 +176,79 @@ def _kl_at_diagonal(ctx: Ctx, order: int) -> tuple[list[sp.Expr], list]:
     return out, idx
 
 
+Coeff = Callable[[tuple[int, ...]], sp.Expr]
+
+
+def _form(coeff: Coeff, order: int, v: tuple, pt: dict, dps: int) -> mpmath.mpf:
+    """Σ coeff(i, j, …) vⁱ vʲ … (``order`` indices) at ``pt``."""
+    from itertools import product
+
+    total = sp.S.Zero
+    for ix in product(range(len(v)), repeat=order):
+        w = sp.Mul(*[v[i] for i in ix])
+        if w != 0:
+            total += coeff(ix) * w
+    return _value(total, pt, dps)
+
+
+def _kl_numeric_judge(ctx: Ctx, coeffs: list, order: int, want: Coeff, what: str) -> Outcome:
+    """Quadrature coefficients c_order(v) against the form Σ want(ix) v^ix per point."""
+    res, scales = [], []
+    for pt, kc in zip(ctx.points, coeffs):
+        expected = [_form(want, order, v, pt, ctx.dps) for v in kc.directions]
+        got = kc.c2 if order == 2 else kc.c3
+        res.append([a - b for a, b in zip(got, expected)])
+        scales.append(expected)
+    steps = ", ".join(str(h) for h in coeffs[0].steps)
+    method = _numeric_method(
+        ctx, f"KL(p_θ‖p_(θ+εv)) at ε = ±({steps}) along {len(coeffs[0].directions)} "
+        "directions, Richardson", "kl")
+    return judge_numbers(ctx, res, scales, method, what=what)
+
+
 def kl_second_order(ctx: Ctx) -> Outcome:
-    """KL(p_θ‖p_{θ+d}) = ½ g_ij dⁱdʲ + O(|d|³): value and gradient vanish, Hessian = I."""
+    """KL(p_θ‖p_{θ+d}) = ½ g_ij dⁱdʲ + O(|d|³): value and gradient vanish, Hessian = I.
+
+    Without a closed-form KL: the ε² coefficient of KL(p_θ‖p_{θ+εv}) (quadrature at
+    several ε, Richardson) equals ½ vᵀIv along directions that determine all of I.
+    """
     g = _fisher(ctx.fam)
-    zero, _ = _kl_at_diagonal(ctx, 0)
-    grad, _ = _kl_at_diagonal(ctx, 1)
-    hess, idx = _kl_at_diagonal(ctx, 2)
+    kind, kl_t = _kl_route(ctx)
+    if kind == "numeric":
+        return _kl_numeric_judge(ctx, kl_t, 2, lambda ix: g[ix[0], ix[1]] / 2,
+                                 "KL ε² coefficient ≠ ½ vᵀIv:")
+    zero, _ = _kl_at_diagonal(kl_t, ctx.fam, 0)
+    grad, _ = _kl_at_diagonal(kl_t, ctx.fam, 1)
+    hess, idx = _kl_at_diagonal(kl_t, ctx.fam, 2)
     res = zero + grad + [h - g[i, j] for h, (i, j) in zip(hess, idx)]
     return judge(ctx, res, list(g), what="KL expansion:")
 
 
 def kl_third_order(ctx: Ctx) -> Outcome:
-    """Third-order KL term: (1/6) ∂³KL dⁱdʲdᵏ = (¼ ∂_k g_ij − (1/12) T_ijk) dⁱdʲdᵏ."""
-    from symfisher.derive.connections import skewness_tensor
+    """Third-order KL term: (1/6) ∂³KL dⁱdʲdᵏ = (¼ ∂_k g_ij − (1/12) T_ijk) dⁱdʲdᵏ.
 
+    Not applicable when ℓ is not three times differentiable in θ (a kink |x − μ|: the
+    KL then has a |d|³ term). Without a closed-form KL: the ε³ coefficient of
+    KL(p_θ‖p_{θ+εv}) by quadrature and Richardson, along directions that determine
+    the whole cubic form.
+    """
+    from symfisher.derive.connections import skewness_tensor
+    from symfisher.derive.smooth import non_smooth_terms
+
+    th = ctx.fam.params
+    if non_smooth_terms(sp.sympify(ctx.fam.logpdf), ctx.fam.variables, th):
+        return Outcome(Status.NOT_APPLICABLE, None, "", "ℓ is not three times differentiable "
+                       "in the parameters (the KL divergence has a |d|³ term)")
     g = _fisher(ctx.fam)
     T = ctx.shared_or("skewness", skewness_tensor)
-    th = ctx.fam.params
+    kind, kl_t = _kl_route(ctx)
+    if kind == "numeric":
+        def cubic(ix: tuple[int, ...]) -> sp.Expr:
+            return sp.diff(g[ix[0], ix[1]], th[ix[2]]) / 4 - T[ix[0], ix[1], ix[2]] / 12
+
+        return _kl_numeric_judge(ctx, kl_t, 3, cubic, "KL ε³ coefficient:")
     d = sp.symbols(f"d0:{len(th)}")
-    third, idx = _kl_at_diagonal(ctx, 3)
+    third, idx = _kl_at_diagonal(kl_t, ctx.fam, 3)
     lhs = sum(c * d[i] * d[j] * d[k] for c, (i, j, k) in zip(third, idx)) / 6
     rhs = sum((sp.diff(g[i, j], th[k]) / 4 - T[i, j, k] / 12) * d[i] * d[j] * d[k]
               for (i, j, k) in idx)

@@ -13,7 +13,7 @@ import sympy as sp
 from symfisher.derive._metric import tidy
 from symfisher.verification.report import Outcome, Status
 
-__all__ = ["Ctx", "judge", "numeric_abs", "flat"]
+__all__ = ["Ctx", "judge", "judge_numbers", "numeric_abs", "flat"]
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,19 @@ class Ctx:
     dps : int
         Working precision (decimal digits) of numeric evaluations.
     shared : Mapping[str, Any]
-        Quantities several checks need (``"skewness"``, ``"kl"``, ``"expfam"``),
+        Quantities several checks need (``"skewness"``, ``"kl"``, ``"expfam"``, ...),
         derived once by the runner under the time budget; absent when that failed.
+        Numeric stand-ins (``"kl_numeric"``, ``"reparam_numeric"``) replace a closed
+        form that could not be derived.
+    notes : Mapping[str, str]
+        Why a closed form is missing when its numeric stand-in is used.
     """
 
     fam: Any
     points: tuple[dict, ...]
     dps: int
     shared: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    notes: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def shared_or(self, key: str, derive: Callable[[Any], Any]) -> Any:
         """The precomputed ``shared[key]``, or ``derive(fam)`` when it is absent."""
@@ -103,6 +108,49 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
             if not mpmath.isfinite(v) or v > worst:
                 worst, where = v, pt
     method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits"
+    if mpmath.isfinite(worst) and worst <= ctx.tol:
+        return Outcome(Status.NUMERIC, float(worst), method)
+    at = {str(k): str(v) for k, v in (where or {}).items()}
+    return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
+                   f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip())
+
+
+def judge_numbers(ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable[Iterable[Any]],
+                  method: str, what: str = "") -> Outcome:
+    """Verified numerically if every residual is below ``ctx.tol`` relative; else fails.
+
+    For residuals that are already numbers (e.g. a quadrature minus a closed form):
+    at point k the residuals are divided by max(|scales[k]|, 1), as in :func:`judge`.
+
+    Parameters
+    ----------
+    ctx : Ctx
+        Family, points (length P), precision.
+    residuals, scales : iterable (length P) of iterables of numbers
+        Per point: the residuals and the magnitudes they are relative to.
+    method : str
+        The method column.
+    what : str
+        Prefix of the reason text when the check fails.
+
+    Returns
+    -------
+    Outcome
+
+    Examples
+    --------
+    >>> import symfisher as sf, sympy as sp
+    >>> ctx = Ctx(sf.family("poisson"), ({sp.Symbol("lambda", positive=True): 1},), 30)
+    >>> judge_numbers(ctx, [[1e-20]], [[2]], "quadrature").status.value
+    'verified numerically'
+    """
+    worst, where = mpmath.mpf(0), None
+    for pt, res, sc in zip(ctx.points, residuals, scales):
+        scale = max([abs(mpmath.mpmathify(s)) for s in sc] + [mpmath.mpf(1)])
+        for r in res:
+            v = abs(mpmath.mpmathify(r)) / scale
+            if not mpmath.isfinite(v) or v > worst:
+                worst, where = v, pt
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
     at = {str(k): str(v) for k, v in (where or {}).items()}

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["Reparam", "standard_reparam"]
+__all__ = ["Reparam", "standard_reparam", "eta_points"]
 
 # The new family is declared on η ∈ (−2, 2): the core's numeric cross-check of its
 # Fisher matrix samples points of that domain, and e^η for |η| large gives shapes
@@ -75,3 +75,36 @@ def standard_reparam(fam: Any) -> Reparam:
     etas = [t[0] for t in triples]
     J = sp.ImmutableMatrix(len(etas), len(etas), lambda i, j: sp.diff(mapping[fam.params[i]], etas[j]))
     return Reparam(new, mapping, J)
+
+
+def eta_points(fam: Any, points: tuple[dict, ...]) -> tuple[dict, ...]:
+    """The test points in the new coordinates η (images of the θ points).
+
+    Parameters
+    ----------
+    fam : Family
+    points : tuple of dict
+        {parameter or fixed constant: exact value}, length P.
+
+    Returns
+    -------
+    tuple of dict
+        Length P; fixed constants are kept.
+
+    Raises
+    ------
+    ValueError
+        When θ(η) = value has no real solution.
+    """
+    rp = standard_reparam(fam)
+    out = []
+    for pt in points:
+        new = {k: v for k, v in pt.items() if k not in fam.params}
+        for th, eta in zip(fam.params, rp.new_family.params):
+            sol = sp.solve(sp.Eq(rp.mapping[th], pt[th]), eta)
+            real = [s for s in sol if s.is_real]
+            if not real:
+                raise ValueError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
+            new[eta] = real[0]
+        out.append(new)
+    return tuple(out)

@@ -206,9 +206,10 @@ def verify(
     fam = _family(fam)
     _preload()
     _warm(fam, budget)
-    shared = (derive_shared(fam, {i.name for i in chosen}, budget, _budgeted)
+    pts = tuple(sample_points(fam, points, salt="verify"))
+    shared = (derive_shared(fam, {i.name for i in chosen}, budget, _budgeted, pts, dps)
               if fam.regular else Shared())
-    ctx = Ctx(fam, tuple(sample_points(fam, points, salt="verify")), dps, shared.values)
+    ctx = Ctx(fam, pts, dps, shared.values, shared.notes)
     rows = []
     for ident in chosen:
         t0 = time.perf_counter()

@@ -2,10 +2,14 @@
 
 Each shared object (skewness tensor, KL divergence, exponential-family data, the
 Fisher matrix in the standard reparametrisation) is derived once, in a budgeted child
-process. A success is handed to every check that needs it (the Fisher matrix of the
-reparametrised family reaches the checks through the core's disk cache). A failure or
-a timeout is recorded too, so the identities that depend on it are reported
-*inconclusive* at once with that reason instead of each paying the budget again.
+process. A success is handed to every check that needs it. The KL divergence and the
+reparametrised Fisher matrix have numeric stand-ins: when the closed form fails (the
+reparametrised Fisher matrix gets a short budget), the KL expansion coefficients and
+I_η are computed by quadrature at the test points instead
+(:mod:`symfisher.verification.quadrature`), and the identities are *verified
+numerically*. A failure or a timeout with no stand-in is recorded, so the identities
+that depend on it are reported *inconclusive* at once with that reason instead of each
+paying the budget again.
 """
 
 from __future__ import annotations
@@ -14,16 +18,47 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy as sp
+
 __all__ = ["Shared", "USERS", "derive_shared"]
 
 
-def _reparam_fisher(fam: Any) -> bool:
-    """Derive (and cache on disk) the Fisher matrix of the standard reparametrisation."""
+REPARAM_SYMBOLIC_BUDGET = 10.0
+"""Seconds (at most) for the symbolic Fisher matrix of the reparametrised family; when
+it does not come in time, I_η is computed by quadrature at the test points instead."""
+
+
+def _reparam_fisher(fam: Any) -> Any:
+    """The Fisher matrix of the standard reparametrisation, derived symbolically."""
     from symfisher.derive.fisher import fisher
     from symfisher.verification.reparam import standard_reparam
 
-    fisher(standard_reparam(fam).new_family)
-    return True
+    return fisher(standard_reparam(fam).new_family)
+
+
+def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list, ...]:
+    """I_η = E_η[s_η s_ηᵀ] by quadrature at the images η of the test points.
+
+    Returns one nested list (p × p) of mpmath numbers per point.
+    """
+    from symfisher.verification.quadrature import EXTRA_DPS, fisher_by_quadrature
+    from symfisher.verification.reparam import eta_points, standard_reparam
+
+    new = standard_reparam(fam).new_family
+    out = []
+    for pt in eta_points(fam, points):
+        I = fisher_by_quadrature(new, pt, dps + EXTRA_DPS)
+        out.append([[I[i, j] for j in range(I.cols)] for i in range(I.rows)])
+    return tuple(out)
+
+
+def kl_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
+    """KL expansion coefficients by quadrature at every test point."""
+    from symfisher.derive.smooth import non_smooth_terms
+    from symfisher.verification.quadrature import kl_coefficients
+
+    smooth = not non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params)
+    return tuple(kl_coefficients(fam, pt, dps, smooth) for pt in points)
 
 
 def _expfam_users() -> frozenset[str]:
@@ -36,8 +71,7 @@ def _expfam_users() -> frozenset[str]:
 USERS: Mapping[str, frozenset[str]] = {
     "skewness": frozenset({"alpha_duality", "kl_third_order", "e_flat_natural", "m_flat_mean"}),
     "kl": frozenset({"kl_second_order", "kl_third_order"}),
-    "reparam_fisher": frozenset({"reparametrization", "jeffreys_transforms",
-                                 "curvature_invariance"}),
+    "reparam_fisher": frozenset({"reparametrization", "jeffreys_transforms"}),
 }
 """Shared object → identities that need it (``"expfam"``: the exponential-family ones)."""
 
@@ -49,14 +83,22 @@ class Shared:
     Attributes
     ----------
     values : Mapping[str, Any]
-        Derived objects by key (``"skewness"``, ``"kl"``, ``"expfam"``); the
-        reparametrised Fisher matrix lives in the core's cache and is marked ``True``.
+        Derived objects by key (``"skewness"``, ``"kl"``, ``"expfam"``,
+        ``"reparam_fisher"``), or their numeric stand-ins (``"kl_numeric"``: a
+        :class:`~symfisher.verification.quadrature.KLCoefficients` per test point;
+        ``"reparam_numeric"``: I_η by quadrature per test point).
     failures : Mapping[str, str]
-        Key → why it could not be derived (error text or exceeded budget).
+        Key → why it could not be derived (error text or exceeded budget), when no
+        numeric stand-in could be computed either: the identities that need it are
+        inconclusive.
+    notes : Mapping[str, str]
+        Key → why the closed form is missing although its numeric stand-in exists
+        (quoted in the method column of the identities that use the stand-in).
     """
 
     values: Mapping[str, Any] = field(default_factory=dict)
     failures: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def blocker(self, identity: str) -> str | None:
         """Why ``identity`` cannot be checked (a shared object it needs failed), or None."""
@@ -96,9 +138,38 @@ def _wanted(fam: Any, names: set[str]) -> list[str]:
     return keys
 
 
+def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
+             budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
+    """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
+    from symfisher.derive.budget import BudgetExceeded
+
+    try:
+        res = budgeted(fn, fam, budget)
+    except BudgetExceeded:
+        return None, f"exceeded the time budget of {budget:g} s"
+    if res.error is None:
+        return res.value, None
+    return None, f"could not be derived: {res.error}"
+
+
+_NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric)}
+"""Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
+
+
+def _short(why: str, limit: int = 160) -> str:
+    """The first ``limit`` characters of a failure text (the full text is long)."""
+    return why if len(why) <= limit else why[: limit - 1].rstrip() + "…"
+
+
 def derive_shared(fam: Any, names: set[str], budget: float,
-                  budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> Shared:
+                  budgeted: Callable[[Callable[..., Any], Any, float], Any],
+                  points: tuple[dict, ...] = (), dps: int = 30) -> Shared:
     """Derive every shared object the chosen identities need, each under ``budget``.
+
+    The KL divergence and the reparametrised Fisher matrix are tried in closed form
+    first (the latter under at most :data:`REPARAM_SYMBOLIC_BUDGET` seconds); when
+    that fails, their numeric stand-ins are computed at ``points`` by quadrature
+    under ``budget`` and the failure is kept as a note.
 
     Parameters
     ----------
@@ -111,26 +182,33 @@ def derive_shared(fam: Any, names: set[str], budget: float,
     budgeted : callable
         ``budgeted(fn, fam, budget)`` → budget outcome (``.value``, ``.error``); raises
         :class:`symfisher.derive.budget.BudgetExceeded` on timeout.
+    points : tuple of dict
+        The test points (length P) for the numeric stand-ins; none: no stand-ins.
+    dps : int
+        Digits of the numeric stand-ins.
 
     Returns
     -------
     Shared
     """
-    from symfisher.derive.budget import BudgetExceeded
-
     derivers = _derivers()
     values: dict[str, Any] = {}
     failures: dict[str, str] = {}
+    notes: dict[str, str] = {}
     for key in _wanted(fam, names):
-        try:
-            res = budgeted(derivers[key], fam, budget)
-        except BudgetExceeded:
-            failures[key] = f"exceeded the time budget of {budget:g} s"
+        limit = min(budget, REPARAM_SYMBOLIC_BUDGET) if key == "reparam_fisher" else budget
+        value, why = _attempt(derivers[key], fam, limit, budgeted)
+        if why is None:
+            values[key] = value
             continue
-        if res.error is None:
-            values[key] = res.value
-            if key == "reparam_fisher":
-                _reparam_fisher(fam)  # a disk-cache hit now: loaded here, inherited by checks
-        else:
-            failures[key] = f"could not be derived: {res.error}"
-    return Shared(values, failures)
+        if key in _NUMERIC and points:
+            vkey, fn = _NUMERIC[key]
+            num, why_num = _attempt(lambda f, fn=fn: fn(f, points, dps), fam, budget,
+                                    budgeted)
+            if why_num is None:
+                values[vkey] = num
+                notes[key] = f"closed form {_short(why)}"
+                continue
+            why = f"{why}; numeric route: {why_num}"
+        failures[key] = why
+    return Shared(values, failures, notes)
