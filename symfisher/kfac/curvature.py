@@ -8,11 +8,22 @@ the Hessian of ``-log p`` in ``f``; both agree for canonical links (Poisson with
 link, Bernoulli with logit, Gaussian mean) and differ when the Hessian depends on ``y``
 (Student-t, a variance head, negative binomial with log link) — then the Hessian can be
 indefinite and the Fisher is the curvature to use. A factor ``S`` (``S S^T = Lambda``) is
-the elementwise square root of a diagonal ``Lambda``, else its Cholesky factor.
+the elementwise square root of a diagonal ``Lambda``; for a multinomial covariance
+``Lambda = diag(p) - p p^T`` (verified symbolically against the derived class
+probabilities ``p``, with ``sum p = 1``) it is ``diag(sqrt p) - p sqrt(p)^T``, which exists
+although ``Lambda`` is singular; otherwise the Cholesky factor.
+
+Categorical (softmax) likelihood: ``"categorical"`` (3 classes, the catalog default) or
+``"categorical_<k>"`` uses the family's corner coordinates (data ``x_1..x_{k-1}``,
+parameters ``p_1..p_{k-1}``, outcome 0 implied) with ``k`` outputs and the softmax link
+``p_j = e^{f_j} / sum_i e^{f_i}``, so class index ``c`` goes with output ``f_c``
+(``c >= 1``: ``x_c = 1``; ``c = 0``: every ``x`` zero). Then ``Lambda = diag(p) - p p^T``
+equals the GGN (Bishop 2006, PRML eq. 4.110).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +32,8 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import DerivationError
+
+_CATEGORICAL = re.compile(r"categorical(?:_(\d+))?$")
 
 # name -> (family, {parameter: link in the outputs f0, f1, ...}, E[y] in f); sigma, nu, r stay symbolic
 LINKS: dict[str, tuple[str, dict[str, str], str]] = {
@@ -54,8 +67,13 @@ class OutputCurvature:
         Hessian of ``nll`` in ``f`` (may depend on ``y``).
     factor : ImmutableMatrix, shape (k, k)
         ``S`` with ``S S^T = Lambda`` (computed on first access).
-    mean : sympy.Expr or None
-        ``E[y]`` as a function of ``f`` for the named likelihoods, else None.
+    mean : sympy.Expr, ImmutableMatrix of shape (k, 1), or None
+        ``E[y]`` as a function of ``f`` for the named likelihoods; for one-hot data the
+        class probabilities ``(P(c = 0), ..., P(c = k - 1))``; else None.
+    one_hot : bool
+        The observation is one of ``len(data) + 1`` classes in the family's corner
+        coordinates (class ``c >= 1``: ``x_c = 1``; class 0: all zero), so numeric
+        labels are class indices.
     """
 
     name: str
@@ -65,12 +83,13 @@ class OutputCurvature:
     grad: sp.ImmutableMatrix
     fisher: sp.ImmutableMatrix
     ggn: sp.ImmutableMatrix
-    mean: sp.Expr | None
+    mean: sp.Expr | sp.ImmutableMatrix | None
+    one_hot: bool = False
 
     @cached_property
     def factor(self) -> sp.ImmutableMatrix:
-        """``S`` with ``S S^T = Lambda``: elementwise sqrt if diagonal, else Cholesky."""
-        return _factor(self.fisher)
+        """``S`` with ``S S^T = Lambda`` (diagonal sqrt, multinomial form, or Cholesky)."""
+        return _factor(self.fisher, self.mean)
 
     @property
     def ggn_equals_fisher(self) -> bool:
@@ -88,19 +107,26 @@ class OutputCurvature:
 
 
 def _resolve(family: Any, link: Mapping[Any, Any] | None
-             ) -> tuple[Any, dict[sp.Symbol, sp.Expr], str, str | None]:
-    """Family object, ``{parameter: link expression}``, a label and the mean (text)."""
+             ) -> tuple[Any, dict[sp.Symbol, sp.Expr], str, Any]:
+    """Family object, ``{parameter: link expression}``, a label and the mean (text or SymPy)."""
     import symfisher as sf
 
     label = family if isinstance(family, str) else getattr(family, "name", "custom")
     mean = None
     if isinstance(family, str):
-        if link is None:
-            if family not in LINKS:
-                raise DerivationError(f"no default link for {family!r}; pass link= "
-                                      f"(defaults exist for {sorted(LINKS)})")
-            family, link, mean = LINKS[family]
-        family = sf.family(family)
+        cat = _CATEGORICAL.match(family)
+        if cat:
+            family = sf.family("categorical", k=int(cat.group(1) or 3))
+        else:
+            if link is None:
+                if family not in LINKS:
+                    raise DerivationError(f"no default link for {family!r}; pass link= "
+                                          f"(defaults exist for {sorted(LINKS)} and "
+                                          "'categorical' / 'categorical_<k>')")
+                family, link, mean = LINKS[family]
+            family = sf.family(family)
+    if link is None and _one_hot(family):
+        link = _softmax_link(family)
     if link is None:
         raise DerivationError(f"family {label!r}: pass link={{parameter: expression in f0, f1, ...}}")
     by_name = {str(p): p for p in family.params}
@@ -112,6 +138,68 @@ def _resolve(family: Any, link: Mapping[Any, Any] | None
                                   f"({sorted(by_name)})")
         out[sym] = _link_expr(expr, family)
     return family, out, label, mean
+
+
+def _one_hot(family: Any) -> bool:
+    """Whether the support is ``{0, e_1, ..., e_n}`` for ``n >= 2`` data variables (categorical).
+
+    One 0/1 variable (Bernoulli-like) keeps the scalar single-variable path.
+    """
+    n = len(family.variables)
+    if n < 2 or not isinstance(family.support, sp.FiniteSet) or len(family.support) != n + 1:
+        return False
+    corners = {tuple(int(i == j) for i in range(n)) for j in range(n + 1)}
+    points = {tuple(pt) if isinstance(pt, sp.Tuple) else (pt,) for pt in family.support}
+    return points == corners
+
+
+def _output_symbols(k: int) -> list[sp.Symbol]:
+    """The network outputs ``f0..f{k-1}`` (real), as the text links name them."""
+    return [sp.Symbol(f"f{i}", real=True) for i in range(k)]
+
+
+def _softmax_link(family: Any) -> dict[sp.Symbol, sp.Expr]:
+    """``p_j = e^{f_j} / sum_i e^{f_i}`` (j = 1..n) with ``n + 1`` outputs; class 0 implied."""
+    fs = _output_symbols(len(family.params) + 1)
+    z = sp.Add(*[sp.exp(f) for f in fs])
+    return {p: sp.exp(fs[j + 1]) / z for j, p in enumerate(family.params)}
+
+
+def _class_probabilities(family: Any, link_map: Mapping[sp.Symbol, sp.Expr]) -> sp.ImmutableMatrix:
+    """``(P(c = 0), ..., P(c = n))`` in ``f``, from the log-density at the corner points, (n + 1, 1)."""
+    xs = family.variables
+    rows = []
+    for c in range(len(xs) + 1):
+        point = {x: int(i + 1 == c) for i, x in enumerate(xs)}
+        rows.append(_tidy(sp.exp(family.logpdf.subs(point).subs(link_map))))
+    return sp.ImmutableMatrix(rows)
+
+
+def _natural_key(sym: sp.Symbol) -> tuple[Any, ...]:
+    """Sort ``f2`` before ``f10``."""
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", sym.name))
+
+
+def _log_ratios(nll: sp.Expr, outputs: tuple[sp.Symbol, ...], data: tuple[sp.Symbol, ...]
+                ) -> sp.Expr:
+    """Split ``log(e^{f_j} / z)`` into ``f_j - log z`` (no cancellation in ``1 - sum p``).
+
+    Applied only when ``nll`` depends on nothing but ``f`` and the one-hot data; the rewrite
+    is checked against the original for every class at a fixed ``f`` to 25 digits, and a
+    mismatch is a :class:`DerivationError`.
+    """
+    if not nll.free_symbols <= set(outputs) | set(data):
+        return nll
+    new = sp.expand(sp.expand_log(nll.replace(sp.log, lambda arg: sp.log(sp.together(arg))),
+                                  force=True))
+    at_f = {f: sp.Rational(3 * i + 1, 10) - 1 for i, f in enumerate(outputs)}
+    for c in range(len(data) + 1):
+        point = {**at_f, **{x: int(i + 1 == c) for i, x in enumerate(data)}}
+        before, after = (sp.N(e.subs(point), 30) for e in (nll, new))
+        if abs(before - after) > sp.Float("1e-25", 30) * (1 + abs(before)):
+            raise DerivationError(f"splitting the logarithms of the nll changed its value "
+                                  f"for class {c}: {before} vs {after}")
+    return new
 
 
 def _link_expr(expr: Any, family: Any) -> sp.Expr:
@@ -131,10 +219,29 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
     return sp.factor(sp.cancel(sp.powsimp(sp.together(expr))))
 
 
-def _factor(lam: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
-    """``S`` with ``S S^T = Lambda``: elementwise sqrt if diagonal, else Cholesky."""
+def _is_multinomial(lam: sp.ImmutableMatrix, mean: Any) -> bool:
+    """Whether ``Lambda = diag(p) - p p^T`` with ``sum p = 1`` for ``p = mean`` (k, 1)."""
+    if not isinstance(mean, sp.MatrixBase) or mean.shape != (lam.rows, 1):
+        return False
+    if _tidy(sum(mean) - 1) != 0:
+        return False
+    diff = sp.Matrix(lam) - (sp.diag(*mean) - mean * mean.T)
+    return all(_tidy(e) == 0 for e in diff)
+
+
+def _factor(lam: sp.ImmutableMatrix, mean: Any = None) -> sp.ImmutableMatrix:
+    """``S`` with ``S S^T = Lambda``.
+
+    Elementwise sqrt if ``Lambda`` is diagonal; ``diag(sqrt p) - p sqrt(p)^T`` if it is a
+    multinomial covariance ``diag(p) - p p^T`` of the class probabilities ``p`` (then
+    ``S S^T = diag(p) - 2 p p^T + p (sum p) p^T = Lambda``, singular yet factored);
+    otherwise the Cholesky factor.
+    """
     if lam.is_diagonal():
         return sp.ImmutableMatrix(sp.diag(*[sp.sqrt(lam[i, i]) for i in range(lam.rows)]))
+    if _is_multinomial(lam, mean):
+        root = sp.Matrix(mean).applyfunc(sp.sqrt)
+        return sp.ImmutableMatrix(sp.diag(*root) - sp.Matrix(mean) * root.T)
     return sp.ImmutableMatrix(sp.Matrix(lam).cholesky(hermitian=False).applyfunc(_tidy))
 
 
@@ -146,7 +253,9 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     family : str or Family
         A likelihood name with a default link (``"gaussian"``, ``"bernoulli"``,
         ``"poisson"``, ``"student_t"``, ``"negative_binomial"``,
-        ``"heteroscedastic_gaussian"``), a catalog family name, or a Family.
+        ``"heteroscedastic_gaussian"``, ``"categorical"`` = ``"categorical_3"``,
+        ``"categorical_<k>"`` with k softmax outputs), a catalog family name, or a Family
+        (one with one-hot categorical support defaults to the softmax link).
     link : dict, optional
         ``{parameter (name or Symbol): expression in f0, f1, ...}``; parameters not
         linked stay fixed symbols.
@@ -156,12 +265,15 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     >>> oc = output_curvature("poisson")
     >>> oc.fisher, oc.ggn_equals_fisher
     (Matrix([[exp(f0)]]), True)
+    >>> cat = output_curvature("categorical")          # softmax, 3 outputs
+    >>> cat.fisher.shape, cat.ggn_equals_fisher, cat.one_hot
+    ((3, 3), True, True)
     """
     import symfisher as sf
 
     fam, link_map, label, mean_text = _resolve(family, link)
     outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
-                           - set(fam.logpdf.free_symbols), key=lambda s: s.name))
+                           - set(fam.logpdf.free_symbols), key=_natural_key))
     params = [p for p in fam.params if p in link_map]
     info = sp.ImmutableMatrix(sf.fisher(fam))
     idx = [fam.params.index(p) for p in params]
@@ -169,10 +281,15 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     J = sp.Matrix([[sp.diff(link_map[p], f) for f in outputs] for p in params])
     lam = sp.ImmutableMatrix((J.T * sub_info * J).applyfunc(_tidy))
     nll = -fam.logpdf.subs(link_map)          # not simplified: keeps loggamma printable
+    one_hot = _one_hot(fam)
+    mean = None if mean_text is None else _link_expr(mean_text, fam)
+    if one_hot:
+        nll = _log_ratios(nll, outputs, tuple(fam.variables))
+        mean = _class_probabilities(fam, link_map)
     grad = sp.ImmutableMatrix([sp.diff(nll, f) for f in outputs])
     ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(_tidy))
-    mean = None if mean_text is None else _link_expr(mean_text, fam)
-    return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, mean)
+    return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, mean,
+                           one_hot)
 
 
 @dataclass(frozen=True)
@@ -228,6 +345,10 @@ def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any
     link : dict, optional
         Passed to :func:`output_curvature` when ``curv`` is not derived yet.
 
+    Several observation variables become one kernel argument of shape (N, n_data);
+    for one-hot (categorical) data the likelihood takes class indices (N,) and encodes
+    them (class ``c >= 1``: ``x_c = 1``, class 0: all zero).
+
     Returns
     -------
     symfisher.numeric.laplace.compiled.CompiledLikelihood
@@ -238,21 +359,23 @@ def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any
     >>> lik = compile_likelihood("poisson")
     >>> lik.curvature(np.zeros((2, 1)))[:, 0, 0].tolist()
     [1.0, 1.0]
+    >>> cat = compile_likelihood("categorical")          # labels: class indices (N,)
+    >>> cat.nll(np.zeros((1, 3)), cat.targets([2], 3)).round(6).tolist()
+    [1.098612]
     """
     import symfisher as sf
     from symfisher.numeric.laplace.compiled import CompiledLikelihood
 
     oc = curv if isinstance(curv, OutputCurvature) else output_curvature(curv, link)
-    if len(oc.data) != 1:
-        raise DerivationError(f"compile_likelihood supports one observation variable; "
-                              f"{oc.name!r} has {len(oc.data)} ({', '.join(map(str, oc.data))})")
     names = {str(s): s for e in (oc.nll, oc.fisher) for s in e.free_symbols}
     consts = {names.get(str(k), k): float(v) for k, v in (constants or {}).items()}
     fs = list(oc.outputs)
+    y_arg: Any = oc.data[0] if len(oc.data) == 1 else list(oc.data)
 
     def kern(expr: Any, with_y: bool) -> Any:
-        return sf.compile(expr, args=[fs, oc.data[0]] if with_y else [fs], constants=consts)
+        return sf.compile(expr, args=[fs, y_arg] if with_y else [fs], constants=consts)
 
     mean = kern(oc.mean, False) if oc.mean is not None else None
     return CompiledLikelihood(oc.name, len(fs), kern(oc.nll, True), kern(oc.grad, True),
-                              kern(oc.fisher, False), kern(oc.factor, False), mean)
+                              kern(oc.fisher, False), kern(oc.factor, False), mean,
+                              data_dim=len(oc.data), one_hot=oc.one_hot)
