@@ -226,6 +226,18 @@ def test_symbolic_full_block_two_inputs_matches_invariant_formula() -> None:
     assert sp.simplify(sum(v**2 for v in diff) - err_sq) == 0
 
 
+def test_a_wrong_closed_form_is_refused_by_the_mpmath_check() -> None:
+    """Closed forms are checked at 30 digits: e^{nu + s/2} off by one part in 1e17 fails."""
+    from symfisher.kfac.glm import _verify
+
+    glm = glm_layer_fisher("poisson")
+    assert glm.moments is not None
+    _verify(glm.lam, glm.moments, glm.u, glm.nu, glm.s, "poisson")          # passes
+    wrong = (glm.moments[0] * (1 + sp.Rational(1, 10**17)), *glm.moments[1:])
+    with pytest.raises(DerivationError, match="poisson: closed form e0"):
+        _verify(glm.lam, wrong, glm.u, glm.nu, glm.s, "poisson")
+
+
 def test_heteroscedastic_gaussian_is_rejected_by_name() -> None:
     with pytest.raises(DerivationError, match=r"heteroscedastic_gaussian.*2 x 2"):
         glm_layer_fisher("heteroscedastic_gaussian")
