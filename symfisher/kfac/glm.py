@@ -9,7 +9,8 @@ three 1-D Gaussian moments per row, ``e_j = E[lam(u) t^j]`` with
 ``u = nu + sqrt(s) t``, ``t ~ N(0, 1)`` (see :mod:`symfisher.numeric.kfac.glm` for the
 derivation):
 
-* ``lam`` is taken from :func:`symfisher.kfac.curvature.output_curvature`;
+* ``lam`` is the Fisher in the output from :func:`symfisher.kfac.curvature.output_curvature`
+  (for Student-t it is not the GGN, whose value depends on ``y``);
 * the moments are asked of symfisher's expectation engine
   (:func:`symfisher.derive.expectation.expectation`, Gaussian route: Isserlis plus
   exponential tilting) under a time budget, and every closed form it returns is checked
@@ -324,9 +325,10 @@ def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
     """
     oc = likelihood if isinstance(likelihood, OutputCurvature) else output_curvature(likelihood, link)
     try:
-        return _derive(oc, budget)
+        hash((oc, budget))
     except TypeError:                          # an unhashable part: derive without the cache
         return _derive.__wrapped__(oc, budget)
+    return _derive(oc, budget)
 
 
 @lru_cache(maxsize=32)
