@@ -13,6 +13,7 @@ example (the output layer under a homoscedastic Gaussian likelihood).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
@@ -24,7 +25,7 @@ from symfisher.numeric.kfac.ekfac import ekfac_diagonal, ekfac_error_sq
 from symfisher.numeric.kfac.error import DEFAULT_BLOCK, cross_term, exact_norm_sq, kfac_factors
 from symfisher.numeric.kfac.nearest import nearest_kronecker
 from symfisher.numeric.kfac.report import ErrorMethod, KronErrorReport, relative_from_squares
-from symfisher.numeric.kfac.sampled import relative_error_interval, sampled_norm_sq
+from symfisher.numeric.kfac.sampled import delta_interval, sampled_norm_sq, sampled_terms
 
 
 class Method(str, Enum):
@@ -33,6 +34,17 @@ class Method(str, Enum):
     AUTO = "auto"
     GRAM = "gram"
     DENSE = "dense"
+    SAMPLED = "sampled"
+
+
+class CrossTerm(str, Enum):
+    """How to obtain ``<F, G kron A>`` with ``method="sampled"``.
+
+    ``"exact"``: ``sum_n tr(B_n^T G B_n) a_n^T A a_n``, O(N d^2) like the factors;
+    ``"sampled"``: unbiased estimate from the same sampled triples as ``||F||^2``.
+    """
+
+    EXACT = "exact"
     SAMPLED = "sampled"
 
 
@@ -54,7 +66,8 @@ def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
 def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None = None,
                method: Method | str = Method.AUTO, nearest: bool = True, ekfac: bool = True,
                block: int = DEFAULT_BLOCK, num_pairs: int = 200_000, seed: int = 0,
-               max_iter: int = 100) -> KronErrorReport:
+               max_iter: int = 100, cross: CrossTerm | str = CrossTerm.EXACT
+               ) -> KronErrorReport:
     """Exact (or estimated) Frobenius error of K-FAC for one weight block.
 
     Parameters
@@ -76,6 +89,13 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
         Sampled pairs and RNG seed for ``method="sampled"``.
     max_iter : int
         Power iterations for the nearest Kronecker product.
+    cross : {"exact", "sampled"}
+        ``<F, G kron A>``: exact (default; O(N d^2), the same cost as the factors ``G``
+        and ``A``, so it is almost free once they are formed), or, with
+        ``method="sampled"`` (``"auto"`` then means sampled), an unbiased estimate from
+        ``num_pairs`` importance-sampled triples ``(n, m, l)`` whose pairs ``(n, m)`` also
+        re-estimate ``||F||^2`` (see :mod:`.sampled`); the interval then accounts for
+        both estimates and their covariance (``rep.cross``, ``rep.cross_std_error``).
 
     Returns
     -------
@@ -89,31 +109,70 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     True
     """
     a_arr, B_arr = _inputs(a, g, B)
-    how = Method(method)
+    how, cross_how = Method(method), CrossTerm(cross)
     if block < 1 or num_pairs < 2 or max_iter < 1:
         raise ShapeError(f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
                          f"num_pairs={num_pairs}, max_iter={max_iter}")
+    if cross_how is CrossTerm.SAMPLED:
+        if how not in (Method.AUTO, Method.SAMPLED):
+            raise ShapeError(f"cross='sampled' needs method='sampled' (or 'auto'), got "
+                             f"method={how.value!r}")
+        how = Method.SAMPLED
     if how is Method.AUTO:
         how = _auto_method(*B_arr.shape, a_arr.shape[1])
     if how is Method.DENSE:
         return _dense_report(a_arr, B_arr)
     A, G = kfac_factors(a_arr, B_arr)
-    cross = cross_term(a_arr, B_arr, A, G)
     k_sq = float(np.sum(G * G) * np.sum(A * A))
-    interval, pairs = None, None
     if how is Method.SAMPLED:
-        est = sampled_norm_sq(a_arr, B_arr, num_pairs, np.random.default_rng(seed))
-        f_sq, pairs = est.estimate, est.num_pairs
-        rel, interval = relative_error_interval(est, cross, k_sq)
-        err = rel * math.sqrt(f_sq)
+        est = _sampled(a_arr, B_arr, A, G, k_sq, cross_how, num_pairs, seed)
     else:
+        c = cross_term(a_arr, B_arr, A, G)
         f_sq = exact_norm_sq(a_arr, B_arr, block)
-        err, rel = relative_from_squares(f_sq, cross, k_sq)
+        err, rel = relative_from_squares(f_sq, c, k_sq)
+        est = _Estimate(f_sq, c, rel, err)
+    rel, f_sq = est.relative, est.norm_sq
     near = _nearest_rel(a_arr, B_arr, A, f_sq, rel, max_iter) if nearest else None
     ek = (math.sqrt(ekfac_error_sq(f_sq, ekfac_diagonal(a_arr, B_arr, A, G)) / f_sq)
           if ekfac and f_sq > 0 else None)
-    return KronErrorReport(err, rel, near, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq),
-                           a_arr.shape[0], B_arr.shape[2], ErrorMethod(how.value), interval, pairs)
+    return KronErrorReport(est.frobenius, rel, near, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq),
+                           a_arr.shape[0], B_arr.shape[2], ErrorMethod(how.value),
+                           est.interval, est.num, est.cross, est.cross_se, est.norm_sq_se,
+                           est.relative_se)
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    """``||F||^2``, ``<F, G kron A>`` and the errors, with uncertainties when sampled."""
+
+    norm_sq: float
+    cross: float
+    relative: float
+    frobenius: float
+    interval: tuple[float, float] | None = None
+    num: int | None = None
+    cross_se: float | None = None
+    norm_sq_se: float | None = None
+    relative_se: float | None = None
+
+
+def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],
+             G: NDArray[np.float64], k_sq: float, how: CrossTerm, num: int, seed: int
+             ) -> _Estimate:
+    """``method="sampled"``: ``||F||^2`` (and, if asked, the cross term) estimated."""
+    rng = np.random.default_rng(seed)
+    if how is CrossTerm.EXACT:
+        c = cross_term(a, B, A, G)
+        est = sampled_norm_sq(a, B, num, rng)
+        x, var_x, var_c, cov, cross_se = est.estimate, est.std_error**2, 0.0, 0.0, None
+        num = est.num_pairs
+    else:
+        t = sampled_terms(a, B, num, rng)
+        x, c, var_x, var_c, cov = t.norm_sq, t.cross, t.norm_sq_var, t.cross_var, t.covariance
+        cross_se, num = math.sqrt(var_c), t.num_triples
+    rel, rel_se, interval = delta_interval(x, c, k_sq, var_x, var_c, cov)
+    return _Estimate(x, c, rel, rel * math.sqrt(max(x, 0.0)), interval, num, cross_se,
+                     math.sqrt(var_x), rel_se)
 
 
 def _auto_method(n: int, d_out: int, k: int, d_in: int) -> Method:
@@ -144,4 +203,5 @@ def _dense_report(a: NDArray[np.float64], B: NDArray[np.float64]) -> KronErrorRe
     norm, kfac, near, ek = dense_errors(a, B)
     k_norm = float(np.linalg.norm(G) * np.linalg.norm(A))
     return KronErrorReport(kfac * norm, kfac, near, ek, A, G, norm, k_norm,
-                           a.shape[0], B.shape[2], ErrorMethod.DENSE)
+                           a.shape[0], B.shape[2], ErrorMethod.DENSE,
+                           cross=cross_term(a, B, A, G))

@@ -56,7 +56,19 @@ class KronErrorReport:
     confidence_interval : tuple of float or None
         For ``method == "sampled"``: a delta-method interval for ``relative_frobenius``.
     num_pairs : int or None
-        For ``method == "sampled"``: number of sampled off-diagonal pairs.
+        For ``method == "sampled"``: number of sampled off-diagonal pairs (of sampled
+        triples ``(n, m, l)`` when the cross term is sampled too).
+    cross : float or None
+        ``<F, G kron A>`` as used: exact, or the unbiased estimate when
+        ``cross="sampled"``.
+    cross_std_error : float or None
+        Standard error of ``cross`` when it was estimated, else ``None`` (exact).
+    norm_sq_std_error : float or None
+        For ``method == "sampled"``: standard error of the estimated ``||F||^2``.
+    relative_std_error : float or None
+        For ``method == "sampled"``: delta-method standard error of
+        ``relative_frobenius`` (including the covariance of ``||F||^2`` and ``cross``
+        when both come from the same sampled triples).
     """
 
     frobenius: float
@@ -72,6 +84,10 @@ class KronErrorReport:
     method: ErrorMethod = ErrorMethod.GRAM
     confidence_interval: tuple[float, float] | None = None
     num_pairs: int | None = None
+    cross: float | None = None                 # set by kron_error on every route
+    cross_std_error: float | None = None
+    norm_sq_std_error: float | None = None
+    relative_std_error: float | None = None
 
     @property
     def d_in(self) -> int:
@@ -98,7 +114,10 @@ class KronErrorReport:
                 ("relative error, K-FAC", f"{self.relative_frobenius:.6f}")]
         if self.confidence_interval is not None:
             lo, hi = self.confidence_interval
-            rows.append((f"95% interval ({self.num_pairs} pairs)", f"[{lo:.6f}, {hi:.6f}]"))
+            what = "triples" if self.cross_std_error is not None else "pairs"
+            rows.append((f"95% interval ({self.num_pairs} {what})", f"[{lo:.6f}, {hi:.6f}]"))
+        if self.cross_std_error is not None:
+            rows.append(("<F, G (x) A> (sampled)", f"{self.cross:.6e} +- {self.cross_std_error:.2e}"))
         if self.nearest_relative_frobenius is not None:
             rows.append(("relative error, nearest Kron", f"{self.nearest_relative_frobenius:.6f}"))
         if self.ekfac_relative_frobenius is not None:
