@@ -11,6 +11,7 @@ the order of ``family.params`` (or of ``coords`` for a plain metric).
 
 from __future__ import annotations
 
+import collections
 import enum
 import functools
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from symfisher.derive.connections import christoffel_of
 from symfisher.derive.fisher_rao import closed_form_distance
 from symfisher.errors import DomainError
 from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
+from symfisher.numeric.ode import Box, Integrator, LoopKernel
 
 __all__ = ["DistanceMethod", "geodesic", "fisher_rao_distance"]
 
@@ -55,25 +57,28 @@ def _constraints(md: MetricData) -> list[Callable[..., Any]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _inside_fn(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
-    """Vectorised domain membership: theta (N, p) -> bool (N,)."""
+def _inside_fn(md: MetricData) -> Box:
+    """Vectorised domain membership: theta (N, p) -> bool (N,), as a :class:`Box`.
+
+    The interval box is checked inside the compiled integrator; the joint constraints
+    (lambdified) are checked on the returned points.
+    """
     ivs = [_interval(d, c) for d, c in zip(_domains(md), md.coords)]
-    lo = np.array([float(iv.start) for iv in ivs])
-    hi = np.array([float(iv.end) for iv in ivs])
-    lo_open = np.array([bool(iv.left_open) or iv.start == -sp.oo for iv in ivs])
-    hi_open = np.array([bool(iv.right_open) or iv.end == sp.oo for iv in ivs])
     cons = _constraints(md)
 
-    def inside(theta: np.ndarray) -> np.ndarray:
-        th = np.asarray(theta, dtype=float).reshape(-1, lo.size)
-        ok = np.all(np.where(lo_open, th > lo, th >= lo) & np.where(hi_open, th < hi, th <= hi), 1)
+    def constraints(th: np.ndarray) -> np.ndarray:
+        ok = np.ones(th.shape[0], dtype=bool)
         for c in cons:
             ok &= np.broadcast_to(np.asarray(c(*th.T), dtype=bool), ok.shape)
-        return ok & np.all(np.isfinite(th), axis=1)
+        return ok
 
-    return inside
+    return Box(lo=tuple(float(iv.start) for iv in ivs), hi=tuple(float(iv.end) for iv in ivs),
+               lo_closed=tuple(not (bool(iv.left_open) or iv.start == -sp.oo) for iv in ivs),
+               hi_closed=tuple(not (bool(iv.right_open) or iv.end == sp.oo) for iv in ivs),
+               constraints=constraints if cons else None)
 
 
+@functools.lru_cache(maxsize=64)
 def _samples(md: MetricData) -> tuple[tuple[float, ...], ...]:
     """Three interior points of each coordinate's domain (for numeric verification)."""
     out = []
@@ -156,38 +161,55 @@ def _check_free(md: MetricData) -> None:
         )
 
 
-def _vector_kernel(exprs: Any, coords: tuple[sp.Symbol, ...]) -> Callable[[np.ndarray], np.ndarray]:
+def _vector_kernel(exprs: Any, coords: tuple[sp.Symbol, ...]) -> LoopKernel:
     """Compiled evaluator theta (N, p) -> (N, *exprs.shape) (``sf.compile`` Numba kernel).
 
-    Domain checks are left to the callers (the solvers reject trial points outside
-    the domain themselves), so the kernel runs with ``check=False``; the batches are
-    tiny (at most 2p + 1 points), so the serial loop is used.
+    The kernel's serial dense loop is called directly (no argument conversion,
+    broadcasting or domain checks: the solvers reject trial points outside the domain
+    themselves, and the batches are tiny, at most 2p + 1 points); the compiled
+    integrator calls the same loop from Numba.
     """
     from symfisher.codegen.api import compile as compile_kernel
 
     kern = compile_kernel(exprs, args=[list(coords)])
-    p = len(coords)
-    shape = tuple(exprs.shape)
-
-    def kernel(theta: np.ndarray) -> np.ndarray:
-        th = np.ascontiguousarray(np.asarray(theta, dtype=float).reshape(-1, p))
-        return np.asarray(kern(th, check=False, parallel=False)).reshape((th.shape[0], *shape))
-
-    return kernel
+    return LoopKernel(loop=kern.loops[2], p=len(coords), shape=tuple(exprs.shape))
 
 
 @functools.lru_cache(maxsize=64)
-def _metric_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
+def _metric_kernel(md: MetricData) -> LoopKernel:
     """Compiled metric evaluator theta (N, p) -> (N, p, p)."""
     _check_free(md)
     return _vector_kernel(md.g, md.coords)
 
 
 @functools.lru_cache(maxsize=64)
-def _christoffel_kernel(md: MetricData) -> Callable[[np.ndarray], np.ndarray]:
+def _christoffel_kernel(md: MetricData) -> LoopKernel:
     """Compiled Christoffel evaluator theta (N, p) -> (N, p, p, p), Γ^k_ij order (k, i, j)."""
     _check_free(md)
     return _vector_kernel(christoffel_of(md, "second"), md.coords)
+
+
+#: Metric data of recently used family objects, by identity: ``id -> (family, data)``.
+_RECENT: collections.OrderedDict[int, tuple[Any, MetricData]] = collections.OrderedDict()
+
+
+def _metric_of(fam: Any, coords: Any) -> MetricData:
+    """``metric_data(fam, coords)``, remembered per family *object* (families are frozen).
+
+    Keyed by identity because a family's hash is a content digest that costs about as
+    much as the lookup it would save (≈ 1 ms); the kernel caches below then hit on the
+    very same ``MetricData``.
+    """
+    if coords is not None or isinstance(fam, sp.MatrixBase):
+        return metric_data(fam, coords)
+    hit = _RECENT.get(id(fam))
+    if hit is not None and hit[0] is fam:
+        return hit[1]
+    md = metric_data(fam)
+    _RECENT[id(fam)] = (fam, md)
+    while len(_RECENT) > 64:
+        _RECENT.popitem(last=False)
+    return md
 
 
 # ----------------------------------------------------------------------------- public
@@ -198,11 +220,12 @@ def geodesic(
     t: float = 1.0,
     steps: int | None = None,
     coords: Any = None,
+    integrator: str | Integrator = "auto",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The Fisher–Rao geodesic through ``theta0`` with initial velocity ``velocity``.
 
     Integrates ``θ̈^k = −Γ^k_ij θ̇^i θ̇^j`` (DOP853, rtol 1e-11) with a compiled
-    Christoffel kernel.
+    Christoffel kernel, by default in a compiled integrator (:mod:`symfisher.numeric.ode`).
 
     Parameters
     ----------
@@ -218,6 +241,8 @@ def geodesic(
         Return ``steps + 1`` equally spaced times; default: the integrator's steps.
     coords : sequence of sympy.Symbol or dict {Symbol: Set}, optional
         Coordinates of a plain metric, optionally with their domains.
+    integrator : {"auto", "compiled", "scipy"}
+        The compiled DOP853 (``"auto"``) or :func:`scipy.integrate.solve_ivp`'s DOP853.
 
     Returns
     -------
@@ -242,13 +267,14 @@ def geodesic(
     >>> round(float(path[-1, 1]), 10)           # σ(t) = e^t along the σ-axis
     2.7182818285
     """
-    md = metric_data(fam, coords)
+    md = _metric_of(fam, coords)
     x0 = as_point(md, theta0, "theta0")
     v0 = np.asarray(velocity, dtype=float).ravel()
     if v0.size != md.dim:
         raise ValueError(f"velocity has {v0.size} components but there are {md.dim} "
                          f"parameters {md.coords}")
-    sol = integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps, inside=_inside_fn(md))
+    sol = integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
+                             inside=_inside_fn(md), integrator=integrator)
     return sol.t, sol.path, sol.vel
 
 
@@ -276,6 +302,7 @@ def fisher_rao_distance(
     theta2: Any,
     method: str | DistanceMethod = "auto",
     coords: Any = None,
+    integrator: str | Integrator = "auto",
 ) -> float:
     """Fisher–Rao (geodesic) distance between two parameter points.
 
@@ -292,6 +319,10 @@ def fisher_rao_distance(
         ``"auto"``: closed form when recognised, else numeric.
     coords : sequence of sympy.Symbol or dict {Symbol: Set}, optional
         Coordinates of a plain metric, optionally with their domains.
+    integrator : {"auto", "compiled", "scipy"}
+        Integrator of the numeric route: the compiled DOP853 (default; a few
+        milliseconds for the gamma family once compiled) or
+        :func:`scipy.integrate.solve_ivp` (the reference path).
 
     Returns
     -------
@@ -311,7 +342,7 @@ def fisher_rao_distance(
     >>> fisher_rao_distance(sp.Matrix([[1 / lam]]), [1.0], [4.0], coords=[lam])  # 2|√λ₁ − √λ₂|
     2.0
     """
-    md = metric_data(fam, coords)
+    md = _metric_of(fam, coords)
     how = _method(method)
     a, b = as_point(md, theta1, "theta1"), as_point(md, theta2, "theta2")
     if how is not DistanceMethod.NUMERIC:
@@ -326,4 +357,4 @@ def fisher_rao_distance(
     if np.array_equal(a, b):
         return 0.0
     return shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b,
-                             inside=_inside_fn(md)).distance
+                             inside=_inside_fn(md), integrator=integrator).distance

@@ -6,10 +6,16 @@ The symbolic side hands over two vectorised callables (usually compiled kernels)
   ``G[n, k, i, j] = Γ^k_ij(theta[n])`` (second kind, index order (k, i, j));
 * ``metric(theta) -> g`` with ``g`` shape (N, p, p).
 
+When ``christoffel`` is a :class:`~symfisher.numeric.ode.LoopKernel` (a generated kernel
+loop), geodesics are integrated by the compiled DOP853 of :mod:`symfisher.numeric.ode`
+(no Python per step); any other callable goes through :func:`scipy.integrate.solve_ivp`
+(also available on request with ``integrator="scipy"``, the reference path).
+
 Dimension letters: N points evaluated at once, p coordinates, T output times.
 
 The geodesic equation ``θ̈^k = −Γ^k_ij θ̇^i θ̇^j`` is integrated with the explicit
-Runge–Kutta method DOP853 of :func:`scipy.integrate.solve_ivp`; the distance between
+Runge–Kutta method DOP853 (same coefficients and step control in both backends); the
+distance between
 two points is found by shooting: Newton's method on the initial velocity v so that the
 geodesic γ with γ(0) = θ₁, γ̇(0) = v reaches γ(1) = θ₂, with a Jacobian from central
 differences (all 2p + 1 trajectories integrated together as one system) and a
@@ -22,9 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from symfisher.errors import DomainError, SymfisherError
+from symfisher.numeric.geodesic_batch import integrate_batch, resolve_integrator
+from symfisher.numeric.ode import Integrator
 
 __all__ = ["GeodesicSolution", "ShootingResult", "integrate_geodesic", "shooting_distance"]
 
@@ -74,84 +81,6 @@ class ShootingResult:
     iterations: int
 
 
-class _OverBudget(Exception):
-    """Raised inside the right-hand side when a trial integration exceeds its budget."""
-
-
-def _rhs(christoffel: ChristoffelFn, n: int, p: int,
-         max_evals: int | None = None) -> Callable[[float, np.ndarray], np.ndarray]:
-    count = [0]
-
-    def f(_t: float, y: np.ndarray) -> np.ndarray:
-        count[0] += 1
-        if max_evals is not None and count[0] > max_evals:
-            raise _OverBudget
-        y2 = y.reshape(2, n, p)
-        theta, v = y2[0], y2[1]
-        G = np.asarray(christoffel(theta), dtype=float).reshape(n, p, p, p)
-        outer = (v[:, :, None] * v[:, None, :]).reshape(n, p * p, 1)
-        acc = -np.matmul(G.reshape(n, p, p * p), outer)[..., 0]
-        return np.concatenate((v.ravel(), acc.ravel()))
-
-    return f
-
-
-def _events(n: int, p: int, y0: np.ndarray, inside: InsideFn | None) -> list[Callable[..., float]]:
-    """Terminal events: the state blows up, or a point leaves the domain."""
-    limit = 1e8 * (1.0 + float(np.max(np.abs(y0))))
-
-    def blowup(_t: float, y: np.ndarray) -> float:
-        m = float(np.max(np.abs(y)))
-        return limit - m if np.isfinite(m) else -1.0
-
-    blowup.terminal = True  # type: ignore[attr-defined]
-    if inside is None:
-        return [blowup]
-
-    def leaves(_t: float, y: np.ndarray) -> float:
-        theta = y.reshape(2, n, p)[0]
-        return 1.0 if bool(np.all(inside(theta))) else -1.0
-
-    leaves.terminal = True  # type: ignore[attr-defined]
-    return [blowup, leaves]
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """t (T,), theta (T, N, p), v (T, N, p); ``ok`` when t_end was reached finitely."""
-
-    t: np.ndarray
-    theta: np.ndarray
-    v: np.ndarray
-    ok: bool
-    t_stop: float
-
-
-def _integrate_batch(
-    christoffel: ChristoffelFn, theta0: np.ndarray, v0: np.ndarray, t_end: float,
-    rtol: float, atol: float, t_eval: np.ndarray | None = None,
-    inside: InsideFn | None = None, max_evals: int | None = None,
-) -> _Batch:
-    """Integrate N geodesics (theta0, v0 shape (N, p)) at once as one system."""
-    n, p = theta0.shape
-    y0 = np.concatenate((theta0.ravel(), v0.ravel()))
-    nan = np.full((1, n, p), np.nan)
-    if not np.all(np.isfinite(y0)):
-        return _Batch(np.array([np.nan]), nan, nan, False, 0.0)
-    try:
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(_rhs(christoffel, n, p, max_evals), (0.0, t_end), y0,
-                            method="DOP853", rtol=rtol, atol=atol, t_eval=t_eval,
-                            events=_events(n, p, y0, inside))
-    except _OverBudget:
-        return _Batch(np.array([np.nan]), nan, nan, False, np.nan)
-    t_stop = float(sol.t[-1]) if len(sol.t) else 0.0
-    if sol.status != 0 or len(sol.t) == 0:
-        return _Batch(np.array([np.nan]), nan, nan, False, t_stop)
-    Y = np.asarray(sol.y).T.reshape(-1, 2, n, p)
-    return _Batch(sol.t, Y[:, 0], Y[:, 1], bool(np.all(np.isfinite(Y))), t_stop)
-
-
 def integrate_geodesic(
     christoffel: ChristoffelFn,
     theta0: np.ndarray,
@@ -161,6 +90,7 @@ def integrate_geodesic(
     inside: InsideFn | None = None,
     rtol: float = 1e-11,
     atol: float = 1e-12,
+    integrator: str | Integrator = Integrator.AUTO,
 ) -> GeodesicSolution:
     """Integrate the geodesic ``θ̈^k = −Γ^k_ij θ̇^i θ̇^j`` from (θ₀, v).
 
@@ -178,6 +108,8 @@ def integrate_geodesic(
         ``theta (T, p) -> bool (T,)``, membership of the parameter domain.
     rtol, atol : float
         Tolerances of the DOP853 integrator.
+    integrator : {"auto", "compiled", "scipy"}
+        ``"auto"``: compiled when ``christoffel`` is a LoopKernel, else SciPy.
 
     Returns
     -------
@@ -203,7 +135,8 @@ def integrate_geodesic(
     if steps is not None and int(steps) < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     t_eval = None if steps is None else np.linspace(0.0, float(t_end), int(steps) + 1)
-    b = _integrate_batch(christoffel, th0, v0, float(t_end), rtol, atol, t_eval, inside)
+    b = integrate_batch(christoffel, th0, v0, float(t_end), rtol, atol, t_eval, inside,
+                        integrator=integrator)
     if not b.ok:
         raise DomainError(
             f"the geodesic from {th0[0].tolist()} with velocity {v0[0].tolist()} stops at "
@@ -225,12 +158,13 @@ class _Shooter:
     atol: float
     g1: np.ndarray
     max_evals: int = 6000
+    integrator: Integrator = Integrator.SCIPY
 
     def ends(self, V: np.ndarray, rtol: float | None = None) -> np.ndarray:
         """End points γ(1) for initial velocities V (N, p); NaN rows when a geodesic fails."""
         starts = np.broadcast_to(self.theta1, V.shape).copy()
-        b = _integrate_batch(self.christoffel, starts, V, 1.0, rtol or self.rtol,
-                             self.atol, np.array([1.0]), self.inside, self.max_evals)
+        b = integrate_batch(self.christoffel, starts, V, 1.0, rtol or self.rtol, self.atol,
+                            np.array([1.0]), self.inside, self.max_evals, self.integrator)
         return b.theta[-1] if b.ok else np.full(V.shape, np.nan)
 
     def jacobian(self, v: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -336,6 +270,7 @@ def shooting_distance(
     max_iter: int = 30,
     rtol: float = 1e-12,
     atol: float = 1e-13,
+    integrator: str | Integrator = Integrator.AUTO,
 ) -> ShootingResult:
     """Geodesic distance between two points by shooting with Newton's method.
 
@@ -361,6 +296,8 @@ def shooting_distance(
         Newton iterations per stage.
     rtol, atol : float
         Integrator tolerances.
+    integrator : {"auto", "compiled", "scipy"}
+        ``"auto"``: compiled when ``christoffel`` is a LoopKernel, else SciPy.
 
     Returns
     -------
@@ -384,7 +321,8 @@ def shooting_distance(
     if a.shape != b.shape:
         raise ValueError(f"theta1 has shape {a.shape} but theta2 {b.shape}")
     g1 = np.asarray(metric(a[None]), dtype=float).reshape(a.size, a.size)
-    sh = _Shooter(christoffel, metric, a, inside, rtol, atol, g1)
+    sh = _Shooter(christoffel, metric, a, inside, rtol, atol, g1,
+                  integrator=resolve_integrator(integrator, christoffel))
     v, iters = _continuation(sh, b, tol, max_iter)
     out = _newton(sh, b, v, tol, max_iter, rtol)
     iters += out.iterations
