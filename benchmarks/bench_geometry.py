@@ -6,10 +6,14 @@ Prints tables (medians of ≥ 5 runs after a warm-up) with ratios against altern
 measured side by side in the same run:
 
 * Fisher–Rao distance on the gamma manifold (no closed form): our shooting solver with
-  the compiled Numba Christoffel kernel vs the same solver with a ``sympy.lambdify``
-  NumPy kernel vs SciPy's collocation solver ``solve_bvp`` (same kernel), with the
-  error of each against a tight reference;
-* normal family: closed form (recognised from the metric) vs the numeric solver;
+  the compiled DOP853 integrator (``symfisher.numeric.ode``) vs the same solver on
+  ``scipy.integrate.solve_ivp`` (the previous path) with the compiled Numba Christoffel
+  kernel and with a ``sympy.lambdify`` NumPy kernel, vs SciPy's collocation solver
+  ``solve_bvp``, with the error of each against a tight reference; the integrator's
+  compile / cache-load time and a fresh process's first distance
+  (``--distances`` stops after these);
+* normal family: closed form (recognised from the metric) vs the numeric solver with
+  both integrators;
 * Gaussian curvature of every 2-parameter catalog family (derivation time);
 * ``sf.verify`` on a few families;
 * ``symfisher verify --all`` equivalent (:func:`verify_many` over the whole catalog,
@@ -40,6 +44,7 @@ from symfisher.numeric.geodesic import shooting_distance
 
 
 def median_time(fn: Callable[[], object], runs: int = 7) -> float:
+    """Median wall time of ``runs`` calls after one warm-up call."""
     fn()  # warm-up (JIT, caches)
     ts = []
     for _ in range(runs):
@@ -85,34 +90,74 @@ def bench_gamma_distance() -> None:
     fam = sf.family("gamma")
     md = metric_data(fam)
     a, b = np.array([2.0, 1.0]), np.array([5.0, 3.0])
-    ref = shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b, tol=1e-13).distance
+    ref = shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b, tol=1e-13,
+                            integrator="scipy").distance
     lam_c, lam_g = lambdified(md)
     rows = [
-        ("shooting + Numba kernel (sf)", lambda: sf.fisher_rao_distance(fam, a, b)),
-        ("shooting + lambdify kernel",
+        ("shooting, compiled DOP853 (sf default)", 21, lambda: sf.fisher_rao_distance(fam, a, b)),
+        ("shooting, solve_ivp + Numba kernel", 7,
+         lambda: sf.fisher_rao_distance(fam, a, b, integrator="scipy")),
+        ("shooting, solve_ivp + lambdify kernel", 7,
          lambda: shooting_distance(lam_c, lam_g, a, b).distance),
-        ("scipy solve_bvp + lambdify", lambda: bvp_distance(lam_c, lam_g, a, b)),
+        ("scipy solve_bvp + lambdify", 7, lambda: bvp_distance(lam_c, lam_g, a, b)),
     ]
-    print("Fisher–Rao distance, gamma manifold, (2, 1) → (5, 3); reference", f"{ref:.15f}")
-    print(f"{'method':<32}{'median ms':>12}{'ratio':>8}{'rel. error':>12}")
+    print("Fisher–Rao distance, gamma manifold, (2, 1) → (5, 3); reference", f"{ref:.15f}",
+          "(shooting, solve_ivp, tol 1e-13)")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'method':<40}{'median ms':>12}{'ratio':>8}{'rel. error':>12}")
     base = None
-    for name, fn in rows:
-        t = median_time(fn)
+    for name, runs, fn in rows:
+        t = median_time(fn, runs)
         base = base or t
         err = abs(fn() - ref) / ref
-        print(f"{name:<32}{1e3 * t:>12.2f}{t / base:>8.2f}{err:>12.1e}")
+        print(f"{name:<40}{1e3 * t:>12.2f}{t / base:>8.2f}{err:>12.1e}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+def _timed_subprocess(code: str, env: dict[str, str] | None = None) -> str:
+    import subprocess
+
+    full = {**os.environ, **(env or {})}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=full)
+    return out.stdout.strip()
+
+
+def bench_first_call() -> None:
+    """Compile / cache-load cost of the integrator, and a fresh process's first distance."""
+    import tempfile
+
+    compile_code = ("import time, numba, numpy as np\n"
+                    "from symfisher.numeric.ode import _compiled\n"
+                    "t = time.perf_counter(); _compiled()\n"
+                    "print(f'{time.perf_counter() - t:.3f}')")
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = _timed_subprocess(compile_code, {"NUMBA_CACHE_DIR": tmp})
+        warm = _timed_subprocess(compile_code, {"NUMBA_CACHE_DIR": tmp})
+    print(f"\ncompiled integrator: cold compile {cold} s, load from Numba's disk cache {warm} s")
+    for how in ("auto", "scipy"):
+        first = _timed_subprocess(
+            "import time, symfisher as sf\nfam = sf.family('gamma')\nt = time.perf_counter()\n"
+            f"sf.fisher_rao_distance(fam, (2, 1), (5, 3), integrator={how!r})\n"
+            "print(f'{time.perf_counter() - t:.2f}')")
+        print(f"  fresh process, first gamma distance (warm caches), integrator={how}: {first} s")
 
 
 def bench_normal_distance() -> None:
     fam = sf.family("normal")
     a, b = [0.0, 1.0], [1.0, 2.0]
-    tc = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="closed"))
-    tn = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric"))
+    tc = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="closed"), 21)
+    tn = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric"), 21)
+    ts = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric",
+                                                    integrator="scipy"))
     dc = sf.fisher_rao_distance(fam, a, b, method="closed")
     dn = sf.fisher_rao_distance(fam, a, b, method="numeric")
+    ds = sf.fisher_rao_distance(fam, a, b, method="numeric", integrator="scipy")
     print("\nnormal family (0, 1) → (1, 2)")
-    print(f"  closed form   {1e3 * tc:8.2f} ms   {dc:.15f}")
-    print(f"  numeric       {1e3 * tn:8.2f} ms   {dn:.15f}   rel. diff {abs(dn - dc) / dc:.1e}")
+    print(f"  closed form           {1e3 * tc:8.2f} ms   {dc:.15f}")
+    print(f"  numeric, compiled     {1e3 * tn:8.2f} ms   {dn:.15f}   rel. diff {abs(dn - dc) / dc:.1e}")
+    print(f"  numeric, solve_ivp    {1e3 * ts:8.2f} ms   {ds:.15f}   rel. diff {abs(ds - dc) / dc:.1e}"
+          f"   ({ts / tn:.1f}× the compiled time)")
 
 
 def bench_curvature() -> None:
@@ -207,5 +252,8 @@ if __name__ == "__main__":
         raise SystemExit(0)
     bench_gamma_distance()
     bench_normal_distance()
+    bench_first_call()
+    if "--distances" in sys.argv:
+        raise SystemExit(0)
     bench_curvature()
     bench_verify()
