@@ -10,7 +10,10 @@ Numeric (NumPy/Numba): :func:`kron_error` and :class:`KronErrorReport`. Symbolic
 SymPy on first use): :func:`output_curvature` derives the Fisher ``Lambda(f)`` of a
 likelihood in the network output, the GGN and a factor; :func:`exactness` states when
 K-FAC is exact; :func:`compile_likelihood` turns the derivation into kernels that
-``sf.laplace(..., likelihood=...)`` accepts.
+``sf.laplace(..., likelihood=...)`` accepts; :func:`glm_layer_fisher` derives the exact
+Fisher block ``E[Lambda(W x) kron x x^T]`` of one GLM layer with Gaussian inputs against
+K-FAC's ``E[Lambda(W x)] kron E[x x^T]`` (closed form where the expectation engine finds
+one, e.g. Poisson with log link; a compiled ``lambda`` kernel and quadrature otherwise).
 
 Examples
 --------
@@ -35,6 +38,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
     "glm_kfac_error": ("symfisher.numeric.kfac.glm", "glm_kfac_error"),
     "poisson_glm_kfac_error": ("symfisher.numeric.kfac.glm", "poisson_glm_kfac_error"),
+    "glm_error_from_moments": ("symfisher.numeric.kfac.glm", "glm_error_from_moments"),
+    "adaptive_normal_moments": ("symfisher.numeric.kfac.glm", "adaptive_normal_moments"),
     "KFACConfig": ("symfisher.numeric.kfac.optimizer", "KFACConfig"),
     "KFACState": ("symfisher.numeric.kfac.optimizer", "KFACState"),
     "kfac_step": ("symfisher.numeric.kfac.optimizer", "kfac_step"),
@@ -43,6 +48,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "OutputCurvature": ("symfisher.kfac.curvature", "OutputCurvature"),
     "exactness": ("symfisher.kfac.curvature", "exactness"),
     "compile_likelihood": ("symfisher.kfac.curvature", "compile_likelihood"),
+    "glm_layer_fisher": ("symfisher.kfac.glm", "glm_layer_fisher"),
+    "GLMLayerFisher": ("symfisher.kfac.glm", "GLMLayerFisher"),
 }
 
 __all__ = sorted(_LAZY)
