@@ -26,7 +26,8 @@ from symfisher.derive.connections import christoffel_of
 from symfisher.derive.fisher_rao import closed_form_distance
 from symfisher.errors import DomainError
 from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
-from symfisher.numeric.ode import Box, Integrator, LoopKernel
+from symfisher.numeric.geodesic_batch import Integrator
+from symfisher.numeric.ode import Box, LoopKernel
 
 __all__ = ["DistanceMethod", "geodesic", "fisher_rao_distance"]
 

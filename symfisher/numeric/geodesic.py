@@ -30,8 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from symfisher.errors import DomainError, SymfisherError
-from symfisher.numeric.geodesic_batch import integrate_batch, resolve_integrator
-from symfisher.numeric.ode import Integrator
+from symfisher.numeric.geodesic_batch import Integrator, integrate_batch, resolve_integrator
 
 __all__ = ["GeodesicSolution", "ShootingResult", "integrate_geodesic", "shooting_distance"]
 

@@ -11,18 +11,32 @@ Dimension letters: N trajectories, p coordinates, T recorded times.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from symfisher.numeric.ode import Box, Integrator, LoopKernel, dop853_geodesics
+from symfisher.numeric.ode import Box, LoopKernel, dop853_geodesics
 
-__all__ = ["Batch", "resolve_integrator", "integrate_batch"]
+__all__ = ["Integrator", "Batch", "resolve_integrator", "integrate_batch"]
 
 ChristoffelFn = Callable[[np.ndarray], np.ndarray]
 InsideFn = Callable[[np.ndarray], np.ndarray]
+
+
+class Integrator(str, enum.Enum):
+    """Which integrator runs geodesics: ``"auto"``, ``"compiled"`` or ``"scipy"``.
+
+    ``"compiled"`` needs the Christoffel symbols as a :class:`LoopKernel`; ``"scipy"``
+    is :func:`scipy.integrate.solve_ivp` (DOP853) with any Python callable (the
+    reference path); ``"auto"`` takes the compiled one when it can.
+    """
+
+    AUTO = "auto"
+    COMPILED = "compiled"
+    SCIPY = "scipy"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ Dimension letters: N trajectories, p coordinates, M recorded steps.
 
 from __future__ import annotations
 
-import enum
 import functools
 import math
 from collections.abc import Callable
@@ -31,20 +30,7 @@ import numpy as np
 from numba import types
 from scipy.integrate import DOP853
 
-__all__ = ["Integrator", "LoopKernel", "Box", "Trajectories", "dop853_geodesics"]
-
-
-class Integrator(str, enum.Enum):
-    """Which integrator runs geodesics: ``"auto"``, ``"compiled"`` or ``"scipy"``.
-
-    ``"compiled"`` needs the Christoffel symbols as a :class:`LoopKernel`; ``"scipy"``
-    is :func:`scipy.integrate.solve_ivp` (DOP853) with any Python callable (the
-    reference path); ``"auto"`` takes the compiled one when it can.
-    """
-
-    AUTO = "auto"
-    COMPILED = "compiled"
-    SCIPY = "scipy"
+__all__ = ["LoopKernel", "Box", "Trajectories", "dop853_geodesics"]
 
 
 @dataclass(frozen=True)
