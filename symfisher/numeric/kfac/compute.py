@@ -86,7 +86,8 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     block : int
         Examples per Gram block (memory ~ ``2 block^2`` floats).
     num_pairs, seed : int
-        Sampled pairs and RNG seed for ``method="sampled"``.
+        Sampled pairs (triples with ``cross="sampled"``) and RNG seed for
+        ``method="sampled"``.
     max_iter : int
         Power iterations for the nearest Kronecker product.
     cross : {"exact", "sampled"}
