@@ -67,8 +67,9 @@ def test_closed_forms_recognised_from_metric(g, coords, a, b, want) -> None:
     (NORMAL, [mu, sigma], [0.0, 1.0], [10.0, 1.0], normal_fr((0.0, 1.0), (10.0, 1.0))),
     (CATEGORICAL, SIMPLEX_COORDS, [0.2, 0.3], [0.6, 0.1], cat_fr((0.2, 0.3), (0.6, 0.1))),
 ])
-def test_numeric_solver_reproduces_closed_forms(g, coords, a, b, want) -> None:
-    got = fisher_rao_distance(g, a, b, method="numeric", coords=coords)
+@pytest.mark.parametrize("integrator", ["compiled", "scipy"])
+def test_numeric_solver_reproduces_closed_forms(g, coords, a, b, want, integrator) -> None:
+    got = fisher_rao_distance(g, a, b, method="numeric", coords=coords, integrator=integrator)
     assert got == pytest.approx(want, rel=1e-8)
 
 
