@@ -184,3 +184,10 @@ def test_many_classes_without_the_catalog_fisher() -> None:
                  (lik.curvature(f), ref.curvature(f)), (lik.factor(f), ref.factor(f)),
                  (lik.mean(f), ref.mean(f))):
         assert np.allclose(a, b, rtol=REL, atol=1e-15)
+
+
+def test_text_links_name_outputs_beyond_f7() -> None:
+    from symfisher.kfac.curvature import _link_expr
+
+    expr = _link_expr("exp(f12) / (exp(f0) + exp(f12))", sf.family("categorical"))
+    assert expr.free_symbols == {sp.Symbol("f0", real=True), sp.Symbol("f12", real=True)}

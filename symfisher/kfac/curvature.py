@@ -212,7 +212,8 @@ def _link_expr(expr: Any, family: Any) -> sp.Expr:
     from symfisher.parse import parse_expression
 
     local = {str(s): s for s in family.logpdf.free_symbols}
-    names = {f"f{i}": sp.Symbol(f"f{i}", real=True) for i in range(8)}
+    top = max([7, *(int(i) for i in re.findall(r"\bf(\d+)\b", str(expr)))])
+    names = {str(f): f for f in _output_symbols(top + 1)}
     parsed = parse_expression(str(expr), symbols={**names, **local})
     return parsed
 
