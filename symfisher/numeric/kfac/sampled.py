@@ -29,10 +29,18 @@ Write ``u(n, m) = ||B_n^T B_m||_F^2`` and ``v(n, m) = (a_n . a_m)^2``.
   term is missed and the weights stay bounded by ``2 N``. The sample covariance of
   ``(x, y)`` over the triples enters the delta-method interval of the relative error.
 
+The relative error comes from ``x - 2 c + ||G kron A||^2``, a difference of nearly equal
+numbers when K-FAC is accurate: its standard error is about ``se(x) / (2 x r)``, so a small
+relative error ``r`` needs many samples, and near ``r = 0`` (where ``r`` is not
+differentiable) the interval is wide rather than normal.
+
 The exact ``<F, G kron A> = sum_n tr(B_n^T G B_n) a_n^T A a_n`` costs O(N d^2), the same
 as the factors ``G`` and ``A`` themselves (and ``||G kron A||^2 = ||G||^2 ||A||^2`` is
-exact given them), so sampling it only pays when the factors come from elsewhere or to
-study the estimator; by default only ``||F||^2`` (O(N^2 d) exactly) is sampled.
+exact given them), so by default only ``||F||^2`` (O(N^2 d) exactly) is sampled, with
+uniform pairs. Estimating the cross term as well costs little, and because the triples
+are importance-sampled their ``||F||^2`` estimate is usually much more precise: on
+examples whose scales vary (log-normal, sd 0.4) the interval for ``r`` came out 2.5-4x
+narrower than with uniform pairs and the exact cross term, at equal sample counts.
 """
 
 from __future__ import annotations
