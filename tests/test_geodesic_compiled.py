@@ -84,6 +84,13 @@ def test_compiled_and_scipy_paths_agree_on_output_times() -> None:
     np.testing.assert_allclose(vc, vs, rtol=1e-9)
 
 
+def test_zero_time_returns_the_start_at_every_requested_time() -> None:
+    t, path, vel = geodesic(NORMAL, [0.0, 1.0], [1.0, 0.5], t=0.0, steps=3, coords=[mu, sigma])
+    assert t.tolist() == [0.0] * 4
+    np.testing.assert_array_equal(path, [[0.0, 1.0]] * 4)
+    np.testing.assert_array_equal(vel, [[1.0, 0.5]] * 4)
+
+
 def test_backward_time_is_reversed_velocity() -> None:
     # Exact: γ_v(−t) = γ_{−v}(t).
     x0, v0 = [2.0, 1.0], np.array([0.4, -0.3])

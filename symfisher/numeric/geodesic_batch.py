@@ -174,10 +174,12 @@ def _compiled_batch(christoffel: LoopKernel, theta0: np.ndarray, v0: np.ndarray,
                     t_end: float, rtol: float, atol: float, t_eval: np.ndarray | None,
                     inside: InsideFn | None, max_evals: int | None) -> Batch:
     n, p = theta0.shape
-    t_out = np.array([t_end]) if t_eval is None else np.asarray(t_eval, dtype=float)
-    t_out = t_out[t_out != 0.0] if t_end != 0.0 else t_out[:0]
-    if t_out.size == 0:
-        return Batch(np.zeros(1), theta0[None].copy(), v0[None].copy(), True, 0.0)
+    times = np.array([0.0, t_end]) if t_eval is None else np.asarray(t_eval, dtype=float)
+    if t_end == 0.0:  # nothing to integrate: every requested time is the start
+        times = times[:1] if t_eval is None else times
+        return Batch(times, np.repeat(theta0[None], times.size, 0),
+                     np.repeat(v0[None], times.size, 0), True, 0.0)
+    t_out = times[times != 0.0]
     steps = 100_000 if max_evals is None else max(1, max_evals // 12)
     with np.errstate(all="ignore"):
         tr = dop853_geodesics(christoffel, theta0, v0, t_out, rtol, atol,
