@@ -152,6 +152,12 @@ def test_cli_prints_report(tmp_path: object) -> None:
     assert out.returncode == 0, out.stderr
     rel = kron_error(a, B=B).relative_frobenius
     assert f"{rel:.6f}" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path, "--cross",
+                          "sampled", "--pairs", "500", "--seed", "4", "--no-nearest"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    est = kron_error(a, B=B, cross="sampled", num_pairs=500, seed=4, nearest=False)
+    assert f"{est.relative_frobenius:.6f}" in out.stdout and "500 triples" in out.stdout
     np.savez(path, a=a)
     out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path],
                          capture_output=True, text=True, timeout=120)

@@ -18,7 +18,7 @@ from symfisher.numeric.kfac.checks import ShapeError
 from symfisher.numeric.kfac.compute import kron_error
 from symfisher.numeric.kfac.error import cross_term, exact_norm_sq, kfac_factors
 from symfisher.numeric.kfac.sampled import (Proposal, delta_interval, diagonal_terms,
-                                            proposal, sampled_norm_sq, sampled_terms,
+                                            proposal, sampled_terms,
                                             triple_terms)
 
 
@@ -106,14 +106,15 @@ def test_interval_coverage_over_200_seeds() -> None:
     assert hits >= 180
 
 
-def test_report_fields_and_default_unchanged() -> None:
+def test_report_fields_and_default_cross_exact() -> None:
     a, B = _layer(4, 80, 4, 3, 1)
     A, G = kfac_factors(a, B)
     c_exact = cross_term(a, B, A, G)
     rep = kron_error(a, B=B, method="sampled", num_pairs=3000, seed=7, nearest=False, ekfac=False)
-    old = sampled_norm_sq(a, B, 3000, np.random.default_rng(7))        # the pre-existing path
+    pairs = sampled_terms(a, B, 3000, np.random.default_rng(7))      # the same draws
     assert rep.cross == c_exact and rep.cross_std_error is None
-    assert rep.exact_norm == math.sqrt(old.estimate) and rep.norm_sq_std_error == old.std_error
+    assert rep.exact_norm == math.sqrt(pairs.norm_sq)
+    assert rep.norm_sq_std_error == math.sqrt(pairs.norm_sq_var)
     assert kron_error(a, B=B, method="gram").cross == c_exact
     dense = kron_error(a[:10], B=B[:10], method="dense")
     assert abs(dense.cross - cross_term(a[:10], B[:10], *kfac_factors(a[:10], B[:10]))) <= (

@@ -14,7 +14,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", default="auto",
                         choices=["auto", "gram", "dense", "sampled"])
     parser.add_argument("--pairs", type=int, default=200_000,
-                        help="sampled pairs for --method sampled")
+                        help="sampled pairs (triples) for --method sampled")
+    parser.add_argument("--cross", default="exact", choices=["exact", "sampled"],
+                        help="<F, G (x) A>: exact (O(N d^2), like the factors) or estimated from "
+                             "the sampled triples (implies --method sampled)")
+    parser.add_argument("--seed", type=int, default=0, help="RNG seed for --method sampled")
     parser.add_argument("--no-nearest", action="store_true",
                         help="skip the nearest-Kronecker power iteration")
 
@@ -38,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
         g = data["g"] if "g" in names else None
         B = data["B"] if g is None else None
         rep = kron_error(data["a"], g, B=B, method=args.method, num_pairs=args.pairs,
-                         nearest=not args.no_nearest)
+                         nearest=not args.no_nearest, cross=args.cross, seed=args.seed)
     print(rep.summary())
     return 0
 

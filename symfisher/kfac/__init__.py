@@ -34,6 +34,7 @@ from typing import Any
 _LAZY: dict[str, tuple[str, str]] = {
     "kron_error": ("symfisher.numeric.kfac.compute", "kron_error"),
     "Method": ("symfisher.numeric.kfac.compute", "Method"),
+    "CrossTerm": ("symfisher.numeric.kfac.compute", "CrossTerm"),
     "KronErrorReport": ("symfisher.numeric.kfac.report", "KronErrorReport"),
     "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
     "glm_kfac_error": ("symfisher.numeric.kfac.glm", "glm_kfac_error"),

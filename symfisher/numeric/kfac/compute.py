@@ -25,7 +25,7 @@ from symfisher.numeric.kfac.ekfac import ekfac_diagonal, ekfac_error_sq
 from symfisher.numeric.kfac.error import DEFAULT_BLOCK, cross_term, exact_norm_sq, kfac_factors
 from symfisher.numeric.kfac.nearest import nearest_kronecker
 from symfisher.numeric.kfac.report import ErrorMethod, KronErrorReport, relative_from_squares
-from symfisher.numeric.kfac.sampled import delta_interval, sampled_norm_sq, sampled_terms
+from symfisher.numeric.kfac.sampled import delta_interval, sampled_terms
 
 
 class Method(str, Enum):
@@ -162,15 +162,13 @@ def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float
              ) -> _Estimate:
     """``method="sampled"``: ``||F||^2`` (and, if asked, the cross term) estimated."""
     rng = np.random.default_rng(seed)
+    t = sampled_terms(a, B, num, rng)          # importance-sampled: see .sampled
+    x, var_x, num = t.norm_sq, t.norm_sq_var, t.num_triples
     if how is CrossTerm.EXACT:
-        c = cross_term(a, B, A, G)
-        est = sampled_norm_sq(a, B, num, rng)
-        x, var_x, var_c, cov, cross_se = est.estimate, est.std_error**2, 0.0, 0.0, None
-        num = est.num_pairs
+        c, var_c, cov, cross_se = cross_term(a, B, A, G), 0.0, 0.0, None
     else:
-        t = sampled_terms(a, B, num, rng)
-        x, c, var_x, var_c, cov = t.norm_sq, t.cross, t.norm_sq_var, t.cross_var, t.covariance
-        cross_se, num = math.sqrt(var_c), t.num_triples
+        c, var_c, cov = t.cross, t.cross_var, t.covariance
+        cross_se = math.sqrt(var_c)
     rel, rel_se, interval = delta_interval(x, c, k_sq, var_x, var_c, cov)
     return _Estimate(x, c, rel, rel * math.sqrt(max(x, 0.0)), interval, num, cross_se,
                      math.sqrt(var_x), rel_se)

@@ -3,8 +3,7 @@
 Write ``u(n, m) = ||B_n^T B_m||_F^2`` and ``v(n, m) = (a_n . a_m)^2``.
 
 * ``||F||^2 = sum_{n,m} u(n, m) v(n, m)``. The N diagonal terms ``D`` are summed exactly
-  (O(N d k^2)); the ``N (N - 1)`` ordered off-diagonal pairs are sampled uniformly with
-  replacement, so ``D + N (N - 1) mean(u v)`` is unbiased (:func:`sampled_norm_sq`).
+  (O(N d k^2)); the ``N (N - 1)`` ordered off-diagonal pairs ``(n, m)`` are sampled.
 * ``<F, G kron A> = (1/N) sum_{n,m,l} u(n, m) v(n, l) = (1/N) sum_n U_n V_n`` with
   ``U_n = sum_m u(n, m)``, ``V_n = sum_l v(n, l)``. Splitting off ``m = n`` and ``l = n``
   gives four parts: ``D / N`` (exact), ``(1/N) sum_{l != n} u(n,n) v(n,l)``,
@@ -36,11 +35,13 @@ differentiable) the interval is wide rather than normal.
 
 The exact ``<F, G kron A> = sum_n tr(B_n^T G B_n) a_n^T A a_n`` costs O(N d^2), the same
 as the factors ``G`` and ``A`` themselves (and ``||G kron A||^2 = ||G||^2 ||A||^2`` is
-exact given them), so by default only ``||F||^2`` (O(N^2 d) exactly) is sampled, with
-uniform pairs. Estimating the cross term as well costs little, and because the triples
-are importance-sampled their ``||F||^2`` estimate is usually much more precise: on
-examples whose scales vary (log-normal, sd 0.4) the interval for ``r`` came out 2.5-4x
-narrower than with uniform pairs and the exact cross term, at equal sample counts.
+exact given them), so by default only ``||F||^2`` (O(N^2 d) exactly) is estimated, from the
+pairs ``(n, m)`` of the importance-sampled triples, and ``<F, G kron A>`` is exact. An
+earlier version sampled the pairs uniformly: on examples whose scales vary (log-normal,
+sd 0.4) its nominal 95% interval covered the exact error in only 83-93% of 200 seeds, and
+the importance-sampled pairs gave a 5x narrower interval with 93.5% coverage on a 300-example
+layer. ``cross="sampled"`` estimates the cross term from the same triples as well (for when
+even O(N d^2) is too much); the covariance of the two estimates then enters the interval.
 """
 
 from __future__ import annotations
@@ -52,68 +53,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 Z_95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class SampledNorm:
-    """Estimate of ``||F||^2`` and its standard error.
-
-    Attributes
-    ----------
-    estimate : float
-    std_error : float
-    num_pairs : int
-    """
-
-    estimate: float
-    std_error: float
-    num_pairs: int
-
-
-def _pair_terms(a: NDArray[np.float64], B: NDArray[np.float64],
-                i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.float64]:
-    """``h(i_t, j_t)`` for index vectors of equal length, shape (T,)."""
-    dot_a = np.einsum("td,td->t", a[i], a[j])
-    cross = np.einsum("tdp,tdq->tpq", B[i], B[j])
-    return dot_a**2 * np.einsum("tpq,tpq->t", cross, cross)
-
-
-def sampled_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64], num_pairs: int,
-                    rng: np.random.Generator, chunk: int = 4096) -> SampledNorm:
-    """Unbiased estimate of ``||F||_F^2`` (exact diagonal + sampled off-diagonal pairs).
-
-    Parameters
-    ----------
-    a : ndarray, shape (N, d_in)
-    B : ndarray, shape (N, d_out, k)
-    num_pairs : int
-        Number of off-diagonal ordered pairs to sample.
-    rng : numpy.random.Generator
-    chunk : int
-        Pairs evaluated at a time (bounds memory to ``chunk (d_in + 2 d_out k)`` floats).
-
-    Examples
-    --------
-    >>> a, B = np.ones((4, 2)), np.ones((4, 3, 1))
-    >>> sampled_norm_sq(a, B, 100, np.random.default_rng(0)).estimate   # all h = 36
-    576.0
-    """
-    n = a.shape[0]
-    diag = float(np.sum(_pair_terms(a, B, np.arange(n), np.arange(n))))
-    if n == 1 or num_pairs <= 0:
-        return SampledNorm(diag, 0.0, 0)
-    total, total_sq = 0.0, 0.0
-    for start in range(0, num_pairs, chunk):
-        t = min(chunk, num_pairs - start)
-        i = rng.integers(0, n, size=t)
-        j = (i + rng.integers(1, n, size=t)) % n     # uniform over j != i
-        h = _pair_terms(a, B, i, j)
-        total += float(h.sum())
-        total_sq += float(h @ h)
-    mean = total / num_pairs
-    var = max(total_sq / num_pairs - mean * mean, 0.0) * num_pairs / max(num_pairs - 1, 1)
-    scale = n * (n - 1.0)
-    return SampledNorm(diag + scale * mean, scale * math.sqrt(var / num_pairs), num_pairs)
 
 
 @dataclass(frozen=True)
@@ -343,20 +282,3 @@ def delta_interval(x: float, c: float, k_sq: float, var_x: float, var_c: float =
     var = r_x * r_x * var_x + r_c * r_c * var_c + 2.0 * r_x * r_c * cov
     se = math.sqrt(max(var, 0.0))
     return r, se, (max(r - Z_95 * se, 0.0), r + Z_95 * se)
-
-
-def relative_error_interval(est: SampledNorm, cross: float, k_sq: float
-                            ) -> tuple[float, tuple[float, float]]:
-    """Relative error and its delta-method 95% interval with ``c`` exact.
-
-    ``r(x) = sqrt(1 - (2 c - k) / x)`` with ``x = ||F||^2`` estimated, so
-    ``se(r) = |2 c - k| / (2 r x^2) se(x)``. Clipped to ``[0, inf)``.
-
-    Examples
-    --------
-    >>> r, (lo, hi) = relative_error_interval(SampledNorm(4.0, 0.0, 10), 2.0, 1.0)
-    >>> r, lo, hi
-    (0.5, 0.5, 0.5)
-    """
-    r, _, interval = delta_interval(est.estimate, cross, k_sq, est.std_error**2)
-    return r, interval
