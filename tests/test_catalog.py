@@ -326,3 +326,18 @@ def test_every_entry_has_citation_and_parametrization() -> None:
     for name in family_names():
         fam = family(name)
         assert fam.citation and fam.parametrization, name
+
+
+def test_categorical_many_outcomes_fisher() -> None:
+    """k = 7: the check points must satisfy p_1 + ... + p_6 < 1 (uniform draws almost never
+    do); the derived Fisher equals Agresti (2013), §1.2: diag(1/p_i) + 1/p_k (p_k = 1 - sum)."""
+    from symfisher.derive.check_points import sample_points
+
+    fam = family("categorical", k=7)
+    pts = sample_points(fam, 3)
+    assert all(0 < sum(pt[p] for p in fam.params) < 1 for pt in pts)
+    info = sp.Matrix(sf.fisher(fam))
+    p = fam.params
+    last = 1 - sum(p)
+    expected = sp.diag(*[1 / q for q in p]) + sp.ones(len(p), len(p)) / last
+    assert all(sp.simplify(e) == 0 for e in (info - expected))

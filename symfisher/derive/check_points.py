@@ -32,10 +32,10 @@ def _rational(v: float) -> sp.Rational:
     return sp.Rational(int(round(v * 1000)), 1000)
 
 
-def _draw_interval(dom: sp.Interval, rng: np.random.Generator) -> sp.Rational:
+def _draw_interval(dom: sp.Interval, rng: np.random.Generator, shrink: float = 1.0) -> sp.Rational:
     lo, hi = dom.inf, dom.sup
     if lo.is_finite and hi.is_finite:
-        value = _rational(float(lo) + float(hi - lo) * rng.uniform(0.15, 0.85))
+        value = _rational(float(lo) + float(hi - lo) * shrink * rng.uniform(0.15, 0.85))
     elif lo.is_finite:
         value = _rational(float(lo) + rng.uniform(0.6, 2.6))
     elif hi.is_finite:
@@ -45,7 +45,7 @@ def _draw_interval(dom: sp.Interval, rng: np.random.Generator) -> sp.Rational:
     return value
 
 
-def _draw_domain(sym: sp.Symbol, dom: Any, rng: np.random.Generator) -> sp.Expr:
+def _draw_domain(sym: sp.Symbol, dom: Any, rng: np.random.Generator, shrink: float = 1.0) -> sp.Expr:
     dom = sp.sympify(dom)
     integer = False
     if isinstance(dom, sp.Intersection) and sp.Integers in dom.args:
@@ -63,7 +63,7 @@ def _draw_domain(sym: sp.Symbol, dom: Any, rng: np.random.Generator) -> sp.Expr:
         dom = sp.Interval(-sp.oo, sp.oo)
     if not isinstance(dom, sp.Interval):
         raise DerivationError(f"cannot draw check points for parameter {sym}: unsupported domain {dom}")
-    value = _draw_interval(dom, rng)
+    value = _draw_interval(dom, rng, shrink)
     if integer:
         value = sp.Integer(max(int(sp.ceiling(dom.inf)) if dom.inf.is_finite else -3, round(float(value)) + 2))
     return value
@@ -124,9 +124,13 @@ def sample_points(fam: Any, count: int, salt: str = "check") -> list[dict[sp.Sym
     points: list[dict[sp.Symbol, sp.Expr]] = []
     for _ in range(count):
         for _try in range(_MAX_TRIES):
+            # after every 50 rejections, bounded parameters move halfway to their lower
+            # ends: a joint constraint like p_1 + ... + p_5 < 1 (categorical with 6
+            # outcomes) is then met although uniform draws almost never meet it
+            shrink = 0.5 ** (_try // 50)
             values = {s: _fixed_value(s, rng) for s in fixed}
             for s in fam.params:
-                values[s] = _draw_domain(s, domains.get(s, sp.Reals), rng)
+                values[s] = _draw_domain(s, domains.get(s, sp.Reals), rng, shrink)
             if _satisfied(constraints, values):
                 points.append(values)
                 break
