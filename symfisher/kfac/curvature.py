@@ -35,6 +35,8 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import DerivationError
+from symfisher.kfac.onehot import (natural_key, one_hot, one_hot_curvature, output_symbols,
+                                   softmax_link, tidy)
 
 _CATEGORICAL = re.compile(r"categorical(?:_(\d+))?$")
 
@@ -128,8 +130,8 @@ def _resolve(family: Any, link: Mapping[Any, Any] | None
                                           "'categorical' / 'categorical_<k>')")
                 family, link, mean = LINKS[family]
             family = sf.family(family)
-    if link is None and _one_hot(family):
-        link = _softmax_link(family)
+    if link is None and one_hot(family):
+        link = softmax_link(family)
     if link is None:
         raise DerivationError(f"family {label!r}: pass link={{parameter: expression in f0, f1, ...}}")
     by_name = {str(p): p for p in family.params}
@@ -143,68 +145,6 @@ def _resolve(family: Any, link: Mapping[Any, Any] | None
     return family, out, label, mean
 
 
-def _one_hot(family: Any) -> bool:
-    """Whether the support is ``{0, e_1, ..., e_n}`` for ``n >= 2`` data variables (categorical).
-
-    One 0/1 variable (Bernoulli-like) keeps the scalar single-variable path.
-    """
-    n = len(family.variables)
-    if n < 2 or not isinstance(family.support, sp.FiniteSet) or len(family.support) != n + 1:
-        return False
-    corners = {tuple(int(i == j) for i in range(n)) for j in range(n + 1)}
-    points = {tuple(pt) if isinstance(pt, sp.Tuple) else (pt,) for pt in family.support}
-    return points == corners
-
-
-def _output_symbols(k: int) -> list[sp.Symbol]:
-    """The network outputs ``f0..f{k-1}`` (real), as the text links name them."""
-    return [sp.Symbol(f"f{i}", real=True) for i in range(k)]
-
-
-def _softmax_link(family: Any) -> dict[sp.Symbol, sp.Expr]:
-    """``p_j = e^{f_j} / sum_i e^{f_i}`` (j = 1..n) with ``n + 1`` outputs; class 0 implied."""
-    fs = _output_symbols(len(family.params) + 1)
-    z = sp.Add(*[sp.exp(f) for f in fs])
-    return {p: sp.exp(fs[j + 1]) / z for j, p in enumerate(family.params)}
-
-
-def _class_probabilities(family: Any, link_map: Mapping[sp.Symbol, sp.Expr]) -> sp.ImmutableMatrix:
-    """``(P(c = 0), ..., P(c = n))`` in ``f``, from the log-density at the corner points, (n + 1, 1)."""
-    xs = family.variables
-    rows = []
-    for c in range(len(xs) + 1):
-        point = {x: int(i + 1 == c) for i, x in enumerate(xs)}
-        rows.append(_tidy(sp.exp(family.logpdf.subs(point).subs(link_map))))
-    return sp.ImmutableMatrix(rows)
-
-
-def _natural_key(sym: sp.Symbol) -> tuple[Any, ...]:
-    """Sort ``f2`` before ``f10``."""
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", sym.name))
-
-
-def _log_ratios(nll: sp.Expr, outputs: tuple[sp.Symbol, ...], data: tuple[sp.Symbol, ...]
-                ) -> sp.Expr:
-    """Split ``log(e^{f_j} / z)`` into ``f_j - log z`` (no cancellation in ``1 - sum p``).
-
-    Applied only when ``nll`` depends on nothing but ``f`` and the one-hot data; the rewrite
-    is checked against the original for every class at a fixed ``f`` to 25 digits, and a
-    mismatch is a :class:`DerivationError`.
-    """
-    if not nll.free_symbols <= set(outputs) | set(data):
-        return nll
-    new = sp.expand(sp.expand_log(nll.replace(sp.log, lambda arg: sp.log(sp.together(arg))),
-                                  force=True))
-    at_f = {f: sp.Rational(3 * i + 1, 10) - 1 for i, f in enumerate(outputs)}
-    for c in range(len(data) + 1):
-        point = {**at_f, **{x: int(i + 1 == c) for i, x in enumerate(data)}}
-        before, after = (sp.N(e.subs(point), 30) for e in (nll, new))
-        if abs(before - after) > sp.Float("1e-25", 30) * (1 + abs(before)):
-            raise DerivationError(f"splitting the logarithms of the nll changed its value "
-                                  f"for class {c}: {before} vs {after}")
-    return new
-
-
 def _link_expr(expr: Any, family: Any) -> sp.Expr:
     """A link given as SymPy or as text in ``f0, f1, ...`` and the family's symbols."""
     if isinstance(expr, sp.Basic):
@@ -213,24 +153,19 @@ def _link_expr(expr: Any, family: Any) -> sp.Expr:
 
     local = {str(s): s for s in family.logpdf.free_symbols}
     top = max([7, *(int(i) for i in re.findall(r"\bf(\d+)\b", str(expr)))])
-    names = {str(f): f for f in _output_symbols(top + 1)}
+    names = {str(f): f for f in output_symbols(top + 1)}
     parsed = parse_expression(str(expr), symbols={**names, **local})
     return parsed
-
-
-def _tidy(expr: sp.Expr) -> sp.Expr:
-    """Rational simplification in the exponentials (much cheaper than ``simplify``)."""
-    return sp.factor(sp.cancel(sp.powsimp(sp.together(expr))))
 
 
 def _is_multinomial(lam: sp.ImmutableMatrix, mean: Any) -> bool:
     """Whether ``Lambda = diag(p) - p p^T`` with ``sum p = 1`` for ``p = mean`` (k, 1)."""
     if not isinstance(mean, sp.MatrixBase) or mean.shape != (lam.rows, 1):
         return False
-    if _tidy(sum(mean) - 1) != 0:
+    if tidy(sum(mean) - 1) != 0:
         return False
     diff = sp.Matrix(lam) - (sp.diag(*mean) - mean * mean.T)
-    return all(_tidy(e) == 0 for e in diff)
+    return all(tidy(e) == 0 for e in diff)
 
 
 def _factor(lam: sp.ImmutableMatrix, mean: Any = None) -> sp.ImmutableMatrix:
@@ -246,7 +181,7 @@ def _factor(lam: sp.ImmutableMatrix, mean: Any = None) -> sp.ImmutableMatrix:
     if _is_multinomial(lam, mean):
         root = sp.Matrix(mean).applyfunc(sp.sqrt)
         return sp.ImmutableMatrix(sp.diag(*root) - sp.Matrix(mean) * root.T)
-    return sp.ImmutableMatrix(sp.Matrix(lam).cholesky(hermitian=False).applyfunc(_tidy))
+    return sp.ImmutableMatrix(sp.Matrix(lam).cholesky(hermitian=False).applyfunc(tidy))
 
 
 def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> OutputCurvature:
@@ -277,75 +212,21 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
 
     fam, link_map, label, mean_text = _resolve(family, link)
     outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
-                           - set(fam.logpdf.free_symbols), key=_natural_key))
-    if _one_hot(fam):
-        return _one_hot_curvature(fam, link_map, label, outputs)
+                           - set(fam.logpdf.free_symbols), key=natural_key))
+    if one_hot(fam):
+        nll, grad, lam, ggn, probs = one_hot_curvature(fam, link_map, outputs)
+        return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, probs, True)
     params = [p for p in fam.params if p in link_map]
     info = sp.ImmutableMatrix(sf.fisher(fam))
     idx = [fam.params.index(p) for p in params]
     sub_info = info.extract(idx, idx).subs(link_map)
     J = sp.Matrix([[sp.diff(link_map[p], f) for f in outputs] for p in params])
-    lam = sp.ImmutableMatrix((J.T * sub_info * J).applyfunc(_tidy))
+    lam = sp.ImmutableMatrix((J.T * sub_info * J).applyfunc(tidy))
     nll = -fam.logpdf.subs(link_map)          # not simplified: keeps loggamma printable
     grad = sp.ImmutableMatrix([sp.diff(nll, f) for f in outputs])
-    ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(_tidy))
+    ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(tidy))
     mean = None if mean_text is None else _link_expr(mean_text, fam)
     return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, mean)
-
-
-# entries are simplified up to this many outputs (the cost of ``factor`` grows fast with k)
-_TIDY_MAX_OUTPUTS = 5
-
-
-def _one_hot_curvature(fam: Any, link_map: Mapping[sp.Symbol, sp.Expr], label: str,
-                       outputs: tuple[sp.Symbol, ...]) -> OutputCurvature:
-    """Finite support ``{0, e_1, ..., e_n}``: every expectation is a sum over the classes.
-
-    ``Lambda = sum_c P_c g_c g_c^T`` (``g_c`` the gradient of the nll at class ``c``) by
-    definition; when the Hessian of the nll is free of ``y`` and ``sum_c P_c = 1`` it is
-    that Hessian (information identity on a finite support), which avoids integrating
-    the family's Fisher (the catalog route samples constrained parameter points and
-    does not cope with many classes). Either way the result is checked numerically
-    against the sum.
-    """
-    data = tuple(fam.variables)
-    nll = _log_ratios(-fam.logpdf.subs(link_map), outputs, data)
-    probs = _class_probabilities(fam, link_map)
-    grad = sp.ImmutableMatrix([sp.diff(nll, f) for f in outputs])
-    hess = sp.hessian(nll, outputs)
-    y_free = not (hess.free_symbols & set(data))
-    if len(outputs) <= _TIDY_MAX_OUTPUTS or not y_free:
-        hess = hess.applyfunc(_tidy)
-    ggn = sp.ImmutableMatrix(hess)
-    per_class = [grad.subs({x: int(i + 1 == c) for i, x in enumerate(data)})
-                 for c in range(len(data) + 1)]
-    if y_free and _tidy(sum(probs) - 1) == 0:
-        lam = ggn
-    else:
-        total = sp.zeros(len(outputs), len(outputs))
-        for p_c, g_c in zip(probs, per_class):
-            total += p_c * g_c * g_c.T
-        lam = sp.ImmutableMatrix(total.applyfunc(_tidy))
-    _check_class_sum(lam, probs, per_class, outputs)
-    return OutputCurvature(label, outputs, data, nll, grad, lam, ggn, probs, True)
-
-
-def _check_class_sum(lam: sp.ImmutableMatrix, probs: sp.ImmutableMatrix,
-                     per_class: list[sp.ImmutableMatrix], outputs: tuple[sp.Symbol, ...]) -> None:
-    """``Lambda`` vs ``sum_c P_c g_c g_c^T`` at a fixed ``f`` to 25 digits (skipped if other
-    symbols remain); a mismatch is a :class:`DerivationError`."""
-    at = {f: sp.Rational(3 * i + 1, 10) - 1 for i, f in enumerate(outputs)}
-    if (lam.free_symbols | probs.free_symbols) - set(outputs):
-        return
-    direct = sp.zeros(lam.rows, lam.cols)
-    for p_c, g_c in zip(probs, per_class):
-        g = g_c.subs(at).evalf(40)
-        direct += p_c.subs(at).evalf(40) * g * g.T
-    diff = max(abs(sp.N(e, 40)) for e in (lam.subs(at) - direct))
-    scale = max(abs(e) for e in direct)
-    if diff > sp.Float("1e-25", 40) * (1 + scale):
-        raise DerivationError(f"Lambda of {lam.rows} outputs differs from sum_c P_c g_c g_c^T "
-                              f"by {sp.N(diff, 5)} at f = {tuple(at.values())}")
 
 
 @dataclass(frozen=True)
