@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Union
 
@@ -256,9 +257,9 @@ class Family:
         """False when the support depends on a parameter."""
         return self.irregularity is None
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Deterministic content hash of the family (cache key)."""
+        """Deterministic content hash of the family (cache key; computed once per object)."""
         parts = [
             sp.srepr(self.logpdf),
             repr([sp.srepr(v) for v in self.variables]),
