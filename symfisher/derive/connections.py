@@ -126,11 +126,47 @@ def christoffel(
     return christoffel_of(metric_data(fam_or_metric, coords), kind)
 
 
+def _sorted_triples(p: int) -> list[tuple[int, int, int]]:
+    return [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)]
+
+
+def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
+    """T_ijk of a full-rank exponential family from second moments only, or None.
+
+    With ℓ = η(θ)·t(x) − A(θ) + h(x) the score is s = Jᵀ(t − E t), J = ∂η/∂θ, so
+    T_ijk = J_ai J_bj J_ck κ_abc with the third cumulant κ_abc = ∂C_ab/∂η_c of t
+    (C = Cov t; cumulants are derivatives of the log-partition in η). By the chain
+    rule Σ_c J_ck ∂/∂η_c = ∂/∂θ_k, hence T_ijk = J_ai J_bj ∂_k C_ab(θ): k(k+1)/2
+    expectations of t_a t_b replace p(p+1)(p+2)/6 expectations of score triples.
+    """
+    from symfisher.derive.expectation import expectation
+    from symfisher.derive.expfam import detect_expfam
+
+    form = detect_expfam(fam)
+    if form is None or not form.full_rank:
+        return None
+    th = tuple(fam.params)
+    if tuple(form.params) != th:
+        return None
+    J = sp.Matrix(form.natural).jacobian(th)
+    if J.det() == 0:
+        return None
+    t = form.statistics
+    k = len(t)
+    mean = [expectation(sp.expand(ta), fam) for ta in t]
+    C = sp.Matrix(k, k, lambda a, b: expectation(sp.expand(t[a] * t[b]), fam) - mean[a] * mean[b])
+    dC = [C.diff(v) for v in th]
+    return {(i, j, m): tidy((J[:, i].T * dC[m] * J[:, j])[0, 0])
+            for (i, j, m) in _sorted_triples(len(th))}
+
+
 def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
     """Amari–Chentsov skewness tensor ``T_ijk = E_θ[∂_iℓ ∂_jℓ ∂_kℓ]`` of a family.
 
     Computed with the expectation engine (:func:`symfisher.derive.expectation.expectation`)
-    for the components i ≤ j ≤ k and filled in by symmetry.
+    for the components i ≤ j ≤ k and filled in by symmetry; for a full-rank
+    exponential family from the covariance of the sufficient statistic instead
+    (T_ijk = J_ai J_bj ∂_k Cov(t)_ab, J = ∂η/∂θ: no third moments needed).
 
     Parameters
     ----------
@@ -155,16 +191,15 @@ def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
     """
     if not is_family(fam):
         raise TypeError(f"skewness_tensor needs a Family, got {type(fam).__name__}")
-    from symfisher.derive.expectation import expectation
-    from symfisher.derive.score import score
+    vals = _skewness_expfam(fam)
+    if vals is None:
+        from symfisher.derive.expectation import expectation
+        from symfisher.derive.score import score
 
-    s = list(score(fam))
-    p = len(s)
-    vals: dict[tuple[int, int, int], sp.Expr] = {}
-    for i in range(p):
-        for j in range(i, p):
-            for k in range(j, p):
-                vals[(i, j, k)] = tidy(expectation(sp.expand(s[i] * s[j] * s[k]), fam))
+        s = list(score(fam))
+        vals = {ix: tidy(expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
+                for ix in _sorted_triples(len(s))}
+    p = len(fam.params)
     comps = [[[vals[tuple(sorted((i, j, k)))] for k in range(p)] for j in range(p)]
              for i in range(p)]
     for idx, val in vals.items():

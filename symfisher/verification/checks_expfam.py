@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.verification.context import Ctx, judge
+from symfisher.verification.context import SIMPLIFY_SECONDS, Ctx, judge, tidy_within
 from symfisher.verification.report import Outcome, Status
 
 __all__ = [
@@ -75,6 +75,11 @@ def expfam_data(fam: Any) -> _EF:
     return _EF(tuple(form.statistics), eta, form.log_partition, J, mean, cov)
 
 
+def _inv(M: sp.Matrix) -> sp.Matrix:
+    """Inverse by the adjugate (no pivoting, no expansion): fast on large entries."""
+    return M.inv(method="ADJ") if M.rows <= 3 else M.inv()
+
+
 def _fisher(fam: Any) -> sp.Matrix:
     from symfisher.derive.fisher import fisher
 
@@ -86,7 +91,7 @@ def _hess_eta_A(ctx: Ctx) -> sp.Matrix:
     ef, th = _ef_of(ctx), ctx.fam.params
     H = sp.hessian(ef.A, th) - sum((ef.mean[k] * sp.hessian(ef.eta[k], th)
                                     for k in range(len(ef.T))), sp.zeros(len(th)))
-    Ji = ef.J.inv()
+    Ji = _inv(ef.J)
     return Ji.T * H * Ji
 
 
@@ -95,7 +100,7 @@ def expfam_fisher_cov(ctx: Ctx) -> Outcome:
     ef = _ef_of(ctx)
     I = _fisher(ctx.fam)
     gradA = sp.Matrix([sp.diff(ef.A, t) for t in ctx.fam.params])
-    res = list(I - ef.J.T * ef.cov * ef.J) + list(ef.mean - ef.J.inv().T * gradA)
+    res = list(I - ef.J.T * ef.cov * ef.J) + list(ef.mean - _inv(ef.J).T * gradA)
     return judge(ctx, res, list(I), what="I ≠ Jᵀ Cov(T) J:")
 
 
@@ -111,12 +116,50 @@ def expfam_observed_expected(ctx: Ctx) -> Outcome:
     from symfisher.derive.score import hessian, score
 
     ef, th = _ef_of(ctx), ctx.fam.params
-    Ji = ef.J.inv()
+    Ji = _inv(ef.J)
     s_eta = Ji.T * sp.Matrix(score(ctx.fam))
     H = sp.Matrix(hessian(ctx.fam)) - sum((s_eta[k] * sp.hessian(ef.eta[k], th)
                                           for k in range(len(ef.T))), sp.zeros(len(th)))
     observed = -(Ji.T * H * Ji)
-    return judge(ctx, list(observed - _hess_eta_A(ctx)), what="observed ≠ expected:")
+    res = list(observed - _hess_eta_A(ctx))
+    simplified = tidy_within(res, SIMPLIFY_SECONDS)
+    if simplified is not None and all(r == 0 for r in simplified):
+        return Outcome(Status.PROVED, 0.0, "symbolic")
+    xs = _data_values(ctx.fam)
+    if not xs:
+        return judge(ctx, res, what="observed ≠ expected:")
+    at = [r.xreplace(xv) for r in (simplified or res) for xv in xs]
+    out = judge(ctx, at, what="observed ≠ expected:", simplify=False)
+    shown = "; ".join(", ".join(f"{k} = {v}" for k, v in xv.items()) for xv in xs)
+    return Outcome(out.status, out.residual, f"{out.method}, at data values {shown}", out.reason)
+
+
+def _data_values(fam: Any) -> list[dict]:
+    """Two exact data points inside the support (empty for a simplex support)."""
+    sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
+    if len(sets) != len(fam.variables):
+        return []
+    picks = []
+    for st in sets:
+        st = sp.Interval(-sp.oo, sp.oo) if st == sp.Reals else st
+        if isinstance(st, sp.FiniteSet):
+            vals = list(st)[:2]
+        elif isinstance(st, sp.Range):
+            vals = [st.inf + 1, st.inf + 3]
+        elif isinstance(st, sp.Interval):
+            a, b = st.inf, st.sup
+            if a.is_finite and b.is_finite:
+                vals = [(2 * a + b) / 3, (a + 2 * b) / 3]
+            elif a.is_finite:
+                vals = [a + sp.Rational(1, 2), a + sp.Rational(7, 3)]
+            elif b.is_finite:
+                vals = [b - sp.Rational(1, 2), b - sp.Rational(7, 3)]
+            else:
+                vals = [sp.Rational(-3, 4), sp.Rational(5, 3)]
+        else:
+            return []
+        picks.append(vals if len(vals) == 2 else vals * 2)
+    return [{x: v[k] for x, v in zip(fam.variables, picks)} for k in range(2)]
 
 
 def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix) -> list[sp.Expr]:
@@ -127,7 +170,7 @@ def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix) -> list[sp.Expr]:
     p = len(th)
     G = alpha_connection(ctx.fam, alpha, skewness=ctx.shared_or("skewness", skewness_tensor))
     g = _fisher(ctx.fam)
-    Ki = xi.jacobian(th).inv()  # ∂θ/∂ξ
+    Ki = _inv(xi.jacobian(th))  # ∂θ/∂ξ
     hx = [sp.hessian(xi[m], th) for m in range(p)]
     # θ^j_ab = −Ki_jm ∂²ξ_m/∂θ_r∂θ_s Ki_ra Ki_sb
     second = [[[-sum(Ki[j, m] * (Ki.T * hx[m] * Ki)[a, b] for m in range(p))
@@ -171,7 +214,7 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
     reports the gap at the test points.
     """
     ef, th = _ef_of(ctx), ctx.fam.params
-    I_inv = _fisher(ctx.fam).inv()
+    I_inv = _inv(_fisher(ctx.fam))
     K = ef.mean.jacobian(th)
     out = judge(ctx, list(ef.cov - K * I_inv * K.T), list(ef.cov), what="bound not attained:")
     t2 = ef.T[0] ** 2

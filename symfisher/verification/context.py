@@ -3,7 +3,10 @@ common step "simplify a residual; if it is not 0, evaluate it with mpmath"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +16,8 @@ import sympy as sp
 from symfisher.derive._metric import tidy
 from symfisher.verification.report import Outcome, Status
 
-__all__ = ["Ctx", "judge", "judge_numbers", "numeric_abs", "flat"]
+__all__ = ["Ctx", "judge", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
+           "SIMPLIFY_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,87 @@ def flat(obj: Any) -> list[sp.Expr]:
 
 
 def numeric_abs(expr: sp.Expr, point: dict, dps: int) -> mpmath.mpf:
-    """|expr| at ``point`` with ``dps`` digits (mpmath)."""
+    """|expr| at ``point`` with ``dps`` digits (mpmath, SymPy's adaptive ``evalf``)."""
     with mpmath.workdps(dps + 10):
         val = sp.N(sp.sympify(expr).subs(point), dps + 10)
         return abs(mpmath.mpmathify(complex(val)) if val.has(sp.I) else mpmath.mpf(str(val)))
+
+
+_GUARD = 20
+"""Guard digits of the fast evaluation in :func:`abs_at_points`."""
+
+
+def abs_at_points(exprs: list[sp.Expr], points: Iterable[dict], dps: int) -> list[list[Any]]:
+    """|expr| for every expression at every point (P lists of length E).
+
+    All expressions are compiled once (mpmath ``lambdify`` with common subexpressions)
+    and evaluated at ``dps + 20`` digits — far faster than ``evalf`` on large
+    expressions (Bessel functions, many parameters); the guard digits absorb the
+    cancellation of a residual that is 0. Where that fails (a function the mpmath
+    printer does not know, a non-finite value), SymPy's adaptive ``evalf``
+    (:func:`numeric_abs`) is used instead.
+    """
+    syms = sorted(set().union(*(sp.sympify(e).free_symbols for e in exprs)), key=lambda s: s.name)
+    try:
+        fn = sp.lambdify(syms, exprs, modules="mpmath", cse=True)
+    except (TypeError, ValueError, NameError, SyntaxError):
+        fn = None
+    out = []
+    for pt in points:
+        vals = None
+        if fn is not None and all(s in pt for s in syms):
+            try:
+                with mpmath.workdps(dps + _GUARD):
+                    args = [mpmath.mpmathify(str(sp.N(pt[s], dps + _GUARD + 5))) for s in syms]
+                    vals = [abs(mpmath.mpmathify(v)) for v in fn(*args)]
+                if not all(mpmath.isfinite(v) for v in vals):
+                    vals = None
+            except (TypeError, ValueError, NameError, ZeroDivisionError, AttributeError):
+                vals = None
+        out.append(vals if vals is not None else [numeric_abs(e, pt, dps) for e in exprs])
+    return out
+
+
+SIMPLIFY_SECONDS = 8.0
+"""Wall-clock seconds :func:`judge` spends simplifying residuals before it evaluates
+them numerically instead (SymPy's ``trigsimp``/``factor`` can run for minutes on
+Bessel or many-parameter expressions that are 0 to every digit)."""
+
+
+class _Deadline(Exception):
+    """Raised by the interval timer inside a simplification that ran too long."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`_Deadline` in the body after ``seconds`` (main thread, POSIX only).
+
+    Elsewhere (threads, Windows) the body simply runs to completion.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def fire(signum: int, frame: Any) -> None:
+        raise _Deadline
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
+    """``[tidy(r) for r in res]``, or None when that takes longer than ``seconds``."""
+    try:
+        with _deadline(seconds):
+            return [tidy(r) for r in res]
+    except _Deadline:
+        return None
 
 
 def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = None,
@@ -88,26 +169,34 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
     what : str
         Prefix of the reason text when the check fails.
     simplify : bool
-        Try symbolic simplification first.
+        Try symbolic simplification first (for at most :data:`SIMPLIFY_SECONDS`; when
+        it takes longer the residuals are evaluated as they are and the method column
+        says so).
 
     Returns
     -------
     Outcome
     """
     res = flat(list(residuals))
+    note = ""
     if simplify:
-        res = [tidy(r) for r in res]
-        if all(r == 0 for r in res):
-            return Outcome(Status.PROVED, 0.0, "symbolic")
+        simplified = tidy_within(res, SIMPLIFY_SECONDS)
+        if simplified is None:
+            note = f" (symbolic simplification gave up after {SIMPLIFY_SECONDS:g} s)"
+        else:
+            res = simplified
+            if all(r == 0 for r in res):
+                return Outcome(Status.PROVED, 0.0, "symbolic")
     sc = flat(list(scales)) if scales is not None else [sp.S.One] * len(res)
     worst, where = mpmath.mpf(0), None
-    for pt in ctx.points:
-        scale = max([numeric_abs(s, pt, ctx.dps) for s in sc] + [mpmath.mpf(1)])
-        for r in res:
-            v = numeric_abs(r, pt, ctx.dps) / scale
+    values = abs_at_points([*sc, *res], ctx.points, ctx.dps)
+    for pt, vals in zip(ctx.points, values):
+        scale = max([*vals[: len(sc)], mpmath.mpf(1)])
+        for r in vals[len(sc):]:
+            v = r / scale
             if not mpmath.isfinite(v) or v > worst:
                 worst, where = v, pt
-    method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits"
+    method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits{note}"
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
     at = {str(k): str(v) for k, v in (where or {}).items()}

@@ -23,7 +23,7 @@ import sympy as sp
 __all__ = ["Shared", "USERS", "derive_shared"]
 
 
-REPARAM_SYMBOLIC_BUDGET = 10.0
+REPARAM_SYMBOLIC_BUDGET = 6.0
 """Seconds (at most) for the symbolic Fisher matrix of the reparametrised family; when
 it does not come in time, I_η is computed by quadrature at the test points instead."""
 
