@@ -38,7 +38,9 @@ def _new_ctx(ctx: Ctx) -> Ctx:
 def _value(expr: sp.Expr, point: dict, dps: int) -> mpmath.mpf:
     """expr at ``point`` as an mpmath number (``dps + 10`` digits)."""
     val = sp.N(sp.sympify(expr).subs(point), dps + 10)
-    return mpmath.mpmathify(complex(val)) if val.has(sp.I) else mpmath.mpf(str(val))
+    with mpmath.workdps(dps + 10):
+        return mpmath.mpc(str(sp.re(val)), str(sp.im(val))) if val.has(sp.I) \
+            else mpmath.mpf(str(val))
 
 
 def _pulled_back(ctx: Ctx) -> sp.Matrix:
@@ -75,8 +77,9 @@ def reparametrization(ctx: Ctx) -> Outcome:
     kind, I_eta = _reparam_route(ctx)
     if kind == "symbolic":
         return judge(new_ctx, list(I_eta - rhs), list(I_eta), what="I_η ≠ Jᵀ I J:")
-    res = [[I[i][j] - _value(rhs[i, j], pt, ctx.dps) for i in range(rhs.rows)
-            for j in range(rhs.cols)] for I, pt in zip(I_eta, new_ctx.points)]
+    with mpmath.workdps(ctx.dps + 10):
+        res = [[I[i][j] - _value(rhs[i, j], pt, ctx.dps) for i in range(rhs.rows)
+                for j in range(rhs.cols)] for I, pt in zip(I_eta, new_ctx.points)]
     scales = [[e for row in I for e in row] for I in I_eta]
     method = _numeric_method(ctx, "I_η = E[s_η s_ηᵀ]", "reparam_fisher")
     return judge_numbers(new_ctx, res, scales, method, what="I_η ≠ Jᵀ I J:")
@@ -94,8 +97,9 @@ def jeffreys_transforms(ctx: Ctx) -> Outcome:
     if kind == "symbolic":
         lhs = I_eta.det()
         return judge(new_ctx, [lhs - rhs], [lhs], what="det I_η ≠ det I (det J)²:")
-    dets = [mpmath.det(mpmath.matrix(I)) for I in I_eta]
-    res = [[d - _value(rhs, pt, ctx.dps)] for d, pt in zip(dets, new_ctx.points)]
+    with mpmath.workdps(ctx.dps + 10):
+        dets = [mpmath.det(mpmath.matrix(I)) for I in I_eta]
+        res = [[d - _value(rhs, pt, ctx.dps)] for d, pt in zip(dets, new_ctx.points)]
     method = _numeric_method(ctx, "det of I_η = E[s_η s_ηᵀ]", "reparam_fisher")
     return judge_numbers(new_ctx, res, [[d] for d in dets], method,
                          what="det I_η ≠ det I (det J)²:")
@@ -194,11 +198,12 @@ def _form(coeff: Coeff, order: int, v: tuple, pt: dict, dps: int) -> mpmath.mpf:
 def _kl_numeric_judge(ctx: Ctx, coeffs: list, order: int, want: Coeff, what: str) -> Outcome:
     """Quadrature coefficients c_order(v) against the form Σ want(ix) v^ix per point."""
     res, scales = [], []
-    for pt, kc in zip(ctx.points, coeffs):
-        expected = [_form(want, order, v, pt, ctx.dps) for v in kc.directions]
-        got = kc.c2 if order == 2 else kc.c3
-        res.append([a - b for a, b in zip(got, expected)])
-        scales.append(expected)
+    with mpmath.workdps(ctx.dps + 10):
+        for pt, kc in zip(ctx.points, coeffs):
+            expected = [_form(want, order, v, pt, ctx.dps) for v in kc.directions]
+            got = kc.c2 if order == 2 else kc.c3
+            res.append([a - b for a, b in zip(got, expected)])
+            scales.append(expected)
     steps = ", ".join(str(h) for h in coeffs[0].steps)
     method = _numeric_method(
         ctx, f"KL(p_θ‖p_(θ+εv)) at ε = ±({steps}) along {len(coeffs[0].directions)} "

@@ -69,9 +69,10 @@ def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
         return [vals[i] * vals[j] for i, j in pairs]
 
     got = numeric_expectations(fam, s, point, dps, combine)
-    out = mpmath.matrix(p, p)
-    for k, (i, j) in enumerate(pairs, start=1):
-        out[i, j] = out[j, i] = got.values[k] / got.values[0]
+    with mpmath.workdps(dps):
+        out = mpmath.matrix(p, p)
+        for k, (i, j) in enumerate(pairs, start=1):
+            out[i, j] = out[j, i] = got.values[k] / got.values[0]
     return out
 
 
