@@ -137,15 +137,18 @@ def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
     T_ijk = J_ai J_bj J_ck κ_abc with the third cumulant κ_abc = ∂C_ab/∂η_c of t
     (C = Cov t; cumulants are derivatives of the log-partition in η). By the chain
     rule Σ_c J_ck ∂/∂η_c = ∂/∂θ_k, hence T_ijk = J_ai J_bj ∂_k C_ab(θ): k(k+1)/2
-    expectations of t_a t_b replace p(p+1)(p+2)/6 expectations of score triples.
+    expectations of t_a t_b replace p(p+1)(p+2)/6 expectations of score triples
+    (used for p ≥ 3; the bivariate normal: 15 instead of 35 expectations).
     """
     from symfisher.derive.expectation import expectation
     from symfisher.derive.expfam import detect_expfam
 
+    th = tuple(fam.params)
+    if len(th) < 3:
+        return None  # ≤ 4 triples: the direct route is as cheap (and avoids the Jacobian)
     form = detect_expfam(fam)
     if form is None or not form.full_rank:
         return None
-    th = tuple(fam.params)
     if tuple(form.params) != th:
         return None
     J = sp.Matrix(form.natural).jacobian(th)

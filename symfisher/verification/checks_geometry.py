@@ -8,7 +8,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from symfisher.verification.context import Ctx, judge, judge_numbers
+from symfisher.verification.context import Ctx, judge, judge_numbers, skewness_of
 from symfisher.verification.report import Outcome, Status
 from symfisher.verification.reparam import standard_reparam
 
@@ -131,10 +131,10 @@ def curvature_invariance(ctx: Ctx) -> Outcome:
 
 def alpha_duality(ctx: Ctx) -> Outcome:
     """∂_k g_ij = Γ^(α)_ki,j + Γ^(−α)_kj,i for a symbolic α."""
-    from symfisher.derive.connections import alpha_connection, skewness_tensor
+    from symfisher.derive.connections import alpha_connection
 
     a = sp.Symbol("alpha", real=True)
-    T = ctx.shared_or("skewness", skewness_tensor)
+    T, tctx, note = skewness_of(ctx)
     g = _fisher(ctx.fam)
     th = ctx.fam.params
     ap = alpha_connection(ctx.fam, a, skewness=T)
@@ -142,7 +142,13 @@ def alpha_duality(ctx: Ctx) -> Outcome:
     p = len(th)
     res = [sp.diff(g[i, j], th[k]) - ap[k, i, j] - am[k, j, i]
            for i in range(p) for j in range(p) for k in range(p)]
-    return judge(ctx, res, what="duality:")
+    return _noted(judge(tctx, res, what="duality:"), note)
+
+
+def _noted(out: Outcome, note: str) -> Outcome:
+    """``out`` with ``note`` appended to its method column."""
+    return Outcome(out.status, out.residual, f"{out.method}; {note}" if note else out.method,
+                   out.reason)
 
 
 def _kl_route(ctx: Ctx) -> tuple[str, Any]:
@@ -237,7 +243,6 @@ def kl_third_order(ctx: Ctx) -> Outcome:
     KL(p_θ‖p_{θ+εv}) by quadrature and Richardson, along directions that determine
     the whole cubic form.
     """
-    from symfisher.derive.connections import skewness_tensor
     from symfisher.derive.smooth import non_smooth_terms
 
     th = ctx.fam.params
@@ -245,20 +250,20 @@ def kl_third_order(ctx: Ctx) -> Outcome:
         return Outcome(Status.NOT_APPLICABLE, None, "", "ℓ is not three times differentiable "
                        "in the parameters (the KL divergence has a |d|³ term)")
     g = _fisher(ctx.fam)
-    T = ctx.shared_or("skewness", skewness_tensor)
+    T, tctx, note = skewness_of(ctx)
     kind, kl_t = _kl_route(ctx)
     if kind == "numeric":
         def cubic(ix: tuple[int, ...]) -> sp.Expr:
             return sp.diff(g[ix[0], ix[1]], th[ix[2]]) / 4 - T[ix[0], ix[1], ix[2]] / 12
 
-        return _kl_numeric_judge(ctx, kl_t, 3, cubic, "KL ε³ coefficient:")
+        return _noted(_kl_numeric_judge(tctx, kl_t, 3, cubic, "KL ε³ coefficient:"), note)
     d = sp.symbols(f"d0:{len(th)}")
     third, idx = _kl_at_diagonal(kl_t, ctx.fam, 3)
     lhs = sum(c * d[i] * d[j] * d[k] for c, (i, j, k) in zip(third, idx)) / 6
     rhs = sum((sp.diff(g[i, j], th[k]) / 4 - T[i, j, k] / 12) * d[i] * d[j] * d[k]
               for (i, j, k) in idx)
     coeffs = sp.Poly(sp.expand(lhs - rhs), *d).coeffs() if lhs != rhs else [sp.S.Zero]
-    return judge(ctx, coeffs, what="third-order KL term:")
+    return _noted(judge(tctx, coeffs, what="third-order KL term:"), note)
 
 
 def _location_param(ctx: Ctx) -> sp.Symbol | None:

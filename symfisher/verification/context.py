@@ -16,7 +16,7 @@ import sympy as sp
 from symfisher.derive._metric import tidy
 from symfisher.verification.report import Outcome, Status
 
-__all__ = ["Ctx", "judge", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
+__all__ = ["Ctx", "judge", "skewness_of", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
            "SIMPLIFY_SECONDS"]
 
 
@@ -57,6 +57,32 @@ class Ctx:
     def tol(self) -> float:
         """Relative tolerance of a numeric verification: 10^(−dps/2)."""
         return 10.0 ** (-self.dps // 2)
+
+
+def skewness_of(ctx: Ctx) -> tuple[Any, Ctx, str]:
+    """The skewness tensor for a check: (T, context to judge in, method note).
+
+    The symbolic tensor when the runner derived it (or when it can be derived here).
+    When only its quadrature stand-in exists (``shared["skewness_numeric"]``), T is a
+    symmetric array of placeholder symbols τ_ijk and the returned context's points
+    carry their values at each test point, so :func:`judge` evaluates the residuals
+    with the numeric T (and can still prove an identity in which T cancels).
+    """
+    if "skewness" in ctx.shared or "skewness_numeric" not in ctx.shared:
+        from symfisher.derive.connections import skewness_tensor
+
+        return ctx.shared_or("skewness", skewness_tensor), ctx, ""
+    p = len(ctx.fam.params)
+    tau = {ix: sp.Dummy("T_" + "".join(map(str, ix))) for ix in ctx.shared["skewness_numeric"][0]}
+    T = sp.ImmutableDenseNDimArray([[[tau[tuple(sorted((i, j, k)))] for k in range(p)]
+                                     for j in range(p)] for i in range(p)])
+    digits = ctx.dps + 15
+    pts = tuple({**pt, **{tau[ix]: sp.Float(mpmath.nstr(v, digits), digits)
+                          for ix, v in vals.items()}}
+                for pt, vals in zip(ctx.points, ctx.shared["skewness_numeric"]))
+    why = ctx.notes.get("skewness", "")
+    note = "T_ijk = E[s_i s_j s_k] by mpmath quadrature" + (f" (symbolic route: {why})" if why else "")
+    return T, Ctx(ctx.fam, pts, ctx.dps, ctx.shared, ctx.notes), note
 
 
 def flat(obj: Any) -> list[sp.Expr]:

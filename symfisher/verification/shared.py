@@ -27,6 +27,13 @@ REPARAM_SYMBOLIC_BUDGET = 6.0
 """Seconds (at most) for the symbolic Fisher matrix of the reparametrised family; when
 it does not come in time, I_η is computed by quadrature at the test points instead."""
 
+SKEWNESS_SYMBOLIC_BUDGET = 15.0
+"""Seconds (at most) for the symbolic skewness tensor; when it does not come in time,
+T is computed by quadrature at the test points instead."""
+
+_SYMBOLIC_BUDGET = {"reparam_fisher": REPARAM_SYMBOLIC_BUDGET,
+                    "skewness": SKEWNESS_SYMBOLIC_BUDGET}
+
 
 def _reparam_fisher(fam: Any) -> Any:
     """The Fisher matrix of the standard reparametrisation, derived symbolically."""
@@ -50,6 +57,13 @@ def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list
         I = fisher_by_quadrature(new, pt, dps + EXTRA_DPS)
         out.append([[I[i, j] for j in range(I.cols)] for i in range(I.rows)])
     return tuple(out)
+
+
+def skewness_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[dict, ...]:
+    """T_ijk (i ≤ j ≤ k) by quadrature at every test point (mpmath numbers)."""
+    from symfisher.verification.quadrature import EXTRA_DPS, skewness_by_quadrature
+
+    return tuple(skewness_by_quadrature(fam, pt, dps + EXTRA_DPS) for pt in points)
 
 
 def kl_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
@@ -86,7 +100,8 @@ class Shared:
         Derived objects by key (``"skewness"``, ``"kl"``, ``"expfam"``,
         ``"reparam_fisher"``), or their numeric stand-ins (``"kl_numeric"``: a
         :class:`~symfisher.verification.quadrature.KLCoefficients` per test point;
-        ``"reparam_numeric"``: I_η by quadrature per test point).
+        ``"reparam_numeric"``: I_η by quadrature per test point;
+        ``"skewness_numeric"``: T_ijk by quadrature per test point).
     failures : Mapping[str, str]
         Key → why it could not be derived (error text or exceeded budget), when no
         numeric stand-in could be computed either: the identities that need it are
@@ -152,7 +167,8 @@ def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
     return None, f"could not be derived: {res.error}"
 
 
-_NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric)}
+_NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
+            "skewness": ("skewness_numeric", skewness_numeric)}
 """Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
 
 
@@ -166,8 +182,9 @@ def derive_shared(fam: Any, names: set[str], budget: float,
                   points: tuple[dict, ...] = (), dps: int = 30) -> Shared:
     """Derive every shared object the chosen identities need, each under ``budget``.
 
-    The KL divergence and the reparametrised Fisher matrix are tried in closed form
-    first (the latter under at most :data:`REPARAM_SYMBOLIC_BUDGET` seconds); when
+    The KL divergence, the skewness tensor and the reparametrised Fisher matrix are
+    tried in closed form first (the latter two under at most
+    :data:`SKEWNESS_SYMBOLIC_BUDGET` / :data:`REPARAM_SYMBOLIC_BUDGET` seconds); when
     that fails, their numeric stand-ins are computed at ``points`` by quadrature
     under ``budget`` and the failure is kept as a note.
 
@@ -196,7 +213,7 @@ def derive_shared(fam: Any, names: set[str], budget: float,
     failures: dict[str, str] = {}
     notes: dict[str, str] = {}
     for key in _wanted(fam, names):
-        limit = min(budget, REPARAM_SYMBOLIC_BUDGET) if key == "reparam_fisher" else budget
+        limit = min(budget, _SYMBOLIC_BUDGET.get(key, budget))
         value, why = _attempt(derivers[key], fam, limit, budgeted)
         if why is None:
             values[key] = value
