@@ -147,3 +147,31 @@ def test_longest_families_are_scheduled_first() -> None:
     from symfisher.verification.parallel import expected_cost
 
     assert expected_cost("multivariate_normal") > expected_cost("normal") > expected_cost("uniform")
+
+
+def test_exact_gauss_hermite_for_gaussian_data_matches_moments() -> None:
+    # E[x₁⁴] = μ⁴ + 6μ²σ₁₁ + 3σ₁₁² and E[x₁x₂] = μ₁μ₂ + σ₁₂ (Gaussian moments, exact)
+    from symfisher.verification.quadrature import expectations_at
+
+    fam = sf.family("multivariate_normal")
+    x1, x2 = fam.variables
+    mu1, mu2, s11, s12, s22 = fam.params
+    pt = {mu1: sp.Rational(1, 3), mu2: sp.Rational(-1, 2), s11: sp.Integer(2),
+          s12: sp.Rational(1, 2), s22: sp.Rational(3, 2)}
+    got = expectations_at(fam, [x1**4, x1 * x2], pt, 40)
+    want = [sp.Rational(1, 81) + 6 * sp.Rational(1, 9) * 2 + 3 * 4, sp.Rational(-1, 6) + sp.Rational(1, 2)]
+    with mpmath.workdps(40):
+        for g, w in zip(got, want):
+            assert abs(g - _mp(w)) < 1e-35
+
+
+def test_bartlett_third_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch) -> None:
+    # with no time for the closed-form expectations, the identity is still checked
+    # (quadrature at the points), never left inconclusive
+    from symfisher.verification import checks_score
+
+    monkeypatch.setattr(checks_score, "BARTLETT_SYMBOLIC_SECONDS", 1e-3)
+    rep = sf.verify("gamma", identities=["bartlett_third"], budget=60)
+    row = rep.row("bartlett_third")
+    assert row.status is Status.NUMERIC and row.residual <= TOL, row
+    assert "closed-form expectations took over" in row.method

@@ -16,7 +16,7 @@ import sympy as sp
 from symfisher.derive._metric import tidy
 from symfisher.verification.report import Outcome, Status
 
-__all__ = ["Ctx", "judge", "skewness_of", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
+__all__ = ["Ctx", "judge", "skewness_of", "deadline", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
            "SIMPLIFY_SECONDS"]
 
 
@@ -138,19 +138,19 @@ def abs_at_points(exprs: list[sp.Expr], points: Iterable[dict], dps: int) -> lis
     return out
 
 
-SIMPLIFY_SECONDS = 8.0
+SIMPLIFY_SECONDS = 5.0
 """Wall-clock seconds :func:`judge` spends simplifying residuals before it evaluates
 them numerically instead (SymPy's ``trigsimp``/``factor`` can run for minutes on
 Bessel or many-parameter expressions that are 0 to every digit)."""
 
 
-class _Deadline(Exception):
+class Deadline(Exception):
     """Raised by the interval timer inside a simplification that ran too long."""
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`_Deadline` in the body after ``seconds`` (main thread, POSIX only).
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`Deadline` in the body after ``seconds`` (main thread, POSIX only).
 
     Elsewhere (threads, Windows) the body simply runs to completion.
     """
@@ -160,7 +160,7 @@ def _deadline(seconds: float) -> Iterator[None]:
         return
 
     def fire(signum: int, frame: Any) -> None:
-        raise _Deadline
+        raise Deadline
 
     previous = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -174,9 +174,9 @@ def _deadline(seconds: float) -> Iterator[None]:
 def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
     """``[tidy(r) for r in res]``, or None when that takes longer than ``seconds``."""
     try:
-        with _deadline(seconds):
+        with deadline(seconds):
             return [tidy(r) for r in res]
-    except _Deadline:
+    except Deadline:
         return None
 
 

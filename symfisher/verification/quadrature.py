@@ -14,6 +14,7 @@ own log-density at the test points:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-__all__ = ["fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients", "kl_directions",
+__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients", "kl_directions",
            "param_scales", "EXTRA_DPS"]
 
 EXTRA_DPS = 20
@@ -45,6 +46,80 @@ def _precise(got: Any, dps: int) -> Any:
         raise DerivationError(f"numeric route: {got.method} reaches only a relative "
                               f"accuracy of {got.rel_tol:g}")
     return got
+
+
+def _hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
+    """Probabilists' Gauss–Hermite rule (weights sum to 1) at the current precision.
+
+    Nodes are the roots of He_n; weights n!/(n He_{n−1}(z)²)/√(2π)·√(2π) normalised,
+    i.e. w_i = (n − 1)!/(n He_{n−1}(z_i)²). Exact for polynomials of degree ≤ 2n − 1
+    under N(0, 1).
+    """
+    z = sp.Symbol("z")
+    he = sp.Poly(sp.hermite_prob(n, z), z)
+    nodes = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=200,
+                             extraprec=2 * mpmath.mp.prec)
+    prev = sp.lambdify(z, sp.hermite_prob(n - 1, z), "mpmath")
+    weights = [mpmath.factorial(n - 1) / (n * prev(mpmath.re(x)) ** 2) for x in nodes]
+    return [mpmath.re(x) for x in nodes], weights
+
+
+def _gaussian_poly_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict,
+                                dps: int) -> list[Any] | None:
+    """E[f_k] under Gaussian data for polynomial f_k, exactly up to rounding, or None.
+
+    When ℓ is a concave quadratic in x ∈ ℝ^d at ``point`` and every integrand is a
+    polynomial in x of total degree ≤ 2n − 1 (n = 6), the tensor Gauss–Hermite rule
+    x = m + L z (Σ = L Lᵀ = (−∇²ℓ)⁻¹, m = Σ ∇ℓ(0)) integrates it exactly; evaluated
+    with mpmath at ``dps`` digits. None when these conditions do not hold.
+    """
+    xs = list(fam.variables)
+    ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
+    fs = [sp.expand(sp.sympify(e).xreplace(point)) for e in exprs]
+    n = 6
+    try:
+        if sp.Poly(ell, *xs).total_degree() != 2 or any(
+                sp.Poly(f, *xs).total_degree() > 2 * n - 1 for f in fs if f != 0):
+            return None
+    except sp.PolificationFailed:
+        return None
+    prec = -sp.hessian(ell, xs)
+    grad0 = sp.Matrix([sp.diff(ell, v).subs({u: 0 for u in xs}) for v in xs])
+    with mpmath.workdps(dps):
+        P = mpmath.matrix([[mpmath.mpmathify(str(sp.N(e, dps + 5))) for e in row]
+                           for row in prec.tolist()])
+        g0 = mpmath.matrix([mpmath.mpmathify(str(sp.N(e, dps + 5))) for e in grad0])
+        cov = P ** -1
+        mean = cov * g0
+        L = mpmath.cholesky(cov)
+        nodes, weights = _hermite_rule(n)
+        fn = sp.lambdify(xs, fs, "mpmath")
+        total = [mpmath.mpf(0)] * len(fs)
+        for idx in itertools.product(range(n), repeat=len(xs)):
+            z = mpmath.matrix([nodes[i] for i in idx])
+            w = mpmath.fprod(weights[i] for i in idx)
+            x = mean + L * z
+            vals = fn(*[x[i] for i in range(len(xs))])
+            total = [t + w * v for t, v in zip(total, vals)]
+    return total
+
+
+def expectations_at(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
+    """E_θ[f_k] at one point to about ``dps`` digits (length K), or DerivationError.
+
+    mpmath quadrature/summation for one data variable and finite supports; an exact
+    Gauss–Hermite rule in mpmath for polynomial integrands under Gaussian vector data.
+    Other supports (Monte Carlo, float64 rules) cannot reach that accuracy and raise.
+    """
+    from symfisher.derive.check_integrate import numeric_expectations
+
+    if len(fam.variables) > 1:
+        got = _gaussian_poly_expectations(fam, exprs, point, dps)
+        if got is not None:
+            return got
+    res = _precise(numeric_expectations(fam, exprs, point, dps), dps - EXTRA_DPS)
+    with mpmath.workdps(dps):
+        return [v / res.values[0] for v in res.values[1:]]
 
 
 def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:

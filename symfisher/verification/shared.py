@@ -23,11 +23,11 @@ import sympy as sp
 __all__ = ["Shared", "USERS", "derive_shared"]
 
 
-REPARAM_SYMBOLIC_BUDGET = 6.0
+REPARAM_SYMBOLIC_BUDGET = 3.0
 """Seconds (at most) for the symbolic Fisher matrix of the reparametrised family; when
 it does not come in time, I_η is computed by quadrature at the test points instead."""
 
-SKEWNESS_SYMBOLIC_BUDGET = 15.0
+SKEWNESS_SYMBOLIC_BUDGET = 10.0
 """Seconds (at most) for the symbolic skewness tensor; when it does not come in time,
 T is computed by quadrature at the test points instead."""
 
