@@ -23,7 +23,7 @@ import sympy as sp
 from symfisher.derive._metric import metric_data, tidy
 from symfisher.derive.connections import _second_kind, inverse_metric
 
-__all__ = ["riemann", "ricci", "scalar_curvature", "gaussian_curvature"]
+__all__ = ["riemann", "ricci", "scalar_curvature", "gaussian_curvature", "brioschi_curvature"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -174,3 +174,48 @@ def gaussian_curvature(fam_or_metric: Any, coords: Any = None) -> sp.Expr:
     R = _riemann_up(md.g, md.coords)
     r1212 = sum(md.g[0, m] * R[m, 1, 0, 1] for m in range(2))
     return tidy(r1212 / md.g.det())
+
+
+def brioschi_curvature(g: sp.MatrixBase, coords: Any) -> sp.Expr:
+    """Gaussian curvature of a 2 × 2 metric by Brioschi's formula, unsimplified.
+
+    With E = g₁₁, F = g₁₂, G = g₂₂ in coordinates (u, v)::
+
+        K = (det M₁ − det M₂) / (EG − F²)²,
+        M₁ = [[−½E_vv + F_uv − ½G_uu, ½E_u, F_u − ½E_v], [F_v − ½G_u, E, F], [½G_v, F, G]],
+        M₂ = [[0, ½E_v, ½G_u], [½E_v, E, F], [½G_u, F, G]].
+
+    Only derivatives and products, no simplification: the expression is meant to be
+    evaluated numerically when :func:`gaussian_curvature` (which simplifies every
+    Christoffel symbol and Riemann component) takes too long. Same sign convention
+    (a sphere has K > 0).
+
+    Parameters
+    ----------
+    g : sympy.Matrix
+        Symmetric 2 × 2 metric.
+    coords : sequence of sympy.Symbol
+        (u, v).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, p = sp.symbols("theta phi", positive=True)
+    >>> sp.simplify(brioschi_curvature(sp.diag(1, sp.sin(t) ** 2), [t, p]))
+    1
+    """
+    u, v = coords
+    E, F, G = g[0, 0], g[0, 1], g[1, 1]
+    half = sp.Rational(1, 2)
+    m1 = sp.Matrix([
+        [-half * E.diff(v, 2) + F.diff(u, v) - half * G.diff(u, 2), half * E.diff(u),
+         F.diff(u) - half * E.diff(v)],
+        [F.diff(v) - half * G.diff(u), E, F],
+        [half * G.diff(v), F, G]])
+    m2 = sp.Matrix([[0, half * E.diff(v), half * G.diff(u)], [half * E.diff(v), E, F],
+                    [half * G.diff(u), F, G]])
+    return (m1.det(method="berkowitz") - m2.det(method="berkowitz")) / (E * G - F**2) ** 2
