@@ -175,3 +175,17 @@ def test_bartlett_third_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch
     row = rep.row("bartlett_third")
     assert row.status is Status.NUMERIC and row.residual <= TOL, row
     assert "closed-form expectations took over" in row.method
+
+
+def test_brioschi_formula_matches_published_curvatures() -> None:
+    # sphere of radius 2: K = 1/4; gamma manifold (shape a, rate b): Arwini & Dodson
+    # (2008, Information Geometry, §3.6) K = (ψ′(a) + a ψ″(a)) / (4 (a ψ′(a) − 1)²)
+    from symfisher.derive.curvature import brioschi_curvature
+
+    t, p = sp.symbols("theta phi", positive=True)
+    assert sp.simplify(brioschi_curvature(sp.diag(4, 4 * sp.sin(t) ** 2), [t, p])) == sp.Rational(1, 4)
+    a, b = sp.symbols("a b", positive=True)
+    g = sp.Matrix([[sp.polygamma(1, a), -1 / b], [-1 / b, a / b**2]])
+    K = (sp.polygamma(1, a) + a * sp.polygamma(2, a)) / (4 * (a * sp.polygamma(1, a) - 1) ** 2)
+    pt = {a: sp.Rational(3, 2), b: sp.Integer(2)}
+    assert abs(sp.N((brioschi_curvature(g, [a, b]) - K).subs(pt), 40)) < 1e-35

@@ -180,6 +180,34 @@ def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
         return None
 
 
+def data_values(fam: Any) -> list[dict]:
+    """Two exact data points inside the support (empty for a simplex support)."""
+    sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
+    if len(sets) != len(fam.variables):
+        return []
+    picks = []
+    for st in sets:
+        st = sp.Interval(-sp.oo, sp.oo) if st == sp.Reals else st
+        if isinstance(st, sp.FiniteSet):
+            vals = list(st)[:2]
+        elif isinstance(st, sp.Range):
+            vals = [st.inf + 1, st.inf + 3]
+        elif isinstance(st, sp.Interval):
+            a, b = st.inf, st.sup
+            if a.is_finite and b.is_finite:
+                vals = [(2 * a + b) / 3, (a + 2 * b) / 3]
+            elif a.is_finite:
+                vals = [a + sp.Rational(1, 2), a + sp.Rational(7, 3)]
+            elif b.is_finite:
+                vals = [b - sp.Rational(1, 2), b - sp.Rational(7, 3)]
+            else:
+                vals = [sp.Rational(-3, 4), sp.Rational(5, 3)]
+        else:
+            return []
+        picks.append(vals if len(vals) == 2 else vals * 2)
+    return [{x: v[k] for x, v in zip(fam.variables, picks)} for k in range(2)]
+
+
 def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = None,
           what: str = "", simplify: bool = True) -> Outcome:
     """Proved if every residual simplifies to 0; else verified/fails numerically.
@@ -214,6 +242,14 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
             if all(r == 0 for r in res):
                 return Outcome(Status.PROVED, 0.0, "symbolic")
     sc = flat(list(scales)) if scales is not None else [sp.S.One] * len(res)
+    xs = set(ctx.fam.variables)
+    if any(sp.sympify(r).free_symbols & xs for r in res):
+        at = data_values(ctx.fam)  # "for every x": residuals that kept x are checked at two x
+        if at:
+            res = [sp.sympify(r).xreplace(xv) for r in res for xv in at]
+            sc = [sp.sympify(e).xreplace(xv) for e in sc for xv in at]
+            note += ", at data values " + "; ".join(
+                ", ".join(f"{k} = {v}" for k, v in xv.items()) for xv in at)
     worst, where = mpmath.mpf(0), None
     values = abs_at_points([*sc, *res], ctx.points, ctx.dps)
     for pt, vals in zip(ctx.points, values):
