@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from symfisher.verification import checks_design as des
 from symfisher.verification import checks_expfam as ef
 from symfisher.verification import checks_geometry as geo
+from symfisher.verification import checks_info as info
 from symfisher.verification import checks_numeric as num
 from symfisher.verification import checks_score as sc
 from symfisher.verification.context import Ctx
@@ -90,9 +92,13 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("kl_third_order", "third-order KL term = (¼ ∂_k g_ij − (1/12) T_ijk) dⁱdʲdᵏ "
              "(Poisson: −d³/(3λ²))", _REG + "; needs KL and T in closed form",
              geo.kl_third_order),
-    Identity("f_divergence_second_order", "D_f(p_θ‖p_{θ+εv}) = ½ f''(1) ε² vᵀIv + O(ε³) "
-             "(squared Hellinger, f''(1) = ½)", _REG, num.f_divergence_second_order,
-             applies=_one_var),
+    Identity("f_divergence_second_order", "D_f(p_θ‖p_{θ+εv}) = ½ f''(1) ε² vᵀIv + O(ε³), "
+             "D_f(P‖Q) = ∫ q f(p/q), for KL (f''(1) = 1), reverse KL (1), Pearson χ² (2), "
+             "Neyman χ² (2), squared Hellinger (½), Jensen–Shannon (¼), Amari α = ±½ (1); "
+             "ε² coefficient extrapolated from ε = 1e-4, 5e-5, 2.5e-5",
+             _REG + "; fails when an extrapolated coefficient differs from ½ f''(1) vᵀIv by "
+             "more than 1e-8 (relative); not applicable to continuous vector data",
+             num.f_divergence_second_order, applies=num.f_divergence_applies),
     Identity("fisher_rao_consistency", "d_FR(θ, θ + εv)/ε → √(vᵀ I v) as ε → 0", _REG,
              num.fisher_rao_consistency),
     Identity("location_invariance", "for a location parameter μ, ∂I/∂μ = 0",
@@ -122,13 +128,22 @@ IDENTITIES: tuple[Identity, ...] = (
              "Cramér–Rao bound for E[T]; strict for non-affine T₁²",
              "not applicable to non- or curved exponential families", ef.cramer_rao_attained,
              applies=ef.expfam_reason),
-    Identity("sufficiency", "the score factors through T: s = Jᵀ(T − E[T]), so the "
-             "information of the sufficient statistic equals that of the data",
-             "not applicable to non- or curved exponential families", ef.sufficiency,
-             applies=ef.expfam_reason),
+    Identity("sufficiency", "for each θ_j with a scalar sufficient statistic T_j (the others "
+             "known): I_{T_j(X₁)+…+T_j(X_n)}(θ_j) = n I_jj(θ), the left side from the law of "
+             "the sum (closed form, else mpmath sums / quadrature of the convolution); n = 3 "
+             "(integer data) or 2 (continuous)",
+             _REG + "; fails when the information of the sum differs from n I_jj; not applicable "
+             "when no single parameter has a scalar sufficient statistic (Cauchy, logistic)",
+             info.sufficiency, applies=info.sufficiency_reason),
     Identity("gaussian_entropy", "h = (d/2)(1 + log 2π) + ½ log det Σ; log det of the location "
              "information Σ⁻¹ (D-optimality) is −2h + const", "not applicable to "
              "non-Gaussian data", num.gaussian_entropy, regular=False),
+    Identity("d_optimality_entropy", "MLE law N(θ, (nI)⁻¹), n = 20: entropy h = (p/2)(1 + log 2π) "
+             "− ½ log det(nI) and 95 % ellipsoid volume V_p χ^p det(nI)^(−½), both computed "
+             "independently (quadrature / Monte Carlo), so ranking by log det I (D-optimality) "
+             "is the reverse ranking by entropy and volume",
+             _REG + "; fails when a numeric side misses its closed form or the rankings "
+             "disagree; not applicable where I is singular", des.d_optimality_entropy),
 )
 
 
