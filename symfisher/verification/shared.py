@@ -172,6 +172,15 @@ _NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeri
 """Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
 
 
+def _one_variable(fam: Any) -> bool:
+    """Whether the quadrature stand-ins can reach full precision (one data variable).
+
+    With vector data (simplex: Monte Carlo; Gaussian: a float64 rule) they cannot, so
+    the closed form keeps the whole budget instead of the short symbolic one.
+    """
+    return len(fam.variables) == 1
+
+
 def _short(why: str, limit: int = 160) -> str:
     """The first ``limit`` characters of a failure text (the full text is long)."""
     return why if len(why) <= limit else why[: limit - 1].rstrip() + "…"
@@ -184,7 +193,8 @@ def derive_shared(fam: Any, names: set[str], budget: float,
 
     The KL divergence, the skewness tensor and the reparametrised Fisher matrix are
     tried in closed form first (the latter two under at most
-    :data:`SKEWNESS_SYMBOLIC_BUDGET` / :data:`REPARAM_SYMBOLIC_BUDGET` seconds); when
+    :data:`SKEWNESS_SYMBOLIC_BUDGET` / :data:`REPARAM_SYMBOLIC_BUDGET` seconds for one
+    data variable, the whole budget otherwise); when
     that fails, their numeric stand-ins are computed at ``points`` by quadrature
     under ``budget`` and the failure is kept as a note.
 
@@ -213,7 +223,8 @@ def derive_shared(fam: Any, names: set[str], budget: float,
     failures: dict[str, str] = {}
     notes: dict[str, str] = {}
     for key in _wanted(fam, names):
-        limit = min(budget, _SYMBOLIC_BUDGET.get(key, budget))
+        limit = min(budget, _SYMBOLIC_BUDGET.get(key, budget)) if _one_variable(fam) \
+            else budget
         value, why = _attempt(derivers[key], fam, limit, budgeted)
         if why is None:
             values[key] = value
