@@ -85,7 +85,8 @@ def _entropy_1d(prec: Any) -> Any:
 
 
 def _pivots(M: Any) -> list[Any]:
-    """Conditional precisions of d_k given d_<k... eliminated from the last coordinate."""
+    """Conditional precisions: pivots of Gaussian elimination of M from the last coordinate
+    (precision of d_k given d_1..d_(k-1) after the later coordinates are integrated out)."""
     A = M.copy()
     out = []
     for k in range(A.rows - 1, -1, -1):

@@ -79,6 +79,7 @@ F_DIVERGENCES: tuple[FDivergence, ...] = (
 """The f-divergences checked; f'(1) only normalises the generator (it does not change D_f)."""
 
 _STEPS = ("1e-4", "5e-5", "2.5e-5")
+_CLAMP = 10**4
 F_TOL = 1e-8
 """Relative tolerance of the extrapolated ε² coefficient (the extrapolation error is O(ε³))."""
 
@@ -102,7 +103,9 @@ def _divergences(fam: Any, pt: dict, v: list[sp.Expr], dps: int) -> list[list[An
     def combine(vals: Any) -> list[Any]:
         out = []
         for dv in vals:
-            u = mpmath.exp(-dv)
+            # far tails (|Δ| > 10⁴, where p_θ underflows anyway): clamp, so that exp(−Δ)
+            # never has to produce a number with millions of digits (Gumbel: Δ ~ ε e^(−z))
+            u = mpmath.exp(-min(max(mpmath.re(dv), -_CLAMP), _CLAMP))
             out += [(d.f(u) - c * (u - 1)) / u for d, c in zip(F_DIVERGENCES, f1)]
         return out
 

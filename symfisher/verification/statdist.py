@@ -262,7 +262,9 @@ class _Dens:
             with np.errstate(all="ignore"):
                 pv = np.where(inside, np.exp(logp(tt)), 0.0)
                 dv = np.where(inside, pv * score(tt), 0.0)
-            p, d = p + np.nan_to_num(pv), d + np.nan_to_num(dv)
+            # a node rounded onto a singular end (p = inf) or outside (nan) contributes 0
+            p = p + np.nan_to_num(pv, nan=0.0, posinf=0.0, neginf=0.0)
+            d = d + np.where(np.isfinite(pv), np.nan_to_num(dv, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
         return p, d
 
 
