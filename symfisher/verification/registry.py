@@ -128,6 +128,11 @@ IDENTITIES: tuple[Identity, ...] = (
              "Cramér–Rao bound for E[T]; strict for non-affine T₁²",
              "not applicable to non- or curved exponential families", ef.cramer_rao_attained,
              applies=ef.expfam_reason),
+    Identity("score_factorisation", "the score factors through the sufficient statistic: "
+             "s(x; θ) = Jᵀ (T(x) − E_θ[T]), so I_T = Jᵀ Cov(T) J = I_X (Fisher–Neyman; "
+             "proves the sufficiency identity below symbolically for exponential families)",
+             "not applicable to non- or curved exponential families", ef.sufficiency,
+             applies=ef.expfam_reason),
     Identity("sufficiency", "for each θ_j with a scalar sufficient statistic T_j (the others "
              "known): I_{T_j(X₁)+…+T_j(X_n)}(θ_j) = n I_jj(θ), the left side from the law of "
              "the sum (closed form, else mpmath sums / quadrature of the convolution); n = 3 "
