@@ -51,7 +51,8 @@ def test_judge_can_fail_and_pass() -> None:
 # ----------------------------------------------------------------------------- families
 def test_poisson_identities_are_proved() -> None:
     names = ["score_mean_zero", "information_equality", "bartlett_third", "kl_second_order",
-             "kl_third_order", "alpha_duality", "e_flat_natural", "m_flat_mean", "sufficiency"]
+             "kl_third_order", "alpha_duality", "e_flat_natural", "m_flat_mean", "sufficiency",
+             "score_factorisation"]
     rep = sf.verify("poisson", identities=names, budget=120)
     assert rep.ok
     assert [r.status for r in rep.rows] == [Status.PROVED] * len(names), rep.table()
