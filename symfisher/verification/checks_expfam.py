@@ -17,7 +17,7 @@ from symfisher.verification.report import Outcome, Status
 
 __all__ = [
     "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",
-    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "sufficiency", "expfam_reason",
+    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "score_factorisation", "expfam_reason",
     "expfam_data",
 ]
 
@@ -202,7 +202,7 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
     return Outcome(out.status, out.residual, out.method, note + " > 0 (strict)")
 
 
-def sufficiency(ctx: Ctx) -> Outcome:
+def score_factorisation(ctx: Ctx) -> Outcome:
     """The score factors through the sufficient statistic: s(x; θ) = Jᵀ (T(x) − E_θ[T]).
 
     Hence the information carried by T equals that of the data: I_T = Jᵀ Cov(T) J = I_X

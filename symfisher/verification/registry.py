@@ -83,14 +83,19 @@ IDENTITIES: tuple[Identity, ...] = (
              _REG, geo.reparametrization),
     Identity("jeffreys_transforms", "√det I_η = √det I_θ |det J| (Jeffreys' prior is a density)",
              _REG, geo.jeffreys_transforms),
-    Identity("curvature_invariance", "Gaussian curvature K_η(η) = K_θ(θ(η))",
+    Identity("curvature_invariance", "Gaussian curvature K_η(η) = K_θ(θ(η)), K_η of the metric "
+             "in η (I_η, or Jᵀ I_θ J, whose equality with I_η is the reparametrization row)",
              _REG + "; needs p = 2", geo.curvature_invariance, applies=_two),
     Identity("alpha_duality", "∂_k g_ij = Γ^(α)_ki,j + Γ^(−α)_kj,i for all α",
-             _REG + "; needs the skewness tensor in closed form", geo.alpha_duality),
+             _REG + "; needs the skewness tensor (closed form, or quadrature at the points)",
+             geo.alpha_duality),
     Identity("kl_second_order", "KL(p_θ‖p_{θ+d}) = ½ g_ij dⁱdʲ + O(|d|³)",
-             _REG + "; needs KL in closed form", geo.kl_second_order),
+             _REG + "; needs KL in closed form, or quadrature of KL(p_θ‖p_{θ+εv}) at several ε "
+             "(Richardson)", geo.kl_second_order),
     Identity("kl_third_order", "third-order KL term = (¼ ∂_k g_ij − (1/12) T_ijk) dⁱdʲdᵏ "
-             "(Poisson: −d³/(3λ²))", _REG + "; needs KL and T in closed form",
+             "(Poisson: −d³/(3λ²))", _REG + "; needs KL and T (closed form, or quadrature at several "
+             "ε); not applicable when ℓ is not three times differentiable (Laplace: a |d|³ "
+             "term)",
              geo.kl_third_order),
     Identity("f_divergence_second_order", "D_f(p_θ‖p_{θ+εv}) = ½ f''(1) ε² vᵀIv + O(ε³), "
              "D_f(P‖Q) = ∫ q f(p/q), for KL (f''(1) = 1), reverse KL (1), Pearson χ² (2), "
@@ -131,7 +136,7 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("score_factorisation", "the score factors through the sufficient statistic: "
              "s(x; θ) = Jᵀ (T(x) − E_θ[T]), so I_T = Jᵀ Cov(T) J = I_X (Fisher–Neyman; "
              "proves the sufficiency identity below symbolically for exponential families)",
-             "not applicable to non- or curved exponential families", ef.sufficiency,
+             "not applicable to non- or curved exponential families", ef.score_factorisation,
              applies=ef.expfam_reason),
     Identity("sufficiency", "for each θ_j with a scalar sufficient statistic T_j (the others "
              "known): I_{T_j(X₁)+…+T_j(X_n)}(θ_j) = n I_jj(θ), the left side from the law of "
