@@ -226,3 +226,17 @@ def test_cauchy_sufficiency_not_applicable_and_budget_inconclusive() -> None:
     assert rep.row("sufficiency").status is Status.NOT_APPLICABLE
     rep = sf.verify("gamma", identities=NEW, budget=0.01)
     assert all(r.status is Status.INCONCLUSIVE and "time budget" in r.reason for r in rep.rows)
+
+
+def test_absolute_value_statistic_is_split_at_its_kink() -> None:
+    """Laplace scale b with mu known: T = |x - mu| ~ Exponential(1/b) (two mirrored branches
+    of x), so the information of T1 + T2 is 2 I_bb = 2/b^2 (Laplace: I_bb = 1/b^2)."""
+
+    from symfisher.verification.statdist import branches
+
+    fam = sf.family("laplace")
+    mu, b = fam.params
+    brs = branches(fam, sp.Abs(mu - fam.variables[0]), sp.Symbol("t"), point={mu: sp.Rational(1, 2)})
+    assert brs is not None and len(brs) == 2 and all(br.lo == 0 and br.hi == sp.oo for br in brs)
+    row = sf.verify("laplace", identities=["sufficiency"]).row("sufficiency")
+    assert row.status is Status.NUMERIC and row.residual < 1e-7, row

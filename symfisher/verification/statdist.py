@@ -19,6 +19,8 @@ Dimension letters: n is the number of copies, m the number of quadrature nodes.
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,19 +87,33 @@ def branches(fam: Any, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -> l
     lo, hi = iv.inf, iv.sup
     xr = sp.Dummy("x", positive=True) if lo.is_nonnegative else sp.Dummy("x", real=True)
     T_sym = sp.sympify(T).xreplace({x: xr})  # solved with symbols, then evaluated at point
-    crit = sorted({c for c in (r.xreplace(point) for r in sp.solve(sp.diff(T_sym, xr), xr))
+    # |u(x)|: cut at the kinks u = 0 and look for turning points of either sign choice
+    absolutes = list(T_sym.atoms(sp.Abs))
+    kinks = [r for a in absolutes for r in sp.solve(a.args[0], xr)]
+    smooth = [T_sym.xreplace(dict(zip(absolutes, signs)))
+              for signs in itertools.product(*[(a.args[0], -a.args[0]) for a in absolutes])]
+    turning = [r for v in smooth for r in sp.solve(sp.diff(v, xr), xr)]
+    crit = sorted({c for c in (r.xreplace(point) for r in [*turning, *kinks])
                    if c.is_real and c.is_number and lo < c < hi}, key=float)
     cuts = [lo, *crit, hi]
     ell = sp.sympify(fam.logpdf).xreplace({x: xr})
     tt = sp.Dummy("t", real=True)
-    roots = [r.xreplace(point) for r in sp.solve(T_sym - tt, xr)]
     out = []
     for a, b in zip(cuts[:-1], cuts[1:]):
-        br = _branch(T_sym.xreplace(point), xr, ell, (t, tt), roots, a, b)
+        piece = _without_abs(T_sym.xreplace(point), xr, _inside(a, b))
+        roots = [r.xreplace(point) for r in sp.solve(piece - tt, xr)]
+        br = _branch(piece, xr, ell, (t, tt), roots, a, b)
         if br is None:
             return None
         out.append(br)
     return out
+
+
+def _without_abs(Tx: sp.Expr, xr: sp.Symbol, mid: sp.Expr) -> sp.Expr:
+    """``T`` on the piece around ``mid`` with every ``|u|`` replaced by ``±u`` (its sign
+    at ``mid``; the pieces are cut at the kinks ``u = 0``)."""
+    return Tx.replace(lambda e: isinstance(e, sp.Abs),
+                      lambda e: e.args[0] if e.args[0].subs(xr, mid) >= 0 else -e.args[0])
 
 
 def _inside(a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -124,7 +140,9 @@ def _branch(Tx: sp.Expr, xr: sp.Symbol, ell: sp.Expr, ts: tuple[sp.Symbol, sp.Sy
                       key=lambda e: float(e) if e.is_finite else (-1e300 if e == -sp.oo else 1e300))
         jac = sp.log(sp.Abs(sp.diff(root, tt)))
         logp = (ell.subs(xr, root) + jac).subs(tt, t)
-        return Branch(sp.simplify(logp) if logp.count_ops() < 60 else logp, ends[0], ends[1])
+        # simplify turns log(1/(2b)) - |u|/b into log((2b)**(2b)) / (2b): keep |u| as is
+        tidy = logp.count_ops() < 60 and not logp.has(sp.Abs)
+        return Branch(sp.simplify(logp) if tidy else logp, ends[0], ends[1])
     return None
 
 
