@@ -11,24 +11,11 @@ import mpmath
 import sympy as sp
 
 from symfisher.verification.context import Ctx, judge
+from symfisher.verification.quadrature import param_scales
 from symfisher.verification.report import Outcome, Status
 
 __all__ = ["f_divergence_second_order", "f_divergence_applies", "fisher_rao_consistency",
            "gaussian_entropy", "FDivergence", "F_DIVERGENCES"]
-
-
-def _direction(fam: Any, pt: dict) -> list[sp.Expr]:
-    """A direction of size comparable to the point: 1 (real), θ (positive), θ(1−θ) ((0, 1))."""
-    out = []
-    for s in fam.params:
-        dom, v = fam.domains[s], pt[s]
-        if dom == sp.Interval.open(0, 1):
-            out.append(v * (1 - v))
-        elif dom == sp.Interval.open(0, sp.oo):
-            out.append(v)
-        else:
-            out.append(sp.S.One)
-    return out
 
 
 def _fisher_quadratic(fam: Any, pt: dict, v: list[sp.Expr], dps: int) -> mpmath.mpf:
@@ -122,7 +109,7 @@ def _extrapolate(values: list[Any]) -> Any:
 
 
 def _directions(fam: Any, pt: dict) -> list[list[sp.Expr]]:
-    v = _direction(fam, pt)
+    v = param_scales(fam, pt)
     if len(v) < 2:
         return [v]
     return [v, [c if i % 2 == 0 else -c for i, c in enumerate(v)]]
@@ -179,7 +166,7 @@ def fisher_rao_consistency(ctx: Ctx) -> Outcome:
     fam, pt = ctx.fam, ctx.points[0]
     if fam.fixed:
         fam = fam.with_fixed(**{s.name: pt[s] for s in fam.fixed})
-    v = [float(e) for e in _direction(fam, pt)]
+    v = [float(e) for e in param_scales(fam, pt)]
     x = [float(pt[s]) for s in fam.params]
     eps = 1e-3
     r = [fisher_rao_distance(fam, x, [a + h * b for a, b in zip(x, v)]) / h

@@ -15,6 +15,7 @@ own log-density at the test points:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -152,22 +153,45 @@ def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
     >>> mpmath.nstr(I[0, 0], 10)                                        # doctest: +SKIP
     '0.6666666667'
     """
+    p = len(fam.params)
+    got = score_moments(fam, point, dps, [(i, j) for i in range(p) for j in range(i, p)])
+    with mpmath.workdps(dps):
+        out = mpmath.matrix(p, p)
+        for (i, j), v in got.items():
+            out[i, j] = out[j, i] = v
+    return out
+
+
+def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[tuple[int, ...]]
+                  ) -> dict[tuple[int, ...], Any]:
+    """``E_θ[s_i s_j ...]`` for each index tuple at one point, by quadrature/summation.
+
+    Parameters
+    ----------
+    fam : Family
+    point : dict
+        Values of every parameter and fixed constant.
+    dps : int
+        Decimal digits of the quadrature.
+    indices : sequence of tuple of int
+        Products of score components to average, e.g. ``[(0, 0), (0, 1)]``.
+
+    Returns
+    -------
+    dict
+        Index tuple → mpmath number (normalised by the quadrature's total mass).
+    """
     from symfisher.derive.check_integrate import numeric_expectations
 
     ell = sp.sympify(fam.logpdf)
     s = [sp.diff(ell, t) for t in fam.params]
-    p = len(s)
-    pairs = [(i, j) for i in range(p) for j in range(i, p)]
 
     def combine(vals: Sequence[Any]) -> list[Any]:
-        return [vals[i] * vals[j] for i, j in pairs]
+        return [math.prod((vals[i] for i in ix), start=1) for ix in indices]
 
     got = _precise(numeric_expectations(fam, s, point, dps, combine))
     with mpmath.workdps(dps):
-        out = mpmath.matrix(p, p)
-        for k, (i, j) in enumerate(pairs, start=1):
-            out[i, j] = out[j, i] = got.values[k] / got.values[0]
-    return out
+        return {ix: got.values[n] / got.values[0] for n, ix in enumerate(indices, start=1)}
 
 
 def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, int, int], Any]:
@@ -195,19 +219,9 @@ def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, i
     >>> mpmath.nstr(T[0, 0, 0], 10)                                     # doctest: +SKIP
     '0.25'
     """
-    from symfisher.derive.check_integrate import numeric_expectations
-
-    ell = sp.sympify(fam.logpdf)
-    s = [sp.diff(ell, t) for t in fam.params]
-    p = len(s)
-    triples = [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)]
-
-    def combine(vals: Sequence[Any]) -> list[Any]:
-        return [vals[i] * vals[j] * vals[k] for i, j, k in triples]
-
-    got = _precise(numeric_expectations(fam, s, point, dps, combine))
-    with mpmath.workdps(dps):
-        return {ix: got.values[n] / got.values[0] for n, ix in enumerate(triples, start=1)}
+    p = len(fam.params)
+    return score_moments(fam, point, dps,
+                         [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)])
 
 
 def param_scales(fam: Any, point: dict) -> list[sp.Expr]:
