@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -159,11 +161,15 @@ def test_integrator_option_errors() -> None:
     assert res.distance == pytest.approx(math.sqrt(2.0), rel=1e-12)  # |v|_g at σ = 1, v = (0, 1)
 
 
-def test_integrator_is_cached_on_disk() -> None:
-    # Compiled here (or loaded); a fresh process must load it from Numba's cache.
+def test_integrator_is_cached_on_disk(tmp_path: Path) -> None:
+    # Compiled here (or loaded); a fresh process importing the SAME copy of the package
+    # (an installed one in CI, where the checkout in the working directory would shadow
+    # it for `python -c`) must load it from Numba's cache.
     _compiled()
+    root = str(Path(sf.__file__).resolve().parents[1])
     code = ("from symfisher.numeric.ode import _compiled; "
             "print(sum(_compiled().stats.cache_hits.values()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
+                         check=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": root})
     assert int(out.stdout.strip()) >= 1

@@ -98,22 +98,26 @@ def branches(fam: Any, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -> l
     cuts = [lo, *crit, hi]
     ell = sp.sympify(fam.logpdf).xreplace({x: xr})
     tt = sp.Dummy("t", real=True)
-    out = []
+    out, solved = [], {}
     for a, b in zip(cuts[:-1], cuts[1:]):
-        piece = _without_abs(T_sym.xreplace(point), xr, _inside(a, b))
-        roots = [r.xreplace(point) for r in sp.solve(piece - tt, xr)]
-        br = _branch(piece, xr, ell, (t, tt), roots, a, b)
+        # solve the symbolic T (x**k = t is instant; x**(37/20) = t at the point is not)
+        piece = _without_abs(T_sym, xr, _inside(a, b), point)
+        if piece not in solved:
+            solved[piece] = [r.xreplace(point) for r in sp.solve(piece - tt, xr)]
+        br = _branch(piece.xreplace(point), xr, ell, (t, tt), solved[piece], a, b)
         if br is None:
             return None
         out.append(br)
     return out
 
 
-def _without_abs(Tx: sp.Expr, xr: sp.Symbol, mid: sp.Expr) -> sp.Expr:
+def _without_abs(Tx: sp.Expr, xr: sp.Symbol, mid: sp.Expr, point: dict) -> sp.Expr:
     """``T`` on the piece around ``mid`` with every ``|u|`` replaced by ``±u`` (its sign
-    at ``mid``; the pieces are cut at the kinks ``u = 0``)."""
-    return Tx.replace(lambda e: isinstance(e, sp.Abs),
-                      lambda e: e.args[0] if e.args[0].subs(xr, mid) >= 0 else -e.args[0])
+    at ``mid`` and ``point``; the pieces are cut at the kinks ``u = 0``)."""
+    def sign_of(e: sp.Abs) -> sp.Expr:
+        return e.args[0] if e.args[0].xreplace(point).subs(xr, mid) >= 0 else -e.args[0]
+
+    return Tx.replace(lambda e: isinstance(e, sp.Abs), sign_of)
 
 
 def _inside(a: sp.Expr, b: sp.Expr) -> sp.Expr:
