@@ -24,7 +24,7 @@ import sympy as sp
 from symfisher.derive._metric import MetricData, metric_data
 from symfisher.derive.connections import christoffel_of
 from symfisher.derive.fisher_rao import closed_form_distance
-from symfisher.errors import DomainError
+from symfisher.errors import DomainError, option
 from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
 from symfisher.numeric.geodesic_batch import Integrator
 from symfisher.numeric.ode import Box, LoopKernel
@@ -279,14 +279,6 @@ def geodesic(
     return sol.t, sol.path, sol.vel
 
 
-def _method(method: str | DistanceMethod) -> DistanceMethod:
-    try:
-        return DistanceMethod(method)
-    except ValueError:
-        valid = [m.value for m in DistanceMethod]
-        raise ValueError(f"method={method!r} is not one of {valid}") from None
-
-
 def _closed_value(md: MetricData, a: np.ndarray, b: np.ndarray) -> float | None:
     cd = closed_form_distance(md.g, md.coords, _samples(md))
     if cd is None:
@@ -344,7 +336,7 @@ def fisher_rao_distance(
     2.0
     """
     md = _metric_of(fam, coords)
-    how = _method(method)
+    how = option(DistanceMethod, method, "method")
     a, b = as_point(md, theta1, "theta1"), as_point(md, theta2, "theta2")
     if how is not DistanceMethod.NUMERIC:
         val = _closed_value(md, a, b)

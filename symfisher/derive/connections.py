@@ -19,7 +19,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.derive._metric import MetricData, is_family, metric_data, tidy
-from symfisher.errors import DerivationError
+from symfisher.errors import DerivationError, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
 
@@ -32,11 +32,7 @@ class ConnectionKind(str, enum.Enum):
 
 
 def _kind(kind: str | ConnectionKind) -> ConnectionKind:
-    try:
-        return ConnectionKind(kind)
-    except ValueError:
-        valid = [k.value for k in ConnectionKind]
-        raise ValueError(f"kind={kind!r} is not one of {valid}") from None
+    return option(ConnectionKind, kind, "kind")
 
 
 @functools.lru_cache(maxsize=128)

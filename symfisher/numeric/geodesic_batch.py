@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from symfisher.errors import option
 from symfisher.numeric.ode import Box, LoopKernel, dop853_geodesics
 
 __all__ = ["Integrator", "Batch", "resolve_integrator", "integrate_batch"]
@@ -76,11 +77,7 @@ def resolve_integrator(integrator: str | Integrator, christoffel: ChristoffelFn)
     >>> resolve_integrator("auto", lambda th: th).value
     'scipy'
     """
-    try:
-        how = Integrator(integrator)
-    except ValueError:
-        valid = [m.value for m in Integrator]
-        raise ValueError(f"integrator={integrator!r} is not one of {valid}") from None
+    how = option(Integrator, integrator, "integrator")
     compiled = isinstance(christoffel, LoopKernel)
     if how is Integrator.COMPILED and not compiled:
         raise ValueError("integrator='compiled' needs the Christoffel symbols as a LoopKernel "
