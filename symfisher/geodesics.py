@@ -11,7 +11,6 @@ the order of ``family.params`` (or of ``coords`` for a plain metric).
 
 from __future__ import annotations
 
-import collections
 import enum
 import functools
 from collections.abc import Callable, Mapping
@@ -190,27 +189,18 @@ def _christoffel_kernel(md: MetricData) -> LoopKernel:
     return _vector_kernel(christoffel_of(md, "second"), md.coords)
 
 
-#: Metric data of recently used family objects, by identity: ``id -> (family, data)``.
-_RECENT: collections.OrderedDict[int, tuple[Any, MetricData]] = collections.OrderedDict()
+@functools.lru_cache(maxsize=64)
+def _family_metric(fam: Any) -> MetricData:
+    """``metric_data(fam)`` once per family (its content hash is computed once per object)."""
+    return metric_data(fam)
 
 
 def _metric_of(fam: Any, coords: Any) -> MetricData:
-    """``metric_data(fam, coords)``, remembered per family *object* (families are frozen).
-
-    Keyed by identity because a family's hash is a content digest that costs about as
-    much as the lookup it would save (≈ 1 ms); the kernel caches below then hit on the
-    very same ``MetricData``.
-    """
+    """``metric_data(fam, coords)``, remembered per family so the kernel caches below hit
+    on the very same ``MetricData``; plain metrics and explicit coordinates are not cached."""
     if coords is not None or isinstance(fam, sp.MatrixBase):
         return metric_data(fam, coords)
-    hit = _RECENT.get(id(fam))
-    if hit is not None and hit[0] is fam:
-        return hit[1]
-    md = metric_data(fam)
-    _RECENT[id(fam)] = (fam, md)
-    while len(_RECENT) > 64:
-        _RECENT.popitem(last=False)
-    return md
+    return _family_metric(fam)
 
 
 # ----------------------------------------------------------------------------- public
