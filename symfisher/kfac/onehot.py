@@ -98,9 +98,9 @@ def one_hot_curvature(fam: Any, link_map: Mapping[sp.Symbol, sp.Expr], outputs: 
 
     ``Lambda = sum_c P_c g_c g_c^T`` (``g_c`` the gradient of the nll at class ``c``) by
     definition; when the Hessian of the nll is free of ``y`` and ``sum_c P_c = 1`` it is
-    that Hessian (information identity on a finite support), which avoids integrating
-    the family's Fisher (the catalog route samples constrained parameter points and
-    does not cope with many classes). Either way the result is checked numerically
+    that Hessian (information identity on a finite support), which avoids deriving the
+    family's (k-1)-parameter Fisher and pulling it back through the softmax Jacobian
+    (5.7 s for 11 classes, growing with k). Either way the result is checked numerically
     against the sum.
 
     Returns
