@@ -29,7 +29,7 @@ from symfisher.codegen.spec import KernelSpec
 
 __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
 
-_GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "cache.py")
+_GENERATOR_MODULES = ("printer.py", "rewrite.py", "singular.py", "spec.py", "writer.py", "cache.py")
 
 
 @functools.lru_cache(maxsize=1)

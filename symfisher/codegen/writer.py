@@ -29,6 +29,7 @@ import sympy as sp
 
 from symfisher.codegen.printer import NumbaPrinter, function_table, import_lines
 from symfisher.codegen.rewrite import share_reciprocals, stable_rewrite
+from symfisher.codegen.singular import guard_removable
 from symfisher.codegen.spec import KernelSpec, Output
 
 __all__ = ["generate_source", "identifiers", "unique_targets"]
@@ -78,7 +79,7 @@ def unique_targets(spec: KernelSpec) -> list[tuple[sp.Expr, list[tuple[int, int]
 def _cse(exprs: list[sp.Expr], spec: KernelSpec
          ) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
     if spec.options.stable:
-        exprs = [stable_rewrite(e) for e in exprs]
+        exprs = [stable_rewrite(guard_removable(e, spec.symbols)) for e in exprs]
     if not spec.options.cse:
         return [], exprs
     exprs = [share_reciprocals(e) for e in exprs]
@@ -167,7 +168,7 @@ def _header(spec: KernelSpec, key: str, versions: str) -> list[str]:
 
 def _loop(name: str, parallel: bool, dense: bool, signature: str, body: list[str],
           nargs: int) -> list[str]:
-    deco = "@numba.njit(cache=True, nogil=True, fastmath=FASTMATH" + (
+    deco = "@numba.njit(cache=True, nogil=True, error_model='numpy', fastmath=FASTMATH" + (
         ", parallel=True)" if parallel else ")")
     rng = "numba.prange(n)" if parallel else "range(n)"
     rows = {f"row_{k}": ("i" if dense else f"i * s_{k}") for k in range(nargs)}
