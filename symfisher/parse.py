@@ -36,8 +36,10 @@ from symfisher.parse_limits import (
     LATTICE_PAIR_BITS,
     MAX_HEAVY_ARGUMENT,
     MAX_LATTICE_ARGS,
+    MAX_DIGITS,
     NUMBER_BUDGET_BITS,
     Budget,
+    exp_cost,
     heavy_cost,
     lattice_count,
     power_cost,
@@ -88,13 +90,18 @@ class _Builder:
         if handler is None:
             raise self.fail(f"{describe_node(node)} is not allowed", node)
         try:
-            return handler(self, node, depth + 1)
+            result = handler(self, node, depth + 1)
         except ParseError:
             raise
         except (TypeError, ValueError, ArithmeticError, AttributeError, sp.SympifyError) as exc:
             raise self.fail(f"cannot build ({type(exc).__name__}: {exc})", node) from None
         except RecursionError:
             raise self.fail("expression is nested too deeply for SymPy", node) from None
+        if result is sp.nan or result is sp.zoo or (isinstance(result, (sp.Mul, sp.Add)) and sp.zoo in result.args):
+            what = ("is undefined (NaN: 0/0, oo - oo or 0*oo)" if result is sp.nan
+                    else "is complex infinity (division by zero or a pole: 1/0, log(0))")
+            raise self.fail(f"the sub-expression {what}", node)
+        return result
 
     # --- leaves -----------------------------------------------------------------
     def constant(self, node: ast.Constant, depth: int) -> Any:
@@ -102,6 +109,9 @@ class _Builder:
         if isinstance(value, bool):
             return sp.true if value else sp.false
         if isinstance(value, int):
+            if value.bit_length() * 0.30103 > MAX_DIGITS:
+                raise self.fail(f"integer literal of about {int(value.bit_length() * 0.30103)} digits is too large "
+                                f"(limit {MAX_DIGITS} digits)", node)
             return sp.Integer(value)
         if isinstance(value, float):
             text = ast.get_source_segment(self.src.prepared, node) or repr(value)
@@ -177,6 +187,8 @@ class _Builder:
     def _power(self, node: ast.BinOp, depth: int) -> Any:
         base, exp = self.build(node.left, depth), self.build(node.right, depth)
         self.budget.spend(power_cost(base, exp), "an exact power")
+        if base is sp.E:
+            self.budget.spend(exp_cost(exp), "an exact power (E to a multiple of a logarithm)")
         return sp.Pow(base, exp)
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Any:
@@ -223,6 +235,8 @@ class _Builder:
             self._check_heavy(fname, args, node)
         if fname in ("Max", "Min"):
             self._check_lattice(fname, args, node)
+        if fname == "exp" and args:
+            self.budget.spend(exp_cost(args[0]), "an exact power (exp of a multiple of a logarithm)")
         return func(*args)
 
     def _check_lattice(self, fname: str, args: list[Any], node: ast.AST) -> None:

@@ -21,6 +21,8 @@ __all__ = [
     "MAX_LATTICE_ARGS",
     "NUMBER_BUDGET_BITS",
     "Budget",
+    "MAX_DIGITS",
+    "exp_cost",
     "heavy_cost",
     "lattice_count",
     "power_cost",
@@ -33,6 +35,10 @@ MAX_HEAVY_ARGUMENT = 1000
 MAX_LATTICE_ARGS = 12
 """Most arguments of one Max/Min (SymPy compares them pairwise)."""
 LATTICE_PAIR_BITS = 500
+"""Budget charged per pair of Max/Min arguments (so about 400 pairs per parse)."""
+MAX_DIGITS = 4000
+"""Most decimal digits of one eagerly computed number or integer literal: below Python's
+int-to-str limit (4300 digits), so every accepted number can be printed."""
 """Budget charged per pair of Max/Min arguments (so about 400 pairs per parse)."""
 
 _PRODUCT_COST = frozenset({"polygamma", "harmonic", "lowergamma", "uppergamma"})
@@ -52,7 +58,12 @@ class Budget:
         self.left = bits
 
     def spend(self, bits: int, what: str) -> None:
-        """Charge ``bits``; raise :class:`ParseError` naming ``what`` when overdrawn."""
+        """Charge ``bits``; raise :class:`ParseError` naming ``what`` when overdrawn or when
+        the one result would have more than :data:`MAX_DIGITS` digits."""
+        digits = int(bits * 0.30103)
+        if digits > MAX_DIGITS:
+            raise ParseError(f"{what} is too costly to compute eagerly (about {digits} digits; "
+                             f"limit {MAX_DIGITS} digits per number)")
         self.left -= bits
         if self.left < 0:
             raise ParseError(f"{what} is too costly to compute eagerly (budget of {NUMBER_BUDGET_BITS} exceeded)")
@@ -64,18 +75,48 @@ def _rational_bits(value: Any) -> int:
     return 0
 
 
+def _number_bits(value: Any) -> float:
+    """Bits per unit exponent of an exact number SymPy expands when raised to a power:
+    a rational, a rational power of one (``sqrt(3)`` = 3**(1/2)), products and sums of those."""
+    if isinstance(value, sp.Rational):
+        bits = _rational_bits(value)
+        return bits if bits > 1 else 0
+    if isinstance(value, sp.Pow) and isinstance(value.base, sp.Rational) and isinstance(value.exp, sp.Rational):
+        return _number_bits(value.base) * abs(float(value.exp))
+    if isinstance(value, (sp.Mul, sp.Add)) and value.is_number:
+        return sum(_number_bits(a) for a in value.args)
+    return 0
+
+
 def power_cost(base: Any, exp: Any) -> int:
-    """Estimated bits of ``base**exp`` when both are exact rationals (0 otherwise).
+    """Estimated bits of ``base**exp`` for an exact number raised to a rational (0 otherwise).
 
     Examples
     --------
     >>> power_cost(sp.Integer(9), sp.Integer(9**9)) > NUMBER_BUDGET_BITS
     True
+    >>> power_cost(sp.sqrt(3), sp.Integer(10**8)) > NUMBER_BUDGET_BITS
+    True
     """
-    if not (isinstance(base, sp.Rational) and isinstance(exp, sp.Rational)):
+    if not isinstance(exp, sp.Rational):
         return 0
-    bits = _rational_bits(base)
-    return bits * int(sp.ceiling(abs(exp))) if bits > 1 else 0
+    return int(_number_bits(base) * float(sp.ceiling(abs(exp))))
+
+
+def exp_cost(arg: Any) -> int:
+    """Estimated bits of ``exp(arg)``: SymPy turns ``exp(n*log(3))`` into ``3**n``.
+
+    Examples
+    --------
+    >>> exp_cost(10**9 * sp.log(3)) > NUMBER_BUDGET_BITS
+    True
+    """
+    total = 0
+    for term in sp.Add.make_args(arg):
+        coeff, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.log) and isinstance(coeff, sp.Rational):
+            total += power_cost(rest.args[0], coeff)
+    return total
 
 
 def heavy_cost(fname: str, args: list[Any]) -> int:
