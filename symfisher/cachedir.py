@@ -44,6 +44,8 @@ from pathlib import Path
 __all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified"]
 
 _HEADER_PREFIX = "# symfisher-sha256: "
+MARKER = ".symfisher-cache"
+"""Marker file in every cache sub-directory symfisher creates (see ``symfisher cache clear``)."""
 _ENV = "SYMFISHER_CACHE"
 
 
@@ -147,9 +149,16 @@ def cache_subdir(name: str) -> Path:
     root = cache_root()
     sub = root / name
     try:
+        if sub.is_symlink():
+            raise OSError("it is a symbolic link (symfisher does not follow links in its cache)")
         sub.mkdir(mode=0o700, exist_ok=True)
+        marker = sub / MARKER
+        if not marker.exists():
+            marker.write_text("symfisher cache directory: `symfisher cache clear` removes the entries it wrote here\n")
     except OSError as exc:
-        raise OSError(f"cannot create cache sub-directory {str(sub)!r}: {exc}") from exc
+        from symfisher.errors import CacheError
+
+        raise CacheError(f"cannot use cache sub-directory {str(sub)!r}: {exc}") from exc
     return sub
 
 

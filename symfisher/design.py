@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
-from symfisher.errors import DomainError, SymfisherError
+from symfisher.errors import DomainError, SymfisherError, UnknownNameError
 from symfisher.families.base import domain_from_assumptions
 from symfisher.models.kernels import mean_gradient, point_info
 from symfisher.models.regression import Regression
@@ -38,11 +38,26 @@ def theta_vector(model: Regression, theta: Mapping[Any, float]) -> Array:
     for p in model.params:
         if p not in theta and p.name not in by_name:
             raise SymfisherError(f"theta misses the parameter {p.name} (model parameters: {[s.name for s in model.params]})")
-        v = float(theta[p] if p in theta else by_name[p.name])
+        try:
+            v = float(theta[p] if p in theta else by_name[p.name])
+        except (TypeError, ValueError):
+            raise DomainError(f"theta: {p.name} = {by_name[p.name]!r} is not a number") from None
         if not np.isfinite(v) or not domain_from_assumptions(p).contains(sp.Float(v)) == sp.true:
             raise DomainError(f"theta: {p.name} = {v} lies outside its domain {domain_from_assumptions(p)}")
         out.append(v)
     return np.array(out)
+
+
+def check_theta_keys(models: Sequence[Regression], theta: Any) -> None:
+    """Refuse ``theta`` keys that are no model's parameter (a misspelt key would be ignored)."""
+    names = sorted({s.name for m in models if isinstance(m, Regression) for s in m.params})
+    for th in (theta if isinstance(theta, (list, tuple)) else [theta or {}]):
+        if not isinstance(th, Mapping):
+            raise DomainError(f"theta must be a dict of parameter values (or a list of dicts), got {type(th).__name__}")
+        unknown = [str(k) for k in th if str(k) not in names]
+        if unknown:
+            raise UnknownNameError(f"theta: {', '.join(map(repr, unknown))} is not a parameter of the model "
+                                   f"(parameters: {names}); a misspelt key would otherwise be ignored")
 
 
 def _space(space: Any, candidates: Any, q: int) -> Space:
@@ -117,6 +132,8 @@ def _interest(model: Regression, interest: Any) -> tuple[int, ...]:
 def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space,
                 model_weights: Any, kw: dict[str, Any]) -> tuple[Component, ...]:
     models = list(model) if isinstance(model, (list, tuple)) else [model]
+    if prior is None:
+        check_theta_keys(models, theta)
     mw = np.full(len(models), 1.0 / len(models)) if model_weights is None else np.asarray(model_weights, float)
     crits = criterion if isinstance(criterion, (list, tuple)) else [(criterion, 1.0)]
     comps = []
@@ -252,8 +269,14 @@ def efficiency(design: Any, reference: Any, model: Any = None, theta: Any = None
             raise SymfisherError("efficiency: give the model (and theta) or a DesignResult as reference")
         problem = reference.problem
     else:
-        pts = np.vstack([des.matrix, ref.matrix])
-        space = options.pop("space", list(zip(pts.min(axis=0), np.maximum(pts.max(axis=0), pts.min(axis=0) + 1))))
+        space = options.pop("space", None)
+        if space is None:  # the reference design's space: the box spanned by its points
+            lo, hi = ref.matrix.min(axis=0), ref.matrix.max(axis=0)
+            space = list(zip(lo, np.maximum(hi, lo + 1)))
+            outside = ~np.all((des.matrix >= lo) & (des.matrix <= np.maximum(hi, lo + 1)), axis=1)
+            if outside.any():
+                raise DomainError(f"efficiency: design point {des.points[int(np.argmax(outside))]} lies outside the "
+                                  f"reference design's space {space}; give space= explicitly")
         problem = build_problem(model, theta, space=space, criterion=criterion, **options)
     problem.space.check_design(des)
     return _efficiency(problem, des, ref)

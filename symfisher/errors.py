@@ -43,8 +43,29 @@ class ShapeError(SymfisherError, ValueError):
     """Arrays whose shapes do not fit together (the message names the arrays)."""
 
 
+class UnknownNameError(SymfisherError, ValueError):
+    """A name that does not exist where it was given: a ``theta`` key that is not a
+    parameter, a parameter of a reparametrisation that the family does not have, a
+    symbol name used twice with different assumptions. The message names it."""
+
+
+class OptionError(SymfisherError, ValueError):
+    """An option (keyword or command-line value) outside its valid values."""
+
+
+class NotIdentifiableError(DerivationError):
+    """The Fisher matrix is singular: some parameter combinations are not identifiable.
+
+    The message names the null space (the combinations the data cannot inform).
+    """
+
+
+class CacheError(SymfisherError, OSError):
+    """The cache directory cannot be used as required; the message names the path."""
+
+
 def option(enum_cls: type[E], value: object, name: str) -> E:
-    """``enum_cls(value)``, or a ValueError naming the option and its valid values.
+    """``enum_cls(value)``, or an :class:`OptionError` (a ValueError) naming the option and its valid values.
 
     Parameters
     ----------
@@ -64,10 +85,10 @@ def option(enum_cls: type[E], value: object, name: str) -> E:
     >>> option(Kind, "third", "kind")
     Traceback (most recent call last):
     ...
-    ValueError: kind='third' is not one of ['first']
+    symfisher.errors.OptionError: kind='third' is not one of ['first']
     """
     try:
         return enum_cls(value)
     except ValueError:
         valid = [m.value for m in enum_cls]
-        raise ValueError(f"{name}={value!r} is not one of {valid}") from None
+        raise OptionError(f"{name}={value!r} is not one of {valid}") from None

@@ -17,6 +17,8 @@ See :mod:`symfisher.cachedir` for the threat model.
 from __future__ import annotations
 
 import functools
+import tempfile
+import warnings
 from pathlib import Path
 
 import numba
@@ -26,6 +28,7 @@ import sympy as sp
 import symfisher
 from symfisher.cachedir import cache_subdir, content_key, read_verified, write_verified
 from symfisher.codegen.spec import KernelSpec
+from symfisher.errors import CacheError
 
 __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
 
@@ -95,9 +98,39 @@ def ensure_kernel_file(spec: KernelSpec, key: str | None = None) -> Path:
     Code generation (rewrites, CSE, printing) only runs when no valid file exists.
     """
     key = key or kernel_key(spec)
-    path = kernel_path(key)
-    if read_verified(path) is None:
-        from symfisher.codegen.writer import generate_source  # only on a cache miss
+    try:
+        path = kernel_path(key)
+        if read_verified(path) is not None:
+            return path
+    except OSError as exc:  # CacheError included: the kernels directory is unusable
+        return _fallback_file(spec, key, exc)
+    from symfisher.codegen.writer import generate_source  # only on a cache miss
 
-        write_verified(path, generate_source(spec, key, versions()))
+    source = generate_source(spec, key, versions())
+    try:
+        write_verified(path, source)
+        if read_verified(path) is None:
+            raise OSError(f"{str(path)!r} does not hold the written kernel")
+    except OSError as exc:  # read-only directory, a directory in the way, disk full, ...
+        return _fallback_file(spec, key, exc, source)
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _fallback_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="symfisher-kernels-"))  # mode 0700
+
+
+def _fallback_file(spec: KernelSpec, key: str, exc: OSError, source: str | None = None) -> Path:
+    """Write the kernel to a private temporary directory, with a warning naming the cause."""
+    from symfisher.codegen.writer import generate_source
+
+    path = _fallback_dir() / f"k_{key}.py"
+    warnings.warn(f"symfisher kernel cache: cannot use {getattr(exc, 'filename', None) or 'the kernels directory'} "
+                  f"({exc}); kernel {key[:12]} is compiled in the temporary directory {str(path.parent)!r} "
+                  "instead (it is not kept after this process)", RuntimeWarning, stacklevel=4)
+    try:
+        write_verified(path, source or generate_source(spec, key, versions()))
+    except OSError as exc2:
+        raise CacheError(f"cannot write kernel {key[:12]} to the cache ({exc}) nor to {str(path)!r} ({exc2})") from None
     return path

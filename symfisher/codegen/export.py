@@ -21,6 +21,18 @@ __all__ = ["write_module"]
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
+_CHECKS_IMPORT = re.compile(r"^from symfisher\.numeric\.kernel_checks import (\([^)]*\)|[^\n]*)\n", re.M)
+_ERRORS_IMPORT = "from symfisher.errors import DomainError, ShapeError, SymfisherError  # noqa: I001"
+_STANDALONE_ERRORS = """class SymfisherError(Exception):
+    pass
+
+
+class DomainError(SymfisherError, ValueError):
+    pass
+
+
+class ShapeError(SymfisherError, ValueError):
+    pass"""
 _SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
 
 
@@ -99,7 +111,7 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
 
 def assemble(items: Mapping[str, Any]) -> str:
     """The text of the standalone module exporting ``items`` (name → Kernel)."""
-    from symfisher.numeric import kernel_runtime, special
+    from symfisher.numeric import kernel_checks, kernel_runtime, special
 
     blocks, specials = [], set()
     for name, k in items.items():
@@ -108,7 +120,10 @@ def assemble(items: Mapping[str, Any]) -> str:
         specials |= used
     out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
            "", "Functions: " + ", ".join(items) + '."""', ""]
-    out.append(_strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8")))
+    checks = _strip_future(Path(kernel_checks.__file__).read_text(encoding="utf-8"))
+    out.append(checks.replace(_ERRORS_IMPORT, _STANDALONE_ERRORS))
+    runtime = _strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8"))
+    out.append(_CHECKS_IMPORT.sub("", runtime))  # its names are defined just above
     if specials:
         out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
         out += [f"{alias} = {func}" for func, alias in sorted(specials)]

@@ -8,7 +8,9 @@ symbols, and numeric domain intervals per argument symbol.
 
 from __future__ import annotations
 
+import keyword
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -206,5 +208,20 @@ def make_spec(exprs: Any, args: Any, *, constants: Mapping[Any, Any] | None = No
     if stray:
         raise CodegenError(f"domains given for {stray}, which are not arguments")
     doms = tuple(_interval(s, domains or {}) for g in groups for s in g)
-    return KernelSpec(outputs, groups, grouped, multi, doms,
-                      tuple(sorted((functions or {}).items())), options or Options())
+    return KernelSpec(outputs, groups, grouped, multi, doms, _functions(functions), options or Options())
+
+
+_QUALIFIED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+def _functions(functions: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """``functions=`` entries, checked: the generated file imports each value, so only a
+    SymPy head name mapped to a qualified name ``pkg.module.f`` is accepted."""
+    for head, qualified in (functions or {}).items():
+        if not (isinstance(head, str) and head.isidentifier()):
+            raise CodegenError(f"functions: key {head!r} is not a SymPy function name")
+        if not (isinstance(qualified, str) and _QUALIFIED.fullmatch(qualified)
+                and not any(keyword.iskeyword(p) for p in qualified.split("."))):
+            raise CodegenError(f"functions: {head!r} -> {qualified!r} is not a qualified name "
+                               "'package.module.function' (it is written into an import line)")
+    return tuple(sorted((functions or {}).items()))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
+from symfisher.commands._cache_entries import Entry, entries, owned_subdirs
 from symfisher.commands.registry import Command
+from symfisher.errors import CacheError
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -19,41 +20,50 @@ def _configure(p: argparse.ArgumentParser) -> None:
     clear.add_argument("--kind", default=None, help="only this sub-directory (e.g. kernels)")
 
 
-def _entries(root: Path, kind: str | None) -> list[Path]:
-    dirs = [root / kind] if kind else sorted(d for d in root.iterdir() if d.is_dir())
-    return [f for d in dirs if d.is_dir() for f in sorted(d.iterdir()) if f.is_file()]
-
-
-def _size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+def _size(entries: list[Entry]) -> int:
+    return sum(e.path.lstat().st_size for e in entries if e.owned)
 
 
 def _list(root: Path, kind: str | None) -> int:
     from symfisher.cachedir import read_verified
 
-    for f in _entries(root, kind):
-        state = "valid" if read_verified(f) is not None else "DAMAGED"
-        print(f"{f.parent.name}/{f.name}  {f.stat().st_size:>9d} B  {state}")
+    for e in entries(root, kind):
+        rel = e.path.relative_to(root)
+        if not e.owned:
+            print(f"{rel}  foreign: {e.reason}")
+            continue
+        keyed = e.path.suffix in (".py", ".json")
+        state = ("valid" if read_verified(e.path) is not None else "DAMAGED") if keyed else "numba cache"
+        print(f"{rel}  {e.path.lstat().st_size:>9d} B  {state}")
     return 0
 
 
 def _info(root: Path) -> int:
     print(f"cache directory: {root}")
     print("threat model: cached kernels are Python code; trust this directory like your path")
-    for d in sorted(x for x in root.iterdir() if x.is_dir()):
-        files = [f for f in d.iterdir() if f.is_file()]
-        print(f"  {d.name:<14} {len(files):>6d} entries  {_size(d) / 1e6:9.2f} MB")
+    for d in owned_subdirs(root):
+        items = entries(root, d.name)
+        owned = [e for e in items if e.owned]
+        print(f"  {d.name:<14} {len(owned):>6d} entries  {_size(items) / 1e6:9.2f} MB"
+              + (f"  ({len(items) - len(owned)} foreign, left alone)" if len(owned) < len(items) else ""))
     return 0
 
 
 def _clear(root: Path, kind: str | None) -> int:
-    targets = [root / kind] if kind else [d for d in root.iterdir() if d.is_dir()]
-    removed = 0
-    for d in targets:
-        if d.is_dir():
-            removed += sum(1 for f in d.iterdir() if f.is_file())
-            shutil.rmtree(d)
-    print(f"removed {removed} entries from {root}")
+    removed, kept = 0, 0
+    for e in entries(root, kind):
+        if not e.owned:
+            kept += 1
+            continue
+        try:
+            e.path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass  # removed concurrently
+        except OSError as exc:
+            raise CacheError(f"cannot remove cache entry {str(e.path)!r}: {exc.strerror}") from None
+    print(f"removed {removed} entries from {root}"
+          + (f"; left {kept} files not written by symfisher (see `symfisher cache list`)" if kept else ""))
     return 0
 
 

@@ -51,11 +51,29 @@ def _model(args: argparse.Namespace) -> Any:
                          name="user model", **extra)
 
 
+def _assignments(text: str, option: str) -> dict[str, float]:
+    """``"a=1,b=2"`` as ``{"a": 1.0, "b": 2.0}``; an OptionError naming the bad item."""
+    from symfisher.errors import OptionError
+
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        key, eq, value = item.partition("=")
+        if key.strip() in out:
+            raise OptionError(f"{option}: {key.strip()!r} is given twice")
+        try:
+            if not eq or not key.strip():
+                raise ValueError
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise OptionError(f"{option}: {item.strip()!r} is not NAME=NUMBER") from None
+    return out
+
+
 def _summary(args: argparse.Namespace) -> dict[str, Any]:
     import symfisher as sf
 
     model = _model(args)
-    theta = {k.strip(): float(v) for k, v in (kv.split("=") for kv in args.theta.split(","))}
+    theta = _assignments(args.theta, "--theta")
     interest = args.interest.split(",") if args.interest else None
     d = sf.optimal_design(model, theta=theta, space=_parse_space(args.space), criterion=args.criterion,
                           interest=interest)

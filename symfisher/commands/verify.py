@@ -48,6 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     import symfisher as sf
     from symfisher.verification.parallel import VerifyOptions, verify_many
     from symfisher.verification.registry import IDENTITIES, select
+    from symfisher.verification.runner import _check_options
 
     if args.list:
         for ident in IDENTITIES:
@@ -59,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     try:
         select(args.identities)
+        _check_options(args.points, args.dps, args.budget)
         for n in names:
             sf.family(n)
         if args.jobs is not None and args.jobs < 1:

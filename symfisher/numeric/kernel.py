@@ -24,13 +24,14 @@ from types import ModuleType
 from typing import Any
 
 from symfisher.cachedir import read_verified
+from symfisher.errors import CacheError
 from symfisher.numeric.kernel_runtime import PARALLEL_MIN_POINTS, Layout, call_kernel
 
 __all__ = ["Kernel", "KernelFileError"]
 
 
-class KernelFileError(OSError):
-    """A kernel file is missing or fails its content check."""
+class KernelFileError(CacheError):
+    """A kernel file is missing or fails its content check (the message names the path)."""
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 """Calling convention of generated kernels: broadcasting, outputs, domain checks, dispatch.
 
-This module imports only NumPy and Numba, so :func:`symfisher.codegen.api.export`
-copies its source verbatim into standalone modules.
+This module imports only NumPy, Numba and :mod:`symfisher.numeric.kernel_checks`, so
+:func:`symfisher.codegen.api.export` copies both sources verbatim into standalone modules.
 
 A generated kernel module defines four Numba loops (serial/parallel, broadcasting/dense)
 with the signature
@@ -22,6 +22,18 @@ from typing import Any
 
 import numba
 import numpy as np
+
+from symfisher.numeric.kernel_checks import (
+    ArgumentCountError,
+    ArrayError,
+    DomainError,
+    ShapeError,
+    as_float64,
+    check_finite,
+    check_memory,
+    check_not_aliased,
+    check_out_array,
+)
 
 #: Below this number of points the serial loop is used. On an idle 2-core machine a
 #: ``prange`` call costs tens of microseconds more than a serial one, but on an
@@ -105,12 +117,13 @@ def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
             lo, hi, lo_c, hi_c = layout.domains[k]
             k += 1
             if math.isinf(lo) and math.isinf(hi) and lo_c and hi_c:
+                check_finite(name, rows[:, col], bounded=False)  # default domain: finite reals
                 continue
             bad = _first_outside(rows, col, lo, hi, lo_c, hi_c)
             if bad >= 0:
                 index = np.unravel_index(bad, lead) if lead else ()
                 where = tuple(int(i) for i in index)
-                raise ValueError(
+                raise DomainError(
                     f"parameter {name!r} = {float(rows[bad, col])!r} at index {where} is outside "
                     f"its domain {_interval_text(lo, hi, lo_c, hi_c)}")
 
@@ -118,14 +131,14 @@ def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
 def as_float_args(layout: Layout, arrays: Sequence[Any]) -> list[np.ndarray]:
     """Convert the arguments to float64 arrays and check their count and group widths."""
     if len(arrays) != len(layout.args):
-        raise TypeError(f"kernel takes {len(layout.args)} arguments "
+        raise ArgumentCountError(f"kernel takes {len(layout.args)} arguments "
                         f"{[n[0] if not g else list(n) for n, g in zip(layout.args, layout.grouped)]}"
                         f", got {len(arrays)}")
     out = []
     for names, grouped, x in zip(layout.args, layout.grouped, arrays):
-        a = np.asarray(x, dtype=np.float64)
+        a = as_float64(names[0] if not grouped else ",".join(names), x)
         if grouped and (a.ndim == 0 or a.shape[-1] != len(names)):
-            raise ValueError(f"argument group {list(names)} needs an array whose last axis has "
+            raise ShapeError(f"argument group {list(names)} needs an array whose last axis has "
                              f"length {len(names)}, got shape {a.shape}")
         out.append(a)
     return out
@@ -138,9 +151,11 @@ def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
     try:
         shape = tuple(np.broadcast_shapes(*leads))
     except ValueError:
-        raise ValueError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
+        raise ShapeError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
                          f"(leading axes {leads})") from None
     n = math.prod(shape)
+    per_point = sum(len(names) for names in layout.args) + sum(math.prod(s) for s in layout.shapes)
+    check_memory(n, per_point, shape)
     flat: list[Any] = []
     for a, lead, names, g in zip(arrays, leads, layout.args, layout.grouped):
         tail = (len(names),) if g else ()
@@ -154,14 +169,7 @@ def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
     return shape, n, flat
 
 
-def _check_out(arr: Any, expected: tuple[int, ...], label: str) -> np.ndarray:
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
-        raise ValueError(f"{label} must be a float64 ndarray of shape {expected}")
-    if arr.shape != expected:
-        raise ValueError(f"{label} has shape {arr.shape}, expected {expected}")
-    if not (arr.flags.c_contiguous and arr.flags.writeable):
-        raise ValueError(f"{label} must be C-contiguous and writeable")
-    return arr
+_check_out = check_out_array
 
 
 def prepare_outputs(layout: Layout, shape: tuple[int, ...], n: int, out: Any
@@ -174,11 +182,11 @@ def prepare_outputs(layout: Layout, shape: tuple[int, ...], n: int, out: Any
         arrays = [_check_out(out, expected[0], "out")]
     elif layout.multi == "dict":
         if not isinstance(out, dict) or set(out) != set(layout.names):
-            raise ValueError(f"out must be a dict with keys {list(layout.names)}")
+            raise ArrayError(f"out must be a dict with keys {list(layout.names)}")
         arrays = [_check_out(out[k], e, f"out[{k!r}]") for k, e in zip(layout.names, expected)]
     else:
-        if len(out) != len(expected):
-            raise ValueError(f"out must be a sequence of {len(expected)} arrays")
+        if not isinstance(out, (list, tuple)) or len(out) != len(expected):
+            raise ArrayError(f"out must be a sequence of {len(expected)} arrays")
         arrays = [_check_out(o, e, f"out[{j}]") for j, (o, e) in enumerate(zip(out, expected))]
     flat = [a.reshape(n, max(1, math.prod(s))) for a, s in zip(arrays, layout.shapes)]
     return arrays, flat
@@ -227,6 +235,8 @@ def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Se
         check_domains(layout, args)
     shape, n, flat_in = broadcast_inputs(layout, args)
     results, flat_out = prepare_outputs(layout, shape, n, out)
+    if out is not None:
+        check_not_aliased(results, args, [f"out[{j}]" if len(results) > 1 else "out" for j in range(len(results))])
     if n > 0:
         if parallel is None:
             parallel = (n >= threshold and numba.get_num_threads() > 1

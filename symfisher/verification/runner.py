@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from symfisher.verification.context import Ctx
 from symfisher.verification.registry import Identity, select
 from symfisher.verification.report import Outcome, Row, Status, VerifyReport
@@ -156,6 +158,25 @@ def _warm(fam: Any, budget: float) -> None:
         _warm_body(fam)
 
 
+MIN_DPS = 10
+"""Fewest mpmath digits: a numeric residual passes below 10^(-dps/2), so fewer digits
+would accept residuals of 1e-4 and more as agreement."""
+
+
+def _check_options(points: Any, dps: Any, budget: Any) -> None:
+    """Refuse options under which a report would claim checks that did not happen."""
+    from symfisher.errors import DomainError
+
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 1:
+        raise DomainError(f"verify: points={points!r} must be a positive integer "
+                          "(with no points, numeric checks would pass without checking anything)")
+    if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)) or dps < MIN_DPS:
+        raise DomainError(f"verify: dps={dps!r} must be an integer >= {MIN_DPS} (a residual passes below "
+                          "10^(-dps/2); fewer digits would accept visible disagreement)")
+    if not isinstance(budget, (int, float, np.integer, np.floating)) or not budget > 0 or not np.isfinite(budget):
+        raise DomainError(f"verify: budget={budget!r} must be a positive number of seconds")
+
+
 def verify(
     fam: Any,
     identities: Any = None,
@@ -201,6 +222,7 @@ def verify(
     """
     from symfisher.derive.check_points import sample_points
 
+    _check_options(points, dps, budget)
     start = time.perf_counter()
     chosen = select(identities)
     fam = _family(fam)

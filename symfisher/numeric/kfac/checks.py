@@ -34,14 +34,20 @@ def as_finite(name: str, x: ArrayLike, ndim: int | tuple[int, ...]) -> NDArray[n
     ShapeError
         If the rank is not allowed.
     DomainError
-        If ``x`` contains NaN or infinite values.
+        If ``x`` contains NaN or infinite values, or is not real (complex, object,
+        string dtypes).
 
     Examples
     --------
     >>> as_finite("a", [[1.0, 2.0]], 2).shape
     (1, 2)
     """
-    arr = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "biuf":
+        kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "M": "datetime", "m": "timedelta"}
+        raise DomainError(f"array {name!r} has dtype {raw.dtype} ({kind.get(raw.dtype.kind, raw.dtype.kind)}); "
+                          "real numbers are required (complex values would silently lose their imaginary part)")
+    arr = np.ascontiguousarray(raw, dtype=np.float64)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
         raise ShapeError(f"array {name!r} must have {' or '.join(map(str, allowed))} "
