@@ -25,6 +25,7 @@ from typing import Any
 
 from symfisher.cachedir import read_verified
 from symfisher.errors import CacheError
+from symfisher.numeric.numba_cache import drop_numba_cache, from_numba_cache
 from symfisher.numeric.kernel_runtime import PARALLEL_MIN_POINTS, Layout, call_kernel
 
 __all__ = ["Kernel", "KernelFileError"]
@@ -185,8 +186,15 @@ class Kernel:
         """
         m = self._module
         loops = (m._serial, m._parallel, m._serial_dense, m._parallel_dense)
-        return call_kernel(self._layout, loops, arrays, out=out, check=check,
-                           parallel=parallel, threshold=self._threshold)
+        try:
+            return call_kernel(self._layout, loops, arrays, out=out, check=check,
+                               parallel=parallel, threshold=self._threshold)
+        except Exception as exc:  # noqa: BLE001 (re-raised unless it is Numba's damaged cache)
+            if not from_numba_cache(exc):
+                raise
+            drop_numba_cache(self._path, exc)
+            return call_kernel(self._layout, loops, arrays, out=out, check=check,
+                               parallel=parallel, threshold=self._threshold)
 
     def __repr__(self) -> str:
         return f"Kernel(args={self.args!r}, shape={self.shape!r}, path={str(self._path)!r})"
