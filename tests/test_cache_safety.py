@@ -44,13 +44,16 @@ def _populate(cache: Path, outside: Path) -> dict[str, Path]:
     (cache / "linkdir").symlink_to(outside, target_is_directory=True)
     (cache / "kernels" / f"k_{KEY[::-1]}.py").symlink_to(outside / "precious.txt")
     write_verified(cache / "kernels" / f"k_{KEY}.py", "x = 1\n")
-    (cache / "kernels" / "__pycache__" / f"k_{KEY}._serial-1.py311.nbi").write_bytes(b"\x80")
+    (cache / "kernels" / "__pycache__" / f"k_{KEY}._serial-1.py311.nbi").write_bytes(
+        b"\x80"
+    )
     write_verified(cache / "derivations" / f"{KEY}.json", "{}\n")
     return foreign
 
 
-def test_cache_clear_removes_only_symfisher_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_cache_clear_removes_only_symfisher_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = tmp_path / "shared"
     foreign = _populate(cache, tmp_path / "outside")
     monkeypatch.setenv("SYMFISHER_CACHE", str(cache))
@@ -63,8 +66,12 @@ def test_cache_clear_removes_only_symfisher_entries(tmp_path: Path, monkeypatch:
     for name, p in foreign.items():
         assert p.read_text() == "keep me" or name == "outside_target", name
     assert (tmp_path / "outside" / "precious.txt").read_text() == "not symfisher's"
-    assert (cache / "linkdir").is_symlink() and (cache / "kernels" / f"k_{KEY[::-1]}.py").is_symlink()
-    assert not (cache / "kernels" / f"k_{KEY}.py").exists()  # base b6723fa deleted photos/ as well
+    assert (cache / "linkdir").is_symlink() and (
+        cache / "kernels" / f"k_{KEY[::-1]}.py"
+    ).is_symlink()
+    assert not (
+        cache / "kernels" / f"k_{KEY}.py"
+    ).exists()  # base b6723fa deleted photos/ as well
 
 
 def test_cache_cli_with_symlinked_subdir_has_no_traceback(tmp_path: Path) -> None:
@@ -75,8 +82,15 @@ def test_cache_cli_with_symlinked_subdir_has_no_traceback(tmp_path: Path) -> Non
     (cache / "kernels").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     env = dict(os.environ, SYMFISHER_CACHE=str(cache))
     for action in ("list", "info", "clear"):
-        res = subprocess.run([sys.executable, "-m", "symfisher", "cache", action], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "symfisher", "cache", action],
+            check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert (tmp_path / "elsewhere" / f"k_{KEY}.py").read_text() == "keep"
 
@@ -88,7 +102,9 @@ def _compile_value(n: int) -> np.ndarray:
     return sf.compile(1 / A**3 + n, [A])(np.array([1.0, 2.0]))
 
 
-def test_kernels_dir_unwritable_falls_back_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kernels_dir_unwritable_falls_back_with_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import symfisher.codegen.cache as kc
 
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "ro"))
@@ -96,12 +112,18 @@ def test_kernels_dir_unwritable_falls_back_with_warning(tmp_path: Path, monkeypa
     def denied(path: Path, body: str) -> Path:
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(kc, "write_verified", lambda p, b: denied(p, b) if "ro" in str(p) else write_verified(p, b))
+    monkeypatch.setattr(
+        kc,
+        "write_verified",
+        lambda p, b: denied(p, b) if "ro" in str(p) else write_verified(p, b),
+    )
     with pytest.warns(RuntimeWarning, match="Permission denied"):
         np.testing.assert_allclose(_compile_value(11), [12.0, 11.125], rtol=1e-15)
 
 
-def test_disk_full_falls_back_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_falls_back_with_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import symfisher.cachedir as cd
 
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "full"))
@@ -118,7 +140,9 @@ def test_disk_full_falls_back_with_warning(tmp_path: Path, monkeypatch: pytest.M
     assert not any((tmp_path / "full" / "kernels").glob("*.tmp"))
 
 
-def test_kernel_path_replaced_by_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kernel_path_replaced_by_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from symfisher.codegen.cache import kernel_key
     from symfisher.codegen.spec import make_spec
 
@@ -131,10 +155,14 @@ def test_kernel_path_replaced_by_directory(tmp_path: Path, monkeypatch: pytest.M
     assert blocker.is_dir()  # left alone
 
 
-def test_symlinked_kernels_dir_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_symlinked_kernels_dir_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "target").mkdir()
     (tmp_path / "root").mkdir()
-    (tmp_path / "root" / "kernels").symlink_to(tmp_path / "target", target_is_directory=True)
+    (tmp_path / "root" / "kernels").symlink_to(
+        tmp_path / "target", target_is_directory=True
+    )
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "root"))
     with pytest.warns(RuntimeWarning, match="symbolic link"):
         np.testing.assert_allclose(_compile_value(14), [15.0, 14.125], rtol=1e-15)
@@ -153,14 +181,23 @@ def test_damaged_numba_cache_is_rebuilt(tmp_path: Path) -> None:
     env = dict(os.environ, SYMFISHER_CACHE=str(tmp_path / "nb"), PYTHONPATH=str(ROOT))
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-c", CHILD],
+            check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     assert run().stdout.strip() == "[16.0, 15.125]"
     files = list((tmp_path / "nb" / "kernels" / "__pycache__").glob("*.nb[ic]"))
     assert files
     for f in files:
-        f.write_bytes(f.read_bytes()[:40])  # truncated: UnpicklingError / EOFError inside Numba
+        f.write_bytes(
+            f.read_bytes()[:40]
+        )  # truncated: UnpicklingError / EOFError inside Numba
     res = run()
     assert res.returncode == 0 and res.stdout.strip() == "[16.0, 15.125]", res.stderr
     assert "damaged" in res.stderr and "Traceback" not in res.stderr

@@ -22,7 +22,7 @@ _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "M
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
 _CHECKS_IMPORT = re.compile(r"^from symfisher\.numeric\.kernel_checks import (\([^)]*\)|[^\n]*)\n", re.M)
-_ERRORS_IMPORT = "from symfisher.errors import DomainError, ShapeError, SymfisherError  # noqa: I001"
+_ERRORS_IMPORT = "from symfisher.errors import DomainError, ShapeError, SymfisherError"
 _STANDALONE_ERRORS = """class SymfisherError(Exception):
     pass
 

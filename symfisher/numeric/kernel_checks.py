@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 # errors: standalone exports replace the next line by plain definitions (no symfisher import)
-from symfisher.errors import DomainError, ShapeError, SymfisherError  # noqa: I001
+from symfisher.errors import DomainError, ShapeError, SymfisherError
 
 
 class ArrayError(SymfisherError, ValueError):
@@ -40,8 +40,15 @@ class ArgumentCountError(SymfisherError, TypeError):
     """A kernel was called with the wrong number of arguments."""
 
 
-_KIND = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "M": "datetime", "m": "timedelta",
-         "V": "structured"}
+_KIND = {
+    "c": "complex",
+    "O": "object",
+    "U": "string",
+    "S": "bytes",
+    "M": "datetime",
+    "m": "timedelta",
+    "V": "structured",
+}
 
 
 def as_float64(name: str, x: Any) -> np.ndarray:
@@ -53,8 +60,10 @@ def as_float64(name: str, x: Any) -> np.ndarray:
                 return np.asarray(raw, dtype=np.float64)
             except (TypeError, ValueError):
                 pass
-        raise ArrayError(f"argument {name!r} has dtype {raw.dtype} ({_KIND.get(raw.dtype.kind, raw.dtype.kind)}); "
-                         "kernels take real numbers (float64; ints and float32 are converted)")
+        raise ArrayError(
+            f"argument {name!r} has dtype {raw.dtype} ({_KIND.get(raw.dtype.kind, raw.dtype.kind)}); "
+            "kernels take real numbers (float64; ints and float32 are converted)"
+        )
     return np.asarray(raw, dtype=np.float64)
 
 
@@ -64,12 +73,16 @@ def check_finite(name: str, a: np.ndarray, bounded: bool) -> None:
         return
     if bounded:
         if np.isnan(a).any():
-            raise DomainError(f"argument {name!r} contains NaN at index {tuple(map(int, np.argwhere(np.isnan(a))[0]))}")
+            raise DomainError(
+                f"argument {name!r} contains NaN at index {tuple(map(int, np.argwhere(np.isnan(a))[0]))}"
+            )
         return
     finite = np.isfinite(a)
     if not finite.all():
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise DomainError(f"argument {name!r} = {a[where]!r} at index {where} is not a finite real number")
+        raise DomainError(
+            f"argument {name!r} = {a[where]!r} at index {where} is not a finite real number"
+        )
 
 
 def physical_memory() -> int:
@@ -85,32 +98,46 @@ def check_memory(n: int, per_point: int, shape: tuple[int, ...]) -> None:
     need = n * per_point * 8
     have = physical_memory()
     if need > have:
-        raise ArrayError(f"a kernel call over broadcast shape {shape} ({n:.3g} points) would need "
-                         f"{need / 1e9:.3g} GB for its arrays; this machine has {have / 1e9:.3g} GB. "
-                         "Call it on chunks of points.")
+        raise ArrayError(
+            f"a kernel call over broadcast shape {shape} ({n:.3g} points) would need "
+            f"{need / 1e9:.3g} GB for its arrays; this machine has {have / 1e9:.3g} GB. "
+            "Call it on chunks of points."
+        )
 
 
 def check_out_array(arr: Any, expected: tuple[int, ...], label: str) -> np.ndarray:
     """A valid output array or an error naming ``label`` and the problem."""
     if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
-        got = type(arr).__name__ if not isinstance(arr, np.ndarray) else f"dtype {arr.dtype}"
-        raise ArrayError(f"{label} must be a float64 ndarray of shape {expected}, got {got}")
+        got = (
+            type(arr).__name__
+            if not isinstance(arr, np.ndarray)
+            else f"dtype {arr.dtype}"
+        )
+        raise ArrayError(
+            f"{label} must be a float64 ndarray of shape {expected}, got {got}"
+        )
     if arr.shape != expected:
         raise ShapeError(f"{label} has shape {arr.shape}, expected {expected}")
     if not arr.flags.c_contiguous:
-        raise ArrayError(f"{label} must be C-contiguous (got a strided view; pass np.ascontiguousarray)")
+        raise ArrayError(
+            f"{label} must be C-contiguous (got a strided view; pass np.ascontiguousarray)"
+        )
     if not arr.flags.writeable:
         raise ArrayError(f"{label} is read-only")
     return arr
 
 
-def check_not_aliased(outs: Sequence[np.ndarray], ins: Sequence[np.ndarray], labels: Sequence[str]) -> None:
+def check_not_aliased(
+    outs: Sequence[np.ndarray], ins: Sequence[np.ndarray], labels: Sequence[str]
+) -> None:
     """Outputs may not share memory with inputs or with each other."""
     for k, o in enumerate(outs):
         for j, a in enumerate(ins):
             if np.shares_memory(o, a):
-                raise ArrayError(f"{labels[k]} shares memory with argument {j}: the kernel would overwrite "
-                                 "its own input while reading it")
+                raise ArrayError(
+                    f"{labels[k]} shares memory with argument {j}: the kernel would overwrite "
+                    "its own input while reading it"
+                )
         for m in range(k):
             if np.shares_memory(o, outs[m]):
                 raise ArrayError(f"{labels[k]} shares memory with {labels[m]}")
