@@ -90,7 +90,11 @@ def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
     consts = sorted(point, key=lambda sym: sym.name)
     ell = sp.sympify(fam.logpdf)
     modules = [{"exp": _safe_exp}, "mpmath"] if module == "mpmath" else module
-    fn = sp.lambdify([*fam.variables, *consts], [ell, *exprs], modules=modules, cse=True)
+    try:
+        fn = sp.lambdify([*fam.variables, *consts], [ell, *exprs], modules=modules, cse=True)
+    except ValueError as exc:  # Python's int-to-str limit: an exact number of > 4300 digits
+        raise DerivationError(f"the numeric check cannot evaluate {fam.name}: {exc} (an exact number in the "
+                              "density is too large; fix smaller constants)") from None
     if module == "mpmath":
         values = [mpmath.mpmathify(str(sp.N(point[c], mpmath.mp.dps + 10))) for c in consts]
     else:

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.derive._metric import MetricData, is_family, metric_data, tidy
+from symfisher.derive.identifiability import require_invertible
 from symfisher.errors import DerivationError, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
@@ -47,13 +48,25 @@ def _first_kind(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> sp.Immu
 
 
 @functools.lru_cache(maxsize=128)
-def inverse_metric(g: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
-    """Inverse metric g^{ij} with simplified entries, shape (p, p) (cached by content)."""
-    inv = g.inv(method="LU") if g.rows > 2 else g.inv()
+def inverse_metric(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...] | None = None) -> sp.ImmutableMatrix:
+    """Inverse metric g^{ij} with simplified entries, shape (p, p) (cached by content).
+
+    Raises :class:`~symfisher.errors.NotIdentifiableError` naming the null space when
+    ``g`` is singular (coordinates named by ``coords``, default θ0, θ1, ...).
+    """
+    names = coords or tuple(sp.Symbol(f"theta{i}") for i in range(g.rows))
+    try:
+        inv = g.inv(method="LU") if g.rows > 2 else g.inv()
+    except (ValueError, ZeroDivisionError):  # SymPy: "Matrix det == 0; not invertible"
+        require_invertible(g, names, "inverse metric")
+        raise
+    if any(e.has(sp.nan, sp.zoo) for e in inv):  # LU divided by an identically zero pivot
+        require_invertible(g, names, "inverse metric")
     return sp.ImmutableMatrix(g.rows, g.cols, [tidy(e) for e in inv])
 
 
-def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix) -> sp.ImmutableDenseNDimArray:
+def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix,
+                coords: tuple[sp.Symbol, ...] | None = None) -> sp.ImmutableDenseNDimArray:
     """Raise the last index of a first-kind array: ``A^k_ij = g^{kl} A_ij,l`` → order (k, i, j).
 
     Parameters
@@ -68,7 +81,7 @@ def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix) -> sp.ImmutableDens
     sympy.ImmutableDenseNDimArray
         Shape (p, p, p), index order (k, i, j).
     """
-    ginv = inverse_metric(g)
+    ginv = inverse_metric(g, coords)
     p = g.rows
     comps = [
         [[tidy(sum(ginv[k, m] * gamma1[i, j, m] for m in range(p))) for j in range(p)]
@@ -80,7 +93,7 @@ def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix) -> sp.ImmutableDens
 
 @functools.lru_cache(maxsize=128)
 def _second_kind(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> sp.ImmutableDenseNDimArray:
-    return raise_first(_first_kind(g, coords), g)
+    return raise_first(_first_kind(g, coords), g, tuple(coords))
 
 
 def christoffel_of(md: MetricData, kind: str | ConnectionKind = "second") -> sp.ImmutableDenseNDimArray:
@@ -260,4 +273,4 @@ def alpha_connection(
     first = sp.ImmutableDenseNDimArray(comps)
     if _kind(kind) is ConnectionKind.FIRST:
         return first
-    return raise_first(first, md.g)
+    return raise_first(first, md.g, tuple(md.coords))

@@ -131,7 +131,7 @@ def scalar_curvature(fam_or_metric: Any, coords: Any = None) -> sp.Expr:
     """
     md = metric_data(fam_or_metric, coords)
     ric = ricci(md.g, md.coords)
-    ginv = inverse_metric(md.g)
+    ginv = inverse_metric(md.g, tuple(md.coords))
     p = md.dim
     return tidy(sum(ginv[j, l] * ric[j, l] for j in range(p) for l in range(p)))
 

@@ -50,6 +50,10 @@ def quadratic_form(logpdf: sp.Expr, xs: Sequence[sp.Symbol]) -> GaussForm | None
     Matrix([[s**2]])
     """
     xs = tuple(xs)
+    # A user-written density keeps log(exp(q)/sqrt(det)) unsplit when the sign of det is
+    # unknown. Splitting it (force=True) can only add constants free of xs (a branch of
+    # log), which the x-derivatives below never see.
+    logpdf = sp.expand_log(logpdf, force=True)
     try:
         poly = sp.Poly(sp.expand(logpdf), *xs)
     except sp.PolynomialError:

@@ -7,6 +7,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.derive.canonical import canonical
+from symfisher.derive.identifiability import require_invertible
 from symfisher.errors import DerivationError, SymfisherError
 
 __all__ = ["jeffreys_prior", "cramer_rao"]
@@ -90,5 +91,6 @@ def cramer_rao(fam: Any, g: sp.Expr | None = None, **options: Any) -> sp.Expr:
         raise SymfisherError(f"cramer_rao: g = {g} uses {sorted(map(str, stray))}, which are not parameters of the family")
     grad = sp.Matrix([sp.diff(g, t) for t in params])
     info = _matrix(fam, **options)
+    require_invertible(info, params, "cramer_rao")
     sol = info.LUsolve(grad)
     return canonical((grad.T * sol)[0, 0])

@@ -17,8 +17,9 @@ from typing import Any, Union
 
 import sympy as sp
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import SymfisherError, UnknownNameError
 from symfisher.families.sets import Simplex
+from symfisher.families.validate import check_support_sets, check_symbol_names
 
 SupportLike = Union[sp.Set, Simplex, tuple]
 ParamsLike = Union[Sequence[sp.Symbol], Mapping[sp.Symbol, sp.Set]]
@@ -167,6 +168,8 @@ class Family:
 
     # ------------------------------------------------------------------ checks
     def _validate(self) -> None:
+        symbols = self.logpdf.free_symbols | _support_free_symbols(self.support) | set(self.variables)
+        check_symbol_names(symbols.union(self.params, *(c.free_symbols for c in self.constraints)))
         clash = set(self.variables) & set(self.params)
         if clash:
             raise ValueError(f"symbols are both data variables and parameters: {sorted(map(str, clash))}")
@@ -199,6 +202,8 @@ class Family:
                 f"{len(self.variables)} data variables need a tuple of sets, a FiniteSet of "
                 f"tuples or a Simplex as support, got {self.support}"
             )
+        if len(self.variables) == 1 or len(sets) > 1:
+            check_support_sets(self.variables, sets if len(sets) > 1 else sets * len(self.variables))
         for var, s in zip(self.variables, sets if len(sets) > 1 else sets * len(self.variables)):
             if not isinstance(s, sp.Set):
                 raise TypeError(f"support of {var} must be a SymPy Set, got {s!r}")
@@ -320,12 +325,18 @@ class Family:
         >>> fam.reparametrize({lam: 1 / b}, [b]).logpdf
         log(1/beta) - x/beta
         """
+        names = {s.name: s for s in self.params}
+        for key in mapping:
+            if key in self.params:
+                continue
+            name = getattr(key, "name", str(key))
+            same = (f" (the family's {name} has different assumptions: use fam.params to get it)"
+                    if name in names else "")
+            raise UnknownNameError(f"reparametrize: {name!r} is not a parameter of {self.name}{same}; "
+                                   f"its parameters are {[s.name for s in self.params]}")
         missing = [s for s in self.params if s not in mapping]
         if missing:
-            raise SymfisherError(f"reparametrize: no expression given for parameter(s) {missing}")
-        extra = [s for s in mapping if s not in self.params]
-        if extra:
-            raise SymfisherError(f"reparametrize: {extra} are not parameters of {self.name}")
+            raise UnknownNameError(f"reparametrize: no expression given for parameter(s) {missing}")
         subs = {k: sp.sympify(v) for k, v in mapping.items()}
         support = self.support
         if not isinstance(support, Simplex):
