@@ -39,9 +39,18 @@ def _run(args: argparse.Namespace) -> int:
         if "a" not in names or not names & {"g", "B"}:
             raise ShapeError(f"{args.path}: needs an array 'a' and one of 'g' or 'B'; "
                              f"found {sorted(names)}")
-        g = data["g"] if "g" in names else None
-        B = data["B"] if g is None else None
-        rep = kron_error(data["a"], g, B=B, method=args.method, num_pairs=args.pairs,
+        arrays = {}
+        for key in ("a", "g", "B") if "g" not in names else ("a", "g"):
+            if key not in names:
+                continue
+            try:
+                arrays[key] = data[key]
+            except ValueError as exc:  # object arrays need pickle, which can run code
+                raise SymfisherError(f"{args.path}: array {key!r} is an object array ({exc}); object arrays are "
+                                     "refused because loading them unpickles, which can run arbitrary code. "
+                                     "Save plain numeric arrays (np.savez(path, a=a.astype(float), ...))") from None
+        g, B = arrays.get("g"), arrays.get("B")
+        rep = kron_error(arrays["a"], g, B=B, method=args.method, num_pairs=args.pairs,
                          nearest=not args.no_nearest, cross=args.cross, seed=args.seed)
     print(rep.summary())
     return 0

@@ -210,6 +210,9 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     """
     import symfisher as sf
 
+    cat = _CATEGORICAL.match(family) if isinstance(family, str) and link is None else None
+    if cat and int(cat.group(1) or 3) > _CLOSED_FORM_FROM:
+        return _softmax_closed_form(family, int(cat.group(1)))
     fam, link_map, label, mean_text = _resolve(family, link)
     outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
                            - set(fam.logpdf.free_symbols), key=natural_key))
@@ -227,6 +230,20 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(tidy))
     mean = None if mean_text is None else _link_expr(mean_text, fam)
     return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, mean)
+
+
+_CLOSED_FORM_FROM = 12
+"""Softmax curvatures with more classes than this use the closed form (:mod:`symfisher.kfac.softmax`)."""
+
+
+def _softmax_closed_form(label: str, k: int) -> OutputCurvature:
+    from symfisher.kfac.softmax import softmax_pieces
+
+    pc = softmax_pieces(k)
+    oc = OutputCurvature(label, pc["outputs"], pc["data"], pc["nll"], pc["grad"], pc["fisher"], pc["fisher"],
+                         pc["probs"], True)
+    oc.__dict__["factor"] = pc["factor"]  # known exactly: skip the generic test of the multinomial form
+    return oc
 
 
 @dataclass(frozen=True)
