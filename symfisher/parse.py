@@ -70,6 +70,26 @@ __all__ = [
 MAX_DEPTH = 100
 """Deepest accepted nesting of sub-expressions (sums and products count once)."""
 
+_TRUTH = (sp.logic.boolalg.BooleanAtom, sp.logic.boolalg.BooleanFunction, sp.core.relational.Relational)
+
+
+def _value_problem(value: Any) -> str:
+    """Why a built node is not a real expression (checked on the node's own arguments only)."""
+    if value is sp.nan:
+        return "is undefined (NaN: 0/0, oo - oo or 0*oo)"
+    args = value.args if isinstance(value, (sp.Add, sp.Mul, sp.Pow)) else ()
+    if value is sp.zoo or sp.zoo in args:
+        return "is complex infinity (division by zero or a pole: 1/0, log(0))"
+    if value is sp.I or sp.I in args:
+        return "is imaginary (expressions are real)"
+    if any(isinstance(a, _TRUTH) for a in args):
+        return "uses a truth value in arithmetic"
+    if any(isinstance(v, sp.Pow) and v.base.is_Rational and v.base < 0 and v.exp.is_Rational
+           and not v.exp.is_integer for v in (value, *args)):
+        return "is a complex root of a negative number (use real_root or cbrt for the real root)"
+    return ""
+
+
 @dataclass(frozen=True)
 class _Builder:
     """Builds a SymPy object from a validated syntax tree (one instance per parse)."""
@@ -97,10 +117,9 @@ class _Builder:
             raise self.fail(f"cannot build ({type(exc).__name__}: {exc})", node) from None
         except RecursionError:
             raise self.fail("expression is nested too deeply for SymPy", node) from None
-        if result is sp.nan or result is sp.zoo or (isinstance(result, (sp.Mul, sp.Add)) and sp.zoo in result.args):
-            what = ("is undefined (NaN: 0/0, oo - oo or 0*oo)" if result is sp.nan
-                    else "is complex infinity (division by zero or a pole: 1/0, log(0))")
-            raise self.fail(f"the sub-expression {what}", node)
+        problem = _value_problem(result)
+        if problem:
+            raise self.fail(f"the sub-expression {problem}", node)
         return result
 
     # --- leaves -----------------------------------------------------------------
