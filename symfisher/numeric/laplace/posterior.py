@@ -24,8 +24,7 @@ from symfisher.numeric.laplace.likelihoods import OutputLikelihood
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
 from symfisher.numeric.laplace.predictive import Predictive, function_covariance, predictive
 from symfisher.numeric.nn import MLP, backprop_factors, jacobian
-from symfisher.options import Likelihood, LinkApprox, Structure
-from symfisher.options import option
+from symfisher.options import Likelihood, LinkApprox, Structure, option
 
 
 def layer_of_parameter(net: MLP) -> NDArray[np.intp]:
