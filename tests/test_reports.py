@@ -50,3 +50,12 @@ def test_fisher_result_latex_and_content(results: dict[str, object]) -> None:
     entry = sf.parse_expression(d["matrix"][0][0], {"lambda": lam})
     assert entry == 1 / lam  # Poisson: I = 1/λ (exact)
     assert d["checked"] is True
+
+
+def test_geodesic_returns_a_report() -> None:
+    """σ(t) = e^t along the σ-axis of the normal family's metric (exact)."""
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+    geo = sf.geodesic(sp.diag(1 / s**2, 2 / s**2), [0.0, 1.0], [0.0, 1.0], t=1.0, steps=4, coords=[mu, s])
+    assert geo.path[-1, 1] == pytest.approx(np.e, rel=1e-10)
+    assert "geodesic from" in geo.summary()
+    json.dumps(geo.to_dict())
