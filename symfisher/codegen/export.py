@@ -26,9 +26,30 @@ _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "M
 _SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
 
 
+def _error_shim(line: str) -> list[str]:
+    """``from symfisher.errors import A, B`` as standalone classes with the same builtin
+    bases (an exported module must not import symfisher; callers still catch ValueError,
+    TypeError, ...)."""
+    from symfisher import errors
+
+    names = [n.strip() for n in line.split(" import ", 1)[1].split(",")]
+    out = []
+    for name in names:
+        cls = getattr(errors, name)
+        bases = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins" and b is not object]
+        out += [f"class {name}({bases[0] if bases else 'Exception'}):",
+                f'    """{(cls.__doc__ or name).strip().splitlines()[0]}"""', ""]
+    return out
+
+
 def _strip_future(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() != "from __future__ import annotations")
+    """Module source for the standalone file: no ``__future__`` import, error shims."""
+    out: list[str] = []
+    for line in source.splitlines():
+        if line.strip() == "from __future__ import annotations":
+            continue
+        out += _error_shim(line) if line.startswith("from symfisher.errors import ") else [line]
+    return "\n".join(out)
 
 
 def _kernel_items(kernels: Any) -> dict[str, Any]:
