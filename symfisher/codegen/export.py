@@ -21,7 +21,8 @@ __all__ = ["write_module"]
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
-_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
+_SPECIAL_IMPORT = re.compile(
+    r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
 
 
 def _strip_future(source: str) -> str:
@@ -58,21 +59,21 @@ def _family_kernels(family: Any) -> dict[str, Any]:
     return {"fisher": sf.compile(sf.fisher(family), args=list(params))}
 
 
-def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
-    """Prefixed kernel source lines and the ``(function, alias)`` special imports used."""
-    specials: set[tuple[str, str]] = set()
+def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Prefixed kernel source lines and the ``(module, function, alias)`` imports used."""
+    specials: set[tuple[str, str, str]] = set()
     lines = []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
     for line in kernel.source.splitlines():
-        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba"):
+        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba", "import numpy as np"):
             continue
         m = _SPECIAL_IMPORT.match(line)
         if m:
-            specials.add((m.group(1), m.group(2)))
+            specials.add((m.group(1), m.group(2), m.group(3)))
             continue
         if line.startswith(("from ", "import ")):
             raise ValueError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
-                             f"functions can be exported")
+                             f"and vecmath functions can be exported")
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials
 
@@ -99,7 +100,7 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
 
 def assemble(items: Mapping[str, Any]) -> str:
     """The text of the standalone module exporting ``items`` (name → Kernel)."""
-    from symfisher.numeric import kernel_runtime, special
+    from symfisher.numeric import kernel_runtime, special, vecmath
 
     blocks, specials = [], set()
     for name, k in items.items():
@@ -109,9 +110,12 @@ def assemble(items: Mapping[str, Any]) -> str:
     out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
            "", "Functions: " + ", ".join(items) + '."""', ""]
     out.append(_strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8")))
-    if specials:
-        out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
-        out += [f"{alias} = {func}" for func, alias in sorted(specials)]
+    for module in (special, vecmath):
+        short = module.__name__.rpartition(".")[2]
+        used = sorted((f, a) for m, f, a in specials if m == short)
+        if used:
+            out.append(_strip_future(Path(module.__file__).read_text(encoding="utf-8")))
+            out += [f"{alias} = {func}" for func, alias in used]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
     out += ["", f"__all__ = {list(items)!r}", ""]

@@ -45,6 +45,9 @@ with ``reassoc``/``nnan``/``ninf``, which would undo the compensated sums and th
 selects. Because LLVM inlines the compiled functions, the caller's own fast-math flags
 do not apply to their instructions.
 
+:func:`broadcast_block` is the one helper of the kernels' chunked loops (it is here so that
+generated kernels import from a single module of vectorisation support).
+
 The module imports only ``numba``, ``numpy`` and ``llvmlite`` (it is copied verbatim into
 modules written by ``sf.export``).
 """
@@ -54,12 +57,18 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["exp", "expm1", "log", "log1p", "logistic", "power", "softplus"]
+__all__ = ["CHUNK", "broadcast_block", "exp", "expm1", "log", "log1p", "logistic", "power",
+           "softplus"]
+
+#: Points per block of the vectorised kernels' chunked loops (parallel work unit, and the
+#: length of the filled block that stands for a broadcast argument).
+CHUNK = 4096
 
 _vm_jit = numba.njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy",
                      inline="always")
@@ -366,3 +375,31 @@ def softplus(x):  # noqa: ANN001, ANN201
     """``log(1 + e**x) = max(x, 0) + log1p(e**-|x|)`` without overflow."""
     t, tl = _vm_exp_neg_dd(-abs(x))
     return (x if x > 0.0 else 0.0) + _vm_log1p2(t, tl)
+
+
+@numba.njit(cache=True, nogil=True)
+def broadcast_block(a, stride, n):  # noqa: ANN001, ANN201
+    """Rows that a dense loop can read at ``[lo:]`` for every block ``lo`` of a kernel.
+
+    Parameters
+    ----------
+    a : ndarray, shape (n, ...) or (1, ...)
+        A kernel argument (C-contiguous).
+    stride : int
+        1 if ``a`` has a row per point, 0 if its one row is broadcast.
+    n : int
+        Number of points.
+
+    Returns
+    -------
+    ndarray
+        ``a`` itself for ``stride == 1``; otherwise ``min(n, CHUNK)`` copies of its row
+        (the same for every block, so it is filled once).
+    """
+    if stride == 1:
+        return a
+    rows = min(n, CHUNK)
+    out = np.empty((rows,) + a.shape[1:])
+    for r in range(rows):
+        out[r] = a[0]
+    return out
