@@ -19,9 +19,11 @@ Algorithms (all in float64, round-to-nearest):
   (gradual underflow; nothing is flushed to zero).
 * ``log``: ``x = 2ᵏ m`` with ``m`` in ``[√½, √2)`` from the exponent bits (subnormal
   inputs are scaled by 2⁵⁴ first), ``f = m - 1``, ``s = f / (2 + f)`` and
-  ``log(1 + f) = 2 atanh(s)`` evaluated as a double-double: ``s`` and ``(2/3) s³`` carry
-  their rounding errors (fused multiply-add), the tail ``s⁵ Q(s²)`` is a Taylor series
-  truncated below 2⁻⁶⁶ relative. ``k ln 2`` is added with an exact two-sum.
+  ``log(1 + f) = 2 atanh(s) = f - f²/2 + s (f²/2 + R)`` (fdlibm's arrangement) with the
+  Taylor series of ``R`` in ``s²`` truncated below 2⁻⁶⁶ relative; ``k ln 2`` from the
+  Cody–Waite pair. For ``power`` (and ``softplus``) the same series is evaluated as a
+  double-double: ``s`` and ``(2/3) s³`` carry their rounding errors (fused multiply-add)
+  and ``k ln 2`` is added with an exact two-sum.
 * ``log1p``: the same on ``u = 1 + x``, plus the exact rounding error of ``u``
   divided by ``u`` (``log1p(x) = log(u) + (1 + x - u)/u``).
 * ``expm1``: ``2ⁿ (1 + s) - 1`` with ``s = expm1(r)``, summed as
@@ -246,18 +248,8 @@ def _vm_split(x):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_log1p_dd(dk, f, c):  # noqa: ANN001, ANN202
-    """``dk ln2 + log(1 + f) + c`` as a double-double ``(hi, lo)``; ``|f| <= 0.415``."""
-    u = 2.0 + f
-    ul = (2.0 - u) + f  # u + ul = 2 + f exactly
-    s = f / u
-    sl = (_vm_fma(-s, u, f) - s * ul) / u  # s + sl = f / (2 + f) to ~2**-105
-    z = s * s
-    zl = _vm_fma(s, s, -z)
-    c3 = z * s
-    c3l = _vm_fma(z, s, -c3) + (zl * s + 3.0 * z * sl)  # c3 + c3l = (s + sl)**3
-    mh = c3 * _TWO3_HI
-    ml = _vm_fma(c3, _TWO3_HI, -mh) + (c3l * _TWO3_HI + c3 * _TWO3_LO)
+def _vm_atanh_q(z):  # noqa: ANN001, ANN202
+    """``Q(z) = sum_j 2 z**(j-2) / (2j + 1)``, j = 2..12: ``2 atanh(s) = 2s + (2/3)s³ + s⁵Q``."""
     q = _Q9 + z * _Q10
     q = _Q8 + z * q
     q = _Q7 + z * q
@@ -267,7 +259,39 @@ def _vm_log1p_dd(dk, f, c):  # noqa: ANN001, ANN202
     q = _Q3 + z * q
     q = _Q2 + z * q
     q = _Q1 + z * q
-    q = _Q0 + z * q
+    return _Q0 + z * q
+
+
+@_vm_jit
+def _vm_log1p_d(dk, f, c):  # noqa: ANN001, ANN202
+    """``dk ln2 + log(1 + f) + c`` in double precision (fdlibm's arrangement, < 1 ulp).
+
+    ``log(1 + f) = f - f²/2 + s (f²/2 + R)`` with ``s = f/(2 + f)`` and
+    ``R = s² (2/3 + s² Q(s²))``; the rounding of ``s`` only enters through the small
+    term ``s (f²/2 + R)``.
+    """
+    s = f / (2.0 + f)
+    z = s * s
+    r = z * (_TWO3_HI + z * _vm_atanh_q(z))
+    hfsq = 0.5 * f * f
+    return dk * _LN2_HI - ((hfsq - (s * (hfsq + r) + (dk * _LN2_LO + c))) - f)
+
+
+@_vm_jit
+def _vm_log1p_dd(dk, f, c):  # noqa: ANN001, ANN202
+    """``dk ln2 + log(1 + f) + c`` as a double-double ``(hi, lo)``; ``|f| <= 0.415``."""
+    u = 2.0 + f
+    ul = (2.0 - u) + f  # u + ul = 2 + f exactly
+    inv_u = 1.0 / u
+    s = f * inv_u
+    sl = (_vm_fma(-s, u, f) - s * ul) * inv_u  # s + sl = f / (2 + f) to ~2**-104
+    z = s * s
+    zl = _vm_fma(s, s, -z)
+    c3 = z * s
+    c3l = _vm_fma(z, s, -c3) + (zl * s + 3.0 * z * sl)  # c3 + c3l = (s + sl)**3
+    mh = c3 * _TWO3_HI
+    ml = _vm_fma(c3, _TWO3_HI, -mh) + (c3l * _TWO3_HI + c3 * _TWO3_LO)
+    q = _vm_atanh_q(z)
     h = 2.0 * s
     h2 = h + mh  # fast two-sum: |h| >= |mh|
     e1 = mh - (h2 - h)
@@ -294,7 +318,8 @@ def log(x):  # noqa: ANN001, ANN201
 
     Subnormal inputs are exact powers of two times their significand (no flush).
     """
-    hi, _ = _vm_log_dd(x)
+    dk, f = _vm_split(x)
+    hi = _vm_log1p_d(dk, f, 0.0)
     hi = _NAN if x < 0.0 else hi
     hi = -_INF if x == 0.0 else hi
     return x if not x < _INF else hi
@@ -313,7 +338,10 @@ def _vm_log1p2(x, xl):  # noqa: ANN001, ANN202
 @_vm_jit
 def log1p(x):  # noqa: ANN001, ANN201
     """``log(1 + x)`` accurate for small ``|x|``; ``log1p(-1) = -inf``, ``log1p(±0) = ±0``."""
-    hi = _vm_log1p2(x, 0.0)
+    u = 1.0 + x
+    c = (1.0 - (u - x)) if x >= 1.0 else (x - (u - 1.0))  # 1 + x = u + c exactly
+    dk, f = _vm_split(u)
+    hi = _vm_log1p_d(dk, f, c / u)
     hi = _NAN if x < -1.0 else hi
     hi = -_INF if x == -1.0 else hi
     hi = x if not x < _INF else hi
