@@ -44,14 +44,14 @@ HAVE_X87 = np.finfo(np.longdouble).nmant >= 63
 
 def _loops(flags: frozenset[str]) -> tuple:
     @numba.njit(fastmath=set(flags), error_model="numpy")
-    def apply1(f, x):  # noqa: ANN001, ANN202
+    def apply1(f, x):
         out = np.empty_like(x)
         for i in range(x.size):
             out[i] = f(x[i])
         return out
 
     @numba.njit(fastmath=set(flags), error_model="numpy")
-    def apply2(f, x, y):  # noqa: ANN001, ANN202
+    def apply2(f, x, y):
         out = np.empty_like(x)
         for i in range(x.size):
             out[i] = f(x[i], y[i])
@@ -61,8 +61,15 @@ def _loops(flags: frozenset[str]) -> tuple:
 
 
 LOOPS = {"kernel flags": _loops(DEFAULT_FASTMATH), "no flags": _loops(frozenset())}
-FUNCS = {"exp": vm.exp, "log": vm.log, "log1p": vm.log1p, "expm1": vm.expm1,
-         "logistic": vm.logistic, "softplus": vm.softplus, "power": vm.power}
+FUNCS = {
+    "exp": vm.exp,
+    "log": vm.log,
+    "log1p": vm.log1p,
+    "expm1": vm.expm1,
+    "logistic": vm.logistic,
+    "softplus": vm.softplus,
+    "power": vm.power,
+}
 
 
 def _logu(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
@@ -78,29 +85,56 @@ def arguments(name: str, n: int, seed: int) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
     q = n // 8
     if name == "exp":
-        parts = [_signed(rng, _logu(rng, 1e-300, 746, 4 * q)), rng.uniform(-746, 710, q),
-                 rng.uniform(-745.2, -708, q), rng.uniform(709, 709.8, q), rng.uniform(-1, 1, q)]
+        parts = [
+            _signed(rng, _logu(rng, 1e-300, 746, 4 * q)),
+            rng.uniform(-746, 710, q),
+            rng.uniform(-745.2, -708, q),
+            rng.uniform(709, 709.8, q),
+            rng.uniform(-1, 1, q),
+        ]
     elif name == "log":
-        parts = [_logu(rng, TINY, BIG, 4 * q), _logu(rng, TINY, 2.3e-308, q),
-                 1 + _signed(rng, _logu(rng, 1e-17, 0.5, q)), rng.uniform(0.7, 1.5, 2 * q)]
+        parts = [
+            _logu(rng, TINY, BIG, 4 * q),
+            _logu(rng, TINY, 2.3e-308, q),
+            1 + _signed(rng, _logu(rng, 1e-17, 0.5, q)),
+            rng.uniform(0.7, 1.5, 2 * q),
+        ]
     elif name == "log1p":
-        parts = [_signed(rng, _logu(rng, TINY, 1, 2 * q)), _logu(rng, 1, BIG, 2 * q),
-                 -1 + _logu(rng, 1e-16, 0.5, q), rng.uniform(-0.3, 0.42, 2 * q),
-                 _signed(rng, _logu(rng, 1e-20, 1e-5, q))]
+        parts = [
+            _signed(rng, _logu(rng, TINY, 1, 2 * q)),
+            _logu(rng, 1, BIG, 2 * q),
+            -1 + _logu(rng, 1e-16, 0.5, q),
+            rng.uniform(-0.3, 0.42, 2 * q),
+            _signed(rng, _logu(rng, 1e-20, 1e-5, q)),
+        ]
     elif name == "expm1":
         ln2h = math.log(2) / 2
-        parts = [_signed(rng, _logu(rng, TINY, 709.7, 4 * q)), rng.uniform(-40, 709.7, q),
-                 rng.integers(-8, 9, q) * ln2h + rng.uniform(-1e-3, 1e-3, q),
-                 rng.uniform(-1.1, 1.1, 2 * q)]
+        parts = [
+            _signed(rng, _logu(rng, TINY, 709.7, 4 * q)),
+            rng.uniform(-40, 709.7, q),
+            rng.integers(-8, 9, q) * ln2h + rng.uniform(-1e-3, 1e-3, q),
+            rng.uniform(-1.1, 1.1, 2 * q),
+        ]
     elif name in ("logistic", "softplus"):
-        parts = [_signed(rng, _logu(rng, TINY, BIG, 4 * q)), rng.uniform(-40, 40, 2 * q),
-                 _signed(rng, _logu(rng, 30, 800, 2 * q))]
+        parts = [
+            _signed(rng, _logu(rng, TINY, BIG, 4 * q)),
+            rng.uniform(-40, 40, 2 * q),
+            _signed(rng, _logu(rng, 30, 800, 2 * q)),
+        ]
     else:  # power: x > 0 over the whole range, |y log x| <= 745
-        x = np.concatenate([_logu(rng, TINY, BIG, 6 * q),
-                            1 + _signed(rng, _logu(rng, 1e-12, 0.42, 2 * q))])
+        x = np.concatenate(
+            [
+                _logu(rng, TINY, BIG, 6 * q),
+                1 + _signed(rng, _logu(rng, 1e-12, 0.42, 2 * q)),
+            ]
+        )
         bound = 745 / np.abs(np.log(x))
-        y = _signed(rng, np.minimum(_logu(rng, 1e-6, 1e15, x.size), bound
-                                    * rng.uniform(0, 1, x.size) ** 0.2))
+        y = _signed(
+            rng,
+            np.minimum(
+                _logu(rng, 1e-6, 1e15, x.size), bound * rng.uniform(0, 1, x.size) ** 0.2
+            ),
+        )
         y[: q // 2] = np.round(y[: q // 2])  # integer exponents
         return x, y
     x = np.concatenate(parts)
@@ -112,8 +146,9 @@ def _ulp_from_exponent(e: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, np.clip(e - 52, -1074, 971).astype(np.int32))
 
 
-def ulp_errors(got: np.ndarray, ref: np.ndarray, resid: np.ndarray,
-               lead: np.ndarray) -> np.ndarray:
+def ulp_errors(
+    got: np.ndarray, ref: np.ndarray, resid: np.ndarray, lead: np.ndarray
+) -> np.ndarray:
     """Errors in ulps; ``ref`` is the exact value rounded to double, ``resid`` the rest."""
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs((got - ref) - resid) / _ulp_from_exponent(lead)
@@ -135,7 +170,9 @@ def x87_reference(name: str, args: tuple[np.ndarray, ...]) -> tuple[np.ndarray, 
         else:
             val = getattr(np, name)(x)
         ref = val.astype(np.float64)
-        resid = np.where(np.isfinite(ref), (val - ref.astype(LD)).astype(np.float64), 0.0)
+        resid = np.where(
+            np.isfinite(ref), (val - ref.astype(LD)).astype(np.float64), 0.0
+        )
     _, e = np.frexp(val)
     return ref, resid, np.where(val == 0, -1074, e.astype(np.int64) - 1)
 
@@ -156,7 +193,9 @@ def _mp_value(name: str, x: float, y: float) -> tuple:
     if name == "expm1":
         if abs(x) < 2.0**-60:
             half_sq = libmp.mpf_shift(libmp.mpf_mul(a, a), -1)
-            return libmp.mpf_add(a, half_sq, _PREC, "n")  # x + x^2/2 (next term 2^-120 x)
+            return libmp.mpf_add(
+                a, half_sq, _PREC, "n"
+            )  # x + x^2/2 (next term 2^-120 x)
         return libmp.mpf_sub(libmp.mpf_exp(a, 2 * _PREC + 64, "n"), _ONE, _PREC, "n")
     if name == "log1p":
         return _mp_log1p(a)
@@ -164,11 +203,16 @@ def _mp_value(name: str, x: float, y: float) -> tuple:
     if name == "logistic":
         num = _ONE if x >= 0 else t
         return libmp.mpf_div(num, libmp.mpf_add(_ONE, t, _PREC + 64, "n"), _PREC, "n")
-    return libmp.mpf_add(a if x > 0 else libmp.fzero, _mp_log1p(t), _PREC, "n")  # softplus
+    return libmp.mpf_add(
+        a if x > 0 else libmp.fzero, _mp_log1p(t), _PREC, "n"
+    )  # softplus
 
 
 def _mp_log1p(a: tuple) -> tuple:
-    if a == libmp.fzero or libmp.mpf_cmp(libmp.mpf_abs(a), libmp.from_float(2.0**-200)) < 0:
+    if (
+        a == libmp.fzero
+        or libmp.mpf_cmp(libmp.mpf_abs(a), libmp.from_float(2.0**-200)) < 0
+    ):
         return libmp.mpf_sub(a, libmp.mpf_shift(libmp.mpf_mul(a, a), -1), _PREC, "n")
     return libmp.mpf_log(libmp.mpf_add(_ONE, a, 4 * _PREC + 2100, "n"), _PREC, "n")
 
@@ -201,8 +245,9 @@ def mpmath_reference(name: str, args: tuple[np.ndarray, ...]) -> tuple[np.ndarra
     return ref, resid, lead
 
 
-def evaluate(name: str, args: tuple[np.ndarray, ...], loops: str = "kernel flags"
-             ) -> np.ndarray:
+def evaluate(
+    name: str, args: tuple[np.ndarray, ...], loops: str = "kernel flags"
+) -> np.ndarray:
     apply1, apply2 = LOOPS[loops]
     f = FUNCS[name]
     return apply2(f, *args) if len(args) == 2 else apply1(f, *args)
@@ -235,7 +280,9 @@ def test_within_2_ulp_vs_mpmath_sample(name: str) -> None:
         mp_ref, mp_resid, lead = ref
         finite = np.isfinite(mp_ref)
         with np.errstate(invalid="ignore"):
-            gap = np.abs((x87 - mp_ref) + (x87_resid - mp_resid)) / _ulp_from_exponent(lead)
+            gap = np.abs((x87 - mp_ref) + (x87_resid - mp_resid)) / _ulp_from_exponent(
+                lead
+            )
         assert np.array_equal(x87[~finite], mp_ref[~finite])
         assert gap[finite].max() <= 0.05, _worst(name, args, np.where(finite, gap, 0.0))
 
@@ -252,38 +299,90 @@ def test_within_2_ulp_vs_mpmath_full(name: str) -> None:
 INF, NAN = math.inf, math.nan
 # (function, argument(s), exact result) from C99 Annex F / IEEE 754 and exact identities.
 SPECIAL = [
-    ("exp", (0.0,), 1.0), ("exp", (-0.0,), 1.0), ("exp", (INF,), INF), ("exp", (-INF,), 0.0),
-    ("exp", (NAN,), NAN), ("exp", (709.8,), INF), ("exp", (-746.0,), 0.0),
+    ("exp", (0.0,), 1.0),
+    ("exp", (-0.0,), 1.0),
+    ("exp", (INF,), INF),
+    ("exp", (-INF,), 0.0),
+    ("exp", (NAN,), NAN),
+    ("exp", (709.8,), INF),
+    ("exp", (-746.0,), 0.0),
     ("exp", (-745.1332191019411,), 5e-324),  # the smallest subnormal (round to nearest)
-    ("exp", (1e-300,), 1.0), ("exp", (800.0,), INF), ("exp", (-1e308,), 0.0),
-    ("log", (1.0,), 0.0), ("log", (0.0,), -INF), ("log", (-0.0,), -INF),
-    ("log", (-1.0,), NAN), ("log", (-INF,), NAN), ("log", (INF,), INF), ("log", (NAN,), NAN),
-    ("log", (5e-324,), -744.4400719213812), ("log", (2.0,), 0.6931471805599453),
-    ("log1p", (0.0,), 0.0), ("log1p", (-0.0,), -0.0), ("log1p", (-1.0,), -INF),
-    ("log1p", (-2.0,), NAN), ("log1p", (INF,), INF), ("log1p", (-INF,), NAN),
-    ("log1p", (NAN,), NAN), ("log1p", (5e-324,), 5e-324), ("log1p", (-5e-324,), -5e-324),
+    ("exp", (1e-300,), 1.0),
+    ("exp", (800.0,), INF),
+    ("exp", (-1e308,), 0.0),
+    ("log", (1.0,), 0.0),
+    ("log", (0.0,), -INF),
+    ("log", (-0.0,), -INF),
+    ("log", (-1.0,), NAN),
+    ("log", (-INF,), NAN),
+    ("log", (INF,), INF),
+    ("log", (NAN,), NAN),
+    ("log", (5e-324,), -744.4400719213812),
+    ("log", (2.0,), 0.6931471805599453),
+    ("log1p", (0.0,), 0.0),
+    ("log1p", (-0.0,), -0.0),
+    ("log1p", (-1.0,), -INF),
+    ("log1p", (-2.0,), NAN),
+    ("log1p", (INF,), INF),
+    ("log1p", (-INF,), NAN),
+    ("log1p", (NAN,), NAN),
+    ("log1p", (5e-324,), 5e-324),
+    ("log1p", (-5e-324,), -5e-324),
     ("log1p", (1e-300,), 1e-300),
-    ("expm1", (0.0,), 0.0), ("expm1", (-0.0,), -0.0), ("expm1", (INF,), INF),
-    ("expm1", (-INF,), -1.0), ("expm1", (NAN,), NAN), ("expm1", (5e-324,), 5e-324),
-    ("expm1", (-5e-324,), -5e-324), ("expm1", (710.0,), INF), ("expm1", (-50.0,), -1.0),
-    ("logistic", (0.0,), 0.5), ("logistic", (-0.0,), 0.5), ("logistic", (INF,), 1.0),
-    ("logistic", (-INF,), 0.0), ("logistic", (NAN,), NAN), ("logistic", (800.0,), 1.0),
+    ("expm1", (0.0,), 0.0),
+    ("expm1", (-0.0,), -0.0),
+    ("expm1", (INF,), INF),
+    ("expm1", (-INF,), -1.0),
+    ("expm1", (NAN,), NAN),
+    ("expm1", (5e-324,), 5e-324),
+    ("expm1", (-5e-324,), -5e-324),
+    ("expm1", (710.0,), INF),
+    ("expm1", (-50.0,), -1.0),
+    ("logistic", (0.0,), 0.5),
+    ("logistic", (-0.0,), 0.5),
+    ("logistic", (INF,), 1.0),
+    ("logistic", (-INF,), 0.0),
+    ("logistic", (NAN,), NAN),
+    ("logistic", (800.0,), 1.0),
     ("logistic", (-800.0,), 0.0),
-    ("softplus", (0.0,), 0.6931471805599453), ("softplus", (INF,), INF),
-    ("softplus", (-INF,), 0.0), ("softplus", (NAN,), NAN), ("softplus", (1e300,), 1e300),
+    ("softplus", (0.0,), 0.6931471805599453),
+    ("softplus", (INF,), INF),
+    ("softplus", (-INF,), 0.0),
+    ("softplus", (NAN,), NAN),
+    ("softplus", (1e300,), 1e300),
     ("softplus", (-800.0,), 0.0),
-    ("power", (2.0, 10.0), 1024.0), ("power", (2.0, -1074.0), 5e-324),
-    ("power", (2.0, 1024.0), INF), ("power", (9.0, 0.5), 3.0),
-    ("power", (NAN, 0.0), 1.0), ("power", (1.0, NAN), 1.0), ("power", (NAN, 1.0), NAN),
-    ("power", (2.0, NAN), NAN), ("power", (0.0, 3.0), 0.0), ("power", (-0.0, 3.0), -0.0),
-    ("power", (-0.0, 2.0), 0.0), ("power", (0.0, -1.0), INF), ("power", (-0.0, -1.0), -INF),
-    ("power", (-0.0, -2.0), INF), ("power", (-2.0, 3.0), -8.0), ("power", (-2.0, 2.0), 4.0),
-    ("power", (-2.0, 0.5), NAN), ("power", (-INF, 3.0), -INF), ("power", (-INF, -3.0), -0.0),
-    ("power", (-INF, 2.0), INF), ("power", (INF, -1.0), 0.0), ("power", (INF, 0.5), INF),
-    ("power", (0.5, INF), 0.0), ("power", (0.5, -INF), INF), ("power", (2.0, INF), INF),
-    ("power", (2.0, -INF), 0.0), ("power", (-1.0, INF), 1.0), ("power", (-1.0, -INF), 1.0),
-    ("power", (5e-324, 0.5), 2.2227587494850775e-162), ("power", (1e308, 2.0), INF),
-    ("power", (-1.0, 1e300), 1.0), ("power", (-8.0, 1.0 / 3.0), NAN),
+    ("power", (2.0, 10.0), 1024.0),
+    ("power", (2.0, -1074.0), 5e-324),
+    ("power", (2.0, 1024.0), INF),
+    ("power", (9.0, 0.5), 3.0),
+    ("power", (NAN, 0.0), 1.0),
+    ("power", (1.0, NAN), 1.0),
+    ("power", (NAN, 1.0), NAN),
+    ("power", (2.0, NAN), NAN),
+    ("power", (0.0, 3.0), 0.0),
+    ("power", (-0.0, 3.0), -0.0),
+    ("power", (-0.0, 2.0), 0.0),
+    ("power", (0.0, -1.0), INF),
+    ("power", (-0.0, -1.0), -INF),
+    ("power", (-0.0, -2.0), INF),
+    ("power", (-2.0, 3.0), -8.0),
+    ("power", (-2.0, 2.0), 4.0),
+    ("power", (-2.0, 0.5), NAN),
+    ("power", (-INF, 3.0), -INF),
+    ("power", (-INF, -3.0), -0.0),
+    ("power", (-INF, 2.0), INF),
+    ("power", (INF, -1.0), 0.0),
+    ("power", (INF, 0.5), INF),
+    ("power", (0.5, INF), 0.0),
+    ("power", (0.5, -INF), INF),
+    ("power", (2.0, INF), INF),
+    ("power", (2.0, -INF), 0.0),
+    ("power", (-1.0, INF), 1.0),
+    ("power", (-1.0, -INF), 1.0),
+    ("power", (5e-324, 0.5), 2.2227587494850775e-162),
+    ("power", (1e308, 2.0), INF),
+    ("power", (-1.0, 1e300), 1.0),
+    ("power", (-8.0, 1.0 / 3.0), NAN),
 ]
 
 
@@ -292,17 +391,30 @@ def test_special_values(loops: str) -> None:
     for name, args, want in SPECIAL:
         arrays = tuple(np.array([a]) for a in args)
         got = float(evaluate(name, arrays, loops)[0])
-        assert got == want or (math.isnan(want) and math.isnan(got)), (name, args, got, want)
+        assert got == want or (math.isnan(want) and math.isnan(got)), (
+            name,
+            args,
+            got,
+            want,
+        )
         if want == 0.0 and not math.isnan(got):
-            assert math.copysign(1.0, got) == math.copysign(1.0, want), (name, args, got)
+            assert math.copysign(1.0, got) == math.copysign(1.0, want), (
+                name,
+                args,
+                got,
+            )
 
 
 def test_scalar_calls_from_python_match_the_loops() -> None:
     """The dispatchers are also callable from Python (compiled with vecmath's own flags)."""
     x = np.array([-700.5, -1.5, 0.25, 3.0, 700.25])
     for name in ("exp", "expm1", "logistic", "softplus"):
-        np.testing.assert_array_equal([FUNCS[name](float(v)) for v in x], evaluate(name, (x,)))
-    assert vm.power(3.0, 2.5) == evaluate("power", (np.array([3.0]), np.array([2.5])))[0]
+        np.testing.assert_array_equal(
+            [FUNCS[name](float(v)) for v in x], evaluate(name, (x,))
+        )
+    assert (
+        vm.power(3.0, 2.5) == evaluate("power", (np.array([3.0]), np.array([2.5])))[0]
+    )
 
 
 def test_broadcast_block_repeats_a_row() -> None:

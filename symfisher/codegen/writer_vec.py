@@ -34,8 +34,11 @@ from symfisher.codegen.spec import KernelSpec
 
 __all__ = ["BLOCK_IMPORT", "vector_loops"]
 
-BLOCK_IMPORT = ("import numpy as np", "from symfisher.numeric.vecmath import CHUNK as _sf_CHUNK",
-                "from symfisher.numeric.vecmath import broadcast_block as _sf_broadcast_block")
+BLOCK_IMPORT = (
+    "import numpy as np",
+    "from symfisher.numeric.vecmath import CHUNK as _sf_CHUNK",
+    "from symfisher.numeric.vecmath import broadcast_block as _sf_broadcast_block",
+)
 _DECO = "@numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model='numpy'"
 #: Largest output row (doubles) written directly; LLVM's interleaved-store limit.
 MAX_DIRECT = 16
@@ -50,16 +53,25 @@ def _dense_body(spec: KernelSpec, body: list[str]) -> tuple[list[str], list[str]
     widths = [len(g) for g in spec.groups]
     rows = {f"row_{k}": "i" for k in range(len(spec.groups))}
     prologue = [f"o_{j} = out_{j}.reshape(out_{j}.size)" for j in range(len(sizes))]
-    prologue += [f"g_{k} = in_{k}.reshape(in_{k}.size)"
-                 for k, grouped in enumerate(spec.grouped) if grouped]
+    prologue += [
+        f"g_{k} = in_{k}.reshape(in_{k}.size)"
+        for k, grouped in enumerate(spec.grouped)
+        if grouped
+    ]
     out = []
     for line in body:
         if line.lstrip().startswith("v_"):
             line = line.format(**rows)
-            line = re.sub(r"\bin_(\d+)\[i, (\d+)\]",
-                          lambda m: f"g_{m[1]}[i * {widths[int(m[1])]} + {m[2]}]", line)
-        line = re.sub(r"\bout_(\d+)\[i, (\d+)\]",
-                      lambda m: f"o_{m[1]}[i * {sizes[int(m[1])]} + {m[2]}]", line)
+            line = re.sub(
+                r"\bin_(\d+)\[i, (\d+)\]",
+                lambda m: f"g_{m[1]}[i * {widths[int(m[1])]} + {m[2]}]",
+                line,
+            )
+        line = re.sub(
+            r"\bout_(\d+)\[i, (\d+)\]",
+            lambda m: f"o_{m[1]}[i * {sizes[int(m[1])]} + {m[2]}]",
+            line,
+        )
         out.append(line)
     return prologue, out
 
@@ -80,33 +92,49 @@ def _staged(spec: KernelSpec, prologue: list[str], dense: list[str]) -> list[str
             compute.append(f"t[{slots[value] * STAGE} + i] = {value}")
         copies.append((j, f"{int(size)} + {idx}", slots[value]))
     views = [f"inx_{k} = in_{k}[lo:]" for k in range(len(spec.groups))]
-    views += [f"gx_{k} = g_{k}[lo * {len(spec.groups[k])}:]"
-              for k, grouped in enumerate(spec.grouped) if grouped]
-    views += [f"ox_{j} = o_{j}[lo * {max(1, math.prod(o.shape))}:]"
-              for j, o in enumerate(spec.outputs)]
-    return [*prologue, f"t = np.empty({len(slots) * STAGE})",
-            f"for lo in range(0, n, {STAGE}):", f"    m = min({STAGE}, n - lo)",
-            *[f"    {v}" for v in views], "    for i in range(m):",
-            *[f"        {c}" for c in compute], "    for i in range(m):",
-            *[f"        ox_{j}[i * {pos}] = t[{u * STAGE} + i]" for j, pos, u in copies]]
+    views += [
+        f"gx_{k} = g_{k}[lo * {len(spec.groups[k])}:]"
+        for k, grouped in enumerate(spec.grouped)
+        if grouped
+    ]
+    views += [
+        f"ox_{j} = o_{j}[lo * {max(1, math.prod(o.shape))}:]"
+        for j, o in enumerate(spec.outputs)
+    ]
+    return [
+        *prologue,
+        f"t = np.empty({len(slots) * STAGE})",
+        f"for lo in range(0, n, {STAGE}):",
+        f"    m = min({STAGE}, n - lo)",
+        *[f"    {v}" for v in views],
+        "    for i in range(m):",
+        *[f"        {c}" for c in compute],
+        "    for i in range(m):",
+        *[f"        ox_{j}[i * {pos}] = t[{u * STAGE} + i]" for j, pos, u in copies],
+    ]
 
 
-def _blocks(name: str, parallel: bool, signature: str, nargs: int, nouts: int,
-            broadcast: bool) -> list[str]:
+def _blocks(
+    name: str, parallel: bool, signature: str, nargs: int, nouts: int, broadcast: bool
+) -> list[str]:
     """A loop over blocks of ``_sf_CHUNK`` points calling ``_serial_dense`` on slices."""
     deco = _DECO + (", parallel=True)" if parallel else ")")
     rng = "numba.prange" if parallel else "range"
     lines = ["", "", deco, f"def {name}({signature}):"]
     src = "b" if broadcast else "in"
     if broadcast:
-        lines += [f"    b_{k} = _sf_broadcast_block(in_{k}, s_{k}, n)" for k in range(nargs)]
+        lines += [
+            f"    b_{k} = _sf_broadcast_block(in_{k}, s_{k}, n)" for k in range(nargs)
+        ]
     stride = [f"s_{k}" if broadcast else "1" for k in range(nargs)]
     ins = ", ".join(f"{src}_{k}[lo * {stride[k]}:], 1" for k in range(nargs))
     outs = ", ".join(f"out_{j}[lo:hi]" for j in range(nouts))
-    lines += ["    for c in " + f"{rng}((n + _sf_CHUNK - 1) // _sf_CHUNK):",
-              "        lo = c * _sf_CHUNK",
-              "        hi = min(n, lo + _sf_CHUNK)",
-              f"        _serial_dense(hi - lo, {ins}, {outs})"]
+    lines += [
+        "    for c in " + f"{rng}((n + _sf_CHUNK - 1) // _sf_CHUNK):",
+        "        lo = c * _sf_CHUNK",
+        "        hi = min(n, lo + _sf_CHUNK)",
+        f"        _serial_dense(hi - lo, {ins}, {outs})",
+    ]
     return lines
 
 
@@ -128,8 +156,11 @@ def vector_loops(spec: KernelSpec, signature: str, body: list[str]) -> list[str]
     if max(math.prod(o.shape) for o in spec.outputs) > MAX_DIRECT:
         lines += [f"    {line}" for line in _staged(spec, prologue, dense)]
     else:
-        lines += [*[f"    {p}" for p in prologue], "    for i in range(n):",
-                  *[f"        {line}" for line in dense]]
+        lines += [
+            *[f"    {p}" for p in prologue],
+            "    for i in range(n):",
+            *[f"        {line}" for line in dense],
+        ]
     lines += _blocks("_parallel_dense", True, signature, nargs, nouts, broadcast=False)
     lines += _blocks("_serial", False, signature, nargs, nouts, broadcast=True)
     lines += _blocks("_parallel", True, signature, nargs, nouts, broadcast=True)

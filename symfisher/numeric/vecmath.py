@@ -65,57 +65,69 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["CHUNK", "broadcast_block", "exp", "expm1", "log", "log1p", "logistic", "power",
-           "softplus"]
+__all__ = [
+    "CHUNK",
+    "broadcast_block",
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "logistic",
+    "power",
+    "softplus",
+]
 
 #: Points per block of the vectorised kernels' chunked loops (parallel work unit, and the
 #: length of the filled block that stands for a broadcast argument).
 CHUNK = 4096
 
-_vm_jit = numba.njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy",
-                     inline="always")
+_vm_jit = numba.njit(
+    cache=True, nogil=True, fastmath={"contract"}, error_model="numpy", inline="always"
+)
 
 
 @intrinsic
-def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202, ARG001
+def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]
     """The IEEE bit pattern of a float64 as an int64 (an LLVM ``bitcast``)."""
     if x != types.float64:
         return None
 
-    def codegen(context, builder, sig, args):  # noqa: ANN001, ANN202, ARG001
+    def codegen(context, builder, sig, args):
         return builder.bitcast(args[0], ir.IntType(64))
 
     return types.int64(types.float64), codegen
 
 
 @intrinsic
-def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202, ARG001
+def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]
     """The float64 whose bit pattern is the int64 ``n`` (an LLVM ``bitcast``)."""
     if n != types.int64:
         return None
 
-    def codegen(context, builder, sig, args):  # noqa: ANN001, ANN202, ARG001
+    def codegen(context, builder, sig, args):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
 
 
 @intrinsic
-def _vm_fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202, ARG001
+def _vm_fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
     """``a * b + c`` with one rounding (``llvm.fma.f64``)."""
     if not (a == b == c == types.float64):
         return None
 
-    def codegen(context, builder, sig, args):  # noqa: ANN001, ANN202, ARG001
+    def codegen(context, builder, sig, args):
         f64 = ir.DoubleType()
         fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(f64, [f64, f64, f64]), "llvm.fma.f64")
+            builder.module, ir.FunctionType(f64, [f64, f64, f64]), "llvm.fma.f64"
+        )
         return builder.call(fn, args)
 
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
-_SHIFT = 6755399441055744.0  # 1.5 * 2**52: x + SHIFT rounds x to an integer in the low bits
+# 1.5 * 2**52: x + SHIFT rounds x to an integer held in the low bits
+_SHIFT = 6755399441055744.0
 _SHIFT_BITS = 0x4338000000000000
 _INV_LN2 = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # 0x3FE62E42FEE00000 (21 trailing zero bits)
@@ -138,7 +150,7 @@ _Q8, _Q9, _Q10 = 2 / 21, 2 / 23, 2 / 25
 
 
 @_vm_jit
-def _vm_expm1_poly(r):  # noqa: ANN001, ANN202
+def _vm_expm1_poly(r):
     """``(exp(r) - 1 - r) / r**2`` for ``|r| <= ln2/2`` (Horner)."""
     p = _E12 + r * _E13
     p = _E11 + r * p
@@ -154,13 +166,13 @@ def _vm_expm1_poly(r):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_reduce_exp(x, tail, lo, hi):  # noqa: ANN001, ANN202
+def _vm_reduce_exp(x, tail, lo, hi):
     """``x + tail = n ln2 + r + rc``: returns ``(n, r, t)`` with ``t = exp(r+rc) - 1 - r``.
 
     ``x`` is first clamped to ``[lo, hi]`` (NaN passes through).
     """
-    x = hi if x > hi else x
-    x = lo if x < lo else x
+    x = min(x, hi)
+    x = max(x, lo)
     kd = _vm_fma(x, _INV_LN2, _SHIFT)
     nf = kd - _SHIFT
     n = _vm_bits(kd) - _SHIFT_BITS
@@ -173,13 +185,13 @@ def _vm_reduce_exp(x, tail, lo, hi):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_pow2(n):  # noqa: ANN001, ANN202
+def _vm_pow2(n):
     """``2**n`` for ``-1022 <= n <= 1023`` from its bits."""
     return _vm_float((n + 1023) << 52)
 
 
 @_vm_jit
-def _vm_exp_tail(x, tail):  # noqa: ANN001, ANN202
+def _vm_exp_tail(x, tail):
     """``exp(x + tail)`` for a double-double argument (``|tail| <= ulp(x)``)."""
     n, r, t = _vm_reduce_exp(x, tail, -746.0, 710.0)
     e = 1.0 + (r + t)
@@ -188,7 +200,7 @@ def _vm_exp_tail(x, tail):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_exp_neg_dd(x):  # noqa: ANN001, ANN202
+def _vm_exp_neg_dd(x):
     """``exp(x)`` for ``x <= 0`` as a double-double ``(hi, lo)`` (``lo`` may underflow)."""
     n, r, t = _vm_reduce_exp(x, 0.0, -746.0, 0.0)
     s = r + t
@@ -201,7 +213,7 @@ def _vm_exp_neg_dd(x):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def exp(x):  # noqa: ANN001, ANN201
+def exp(x):
     """``e**x``; overflow gives ``inf``, subnormal results are rounded (not flushed).
 
     Parameters
@@ -217,7 +229,7 @@ def exp(x):  # noqa: ANN001, ANN201
 
 
 @_vm_jit
-def expm1(x):  # noqa: ANN001, ANN201
+def expm1(x):
     """``e**x - 1`` accurate for small ``|x|``; ``expm1(±0) = ±0``, ``expm1(-inf) = -1``."""
     n, r, t = _vm_reduce_exp(x, 0.0, -45.0, 710.0)
     h = 1 if n > 1023 else 0  # 2**1024 is not a double: scale by 2 at the end
@@ -232,7 +244,7 @@ def expm1(x):  # noqa: ANN001, ANN201
 
 
 @_vm_jit
-def _vm_split(x):  # noqa: ANN001, ANN202
+def _vm_split(x):
     """``x = 2**k (1 + f)`` with ``1 + f`` in ``[√½, √2)``; ``x > 0`` (subnormal allowed).
 
     Returns ``(k as float, f)``; ``f`` is exact.
@@ -248,7 +260,7 @@ def _vm_split(x):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_atanh_q(z):  # noqa: ANN001, ANN202
+def _vm_atanh_q(z):
     """``Q(z) = sum_j 2 z**(j-2) / (2j + 1)``, j = 2..12: ``2 atanh(s) = 2s + (2/3)s³ + s⁵Q``."""
     q = _Q9 + z * _Q10
     q = _Q8 + z * q
@@ -263,7 +275,7 @@ def _vm_atanh_q(z):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_log1p_d(dk, f, c):  # noqa: ANN001, ANN202
+def _vm_log1p_d(dk, f, c):
     """``dk ln2 + log(1 + f) + c`` in double precision (fdlibm's arrangement, < 1 ulp).
 
     ``log(1 + f) = f - f²/2 + s (f²/2 + R)`` with ``s = f/(2 + f)`` and
@@ -278,7 +290,7 @@ def _vm_log1p_d(dk, f, c):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_log1p_dd(dk, f, c):  # noqa: ANN001, ANN202
+def _vm_log1p_dd(dk, f, c):
     """``dk ln2 + log(1 + f) + c`` as a double-double ``(hi, lo)``; ``|f| <= 0.415``."""
     u = 2.0 + f
     ul = (2.0 - u) + f  # u + ul = 2 + f exactly
@@ -306,14 +318,14 @@ def _vm_log1p_dd(dk, f, c):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def _vm_log_dd(x):  # noqa: ANN001, ANN202
+def _vm_log_dd(x):
     """``log(x)`` as a double-double for finite ``x > 0``."""
     dk, f = _vm_split(x)
     return _vm_log1p_dd(dk, f, 0.0)
 
 
 @_vm_jit
-def log(x):  # noqa: ANN001, ANN201
+def log(x):
     """Natural logarithm; ``log(±0) = -inf``, ``log(x < 0) = nan``, ``log(inf) = inf``.
 
     Subnormal inputs are exact powers of two times their significand (no flush).
@@ -326,7 +338,7 @@ def log(x):  # noqa: ANN001, ANN201
 
 
 @_vm_jit
-def _vm_log1p2(x, xl):  # noqa: ANN001, ANN202
+def _vm_log1p2(x, xl):
     """``log(1 + x + xl)`` for ``x > -1`` finite, ``|xl| <= ulp(x)``."""
     u = 1.0 + x
     c = (1.0 - (u - x)) if x >= 1.0 else (x - (u - 1.0))  # 1 + x = u + c exactly
@@ -336,7 +348,7 @@ def _vm_log1p2(x, xl):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def log1p(x):  # noqa: ANN001, ANN201
+def log1p(x):
     """``log(1 + x)`` accurate for small ``|x|``; ``log1p(-1) = -inf``, ``log1p(±0) = ±0``."""
     u = 1.0 + x
     c = (1.0 - (u - x)) if x >= 1.0 else (x - (u - 1.0))  # 1 + x = u + c exactly
@@ -349,7 +361,7 @@ def log1p(x):  # noqa: ANN001, ANN201
 
 
 @_vm_jit
-def _vm_pow_abs(ax, y):  # noqa: ANN001, ANN202
+def _vm_pow_abs(ax, y):
     """``ax**y`` for finite ``ax > 0`` and finite ``y`` (``exp`` of a double-double)."""
     lh, ll = _vm_log_dd(ax)
     ph = y * lh
@@ -359,7 +371,7 @@ def _vm_pow_abs(ax, y):  # noqa: ANN001, ANN202
 
 
 @_vm_jit
-def power(x, y):  # noqa: ANN001, ANN201
+def power(x, y):
     """``x**y`` for real ``y`` with the special values of C99 ``pow``.
 
     ``power(x, 0) = power(1, y) = 1`` (even for NaN), negative ``x`` gives NaN unless
@@ -377,12 +389,12 @@ def power(x, y):  # noqa: ANN001, ANN201
     y_odd = y_int & (math.floor(half) != half)
     res = _NAN if ((x < 0.0) & (not y_int)) else res
     res = -res if ((_vm_bits(x) < 0) & y_odd) else res
-    res = _NAN if ((x != x) | (y != y)) else res
+    res = _NAN if (math.isnan(x) | math.isnan(y)) else res
     return 1.0 if ((y == 0.0) | (x == 1.0)) else res
 
 
 @_vm_jit
-def logistic(x):  # noqa: ANN001, ANN201
+def logistic(x):
     """``1/(1 + e**-x)`` without overflow: ``t/(1 + t)`` or ``1/(1 + t)``, ``t = e**-|x|``.
 
     ``t`` is a double-double and the quotient is corrected once (Newton step with ``fma``).
@@ -399,14 +411,14 @@ def logistic(x):  # noqa: ANN001, ANN201
 
 
 @_vm_jit
-def softplus(x):  # noqa: ANN001, ANN201
+def softplus(x):
     """``log(1 + e**x) = max(x, 0) + log1p(e**-|x|)`` without overflow."""
     t, tl = _vm_exp_neg_dd(-abs(x))
-    return (x if x > 0.0 else 0.0) + _vm_log1p2(t, tl)
+    return (max(0.0, x)) + _vm_log1p2(t, tl)
 
 
 @numba.njit(cache=True, nogil=True)
-def broadcast_block(a, stride, n):  # noqa: ANN001, ANN201
+def broadcast_block(a, stride, n):
     """Rows that a dense loop can read at ``[lo:]`` for every block ``lo`` of a kernel.
 
     Parameters
