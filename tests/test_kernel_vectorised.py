@@ -52,10 +52,18 @@ def outer5() -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(v * v.T)
 
 
+def logistic_rewrites() -> sp.ImmutableMatrix:
+    """Softplus, logistic density and logistic complement (stable rewrites: exp(-|u|),
+    log1p, max and a select)."""
+    t = sp.exp(b - x)
+    return sp.ImmutableMatrix([[sp.log(1 + t), t / (1 + t) ** 2, 1 - 1 / (1 + t)]])
+
+
 CASES = {
     "4pl": (four_pl, (b, c, d, e, x, sigma)),
     "weibull": (weibull, (k, lam, x)),
     "outer5": (outer5, (b, c, k, x)),
+    "logistic": (logistic_rewrites, (b, x)),
 }
 
 
