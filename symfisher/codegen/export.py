@@ -21,6 +21,7 @@ __all__ = ["write_module"]
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
+_PLAIN_IMPORTS = ("import math", "import numba", "import numpy as np")
 _SPECIAL_IMPORT = re.compile(
     r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
 
@@ -40,7 +41,7 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     elif isinstance(kernels, (list, tuple)):
         items = {f"kernel{j}": k for j, k in enumerate(kernels)}
     else:
-        items = _family_kernels(kernels)
+        raise TypeError(f"export needs Kernels or a Family, got {type(kernels).__name__}")
     for name, k in items.items():
         if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
             raise ValueError(f"exported function name {name!r} is not a public identifier")
@@ -49,23 +50,13 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     return items
 
 
-def _family_kernels(family: Any) -> dict[str, Any]:
-    """Compile the Fisher matrix of a family in its parameters."""
-    import symfisher as sf
-
-    params = getattr(family, "params", None)
-    if params is None:
-        raise TypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
-    return {"fisher": sf.compile(sf.fisher(family), args=list(params))}
-
-
 def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str, str]]]:
     """Prefixed kernel source lines and the ``(module, function, alias)`` imports used."""
     specials: set[tuple[str, str, str]] = set()
     lines = []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
     for line in kernel.source.splitlines():
-        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba", "import numpy as np"):
+        if line.startswith("# symfisher-sha256:") or line in _PLAIN_IMPORTS:
             continue
         m = _SPECIAL_IMPORT.match(line)
         if m:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import sympy as sp
@@ -31,13 +30,6 @@ DEFAULT_FASTMATH: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn"})
 #: 'ninf' or 'fast' LLVM may undo compensated sums and NaN/inf selects, and the option
 #: falls back to libm.
 VECMATH_SAFE_FASTMATH: frozenset[str] = DEFAULT_FASTMATH
-
-
-class Backend(str, Enum):
-    """Where compiled expressions are evaluated."""
-
-    NUMBA = "numba"
-    MPMATH = "mpmath"
 
 
 @dataclass(frozen=True)
