@@ -33,17 +33,13 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import CodegenError
 
 __all__ = ["CodegenError", "FUNCTIONS", "VECMATH", "NumbaPrinter", "function_table",
            "import_lines"]
 
 _SPECIAL = "symfisher.numeric.special"
 _VEC = "symfisher.numeric.vecmath"
-
-
-class CodegenError(SymfisherError, ValueError):
-    """An expression cannot be turned into a kernel (unmapped function, free symbol, ...)."""
 
 
 #: SymPy function head → fully qualified kernel function (the one translation table).

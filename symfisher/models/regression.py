@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher._runtime.caches import memo
-from symfisher.errors import SymfisherError
+from symfisher.errors import InputTypeError, SymfisherError
 from symfisher.families.base import Family
 from symfisher.models.likelihood import likelihood, link_inverse
 from symfisher.options import Link, option
@@ -24,7 +24,7 @@ def _symbols(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
     items = (obj,) if isinstance(obj, sp.Symbol) else tuple(obj)
     for s in items:
         if not isinstance(s, sp.Symbol):
-            raise TypeError(f"{what} must be SymPy Symbols, got {s!r}")
+            raise InputTypeError(f"{what} must be SymPy Symbols, got {s!r}")
     return items
 
 

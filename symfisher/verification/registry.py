@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from symfisher.errors import InputError
 from symfisher.verification.checks import design as des
 from symfisher.verification.checks import expfam as ef
 from symfisher.verification.checks import geometry as geo
@@ -170,5 +171,5 @@ def select(names: Any = None) -> tuple[Identity, ...]:
     by_name = {i.name: i for i in IDENTITIES}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ValueError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
+        raise InputError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
     return tuple(by_name[n] for n in names)

@@ -25,8 +25,7 @@ from symfisher.numeric.kfac.error import DEFAULT_BLOCK, cross_term, exact_norm_s
 from symfisher.numeric.kfac.nearest import nearest_kronecker
 from symfisher.numeric.kfac.report import KronErrorReport, relative_from_squares
 from symfisher.numeric.kfac.sampled import delta_interval, sampled_terms
-from symfisher.options import CrossTerm, KronMethod
-from symfisher.options import option
+from symfisher.options import CrossTerm, KronMethod, option
 
 
 def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
