@@ -23,7 +23,9 @@ __all__ = ["write_module"]
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
-_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
+_PLAIN_IMPORTS = ("import math", "import numba", "import numpy as np")
+_SPECIAL_IMPORT = re.compile(
+    r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
 
 
 def _error_shim(line: str) -> list[str]:
@@ -71,21 +73,21 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     return items
 
 
-def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
-    """Prefixed kernel source lines and the ``(function, alias)`` special imports used."""
-    specials: set[tuple[str, str]] = set()
+def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Prefixed kernel source lines and the ``(module, function, alias)`` imports used."""
+    specials: set[tuple[str, str, str]] = set()
     lines = []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
     for line in kernel.source.splitlines():
-        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba"):
+        if line.startswith("# symfisher-sha256:") or line in _PLAIN_IMPORTS:
             continue
         m = _SPECIAL_IMPORT.match(line)
         if m:
-            specials.add((m.group(1), m.group(2)))
+            specials.add((m.group(1), m.group(2), m.group(3)))
             continue
         if line.startswith(("from ", "import ")):
             raise InputError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
-                             f"functions can be exported")
+                             f"and vecmath functions can be exported")
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials
 
@@ -112,7 +114,7 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
 
 def assemble(items: Mapping[str, Any]) -> str:
     """The text of the standalone module exporting ``items`` (name → Kernel)."""
-    from symfisher.numeric import kernel_runtime, special
+    from symfisher.numeric import kernel_runtime, special, vecmath
 
     blocks, specials = [], set()
     for name, k in items.items():
@@ -122,9 +124,12 @@ def assemble(items: Mapping[str, Any]) -> str:
     out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
            "", "Functions: " + ", ".join(items) + '."""', ""]
     out.append(_strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8")))
-    if specials:
-        out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
-        out += [f"{alias} = {func}" for func, alias in sorted(specials)]
+    for module in (special, vecmath):
+        short = module.__name__.rpartition(".")[2]
+        used = sorted((f, a) for m, f, a in specials if m == short)
+        if used:
+            out.append(_strip_future(Path(module.__file__).read_text(encoding="utf-8")))
+            out += [f"{alias} = {func}" for func, alias in used]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
     out += ["", f"__all__ = {list(items)!r}", ""]
