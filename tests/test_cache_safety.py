@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.cachedir import write_verified
+from symfisher._runtime.cachedir import write_verified
 from symfisher.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_kernels_dir_unwritable_falls_back_with_warning(
 def test_disk_full_falls_back_with_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import symfisher.cachedir as cd
+    import symfisher._runtime.cachedir as cd
 
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "full"))
     real = cd._write_temp

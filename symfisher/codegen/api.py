@@ -8,7 +8,9 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.codegen.spec import DEFAULT_FASTMATH, Backend, Options, make_spec
+from symfisher.codegen.spec import DEFAULT_FASTMATH, Options, make_spec
+from symfisher.errors import InputTypeError
+from symfisher.options import Backend, option
 
 __all__ = ["compile", "export"]
 
@@ -25,6 +27,7 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
     stable: bool = True,
     symmetric: bool = True,
     fastmath: frozenset[str] | set[str] = DEFAULT_FASTMATH,
+    vecmath: bool = True,
     dps: int = 50,
 ) -> Any:
     """Compile SymPy expressions into a kernel evaluated over arrays of points.
@@ -53,6 +56,11 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
         Common-subexpression elimination, stable rewrites, upper-triangle evaluation.
     fastmath : set of str
         LLVM fast-math flags (default ``{'nsz', 'arcp', 'contract', 'afn'}``).
+    vecmath : bool
+        Use the vectorisable :mod:`symfisher.numeric.vecmath` exp/log/log1p/expm1/power
+        (≤ 2 ulp) instead of libm, so that LLVM vectorises the point loop (default; in
+        effect only with fast-math flags within the default set, see
+        :attr:`symfisher.codegen.spec.Options.vectorised`).
     dps : int
         Decimal digits of the mpmath backend.
 
@@ -78,10 +86,10 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
     [1.0, 0.25]
     """
     options = Options(cse=cse, stable=stable, symmetric=symmetric,
-                      fastmath=frozenset(fastmath))
+                      fastmath=frozenset(fastmath), vecmath=vecmath)
     spec = make_spec(exprs, args, constants=constants, domains=domains, functions=functions,
                      options=options)
-    if Backend(backend) is Backend.MPMATH:
+    if option(Backend, backend, "backend") is Backend.MPMATH:
         from symfisher.codegen.mpmath_backend import MpmathKernel
 
         return MpmathKernel(spec, dps=dps)
@@ -117,5 +125,18 @@ def export(kernels: Any, path: str | Path) -> Path:
     >>> sf.export({"inv_sq": sf.compile(1/a**2, [a])}, "mod.py")   # doctest: +SKIP
     """
     from symfisher.codegen.export import write_module
+    from symfisher.numeric.kernel import Kernel
 
+    if not isinstance(kernels, (Kernel, Mapping, list, tuple)):
+        kernels = _family_kernels(kernels)
     return write_module(kernels, Path(path))
+
+
+def _family_kernels(family: Any) -> dict[str, Any]:
+    """Compile the Fisher matrix of a family in its parameters."""
+    from symfisher.derive.fisher.api import fisher
+
+    params = getattr(family, "params", None)
+    if params is None:
+        raise InputTypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
+    return {"fisher": compile(fisher(family), args=list(params))}

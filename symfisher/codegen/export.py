@@ -16,29 +16,24 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from symfisher.errors import InputError, InputTypeError
+
 __all__ = ["write_module"]
 
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
 _CHECKS_IMPORT = re.compile(r"^from symfisher\.numeric\.kernel_checks import (\([^)]*\)|[^\n]*)\n", re.M)
-_ERRORS_IMPORT = "from symfisher.errors import DomainError, ShapeError, SymfisherError"
-_STANDALONE_ERRORS = """class SymfisherError(Exception):
-    pass
-
-
-class DomainError(SymfisherError, ValueError):
-    pass
-
-
-class ShapeError(SymfisherError, ValueError):
-    pass"""
-_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
 
 
 def _strip_future(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() != "from __future__ import annotations")
+    """Module source for the standalone file: no ``__future__`` import, error shims."""
+    out: list[str] = []
+    for line in source.splitlines():
+        if line.strip() == "from __future__ import annotations":
+            continue
+        out += _error_shim(line) if line.startswith("from symfisher.errors import ") else [line]
+    return "\n".join(out)
 
 
 def _kernel_items(kernels: Any) -> dict[str, Any]:
@@ -51,40 +46,30 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     elif isinstance(kernels, (list, tuple)):
         items = {f"kernel{j}": k for j, k in enumerate(kernels)}
     else:
-        items = _family_kernels(kernels)
+        raise InputTypeError(f"export needs Kernels or a Family, got {type(kernels).__name__}")
     for name, k in items.items():
         if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
-            raise ValueError(f"exported function name {name!r} is not a public identifier")
+            raise InputError(f"exported function name {name!r} is not a public identifier")
         if not isinstance(k, Kernel):
-            raise TypeError(f"export: {name!r} is {type(k).__name__}, not a compiled Kernel")
+            raise InputTypeError(f"export: {name!r} is {type(k).__name__}, not a compiled Kernel")
     return items
 
 
-def _family_kernels(family: Any) -> dict[str, Any]:
-    """Compile the Fisher matrix of a family in its parameters."""
-    import symfisher as sf
-
-    params = getattr(family, "params", None)
-    if params is None:
-        raise TypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
-    return {"fisher": sf.compile(sf.fisher(family), args=list(params))}
-
-
-def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
-    """Prefixed kernel source lines and the ``(function, alias)`` special imports used."""
-    specials: set[tuple[str, str]] = set()
+def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Prefixed kernel source lines and the ``(module, function, alias)`` imports used."""
+    specials: set[tuple[str, str, str]] = set()
     lines = []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
     for line in kernel.source.splitlines():
-        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba"):
+        if line.startswith("# symfisher-sha256:") or line in _PLAIN_IMPORTS:
             continue
         m = _SPECIAL_IMPORT.match(line)
         if m:
-            specials.add((m.group(1), m.group(2)))
+            specials.add((m.group(1), m.group(2), m.group(3)))
             continue
         if line.startswith(("from ", "import ")):
-            raise ValueError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
-                             f"functions can be exported")
+            raise InputError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
+                             f"and vecmath functions can be exported")
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials
 
@@ -111,7 +96,7 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
 
 def assemble(items: Mapping[str, Any]) -> str:
     """The text of the standalone module exporting ``items`` (name → Kernel)."""
-    from symfisher.numeric import kernel_checks, kernel_runtime, special
+    from symfisher.numeric import kernel_checks, kernel_runtime, special, vecmath
 
     blocks, specials = [], set()
     for name, k in items.items():
@@ -120,13 +105,15 @@ def assemble(items: Mapping[str, Any]) -> str:
         specials |= used
     out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
            "", "Functions: " + ", ".join(items) + '."""', ""]
-    checks = _strip_future(Path(kernel_checks.__file__).read_text(encoding="utf-8"))
-    out.append(checks.replace(_ERRORS_IMPORT, _STANDALONE_ERRORS))
-    runtime = _strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8"))
-    out.append(_CHECKS_IMPORT.sub("", runtime))  # its names are defined just above
-    if specials:
-        out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
-        out += [f"{alias} = {func}" for func, alias in sorted(specials)]
+    out.append(_strip_future(Path(kernel_checks.__file__).read_text(encoding="utf-8")))
+    runtime = Path(kernel_runtime.__file__).read_text(encoding="utf-8")
+    out.append(_strip_future(_CHECKS_IMPORT.sub("", runtime)))  # its names are defined just above
+    for module in (special, vecmath):
+        short = module.__name__.rpartition(".")[2]
+        used = sorted((f, a) for m, f, a in specials if m == short)
+        if used:
+            out.append(_strip_future(Path(module.__file__).read_text(encoding="utf-8")))
+            out += [f"{alias} = {func}" for func, alias in used]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
     out += ["", f"__all__ = {list(items)!r}", ""]

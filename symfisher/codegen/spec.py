@@ -13,26 +13,26 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import sympy as sp
 
-from symfisher.codegen.printer import CodegenError
+from symfisher.errors import CodegenError
+from symfisher.families.domains import float_interval, symbol_interval
 
-__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "make_spec"]
+__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "VECMATH_SAFE_FASTMATH",
+           "make_spec"]
 
 #: LLVM fast-math flags used by default. Not 'nnan'/'ninf' (NaN/Inf tests must keep
 #: working) and not 'reassoc' (it changes results of sums in ways a test cannot bound
 #: and lets LLVM undo compensated arithmetic in special functions).
 DEFAULT_FASTMATH: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn"})
 
-
-class Backend(str, Enum):
-    """Where compiled expressions are evaluated."""
-
-    NUMBA = "numba"
-    MPMATH = "mpmath"
+#: Fast-math flags under which :mod:`symfisher.numeric.vecmath` keeps its accuracy (its
+#: functions are inlined, so the kernel's flags apply to them): with 'reassoc', 'nnan',
+#: 'ninf' or 'fast' LLVM may undo compensated sums and NaN/inf selects, and the option
+#: falls back to libm.
+VECMATH_SAFE_FASTMATH: frozenset[str] = DEFAULT_FASTMATH
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,30 @@ class Options:
         Compute symmetric square matrices once per upper-triangle entry.
     fastmath : frozenset of str
         LLVM fast-math flags (see :data:`DEFAULT_FASTMATH`).
+    vecmath : bool
+        Call the branch-free :mod:`symfisher.numeric.vecmath` functions (exp, log,
+        log1p, expm1, real powers) instead of libm, and compile the loops with
+        ``error_model='numpy'`` (a division by zero gives inf/nan instead of raising), so
+        that LLVM can vectorise the point loop. In effect only when ``fastmath`` is a
+        subset of :data:`VECMATH_SAFE_FASTMATH` (see :attr:`vectorised`).
     """
 
     cse: bool = True
     stable: bool = True
     symmetric: bool = True
     fastmath: frozenset[str] = DEFAULT_FASTMATH
+    vecmath: bool = True
+
+    @property
+    def vectorised(self) -> bool:
+        """Whether the ``vecmath`` functions are used (requested and safe with the flags)."""
+        return self.vecmath and self.fastmath <= VECMATH_SAFE_FASTMATH
 
     def canonical(self) -> str:
         """A deterministic text form (for the cache key and the file header)."""
         flags = ",".join(sorted(self.fastmath))
-        return f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};fastmath={flags}"
+        return (f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};"
+                f"fastmath={flags};vecmath={self.vectorised}")
 
 
 @dataclass(frozen=True)
@@ -156,20 +169,12 @@ def _groups(args: Any) -> tuple[tuple[tuple[sp.Symbol, ...], ...], tuple[bool, .
 
 def _interval(symbol: sp.Symbol, domains: Mapping[sp.Symbol, sp.Set]
               ) -> tuple[float, float, bool, bool]:
-    if symbol in domains:
-        iv = domains[symbol]
-        if not isinstance(iv, sp.Interval):
-            raise CodegenError(f"domain of {symbol} must be a sympy.Interval, got {iv!r}")
-        return (float(iv.start), float(iv.end), not iv.left_open, not iv.right_open)
-    if symbol.is_positive:
-        return (0.0, math.inf, False, False)
-    if symbol.is_nonnegative:
-        return (0.0, math.inf, True, False)
-    if symbol.is_negative:
-        return (-math.inf, 0.0, False, False)
-    if symbol.is_nonpositive:
-        return (-math.inf, 0.0, False, True)
-    return (-math.inf, math.inf, False, False)
+    if symbol not in domains:
+        return symbol_interval(symbol)
+    try:
+        return float_interval(domains[symbol])
+    except TypeError:
+        raise CodegenError(f"domain of {symbol} must be a sympy.Interval, got {domains[symbol]!r}") from None
 
 
 def _substitute(outputs: tuple[Output, ...], constants: Mapping[sp.Symbol, Any]

@@ -4,7 +4,7 @@
 clear`` removes only entries of symfisher's own layout:
 
 * sub-directories named ``kernels`` or ``derivations``, or holding the marker file
-  :data:`MARKER` that :func:`symfisher.cachedir.cache_subdir` writes;
+  :data:`MARKER` that :func:`symfisher._runtime.cachedir.cache_subdir` writes;
 * inside them, regular files whose names carry a content key (64 hexadecimal digits):
   ``k_<key>.py`` kernels, ``<key>.json`` derivations, ``.<name>.<random>.tmp`` files of
   interrupted writes, and Numba's ``__pycache__/k_<key>.*.nbi|.nbc`` files.
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from symfisher.cachedir import MARKER
+from symfisher._runtime.cachedir import MARKER
 
 KNOWN_SUBDIRS = frozenset({"kernels", "derivations"})
 _KEYED = re.compile(r"^\.?(k_)?[0-9a-f]{64}(\.|$)")

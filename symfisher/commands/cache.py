@@ -25,7 +25,7 @@ def _size(entries: list[Entry]) -> int:
 
 
 def _list(root: Path, kind: str | None) -> int:
-    from symfisher.cachedir import read_verified
+    from symfisher._runtime.cachedir import read_verified
 
     for e in entries(root, kind):
         rel = e.path.relative_to(root)
@@ -68,7 +68,7 @@ def _clear(root: Path, kind: str | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from symfisher.cachedir import cache_root
+    from symfisher._runtime.cachedir import cache_root
 
     root = cache_root()
     kind = getattr(args, "kind", None)

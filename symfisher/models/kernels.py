@@ -8,7 +8,6 @@ Boundary points of the design space get exact one-sided limits (face kernels).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
+from symfisher._runtime.caches import memo
 from symfisher.errors import DerivationError
 from symfisher.models.boundary import BoundaryEvaluator, Face, face_expression
 from symfisher.models.regression import Regression
@@ -49,7 +49,7 @@ def _quantities(model: Regression) -> tuple[bool, Any, Any, Any]:
     return f is not None, val, der, grad
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def compiled(model: Regression) -> CompiledModel:
     """Compile (or load from the kernel cache) the kernels of ``model``."""
     from symfisher.codegen.api import compile as sf_compile
@@ -60,7 +60,7 @@ def compiled(model: Regression) -> CompiledModel:
                          sf_compile(grad, args), len(model.params))
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def face_kernel(model: Regression, which: int, face: Face) -> Any:
     """The kernel of quantity ``which`` (0 value, 1 x-derivative, 2 ``∂μ/∂θ``) with every
     entry replaced by its exact one-sided limit on ``face`` (see :mod:`symfisher.models.boundary`)."""

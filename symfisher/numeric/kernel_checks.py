@@ -16,8 +16,8 @@ Every check runs before any allocation or loop and raises a
   with an input (:class:`ArrayError`, :class:`~symfisher.errors.ShapeError`).
 
 Like :mod:`symfisher.numeric.kernel_runtime`, this module needs only NumPy (and
-:mod:`symfisher.errors`, which standalone exports replace by plain definitions): exports
-paste its source in front of the runtime's.
+:mod:`symfisher.errors`, which standalone exports replace by plain classes): exports paste
+its source in front of the runtime's.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from typing import Any
 
 import numpy as np
 
-# errors: standalone exports replace the next line by plain definitions (no symfisher import)
-from symfisher.errors import DomainError, ShapeError, SymfisherError
+# one line: standalone exports replace it by plain classes (symfisher.codegen.export)
+from symfisher.errors import DomainError, InputError, InputTypeError, ShapeError
 
 
-class ArrayError(SymfisherError, ValueError):
+class ArrayError(InputError):
     """An array of the wrong kind: dtype, memory layout, writeability, aliasing or size."""
 
 
-class ArgumentCountError(SymfisherError, TypeError):
+class ArgumentCountError(InputTypeError):
     """A kernel was called with the wrong number of arguments."""
 
 

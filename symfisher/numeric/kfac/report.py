@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
-
-class ErrorMethod(str, Enum):
-    """How ``||F||^2`` was obtained."""
-
-    GRAM = "gram"          # blocked Gram identities, exact up to rounding
-    DENSE = "dense"        # F formed explicitly (small layers only)
-    SAMPLED = "sampled"    # unbiased estimate from sampled pairs
+from symfisher.options import KronMethod
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class KronErrorReport:
         ``||G kron A||_F = ||G||_F ||A||_F``.
     n, k : int
         Number of examples and columns of each factor ``B_n`` (1 for gradients).
-    method : ErrorMethod
+    method : KronMethod
         How ``||F||^2`` was obtained.
     confidence_interval : tuple of float or None
         For ``method == "sampled"``: a delta-method interval for ``relative_frobenius``.
@@ -81,7 +74,7 @@ class KronErrorReport:
     kfac_norm: float
     n: int
     k: int
-    method: ErrorMethod = ErrorMethod.GRAM
+    method: KronMethod = KronMethod.GRAM
     confidence_interval: tuple[float, float] | None = None
     num_pairs: int | None = None
     cross: float | None = None                 # set by kron_error on every route
@@ -126,6 +119,15 @@ class KronErrorReport:
                  f"(N = {self.n}, k = {self.k}, method {self.method.value})"]
         lines += [f"  {label:<32}{value}" for label, value in rows]
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict (the factors as nested lists are left out: they can be large)."""
+        return {"d_out": self.d_out, "d_in": int(self.A.shape[0]), "n": self.n, "k": self.k,
+                "method": self.method.value, "frobenius": self.frobenius,
+                "relative_frobenius": self.relative_frobenius, "exact_norm": self.exact_norm,
+                "kfac_norm": self.kfac_norm, "nearest_relative_frobenius": self.nearest_relative_frobenius,
+                "ekfac_relative_frobenius": self.ekfac_relative_frobenius,
+                "confidence_interval": self.confidence_interval, "num_pairs": self.num_pairs}
 
 
 def relative_from_squares(f_sq: float, cross: float, k_sq: float) -> tuple[float, float]:
