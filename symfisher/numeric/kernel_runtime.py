@@ -202,6 +202,17 @@ def _package(layout: Layout, arrays: list[np.ndarray], scalar_in: bool) -> Any:
     return tuple(arrays)
 
 
+def _check_size(layout: Layout, args: Sequence[np.ndarray]) -> None:
+    """Refuse a call whose broadcast arrays would not fit in memory, before any copy."""
+    leads = [a.shape[:-1] if g else a.shape for a, g in zip(args, layout.grouped)]
+    try:
+        shape = tuple(np.broadcast_shapes(*leads))
+    except ValueError:
+        return  # reported with the argument shapes by broadcast_inputs
+    per_point = sum(len(names) for names in layout.args) + sum(math.prod(s) for s in layout.shapes)
+    check_memory(math.prod(shape), per_point, shape)
+
+
 def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Sequence[Any],
                 out: Any = None, check: bool | None = None, parallel: bool | None = None,
                 threshold: int = PARALLEL_MIN_POINTS) -> Any:
@@ -231,6 +242,7 @@ def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Se
         Shape ``B + shape`` per output, ``B`` the broadcast shape of the arguments.
     """
     args = as_float_args(layout, arrays)
+    _check_size(layout, args)
     if check is None or check:
         check_domains(layout, args)
     shape, n, flat_in = broadcast_inputs(layout, args)
