@@ -179,3 +179,18 @@ def test_fuzz_family_from_pdf(pdf: sp.Expr, support: sp.Set) -> None:
         _outcome(run)
     except (sp.SympifyError, TypeError) as exc:  # pragma: no cover - reported with the density
         raise AssertionError(f"pdf={pdf}, support={support}: {type(exc).__name__}: {exc}") from exc
+
+
+def test_unusual_but_valid_arrays_give_the_same_result() -> None:
+    """Zero-length, integer, float32 and strided arguments are converted, not refused."""
+    import numpy as np
+    from hostile_cases import kernel
+
+    k = kernel()
+    ref = k(np.array([1.0, 2.0, 4.0]), np.array([3.0, 3.0, 3.0]))
+    np.testing.assert_array_equal(k(np.array([1, 2, 4]), 3), ref)  # integers
+    np.testing.assert_array_equal(k(np.array([1, 2, 4], np.float32), np.float32(3)), ref)  # exact in float32
+    strided = np.array([1.0, 9.0, 2.0, 9.0, 4.0, 9.0])[::2]
+    np.testing.assert_array_equal(k(strided, 3.0), ref)
+    empty = k(np.zeros(0), 1.0)
+    assert empty.shape == (0, 2, 2)
