@@ -49,8 +49,9 @@ def _generator_fingerprint() -> str:
     here = Path(__file__).parent
     numeric = here.parent / "numeric"
     files = [here / m for m in _GENERATOR_MODULES]
-    files += [numeric / "kernel_runtime.py", numeric / "special.py", numeric / "vecmath.py"]
-    return content_key(*(f.read_text(encoding="utf-8") for f in files if f.exists()))
+    files += [numeric / "kernel_runtime.py", numeric / "kernel_checks.py", numeric / "vecmath.py",
+              *sorted((numeric / "special").glob("*.py"))]
+    return content_key(*(f"{f.name}\n{f.read_text(encoding='utf-8')}" for f in files))
 
 
 def versions() -> str:

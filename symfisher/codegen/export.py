@@ -108,11 +108,12 @@ def assemble(items: Mapping[str, Any]) -> str:
     out.append(_strip_future(Path(kernel_checks.__file__).read_text(encoding="utf-8")))
     runtime = Path(kernel_runtime.__file__).read_text(encoding="utf-8")
     out.append(_strip_future(_CHECKS_IMPORT.sub("", runtime)))  # its names are defined just above
-    for module in (special, vecmath):
-        short = module.__name__.rpartition(".")[2]
+    sources = {"special": special.standalone_source,
+               "vecmath": lambda: Path(vecmath.__file__).read_text(encoding="utf-8")}
+    for short, source in sources.items():
         used = sorted((f, a) for m, f, a in specials if m == short)
         if used:
-            out.append(_strip_future(Path(module.__file__).read_text(encoding="utf-8")))
+            out.append(_strip_future(source()))
             out += [f"{alias} = {func}" for func, alias in used]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
