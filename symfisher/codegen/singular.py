@@ -41,9 +41,7 @@ _SYMPY_FAILURES = (
 )
 
 
-def singular_points(
-    expr: sp.Expr, symbols: Iterable[sp.Symbol]
-) -> list[tuple[sp.Symbol, sp.Expr]]:
+def singular_points(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> list[tuple[sp.Symbol, sp.Expr]]:
     """``(s, c)`` pairs: a denominator of ``expr`` depending only on ``s`` vanishes at real ``c``."""
     syms = set(symbols)
     found: list[tuple[sp.Symbol, sp.Expr]] = []
@@ -59,11 +57,7 @@ def singular_points(
         except _SYMPY_FAILURES:
             continue
         if isinstance(zeros, sp.FiniteSet) and len(zeros) <= 3:
-            found += [
-                (s, z)
-                for z in zeros
-                if z.is_number and z.is_finite and (s, z) not in found
-            ]
+            found += [(s, z) for z in zeros if z.is_number and z.is_finite and (s, z) not in found]
     return found
 
 
@@ -90,18 +84,10 @@ def _rel_err(value: float, ref: mpmath.mpf) -> float:
 
 
 def _sides(s: sp.Symbol) -> tuple[int, ...]:
-    return (
-        (1,)
-        if (s.is_nonnegative or s.is_positive)
-        else (-1, 1)
-        if not (s.is_nonpositive)
-        else (-1,)
-    )
+    return (1,) if (s.is_nonnegative or s.is_positive) else (-1, 1) if not (s.is_nonpositive) else (-1,)
 
 
-def _accurate(
-    fn_float: object, fn_ref: object, points: list[float], tol: float
-) -> bool:
+def _accurate(fn_float: object, fn_ref: object, points: list[float], tol: float) -> bool:
     for t in points:
         try:
             with mpmath.workdps(50):
@@ -111,11 +97,7 @@ def _accurate(
             val = fn_float(t)  # type: ignore[operator]
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):
             return False
-        if (
-            isinstance(val, complex)
-            or not math.isfinite(val)
-            or _rel_err(val, ref) > tol
-        ):
+        if isinstance(val, complex) or not math.isfinite(val) or _rel_err(val, ref) > tol:
             return False
     return True
 
@@ -132,9 +114,7 @@ def _guard(part: sp.Expr, s: sp.Symbol, c: sp.Expr) -> sp.Expr | None:
             ser = sp.series(part, s, c, n).removeO()
         except _SYMPY_FAILURES:
             return None
-        if not ser.subs(s, c).is_finite or ser.has(
-            sp.log
-        ):  # a pole or a log term: not removable
+        if not ser.subs(s, c).is_finite or ser.has(sp.log):  # a pole or a log term: not removable
             return None
         poly = sp.lambdify(s, ser, modules="math")
         for delta in _RADII:
@@ -143,9 +123,7 @@ def _guard(part: sp.Expr, s: sp.Symbol, c: sp.Expr) -> sp.Expr | None:
                 continue
             outside = [cf + k * d * 20 ** (j / 11) for k in sides for j in range(12)]
             if _accurate(direct, ref, outside, 1e-12):
-                return sp.Piecewise(
-                    (ser, sp.Abs(s - c) < sp.Float(d, 17)), (part, True)
-                )
+                return sp.Piecewise((ser, sp.Abs(s - c) < sp.Float(d, 17)), (part, True))
             break  # a smaller radius only makes the direct formula worse
     return None
 

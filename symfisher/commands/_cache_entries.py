@@ -42,8 +42,11 @@ def owned_subdirs(root: Path, kind: str | None = None) -> list[Path]:
     if not root.is_dir() or root.is_symlink():
         return []
     candidates = [root / kind] if kind else sorted(root.iterdir())
-    return [d for d in candidates
-            if not d.is_symlink() and d.is_dir() and (d.name in KNOWN_SUBDIRS or (d / MARKER).is_file())]
+    return [
+        d
+        for d in candidates
+        if not d.is_symlink() and d.is_dir() and (d.name in KNOWN_SUBDIRS or (d / MARKER).is_file())
+    ]
 
 
 def _scan(directory: Path, nested: bool) -> Iterator[Entry]:

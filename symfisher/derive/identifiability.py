@@ -21,9 +21,7 @@ def null_directions(info: sp.Matrix, params: Sequence[sp.Symbol]) -> list[str]:
     """The null space of ``info`` as readable directions (``-da + db``: raise b, lower a)."""
     out = []
     for v in sp.Matrix(info).nullspace(simplify=True):
-        out.append(
-            str(sum(sp.simplify(c) * sp.Symbol(f"d{p}") for c, p in zip(v, params)))
-        )
+        out.append(str(sum(sp.simplify(c) * sp.Symbol(f"d{p}") for c, p in zip(v, params))))
     return out
 
 

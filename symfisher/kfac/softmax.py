@@ -50,9 +50,7 @@ def softmax_pieces(k: int) -> dict[str, object]:
     nll = sp.log(z) - sp.Add(*[yi * f for yi, f in zip(y, fs)])
     lam = sp.ImmutableMatrix(k, k, lambda i, j: p[i] * (int(i == j) - p[j]))
     root = [sp.sqrt(pi) for pi in p]
-    factor = sp.ImmutableMatrix(
-        k, k, lambda i, j: (root[i] if i == j else 0) - p[i] * root[j]
-    )
+    factor = sp.ImmutableMatrix(k, k, lambda i, j: (root[i] if i == j else 0) - p[i] * root[j])
     return {
         "outputs": tuple(fs),
         "data": tuple(xs),

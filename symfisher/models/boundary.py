@@ -26,9 +26,7 @@ from numpy.typing import NDArray
 from symfisher.errors import DerivationError, SymfisherError
 
 Array = NDArray[np.float64]
-Face = tuple[
-    tuple[int, float, str], ...
-]  # ((factor index, bound value, side "+" or "-"), ...)
+Face = tuple[tuple[int, float, str], ...]  # ((factor index, bound value, side "+" or "-"), ...)
 
 __all__ = [
     "BoundaryEvaluator",
@@ -55,9 +53,7 @@ def _limit(expr: sp.Expr, var: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr 
     return None if lim.has(sp.Limit, sp.nan, sp.AccumBounds) else lim
 
 
-def _term_limit(
-    term: sp.Expr, var: sp.Symbol, point: sp.Expr, side: str
-) -> sp.Expr | None:
+def _term_limit(term: sp.Expr, var: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr | None:
     """Limit of one product: constant factors out; factors with a finite non-zero value at
     the point are continuous there and substituted; only the others go to ``sympy.limit``."""
     coeff, dep = term.as_independent(var, as_Add=False)
@@ -98,9 +94,7 @@ def boundary_value(expr: sp.Expr, var: sp.Symbol, value: float, side: str) -> sp
     expr = sp.sympify(expr)
     if var not in expr.free_symbols:
         return expr
-    point = (
-        sp.Rational(value) if np.isfinite(value) else sp.oo * (1 if value > 0 else -1)
-    )
+    point = sp.Rational(value) if np.isfinite(value) else sp.oo * (1 if value > 0 else -1)
     direct = expr.subs(var, point)
     if _finite(direct):
         return direct
@@ -111,9 +105,7 @@ def boundary_value(expr: sp.Expr, var: sp.Symbol, value: float, side: str) -> sp
             return total
     lim = _limit(expr, var, point, side)
     if lim is None:
-        raise DerivationError(
-            f"cannot establish the limit of {expr} as {var} -> {value}{side}"
-        )
+        raise DerivationError(f"cannot establish the limit of {expr} as {var} -> {value}{side}")
     return lim
 
 
@@ -183,9 +175,7 @@ class BoundaryEvaluator:
             return np.asarray(self.kernel_fn(X), dtype=float)
         try:
             out = np.array(self.kernel_fn(X), dtype=float)
-            bad = ~np.isfinite(out.reshape(out.shape[0], out.shape[1], -1)).all(
-                axis=(0, 2)
-            )
+            bad = ~np.isfinite(out.reshape(out.shape[0], out.shape[1], -1)).all(axis=(0, 2))
         except ZeroDivisionError:
             out, bad = None, np.ones(X.shape[0], dtype=bool)
         if not bad.any():
@@ -195,11 +185,7 @@ class BoundaryEvaluator:
         if out is None:
             interior = np.array([i for i in rows if not faces[i]], dtype=int)
             try:
-                probe = (
-                    np.asarray(self.kernel_fn(X[interior]), dtype=float)
-                    if interior.size
-                    else None
-                )
+                probe = np.asarray(self.kernel_fn(X[interior]), dtype=float) if interior.size else None
             except ZeroDivisionError:
                 raise NonFiniteInformationError(
                     f"the model's information divides by zero at design point(s) {X[interior].tolist()}"
@@ -213,25 +199,15 @@ class BoundaryEvaluator:
 
     def _fallback_slopes(self, out: Array, X: Array, faces: list[Face]) -> None:
         flat = out.reshape(out.shape[0], out.shape[1], -1)
-        rows = [
-            i
-            for i in range(X.shape[0])
-            if faces[i] and not np.isfinite(flat[:, i]).all()
-        ]
+        rows = [i for i in range(X.shape[0]) if faces[i] and not np.isfinite(flat[:, i]).all()]
         if rows:
             alt = np.asarray(self.slope_fallback(X[rows]), dtype=float)
             sub = out[:, rows]
             out[:, rows] = np.where(np.isfinite(sub), sub, alt)
 
-    def _assemble(
-        self, X: Array, rows: Any, faces: list[Face], probe: Any, interior: Any
-    ) -> Array:
+    def _assemble(self, X: Array, rows: Any, faces: list[Face], probe: Any, interior: Any) -> Array:
         first = next(i for i in rows if faces[i]) if probe is None else None
-        sample = (
-            probe
-            if probe is not None
-            else self.face_fn(faces[first])(X[first : first + 1])
-        )
+        sample = probe if probe is not None else self.face_fn(faces[first])(X[first : first + 1])
         out = np.full((sample.shape[0], X.shape[0], *sample.shape[2:]), np.nan)
         if probe is not None:
             out[:, interior] = probe

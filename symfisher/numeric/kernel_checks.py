@@ -73,16 +73,12 @@ def check_finite(name: str, a: np.ndarray, bounded: bool) -> None:
         return
     if bounded:
         if np.isnan(a).any():
-            raise DomainError(
-                f"argument {name!r} contains NaN at index {tuple(map(int, np.argwhere(np.isnan(a))[0]))}"
-            )
+            raise DomainError(f"argument {name!r} contains NaN at index {tuple(map(int, np.argwhere(np.isnan(a))[0]))}")
         return
     finite = np.isfinite(a)
     if not finite.all():
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise DomainError(
-            f"argument {name!r} = {a[where]!r} at index {where} is not a finite real number"
-        )
+        raise DomainError(f"argument {name!r} = {a[where]!r} at index {where} is not a finite real number")
 
 
 def physical_memory() -> int:
@@ -108,28 +104,18 @@ def check_memory(n: int, per_point: int, shape: tuple[int, ...]) -> None:
 def check_out_array(arr: Any, expected: tuple[int, ...], label: str) -> np.ndarray:
     """A valid output array or an error naming ``label`` and the problem."""
     if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
-        got = (
-            type(arr).__name__
-            if not isinstance(arr, np.ndarray)
-            else f"dtype {arr.dtype}"
-        )
-        raise ArrayError(
-            f"{label} must be a float64 ndarray of shape {expected}, got {got}"
-        )
+        got = type(arr).__name__ if not isinstance(arr, np.ndarray) else f"dtype {arr.dtype}"
+        raise ArrayError(f"{label} must be a float64 ndarray of shape {expected}, got {got}")
     if arr.shape != expected:
         raise ShapeError(f"{label} has shape {arr.shape}, expected {expected}")
     if not arr.flags.c_contiguous:
-        raise ArrayError(
-            f"{label} must be C-contiguous (got a strided view; pass np.ascontiguousarray)"
-        )
+        raise ArrayError(f"{label} must be C-contiguous (got a strided view; pass np.ascontiguousarray)")
     if not arr.flags.writeable:
         raise ArrayError(f"{label} is read-only")
     return arr
 
 
-def check_not_aliased(
-    outs: Sequence[np.ndarray], ins: Sequence[np.ndarray], labels: Sequence[str]
-) -> None:
+def check_not_aliased(outs: Sequence[np.ndarray], ins: Sequence[np.ndarray], labels: Sequence[str]) -> None:
     """Outputs may not share memory with inputs or with each other."""
     for k, o in enumerate(outs):
         for j, a in enumerate(ins):

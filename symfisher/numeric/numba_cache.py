@@ -39,8 +39,14 @@ def drop_numba_cache(kernel_path: Path, exc: BaseException) -> list[Path]:
         except FileNotFoundError:
             pass
         except OSError as err:
-            raise CacheError(f"Numba's cache file {str(f)!r} is damaged ({type(exc).__name__}: {exc}) "
-                             f"and cannot be removed: {err.strerror}") from None
-    warnings.warn(f"Numba's cache of kernel {Path(kernel_path).name} was damaged ({type(exc).__name__}: {exc}); "
-                  f"removed {[f.name for f in files]} and recompiled", RuntimeWarning, stacklevel=3)
+            raise CacheError(
+                f"Numba's cache file {str(f)!r} is damaged ({type(exc).__name__}: {exc}) "
+                f"and cannot be removed: {err.strerror}"
+            ) from None
+    warnings.warn(
+        f"Numba's cache of kernel {Path(kernel_path).name} was damaged ({type(exc).__name__}: {exc}); "
+        f"removed {[f.name for f in files]} and recompiled",
+        RuntimeWarning,
+        stacklevel=3,
+    )
     return files
