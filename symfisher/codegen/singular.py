@@ -8,10 +8,13 @@ at ``mu = 1e-6`` the numerator is ``1e-37`` computed from terms of size ``1e-6``
 For each scalar target, :func:`guard_removable` finds the points where a denominator
 depending on one argument vanishes (``mu**4``, ``(1 - exp(theta))**2``), takes the Taylor
 series of the part of the expression that depends on that argument, and emits
-``Piecewise((series, Abs(s - c) < delta), (expr, True))``. The order and the radius
-``delta`` are chosen by measurement, not guessed: the series must match a 50-digit mpmath
-evaluation to 1e-15 at ``c ± delta`` and the direct formula must match it to 1e-12
-on ``[delta, 20 delta]``; otherwise the expression is left as written. Kernels use
+``Piecewise((series, Abs(s - c) < delta), (expr, True))``. The Taylor coefficients come
+from Cauchy's integral formula evaluated numerically on a circle around ``c`` at 60
+digits (``sympy.series`` takes tens of seconds on such expressions); the radius ``delta``
+is chosen by measurement, not guessed: the polynomial must match a 60-digit mpmath
+evaluation to 1e-14 inside ``|s - c| <= delta`` and the direct formula must match it to
+1e-12 on ``[delta, 20 delta]``; otherwise the expression is left as written (a pole, a
+branch point or a singularity too close never passes the first test). Kernels use
 Numba's ``error_model="numpy"`` so that a hoisted common subexpression of the unused
 branch (``1/mu**4`` at 0) gives ``inf`` instead of raising.
 """
@@ -27,8 +30,11 @@ from sympy.core.function import PoleError
 
 __all__ = ["guard_removable", "singular_points"]
 
-_ORDERS = (8, 12, 16, 24)
-_RADII = (0.5, 0.25, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+_ORDER = 32
+"""Terms of the Taylor branch."""
+_NODES = 96
+"""Points on the circle of Cauchy's formula."""
+_RADII = (1.5, 1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 _MAX_OPS = 200
 _SYMPY_FAILURES = (
     PoleError,
@@ -90,10 +96,10 @@ def _sides(s: sp.Symbol) -> tuple[int, ...]:
 def _accurate(fn_float: object, fn_ref: object, points: list[float], tol: float) -> bool:
     for t in points:
         try:
-            with mpmath.workdps(50):
+            with mpmath.workdps(60):
                 ref = fn_ref(mpmath.mpf(t))  # type: ignore[operator]
-                if not mpmath.isfinite(ref) or isinstance(ref, mpmath.mpc):
-                    return False
+            if isinstance(ref, mpmath.mpc) or not mpmath.isfinite(ref):
+                continue  # outside the real domain (log(1 + mu) below -1): nothing to compare
             val = fn_float(t)  # type: ignore[operator]
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):
             return False
@@ -102,28 +108,49 @@ def _accurate(fn_float: object, fn_ref: object, points: list[float], tol: float)
     return True
 
 
+def _taylor(ref: object, c: float, r: float, n: int) -> list[float] | None:
+    """Taylor coefficients ``a_0..a_{n-1}`` at ``c`` from Cauchy's formula on the circle
+    ``|z - c| = r`` (trapezoidal rule, :data:`_NODES` points, 60 digits): the function is
+    never evaluated at ``c`` itself, and all coefficients come from one set of values."""
+    m = _NODES
+    try:
+        with mpmath.workdps(60):
+            zs = [mpmath.mpf(c) + r * mpmath.expjpi(mpmath.mpf(2 * j) / m) for j in range(m)]
+            vals = [mpmath.mpc(ref(z)) for z in zs]  # type: ignore[operator]
+            return [
+                float(
+                    mpmath.re(mpmath.fsum(v * mpmath.expjpi(-mpmath.mpf(2 * j * k) / m) for j, v in enumerate(vals)))
+                    / (m * mpmath.mpf(r) ** k)
+                )
+                for k in range(n)
+            ]
+    except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+        return None
+
+
 def _guard(part: sp.Expr, s: sp.Symbol, c: sp.Expr) -> sp.Expr | None:
-    """``Piecewise((series, |s - c| < delta), (part, True))`` or None (see module docstring)."""
+    """``Piecewise((Taylor polynomial, |s - c| < delta), (part, True))`` or None (see module docstring)."""
     if sp.count_ops(part) > _MAX_OPS:
         return None
     direct = sp.lambdify(s, part, modules="math")
     ref = sp.lambdify(s, part, modules="mpmath")
     cf, sides = float(c), _sides(s)
-    for n in _ORDERS:
-        try:
-            ser = sp.series(part, s, c, n).removeO()
-        except _SYMPY_FAILURES:
-            return None
-        if not ser.subs(s, c).is_finite or ser.has(sp.log):  # a pole or a log term: not removable
-            return None
-        poly = sp.lambdify(s, ser, modules="math")
-        for delta in _RADII:
-            d = delta * max(1.0, abs(cf))
-            if not _accurate(poly, ref, [cf + k * d for k in sides], 1e-15):
+    scale = max(1.0, abs(cf))
+    for r in (3.0 * scale, 1.0 * scale, 0.5 * scale, 0.1 * scale):
+        coeffs = _taylor(ref, cf, r, _ORDER)
+        if coeffs is None:
+            continue
+        size = max(abs(a) * r**k for k, a in enumerate(coeffs))
+        # terms below 1e-40 of the largest are round-off of the 60-digit quadrature (exact zeros)
+        poly = sp.Add(*[sp.Float(a, 17) * (s - c) ** k for k, a in enumerate(coeffs) if abs(a) * r**k > 1e-40 * size])
+        fn = sp.lambdify(s, poly, modules="math")
+        for d in (x * scale for x in _RADII if x * scale <= r / 2):
+            inside = [cf + k * d * f for k in sides for f in (1.0, 0.5, 0.1, 0.01)]
+            if not _accurate(fn, ref, inside, 1e-14):
                 continue
             outside = [cf + k * d * 20 ** (j / 11) for k in sides for j in range(12)]
             if _accurate(direct, ref, outside, 1e-12):
-                return sp.Piecewise((ser, sp.Abs(s - c) < sp.Float(d, 17)), (part, True))
+                return sp.Piecewise((poly, sp.Abs(s - c) < sp.Float(d, 17)), (part, True))
             break  # a smaller radius only makes the direct formula worse
     return None
 
@@ -135,8 +162,8 @@ def guard_removable(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> sp.Expr:
     --------
     >>> mu = sp.Symbol("mu", real=True)
     >>> g = guard_removable(sp.sin(mu) / mu, [mu])
-    >>> isinstance(g, sp.Piecewise), g.args[0][0].subs(mu, 0)
-    (True, 1)
+    >>> isinstance(g, sp.Piecewise), float(g.args[0][0].subs(mu, 0))
+    (True, 1.0)
     """
     syms = list(symbols)
     for s, c in singular_points(expr, syms):
