@@ -24,6 +24,26 @@ _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "M
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
 _CHECKS_IMPORT = re.compile(r"^from symfisher\.numeric\.kernel_checks import (\([^)]*\)|[^\n]*)\n", re.M)
+_PLAIN_IMPORTS = ("import math", "import numba", "import numpy as np")
+_SPECIAL_IMPORT = re.compile(
+    r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
+
+
+def _error_shim(line: str) -> list[str]:
+    """``from symfisher.errors import A, B`` as standalone classes with the same builtin
+    bases (an exported module must not import symfisher; callers still catch ValueError,
+    TypeError, ...)."""
+    from symfisher import errors
+
+    names = [n.strip() for n in line.split(" import ", 1)[1].split(",")]
+    out = []
+    for name in names:
+        cls = getattr(errors, name)
+        bases = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins" and b is not object]
+        out += [f"class {name}({bases[0] if bases else 'Exception'}):",
+                f'    """{(cls.__doc__ or name).strip().splitlines()[0]}"""', ""]
+    return out
+
 
 
 def _strip_future(source: str) -> str:
