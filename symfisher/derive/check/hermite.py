@@ -52,16 +52,37 @@ def _mp(e: sp.Expr, dps: int) -> Any:
     return mpmath.mpmathify(str(sp.N(e, dps + 5)))
 
 
-def _degree(fs: Sequence[sp.Expr], xs: list[sp.Symbol]) -> int | None:
-    deg = 0
-    for f in fs:
-        if f == 0:
-            continue
-        try:
-            deg = max(deg, sp.Poly(f, *xs).total_degree())
-        except sp.PolificationFailed:
-            return None
-    return deg
+def _degree(e: sp.Expr, xs: set) -> int | None:
+    """An upper bound of the total degree of ``e`` in ``xs``, or None if not a polynomial.
+
+    Recursive (Add → max, Mul → sum, Pow → times its exponent), so products of long
+    score components are never expanded.
+    """
+    if not e.free_symbols & xs:
+        return 0
+    if e in xs:
+        return 1
+    if isinstance(e, sp.Add):
+        parts = [_degree(a, xs) for a in e.args]
+        return None if None in parts else max(parts)  # type: ignore[type-var]
+    if isinstance(e, sp.Mul):
+        parts = [_degree(a, xs) for a in e.args]
+        return None if None in parts else sum(parts)  # type: ignore[arg-type]
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp >= 0:
+        inner = _degree(e.base, xs)
+        return None if inner is None else inner * int(e.exp)
+    return None
+
+
+def _combined_degree(fs: Sequence[sp.Expr], xs: list[sp.Symbol], combine: Any) -> int | None:
+    """Degree bound of the integrands ``combine(fs)``: combine applied to t**deg(f)."""
+    degs = [_degree(f, set(xs)) for f in fs]
+    if None in degs:
+        return None
+    if combine is None:
+        return max(degs, default=0)  # type: ignore[type-var]
+    t = sp.Dummy("t")
+    return max((sp.degree(sp.expand(c), t) if c != 0 else 0 for c in combine([t**d for d in degs])), default=0)
 
 
 def gauss_hermite_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
@@ -79,7 +100,7 @@ def gauss_hermite_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, 
     dps : int
         Decimal digits.
     combine : callable, optional
-        Maps the integrands (applied symbolically) to the ones to average.
+        Maps the values of the integrands at a node to the ones to average.
 
     Returns
     -------
@@ -89,11 +110,10 @@ def gauss_hermite_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, 
     """
     xs = list(fam.variables)
     ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
-    ints = list(combine(list(exprs))) if combine is not None else list(exprs)
-    fs = [sp.expand(sp.sympify(f).xreplace(point)) for f in ints]
-    if _degree([ell], xs) != 2:
+    fs = [sp.sympify(f).xreplace(point) for f in exprs]
+    if _degree(ell, set(xs)) != 2:
         return None
-    deg = _degree(fs, xs)
+    deg = _combined_degree(fs, xs, combine)
     if deg is None or deg > 2 * _MAX_NODES - 1:
         return None
     n = max(1, (deg + 2) // 2)
@@ -107,13 +127,14 @@ def gauss_hermite_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, 
             return None
         mean = cov * g0
         nodes, weights = hermite_rule(n)
-        fn = sp.lambdify(xs, [ell, *fs], "mpmath")
+        fn = sp.lambdify(xs, [ell, *fs], "mpmath", cse=True)
         at_mean = fn(*[mean[i] for i in range(len(xs))])[0]
         mass = mpmath.exp(at_mean) * mpmath.sqrt((2 * mpmath.pi) ** len(xs) * mpmath.det(cov))
-        total = [mpmath.mpf(0)] * len(fs)
+        total: list[Any] = []
         for idx in itertools.product(range(n), repeat=len(xs)):
             x = mean + chol * mpmath.matrix([nodes[i] for i in idx])
-            w = mpmath.fprod(weights[i] for i in idx)
+            w = mass * mpmath.fprod(weights[i] for i in idx)
             vals = fn(*[x[i] for i in range(len(xs))])[1:]
-            total = [t + w * mass * v for t, v in zip(total, vals)]
+            vals = list(combine(vals)) if combine is not None else vals
+            total = [t + w * v for t, v in zip(total, vals)] if total else [w * v for v in vals]
     return Expectations((mass, *total), "gauss-hermite", 10.0 ** (-(dps // 2)))

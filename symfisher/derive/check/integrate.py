@@ -88,11 +88,15 @@ def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
     return vec
 
 
-def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
-    """Interior split points: kinks of non-smooth terms and location-like values."""
+def _split_points(fam: Any, point: dict, lo: Any, hi: Any, exprs: Sequence[sp.Expr] = ()) -> list[Any]:
+    """Interior split points: kinks of non-smooth terms (of ℓ and of the integrands,
+    e.g. |x − μ₂| in a KL integrand) and location-like values."""
     x = fam.variables[0]
     cands: set[Any] = set()
-    for t in non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params):
+    terms = list(non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params))
+    for e in exprs:  # every non-smooth term in x (x counts as its own "parameter" here)
+        terms += non_smooth_terms(sp.sympify(e), [x], [x])
+    for t in terms:
         for arg in t.term.args:
             arg = sp.sympify(arg).xreplace(point)
             if arg.free_symbols == {x} and arg.is_polynomial(x) and sp.degree(arg, x) == 1:
@@ -122,7 +126,7 @@ def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine:
             return f
 
         ends = [mpmath.mpmathify(str(sp.N(lo, dps + 5))) if lo.is_finite else -mpmath.inf]
-        ends += _split_points(fam, point, lo, hi)
+        ends += _split_points(fam, point, lo, hi, exprs)
         ends.append(mpmath.mpmathify(str(sp.N(hi, dps + 5))) if hi.is_finite else mpmath.inf)
         width = 1 + (len(combine([0] * len(exprs))) if combine is not None else len(exprs))
         values = tuple(mpmath.quad(comp(k), ends) for k in range(width))
