@@ -13,6 +13,8 @@ summation, exact finite sums, exact Gauss–Hermite and stick-breaking rules, al
 Deviations are relative to ``max(|E f|, |closed form|)``; where that is tiny (a zero
 expectation, whose quadrature returns rounding noise), relative to the integrand's
 root mean square √E[f²] instead, which a second numeric pass supplies for those labels.
+Dirac deltas in an integrand (distributional Hessians) are evaluated by the sifting
+property before quadrature.
 """
 
 from __future__ import annotations
@@ -79,6 +81,31 @@ class ExpectationCheck:
                 f">= {self.resolution:.1e}")
 
 
+def _sifted(fam: Any, f: sp.Expr) -> sp.Expr:
+    """``f`` with every term r(x) δ(g(x)) replaced by Σ r(x₀) p(x₀)/|g'(x₀)| over the roots
+    x₀ of g (the sifting property, exact), so that quadrature sees no distribution.
+
+    Only for one data variable; a delta of several variables raises DerivationError.
+    """
+    f = sp.sympify(f)
+    if not f.has(sp.DiracDelta):
+        return f
+    (x,) = fam.variables if len(fam.variables) == 1 else (None,)
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(f)):
+        deltas = [d for d in term.atoms(sp.DiracDelta) if d.free_symbols & set(fam.variables)]
+        if not deltas:
+            out += term
+            continue
+        if x is None or len(deltas) != 1 or len(deltas[0].args) != 1 or term.has(deltas[0] ** 2):
+            raise DerivationError(f"numeric check: cannot evaluate the distribution {term} numerically")
+        g = deltas[0].args[0]
+        r = term.xreplace({deltas[0]: sp.S.One})
+        for x0 in sp.solve(g, x):
+            out += (r * sp.exp(fam.logpdf)).subs(x, x0) / sp.Abs(sp.diff(g, x).subs(x, x0))
+    return out
+
+
 def _numeric(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, square: bool) -> Expectations:
     combine = (lambda vals: [v * v for v in vals]) if square else None
     got = numeric_expectations(fam, list(exprs), point, dps, combine)
@@ -112,6 +139,7 @@ def _rms_scales(fam: Any, labels: list[str], integrands: Mapping[str, sp.Expr], 
 def _check_point(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapping[str, sp.Expr],
                  point: dict, dps: int) -> tuple[str, float, float]:
     labels = list(integrands)
+    integrands = {lab: _sifted(fam, f) for lab, f in integrands.items()}
     got = _numeric(fam, [integrands[lab] for lab in labels], point, dps, square=False)
     tol = method_tolerance(got)
     with mpmath.workdps(dps):
