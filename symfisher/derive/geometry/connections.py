@@ -199,6 +199,12 @@ def skewness_tensor(fam: Any, *, check: bool = True) -> sp.ImmutableDenseNDimArr
     """
     if not is_family(fam):
         raise TypeError(f"skewness_tensor needs a Family, got {type(fam).__name__}")
+    return _skewness(fam, bool(check))
+
+
+@memo(maxsize=64)
+def _skewness(fam: Any, check: bool) -> sp.ImmutableDenseNDimArray:
+    """:func:`skewness_tensor`, cached by the family's content and the check flag."""
     vals = _skewness_expfam(fam)
     if vals is None:
         from symfisher.derive.expectation.engine import closed_expectation
