@@ -76,9 +76,11 @@ class ExpectationCheck:
     def __str__(self) -> str:
         prec = "float64" if self.method == MONTE_CARLO else f"dps={self.dps}"
         unit = " std errors" if self.method == MONTE_CARLO else " (relative)"
-        return (f"{len(self.labels)} expectation(s) by {self.method} at {len(self.points)} point(s), "
-                f"{prec}: worst deviation {self.worst:.2e}{unit}; resolves relative deviations "
-                f">= {self.resolution:.1e}")
+        return (
+            f"{len(self.labels)} expectation(s) by {self.method} at {len(self.points)} point(s), "
+            f"{prec}: worst deviation {self.worst:.2e}{unit}; resolves relative deviations "
+            f">= {self.resolution:.1e}"
+        )
 
 
 def _sifted(fam: Any, f: sp.Expr) -> sp.Expr:
@@ -126,8 +128,9 @@ def _resolution(got: Expectations, k: int, scale: Any) -> float:
     return method_tolerance(got)
 
 
-def _rms_scales(fam: Any, labels: list[str], integrands: Mapping[str, sp.Expr], point: dict,
-                dps: int) -> dict[str, Any]:
+def _rms_scales(
+    fam: Any, labels: list[str], integrands: Mapping[str, sp.Expr], point: dict, dps: int
+) -> dict[str, Any]:
     """√E[f²] for the given labels (the scale of expectations that cancel to ~0)."""
     if not labels:
         return {}
@@ -136,8 +139,9 @@ def _rms_scales(fam: Any, labels: list[str], integrands: Mapping[str, sp.Expr], 
         return {lab: mpmath.sqrt(abs(v)) for lab, v in zip(labels, got.values[1:])}
 
 
-def _check_point(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapping[str, sp.Expr],
-                 point: dict, dps: int) -> tuple[str, float, float]:
+def _check_point(
+    fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapping[str, sp.Expr], point: dict, dps: int
+) -> tuple[str, float, float]:
     labels = list(integrands)
     integrands = {lab: _sifted(fam, f) for lab, f in integrands.items()}
     got = _numeric(fam, [integrands[lab] for lab in labels], point, dps, square=False)
@@ -146,10 +150,12 @@ def _check_point(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapp
         closed = {lab: _closed_value(closed_forms[lab], point, dps) for lab in labels}
         nums = dict(zip(labels, got.values[1:]))
         scales = {lab: max(abs(nums[lab]), abs(closed[lab])) for lab in labels}
-        unsure = [lab for k, lab in enumerate(labels, start=1)
-                  if _deviation(closed[lab], nums[lab], scales[lab], got, k) > tol]
-    for lab, rms in _rms_scales(fam, unsure if got.method != MONTE_CARLO else [], integrands,
-                                point, dps).items():
+        unsure = [
+            lab
+            for k, lab in enumerate(labels, start=1)
+            if _deviation(closed[lab], nums[lab], scales[lab], got, k) > tol
+        ]
+    for lab, rms in _rms_scales(fam, unsure if got.method != MONTE_CARLO else [], integrands, point, dps).items():
         scales[lab] = max(scales[lab], rms)
     worst, resolution = 0.0, 0.0
     with mpmath.workdps(dps):
@@ -165,9 +171,15 @@ def _check_point(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapp
     return got.method, worst, resolution
 
 
-def check_expectations(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapping[str, sp.Expr], *,
-                       dps: int = DEFAULT_DPS, points: Sequence[dict] | None = None,
-                       n_points: int | None = None) -> ExpectationCheck:
+def check_expectations(
+    fam: Any,
+    integrands: Mapping[str, sp.Expr],
+    closed_forms: Mapping[str, sp.Expr],
+    *,
+    dps: int = DEFAULT_DPS,
+    points: Sequence[dict] | None = None,
+    n_points: int | None = None,
+) -> ExpectationCheck:
     """Verify closed forms ``closed_forms[label] = E_θ[integrands[label]]`` numerically.
 
     Parameters
@@ -217,5 +229,11 @@ def check_expectations(fam: Any, integrands: Mapping[str, sp.Expr], closed_forms
     for point in points:
         method, dev, res = _check_point(fam, integrands, closed_forms, point, dps)
         worst, resolution = max(worst, dev), max(resolution, res)
-    return ExpectationCheck(method, tuple(_fmt_point(pt) for pt in points), 0 if method == MONTE_CARLO else dps,
-                            worst, resolution, tuple(integrands))
+    return ExpectationCheck(
+        method,
+        tuple(_fmt_point(pt) for pt in points),
+        0 if method == MONTE_CARLO else dps,
+        worst,
+        resolution,
+        tuple(integrands),
+    )

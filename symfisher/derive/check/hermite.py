@@ -40,8 +40,7 @@ def hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     """
     z = sp.Symbol("z")
     he = sp.Poly(sp.hermite_prob(n, z), z)
-    roots = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=400,
-                             extraprec=2 * mpmath.mp.prec)
+    roots = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=400, extraprec=2 * mpmath.mp.prec)
     nodes = [mpmath.re(r) for r in roots]
     prev = sp.lambdify(z, sp.hermite_prob(n - 1, z), "mpmath")
     weights = [mpmath.factorial(n - 1) / (n * prev(x) ** 2) for x in nodes]
@@ -85,8 +84,9 @@ def _combined_degree(fs: Sequence[sp.Expr], xs: list[sp.Symbol], combine: Any) -
     return max((sp.degree(sp.expand(c), t) if c != 0 else 0 for c in combine([t**d for d in degs])), default=0)
 
 
-def gauss_hermite_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
-                               combine: Any = None) -> Expectations | None:
+def gauss_hermite_expectations(
+    fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30, combine: Any = None
+) -> Expectations | None:
     """∫ p, ∫ p f_1, … for Gaussian data and polynomial integrands, exactly; else None.
 
     Parameters

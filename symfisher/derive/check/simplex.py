@@ -115,13 +115,15 @@ def _one_dim(phi: sp.Expr, factors: list[sp.Expr], u: sp.Dummy, v: sp.Dummy, dps
                 w = mpmath.exp(vals[0])
                 memo[x] = [w * g for g in vals[1:]]
             return memo[x][i]
+
         return f
 
     return [mpmath.quad(comp(i), [0, 1]) for i in range(len(factors))]
 
 
-def simplex_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
-                         combine: Any = None) -> Expectations | None:
+def simplex_expectations(
+    fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30, combine: Any = None
+) -> Expectations | None:
     """∫ p, ∫ p f_1, …, ∫ p f_m over ``Simplex(n)`` exactly (up to quadrature), or None.
 
     Parameters
@@ -167,7 +169,6 @@ def simplex_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: i
         for terms in separated:
             total = mpmath.mpf(0)
             for coef, factors in terms:  # type: ignore[union-attr]
-                total += _number(coef, dps) * mpmath.fprod(
-                    tables[k][factors.get(k, sp.S.One)] for k in range(n))
+                total += _number(coef, dps) * mpmath.fprod(tables[k][factors.get(k, sp.S.One)] for k in range(n))
             values.append(scale * total)
     return Expectations(tuple(values), METHOD, 10.0 ** (-(dps // 2)))
