@@ -36,7 +36,7 @@ from symfisher.derive.check.core import (
 )
 from symfisher.derive.check.expectations import Expectations
 from symfisher.derive.check.integrate import numeric_expectations
-from symfisher.derive.check.points import sample_points
+from symfisher.derive.check.points import extra_values, sample_points
 from symfisher.errors import DerivationError
 
 __all__ = ["ExpectationCheck", "check_expectations"]
@@ -171,6 +171,21 @@ def _check_point(
     return got.method, worst, resolution
 
 
+def _with_extra_symbols(
+    fam: Any, integrands: Mapping[str, sp.Expr], closed_forms: Mapping[str, sp.Expr], points: Sequence[dict]
+) -> list[dict]:
+    """The points, completed with values for any other constant of the expressions."""
+    free: set[sp.Symbol] = set()
+    for e in (*integrands.values(), *closed_forms.values()):
+        free |= sp.sympify(e).free_symbols
+    free -= set(fam.variables)
+    out = []
+    for pt in points:
+        missing = free - set(pt)
+        out.append({**pt, **extra_values(fam, missing)} if missing else dict(pt))
+    return out
+
+
 def check_expectations(
     fam: Any,
     integrands: Mapping[str, sp.Expr],
@@ -196,7 +211,9 @@ def check_expectations(
     points : sequence of dict, optional
         Parameter points (symbol → exact number), covering every parameter, fixed
         constant and extra symbol; default: deterministic points inside the domains and
-        constraints (:func:`~symfisher.derive.check.points.sample_points`).
+        constraints (:func:`~symfisher.derive.check.points.sample_points`). Other
+        constants of the expressions that a point leaves open get deterministic values
+        from their assumptions (:func:`~symfisher.derive.check.points.extra_values`).
     n_points : int, optional
         Number of default points (3 for one parameter, else 2).
 
@@ -225,6 +242,7 @@ def check_expectations(
     if points is None:
         count = n_points or (3 if len(fam.params) == 1 else 2)
         points = sample_points(fam, count, salt="expectations")
+    points = _with_extra_symbols(fam, integrands, closed_forms, points)
     method, worst, resolution = "", 0.0, 0.0
     for point in points:
         method, dev, res = _check_point(fam, integrands, closed_forms, point, dps)

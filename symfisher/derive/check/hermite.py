@@ -6,8 +6,9 @@ with n nodes per axis integrates every polynomial of degree ≤ 2n − 1 in each
 exactly, so n is chosen from the total degree of the integrands; nodes, weights, mean
 and Cholesky factor are computed in mpmath at the working precision, so the result is
 exact up to rounding at ``dps`` digits (``"gauss-hermite"``). The total mass is
-exp ℓ(m) √((2π)^d det Σ) in closed form. Integrands that are not polynomials in x get
-``None``: no rule of this kind is exact for them.
+exp ℓ(m) √((2π)^d det Σ) in closed form. Smooth non-polynomial integrands (e.g.
+e^{wᵀx} x xᵀ) get rules of 10, 20, 40 and 80 nodes per axis until two agree to 1e-12
+(``"gauss-hermite-converged"``, its resolution stated); others get ``None``.
 """
 
 from __future__ import annotations
@@ -17,20 +18,51 @@ from collections.abc import Sequence
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy as sp
 
+from symfisher._runtime.caches import memo
 from symfisher.derive.check.expectations import Expectations
 
 __all__ = ["gauss_hermite_expectations", "hermite_rule"]
 
 _MAX_NODES = 40  # degree ≤ 79: far beyond any score product; caps the tensor grid
+_MAX_GRID = 10_000  # nodes of a converging tensor rule (80² in 2-D; 3-D stops at 20³)
+_CONVERGED = 1e-12  # two successive rules agreeing this closely count as converged (resolution 10x that)
+
+
+def _hermite_pair(n: int, x: Any) -> tuple[Any, Any]:
+    """(He_n(x), He_{n−1}(x)) by the three-term recurrence He_{k+1} = x He_k − k He_{k−1}."""
+    prev, cur = mpmath.mpf(1), x
+    for k in range(1, n):
+        prev, cur = cur, x * cur - k * prev
+    return cur, prev
+
+
+@memo(maxsize=32)
+def _rule_at(n: int, prec: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    with mpmath.workprec(prec):
+        seeds, _ = np.polynomial.hermite_e.hermegauss(n)
+        nodes = []
+        for z0 in seeds:
+            z = mpmath.mpf(float(z0))
+            for _ in range(60):  # Newton, He_n' = n He_{n-1}: quadratic from ~16 digits
+                he, he1 = _hermite_pair(n, z)
+                step = he / (n * he1)
+                z -= step
+                if abs(step) <= mpmath.eps * (1 + abs(z)):
+                    break
+            nodes.append(z)
+        weights = [mpmath.factorial(n - 1) / (n * _hermite_pair(n, z)[1] ** 2) for z in nodes]
+    return tuple(nodes), tuple(weights)
 
 
 def hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     """Probabilists' Gauss–Hermite rule with weights summing to 1, at the current precision.
 
-    Nodes are the roots of He_n; weights w_i = (n − 1)!/(n He_{n−1}(z_i)²). Exact for
-    polynomials of degree ≤ 2n − 1 under N(0, 1).
+    Nodes are the roots of He_n (float64 nodes refined by Newton's method in mpmath);
+    weights w_i = (n − 1)!/(n He_{n−1}(z_i)²). Exact for polynomials of degree ≤ 2n − 1
+    under N(0, 1). Cached by (n, precision).
 
     Examples
     --------
@@ -38,13 +70,8 @@ def hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     >>> [float(z) for z in sorted(nodes)], [float(w) for w in weights]
     ([-1.0, 1.0], [0.5, 0.5])
     """
-    z = sp.Symbol("z")
-    he = sp.Poly(sp.hermite_prob(n, z), z)
-    roots = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=400, extraprec=2 * mpmath.mp.prec)
-    nodes = [mpmath.re(r) for r in roots]
-    prev = sp.lambdify(z, sp.hermite_prob(n - 1, z), "mpmath")
-    weights = [mpmath.factorial(n - 1) / (n * prev(x) ** 2) for x in nodes]
-    return nodes, weights
+    nodes, weights = _rule_at(n, mpmath.mp.prec)
+    return list(nodes), list(weights)
 
 
 def _mp(e: sp.Expr, dps: int) -> Any:
@@ -84,10 +111,62 @@ def _combined_degree(fs: Sequence[sp.Expr], xs: list[sp.Symbol], combine: Any) -
     return max((sp.degree(sp.expand(c), t) if c != 0 else 0 for c in combine([t**d for d in degs])), default=0)
 
 
+def _smooth(fs: Sequence[sp.Expr]) -> bool:
+    """No piecewise, absolute-value or distributional pieces (Gauss–Hermite converges fast)."""
+    rough = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise, sp.DiracDelta, sp.floor, sp.ceiling)
+    return not any(f.has(*rough) for f in fs)
+
+
+def _gaussian(ell: sp.Expr, xs: list[sp.Symbol], dps: int) -> tuple[Any, Any, Any] | None:
+    """Mean m, Cholesky factor L of Σ and the total mass of exp ℓ, or None if not concave."""
+    prec = mpmath.matrix([[_mp(e, dps) for e in row] for row in (-sp.hessian(ell, xs)).tolist()])
+    g0 = mpmath.matrix([_mp(sp.diff(ell, v).subs({w: 0 for w in xs}), dps) for v in xs])
+    try:
+        cov = prec**-1
+        chol = mpmath.cholesky(cov)
+    except (ZeroDivisionError, ValueError):
+        return None
+    mean = cov * g0
+    at_mean = sp.lambdify(xs, ell, "mpmath")(*[mean[i] for i in range(len(xs))])
+    mass = mpmath.exp(at_mean) * mpmath.sqrt((2 * mpmath.pi) ** len(xs) * mpmath.det(cov))
+    return mean, chol, mass
+
+
+def _rule(fn: Any, gauss: tuple[Any, Any, Any], n: int, d: int, combine: Any) -> list[Any]:
+    """Σ_nodes w f(m + L z) · mass with the n-point rule per axis (length: the integrands)."""
+    mean, chol, mass = gauss
+    nodes, weights = hermite_rule(n)
+    total: list[Any] = []
+    for idx in itertools.product(range(n), repeat=d):
+        x = mean + chol * mpmath.matrix([nodes[i] for i in idx])
+        w = mass * mpmath.fprod(weights[i] for i in idx)
+        vals = fn(*[x[i] for i in range(d)])
+        vals = list(combine(vals)) if combine is not None else vals
+        total = [t + w * v for t, v in zip(total, vals)] if total else [w * v for v in vals]
+    return total
+
+
+def _converged(fn: Any, gauss: tuple[Any, Any, Any], d: int, combine: Any, dps: int) -> tuple[list[Any], float] | None:
+    """Rules of 10, 20, 40, 80 nodes per axis until two agree; (values, observed relative change)."""
+    prev: list[Any] | None = None
+    for n in (10, 20, 40, 80):
+        if n**d > _MAX_GRID:
+            return None
+        cur = _rule(fn, gauss, n, d, combine)
+        if prev is not None:
+            change = max(
+                (float(abs(a - b) / max(abs(b), mpmath.mpf(10) ** -dps)) for a, b in zip(cur, prev)), default=0.0
+            )
+            if change <= _CONVERGED:
+                return cur, change
+        prev = cur
+    return None
+
+
 def gauss_hermite_expectations(
     fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30, combine: Any = None
 ) -> Expectations | None:
-    """∫ p, ∫ p f_1, … for Gaussian data and polynomial integrands, exactly; else None.
+    """∫ p, ∫ p f_1, … for Gaussian data: exact for polynomials, converged for smooth f; else None.
 
     Parameters
     ----------
@@ -105,8 +184,11 @@ def gauss_hermite_expectations(
     Returns
     -------
     Expectations or None
-        ``values[0]`` is the total mass exp ℓ(m) √((2π)^d det Σ); None when ℓ is not a concave quadratic or an integrand
-        is not a polynomial in x.
+        ``values[0]`` is the total mass exp ℓ(m) √((2π)^d det Σ). Method
+        ``"gauss-hermite"`` (polynomials: exact) or ``"gauss-hermite-converged"`` (smooth
+        integrands: rules of 10, 20, 40, 80 nodes per axis until two agree to 1e-12; the
+        resolution states the observed change). None when ℓ is not a concave quadratic,
+        an integrand is not smooth, or the rules do not converge.
     """
     xs = list(fam.variables)
     ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
@@ -114,27 +196,15 @@ def gauss_hermite_expectations(
     if _degree(ell, set(xs)) != 2:
         return None
     deg = _combined_degree(fs, xs, combine)
-    if deg is None or deg > 2 * _MAX_NODES - 1:
-        return None
-    n = max(1, (deg + 2) // 2)
     with mpmath.workdps(dps + 10):
-        prec = mpmath.matrix([[_mp(e, dps + 10) for e in row] for row in (-sp.hessian(ell, xs)).tolist()])
-        g0 = mpmath.matrix([_mp(sp.diff(ell, v).subs({w: 0 for w in xs}), dps + 10) for v in xs])
-        try:
-            cov = prec**-1
-            chol = mpmath.cholesky(cov)
-        except (ZeroDivisionError, ValueError):
+        gauss = _gaussian(ell, xs, dps + 10)
+        if gauss is None:
             return None
-        mean = cov * g0
-        nodes, weights = hermite_rule(n)
-        fn = sp.lambdify(xs, [ell, *fs], "mpmath", cse=True)
-        at_mean = fn(*[mean[i] for i in range(len(xs))])[0]
-        mass = mpmath.exp(at_mean) * mpmath.sqrt((2 * mpmath.pi) ** len(xs) * mpmath.det(cov))
-        total: list[Any] = []
-        for idx in itertools.product(range(n), repeat=len(xs)):
-            x = mean + chol * mpmath.matrix([nodes[i] for i in idx])
-            w = mass * mpmath.fprod(weights[i] for i in idx)
-            vals = fn(*[x[i] for i in range(len(xs))])[1:]
-            vals = list(combine(vals)) if combine is not None else vals
-            total = [t + w * v for t, v in zip(total, vals)] if total else [w * v for v in vals]
-    return Expectations((mass, *total), "gauss-hermite", 10.0 ** (-(dps // 2)))
+        fn = sp.lambdify(xs, fs, "mpmath", cse=True)
+        if deg is not None and deg <= 2 * _MAX_NODES - 1:
+            total = _rule(fn, gauss, max(1, (deg + 2) // 2), len(xs), combine)
+            return Expectations((gauss[2], *total), "gauss-hermite", 10.0 ** (-(dps // 2)))
+        got = _converged(fn, gauss, len(xs), combine, dps) if _smooth(fs) else None
+    if got is None:
+        return None
+    return Expectations((gauss[2], *got[0]), "gauss-hermite-converged", max(10.0 ** (-(dps // 2)), 10 * got[1]))
