@@ -86,9 +86,15 @@ def test_gaussian_vector_data_checked_by_an_exact_mpmath_rule() -> None:
     # degree 12: still exact (7 nodes per axis), a 1e-6 error is caught
     with pytest.raises(DerivationError, match="m12"):
         check_expectations(fam, {"m12": (x1 - mu1) ** 12}, {"m12": 10395 * s11**6 * (1 + DELTA)})
-    # no exact rule for a non-polynomial integrand: refused, not guessed
+    # smooth non-polynomial: rules of growing size until they agree, resolution stated;
+    # E[e^{x1}] = e^{μ1 + σ11/2} (lognormal mean)
+    rep = check_expectations(fam, {"e": sp.exp(x1)}, {"e": sp.exp(mu1 + s11 / 2)})
+    assert rep.method == "gauss-hermite-converged" and rep.worst < 1e-11 and rep.resolution == 1e-10
+    with pytest.raises(DerivationError, match="e = "):
+        check_expectations(fam, {"e": sp.exp(x1)}, {"e": sp.exp(mu1 + s11 / 2) * (1 + DELTA)})
+    # a kink: no rule converges fast, so refused rather than guessed
     with pytest.raises(DerivationError, match="no numeric method"):
-        check_expectations(fam, {"e": sp.exp(x1)}, {"e": sp.exp(mu1 + s11 / 2)})
+        check_expectations(fam, {"a": sp.Abs(x1)}, {"a": sp.S.One})
 
 
 # ----------------------------------------------------------------------------- simplex
