@@ -117,6 +117,25 @@ def test_dirichlet_checked_exactly_and_a_tiny_error_is_refused() -> None:
     assert expectation(sp.log(x1), fam) == sp.polygamma(0, a[0]) - sp.polygamma(0, sum(a))
 
 
+def test_non_separable_simplex_density_falls_back_to_labelled_monte_carlo() -> None:
+    # p = 2(1 − θ) + 3θ(x1 + x2) on the 2-simplex (a mixture of the uniform density 2 and
+    # 3(x1 + x2), both normalised: ∫(x1 + x2) dA = 1/3). log p does not separate in
+    # stick-breaking coordinates, so the check falls back to Monte Carlo and says so.
+    # E[x1] = (1 − θ)/3 + 3θ(∫x1² + ∫x1 x2) = (1 − θ)/3 + 3θ(1/12 + 1/24) (Dirichlet integrals).
+    from symfisher.families.sets import Simplex
+
+    x1, x2 = sp.symbols("x1 x2", positive=True)
+    th = sp.Symbol("theta", positive=True)
+    fam = sf.Family(
+        sp.log(2 * (1 - th) + 3 * th * (x1 + x2)), [x1, x2], {th: sp.Interval.open(0, 1)}, Simplex(2), name="tilt"
+    )
+    rep = check_expectations(fam, {"E[x1]": x1}, {"E[x1]": (1 - th) / 3 + 3 * th / 8})
+    assert rep.method == "monte-carlo" and rep.dps == 0 and "float64" in str(rep)
+    assert 1e-3 < rep.resolution < 0.05  # percent level, stated — not a claimed 30 digits
+    with pytest.raises(DerivationError, match="E\\[x1\\]"):
+        check_expectations(fam, {"E[x1]": x1}, {"E[x1]": (1 - th) / 3 + 3 * th / 8 + sp.Rational(1, 10)})
+
+
 # ----------------------------------------------------------------------------- public functions
 def test_expectation_refuses_a_wrong_closed_form(wrong_engine: None) -> None:
     fam = sf.family("gamma")
