@@ -67,7 +67,8 @@ def _separate(expr: sp.Expr, groups: list[set]) -> list[Term] | None:
     """``expr`` as Σ coef · Π_k g_k(u_k), or None when a factor mixes coordinates."""
     out: list[Term] = []
     for term in sp.Add.make_args(expr):
-        coef, factors = sp.S.One, {}
+        coef: sp.Expr = sp.S.One
+        factors: dict[int, sp.Expr] = {}
         for f in sp.Mul.make_args(term):
             k = _index_of(f, groups)
             if k is False:
