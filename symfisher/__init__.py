@@ -74,6 +74,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
     "geodesic": ("symfisher.geodesics", "geodesic"),
     "fisher_rao_distance": ("symfisher.geodesics", "fisher_rao_distance"),
+    # population (nonlinear mixed-effects) designs (issue 13)
+    "PopulationModel": ("symfisher.population.model", "PopulationModel"),
+    "population_fim": ("symfisher.population.fim", "population_fim"),
+    "optimal_population_design": ("symfisher.population.optimize", "optimal_population_design"),
+    "population_power": ("symfisher.population.power", "population_power"),
     "verify": ("symfisher.verification", "verify"),
 }
 
