@@ -106,6 +106,20 @@ def _variance_derivatives(b: Blocks, omega: Array, sel: Selection, full: bool) -
     return np.concatenate(parts, axis=1)
 
 
+def _inverse(v: Array) -> Array:
+    """Batched inverse; a singular matrix (e.g. a proportional-error sample where f = 0) gives NaN."""
+    try:
+        return np.linalg.inv(v)
+    except np.linalg.LinAlgError:
+        out = np.full_like(v, np.nan)
+        for i, x in enumerate(v):
+            try:
+                out[i] = np.linalg.inv(x)
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
 def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full: bool) -> Array:
     """The FO Fisher information of one subject of a group.
 
@@ -129,7 +143,7 @@ def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full:
     m, n = b.F.shape
     nb = len(sel.beta)
     v = np.einsum("mnq,mqr,mkr->mnk", b.Z, omega, b.Z) + _diag_embed(b.R)
-    vi = np.linalg.inv(v)
+    vi = _inverse(v)
     jac = b.FB[..., sel.beta] - np.einsum("mnqb,mq->mnb", b.ZB[..., sel.beta], eta)
     out = np.zeros((m, sel.size, sel.size))
     out[:, :nb, :nb] = np.einsum("mni,mnk,mkj->mij", jac, vi, jac)

@@ -118,26 +118,39 @@ class Evaluator:
     selection: Selection
     full: bool
 
-    def per_group(self, lay: Layout, mat: Array, eta: Array | None = None) -> list[Array]:
-        """Information of one subject of each group: list of (M, P, P)."""
+    def per_group(self, lay: Layout, mat: Array, eta: Array | None = None,
+                  times: Array | None = None) -> list[Array]:
+        """Information of one subject of each group: list of (D·M, P, P).
+
+        ``times`` (D, N) evaluates D variants of the layout's sampling times at once
+        (result index ``d·M + m``); by default D = 1 with the layout's own times.
+        """
         m = self.model
         nb, ne = len(m.beta), len(m.omega_entries)
-        args: list[Any] = [lay.t[None, :]]
+        tt = lay.t[None, :] if times is None else np.atleast_2d(times)
+        d, mm = tt.shape[0], mat.shape[0]
+        args: list[Any] = [tt[:, None, :]]
         if m.covariates:
-            args.append(lay.cov[None, :, :])
-        args.append(mat[:, None, :nb])
-        eta_arr = np.zeros((mat.shape[0], len(m.eta))) if eta is None else eta
+            args.append(lay.cov[None, None, :, :])
+        args.append(mat[None, :, None, :nb])
+        eta_arr = np.zeros((mm, len(m.eta))) if eta is None else eta
         if m.eta:
-            args.append(eta_arr[:, None, :])
-        args.append(mat[:, None, nb + ne:])
-        out = _shaped(self.kernel(*args, check=False), m, mat.shape[0], lay.t.size)
-        om = _omega(m, mat)
-        return [group_information(pick_response(out, lay.k, sl), om, eta_arr, self.selection, self.full)
+            args.append(eta_arr[None, :, None, :])
+        args.append(mat[None, :, None, nb + ne:])
+        raw = self.kernel(*args, check=False)
+        out = _shaped({k: v.reshape((d * mm,) + v.shape[2:]) if v.ndim > 2 else v for k, v in
+                       ((k, np.broadcast_to(v, (d, mm) + v.shape[2:])) for k, v in raw.items())},
+                      m, d * mm, tt.shape[1])
+        om = np.tile(_omega(m, mat), (d, 1, 1))
+        eta_all = np.tile(eta_arr, (d, 1))
+        return [group_information(pick_response(out, lay.k, sl), om, eta_all, self.selection, self.full)
                 for sl in lay.slices]
 
-    def information(self, lay: Layout, mat: Array, eta: Array | None = None) -> Array:
-        """``Σ_g n_g I_g``: (M, P, P)."""
-        return sum(n * i for n, i in zip(lay.n, self.per_group(lay, mat, eta)))  # type: ignore[return-value]
+    def information(self, lay: Layout, mat: Array, eta: Array | None = None,
+                    times: Array | None = None, sizes: Array | None = None) -> Array:
+        """``Σ_g n_g I_g``: (D·M, P, P) (see :meth:`per_group`); ``sizes`` overrides ``n_g``."""
+        n = lay.n if sizes is None else sizes
+        return sum(w * i for w, i in zip(n, self.per_group(lay, mat, eta, times)))  # type: ignore[return-value]
 
 
 def evaluator(model: PopulationModel, structure: Structure | str = "full") -> Evaluator:
