@@ -78,6 +78,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "PopulationModel": ("symfisher.population.model", "PopulationModel"),
     "population_fim": ("symfisher.population.fim", "population_fim"),
     "optimal_population_design": ("symfisher.population.optimize", "optimal_population_design"),
+    "approximate_population_design": ("symfisher.population.approximate", "approximate_population_design"),
     "population_power": ("symfisher.population.power", "population_power"),
     "verify": ("symfisher.verification", "verify"),
 }
