@@ -134,7 +134,8 @@ def _weights(mats: Array, tol: float, max_iter: int) -> tuple[Array, int]:
 def approximate_population_design(model: PopulationModel, theta: Any, *, samples: int, grid: Any = None,
                                   candidates: Any = None, group: Any = None, windows: Any = None,
                                   min_spacing: float = 0.0, structure: str = "full", tol: float = 1e-5,
-                                  max_iter: int = 5000, polish_starts: int = 5) -> ApproximateDesign:
+                                  max_iter: int = 5000, polish_starts: int = 5,
+                                  rounds: int = 12) -> ApproximateDesign:
     """D-optimal approximate design over schedules of ``samples`` times, certified.
 
     Parameters
@@ -156,6 +157,9 @@ def approximate_population_design(model: PopulationModel, theta: Any, *, samples
     tol, max_iter : multiplicative-algorithm stopping rule (max d ≤ P(1 + tol)).
     polish_starts : int
         Candidates (largest d) from which d is maximised continuously.
+    rounds : int
+        Column-generation rounds: the continuous maximiser of d is added to the candidates
+        and the weights recomputed, until max d ≤ P(1 + 10·tol).
 
     Returns
     -------
@@ -172,19 +176,28 @@ def approximate_population_design(model: PopulationModel, theta: Any, *, samples
         return ev.per_group(lay, mat, times=np.atleast_2d(times))[0]
 
     mats = np.concatenate([info(cand[i:i + 4096]) for i in range(0, len(cand), 4096)])
-    w, iters = _weights(mats, tol, max_iter)
+    iters, d_max = 0, np.inf
+    for _ in range(rounds):
+        w, it = _weights(mats, tol, max_iter)
+        iters += it
+        minv = np.linalg.inv(np.einsum("c,cij->ij", w, mats))
+        d_cand = np.einsum("ij,cji->c", minv, mats)
+        found = [_max_d(info, minv, s, lo, hi, min_spacing) for s in cand[np.argsort(-d_cand)[:polish_starts]]]
+        d_max, x_new = max(found, key=lambda v: v[0])
+        d_max = max(d_max, float(d_cand.max()))
+        p = mats.shape[-1]
+        if d_max <= p * (1 + 10 * tol):
+            break
+        # column generation: the continuous maximiser of d joins the candidates (Fedorov-Wynn step)
+        cand = np.vstack([cand, x_new[None, :]])
+        mats = np.concatenate([mats, info(x_new)])
     keep = w > 1e-4
-    m_xi = np.einsum("c,cij->ij", w, mats)
-    minv = np.linalg.inv(m_xi)
-    d_cand = np.einsum("ij,cji->c", minv, mats)
-    top = cand[np.argsort(-d_cand)[:polish_starts]]
-    d_max = max(float(d_cand.max()), *(_max_d(info, minv, s, lo, hi, min_spacing) for s in top))
-    p = mats.shape[-1]
     ws = w[keep] / w[keep].sum()
-    return ApproximateDesign(cand[keep], ws, m_xi, d_max, p, p / d_max, iters)
+    m_xi = np.einsum("c,cij->ij", w, mats)
+    return ApproximateDesign(cand[keep], ws, m_xi, d_max, mats.shape[-1], mats.shape[-1] / d_max, iters)
 
 
-def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float) -> float:
+def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float) -> tuple[float, Array]:
     """Local maximum of d(x) = tr(M⁻¹ M(x)) over schedules near ``start`` (SLSQP, FD gradient)."""
     k = len(start)
 
@@ -195,4 +208,5 @@ def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: 
     cons = [{"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - spacing)} for i in range(k - 1)]
     res = minimize(neg, start, method="SLSQP", bounds=[(lo, hi)] * k, constraints=cons,
                    options={"maxiter": 100, "ftol": 1e-12})
-    return max(-float(res.fun), -neg(start))
+    x = np.sort(np.clip(res.x, lo, hi))
+    return (-neg(x), x) if -neg(x) >= -neg(start) else (-neg(start), np.asarray(start, float))
