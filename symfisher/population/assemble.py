@@ -93,12 +93,15 @@ def _diag_embed(d: Array) -> Array:
 def _variance_derivatives(b: Blocks, omega: Array, sel: Selection, full: bool) -> Array:
     """∂V/∂θ_a for the V-dependent parameters: (M, P_v, n, n), β first when ``full``."""
     parts = []
+    zt = b.Z.transpose(0, 2, 1)[:, None]                           # (M, 1, q, n)
     if full and len(sel.beta):
-        zb = b.ZB[..., sel.beta]                                   # (M, n, q, b)
-        a = np.einsum("mnqb,mqr,mkr->mbnk", zb, omega, b.Z)
+        zb = b.ZB[..., sel.beta].transpose(0, 3, 1, 2)             # (M, b, n, q)
+        a = (zb @ omega[:, None]) @ zt                              # ∂Z/∂β_a Ω Zᵀ
         parts.append(a + a.transpose(0, 1, 3, 2) + _diag_embed(np.moveaxis(b.RB[..., sel.beta], 2, 1)))
     if len(sel.omega_i):
-        s = np.einsum("mne,mke->menk", b.Z[..., sel.omega_i], b.Z[..., sel.omega_j])
+        zi = b.Z[..., sel.omega_i].transpose(0, 2, 1)               # (M, e, n)
+        zj = b.Z[..., sel.omega_j].transpose(0, 2, 1)
+        s = zi[..., :, None] * zj[..., None, :]
         off = (sel.omega_i != sel.omega_j)[None, :, None, None]
         parts.append(np.where(off, s + s.transpose(0, 1, 3, 2), s))
     if len(sel.sigma):
@@ -142,16 +145,19 @@ def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full:
     """
     m, n = b.F.shape
     nb = len(sel.beta)
-    v = np.einsum("mnq,mqr,mkr->mnk", b.Z, omega, b.Z) + _diag_embed(b.R)
+    v = (b.Z @ omega) @ b.Z.transpose(0, 2, 1) + _diag_embed(b.R)
     vi = _inverse(v)
-    jac = b.FB[..., sel.beta] - np.einsum("mnqb,mq->mnb", b.ZB[..., sel.beta], eta)
+    jac = b.FB[..., sel.beta]
+    if np.any(eta):
+        jac = jac - (b.ZB[..., sel.beta].transpose(0, 1, 3, 2) @ eta[:, None, :, None])[..., 0]
     out = np.zeros((m, sel.size, sel.size))
-    out[:, :nb, :nb] = np.einsum("mni,mnk,mkj->mij", jac, vi, jac)
+    out[:, :nb, :nb] = jac.transpose(0, 2, 1) @ (vi @ jac)
     if sel.size == nb and not full:
         return out
     dv = _variance_derivatives(b, omega, sel, full)
-    w = vi[:, None] @ dv
-    t = 0.5 * np.einsum("mxij,myji->mxy", w, w)
+    w = vi[:, None] @ dv                                            # (M, P_v, n, n)
+    k = w.shape[1]
+    t = 0.5 * (w.reshape(m, k, n * n) @ w.transpose(0, 1, 3, 2).reshape(m, k, n * n).transpose(0, 2, 1))
     if full:
         out += t
     else:
