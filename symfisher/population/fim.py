@@ -137,6 +137,10 @@ class Evaluator:
         if m.eta:
             args.append(eta_arr[None, :, None, :])
         args.append(mat[None, :, None, nb + ne:])
+        if m.ode is not None:
+            from symfisher.population.ode_inputs import ode_inputs
+
+            args += ode_inputs(m, lay, mat, eta_arr, tt)
         raw = self.kernel(*args, check=False)
         out = _shaped({k: v.reshape((d * mm,) + v.shape[2:]) if v.ndim > 2 else v for k, v in
                        ((k, np.broadcast_to(v, (d, mm) + v.shape[2:])) for k, v in raw.items())},

@@ -30,7 +30,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.codegen.api import compile as sf_compile
-from symfisher.population.model import PopulationModel
+from symfisher.population.model import ODE_F0, PopulationModel, ode_placeholders
 
 __all__ = ["OUTPUTS", "derivative_exprs", "population_kernel"]
 
@@ -56,6 +56,10 @@ def derivative_exprs(model: PopulationModel) -> dict[str, Any]:
         r.append(resid)
         rb.append([sp.diff(resid, b) for b in beta])
         rs.append([sp.diff(resid, s) for s in sig])
+    if model.ode is not None:
+        _, _, phi0 = ode_placeholders(model.ode)
+        back = {q: dict(model.individual)[p] for p, q in zip(model.ode.params, phi0)}
+        f_rows, fb, z, zb, r, rb, rs = (_subs(v, back) for v in (f_rows, fb, z, zb, r, rb, rs))
     out: dict[str, Any] = {
         "F": sp.ImmutableMatrix(f_rows), "FB": _matrix(fb), "R": sp.ImmutableMatrix(r),
         "RB": _matrix(rb), "RS": _matrix(rs),
@@ -66,6 +70,12 @@ def derivative_exprs(model: PopulationModel) -> dict[str, Any]:
     return out
 
 
+def _subs(v: Any, back: dict[sp.Symbol, sp.Expr]) -> Any:
+    if isinstance(v, list):
+        return [_subs(x, back) for x in v]
+    return v.xreplace(back)
+
+
 def _args(model: PopulationModel) -> list[Any]:
     args: list[Any] = [model.time]
     if model.covariates:
@@ -74,6 +84,9 @@ def _args(model: PopulationModel) -> list[Any]:
     if model.eta:
         args.append(list(model.eta))
     args.append(list(model.sigma))
+    if model.ode is not None:
+        g, h, _ = ode_placeholders(model.ode)
+        args += [[ODE_F0], g, [x for row in h for x in row]]
     return args
 
 
@@ -90,5 +103,5 @@ def population_kernel(model: PopulationModel) -> Any:
     """
     exprs = derivative_exprs(model)
     # no positivity assumptions at call time: the numeric side checks the values itself
-    domains = {s: sp.Reals for s in (model.time, *model.covariates, *model.beta, *model.eta, *model.sigma)}
+    domains = {s: sp.Reals for group in _args(model) for s in (group if isinstance(group, list) else [group])}
     return sf_compile(exprs, _args(model), symmetric=False, domains=domains)

@@ -76,6 +76,47 @@ def _sym(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+ODE_F0 = sp.Symbol("ode_F0", real=True)
+"""Placeholder of a numerically integrated response (see :func:`ode_expansion`)."""
+
+
+def ode_placeholders(ode: Any) -> tuple[list[sp.Symbol], list[list[sp.Symbol]], list[sp.Symbol]]:
+    """Symbols of ∂f/∂φ (p), ∂²f/∂φ² (p×p) and the expansion point φ₀ (p) of an ODE response."""
+    names = [p.name for p in ode.params]
+    g = [sp.Symbol(f"ode_G_{a}", real=True) for a in names]
+    h = [[sp.Symbol(f"ode_H_{a}_{b}", real=True) for b in names] for a in names]
+    return g, h, [sp.Symbol(f"ode_phi0_{a}", real=True) for a in names]
+
+
+def ode_expansion(ode: Any, individual: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """``F0 + Σ G_i (g_i − φ0_i) + ½ Σ H_ij (g_i − φ0_i)(g_j − φ0_j)``.
+
+    Its first and second derivatives in β and η at ``φ0 = g(β, η)`` are exactly the chain rule
+    applied to the numerically computed ``f``, ``∂f/∂φ`` and ``∂²f/∂φ²``; the kernel
+    substitutes ``φ0 → g`` after differentiating.
+    """
+    g, h, phi0 = ode_placeholders(ode)
+    d = [individual[p] - q for p, q in zip(ode.params, phi0)]
+    lin = sum((gi * di for gi, di in zip(g, d)), sp.Integer(0))
+    quad = sum((h[i][j] * d[i] * d[j] for i in range(len(d)) for j in range(len(d))), sp.Integer(0))
+    return ODE_F0 + lin + quad / 2
+
+
+def _is_ode(obj: Any) -> bool:
+    return type(obj).__name__ == "NonlinearOde" and hasattr(obj, "rhs")
+
+
+def _check_ode(ode: Any, phis: set[sp.Symbol], covariates: set[sp.Symbol]) -> None:
+    names = {p.name for p in phis}
+    bad = [p.name for p in ode.params if p.name not in names]
+    if bad:
+        raise UnknownParameterError(f"ODE parameter(s) {bad} are not individual parameters {sorted(names)}")
+    cov_names = {c.name for c in covariates}
+    bad = [c.name for c in ode.covariates if c.name not in cov_names]
+    if bad:
+        raise UnknownParameterError(f"ODE constant(s) {bad} are not covariates of the model {sorted(cov_names)}")
+
+
 def _responses(obj: Any, table: dict[str, sp.Symbol]) -> tuple[tuple[str, sp.Expr], ...]:
     items = obj.items() if isinstance(obj, Mapping) else [("y", obj)]
     out = []
@@ -145,6 +186,7 @@ class PopulationModel:
     omega: Any = "diagonal"
     fixed: Any = ()
     name: str = "population model"
+    ode: Any = None
     _table: dict[str, sp.Symbol] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -152,7 +194,11 @@ class PopulationModel:
         t = table.setdefault(str(self.time), _sym(str(self.time)))
         covs = tuple(table.setdefault(str(c), _sym(str(c))) for c in self.covariates)
         ind = _individual(dict(self.individual), table)
-        resp = _responses(self.responses, table)
+        if _is_ode(self.responses):
+            object.__setattr__(self, "ode", self.responses)
+            resp: tuple[tuple[str, sp.Expr], ...] = (("y", ODE_F0),)
+        else:
+            resp = _responses(self.responses, table)
         errs = self.error if isinstance(self.error, Mapping) else {n: self.error for n, _ in resp}
         unknown = set(errs) - {n for n, _ in resp}
         if unknown:
@@ -170,6 +216,9 @@ class PopulationModel:
 
     def _check_symbols(self) -> None:
         phis = {p for p, _ in self.individual}
+        if self.ode is not None:
+            _check_ode(self.ode, phis, set(self.covariates))
+            return
         allowed = phis | {self.time} | set(self.covariates)
         for name, f in self.responses:
             extra = f.free_symbols - allowed
@@ -247,7 +296,7 @@ class PopulationModel:
         sub = dict(self.individual)
         out = []
         for (_, f), err in zip(self.responses, self.error):
-            e = f.xreplace(sub)
+            e = ode_expansion(self.ode, sub) if self.ode is not None else f.xreplace(sub)
             out.append(sp.log(e) if err is ErrorModel.EXPONENTIAL else e)
         return tuple(out)
 
