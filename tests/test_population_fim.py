@@ -174,3 +174,31 @@ def test_singular_fim_names_the_unidentifiable_direction() -> None:
     # null vector ∝ (CL, -V) / norm: CL·V constant to first order
     ratio = direction["CL"] / direction["V"]
     assert ratio == pytest.approx(-0.5 / 2.0, rel=1e-5)   # coefficients are reported to 6 decimals
+
+
+def test_foce_type_equals_fo_for_a_model_linear_in_eta() -> None:
+    """f = B0 + eta + B1 t: Z is constant and f(β, η*) − Z η* = f(β, 0), so FOCE-type = FO exactly."""
+    m = sf.PopulationModel("P + B1*t", {"P": "normal", "B1": "fixed"}, error="additive")
+    th = {"P": 2.0, "B1": 0.5, "omega2_P": 0.3, "sigma2_add": 0.2}
+    d = {"times": [0, 1, 3], "n": 10}
+    fo = sf.population_fim(m, d, th).matrix
+    foce = sf.population_fim(m, d, th, approximation="FOCE", foce_draws=7)
+    assert foce.approximation == "FOCE"
+    assert np.allclose(foce.matrix, fo, rtol=1e-12, atol=0)
+
+
+def test_foce_type_differs_from_fo_for_warfarin(warfarin: sf.PopulationModel) -> None:
+    fo = sf.population_fim(warfarin, DESIGN, THETA)
+    foce = sf.population_fim(warfarin, DESIGN, THETA, approximation="FOCE", foce_draws=50, seed=1)
+    assert not np.allclose(foce.matrix, fo.matrix, rtol=1e-3)
+    assert np.all(np.linalg.eigvalsh(foce.matrix) > 0)
+
+
+def test_numeric_population_modules_do_not_import_sympy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import symfisher.population.assemble, symfisher.population.design, symfisher.population.criteria, "
+            "symfisher.population.report, symfisher.population.ode_numeric, sys; print('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"
