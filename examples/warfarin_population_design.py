@@ -30,16 +30,34 @@ import symfisher as sf
 
 STRUCTURE = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
 INDIVIDUAL = {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"}
-THETA = dict(CL=0.15, V=8.0, KA=1.0, F=1.0, omega2_CL=0.07, omega2_V=0.02, omega2_KA=0.6, sigma2_prop=0.01)
+THETA = {
+    "CL": 0.15,
+    "V": 8.0,
+    "KA": 1.0,
+    "F": 1.0,
+    "omega2_CL": 0.07,
+    "omega2_V": 0.02,
+    "omega2_KA": 0.6,
+    "sigma2_prop": 0.01,
+}
 DESIGN = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
 # Published RSE (%), order CL, V, KA, om2_CL, om2_V, om2_KA, sig2_prop (PopED tests/testthat/test_evaluate.fim.R)
-PUBLISHED = {"reduced": [4.7, 2.8, 13.9, 25.6, 30.3, 25.8, 11.2], "full": [3.6, 2.6, 4.8, 26.3, 30.9, 26.6, 12.4]}
+PUBLISHED = {
+    "reduced": [4.7, 2.8, 13.9, 25.6, 30.3, 25.8, 11.2],
+    "full": [3.6, 2.6, 4.8, 26.3, 30.9, 26.6, 12.4],
+}
 
 
 def model(error: str = "proportional") -> sf.PopulationModel:
     """The warfarin model (F fixed) with the given residual error."""
-    return sf.PopulationModel(STRUCTURE, INDIVIDUAL, error=error, covariates=["DOSE"], fixed=["F"],
-                              name="warfarin")
+    return sf.PopulationModel(
+        STRUCTURE,
+        INDIVIDUAL,
+        error=error,
+        covariates=["DOSE"],
+        fixed=["F"],
+        name="warfarin",
+    )
 
 
 @dataclass(frozen=True)
@@ -55,18 +73,31 @@ class Report:
 def run(draws: int = 200, starts: int = 4, seed: int = 1) -> Report:
     """Evaluate, optimise (D and ELD over ``draws`` prior draws) and compute power."""
     m = model()
-    rse = {st: sf.population_fim(m, DESIGN, THETA, structure=st).rse() for st in ("reduced", "full")}
+    rse = {
+        st: sf.population_fim(m, DESIGN, THETA, structure=st).rse()
+        for st in ("reduced", "full")
+    }
     m2 = model("combined")
     theta2 = {**THETA, "sigma2_add": 0.25}
-    opt = sf.optimal_population_design(m2, DESIGN, theta2, windows=(0, 120), min_spacing=0.25, starts=starts,
-                                       seed=seed)
+    opt = sf.optimal_population_design(
+        m2, DESIGN, theta2, windows=(0, 120), min_spacing=0.25, starts=starts, seed=seed
+    )
     rng = np.random.default_rng(seed)
     prior = {k: np.full(draws, v) for k, v in theta2.items()}
     for k in ("CL", "V", "KA"):
         prior[k] = theta2[k] * np.exp(rng.normal(0.0, 0.1, draws))
-    exp_opt = sf.optimal_population_design(m2, DESIGN, theta2, criterion="ELD", prior=prior, windows=(0, 120),
-                                           min_spacing=0.25)
-    power = sf.population_power(m2, opt.design, theta2, parameter="CL", effect=0.15 * 0.1, power=0.9)
+    exp_opt = sf.optimal_population_design(
+        m2,
+        DESIGN,
+        theta2,
+        criterion="ELD",
+        prior=prior,
+        windows=(0, 120),
+        min_spacing=0.25,
+    )
+    power = sf.population_power(
+        m2, opt.design, theta2, parameter="CL", effect=0.15 * 0.1, power=0.9
+    )
     return Report(rse, opt, exp_opt, power)
 
 
@@ -76,11 +107,16 @@ def main() -> None:
     print("Warfarin design (Nyberg et al. 2014): RSE % (symfisher | published)")
     print(f"{'parameter':<12} {'reduced':>16} {'full':>16}")
     for i, n in enumerate(names):
-        print(f"{n:<12} {r.rse['reduced'][n]:>7.2f} | {PUBLISHED['reduced'][i]:<6} "
-              f"{r.rse['full'][n]:>7.2f} | {PUBLISHED['full'][i]:<6}")
+        print(
+            f"{n:<12} {r.rse['reduced'][n]:>7.2f} | {PUBLISHED['reduced'][i]:<6} "
+            f"{r.rse['full'][n]:>7.2f} | {PUBLISHED['full'][i]:<6}"
+        )
     print()
     print(r.optimised.summary())
-    print("RSE % at the optimised times:", {k: round(v, 1) for k, v in r.optimised.fim.rse().items()})
+    print(
+        "RSE % at the optimised times:",
+        {k: round(v, 1) for k, v in r.optimised.fim.rse().items()},
+    )
     print()
     print(r.expected.summary())
     print()

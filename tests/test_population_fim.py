@@ -6,18 +6,37 @@ import numpy as np
 import pytest
 
 import symfisher as sf
-from symfisher.errors import DesignSpaceError, DomainError, SingularInformationError, UnknownParameterError
+from symfisher.errors import (
+    DesignSpaceError,
+    DomainError,
+    SingularInformationError,
+    UnknownParameterError,
+)
 
 WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-THETA = dict(CL=0.15, V=8.0, KA=1.0, F=1.0, omega2_CL=0.07, omega2_V=0.02, omega2_KA=0.6, sigma2_prop=0.01)
+THETA = {
+    "CL": 0.15,
+    "V": 8.0,
+    "KA": 1.0,
+    "F": 1.0,
+    "omega2_CL": 0.07,
+    "omega2_V": 0.02,
+    "omega2_KA": 0.6,
+    "sigma2_prop": 0.01,
+}
 TIMES = [0.5, 1, 2, 6, 24, 36, 72, 120]
 DESIGN = {"times": TIMES, "n": 32, "DOSE": 70}
 
 
 @pytest.fixture(scope="module")
 def warfarin() -> sf.PopulationModel:
-    return sf.PopulationModel(WARFARIN, {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
-                              error="proportional", covariates=["DOSE"], fixed=["F"])
+    return sf.PopulationModel(
+        WARFARIN,
+        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
+        error="proportional",
+        covariates=["DOSE"],
+        fixed=["F"],
+    )
 
 
 # Published RSE (%) of the warfarin design, Nyberg et al. 2014 (Br J Clin Pharmacol 79(1):6-17), as
@@ -28,17 +47,31 @@ PUBLISHED_FULL = [3.6, 2.6, 4.8, 26.3, 30.9, 26.6, 12.4]
 
 
 def test_parameter_order(warfarin: sf.PopulationModel) -> None:
-    assert warfarin.parameters == ("CL", "V", "KA", "omega2_CL", "omega2_V", "omega2_KA", "sigma2_prop")
+    assert warfarin.parameters == (
+        "CL",
+        "V",
+        "KA",
+        "omega2_CL",
+        "omega2_V",
+        "omega2_KA",
+        "sigma2_prop",
+    )
 
 
 def test_reduced_rse_equals_published(warfarin: sf.PopulationModel) -> None:
-    rse = list(sf.population_fim(warfarin, DESIGN, THETA, structure="reduced").rse().values())
+    rse = list(
+        sf.population_fim(warfarin, DESIGN, THETA, structure="reduced").rse().values()
+    )
     # every value to its printed precision (one decimal: |difference| <= 0.05)
     assert np.allclose(rse, PUBLISHED_REDUCED, rtol=0, atol=0.05), rse
 
 
 def test_full_rse_against_published(warfarin: sf.PopulationModel) -> None:
-    rse = np.array(list(sf.population_fim(warfarin, DESIGN, THETA, structure="full").rse().values()))
+    rse = np.array(
+        list(
+            sf.population_fim(warfarin, DESIGN, THETA, structure="full").rse().values()
+        )
+    )
     pub = np.array(PUBLISHED_FULL)
     # six of seven to the printed precision; om2_KA is 26.50 here against 26.6 published. The finite-
     # difference route below confirms 26.50 for this model; PopED's own test checks the full vector only
@@ -46,28 +79,38 @@ def test_full_rse_against_published(warfarin: sf.PopulationModel) -> None:
     close = np.abs(rse - pub) <= 0.05
     assert close.tolist() == [True, True, True, True, True, False, True], rse
     assert abs(rse[5] - 26.6) < 0.11
-    assert np.abs(rse - pub).sum() / pub.sum() < 0.01   # PopED's criterion
+    assert np.abs(rse - pub).sum() / pub.sum() < 0.01  # PopED's criterion
 
 
 # ---------------------------------------------------------------- independent route: FD of the Gaussian
-def _f(beta: np.ndarray, eta: np.ndarray, t: np.ndarray, dose: float = 70.0) -> np.ndarray:
-    cl, v, ka = beta[0] * np.exp(eta[0]), beta[1] * np.exp(eta[1]), beta[2] * np.exp(eta[2])
+def _f(
+    beta: np.ndarray, eta: np.ndarray, t: np.ndarray, dose: float = 70.0
+) -> np.ndarray:
+    cl, v, ka = (
+        beta[0] * np.exp(eta[0]),
+        beta[1] * np.exp(eta[1]),
+        beta[2] * np.exp(eta[2]),
+    )
     return dose * ka / (v * (ka - cl / v)) * (np.exp(-cl / v * t) - np.exp(-ka * t))
 
 
-def _mu_v(theta: np.ndarray, t: np.ndarray, beta_v: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _mu_v(
+    theta: np.ndarray, t: np.ndarray, beta_v: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the FO-linearised model; Z by complex step (exact to rounding)."""
     beta, om, s2 = theta[:3], np.diag(theta[3:6]), theta[6]
     bv = beta if beta_v is None else beta_v
     h = 1e-20
-    z = np.stack([_f(bv.astype(complex), 1j * h * e, t).imag / h for e in np.eye(3)], axis=1)
+    z = np.stack(
+        [_f(bv.astype(complex), 1j * h * e, t).imag / h for e in np.eye(3)], axis=1
+    )
     f0 = _f(bv, np.zeros(3), t)
     return _f(beta, np.zeros(3), t), z @ om @ z.T + np.diag(s2 * f0**2)
 
 
 def _gaussian_fisher_fd(theta: np.ndarray, t: np.ndarray, reduced: bool) -> np.ndarray:
     p = len(theta)
-    mu0, v0 = _mu_v(theta, t)
+    _mu0, v0 = _mu_v(theta, t)
     vi = np.linalg.inv(v0)
     dmu, dv = [], []
     for a in range(p):
@@ -79,54 +122,97 @@ def _gaussian_fisher_fd(theta: np.ndarray, t: np.ndarray, reduced: bool) -> np.n
         (mp, vp), (mm, vm) = _mu_v(tp, t, bv), _mu_v(tm, t, bv)
         dmu.append((mp - mm) / (2 * h))
         dv.append((vp - vm) / (2 * h))
-    return np.array([[dmu[a] @ vi @ dmu[b] + 0.5 * np.trace(vi @ dv[a] @ vi @ dv[b]) for b in range(p)]
-                     for a in range(p)])
+    return np.array(
+        [
+            [
+                dmu[a] @ vi @ dmu[b] + 0.5 * np.trace(vi @ dv[a] @ vi @ dv[b])
+                for b in range(p)
+            ]
+            for a in range(p)
+        ]
+    )
 
 
 @pytest.mark.parametrize("structure", ["full", "reduced"])
-def test_fim_equals_finite_differences_of_the_gaussian(warfarin: sf.PopulationModel, structure: str) -> None:
+def test_fim_equals_finite_differences_of_the_gaussian(
+    warfarin: sf.PopulationModel, structure: str
+) -> None:
     theta = np.array([0.15, 8, 1, 0.07, 0.02, 0.6, 0.01])
-    ref = 32 * _gaussian_fisher_fd(theta, np.array(TIMES, float), reduced=structure == "reduced")
+    ref = 32 * _gaussian_fisher_fd(
+        theta, np.array(TIMES, float), reduced=structure == "reduced"
+    )
     got = sf.population_fim(warfarin, DESIGN, THETA, structure=structure).matrix
     scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
     assert np.max(np.abs(got - ref) / scale) < 1e-6
 
 
-def test_fim_equals_expected_hessian_of_the_gaussian_loglik(warfarin: sf.PopulationModel) -> None:
+def test_fim_equals_expected_hessian_of_the_gaussian_loglik(
+    warfarin: sf.PopulationModel,
+) -> None:
     """-∂²/∂θ² E_{θ0}[log N(y; μ(θ), V(θ))] at θ0 (Richardson-extrapolated central differences)."""
     t = np.array([0.5, 6, 36, 120.0])
-    th0 = np.log([0.15, 8, 1, 0.07, 0.02, 0.6, 0.01])   # differentiate in log θ, rescale afterwards
+    th0 = np.log(
+        [0.15, 8, 1, 0.07, 0.02, 0.6, 0.01]
+    )  # differentiate in log θ, rescale afterwards
     mu0, v0 = _mu_v(np.exp(th0), t)
 
     def ell(lt: np.ndarray) -> float:
         mu, v = _mu_v(np.exp(lt), t)
         r = mu0 - mu
-        return -0.5 * (np.linalg.slogdet(v)[1] + np.trace(np.linalg.solve(v, v0)) + r @ np.linalg.solve(v, r))
+        return -0.5 * (
+            np.linalg.slogdet(v)[1]
+            + np.trace(np.linalg.solve(v, v0))
+            + r @ np.linalg.solve(v, r)
+        )
 
     def hess(h: float) -> np.ndarray:
         p, e = len(th0), np.eye(len(th0)) * h
-        return np.array([[(ell(th0 + e[a] + e[b]) - ell(th0 + e[a] - e[b]) - ell(th0 - e[a] + e[b])
-                           + ell(th0 - e[a] - e[b])) / (4 * h * h) for b in range(p)] for a in range(p)])
+        return np.array(
+            [
+                [
+                    (
+                        ell(th0 + e[a] + e[b])
+                        - ell(th0 + e[a] - e[b])
+                        - ell(th0 - e[a] + e[b])
+                        + ell(th0 - e[a] - e[b])
+                    )
+                    / (4 * h * h)
+                    for b in range(p)
+                ]
+                for a in range(p)
+            ]
+        )
 
     h_rich = (4 * hess(1e-3) - hess(2e-3)) / 3
     ref = -h_rich / np.outer(np.exp(th0), np.exp(th0))
-    got = sf.population_fim(warfarin, {"times": t.tolist(), "n": 1, "DOSE": 70}, THETA).matrix
+    got = sf.population_fim(
+        warfarin, {"times": t.tolist(), "n": 1, "DOSE": 70}, THETA
+    ).matrix
     scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
     assert np.max(np.abs(got - ref) / scale) < 1e-5
 
 
-def test_reduced_is_full_without_the_beta_dependence_of_v(warfarin: sf.PopulationModel) -> None:
+def test_reduced_is_full_without_the_beta_dependence_of_v(
+    warfarin: sf.PopulationModel,
+) -> None:
     full = sf.population_fim(warfarin, DESIGN, THETA, structure="full").matrix
     red = sf.population_fim(warfarin, DESIGN, THETA, structure="reduced").matrix
-    assert np.allclose(red[3:, 3:], full[3:, 3:], rtol=1e-13, atol=0)   # variance block identical
-    assert np.all(red[:3, 3:] == 0) and np.all(red[3:, :3] == 0)         # no cross terms
+    assert np.allclose(
+        red[3:, 3:], full[3:, 3:], rtol=1e-13, atol=0
+    )  # variance block identical
+    assert np.all(red[:3, 3:] == 0) and np.all(red[3:, :3] == 0)  # no cross terms
     # the full β block exceeds the reduced one by ½ tr(V⁻¹∂V V⁻¹∂V), a positive semi-definite term
-    assert np.linalg.eigvalsh(full[:3, :3] - red[:3, :3]).min() > -1e-9 * np.abs(full[:3, :3]).max()
+    assert (
+        np.linalg.eigvalsh(full[:3, :3] - red[:3, :3]).min()
+        > -1e-9 * np.abs(full[:3, :3]).max()
+    )
 
 
 def test_linear_mixed_model_equals_sf_fisher_of_the_bivariate_normal() -> None:
     """For y = b0 + eta + b1 t + eps the FO model is exact: y ~ N(μ, V) with μ, V linear in θ."""
-    m = sf.PopulationModel("B0 + B1*t", {"B0": "normal", "B1": "fixed"}, error="additive")
+    m = sf.PopulationModel(
+        "B0 + B1*t", {"B0": "normal", "B1": "fixed"}, error="additive"
+    )
     assert m.parameters == ("B0", "B1", "omega2_B0", "sigma2_add")
     th = {"B0": 2.0, "B1": 0.5, "omega2_B0": 0.3, "sigma2_add": 0.2}
     t1, t2 = 1.0, 3.0
@@ -139,7 +225,9 @@ def test_linear_mixed_model_equals_sf_fisher_of_the_bivariate_normal() -> None:
     point = dict(zip(fam.params, [mu[0], mu[1], s, th["omega2_B0"], s]))
     i_mvn = np.array(sp.Matrix(info).subs(point).evalf(30), dtype=float)
     # ∂(mu1, mu2, s11, s12, s22)/∂(B0, B1, omega2, sigma2)
-    g = np.array([[1, t1, 0, 0], [1, t2, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0], [0, 0, 1, 1]], float)
+    g = np.array(
+        [[1, t1, 0, 0], [1, t2, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0], [0, 0, 1, 1]], float
+    )
     ref = g.T @ i_mvn @ g
     got = sf.population_fim(m, {"times": [t1, t2], "n": 1}, th).matrix
     assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
@@ -152,7 +240,9 @@ def test_bad_input_errors(warfarin: sf.PopulationModel) -> None:
     with pytest.raises(UnknownParameterError, match="BOGUS"):
         sf.population_fim(warfarin, DESIGN, {**THETA, "BOGUS": 1.0})
     with pytest.raises(UnknownParameterError, match="sigma2_prop"):
-        sf.population_fim(warfarin, DESIGN, {k: v for k, v in THETA.items() if k != "sigma2_prop"})
+        sf.population_fim(
+            warfarin, DESIGN, {k: v for k, v in THETA.items() if k != "sigma2_prop"}
+        )
     with pytest.raises(UnknownParameterError, match="WT"):
         sf.population_fim(warfarin, {**DESIGN, "WT": 70}, THETA)
     with pytest.raises(UnknownParameterError, match="Q"):
@@ -163,8 +253,12 @@ def test_bad_input_errors(warfarin: sf.PopulationModel) -> None:
 
 def test_singular_fim_names_the_unidentifiable_direction() -> None:
     # CL and V enter only through CL*V: the direction d(log CL) = -d(log V) is unidentifiable
-    m = sf.PopulationModel("DOSE*exp(-CL*V*t)", {"CL": "lognormal", "V": "fixed"}, error="additive",
-                           covariates=["DOSE"])
+    m = sf.PopulationModel(
+        "DOSE*exp(-CL*V*t)",
+        {"CL": "lognormal", "V": "fixed"},
+        error="additive",
+        covariates=["DOSE"],
+    )
     th = {"CL": 0.5, "V": 2.0, "omega2_CL": 0.1, "sigma2_add": 0.1}
     res = sf.population_fim(m, {"times": [1, 2, 4], "n": 10, "DOSE": 10}, th)
     with pytest.raises(SingularInformationError, match="CL") as err:
@@ -173,7 +267,9 @@ def test_singular_fim_names_the_unidentifiable_direction() -> None:
     assert set(direction) == {"CL", "V"}
     # null vector ∝ (CL, -V) / norm: CL·V constant to first order
     ratio = direction["CL"] / direction["V"]
-    assert ratio == pytest.approx(-0.5 / 2.0, rel=1e-5)   # coefficients are reported to 6 decimals
+    assert ratio == pytest.approx(
+        -0.5 / 2.0, rel=1e-5
+    )  # coefficients are reported to 6 decimals
 
 
 def test_foce_type_equals_fo_for_a_model_linear_in_eta() -> None:
@@ -189,7 +285,9 @@ def test_foce_type_equals_fo_for_a_model_linear_in_eta() -> None:
 
 def test_foce_type_differs_from_fo_for_warfarin(warfarin: sf.PopulationModel) -> None:
     fo = sf.population_fim(warfarin, DESIGN, THETA)
-    foce = sf.population_fim(warfarin, DESIGN, THETA, approximation="FOCE", foce_draws=50, seed=1)
+    foce = sf.population_fim(
+        warfarin, DESIGN, THETA, approximation="FOCE", foce_draws=50, seed=1
+    )
     assert not np.allclose(foce.matrix, fo.matrix, rtol=1e-3)
     assert np.all(np.linalg.eigvalsh(foce.matrix) > 0)
 
@@ -198,7 +296,15 @@ def test_numeric_population_modules_do_not_import_sympy() -> None:
     import subprocess
     import sys
 
-    code = ("import symfisher.population.assemble, symfisher.population.design, symfisher.population.criteria, "
-            "symfisher.population.report, symfisher.population.ode_numeric, sys; print('sympy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    code = (
+        "import symfisher.population.assemble, symfisher.population.design, symfisher.population.criteria, "
+        "symfisher.population.report, symfisher.population.ode_numeric, sys; print('sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert out.stdout.strip() == "False"

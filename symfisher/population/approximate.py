@@ -29,7 +29,7 @@ from symfisher.population.design import layout
 from symfisher.population.fim import design_of, evaluator, theta_matrix
 from symfisher.population.model import PopulationModel
 
-__all__ = ["ApproximateDesign", "approximate_population_design", "MAX_CANDIDATES"]
+__all__ = ["MAX_CANDIDATES", "ApproximateDesign", "approximate_population_design"]
 
 Array = NDArray[np.float64]
 MAX_CANDIDATES = 200_000
@@ -66,11 +66,15 @@ class ApproximateDesign:
 
     def summary(self) -> str:
         """Text: support, weights and certificate."""
-        lines = ["D-optimal approximate population design (weights = fractions of subjects):"]
+        lines = [
+            "D-optimal approximate population design (weights = fractions of subjects):"
+        ]
         for s, w in zip(self.schedules, self.weights):
             lines.append(f"  times {', '.join(f'{v:.4g}' for v in s)}  weight {w:.4f}")
-        lines.append(f"certificate: max d(x) = {self.max_sensitivity:.6f} vs P = {self.bound}; "
-                     f"D-efficiency >= {self.efficiency_bound:.6f}")
+        lines.append(
+            f"certificate: max d(x) = {self.max_sensitivity:.6f} vs P = {self.bound}; "
+            f"D-efficiency >= {self.efficiency_bound:.6f}"
+        )
         return "\n".join(lines)
 
 
@@ -78,17 +82,25 @@ def _candidates(grid: Any, k: int, candidates: Any) -> Array:
     if candidates is not None:
         c = np.sort(np.atleast_2d(np.asarray(candidates, float)), axis=1)
         if c.shape[1] != k:
-            raise DesignSpaceError(f"candidate schedules have {c.shape[1]} times; samples={k}")
+            raise DesignSpaceError(
+                f"candidate schedules have {c.shape[1]} times; samples={k}"
+            )
         return c
     g = np.unique(np.asarray(grid, float))
-    count = np.prod(np.arange(len(g) - k + 1, len(g) + 1)) / np.prod(np.arange(1, k + 1))
+    count = np.prod(np.arange(len(g) - k + 1, len(g) + 1)) / np.prod(
+        np.arange(1, k + 1)
+    )
     if count > MAX_CANDIDATES:
-        raise DesignSpaceError(f"{int(count)} candidate schedules ({k} of {len(g)} grid times) exceed "
-                               f"{MAX_CANDIDATES}; use a coarser grid or give candidates")
+        raise DesignSpaceError(
+            f"{int(count)} candidate schedules ({k} of {len(g)} grid times) exceed "
+            f"{MAX_CANDIDATES}; use a coarser grid or give candidates"
+        )
     return np.array(list(itertools.combinations(g, k)), float)
 
 
-def _multiplicative(flat: Array, w: Array, p: int, tol: float, iters: int, prune: bool) -> tuple[Array, Array, int]:
+def _multiplicative(
+    flat: Array, w: Array, p: int, tol: float, iters: int, prune: bool
+) -> tuple[Array, Array, int]:
     """Multiplicative algorithm for D, w ← w · d / P (Titterington 1976; Silvey et al. 1978), with the
     deletion rule of Harman & Pronzato (2007) when ``prune``: a candidate with
     d < P(1 + ε/2 − sqrt(ε(4 + ε − 4/P))/2), ε = max d / P − 1, has no weight at the optimum.
@@ -118,24 +130,39 @@ def _weights(mats: Array, tol: float, max_iter: int) -> tuple[Array, int]:
     algorithm on the active set, enlarged by the most violating candidates until max d ≤ P(1 + tol)."""
     p = mats.shape[-1]
     flat = mats.reshape(len(mats), p * p)
-    w, _, total = _multiplicative(flat, np.full(len(mats), 1.0 / len(mats)), p, 1e-3, max_iter, True)
+    w, _, total = _multiplicative(
+        flat, np.full(len(mats), 1.0 / len(mats)), p, 1e-3, max_iter, True
+    )
     for _ in range(20):
         d = flat @ np.linalg.inv((w @ flat).reshape(p, p)).ravel()
         if d.max() <= p * (1 + tol):
             break
         active = np.union1d(np.flatnonzero(w > 1e-9), np.argsort(-d)[:10])
-        wa, _, it = _multiplicative(flat[active], w[active] + 1e-6, p, tol, 20 * max_iter, False)
+        wa, _, it = _multiplicative(
+            flat[active], w[active] + 1e-6, p, tol, 20 * max_iter, False
+        )
         w = np.zeros(len(mats))
         w[active] = wa
         total += it
     return w, total
 
 
-def approximate_population_design(model: PopulationModel, theta: Any, *, samples: int, grid: Any = None,
-                                  candidates: Any = None, group: Any = None, windows: Any = None,
-                                  min_spacing: float = 0.0, structure: str = "full", tol: float = 1e-5,
-                                  max_iter: int = 5000, polish_starts: int = 5,
-                                  rounds: int = 12) -> ApproximateDesign:
+def approximate_population_design(
+    model: PopulationModel,
+    theta: Any,
+    *,
+    samples: int,
+    grid: Any = None,
+    candidates: Any = None,
+    group: Any = None,
+    windows: Any = None,
+    min_spacing: float = 0.0,
+    structure: str = "full",
+    tol: float = 1e-5,
+    max_iter: int = 5000,
+    polish_starts: int = 5,
+    rounds: int = 12,
+) -> ApproximateDesign:
     """D-optimal approximate design over schedules of ``samples`` times, certified.
 
     Parameters
@@ -166,8 +193,14 @@ def approximate_population_design(model: PopulationModel, theta: Any, *, samples
     ApproximateDesign
     """
     cand = _candidates(grid, samples, candidates)
-    lo, hi = (float(cand.min()), float(cand.max())) if windows is None else map(float, windows)
-    template = design_of(model, {"times": cand[0].tolist(), "n": 1.0, **dict(group or {})})
+    lo, hi = (
+        (float(cand.min()), float(cand.max()))
+        if windows is None
+        else map(float, windows)
+    )
+    template = design_of(
+        model, {"times": cand[0].tolist(), "n": 1.0, **dict(group or {})}
+    )
     lay = layout(template, [c.name for c in model.covariates])
     ev = evaluator(model, structure)
     mat = theta_matrix(model, theta)
@@ -175,14 +208,17 @@ def approximate_population_design(model: PopulationModel, theta: Any, *, samples
     def info(times: Array) -> Array:
         return ev.per_group(lay, mat, times=np.atleast_2d(times))[0]
 
-    mats = np.concatenate([info(cand[i:i + 4096]) for i in range(0, len(cand), 4096)])
+    mats = np.concatenate([info(cand[i : i + 4096]) for i in range(0, len(cand), 4096)])
     iters, d_max = 0, np.inf
     for _ in range(rounds):
         w, it = _weights(mats, tol, max_iter)
         iters += it
         minv = np.linalg.inv(np.einsum("c,cij->ij", w, mats))
         d_cand = np.einsum("ij,cji->c", minv, mats)
-        found = [_max_d(info, minv, s, lo, hi, min_spacing) for s in cand[np.argsort(-d_cand)[:polish_starts]]]
+        found = [
+            _max_d(info, minv, s, lo, hi, min_spacing)
+            for s in cand[np.argsort(-d_cand)[:polish_starts]]
+        ]
         d_max, x_new = max(found, key=lambda v: v[0])
         d_max = max(d_max, float(d_cand.max()))
         p = mats.shape[-1]
@@ -194,10 +230,14 @@ def approximate_population_design(model: PopulationModel, theta: Any, *, samples
     keep = w > 1e-4
     ws = w[keep] / w[keep].sum()
     m_xi = np.einsum("c,cij->ij", w, mats)
-    return ApproximateDesign(cand[keep], ws, m_xi, d_max, mats.shape[-1], mats.shape[-1] / d_max, iters)
+    return ApproximateDesign(
+        cand[keep], ws, m_xi, d_max, mats.shape[-1], mats.shape[-1] / d_max, iters
+    )
 
 
-def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float) -> tuple[float, Array]:
+def _max_d(
+    info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float
+) -> tuple[float, Array]:
     """Local maximum of d(x) = tr(M⁻¹ M(x)) over schedules near ``start`` (SLSQP, FD gradient)."""
     k = len(start)
 
@@ -205,8 +245,21 @@ def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: 
         m = info(np.sort(x))[0]
         return -float(np.einsum("ij,ji->", minv, m)) if np.all(np.isfinite(m)) else 0.0
 
-    cons = [{"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - spacing)} for i in range(k - 1)]
-    res = minimize(neg, start, method="SLSQP", bounds=[(lo, hi)] * k, constraints=cons,
-                   options={"maxiter": 100, "ftol": 1e-12})
+    cons = [
+        {"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - spacing)}
+        for i in range(k - 1)
+    ]
+    res = minimize(
+        neg,
+        start,
+        method="SLSQP",
+        bounds=[(lo, hi)] * k,
+        constraints=cons,
+        options={"maxiter": 100, "ftol": 1e-12},
+    )
     x = np.sort(np.clip(res.x, lo, hi))
-    return (-neg(x), x) if -neg(x) >= -neg(start) else (-neg(start), np.asarray(start, float))
+    return (
+        (-neg(x), x)
+        if -neg(x) >= -neg(start)
+        else (-neg(start), np.asarray(start, float))
+    )

@@ -77,8 +77,11 @@ def pick_response(out: dict[str, Array], k: IntArray, sl: slice) -> Blocks:
     z_default = np.zeros((m, len(idx), 0))
     zb_default = np.zeros((m, len(idx), 0, out["FB"].shape[-1]))
     return Blocks(
-        F=out["F"][:, idx, kk], FB=out["FB"][:, idx, kk], R=out["R"][:, idx, kk],
-        RB=out["RB"][:, idx, kk], RS=out["RS"][:, idx, kk],
+        F=out["F"][:, idx, kk],
+        FB=out["FB"][:, idx, kk],
+        R=out["R"][:, idx, kk],
+        RB=out["RB"][:, idx, kk],
+        RS=out["RS"][:, idx, kk],
         Z=out["Z"][:, idx, kk] if "Z" in out else z_default,
         ZB=out["ZB"][:, idx, kk] if "ZB" in out else zb_default,
     )
@@ -93,13 +96,17 @@ def _diag_embed(d: Array) -> Array:
 def _variance_derivatives(b: Blocks, omega: Array, sel: Selection, full: bool) -> Array:
     """∂V/∂θ_a for the V-dependent parameters: (M, P_v, n, n), β first when ``full``."""
     parts = []
-    zt = b.Z.transpose(0, 2, 1)[:, None]                           # (M, 1, q, n)
+    zt = b.Z.transpose(0, 2, 1)[:, None]  # (M, 1, q, n)
     if full and len(sel.beta):
-        zb = b.ZB[..., sel.beta].transpose(0, 3, 1, 2)             # (M, b, n, q)
-        a = (zb @ omega[:, None]) @ zt                              # ∂Z/∂β_a Ω Zᵀ
-        parts.append(a + a.transpose(0, 1, 3, 2) + _diag_embed(np.moveaxis(b.RB[..., sel.beta], 2, 1)))
+        zb = b.ZB[..., sel.beta].transpose(0, 3, 1, 2)  # (M, b, n, q)
+        a = (zb @ omega[:, None]) @ zt  # ∂Z/∂β_a Ω Zᵀ
+        parts.append(
+            a
+            + a.transpose(0, 1, 3, 2)
+            + _diag_embed(np.moveaxis(b.RB[..., sel.beta], 2, 1))
+        )
     if len(sel.omega_i):
-        zi = b.Z[..., sel.omega_i].transpose(0, 2, 1)               # (M, e, n)
+        zi = b.Z[..., sel.omega_i].transpose(0, 2, 1)  # (M, e, n)
         zj = b.Z[..., sel.omega_j].transpose(0, 2, 1)
         s = zi[..., :, None] * zj[..., None, :]
         off = (sel.omega_i != sel.omega_j)[None, :, None, None]
@@ -123,7 +130,9 @@ def _inverse(v: Array) -> Array:
         return out
 
 
-def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full: bool) -> Array:
+def group_information(
+    b: Blocks, omega: Array, eta: Array, sel: Selection, full: bool
+) -> Array:
     """The FO Fisher information of one subject of a group.
 
     Parameters
@@ -149,15 +158,23 @@ def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full:
     vi = _inverse(v)
     jac = b.FB[..., sel.beta]
     if np.any(eta):
-        jac = jac - (b.ZB[..., sel.beta].transpose(0, 1, 3, 2) @ eta[:, None, :, None])[..., 0]
+        jac = (
+            jac
+            - (b.ZB[..., sel.beta].transpose(0, 1, 3, 2) @ eta[:, None, :, None])[
+                ..., 0
+            ]
+        )
     out = np.zeros((m, sel.size, sel.size))
     out[:, :nb, :nb] = jac.transpose(0, 2, 1) @ (vi @ jac)
     if sel.size == nb and not full:
         return out
     dv = _variance_derivatives(b, omega, sel, full)
-    w = vi[:, None] @ dv                                            # (M, P_v, n, n)
+    w = vi[:, None] @ dv  # (M, P_v, n, n)
     k = w.shape[1]
-    t = 0.5 * (w.reshape(m, k, n * n) @ w.transpose(0, 1, 3, 2).reshape(m, k, n * n).transpose(0, 2, 1))
+    t = 0.5 * (
+        w.reshape(m, k, n * n)
+        @ w.transpose(0, 1, 3, 2).reshape(m, k, n * n).transpose(0, 2, 1)
+    )
     if full:
         out += t
     else:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from symfisher.errors import DesignSpaceError, DomainError, UnknownParameterError
 
-__all__ = ["Group", "PopulationDesign", "Layout", "as_design"]
+__all__ = ["Group", "Layout", "PopulationDesign", "as_design"]
 
 Array = NDArray[np.float64]
 
@@ -41,8 +41,11 @@ class Group:
 
     def to_dict(self, responses: Sequence[str]) -> dict[str, Any]:
         """Plain-Python form (times keyed by response when there are several)."""
-        times: Any = list(self.times[0]) if len(self.times) == 1 else {
-            r: list(t) for r, t in zip(responses, self.times)}
+        times: Any = (
+            list(self.times[0])
+            if len(self.times) == 1
+            else {r: list(t) for r, t in zip(responses, self.times)}
+        )
         return {"times": times, "n": self.n, **dict(self.covariates)}
 
 
@@ -59,13 +62,17 @@ class PopulationDesign:
 
     def with_sizes(self, sizes: Sequence[float]) -> PopulationDesign:
         """The same design with group sizes ``sizes``."""
-        return PopulationDesign(tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes)))
+        return PopulationDesign(
+            tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes))
+        )
 
     def with_flat_times(self, flat: Sequence[float]) -> PopulationDesign:
         """The same design with all sampling times replaced, in layout order."""
         it = iter(float(v) for v in flat)
-        groups = tuple(replace(g, times=tuple(tuple(next(it) for _ in ts) for ts in g.times))
-                       for g in self.groups)
+        groups = tuple(
+            replace(g, times=tuple(tuple(next(it) for _ in ts) for ts in g.times))
+            for g in self.groups
+        )
         return PopulationDesign(groups)
 
 
@@ -107,16 +114,22 @@ def layout(design: PopulationDesign, covariates: Sequence[str]) -> Layout:
         stop = start + sum(len(ts) for ts in g.times)
         slices.append(slice(start, stop))
         start = stop
-    return Layout(np.asarray(t, float), np.asarray(k, np.intp),
-                  np.asarray(cov, float).reshape(len(t), len(covariates)), tuple(slices),
-                  np.asarray([g.n for g in design.groups], float))
+    return Layout(
+        np.asarray(t, float),
+        np.asarray(k, np.intp),
+        np.asarray(cov, float).reshape(len(t), len(covariates)),
+        tuple(slices),
+        np.asarray([g.n for g in design.groups], float),
+    )
 
 
 def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Group:
     if isinstance(obj, Group):
         return obj
     if not isinstance(obj, Mapping) or "times" not in obj:
-        raise DesignSpaceError(f"a design group is a mapping with 'times' (and 'n', covariates), got {obj!r}")
+        raise DesignSpaceError(
+            f"a design group is a mapping with 'times' (and 'n', covariates), got {obj!r}"
+        )
     d = dict(obj)
     times = d.pop("times")
     n = float(d.pop("n", 1.0))
@@ -124,17 +137,23 @@ def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Gro
     if isinstance(times, Mapping):
         unknown = set(times) - set(responses)
         if unknown:
-            raise UnknownParameterError(f"sampling times for unknown response(s) {sorted(unknown)}; "
-                                        f"responses are {list(responses)}")
+            raise UnknownParameterError(
+                f"sampling times for unknown response(s) {sorted(unknown)}; "
+                f"responses are {list(responses)}"
+            )
         per = tuple(tuple(float(v) for v in times.get(r, ())) for r in responses)
     elif len(responses) == 1:
         per = (tuple(float(v) for v in times),)
     else:
-        raise DesignSpaceError(f"the model has responses {list(responses)}: give times as a mapping")
+        raise DesignSpaceError(
+            f"the model has responses {list(responses)}: give times as a mapping"
+        )
     unknown = set(d) - set(covariates)
     if unknown:
-        raise UnknownParameterError(f"design value(s) {sorted(unknown)} are not covariates of the model "
-                                    f"({list(covariates)})")
+        raise UnknownParameterError(
+            f"design value(s) {sorted(unknown)} are not covariates of the model "
+            f"({list(covariates)})"
+        )
     missing = [c for c in covariates if c not in d]
     if missing:
         raise UnknownParameterError(f"design group lacks covariate value(s) {missing}")
@@ -145,7 +164,9 @@ def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Gro
     return Group(per, n, tuple((c, float(d[c])) for c in covariates))
 
 
-def as_design(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> PopulationDesign:
+def as_design(
+    obj: Any, responses: Sequence[str], covariates: Sequence[str]
+) -> PopulationDesign:
     """A :class:`PopulationDesign` from a design, a group mapping or a list of them.
 
     Examples

@@ -31,7 +31,14 @@ from symfisher.population.kernel import population_kernel
 from symfisher.population.model import PopulationModel
 from symfisher.population.report import PopulationFIM
 
-__all__ = ["Approximation", "Structure", "Evaluator", "evaluator", "population_fim", "theta_matrix"]
+__all__ = [
+    "Approximation",
+    "Evaluator",
+    "Structure",
+    "evaluator",
+    "population_fim",
+    "theta_matrix",
+]
 
 Array = NDArray[np.float64]
 
@@ -60,16 +67,22 @@ def theta_matrix(model: PopulationModel, theta: Any) -> Array:
     if isinstance(theta, Mapping):
         unknown = sorted(set(theta) - set(names))
         if unknown:
-            raise UnknownParameterError(f"parameter(s) {unknown} not in the model; its parameters are {list(names)}")
+            raise UnknownParameterError(
+                f"parameter(s) {unknown} not in the model; its parameters are {list(names)}"
+            )
         missing = [n for n in names if n not in theta]
         if missing:
             raise UnknownParameterError(f"no value given for parameter(s) {missing}")
-        cols = np.broadcast_arrays(*[np.atleast_1d(np.asarray(theta[n], float)) for n in names])
+        cols = np.broadcast_arrays(
+            *[np.atleast_1d(np.asarray(theta[n], float)) for n in names]
+        )
         mat = np.stack(cols, axis=-1)
     else:
         mat = np.atleast_2d(np.asarray(theta, float))
         if mat.shape[-1] != len(names):
-            raise DomainError(f"theta has {mat.shape[-1]} values; the model has {len(names)} parameters {list(names)}")
+            raise DomainError(
+                f"theta has {mat.shape[-1]} values; the model has {len(names)} parameters {list(names)}"
+            )
     _check(model, mat)
     return mat
 
@@ -86,11 +99,15 @@ def _check(model: PopulationModel, mat: Array) -> None:
     off = nb + len(model.omega_entries)
     for j, (name, _, _) in enumerate(model.sigma_entries):
         if np.any(mat[:, off + j] < 0):
-            raise DomainError(f"residual variance {name} = {mat[:, off + j].min():g} is negative")
+            raise DomainError(
+                f"residual variance {name} = {mat[:, off + j].min():g} is negative"
+            )
     if model.omega is model.omega.FULL and len(model.eta) > 1:
         om = _omega(model, mat)
         if np.any(np.linalg.eigvalsh(om)[:, 0] < -1e-12 * np.abs(om).max()):
-            raise DomainError("Omega (the random-effect covariance) is not positive semi-definite")
+            raise DomainError(
+                "Omega (the random-effect covariance) is not positive semi-definite"
+            )
 
 
 def _omega(model: PopulationModel, mat: Array) -> Array:
@@ -101,12 +118,24 @@ def _omega(model: PopulationModel, mat: Array) -> Array:
     return om
 
 
-def _shaped(out: dict[str, Array], model: PopulationModel, m: int, n: int) -> dict[str, Array]:
+def _shaped(
+    out: dict[str, Array], model: PopulationModel, m: int, n: int
+) -> dict[str, Array]:
     """Kernel outputs with explicit axes (a (K, 1) output comes back as (K,))."""
     k, b, q, s = len(model.responses), len(model.beta), len(model.eta), len(model.sigma)
-    dims = {"F": (k,), "FB": (k, b), "Z": (k, q), "ZB": (k, q, b), "R": (k,), "RB": (k, b), "RS": (k, s)}
-    return {name: np.broadcast_to(v, (m, n) + v.shape[2:]).reshape((m, n) + dims[name])
-            for name, v in out.items()}
+    dims = {
+        "F": (k,),
+        "FB": (k, b),
+        "Z": (k, q),
+        "ZB": (k, q, b),
+        "R": (k,),
+        "RB": (k, b),
+        "RS": (k, s),
+    }
+    return {
+        name: np.broadcast_to(v, (m, n) + v.shape[2:]).reshape((m, n) + dims[name])
+        for name, v in out.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -118,8 +147,13 @@ class Evaluator:
     selection: Selection
     full: bool
 
-    def per_group(self, lay: Layout, mat: Array, eta: Array | None = None,
-                  times: Array | None = None) -> list[Array]:
+    def per_group(
+        self,
+        lay: Layout,
+        mat: Array,
+        eta: Array | None = None,
+        times: Array | None = None,
+    ) -> list[Array]:
         """Information of one subject of each group: list of (D·M, P, P).
 
         ``times`` (D, N) evaluates D variants of the layout's sampling times at once
@@ -136,22 +170,41 @@ class Evaluator:
         eta_arr = np.zeros((mm, len(m.eta))) if eta is None else eta
         if m.eta:
             args.append(eta_arr[None, :, None, :])
-        args.append(mat[None, :, None, nb + ne:])
+        args.append(mat[None, :, None, nb + ne :])
         if m.ode is not None:
             from symfisher.population.ode_inputs import ode_inputs
 
             args += ode_inputs(m, lay, mat, eta_arr, tt)
         raw = self.kernel(*args, check=False)
-        out = _shaped({k: v.reshape((d * mm,) + v.shape[2:]) if v.ndim > 2 else v for k, v in
-                       ((k, np.broadcast_to(v, (d, mm) + v.shape[2:])) for k, v in raw.items())},
-                      m, d * mm, tt.shape[1])
+        out = _shaped(
+            {
+                k: v.reshape((d * mm,) + v.shape[2:]) if v.ndim > 2 else v
+                for k, v in (
+                    (k, np.broadcast_to(v, (d, mm) + v.shape[2:]))
+                    for k, v in raw.items()
+                )
+            },
+            m,
+            d * mm,
+            tt.shape[1],
+        )
         om = np.tile(_omega(m, mat), (d, 1, 1))
         eta_all = np.tile(eta_arr, (d, 1))
-        return [group_information(pick_response(out, lay.k, sl), om, eta_all, self.selection, self.full)
-                for sl in lay.slices]
+        return [
+            group_information(
+                pick_response(out, lay.k, sl), om, eta_all, self.selection, self.full
+            )
+            for sl in lay.slices
+        ]
 
-    def information(self, lay: Layout, mat: Array, eta: Array | None = None,
-                    times: Array | None = None, sizes: Array | None = None) -> Array:
+    def information(
+        self,
+        lay: Layout,
+        mat: Array,
+        eta: Array | None = None,
+        times: Array | None = None,
+        sizes: Array | None = None,
+    ) -> Array:
         """``Σ_g n_g I_g``: (D·M, P, P) (see :meth:`per_group`); ``sizes`` overrides ``n_g``."""
         n = lay.n if sizes is None else sizes
         return sum(w * i for w, i in zip(n, self.per_group(lay, mat, eta, times)))  # type: ignore[return-value]
@@ -166,7 +219,9 @@ def evaluator(model: PopulationModel, structure: Structure | str = "full") -> Ev
         beta=np.array([i for i, n in enumerate(b_names) if n in est], np.intp),
         omega_i=np.array([i for n, i, _ in model.omega_entries if n in est], np.intp),
         omega_j=np.array([j for n, _, j in model.omega_entries if n in est], np.intp),
-        sigma=np.array([k for k, (n, _, _) in enumerate(model.sigma_entries) if n in est], np.intp),
+        sigma=np.array(
+            [k for k, (n, _, _) in enumerate(model.sigma_entries) if n in est], np.intp
+        ),
     )
     return Evaluator(model, population_kernel(model), sel, st is Structure.FULL)
 
@@ -179,9 +234,17 @@ def _foce(ev: Evaluator, lay: Layout, mat: Array, draws: int, seed: int) -> Arra
     return ev.information(lay, np.repeat(mat, draws, axis=0), eta).mean(axis=0)
 
 
-def population_fim(model: PopulationModel, design: Any, theta: Any, *, approximation: str = "FO",
-                   structure: str = "full", prior: Any = None, foce_draws: int = 200,
-                   seed: int = 0) -> PopulationFIM:
+def population_fim(
+    model: PopulationModel,
+    design: Any,
+    theta: Any,
+    *,
+    approximation: str = "FO",
+    structure: str = "full",
+    prior: Any = None,
+    foce_draws: int = 200,
+    seed: int = 0,
+) -> PopulationFIM:
     """The population Fisher information of ``design`` at ``theta``.
 
     Parameters
@@ -207,30 +270,47 @@ def population_fim(model: PopulationModel, design: Any, theta: Any, *, approxima
     """
     approx = option(Approximation, approximation, "approximation")
     st = option(Structure, structure, "structure")
-    des = as_design(design, [n for n, _ in model.responses], [c.name for c in model.covariates])
+    des = as_design(
+        design, [n for n, _ in model.responses], [c.name for c in model.covariates]
+    )
     mat = theta_matrix(model, theta)
     if mat.shape[0] != 1:
-        raise DomainError("population_fim takes one parameter value per name (use the optimiser for prior draws)")
+        raise DomainError(
+            "population_fim takes one parameter value per name (use the optimiser for prior draws)"
+        )
     ev = evaluator(model, st)
     lay = layout(des, [c.name for c in model.covariates])
-    info = ev.information(lay, mat)[0] if approx is Approximation.FO else _foce(ev, lay, mat, foce_draws, seed)
+    info = (
+        ev.information(lay, mat)[0]
+        if approx is Approximation.FO
+        else _foce(ev, lay, mat, foce_draws, seed)
+    )
     if prior is not None:
         info = info + _prior(prior, model)
     values = dict(zip(model.all_parameters, mat[0]))
-    return PopulationFIM(matrix=info, parameters=model.parameters,
-                         values=tuple(float(values[n]) for n in model.parameters),
-                         structure=st.value, approximation=approx.value, design=des,
-                         responses=tuple(n for n, _ in model.responses))
+    return PopulationFIM(
+        matrix=info,
+        parameters=model.parameters,
+        values=tuple(float(values[n]) for n in model.parameters),
+        structure=st.value,
+        approximation=approx.value,
+        design=des,
+        responses=tuple(n for n, _ in model.responses),
+    )
 
 
 def _prior(prior: Any, model: PopulationModel) -> Array:
     m = np.asarray(prior.matrix if hasattr(prior, "matrix") else prior, float)
     p = len(model.parameters)
     if m.shape != (p, p):
-        raise DomainError(f"prior information has shape {m.shape}; expected ({p}, {p}) for {list(model.parameters)}")
+        raise DomainError(
+            f"prior information has shape {m.shape}; expected ({p}, {p}) for {list(model.parameters)}"
+        )
     return m
 
 
 def design_of(model: PopulationModel, design: Any) -> PopulationDesign:
     """``as_design`` with the model's response and covariate names."""
-    return as_design(design, [n for n, _ in model.responses], [c.name for c in model.covariates])
+    return as_design(
+        design, [n for n, _ in model.responses], [c.name for c in model.covariates]
+    )

@@ -31,7 +31,7 @@ import sympy as sp
 from symfisher.errors import ParseError, UnknownParameterError, option
 from symfisher.parse import parse_expression
 
-__all__ = ["ErrorModel", "OmegaStructure", "PopulationModel", "FORMS"]
+__all__ = ["FORMS", "ErrorModel", "OmegaStructure", "PopulationModel"]
 
 
 class ErrorModel(str, enum.Enum):
@@ -67,8 +67,10 @@ FORMS: Mapping[str, Any] = {
 """Standard individual-parameter forms ``g(β, η)``; ``"fixed"`` means no random effect."""
 
 _ERROR_SIGMAS: Mapping[ErrorModel, tuple[str, ...]] = {
-    ErrorModel.ADDITIVE: ("add",), ErrorModel.PROPORTIONAL: ("prop",),
-    ErrorModel.COMBINED: ("add", "prop"), ErrorModel.EXPONENTIAL: ("exp",),
+    ErrorModel.ADDITIVE: ("add",),
+    ErrorModel.PROPORTIONAL: ("prop",),
+    ErrorModel.COMBINED: ("add", "prop"),
+    ErrorModel.EXPONENTIAL: ("exp",),
 }
 
 
@@ -80,7 +82,9 @@ ODE_F0 = sp.Symbol("ode_F0", real=True)
 """Placeholder of a numerically integrated response (see :func:`ode_expansion`)."""
 
 
-def ode_placeholders(ode: Any) -> tuple[list[sp.Symbol], list[list[sp.Symbol]], list[sp.Symbol]]:
+def ode_placeholders(
+    ode: Any,
+) -> tuple[list[sp.Symbol], list[list[sp.Symbol]], list[sp.Symbol]]:
     """Symbols of ∂f/∂φ (p), ∂²f/∂φ² (p×p) and the expansion point φ₀ (p) of an ODE response."""
     names = [p.name for p in ode.params]
     g = [sp.Symbol(f"ode_G_{a}", real=True) for a in names]
@@ -98,7 +102,10 @@ def ode_expansion(ode: Any, individual: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     g, h, phi0 = ode_placeholders(ode)
     d = [individual[p] - q for p, q in zip(ode.params, phi0)]
     lin = sum((gi * di for gi, di in zip(g, d)), sp.Integer(0))
-    quad = sum((h[i][j] * d[i] * d[j] for i in range(len(d)) for j in range(len(d))), sp.Integer(0))
+    quad = sum(
+        (h[i][j] * d[i] * d[j] for i in range(len(d)) for j in range(len(d))),
+        sp.Integer(0),
+    )
     return ODE_F0 + lin + quad / 2
 
 
@@ -110,14 +117,20 @@ def _check_ode(ode: Any, phis: set[sp.Symbol], covariates: set[sp.Symbol]) -> No
     names = {p.name for p in phis}
     bad = [p.name for p in ode.params if p.name not in names]
     if bad:
-        raise UnknownParameterError(f"ODE parameter(s) {bad} are not individual parameters {sorted(names)}")
+        raise UnknownParameterError(
+            f"ODE parameter(s) {bad} are not individual parameters {sorted(names)}"
+        )
     cov_names = {c.name for c in covariates}
     bad = [c.name for c in ode.covariates if c.name not in cov_names]
     if bad:
-        raise UnknownParameterError(f"ODE constant(s) {bad} are not covariates of the model {sorted(cov_names)}")
+        raise UnknownParameterError(
+            f"ODE constant(s) {bad} are not covariates of the model {sorted(cov_names)}"
+        )
 
 
-def _responses(obj: Any, table: dict[str, sp.Symbol]) -> tuple[tuple[str, sp.Expr], ...]:
+def _responses(
+    obj: Any, table: dict[str, sp.Symbol]
+) -> tuple[tuple[str, sp.Expr], ...]:
     items = obj.items() if isinstance(obj, Mapping) else [("y", obj)]
     out = []
     for name, expr in items:
@@ -128,11 +141,17 @@ def _responses(obj: Any, table: dict[str, sp.Symbol]) -> tuple[tuple[str, sp.Exp
     return tuple(out)
 
 
-def _individual(obj: Mapping[str, Any], table: dict[str, sp.Symbol]) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+def _individual(
+    obj: Mapping[str, Any], table: dict[str, sp.Symbol]
+) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     out = []
     for name, form in obj.items():
         phi = table.setdefault(name, _sym(name))
-        key = form.strip().lower().replace("-", "").replace("_", "") if isinstance(form, str) else None
+        key = (
+            form.strip().lower().replace("-", "").replace("_", "")
+            if isinstance(form, str)
+            else None
+        )
         if key in FORMS:
             make = FORMS[key]
             g = phi if make is None else make(phi, _sym(f"eta_{name}"))
@@ -187,7 +206,9 @@ class PopulationModel:
     fixed: Any = ()
     name: str = "population model"
     ode: Any = None
-    _table: dict[str, sp.Symbol] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    _table: dict[str, sp.Symbol] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         table = self._table
@@ -199,20 +220,37 @@ class PopulationModel:
             resp: tuple[tuple[str, sp.Expr], ...] = (("y", ODE_F0),)
         else:
             resp = _responses(self.responses, table)
-        errs = self.error if isinstance(self.error, Mapping) else {n: self.error for n, _ in resp}
+        errs = (
+            self.error
+            if isinstance(self.error, Mapping)
+            else {n: self.error for n, _ in resp}
+        )
         unknown = set(errs) - {n for n, _ in resp}
         if unknown:
-            raise UnknownParameterError(f"error model given for unknown response(s) {sorted(unknown)}")
-        errors = tuple(option(ErrorModel, errs.get(n, "proportional"), f"error[{n!r}]") for n, _ in resp)
-        for k, v in (("time", t), ("covariates", covs), ("individual", ind), ("responses", resp),
-                     ("error", errors), ("omega", option(OmegaStructure, self.omega, "omega")),
-                     ("fixed", tuple(str(f) for f in self.fixed))):
+            raise UnknownParameterError(
+                f"error model given for unknown response(s) {sorted(unknown)}"
+            )
+        errors = tuple(
+            option(ErrorModel, errs.get(n, "proportional"), f"error[{n!r}]")
+            for n, _ in resp
+        )
+        for k, v in (
+            ("time", t),
+            ("covariates", covs),
+            ("individual", ind),
+            ("responses", resp),
+            ("error", errors),
+            ("omega", option(OmegaStructure, self.omega, "omega")),
+            ("fixed", tuple(str(f) for f in self.fixed)),
+        ):
             object.__setattr__(self, k, v)
         self._check_symbols()
         bad = set(self.fixed) - set(self.all_parameters)
         if bad:
-            raise UnknownParameterError(f"fixed parameter(s) {sorted(bad)} not in the model; "
-                                        f"its parameters are {list(self.all_parameters)}")
+            raise UnknownParameterError(
+                f"fixed parameter(s) {sorted(bad)} not in the model; "
+                f"its parameters are {list(self.all_parameters)}"
+            )
 
     def _check_symbols(self) -> None:
         phis = {p for p, _ in self.individual}
@@ -225,10 +263,13 @@ class PopulationModel:
             if extra:
                 raise UnknownParameterError(
                     f"response {name!r} uses {sorted(s.name for s in extra)}, which are neither individual "
-                    f"parameters {sorted(p.name for p in phis)}, covariates nor the time {self.time.name!r}")
+                    f"parameters {sorted(p.name for p in phis)}, covariates nor the time {self.time.name!r}"
+                )
         for phi, g in self.individual:
             if self.time in g.free_symbols:
-                raise ParseError(f"individual parameter {phi.name!r} depends on the time {self.time.name!r}")
+                raise ParseError(
+                    f"individual parameter {phi.name!r} depends on the time {self.time.name!r}"
+                )
 
     # -- symbols ----------------------------------------------------------------------
     @functools.cached_property
@@ -258,16 +299,22 @@ class PopulationModel:
         sfx = [e.name[4:] for e in self.eta]
         out = [(f"omega2_{s}", i, i) for i, s in enumerate(sfx)]
         if self.omega is OmegaStructure.FULL:
-            out += [(f"omega_{sfx[i]}_{sfx[j]}", i, j) for i in range(len(sfx)) for j in range(i + 1, len(sfx))]
+            out += [
+                (f"omega_{sfx[i]}_{sfx[j]}", i, j)
+                for i in range(len(sfx))
+                for j in range(i + 1, len(sfx))
+            ]
         return tuple(out)
 
     @functools.cached_property
     def sigma_entries(self) -> tuple[tuple[str, int, str], ...]:
         """(name, response index, kind) of every residual variance; kind in add/prop/exp."""
         many = len(self.responses) > 1
-        return tuple((f"sigma2_{kind}" + (f"_{name}" if many else ""), k, kind)
-                     for k, ((name, _), err) in enumerate(zip(self.responses, self.error))
-                     for kind in _ERROR_SIGMAS[err])
+        return tuple(
+            (f"sigma2_{kind}" + (f"_{name}" if many else ""), k, kind)
+            for k, ((name, _), err) in enumerate(zip(self.responses, self.error))
+            for kind in _ERROR_SIGMAS[err]
+        )
 
     @functools.cached_property
     def sigma(self) -> tuple[sp.Symbol, ...]:
@@ -277,8 +324,11 @@ class PopulationModel:
     @functools.cached_property
     def all_parameters(self) -> tuple[str, ...]:
         """Every parameter name: fixed effects, Ω entries, σ² (fixed ones included)."""
-        return (tuple(b.name for b in self.beta) + tuple(n for n, _, _ in self.omega_entries)
-                + tuple(n for n, _, _ in self.sigma_entries))
+        return (
+            tuple(b.name for b in self.beta)
+            + tuple(n for n, _, _ in self.omega_entries)
+            + tuple(n for n, _, _ in self.sigma_entries)
+        )
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -296,7 +346,11 @@ class PopulationModel:
         sub = dict(self.individual)
         out = []
         for (_, f), err in zip(self.responses, self.error):
-            e = ode_expansion(self.ode, sub) if self.ode is not None else f.xreplace(sub)
+            e = (
+                ode_expansion(self.ode, sub)
+                if self.ode is not None
+                else f.xreplace(sub)
+            )
             out.append(sp.log(e) if err is ErrorModel.EXPONENTIAL else e)
         return tuple(out)
 

@@ -29,18 +29,26 @@ __all__ = ["ode_inputs"]
 def _phi_kernel(model: PopulationModel) -> Any:
     ind = dict(model.individual)
     exprs = sp.ImmutableMatrix([ind[p] for p in model.ode.params])
-    groups = [g for g in (list(model.covariates), list(model.beta), list(model.eta)) if g]
+    groups = [
+        g for g in (list(model.covariates), list(model.beta), list(model.eta)) if g
+    ]
     domains = {s: sp.Reals for g in groups for s in g}
     return sf_compile(exprs, groups, domains=domains, symmetric=False)
 
 
 @functools.lru_cache(maxsize=256)
-def _doses(model: PopulationModel, cov: tuple[float, ...]) -> tuple[tuple[float, int, float], ...]:
+def _doses(
+    model: PopulationModel, cov: tuple[float, ...]
+) -> tuple[tuple[float, int, float], ...]:
     values = {c: v for c, v in zip(model.covariates, cov)}
     table = {c.name: c for c in model.covariates}
     out = []
     for d in model.ode.doses:
-        amt = sp.sympify(d.amount, locals=table) if isinstance(d.amount, str) else sp.sympify(d.amount)
+        amt = (
+            sp.sympify(d.amount, locals=table)
+            if isinstance(d.amount, str)
+            else sp.sympify(d.amount)
+        )
         out.append((float(d.time), int(d.compartment), float(amt.xreplace(values))))
     return tuple(out)
 
@@ -51,22 +59,41 @@ def _sizes(model: PopulationModel) -> tuple[int, int]:
     return len(rhs), len(model.ode.params)
 
 
-def ode_inputs(model: PopulationModel, lay: Layout, mat: Array, eta: Array, tt: Array) -> list[Array]:
+def ode_inputs(
+    model: PopulationModel, lay: Layout, mat: Array, eta: Array, tt: Array
+) -> list[Array]:
     """[F0 (D, M, N, 1), G (D, M, N, p), H (D, M, N, p²)] for the kernel of ``model``."""
     k_rhs, k_out = compiled(model.ode)
     m_aug, p = _sizes(model)
     nb = len(model.beta)
     d, mm, n = tt.shape[0], mat.shape[0], tt.shape[1]
-    f0, g, h = np.zeros((d, mm, n, 1)), np.zeros((d, mm, n, p)), np.zeros((d, mm, n, p * p))
+    f0, g, h = (
+        np.zeros((d, mm, n, 1)),
+        np.zeros((d, mm, n, p)),
+        np.zeros((d, mm, n, p * p)),
+    )
     ode_cov = [list(model.covariates).index(c) for c in model.ode.covariates]
     for sl in lay.slices:
         cov = lay.cov[sl.start]
-        args = [a for a in (cov[None, :] if model.covariates else None, mat[:, :nb],
-                            eta if model.eta else None) if a is not None]
+        args = [
+            a
+            for a in (
+                cov[None, :] if model.covariates else None,
+                mat[:, :nb],
+                eta if model.eta else None,
+            )
+            if a is not None
+        ]
         phi = np.asarray(_phi_kernel(model)(*args, check=False)).reshape(mm, p)
         doses = _doses(model, tuple(float(v) for v in cov))
         for i in range(d):
             for j in range(mm):
-                fv, gv, hv = response_derivatives(k_rhs, k_out, m_aug, p, phi[j], cov[ode_cov], doses, tt[i, sl])
-                f0[i, j, sl, 0], g[i, j, sl], h[i, j, sl] = fv, gv, hv.reshape(-1, p * p)
+                fv, gv, hv = response_derivatives(
+                    k_rhs, k_out, m_aug, p, phi[j], cov[ode_cov], doses, tt[i, sl]
+                )
+                f0[i, j, sl, 0], g[i, j, sl], h[i, j, sl] = (
+                    fv,
+                    gv,
+                    hv.reshape(-1, p * p),
+                )
     return [f0, g, h]

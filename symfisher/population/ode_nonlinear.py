@@ -28,7 +28,7 @@ from symfisher.errors import ParseError
 from symfisher.parse import parse_expression
 from symfisher.population.ode import Dose
 
-__all__ = ["NonlinearOde", "nonlinear_ode", "ROUTE"]
+__all__ = ["ROUTE", "NonlinearOde", "nonlinear_ode"]
 
 ROUTE = "numerical (forward sensitivities from the symbolic Jacobian, compiled)"
 
@@ -67,8 +67,14 @@ class NonlinearOde:
         return tuple(sorted({float(d.time) for d in self.doses}))
 
 
-def nonlinear_ode(rhs: Mapping[str, str], output: str, doses: Sequence[Dose], *, params: Sequence[str],
-                  covariates: Sequence[str] = ()) -> NonlinearOde:
+def nonlinear_ode(
+    rhs: Mapping[str, str],
+    output: str,
+    doses: Sequence[Dose],
+    *,
+    params: Sequence[str],
+    covariates: Sequence[str] = (),
+) -> NonlinearOde:
     """Parse a nonlinear ODE system (safe parser).
 
     Examples
@@ -79,20 +85,37 @@ def nonlinear_ode(rhs: Mapping[str, str], output: str, doses: Sequence[Dose], *,
     True
     """
     table = {n: sp.Symbol(n, real=True) for n in (*rhs, *params, *covariates)}
-    exprs = tuple(parse_expression(e, table, allow_new_symbols=False) for e in rhs.values())
+    exprs = tuple(
+        parse_expression(e, table, allow_new_symbols=False) for e in rhs.values()
+    )
     out = parse_expression(output, table, allow_new_symbols=False)
     for d in doses:
         if d.duration not in (0, "0") or not isinstance(d.time, (int, float)):
-            raise ParseError("nonlinear ODE doses are boluses at numeric times (duration 0)")
+            raise ParseError(
+                "nonlinear ODE doses are boluses at numeric times (duration 0)"
+            )
         if not 0 <= d.compartment < len(rhs):
-            raise ParseError(f"dose into compartment {d.compartment}: the system has {len(rhs)} states")
-    return NonlinearOde(exprs, tuple(table[n] for n in rhs), tuple(table[n] for n in params),
-                        tuple(table[n] for n in covariates), out, tuple(doses))
+            raise ParseError(
+                f"dose into compartment {d.compartment}: the system has {len(rhs)} states"
+            )
+    return NonlinearOde(
+        exprs,
+        tuple(table[n] for n in rhs),
+        tuple(table[n] for n in params),
+        tuple(table[n] for n in covariates),
+        out,
+        tuple(doses),
+    )
 
 
-def _sensitivity_symbols(n: int, p: int) -> tuple[list[list[sp.Symbol]], list[list[list[sp.Symbol]]]]:
+def _sensitivity_symbols(
+    n: int, p: int
+) -> tuple[list[list[sp.Symbol]], list[list[list[sp.Symbol]]]]:
     s1 = [[sp.Symbol(f"S_{k}_{i}", real=True) for i in range(p)] for k in range(n)]
-    s2 = [[[sp.Symbol(f"S2_{k}_{i}_{j}", real=True) for j in range(p)] for i in range(p)] for k in range(n)]
+    s2 = [
+        [[sp.Symbol(f"S2_{k}_{i}_{j}", real=True) for j in range(p)] for i in range(p)]
+        for k in range(n)
+    ]
     return s1, s2
 
 
@@ -112,18 +135,35 @@ def augmented(ode: NonlinearOde) -> tuple[list[sp.Expr], list[sp.Symbol]]:
     n, p = len(ode.states), len(ode.params)
     s1, s2 = _sensitivity_symbols(n, p)
     first = [[_total(f, i, ode, s1, s2) for i in range(p)] for f in ode.rhs]
-    second = [[[_total(first[k][i], j, ode, s1, s2) for j in range(p)] for i in range(p)] for k in range(n)]
-    flat_vars = [*ode.states, *(x for row in s1 for x in row), *(x for m in s2 for row in m for x in row)]
-    flat_rhs = [*ode.rhs, *(x for row in first for x in row), *(x for m in second for row in m for x in row)]
+    second = [
+        [[_total(first[k][i], j, ode, s1, s2) for j in range(p)] for i in range(p)]
+        for k in range(n)
+    ]
+    flat_vars = [
+        *ode.states,
+        *(x for row in s1 for x in row),
+        *(x for m in s2 for row in m for x in row),
+    ]
+    flat_rhs = [
+        *ode.rhs,
+        *(x for row in first for x in row),
+        *(x for m in second for row in m for x in row),
+    ]
     return flat_rhs, flat_vars
 
 
-def output_exprs(ode: NonlinearOde) -> tuple[sp.Expr, list[sp.Expr], list[list[sp.Expr]]]:
+def output_exprs(
+    ode: NonlinearOde,
+) -> tuple[sp.Expr, list[sp.Expr], list[list[sp.Expr]]]:
     """``h``, ``D_i h`` and ``D_j D_i h`` in the augmented variables."""
     n, p = len(ode.states), len(ode.params)
     s1, s2 = _sensitivity_symbols(n, p)
     g = [_total(ode.output, i, ode, s1, s2) for i in range(p)]
-    return ode.output, g, [[_total(g[i], j, ode, s1, s2) for j in range(p)] for i in range(p)]
+    return (
+        ode.output,
+        g,
+        [[_total(g[i], j, ode, s1, s2) for j in range(p)] for i in range(p)],
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -136,6 +176,10 @@ def compiled(ode: NonlinearOde) -> tuple[Any, Any]:
         args.append(list(ode.covariates))
     domains = {s: sp.Reals for s in (*variables, *ode.params, *ode.covariates)}
     k_rhs = sf_compile(sp.ImmutableMatrix(rhs), args, domains=domains, symmetric=False)
-    k_out = sf_compile({"F": h, "G": sp.ImmutableMatrix(g), "H": sp.ImmutableMatrix(hh)}, args,
-                       domains=domains, symmetric=False)
+    k_out = sf_compile(
+        {"F": h, "G": sp.ImmutableMatrix(g), "H": sp.ImmutableMatrix(hh)},
+        args,
+        domains=domains,
+        symmetric=False,
+    )
     return k_rhs, k_out

@@ -27,8 +27,14 @@ __all__ = ["integrate", "response_derivatives"]
 RTOL, ATOL = 1e-10, 1e-12
 
 
-def integrate(rhs: Any, m: int, phi: Array, cov: Array, doses: Sequence[tuple[float, int, float]],
-              times: Array) -> Array:
+def integrate(
+    rhs: Any,
+    m: int,
+    phi: Array,
+    cov: Array,
+    doses: Sequence[tuple[float, int, float]],
+    times: Array,
+) -> Array:
     """Augmented states at ``times`` (T, m), starting from zero with bolus ``doses`` (time, state, amount)."""
     order = np.argsort(times)
     t_sorted = times[order]
@@ -37,7 +43,9 @@ def integrate(rhs: Any, m: int, phi: Array, cov: Array, doses: Sequence[tuple[fl
     t_now = min([0.0, *(d[0] for d in doses)])
     out = np.zeros((len(times), m))
     events = sorted(doses)
-    stops = sorted({*(d[0] for d in events), float(t_sorted[-1]) if len(t_sorted) else 0.0})
+    stops = sorted(
+        {*(d[0] for d in events), float(t_sorted[-1]) if len(t_sorted) else 0.0}
+    )
 
     def f(_t: float, yy: Array) -> Array:
         return rhs(yy, phi, *extra, check=False)
@@ -45,10 +53,19 @@ def integrate(rhs: Any, m: int, phi: Array, cov: Array, doses: Sequence[tuple[fl
     for stop in stops:
         if stop > t_now:
             sel = (t_sorted > t_now) & (t_sorted <= stop)
-            sol = solve_ivp(f, (t_now, stop), y, method="DOP853", rtol=RTOL, atol=ATOL,
-                            t_eval=t_sorted[sel] if sel.any() else None)
+            sol = solve_ivp(
+                f,
+                (t_now, stop),
+                y,
+                method="DOP853",
+                rtol=RTOL,
+                atol=ATOL,
+                t_eval=t_sorted[sel] if sel.any() else None,
+            )
             if not sol.success:
-                raise DerivationError(f"ODE integration failed on [{t_now}, {stop}]: {sol.message}")
+                raise DerivationError(
+                    f"ODE integration failed on [{t_now}, {stop}]: {sol.message}"
+                )
             if sel.any():
                 out[np.flatnonzero(sel)] = sol.y.T
             y = sol.y[:, -1].copy() if sol.t[-1] == stop else _final(f, t_now, stop, y)
@@ -69,11 +86,22 @@ def _final(f: Any, t0: float, t1: float, y: Array) -> Array:
     return sol.y[:, -1].copy()
 
 
-def response_derivatives(rhs: Any, out: Any, m: int, p: int, phi: Array, cov: Array,
-                         doses: Sequence[tuple[float, int, float]], times: Array) -> tuple[Array, Array, Array]:
+def response_derivatives(
+    rhs: Any,
+    out: Any,
+    m: int,
+    p: int,
+    phi: Array,
+    cov: Array,
+    doses: Sequence[tuple[float, int, float]],
+    times: Array,
+) -> tuple[Array, Array, Array]:
     """Response ``f`` (T,), ``∂f/∂φ`` (T, p) and ``∂²f/∂φ²`` (T, p, p) at ``times``."""
     y = integrate(rhs, m, phi, cov, doses, times)
     extra = (cov[None, :],) if cov.size else ()
     res = out(y, phi[None, :], *extra, check=False)
-    return (np.asarray(res["F"]).reshape(len(times)), np.asarray(res["G"]).reshape(len(times), p),
-            np.asarray(res["H"]).reshape(len(times), p, p))
+    return (
+        np.asarray(res["F"]).reshape(len(times)),
+        np.asarray(res["G"]).reshape(len(times), p),
+        np.asarray(res["H"]).reshape(len(times), p, p),
+    )

@@ -26,11 +26,22 @@ from scipy.optimize import minimize
 from symfisher.errors import DesignSpaceError, DomainError
 from symfisher.population import criteria
 from symfisher.population.design import PopulationDesign, layout
-from symfisher.population.fim import Evaluator, design_of, evaluator, population_fim, theta_matrix
+from symfisher.population.fim import (
+    Evaluator,
+    design_of,
+    evaluator,
+    population_fim,
+    theta_matrix,
+)
 from symfisher.population.model import PopulationModel
 from symfisher.population.report import PopulationFIM
 
-__all__ = ["PopulationDesignResult", "optimal_population_design", "windows_of", "Objective"]
+__all__ = [
+    "Objective",
+    "PopulationDesignResult",
+    "optimal_population_design",
+    "windows_of",
+]
 
 Array = NDArray[np.float64]
 PRIOR_CRITERIA = ("ED", "ELD")
@@ -76,13 +87,19 @@ class PopulationDesignResult:
 
     def summary(self) -> str:
         """Text: the optimised times per group, criterion values and the efficiency gain."""
-        lines = [f"{self.criterion}-optimised population design ({self.seconds:.2f} s, "
-                 f"{self.evaluations} information matrices, {'converged' if self.converged else self.message})"]
+        lines = [
+            (
+                f"{self.criterion}-optimised population design ({self.seconds:.2f} s, "
+                f"{self.evaluations} information matrices, {'converged' if self.converged else self.message})"
+            )
+        ]
         for i, g in enumerate(self.design.groups):
             ts = "; ".join(", ".join(f"{v:.4g}" for v in t) for t in g.times)
             lines.append(f"  group {i + 1}: n = {g.n:g}, times {ts}")
-        lines.append(f"criterion {self.initial_value:.6g} -> {self.value:.6g}; D-efficiency of the initial design "
-                     f"{self.efficiency:.4f}: it needs {self.subjects_ratio:.3f}x the subjects")
+        lines.append(
+            f"criterion {self.initial_value:.6g} -> {self.value:.6g}; D-efficiency of the initial design "
+            f"{self.efficiency:.4f}: it needs {self.subjects_ratio:.3f}x the subjects"
+        )
         return "\n".join(lines)
 
 
@@ -97,7 +114,9 @@ def windows_of(design: PopulationDesign, windows: Any) -> tuple[Array, Array]:
     if w.shape == (2,):
         w = np.tile(w, (n, 1))
     if w.shape != (n, 2):
-        raise DesignSpaceError(f"windows must be (lo, hi) or one (lo, hi) per sampling time ({n}); got shape {w.shape}")
+        raise DesignSpaceError(
+            f"windows must be (lo, hi) or one (lo, hi) per sampling time ({n}); got shape {w.shape}"
+        )
     if np.any(w[:, 0] > w[:, 1]):
         raise DesignSpaceError("a window has lo > hi")
     return w[:, 0].copy(), w[:, 1].copy()
@@ -107,7 +126,9 @@ def _check_inside(t: Array, lo: Array, hi: Array) -> None:
     bad = np.flatnonzero((t < lo - 1e-12) | (t > hi + 1e-12))
     if bad.size:
         i = int(bad[0])
-        raise DesignSpaceError(f"sampling time {i} (= {t[i]:g}) lies outside its window [{lo[i]:g}, {hi[i]:g}]")
+        raise DesignSpaceError(
+            f"sampling time {i} (= {t[i]:g}) lies outside its window [{lo[i]:g}, {hi[i]:g}]"
+        )
 
 
 def _spacing_pairs(design: PopulationDesign, t: Array) -> list[tuple[int, int]]:
@@ -115,7 +136,7 @@ def _spacing_pairs(design: PopulationDesign, t: Array) -> list[tuple[int, int]]:
     pairs, start = [], 0
     for g in design.groups:
         for ts in g.times:
-            idx = start + np.argsort(t[start:start + len(ts)], kind="stable")
+            idx = start + np.argsort(t[start : start + len(ts)], kind="stable")
             pairs += list(zip(idx[:-1].tolist(), idx[1:].tolist()))
             start += len(ts)
     return pairs
@@ -147,12 +168,23 @@ class Objective:
                 return ld.mean(axis=1)
             top = ld.max(axis=1, keepdims=True)
             safe = np.where(np.isfinite(top), top, 0.0)
-            return (safe[:, 0] + np.log(np.mean(np.exp(ld - safe), axis=1))).astype(float)
-        return criteria.utility(info, self.criterion, params, self.interest, self.c).mean(axis=1)
+            return (safe[:, 0] + np.log(np.mean(np.exp(ld - safe), axis=1))).astype(
+                float
+            )
+        return criteria.utility(
+            info, self.criterion, params, self.interest, self.c
+        ).mean(axis=1)
 
 
-def _optimise_times(obj: Objective, t0: Array, lo: Array, hi: Array, pairs: list[tuple[int, int]],
-                    spacing: float, maxiter: int) -> tuple[Array, float, int, bool, str]:
+def _optimise_times(
+    obj: Objective,
+    t0: Array,
+    lo: Array,
+    hi: Array,
+    pairs: list[tuple[int, int]],
+    spacing: float,
+    maxiter: int,
+) -> tuple[Array, float, int, bool, str]:
     scale = np.maximum(hi - lo, 1e-12)
     n, evals = len(t0), [0]
 
@@ -166,11 +198,28 @@ def _optimise_times(obj: Objective, t0: Array, lo: Array, hi: Array, pairs: list
             return 1e10, np.zeros(n)
         return -float(vals[0]), -(vals[1:] - vals[0]) / h
 
-    cons = [{"type": "ineq", "fun": (lambda u, i=i, j=j: (u[j] - u[i]) * scale[0] - spacing),
-             "jac": (lambda u, i=i, j=j: _pair_jac(n, i, j, scale[0]))} for i, j in pairs] if spacing > 0 else []
+    cons = (
+        [
+            {
+                "type": "ineq",
+                "fun": (lambda u, i=i, j=j: (u[j] - u[i]) * scale[0] - spacing),
+                "jac": (lambda u, i=i, j=j: _pair_jac(n, i, j, scale[0])),
+            }
+            for i, j in pairs
+        ]
+        if spacing > 0
+        else []
+    )
     u0 = (t0 - lo) / scale
-    res = minimize(fg, u0, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * n, constraints=cons,
-                   options={"maxiter": maxiter, "ftol": 1e-12})
+    res = minimize(
+        fg,
+        u0,
+        jac=True,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * n,
+        constraints=cons,
+        options={"maxiter": maxiter, "ftol": 1e-12},
+    )
     t = np.clip(lo + res.x * scale, lo, hi)
     return t, -float(res.fun), evals[0], bool(res.success), str(res.message)
 
@@ -184,7 +233,7 @@ def _pair_jac(n: int, i: int, j: int, s: float) -> Array:
 def _optimise_sizes(obj: Objective, t: Array, total: float, iters: int = 500) -> Array:
     """Group fractions by the multiplicative algorithm for D (w_g ← w_g tr(M⁻¹M_g)/P), scaled to ``total``."""
     per = obj.ev.per_group(obj.lay, obj.mat, times=t[None, :])
-    mats = np.stack([p.mean(axis=0) for p in per])            # (G, P, P) averaged over draws
+    mats = np.stack([p.mean(axis=0) for p in per])  # (G, P, P) averaged over draws
     w = np.full(len(mats), 1.0 / len(mats))
     p = mats.shape[-1]
     for _ in range(iters):
@@ -197,18 +246,30 @@ def _optimise_sizes(obj: Objective, t: Array, total: float, iters: int = 500) ->
 def _round(x: Array, total: float) -> Array:
     """Largest-remainder rounding of ``x`` to integers summing to ``total``."""
     base = np.floor(x)
-    short = int(round(total - base.sum()))
+    short = round(total - base.sum())
     order = np.argsort(-(x - base))
     base[order[:short]] += 1
     return base
 
 
-def optimal_population_design(model: PopulationModel, design: Any, theta: Any, *, criterion: str = "D",
-                              windows: Any = None, min_spacing: float = 0.0, prior: Any = None,
-                              interest: Sequence[str] | None = None, c: Any = None,
-                              sizes: bool = False, total: float | None = None,
-                              structure: str = "full", starts: int = 0, seed: int = 0,
-                              maxiter: int = 200) -> PopulationDesignResult:
+def optimal_population_design(
+    model: PopulationModel,
+    design: Any,
+    theta: Any,
+    *,
+    criterion: str = "D",
+    windows: Any = None,
+    min_spacing: float = 0.0,
+    prior: Any = None,
+    interest: Sequence[str] | None = None,
+    c: Any = None,
+    sizes: bool = False,
+    total: float | None = None,
+    structure: str = "full",
+    starts: int = 0,
+    seed: int = 0,
+    maxiter: int = 200,
+) -> PopulationDesignResult:
     """Optimise the sampling times (and group sizes) of a population design.
 
     Parameters
@@ -247,17 +308,27 @@ def optimal_population_design(model: PopulationModel, design: Any, theta: Any, *
     lo, hi = windows_of(des, (0.0, float(lay.t.max())) if windows is None else windows)
     _check_inside(lay.t, lo, hi)
     mat = theta_matrix(model, theta if prior is None else prior)
-    obj = Objective(evaluator(model, structure), lay, mat, crit, tuple(interest) if interest else None,
-                    None if c is None else np.asarray(c, float))
+    obj = Objective(
+        evaluator(model, structure),
+        lay,
+        mat,
+        crit,
+        tuple(interest) if interest else None,
+        None if c is None else np.asarray(c, float),
+    )
     pairs = _spacing_pairs(des, lay.t)
     if any(lay.t[j] - lay.t[i] < min_spacing - 1e-12 for i, j in pairs):
-        raise DesignSpaceError(f"the initial design has consecutive times closer than min_spacing={min_spacing}")
+        raise DesignSpaceError(
+            f"the initial design has consecutive times closer than min_spacing={min_spacing}"
+        )
     init_value = float(obj.utilities(lay.t[None, :])[0])
     best = _optimise_times(obj, lay.t, lo, hi, pairs, min_spacing, maxiter)
     rng = np.random.default_rng(seed)
     for _ in range(starts):
         t0 = _random_start(des, lo, hi, min_spacing, rng)
-        cand = _optimise_times(obj, t0, lo, hi, _spacing_pairs(des, t0), min_spacing, maxiter)
+        cand = _optimise_times(
+            obj, t0, lo, hi, _spacing_pairs(des, t0), min_spacing, maxiter
+        )
         if cand[1] > best[1]:
             best = cand
     t_opt, value, evals, ok, msg = best
@@ -266,11 +337,29 @@ def optimal_population_design(model: PopulationModel, design: Any, theta: Any, *
         n = _optimise_sizes(obj, t_opt, des.subjects if total is None else float(total))
         new = new.with_sizes(n)
         value = float(obj.utilities(t_opt[None, :], n)[0])
-    return _result(model, des, new, theta, structure, crit, value, init_value, evals, ok, msg, t_start)
+    return _result(
+        model,
+        des,
+        new,
+        theta,
+        structure,
+        crit,
+        value,
+        init_value,
+        evals,
+        ok,
+        msg,
+        t_start,
+    )
 
 
-def _random_start(des: PopulationDesign, lo: Array, hi: Array, spacing: float,
-                  rng: np.random.Generator) -> Array:
+def _random_start(
+    des: PopulationDesign,
+    lo: Array,
+    hi: Array,
+    spacing: float,
+    rng: np.random.Generator,
+) -> Array:
     t = lo + rng.random(lo.shape) * (hi - lo)
     start = 0
     for g in des.groups:
@@ -283,13 +372,39 @@ def _random_start(des: PopulationDesign, lo: Array, hi: Array, spacing: float,
     return t
 
 
-def _result(model: PopulationModel, des: PopulationDesign, new: PopulationDesign, theta: Any, structure: str,
-            crit: str, value: float, init_value: float, evals: int, ok: bool, msg: str,
-            t_start: float) -> PopulationDesignResult:
-    nominal = {k: float(np.mean(v)) for k, v in theta.items()} if isinstance(theta, dict) else theta
+def _result(
+    model: PopulationModel,
+    des: PopulationDesign,
+    new: PopulationDesign,
+    theta: Any,
+    structure: str,
+    crit: str,
+    value: float,
+    init_value: float,
+    evals: int,
+    ok: bool,
+    msg: str,
+    t_start: float,
+) -> PopulationDesignResult:
+    nominal = (
+        {k: float(np.mean(v)) for k, v in theta.items()}
+        if isinstance(theta, dict)
+        else theta
+    )
     f_new = population_fim(model, new, nominal, structure=structure)
     f_old = population_fim(model, des, nominal, structure=structure)
     eff = f_old.efficiency(f_new)
-    return PopulationDesignResult(new, f_new, f_old, crit, value, init_value, eff,
-                                  1.0 / eff if eff > 0 else float("inf"), evals,
-                                  time.perf_counter() - t_start, ok, msg)
+    return PopulationDesignResult(
+        new,
+        f_new,
+        f_old,
+        crit,
+        value,
+        init_value,
+        eff,
+        1.0 / eff if eff > 0 else float("inf"),
+        evals,
+        time.perf_counter() - t_start,
+        ok,
+        msg,
+    )

@@ -67,18 +67,29 @@ class PowerResult:
 
     def summary(self) -> str:
         """One paragraph of text."""
-        return (f"Wald test of {self.parameter} (effect {self.effect:.4g}, SE {self.se:.4g} with "
-                f"{self.subjects:g} subjects, alpha {self.alpha:g}): power {self.power:.3f}; "
-                f"{self.subjects_needed} subjects give power >= {self.target:g}")
+        return (
+            f"Wald test of {self.parameter} (effect {self.effect:.4g}, SE {self.se:.4g} with "
+            f"{self.subjects:g} subjects, alpha {self.alpha:g}): power {self.power:.3f}; "
+            f"{self.subjects_needed} subjects give power >= {self.target:g}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return dict(self.__dict__)
 
 
-def population_power(model: PopulationModel, design: Any, theta: Any, parameter: str, *,
-                     effect: float | None = None, null: float = 0.0, alpha: float = 0.05,
-                     power: float = 0.8, structure: str = "full") -> PowerResult:
+def population_power(
+    model: PopulationModel,
+    design: Any,
+    theta: Any,
+    parameter: str,
+    *,
+    effect: float | None = None,
+    null: float = 0.0,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    structure: str = "full",
+) -> PowerResult:
     """Wald-test power for ``parameter`` and the number of subjects needed.
 
     Parameters
@@ -104,12 +115,16 @@ def population_power(model: PopulationModel, design: Any, theta: Any, parameter:
         raise DomainError(f"alpha={alpha} and power={power} must lie in (0, 1)")
     fim = population_fim(model, design, theta, structure=structure)
     if parameter not in fim.parameters:
-        raise UnknownParameterError(f"{parameter!r} is not an estimated parameter; these are {list(fim.parameters)}")
+        raise UnknownParameterError(
+            f"{parameter!r} is not an estimated parameter; these are {list(fim.parameters)}"
+        )
     se = fim.se()[parameter]
     value = dict(zip(fim.parameters, fim.values))[parameter]
     delta = value - null if effect is None else float(effect)
     if delta == 0:
-        raise DomainError(f"the effect of {parameter} is zero: the power equals alpha for every design")
+        raise DomainError(
+            f"the effect of {parameter} is zero: the power equals alpha for every design"
+        )
     n0 = fim.design.subjects
     pw = wald_power(delta, se, alpha)
 

@@ -41,12 +41,35 @@ from typing import Any
 from symfisher.errors import ParseError
 from symfisher.population.model import PopulationModel
 
-__all__ = ["ModelFile", "read_model_file", "parse_model_text", "MAX_FILE_CHARS"]
+__all__ = ["MAX_FILE_CHARS", "ModelFile", "parse_model_text", "read_model_file"]
 
 MAX_FILE_CHARS = 200_000
-_KEYS = frozenset({"responses", "individual", "error", "time", "covariates", "omega", "fixed", "theta", "design",
-                   "windows", "min_spacing", "name"})
-_MODEL_KEYS = ("responses", "individual", "error", "time", "covariates", "omega", "fixed", "name")
+_KEYS = frozenset(
+    {
+        "responses",
+        "individual",
+        "error",
+        "time",
+        "covariates",
+        "omega",
+        "fixed",
+        "theta",
+        "design",
+        "windows",
+        "min_spacing",
+        "name",
+    }
+)
+_MODEL_KEYS = (
+    "responses",
+    "individual",
+    "error",
+    "time",
+    "covariates",
+    "omega",
+    "fixed",
+    "name",
+)
 
 
 @dataclass(frozen=True)
@@ -69,19 +92,35 @@ def _literals(text: str, source: str) -> dict[str, Any]:
         raise ParseError(f"{source}:{exc.lineno}: {exc.msg}") from None
     out: dict[str, Any] = {}
     for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
             continue  # a docstring
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            raise ParseError(f"{source}:{node.lineno}: only 'NAME = literal' statements are allowed")
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            raise ParseError(
+                f"{source}:{node.lineno}: only 'NAME = literal' statements are allowed"
+            )
         key = node.targets[0].id
         if key not in _KEYS:
-            raise ParseError(f"{source}:{node.lineno}: unknown key {key!r}; keys are {sorted(_KEYS)}")
+            raise ParseError(
+                f"{source}:{node.lineno}: unknown key {key!r}; keys are {sorted(_KEYS)}"
+            )
         try:
             out[key] = ast.literal_eval(node.value)
         except ValueError:
-            raise ParseError(f"{source}:{node.lineno}: the value of {key!r} is not a literal "
-                             "(write expressions as strings)") from None
-    missing = [k for k in ("responses", "individual", "theta", "design") if k not in out]
+            raise ParseError(
+                f"{source}:{node.lineno}: the value of {key!r} is not a literal "
+                "(write expressions as strings)"
+            ) from None
+    missing = [
+        k for k in ("responses", "individual", "theta", "design") if k not in out
+    ]
     if missing:
         raise ParseError(f"{source}: missing key(s) {missing}")
     return out
@@ -94,8 +133,13 @@ def parse_model_text(text: str, source: str = "<model>") -> ModelFile:
     theta = d["theta"]
     if not isinstance(theta, dict):
         raise ParseError(f"{source}: theta must be a dict of parameter values")
-    return ModelFile(model, {str(k): float(v) for k, v in theta.items()}, d["design"], d.get("windows"),
-                     float(d.get("min_spacing", 0.0)))
+    return ModelFile(
+        model,
+        {str(k): float(v) for k, v in theta.items()},
+        d["design"],
+        d.get("windows"),
+        float(d.get("min_spacing", 0.0)),
+    )
 
 
 def read_model_file(path: str | Path) -> ModelFile:
