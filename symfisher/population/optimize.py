@@ -35,6 +35,12 @@ from symfisher.population.fim import (
 )
 from symfisher.population.model import PopulationModel
 from symfisher.population.report import PopulationFIM
+from symfisher.population.space import (
+    check_inside,
+    random_start,
+    spacing_pairs,
+    windows_of,
+)
 
 __all__ = [
     "Objective",
@@ -101,45 +107,6 @@ class PopulationDesignResult:
             f"{self.efficiency:.4f}: it needs {self.subjects_ratio:.3f}x the subjects"
         )
         return "\n".join(lines)
-
-
-def windows_of(design: PopulationDesign, windows: Any) -> tuple[Array, Array]:
-    """Lower and upper bounds (N,) of every sampling time, in layout order.
-
-    ``windows`` is ``(lo, hi)`` for all times, or a list with one ``(lo, hi)`` per time
-    (layout order: groups, then responses, then times).
-    """
-    n = sum(len(t) for g in design.groups for t in g.times)
-    w = np.asarray(windows, float)
-    if w.shape == (2,):
-        w = np.tile(w, (n, 1))
-    if w.shape != (n, 2):
-        raise DesignSpaceError(
-            f"windows must be (lo, hi) or one (lo, hi) per sampling time ({n}); got shape {w.shape}"
-        )
-    if np.any(w[:, 0] > w[:, 1]):
-        raise DesignSpaceError("a window has lo > hi")
-    return w[:, 0].copy(), w[:, 1].copy()
-
-
-def _check_inside(t: Array, lo: Array, hi: Array) -> None:
-    bad = np.flatnonzero((t < lo - 1e-12) | (t > hi + 1e-12))
-    if bad.size:
-        i = int(bad[0])
-        raise DesignSpaceError(
-            f"sampling time {i} (= {t[i]:g}) lies outside its window [{lo[i]:g}, {hi[i]:g}]"
-        )
-
-
-def _spacing_pairs(design: PopulationDesign, t: Array) -> list[tuple[int, int]]:
-    """Consecutive (in time) pairs of samples of the same group and response."""
-    pairs, start = [], 0
-    for g in design.groups:
-        for ts in g.times:
-            idx = start + np.argsort(t[start : start + len(ts)], kind="stable")
-            pairs += list(zip(idx[:-1].tolist(), idx[1:].tolist()))
-            start += len(ts)
-    return pairs
 
 
 @dataclass(frozen=True)
@@ -306,7 +273,7 @@ def optimal_population_design(
     des = design_of(model, design)
     lay = layout(des, [cv.name for cv in model.covariates])
     lo, hi = windows_of(des, (0.0, float(lay.t.max())) if windows is None else windows)
-    _check_inside(lay.t, lo, hi)
+    check_inside(lay.t, lo, hi)
     mat = theta_matrix(model, theta if prior is None else prior)
     obj = Objective(
         evaluator(model, structure),
@@ -316,7 +283,7 @@ def optimal_population_design(
         tuple(interest) if interest else None,
         None if c is None else np.asarray(c, float),
     )
-    pairs = _spacing_pairs(des, lay.t)
+    pairs = spacing_pairs(des, lay.t)
     if any(lay.t[j] - lay.t[i] < min_spacing - 1e-12 for i, j in pairs):
         raise DesignSpaceError(
             f"the initial design has consecutive times closer than min_spacing={min_spacing}"
@@ -325,9 +292,9 @@ def optimal_population_design(
     best = _optimise_times(obj, lay.t, lo, hi, pairs, min_spacing, maxiter)
     rng = np.random.default_rng(seed)
     for _ in range(starts):
-        t0 = _random_start(des, lo, hi, min_spacing, rng)
+        t0 = random_start(des, lo, hi, min_spacing, rng)
         cand = _optimise_times(
-            obj, t0, lo, hi, _spacing_pairs(des, t0), min_spacing, maxiter
+            obj, t0, lo, hi, spacing_pairs(des, t0), min_spacing, maxiter
         )
         if cand[1] > best[1]:
             best = cand
@@ -351,25 +318,6 @@ def optimal_population_design(
         msg,
         t_start,
     )
-
-
-def _random_start(
-    des: PopulationDesign,
-    lo: Array,
-    hi: Array,
-    spacing: float,
-    rng: np.random.Generator,
-) -> Array:
-    t = lo + rng.random(lo.shape) * (hi - lo)
-    start = 0
-    for g in des.groups:
-        for ts in g.times:
-            sl = slice(start, start + len(ts))
-            t[sl] = np.sort(t[sl])
-            for i in range(sl.start + 1, sl.stop):
-                t[i] = min(max(t[i], t[i - 1] + spacing), hi[i])
-            start += len(ts)
-    return t
 
 
 def _result(
