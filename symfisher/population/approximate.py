@@ -100,7 +100,7 @@ def _candidates(grid: Any, k: int, candidates: Any) -> Array:
 
 def _multiplicative(
     flat: Array, w: Array, p: int, tol: float, iters: int, prune: bool
-) -> tuple[Array, Array, int]:
+) -> tuple[Array, NDArray[np.intp], int]:
     """Multiplicative algorithm for D, w ← w · d / P (Titterington 1976; Silvey et al. 1978), with the
     deletion rule of Harman & Pronzato (2007) when ``prune``: a candidate with
     d < P(1 + ε/2 − sqrt(ε(4 + ε − 4/P))/2), ε = max d / P − 1, has no weight at the optimum.

@@ -119,7 +119,7 @@ def _variance_derivatives(b: Blocks, omega: Array, sel: Selection, full: bool) -
 def _inverse(v: Array) -> Array:
     """Batched inverse; a singular matrix (e.g. a proportional-error sample where f = 0) gives NaN."""
     try:
-        return np.linalg.inv(v)
+        return np.asarray(np.linalg.inv(v), float)
     except np.linalg.LinAlgError:
         out = np.full_like(v, np.nan)
         for i, x in enumerate(v):

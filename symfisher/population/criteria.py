@@ -105,7 +105,7 @@ def utility(
         rest = [i for i in range(len(params)) if i not in idx]
         return logdet(m) - logdet(m[..., rest, :][..., :, rest])
     if crit is Criterion.E:
-        return np.linalg.eigvalsh(m)[..., 0]
+        return np.asarray(np.linalg.eigvalsh(m)[..., 0], float)
     ld = logdet(m)
     safe = np.where(np.isfinite(ld)[..., None, None], m, np.eye(m.shape[-1]))
     inv = np.linalg.inv(safe)

@@ -60,13 +60,13 @@ class PopulationDesign:
         """Total number of subjects ``Σ n_g``."""
         return float(sum(g.n for g in self.groups))
 
-    def with_sizes(self, sizes: Sequence[float]) -> PopulationDesign:
+    def with_sizes(self, sizes: Sequence[float] | Array) -> PopulationDesign:
         """The same design with group sizes ``sizes``."""
         return PopulationDesign(
             tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes))
         )
 
-    def with_flat_times(self, flat: Sequence[float]) -> PopulationDesign:
+    def with_flat_times(self, flat: Sequence[float] | Array) -> PopulationDesign:
         """The same design with all sampling times replaced, in layout order."""
         it = iter(float(v) for v in flat)
         groups = tuple(

@@ -152,7 +152,7 @@ def _individual(
             if isinstance(form, str)
             else None
         )
-        if key in FORMS:
+        if key is not None and key in FORMS:
             make = FORMS[key]
             g = phi if make is None else make(phi, _sym(f"eta_{name}"))
         elif isinstance(form, str):

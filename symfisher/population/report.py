@@ -49,7 +49,7 @@ class PopulationFIM:
         """``M⁻¹`` (P, P); raises :class:`~symfisher.errors.SingularInformationError` naming
         the unidentifiable directions when ``M`` is singular."""
         criteria.check_regular(self.matrix, self.parameters)
-        return np.linalg.inv(self.matrix)
+        return np.asarray(np.linalg.inv(self.matrix), float)
 
     def se(self) -> dict[str, float]:
         """Standard errors ``sqrt(diag(M⁻¹))`` by parameter name."""
