@@ -177,3 +177,32 @@ def test_power_errors(warfarin: sf.PopulationModel) -> None:
         sf.population_power(warfarin, DESIGN, THETA, "F")
     with pytest.raises(DomainError):
         sf.population_power(warfarin, DESIGN, THETA, "CL", alpha=1.5)
+
+
+def test_dose_and_time_optimisation_exact_case() -> None:
+    """f = DOSE exp(-K t), additive error, σ² fixed: I = (DOSE t e^{-Kt})²/σ² → DOSE at its upper
+    bound and t = 1/K (exact)."""
+    m = sf.PopulationModel(
+        "DOSE*exp(-K*t)",
+        {"K": "fixed"},
+        error="additive",
+        fixed=["sigma2_add"],
+        covariates=["DOSE"],
+    )
+    res = sf.optimal_population_design(
+        m,
+        {"times": [1.0], "n": 5, "DOSE": 10.0},
+        {"K": 0.5, "sigma2_add": 0.01},
+        windows=(0, 10),
+        covariates={"DOSE": (1.0, 50.0)},
+    )
+    g = res.design.groups[0]
+    assert dict(g.covariates)["DOSE"] == pytest.approx(50.0, abs=1e-8)
+    assert g.times[0][0] == pytest.approx(2.0, abs=1e-4)
+    with pytest.raises(DesignSpaceError, match="WT"):
+        sf.optimal_population_design(
+            m,
+            {"times": [1.0], "n": 5, "DOSE": 10.0},
+            {"K": 0.5, "sigma2_add": 0.01},
+            covariates={"WT": (1, 2)},
+        )

@@ -66,6 +66,17 @@ class PopulationDesign:
             tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes))
         )
 
+    def with_covariates(self, names: Sequence[str], values: Any) -> PopulationDesign:
+        """The same design with covariates ``names`` set per group to ``values`` (G, k)."""
+        groups = []
+        for g, row in zip(self.groups, np.asarray(values, float)):
+            cv = dict(g.covariates)
+            cv.update({n: float(v) for n, v in zip(names, row)})
+            groups.append(
+                replace(g, covariates=tuple((n, cv[n]) for n, _ in g.covariates))
+            )
+        return PopulationDesign(tuple(groups))
+
     def with_flat_times(self, flat: Sequence[float] | Array) -> PopulationDesign:
         """The same design with all sampling times replaced, in layout order."""
         it = iter(float(v) for v in flat)

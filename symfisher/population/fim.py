@@ -153,11 +153,13 @@ class Evaluator:
         mat: Array,
         eta: Array | None = None,
         times: Array | None = None,
+        cov: Array | None = None,
     ) -> list[Array]:
         """Information of one subject of each group: list of (D·M, P, P).
 
         ``times`` (D, N) evaluates D variants of the layout's sampling times at once
         (result index ``d·M + m``); by default D = 1 with the layout's own times.
+        ``cov`` (D, N, c) likewise replaces the covariates (not for ODE responses).
         """
         m = self.model
         nb, ne = len(m.beta), len(m.omega_entries)
@@ -165,7 +167,9 @@ class Evaluator:
         d, mm = tt.shape[0], mat.shape[0]
         args: list[Any] = [tt[:, None, :]]
         if m.covariates:
-            args.append(lay.cov[None, None, :, :])
+            args.append(
+                lay.cov[None, None, :, :] if cov is None else cov[:, None, :, :]
+            )
         args.append(mat[None, :, None, :nb])
         eta_arr = np.zeros((mm, len(m.eta))) if eta is None else eta
         if m.eta:
@@ -174,6 +178,10 @@ class Evaluator:
         if m.ode is not None:
             from symfisher.population.ode_inputs import ode_inputs
 
+            if cov is not None:
+                raise DomainError(
+                    "covariate optimisation is not available for ODE responses"
+                )
             args += ode_inputs(m, lay, mat, eta_arr, tt)
         raw = self.kernel(*args, check=False)
         out = _shaped(
@@ -204,10 +212,12 @@ class Evaluator:
         eta: Array | None = None,
         times: Array | None = None,
         sizes: Array | None = None,
+        cov: Array | None = None,
     ) -> Array:
         """``Σ_g n_g I_g``: (D·M, P, P) (see :meth:`per_group`); ``sizes`` overrides ``n_g``."""
         n = lay.n if sizes is None else sizes
-        return sum(w * i for w, i in zip(n, self.per_group(lay, mat, eta, times)))  # type: ignore[return-value]
+        groups = self.per_group(lay, mat, eta, times, cov)
+        return sum(w * i for w, i in zip(n, groups))  # type: ignore[return-value]
 
 
 def evaluator(model: PopulationModel, structure: Structure | str = "full") -> Evaluator:

@@ -15,7 +15,7 @@ criteria average their utility over the draws.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,10 +120,14 @@ class Objective:
     interest: tuple[str, ...] | None
     c: Array | None
 
-    def utilities(self, times: Array, sizes: Array | None = None) -> Array:
-        """Aggregated utility of D designs (rows of ``times``): (D,)."""
+    def utilities(
+        self, times: Array, sizes: Array | None = None, cov: Array | None = None
+    ) -> Array:
+        """Aggregated utility of D designs (rows of ``times``; ``cov`` (D, N, c)): (D,)."""
         d = np.atleast_2d(times).shape[0]
-        info = self.ev.information(self.lay, self.mat, times=times, sizes=sizes)
+        info = self.ev.information(
+            self.lay, self.mat, times=times, sizes=sizes, cov=cov
+        )
         return self.aggregate(info.reshape(d, self.mat.shape[0], *info.shape[1:]))
 
     def aggregate(self, info: Array) -> Array:
@@ -143,9 +147,32 @@ class Objective:
         ).mean(axis=1)
 
 
-def _optimise_times(
+@dataclass(frozen=True)
+class Variables:
+    """The optimiser's vector: N sampling times, then the optimised covariates per group.
+
+    ``cols`` are the covariate columns optimised; ``x = [t (N), v (G, len(cols)) flattened]``.
+    """
+
+    lay: Any
+    cols: tuple[int, ...]
+
+    def split(self, x: Array) -> tuple[Array, Array | None]:
+        """(D, N + G·k) → times (D, N), covariates (D, N, c) or None."""
+        n = self.lay.t.size
+        if not self.cols:
+            return x[:, :n], None
+        v = x[:, n:].reshape(x.shape[0], len(self.lay.slices), len(self.cols))
+        cov = np.repeat(self.lay.cov[None], x.shape[0], axis=0)
+        for g, sl in enumerate(self.lay.slices):
+            cov[:, sl, list(self.cols)] = v[:, g, None, :]
+        return x[:, :n], cov
+
+
+def _optimise(
     obj: Objective,
-    t0: Array,
+    var: Variables,
+    x0: Array,
     lo: Array,
     hi: Array,
     pairs: list[tuple[int, int]],
@@ -153,14 +180,14 @@ def _optimise_times(
     maxiter: int,
 ) -> tuple[Array, float, int, bool, str]:
     scale = np.maximum(hi - lo, 1e-12)
-    n, evals = len(t0), [0]
+    n, evals = len(x0), [0]
 
     def fg(u: Array) -> tuple[float, Array]:
-        t = lo + u * scale
+        x = lo + u * scale
         h = 1e-7
-        batch = np.vstack([t, t + h * scale * np.eye(n)])
-        vals = obj.utilities(batch)
-        evals[0] += batch.shape[0] * obj.mat.shape[0]
+        times, cov = var.split(np.vstack([x, x + h * scale * np.eye(n)]))
+        vals = obj.utilities(times, cov=cov)
+        evals[0] += times.shape[0] * obj.mat.shape[0]
         if not np.isfinite(vals[0]):
             return 1e10, np.zeros(n)
         return -float(vals[0]), -(vals[1:] - vals[0]) / h
@@ -169,31 +196,34 @@ def _optimise_times(
         [
             {
                 "type": "ineq",
-                "fun": (lambda u, i=i, j=j: (u[j] - u[i]) * scale[0] - spacing),
-                "jac": (lambda u, i=i, j=j: _pair_jac(n, i, j, scale[0])),
+                "fun": (
+                    lambda u, i=i, j=j: (
+                        (u[j] * scale[j] + lo[j]) - (u[i] * scale[i] + lo[i]) - spacing
+                    )
+                ),
+                "jac": (lambda u, i=i, j=j: _pair_jac(n, i, j, scale)),
             }
             for i, j in pairs
         ]
         if spacing > 0
         else []
     )
-    u0 = (t0 - lo) / scale
     res = minimize(
         fg,
-        u0,
+        (x0 - lo) / scale,
         jac=True,
         method="SLSQP",
         bounds=[(0.0, 1.0)] * n,
         constraints=cons,
         options={"maxiter": maxiter, "ftol": 1e-12},
     )
-    t = np.clip(lo + res.x * scale, lo, hi)
-    return t, -float(res.fun), evals[0], bool(res.success), str(res.message)
+    x = np.clip(lo + res.x * scale, lo, hi)
+    return x, -float(res.fun), evals[0], bool(res.success), str(res.message)
 
 
-def _pair_jac(n: int, i: int, j: int, s: float) -> Array:
+def _pair_jac(n: int, i: int, j: int, s: Array) -> Array:
     g = np.zeros(n)
-    g[j], g[i] = s, -s
+    g[j], g[i] = s[j], -s[i]
     return g
 
 
@@ -236,6 +266,7 @@ def optimal_population_design(
     starts: int = 0,
     seed: int = 0,
     maxiter: int = 200,
+    covariates: Mapping[str, tuple[float, float]] | None = None,
 ) -> PopulationDesignResult:
     """Optimise the sampling times (and group sizes) of a population design.
 
@@ -261,6 +292,8 @@ def optimal_population_design(
     starts : int
         Extra random starting designs (uniform in the windows, seeded by ``seed``).
     maxiter : int
+    covariates : mapping name → (lo, hi), optional
+        Design covariates optimised per group within bounds (e.g. ``{"DOSE": (0, 100)}``).
 
     Returns
     -------
@@ -289,21 +322,34 @@ def optimal_population_design(
             f"the initial design has consecutive times closer than min_spacing={min_spacing}"
         )
     init_value = float(obj.utilities(lay.t[None, :])[0])
-    best = _optimise_times(obj, lay.t, lo, hi, pairs, min_spacing, maxiter)
+    var, v0, vlo, vhi = _covariate_variables(model, des, lay, covariates or {})
+    xlo, xhi = np.concatenate([lo, vlo]), np.concatenate([hi, vhi])
+    best = _optimise(
+        obj, var, np.concatenate([lay.t, v0]), xlo, xhi, pairs, min_spacing, maxiter
+    )
     rng = np.random.default_rng(seed)
     for _ in range(starts):
         t0 = random_start(des, lo, hi, min_spacing, rng)
-        cand = _optimise_times(
-            obj, t0, lo, hi, spacing_pairs(des, t0), min_spacing, maxiter
+        x0 = np.concatenate([t0, v0])
+        cand = _optimise(
+            obj, var, x0, xlo, xhi, spacing_pairs(des, t0), min_spacing, maxiter
         )
         if cand[1] > best[1]:
             best = cand
-    t_opt, value, evals, ok, msg = best
+    x_opt, value, evals, ok, msg = best
+    t_opt = x_opt[: lay.t.size]
     new = des.with_flat_times(t_opt)
+    if var.cols:
+        vals = x_opt[lay.t.size :].reshape(len(des.groups), len(var.cols))
+        new = new.with_covariates([model.covariates[c].name for c in var.cols], vals)
     if sizes:
         n = _optimise_sizes(obj, t_opt, des.subjects if total is None else float(total))
         new = new.with_sizes(n)
-        value = float(obj.utilities(t_opt[None, :], n)[0])
+        value = (
+            float(obj.utilities(*_split1(var, x_opt), sizes=n)[0])
+            if var.cols
+            else float(obj.utilities(t_opt[None, :], n)[0])
+        )
     return _result(
         model,
         des,
@@ -318,6 +364,38 @@ def optimal_population_design(
         msg,
         t_start,
     )
+
+
+def _split1(var: Variables, x: Array) -> tuple[Array, Array | None]:
+    return var.split(x[None, :])
+
+
+def _covariate_variables(
+    model: PopulationModel,
+    des: PopulationDesign,
+    lay: Any,
+    bounds: Mapping[str, tuple[float, float]],
+) -> tuple[Variables, Array, Array, Array]:
+    """The covariate part of the optimiser's vector: (variables, start, lower, upper)."""
+    names = [c.name for c in model.covariates]
+    bad = [b for b in bounds if b not in names]
+    if bad:
+        raise DesignSpaceError(
+            f"covariate(s) {bad} to optimise are not covariates of the model ({names})"
+        )
+    cols = tuple(names.index(b) for b in bounds)
+    g = len(des.groups)
+    v0 = np.array(
+        [[dict(grp.covariates)[names[c]] for c in cols] for grp in des.groups], float
+    ).ravel()
+    lo = np.tile([float(bounds[names[c]][0]) for c in cols], g)
+    hi = np.tile([float(bounds[names[c]][1]) for c in cols], g)
+    bad_start = np.flatnonzero((v0 < lo) | (v0 > hi))
+    if bad_start.size:
+        raise DesignSpaceError(
+            f"the initial covariate value {v0[bad_start[0]]:g} lies outside its bounds"
+        )
+    return Variables(lay, cols), v0, lo, hi
 
 
 def _result(
