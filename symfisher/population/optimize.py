@@ -36,7 +36,9 @@ from symfisher.population.fim import (
 from symfisher.population.model import PopulationModel
 from symfisher.population.report import PopulationFIM
 from symfisher.population.space import (
+    Variables,
     check_inside,
+    covariate_variables,
     random_start,
     spacing_pairs,
     windows_of,
@@ -145,28 +147,6 @@ class Objective:
         return criteria.utility(
             info, self.criterion, params, self.interest, self.c
         ).mean(axis=1)
-
-
-@dataclass(frozen=True)
-class Variables:
-    """The optimiser's vector: N sampling times, then the optimised covariates per group.
-
-    ``cols`` are the covariate columns optimised; ``x = [t (N), v (G, len(cols)) flattened]``.
-    """
-
-    lay: Any
-    cols: tuple[int, ...]
-
-    def split(self, x: Array) -> tuple[Array, Array | None]:
-        """(D, N + G·k) → times (D, N), covariates (D, N, c) or None."""
-        n = self.lay.t.size
-        if not self.cols:
-            return x[:, :n], None
-        v = x[:, n:].reshape(x.shape[0], len(self.lay.slices), len(self.cols))
-        cov = np.repeat(self.lay.cov[None], x.shape[0], axis=0)
-        for g, sl in enumerate(self.lay.slices):
-            cov[:, sl, list(self.cols)] = v[:, g, None, :]
-        return x[:, :n], cov
 
 
 def _optimise(
@@ -322,7 +302,9 @@ def optimal_population_design(
             f"the initial design has consecutive times closer than min_spacing={min_spacing}"
         )
     init_value = float(obj.utilities(lay.t[None, :])[0])
-    var, v0, vlo, vhi = _covariate_variables(model, des, lay, covariates or {})
+    var, v0, vlo, vhi = covariate_variables(
+        [c.name for c in model.covariates], des, lay, covariates or {}
+    )
     xlo, xhi = np.concatenate([lo, vlo]), np.concatenate([hi, vhi])
     best = _optimise(
         obj, var, np.concatenate([lay.t, v0]), xlo, xhi, pairs, min_spacing, maxiter
@@ -368,34 +350,6 @@ def optimal_population_design(
 
 def _split1(var: Variables, x: Array) -> tuple[Array, Array | None]:
     return var.split(x[None, :])
-
-
-def _covariate_variables(
-    model: PopulationModel,
-    des: PopulationDesign,
-    lay: Any,
-    bounds: Mapping[str, tuple[float, float]],
-) -> tuple[Variables, Array, Array, Array]:
-    """The covariate part of the optimiser's vector: (variables, start, lower, upper)."""
-    names = [c.name for c in model.covariates]
-    bad = [b for b in bounds if b not in names]
-    if bad:
-        raise DesignSpaceError(
-            f"covariate(s) {bad} to optimise are not covariates of the model ({names})"
-        )
-    cols = tuple(names.index(b) for b in bounds)
-    g = len(des.groups)
-    v0 = np.array(
-        [[dict(grp.covariates)[names[c]] for c in cols] for grp in des.groups], float
-    ).ravel()
-    lo = np.tile([float(bounds[names[c]][0]) for c in cols], g)
-    hi = np.tile([float(bounds[names[c]][1]) for c in cols], g)
-    bad_start = np.flatnonzero((v0 < lo) | (v0 > hi))
-    if bad_start.size:
-        raise DesignSpaceError(
-            f"the initial covariate value {v0[bad_start[0]]:g} lies outside its bounds"
-        )
-    return Variables(lay, cols), v0, lo, hi
 
 
 def _result(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,7 +12,14 @@ from numpy.typing import NDArray
 from symfisher.errors import DesignSpaceError
 from symfisher.population.design import PopulationDesign
 
-__all__ = ["check_inside", "random_start", "spacing_pairs", "windows_of"]
+__all__ = [
+    "Variables",
+    "check_inside",
+    "covariate_variables",
+    "random_start",
+    "spacing_pairs",
+    "windows_of",
+]
 
 Array = NDArray[np.float64]
 
@@ -71,3 +80,53 @@ def random_start(
                 t[i] = min(max(t[i], t[i - 1] + spacing), hi[i])
             start += len(ts)
     return t
+
+
+@dataclass(frozen=True)
+class Variables:
+    """The optimiser's vector: N sampling times, then the optimised covariates per group.
+
+    ``cols`` are the covariate columns optimised; ``x = [t (N), v (G, len(cols)) flattened]``.
+    """
+
+    lay: Any
+    cols: tuple[int, ...]
+
+    def split(self, x: Array) -> tuple[Array, Array | None]:
+        """(D, N + G·k) → times (D, N), covariates (D, N, c) or None."""
+        n = self.lay.t.size
+        if not self.cols:
+            return x[:, :n], None
+        v = x[:, n:].reshape(x.shape[0], len(self.lay.slices), len(self.cols))
+        cov = np.repeat(self.lay.cov[None], x.shape[0], axis=0)
+        for g, sl in enumerate(self.lay.slices):
+            cov[:, sl, list(self.cols)] = v[:, g, None, :]
+        return x[:, :n], cov
+
+
+def covariate_variables(
+    names: Sequence[str],
+    des: PopulationDesign,
+    lay: Any,
+    bounds: Mapping[str, tuple[float, float]],
+) -> tuple[Variables, Array, Array, Array]:
+    """The covariate part of the optimiser's vector: (variables, start, lower, upper)."""
+    names = list(names)
+    bad = [b for b in bounds if b not in names]
+    if bad:
+        raise DesignSpaceError(
+            f"covariate(s) {bad} to optimise are not covariates of the model ({names})"
+        )
+    cols = tuple(names.index(b) for b in bounds)
+    g = len(des.groups)
+    v0 = np.array(
+        [[dict(grp.covariates)[names[c]] for c in cols] for grp in des.groups], float
+    ).ravel()
+    lo = np.tile([float(bounds[names[c]][0]) for c in cols], g)
+    hi = np.tile([float(bounds[names[c]][1]) for c in cols], g)
+    bad_start = np.flatnonzero((v0 < lo) | (v0 > hi))
+    if bad_start.size:
+        raise DesignSpaceError(
+            f"the initial covariate value {v0[bad_start[0]]:g} lies outside its bounds"
+        )
+    return Variables(lay, cols), v0, lo, hi
