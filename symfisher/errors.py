@@ -6,11 +6,6 @@ act on it without reading the source.
 
 from __future__ import annotations
 
-import enum
-from typing import TypeVar
-
-E = TypeVar("E", bound=enum.Enum)
-
 
 class SymfisherError(Exception):
     """Base class of every error raised on purpose by symfisher."""
@@ -43,34 +38,11 @@ class ShapeError(SymfisherError, ValueError):
     """Arrays whose shapes do not fit together (the message names the arrays)."""
 
 
-def option(enum_cls: type[E], value: object, name: str) -> E:
-    """``enum_cls(value)``, or a ValueError naming the option and its valid values.
+class OptionError(SymfisherError, ValueError):
+    """An option (``structure=``, ``method=``, ...) got a value it does not accept.
 
-    Parameters
-    ----------
-    enum_cls : Enum subclass
-    value : object
-        A member or its value.
-    name : str
-        The keyword as the user wrote it (``"method"``, ``"kind"``, ...).
-
-    Examples
-    --------
-    >>> import enum
-    >>> class Kind(str, enum.Enum):
-    ...     FIRST = "first"
-    >>> option(Kind, "first", "kind").value
-    'first'
-    >>> option(Kind, "third", "kind")
-    Traceback (most recent call last):
-    ...
-    ValueError: kind='third' is not one of ['first']
+    The message names the keyword and lists the valid values.
     """
-    try:
-        return enum_cls(value)
-    except ValueError:
-        valid = [m.value for m in enum_cls]
-        raise ValueError(f"{name}={value!r} is not one of {valid}") from None
 
 
 class UnknownParameterError(SymfisherError, ValueError):

@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.derive.budget import BudgetExceeded, run_with_budget
-from symfisher.derive.fisher import derive_fisher
+from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+from symfisher.derive.fisher.api import derive_fisher
 from symfisher.errors import DerivationError, NonRegularFamilyError, SymfisherError
 
 x = sp.Symbol("x")
@@ -168,7 +168,7 @@ def test_budget_kills_runaway_call_and_reports_errors() -> None:
 @pytest.mark.slow
 def test_disk_cache_round_trip_without_rederiving(tmp_path) -> None:
     code = (
-        "import sympy as sp, symfisher as sf, symfisher.derive.fisher as F\n"
+        "import sympy as sp, symfisher as sf, symfisher.derive.fisher.api as F\n"
         "x = sp.Symbol('x'); a = sp.Symbol('a', positive=True); r = sp.Symbol('r', positive=True)\n"
         "fam = sf.Family(a*sp.log(r) - sp.loggamma(a) + (a-1)*sp.log(x) - r*x, x, [a, r], sp.Interval(0, sp.oo))\n"
         "import sys\n"

@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 
 from symfisher.errors import DomainError
-from symfisher.geodesics import fisher_rao_distance, geodesic
-from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
+from symfisher.geometry.geodesic import fisher_rao_distance, geodesic
+from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
 
 mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.codegen.bench_models import bench_models
+from symfisher.testing.bench_models import bench_models
 
 TOL = 1e-12
 

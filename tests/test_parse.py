@@ -12,7 +12,7 @@ import sympy as sp
 
 from symfisher.errors import ParseError
 from symfisher.parse import MAX_DEPTH, parse_expression, parse_items, parse_param, parse_support
-from symfisher.parse_specs import parse_assignment
+from symfisher.parse.specs import parse_assignment
 
 if TYPE_CHECKING:
     import numpy as np

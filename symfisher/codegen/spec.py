@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import sympy as sp
@@ -24,13 +23,6 @@ __all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "make_spec"]
 #: working) and not 'reassoc' (it changes results of sums in ways a test cannot bound
 #: and lets LLVM undo compensated arithmetic in special functions).
 DEFAULT_FASTMATH: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn"})
-
-
-class Backend(str, Enum):
-    """Where compiled expressions are evaluated."""
-
-    NUMBA = "numba"
-    MPMATH = "mpmath"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ lets ``sqrt(sigma**2)`` become ``sigma``; the original symbols are put back afte
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sympy as sp
+
+from symfisher._runtime.caches import memo
 
 __all__ = ["score", "hessian", "observed_information", "real_dummies", "log_density"]
 
@@ -91,7 +92,7 @@ def _derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
         return _compute_derivatives(fam, order)
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _derivatives_cached(fam: Any, order: int) -> sp.ImmutableMatrix:
     """Memoised by the family's content (Family hashes by its key)."""
     return _compute_derivatives(fam, order)

@@ -66,9 +66,7 @@ class ApproximateDesign:
 
     def summary(self) -> str:
         """Text: support, weights and certificate."""
-        lines = [
-            "D-optimal approximate population design (weights = fractions of subjects):"
-        ]
+        lines = ["D-optimal approximate population design (weights = fractions of subjects):"]
         for s, w in zip(self.schedules, self.weights):
             lines.append(f"  times {', '.join(f'{v:.4g}' for v in s)}  weight {w:.4f}")
         lines.append(
@@ -82,14 +80,10 @@ def _candidates(grid: Any, k: int, candidates: Any) -> Array:
     if candidates is not None:
         c = np.sort(np.atleast_2d(np.asarray(candidates, float)), axis=1)
         if c.shape[1] != k:
-            raise DesignSpaceError(
-                f"candidate schedules have {c.shape[1]} times; samples={k}"
-            )
+            raise DesignSpaceError(f"candidate schedules have {c.shape[1]} times; samples={k}")
         return c
     g = np.unique(np.asarray(grid, float))
-    count = np.prod(np.arange(len(g) - k + 1, len(g) + 1)) / np.prod(
-        np.arange(1, k + 1)
-    )
+    count = np.prod(np.arange(len(g) - k + 1, len(g) + 1)) / np.prod(np.arange(1, k + 1))
     if count > MAX_CANDIDATES:
         raise DesignSpaceError(
             f"{int(count)} candidate schedules ({k} of {len(g)} grid times) exceed "
@@ -130,17 +124,13 @@ def _weights(mats: Array, tol: float, max_iter: int) -> tuple[Array, int]:
     algorithm on the active set, enlarged by the most violating candidates until max d ≤ P(1 + tol)."""
     p = mats.shape[-1]
     flat = mats.reshape(len(mats), p * p)
-    w, _, total = _multiplicative(
-        flat, np.full(len(mats), 1.0 / len(mats)), p, 1e-3, max_iter, True
-    )
+    w, _, total = _multiplicative(flat, np.full(len(mats), 1.0 / len(mats)), p, 1e-3, max_iter, True)
     for _ in range(20):
         d = flat @ np.linalg.inv((w @ flat).reshape(p, p)).ravel()
         if d.max() <= p * (1 + tol):
             break
         active = np.union1d(np.flatnonzero(w > 1e-9), np.argsort(-d)[:10])
-        wa, _, it = _multiplicative(
-            flat[active], w[active] + 1e-6, p, tol, 20 * max_iter, False
-        )
+        wa, _, it = _multiplicative(flat[active], w[active] + 1e-6, p, tol, 20 * max_iter, False)
         w = np.zeros(len(mats))
         w[active] = wa
         total += it
@@ -193,14 +183,8 @@ def approximate_population_design(
     ApproximateDesign
     """
     cand = _candidates(grid, samples, candidates)
-    lo, hi = (
-        (float(cand.min()), float(cand.max()))
-        if windows is None
-        else map(float, windows)
-    )
-    template = design_of(
-        model, {"times": cand[0].tolist(), "n": 1.0, **dict(group or {})}
-    )
+    lo, hi = (float(cand.min()), float(cand.max())) if windows is None else map(float, windows)
+    template = design_of(model, {"times": cand[0].tolist(), "n": 1.0, **dict(group or {})})
     lay = layout(template, [c.name for c in model.covariates])
     ev = evaluator(model, structure)
     mat = theta_matrix(model, theta)
@@ -215,10 +199,7 @@ def approximate_population_design(
         iters += it
         minv = np.linalg.inv(np.einsum("c,cij->ij", w, mats))
         d_cand = np.einsum("ij,cji->c", minv, mats)
-        found = [
-            _max_d(info, minv, s, lo, hi, min_spacing)
-            for s in cand[np.argsort(-d_cand)[:polish_starts]]
-        ]
+        found = [_max_d(info, minv, s, lo, hi, min_spacing) for s in cand[np.argsort(-d_cand)[:polish_starts]]]
         d_max, x_new = max(found, key=lambda v: v[0])
         d_max = max(d_max, float(d_cand.max()))
         p = mats.shape[-1]
@@ -230,14 +211,10 @@ def approximate_population_design(
     keep = w > 1e-4
     ws = w[keep] / w[keep].sum()
     m_xi = np.einsum("c,cij->ij", w, mats)
-    return ApproximateDesign(
-        cand[keep], ws, m_xi, d_max, mats.shape[-1], mats.shape[-1] / d_max, iters
-    )
+    return ApproximateDesign(cand[keep], ws, m_xi, d_max, mats.shape[-1], mats.shape[-1] / d_max, iters)
 
 
-def _max_d(
-    info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float
-) -> tuple[float, Array]:
+def _max_d(info: Any, minv: Array, start: Array, lo: float, hi: float, spacing: float) -> tuple[float, Array]:
     """Local maximum of d(x) = tr(M⁻¹ M(x)) over schedules near ``start`` (SLSQP, FD gradient)."""
     k = len(start)
 
@@ -245,10 +222,7 @@ def _max_d(
         m = info(np.sort(x))[0]
         return -float(np.einsum("ij,ji->", minv, m)) if np.all(np.isfinite(m)) else 0.0
 
-    cons = [
-        {"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - spacing)}
-        for i in range(k - 1)
-    ]
+    cons = [{"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - spacing)} for i in range(k - 1)]
     res = minimize(
         neg,
         start,
@@ -258,8 +232,4 @@ def _max_d(
         options={"maxiter": 100, "ftol": 1e-12},
     )
     x = np.sort(np.clip(res.x, lo, hi))
-    return (
-        (-neg(x), x)
-        if -neg(x) >= -neg(start)
-        else (-neg(start), np.asarray(start, float))
-    )
+    return (-neg(x), x) if -neg(x) >= -neg(start) else (-neg(start), np.asarray(start, float))

@@ -100,11 +100,7 @@ def _variance_derivatives(b: Blocks, omega: Array, sel: Selection, full: bool) -
     if full and len(sel.beta):
         zb = b.ZB[..., sel.beta].transpose(0, 3, 1, 2)  # (M, b, n, q)
         a = (zb @ omega[:, None]) @ zt  # ∂Z/∂β_a Ω Zᵀ
-        parts.append(
-            a
-            + a.transpose(0, 1, 3, 2)
-            + _diag_embed(np.moveaxis(b.RB[..., sel.beta], 2, 1))
-        )
+        parts.append(a + a.transpose(0, 1, 3, 2) + _diag_embed(np.moveaxis(b.RB[..., sel.beta], 2, 1)))
     if len(sel.omega_i):
         zi = b.Z[..., sel.omega_i].transpose(0, 2, 1)  # (M, e, n)
         zj = b.Z[..., sel.omega_j].transpose(0, 2, 1)
@@ -130,9 +126,7 @@ def _inverse(v: Array) -> Array:
         return out
 
 
-def group_information(
-    b: Blocks, omega: Array, eta: Array, sel: Selection, full: bool
-) -> Array:
+def group_information(b: Blocks, omega: Array, eta: Array, sel: Selection, full: bool) -> Array:
     """The FO Fisher information of one subject of a group.
 
     Parameters
@@ -158,12 +152,7 @@ def group_information(
     vi = _inverse(v)
     jac = b.FB[..., sel.beta]
     if np.any(eta):
-        jac = (
-            jac
-            - (b.ZB[..., sel.beta].transpose(0, 1, 3, 2) @ eta[:, None, :, None])[
-                ..., 0
-            ]
-        )
+        jac = jac - (b.ZB[..., sel.beta].transpose(0, 1, 3, 2) @ eta[:, None, :, None])[..., 0]
     out = np.zeros((m, sel.size, sel.size))
     out[:, :nb, :nb] = jac.transpose(0, 2, 1) @ (vi @ jac)
     if sel.size == nb and not full:
@@ -171,10 +160,7 @@ def group_information(
     dv = _variance_derivatives(b, omega, sel, full)
     w = vi[:, None] @ dv  # (M, P_v, n, n)
     k = w.shape[1]
-    t = 0.5 * (
-        w.reshape(m, k, n * n)
-        @ w.transpose(0, 1, 3, 2).reshape(m, k, n * n).transpose(0, 2, 1)
-    )
+    t = 0.5 * (w.reshape(m, k, n * n) @ w.transpose(0, 1, 3, 2).reshape(m, k, n * n).transpose(0, 2, 1))
     if full:
         out += t
     else:

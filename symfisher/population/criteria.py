@@ -18,13 +18,14 @@ name       value                                              utility
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from symfisher.errors import SingularInformationError, UnknownParameterError, option
+from symfisher.errors import SingularInformationError, UnknownParameterError
+from symfisher.options import PopulationCriterion as Criterion
+from symfisher.options import option
 
 Array = NDArray[np.float64]
 
@@ -38,17 +39,6 @@ __all__ = [
 ]
 
 
-class Criterion(str, enum.Enum):
-    """Optimality criteria (see the module table)."""
-
-    D = "D"
-    LND = "lnD"
-    DS = "Ds"
-    A = "A"
-    C = "c"
-    E = "E"
-
-
 def logdet(m: Array) -> Array:
     """``log det M`` by Cholesky; ``-inf`` where ``M`` is not positive definite."""
     m = np.asarray(m, float)
@@ -58,9 +48,7 @@ def logdet(m: Array) -> Array:
         return np.zeros(m.shape[:-2])
     try:
         c = np.linalg.cholesky(np.where(ok[..., None, None], m, np.eye(m.shape[-1])))
-        out = np.where(
-            ok, 2.0 * np.log(np.diagonal(c, axis1=-2, axis2=-1)).sum(-1), -np.inf
-        )
+        out = np.where(ok, 2.0 * np.log(np.diagonal(c, axis1=-2, axis2=-1)).sum(-1), -np.inf)
     except np.linalg.LinAlgError:
         flat = m.reshape(-1, *m.shape[-2:])
         res = np.array([_one_logdet(x) for x in flat])
@@ -79,9 +67,7 @@ def _one_logdet(m: Array) -> float:
 def _indices(params: Sequence[str], names: Sequence[str]) -> list[int]:
     bad = [n for n in names if n not in params]
     if bad:
-        raise UnknownParameterError(
-            f"parameter(s) {bad} not estimated; estimated are {list(params)}"
-        )
+        raise UnknownParameterError(f"parameter(s) {bad} not estimated; estimated are {list(params)}")
     return [list(params).index(n) for n in names]
 
 
@@ -98,9 +84,7 @@ def utility(
         return logdet(m)
     if crit is Criterion.DS:
         if not interest:
-            raise UnknownParameterError(
-                "criterion 'Ds' needs the parameters of interest (interest=[...])"
-            )
+            raise UnknownParameterError("criterion 'Ds' needs the parameters of interest (interest=[...])")
         idx = _indices(params, interest)
         rest = [i for i in range(len(params)) if i not in idx]
         return logdet(m) - logdet(m[..., rest, :][..., :, rest])
@@ -113,9 +97,7 @@ def utility(
         val = -np.trace(inv, axis1=-2, axis2=-1)
     else:
         if c is None:
-            raise UnknownParameterError(
-                "criterion 'c' needs the vector c (c=[...], one entry per parameter)"
-            )
+            raise UnknownParameterError("criterion 'c' needs the vector c (c=[...], one entry per parameter)")
         cv = np.asarray(c, float)
         val = -np.einsum("i,...ij,j->...", cv, inv, cv)
     return np.where(np.isfinite(ld), val, -np.inf)
@@ -138,9 +120,7 @@ def value(
     return u
 
 
-def null_directions(
-    m: Array, params: Sequence[str], rtol: float = 1e-10
-) -> tuple[dict[str, float], ...]:
+def null_directions(m: Array, params: Sequence[str], rtol: float = 1e-10) -> tuple[dict[str, float], ...]:
     """Unit null vectors of a (P, P) matrix as {name: coefficient} (small entries dropped)."""
     scale = np.sqrt(np.abs(np.diag(m))) + 1e-300
     w, u = np.linalg.eigh(m / np.outer(scale, scale))
@@ -148,9 +128,7 @@ def null_directions(
     for j in np.flatnonzero(w <= rtol * max(w.max(), 1e-300)):
         vec = u[:, j] / scale
         vec = vec / np.linalg.norm(vec)
-        dirs.append(
-            {n: round(float(v), 6) for n, v in zip(params, vec) if abs(v) > 1e-8}
-        )
+        dirs.append({n: round(float(v), 6) for n, v in zip(params, vec) if abs(v) > 1e-8})
     return tuple(dirs)
 
 
@@ -159,10 +137,7 @@ def check_regular(m: Array, params: Sequence[str]) -> None:
     dirs = null_directions(m, params)
     if dirs or not np.isfinite(logdet(m)):
         dirs = dirs or null_directions(m, params, rtol=1e-6)
-        text = (
-            "; ".join(" + ".join(f"{v:+.3g}*{n}" for n, v in d.items()) for d in dirs)
-            or "(numerically)"
-        )
+        text = "; ".join(" + ".join(f"{v:+.3g}*{n}" for n, v in d.items()) for d in dirs) or "(numerically)"
         raise SingularInformationError(
             f"the population Fisher information is singular: unidentifiable direction(s) {text}",
             dirs,

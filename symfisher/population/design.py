@@ -42,9 +42,7 @@ class Group:
     def to_dict(self, responses: Sequence[str]) -> dict[str, Any]:
         """Plain-Python form (times keyed by response when there are several)."""
         times: Any = (
-            list(self.times[0])
-            if len(self.times) == 1
-            else {r: list(t) for r, t in zip(responses, self.times)}
+            list(self.times[0]) if len(self.times) == 1 else {r: list(t) for r, t in zip(responses, self.times)}
         )
         return {"times": times, "n": self.n, **dict(self.covariates)}
 
@@ -62,9 +60,7 @@ class PopulationDesign:
 
     def with_sizes(self, sizes: Sequence[float] | Array) -> PopulationDesign:
         """The same design with group sizes ``sizes``."""
-        return PopulationDesign(
-            tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes))
-        )
+        return PopulationDesign(tuple(replace(g, n=float(s)) for g, s in zip(self.groups, sizes)))
 
     def with_covariates(self, names: Sequence[str], values: Any) -> PopulationDesign:
         """The same design with covariates ``names`` set per group to ``values`` (G, k)."""
@@ -72,18 +68,13 @@ class PopulationDesign:
         for g, row in zip(self.groups, np.asarray(values, float)):
             cv = dict(g.covariates)
             cv.update({n: float(v) for n, v in zip(names, row)})
-            groups.append(
-                replace(g, covariates=tuple((n, cv[n]) for n, _ in g.covariates))
-            )
+            groups.append(replace(g, covariates=tuple((n, cv[n]) for n, _ in g.covariates)))
         return PopulationDesign(tuple(groups))
 
     def with_flat_times(self, flat: Sequence[float] | Array) -> PopulationDesign:
         """The same design with all sampling times replaced, in layout order."""
         it = iter(float(v) for v in flat)
-        groups = tuple(
-            replace(g, times=tuple(tuple(next(it) for _ in ts) for ts in g.times))
-            for g in self.groups
-        )
+        groups = tuple(replace(g, times=tuple(tuple(next(it) for _ in ts) for ts in g.times)) for g in self.groups)
         return PopulationDesign(groups)
 
 
@@ -138,9 +129,7 @@ def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Gro
     if isinstance(obj, Group):
         return obj
     if not isinstance(obj, Mapping) or "times" not in obj:
-        raise DesignSpaceError(
-            f"a design group is a mapping with 'times' (and 'n', covariates), got {obj!r}"
-        )
+        raise DesignSpaceError(f"a design group is a mapping with 'times' (and 'n', covariates), got {obj!r}")
     d = dict(obj)
     times = d.pop("times")
     n = float(d.pop("n", 1.0))
@@ -149,21 +138,17 @@ def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Gro
         unknown = set(times) - set(responses)
         if unknown:
             raise UnknownParameterError(
-                f"sampling times for unknown response(s) {sorted(unknown)}; "
-                f"responses are {list(responses)}"
+                f"sampling times for unknown response(s) {sorted(unknown)}; responses are {list(responses)}"
             )
         per = tuple(tuple(float(v) for v in times.get(r, ())) for r in responses)
     elif len(responses) == 1:
         per = (tuple(float(v) for v in times),)
     else:
-        raise DesignSpaceError(
-            f"the model has responses {list(responses)}: give times as a mapping"
-        )
+        raise DesignSpaceError(f"the model has responses {list(responses)}: give times as a mapping")
     unknown = set(d) - set(covariates)
     if unknown:
         raise UnknownParameterError(
-            f"design value(s) {sorted(unknown)} are not covariates of the model "
-            f"({list(covariates)})"
+            f"design value(s) {sorted(unknown)} are not covariates of the model ({list(covariates)})"
         )
     missing = [c for c in covariates if c not in d]
     if missing:
@@ -175,9 +160,7 @@ def _group(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> Gro
     return Group(per, n, tuple((c, float(d[c])) for c in covariates))
 
 
-def as_design(
-    obj: Any, responses: Sequence[str], covariates: Sequence[str]
-) -> PopulationDesign:
+def as_design(obj: Any, responses: Sequence[str], covariates: Sequence[str]) -> PopulationDesign:
     """A :class:`PopulationDesign` from a design, a group mapping or a list of them.
 
     Examples

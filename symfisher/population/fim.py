@@ -16,7 +16,6 @@ Approximations
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from symfisher.errors import DomainError, UnknownParameterError, option
+from symfisher.errors import DomainError, UnknownParameterError
+from symfisher.options import FimStructure as Structure
+from symfisher.options import Linearisation as Approximation
+from symfisher.options import option
 from symfisher.population.assemble import Selection, group_information, pick_response
 from symfisher.population.design import Layout, PopulationDesign, as_design, layout
 from symfisher.population.kernel import population_kernel
@@ -43,20 +45,6 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-class Approximation(str, enum.Enum):
-    """Linearisation of the mixed-effects likelihood."""
-
-    FO = "FO"
-    FOCE = "FOCE"
-
-
-class Structure(str, enum.Enum):
-    """Full FIM (V depends on β) or reduced (block-diagonal)."""
-
-    FULL = "full"
-    REDUCED = "reduced"
-
-
 def theta_matrix(model: PopulationModel, theta: Any) -> Array:
     """Parameter values in ``model.all_parameters`` order, shape (M, A), checked.
 
@@ -67,22 +55,16 @@ def theta_matrix(model: PopulationModel, theta: Any) -> Array:
     if isinstance(theta, Mapping):
         unknown = sorted(set(theta) - set(names))
         if unknown:
-            raise UnknownParameterError(
-                f"parameter(s) {unknown} not in the model; its parameters are {list(names)}"
-            )
+            raise UnknownParameterError(f"parameter(s) {unknown} not in the model; its parameters are {list(names)}")
         missing = [n for n in names if n not in theta]
         if missing:
             raise UnknownParameterError(f"no value given for parameter(s) {missing}")
-        cols = np.broadcast_arrays(
-            *[np.atleast_1d(np.asarray(theta[n], float)) for n in names]
-        )
+        cols = np.broadcast_arrays(*[np.atleast_1d(np.asarray(theta[n], float)) for n in names])
         mat = np.stack(cols, axis=-1)
     else:
         mat = np.atleast_2d(np.asarray(theta, float))
         if mat.shape[-1] != len(names):
-            raise DomainError(
-                f"theta has {mat.shape[-1]} values; the model has {len(names)} parameters {list(names)}"
-            )
+            raise DomainError(f"theta has {mat.shape[-1]} values; the model has {len(names)} parameters {list(names)}")
     _check(model, mat)
     return mat
 
@@ -99,15 +81,11 @@ def _check(model: PopulationModel, mat: Array) -> None:
     off = nb + len(model.omega_entries)
     for j, (name, _, _) in enumerate(model.sigma_entries):
         if np.any(mat[:, off + j] < 0):
-            raise DomainError(
-                f"residual variance {name} = {mat[:, off + j].min():g} is negative"
-            )
+            raise DomainError(f"residual variance {name} = {mat[:, off + j].min():g} is negative")
     if model.omega is model.omega.FULL and len(model.eta) > 1:
         om = _omega(model, mat)
         if np.any(np.linalg.eigvalsh(om)[:, 0] < -1e-12 * np.abs(om).max()):
-            raise DomainError(
-                "Omega (the random-effect covariance) is not positive semi-definite"
-            )
+            raise DomainError("Omega (the random-effect covariance) is not positive semi-definite")
 
 
 def _omega(model: PopulationModel, mat: Array) -> Array:
@@ -118,9 +96,7 @@ def _omega(model: PopulationModel, mat: Array) -> Array:
     return om
 
 
-def _shaped(
-    out: dict[str, Array], model: PopulationModel, m: int, n: int
-) -> dict[str, Array]:
+def _shaped(out: dict[str, Array], model: PopulationModel, m: int, n: int) -> dict[str, Array]:
     """Kernel outputs with explicit axes (a (K, 1) output comes back as (K,))."""
     k, b, q, s = len(model.responses), len(model.beta), len(model.eta), len(model.sigma)
     dims = {
@@ -132,10 +108,7 @@ def _shaped(
         "RB": (k, b),
         "RS": (k, s),
     }
-    return {
-        name: np.broadcast_to(v, (m, n) + v.shape[2:]).reshape((m, n) + dims[name])
-        for name, v in out.items()
-    }
+    return {name: np.broadcast_to(v, (m, n) + v.shape[2:]).reshape((m, n) + dims[name]) for name, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -167,9 +140,7 @@ class Evaluator:
         d, mm = tt.shape[0], mat.shape[0]
         args: list[Any] = [tt[:, None, :]]
         if m.covariates:
-            args.append(
-                lay.cov[None, None, :, :] if cov is None else cov[:, None, :, :]
-            )
+            args.append(lay.cov[None, None, :, :] if cov is None else cov[:, None, :, :])
         args.append(mat[None, :, None, :nb])
         eta_arr = np.zeros((mm, len(m.eta))) if eta is None else eta
         if m.eta:
@@ -179,18 +150,13 @@ class Evaluator:
             from symfisher.population.ode_inputs import ode_inputs
 
             if cov is not None:
-                raise DomainError(
-                    "covariate optimisation is not available for ODE responses"
-                )
+                raise DomainError("covariate optimisation is not available for ODE responses")
             args += ode_inputs(m, lay, mat, eta_arr, tt)
         raw = self.kernel(*args, check=False)
         out = _shaped(
             {
                 k: v.reshape((d * mm,) + v.shape[2:]) if v.ndim > 2 else v
-                for k, v in (
-                    (k, np.broadcast_to(v, (d, mm) + v.shape[2:]))
-                    for k, v in raw.items()
-                )
+                for k, v in ((k, np.broadcast_to(v, (d, mm) + v.shape[2:])) for k, v in raw.items())
             },
             m,
             d * mm,
@@ -199,9 +165,7 @@ class Evaluator:
         om = np.tile(_omega(m, mat), (d, 1, 1))
         eta_all = np.tile(eta_arr, (d, 1))
         return [
-            group_information(
-                pick_response(out, lay.k, sl), om, eta_all, self.selection, self.full
-            )
+            group_information(pick_response(out, lay.k, sl), om, eta_all, self.selection, self.full)
             for sl in lay.slices
         ]
 
@@ -229,9 +193,7 @@ def evaluator(model: PopulationModel, structure: Structure | str = "full") -> Ev
         beta=np.array([i for i, n in enumerate(b_names) if n in est], np.intp),
         omega_i=np.array([i for n, i, _ in model.omega_entries if n in est], np.intp),
         omega_j=np.array([j for n, _, j in model.omega_entries if n in est], np.intp),
-        sigma=np.array(
-            [k for k, (n, _, _) in enumerate(model.sigma_entries) if n in est], np.intp
-        ),
+        sigma=np.array([k for k, (n, _, _) in enumerate(model.sigma_entries) if n in est], np.intp),
     )
     return Evaluator(model, population_kernel(model), sel, st is Structure.FULL)
 
@@ -280,21 +242,13 @@ def population_fim(
     """
     approx = option(Approximation, approximation, "approximation")
     st = option(Structure, structure, "structure")
-    des = as_design(
-        design, [n for n, _ in model.responses], [c.name for c in model.covariates]
-    )
+    des = as_design(design, [n for n, _ in model.responses], [c.name for c in model.covariates])
     mat = theta_matrix(model, theta)
     if mat.shape[0] != 1:
-        raise DomainError(
-            "population_fim takes one parameter value per name (use the optimiser for prior draws)"
-        )
+        raise DomainError("population_fim takes one parameter value per name (use the optimiser for prior draws)")
     ev = evaluator(model, st)
     lay = layout(des, [c.name for c in model.covariates])
-    info = (
-        ev.information(lay, mat)[0]
-        if approx is Approximation.FO
-        else _foce(ev, lay, mat, foce_draws, seed)
-    )
+    info = ev.information(lay, mat)[0] if approx is Approximation.FO else _foce(ev, lay, mat, foce_draws, seed)
     if prior is not None:
         info = info + _prior(prior, model)
     values = dict(zip(model.all_parameters, mat[0]))
@@ -313,14 +267,10 @@ def _prior(prior: Any, model: PopulationModel) -> Array:
     m = np.asarray(prior.matrix if hasattr(prior, "matrix") else prior, float)
     p = len(model.parameters)
     if m.shape != (p, p):
-        raise DomainError(
-            f"prior information has shape {m.shape}; expected ({p}, {p}) for {list(model.parameters)}"
-        )
+        raise DomainError(f"prior information has shape {m.shape}; expected ({p}, {p}) for {list(model.parameters)}")
     return m
 
 
 def design_of(model: PopulationModel, design: Any) -> PopulationDesign:
     """``as_design`` with the model's response and covariate names."""
-    return as_design(
-        design, [n for n, _ in model.responses], [c.name for c in model.covariates]
-    )
+    return as_design(design, [n for n, _ in model.responses], [c.name for c in model.covariates])

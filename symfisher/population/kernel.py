@@ -59,9 +59,7 @@ def derivative_exprs(model: PopulationModel) -> dict[str, Any]:
     if model.ode is not None:
         _, _, phi0 = ode_placeholders(model.ode)
         back = {q: dict(model.individual)[p] for p, q in zip(model.ode.params, phi0)}
-        f_rows, fb, z, zb, r, rb, rs = (
-            _subs(v, back) for v in (f_rows, fb, z, zb, r, rb, rs)
-        )
+        f_rows, fb, z, zb, r, rb, rs = (_subs(v, back) for v in (f_rows, fb, z, zb, r, rb, rs))
     out: dict[str, Any] = {
         "F": sp.ImmutableMatrix(f_rows),
         "FB": _matrix(fb),
@@ -108,9 +106,5 @@ def population_kernel(model: PopulationModel) -> Any:
     """
     exprs = derivative_exprs(model)
     # no positivity assumptions at call time: the numeric side checks the values itself
-    domains = {
-        s: sp.Reals
-        for group in _args(model)
-        for s in (group if isinstance(group, list) else [group])
-    }
+    domains = {s: sp.Reals for group in _args(model) for s in (group if isinstance(group, list) else [group])}
     return sf_compile(exprs, _args(model), symmetric=False, domains=domains)

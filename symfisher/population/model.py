@@ -20,7 +20,6 @@ PopED's ``feps.add.prop``), exponential: the response is modelled on the log sca
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,26 +27,12 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.errors import ParseError, UnknownParameterError, option
+from symfisher.errors import ParseError, UnknownParameterError
+from symfisher.options import OmegaStructure, option
+from symfisher.options import ResidualError as ErrorModel
 from symfisher.parse import parse_expression
 
 __all__ = ["FORMS", "ErrorModel", "OmegaStructure", "PopulationModel"]
-
-
-class ErrorModel(str, enum.Enum):
-    """Residual error model of one response."""
-
-    ADDITIVE = "additive"
-    PROPORTIONAL = "proportional"
-    COMBINED = "combined"
-    EXPONENTIAL = "exponential"
-
-
-class OmegaStructure(str, enum.Enum):
-    """Covariance structure of the random effects."""
-
-    DIAGONAL = "diagonal"
-    FULL = "full"
 
 
 def _lognormal(b: sp.Symbol, e: sp.Symbol) -> sp.Expr:
@@ -117,20 +102,14 @@ def _check_ode(ode: Any, phis: set[sp.Symbol], covariates: set[sp.Symbol]) -> No
     names = {p.name for p in phis}
     bad = [p.name for p in ode.params if p.name not in names]
     if bad:
-        raise UnknownParameterError(
-            f"ODE parameter(s) {bad} are not individual parameters {sorted(names)}"
-        )
+        raise UnknownParameterError(f"ODE parameter(s) {bad} are not individual parameters {sorted(names)}")
     cov_names = {c.name for c in covariates}
     bad = [c.name for c in ode.covariates if c.name not in cov_names]
     if bad:
-        raise UnknownParameterError(
-            f"ODE constant(s) {bad} are not covariates of the model {sorted(cov_names)}"
-        )
+        raise UnknownParameterError(f"ODE constant(s) {bad} are not covariates of the model {sorted(cov_names)}")
 
 
-def _responses(
-    obj: Any, table: dict[str, sp.Symbol]
-) -> tuple[tuple[str, sp.Expr], ...]:
+def _responses(obj: Any, table: dict[str, sp.Symbol]) -> tuple[tuple[str, sp.Expr], ...]:
     items = obj.items() if isinstance(obj, Mapping) else [("y", obj)]
     out = []
     for name, expr in items:
@@ -141,17 +120,11 @@ def _responses(
     return tuple(out)
 
 
-def _individual(
-    obj: Mapping[str, Any], table: dict[str, sp.Symbol]
-) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+def _individual(obj: Mapping[str, Any], table: dict[str, sp.Symbol]) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     out = []
     for name, form in obj.items():
         phi = table.setdefault(name, _sym(name))
-        key = (
-            form.strip().lower().replace("-", "").replace("_", "")
-            if isinstance(form, str)
-            else None
-        )
+        key = form.strip().lower().replace("-", "").replace("_", "") if isinstance(form, str) else None
         if key is not None and key in FORMS:
             make = FORMS[key]
             g = phi if make is None else make(phi, _sym(f"eta_{name}"))
@@ -206,9 +179,7 @@ class PopulationModel:
     fixed: Any = ()
     name: str = "population model"
     ode: Any = None
-    _table: dict[str, sp.Symbol] = field(
-        default_factory=dict, repr=False, compare=False, hash=False
-    )
+    _table: dict[str, sp.Symbol] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         table = self._table
@@ -220,20 +191,11 @@ class PopulationModel:
             resp: tuple[tuple[str, sp.Expr], ...] = (("y", ODE_F0),)
         else:
             resp = _responses(self.responses, table)
-        errs = (
-            self.error
-            if isinstance(self.error, Mapping)
-            else {n: self.error for n, _ in resp}
-        )
+        errs = self.error if isinstance(self.error, Mapping) else {n: self.error for n, _ in resp}
         unknown = set(errs) - {n for n, _ in resp}
         if unknown:
-            raise UnknownParameterError(
-                f"error model given for unknown response(s) {sorted(unknown)}"
-            )
-        errors = tuple(
-            option(ErrorModel, errs.get(n, "proportional"), f"error[{n!r}]")
-            for n, _ in resp
-        )
+            raise UnknownParameterError(f"error model given for unknown response(s) {sorted(unknown)}")
+        errors = tuple(option(ErrorModel, errs.get(n, "proportional"), f"error[{n!r}]") for n, _ in resp)
         for k, v in (
             ("time", t),
             ("covariates", covs),
@@ -248,8 +210,7 @@ class PopulationModel:
         bad = set(self.fixed) - set(self.all_parameters)
         if bad:
             raise UnknownParameterError(
-                f"fixed parameter(s) {sorted(bad)} not in the model; "
-                f"its parameters are {list(self.all_parameters)}"
+                f"fixed parameter(s) {sorted(bad)} not in the model; its parameters are {list(self.all_parameters)}"
             )
 
     def _check_symbols(self) -> None:
@@ -267,9 +228,7 @@ class PopulationModel:
                 )
         for phi, g in self.individual:
             if self.time in g.free_symbols:
-                raise ParseError(
-                    f"individual parameter {phi.name!r} depends on the time {self.time.name!r}"
-                )
+                raise ParseError(f"individual parameter {phi.name!r} depends on the time {self.time.name!r}")
 
     # -- symbols ----------------------------------------------------------------------
     @functools.cached_property
@@ -299,11 +258,7 @@ class PopulationModel:
         sfx = [e.name[4:] for e in self.eta]
         out = [(f"omega2_{s}", i, i) for i, s in enumerate(sfx)]
         if self.omega is OmegaStructure.FULL:
-            out += [
-                (f"omega_{sfx[i]}_{sfx[j]}", i, j)
-                for i in range(len(sfx))
-                for j in range(i + 1, len(sfx))
-            ]
+            out += [(f"omega_{sfx[i]}_{sfx[j]}", i, j) for i in range(len(sfx)) for j in range(i + 1, len(sfx))]
         return tuple(out)
 
     @functools.cached_property
@@ -346,11 +301,7 @@ class PopulationModel:
         sub = dict(self.individual)
         out = []
         for (_, f), err in zip(self.responses, self.error):
-            e = (
-                ode_expansion(self.ode, sub)
-                if self.ode is not None
-                else f.xreplace(sub)
-            )
+            e = ode_expansion(self.ode, sub) if self.ode is not None else f.xreplace(sub)
             out.append(sp.log(e) if err is ErrorModel.EXPONENTIAL else e)
         return tuple(out)
 

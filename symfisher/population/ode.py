@@ -83,18 +83,14 @@ def _residue_terms(k: sp.Matrix) -> list[tuple[sp.Matrix, sp.Expr]] | None:
     if any(mult > 1 for mult in roots.values()):
         return None
     adj, dp = m.adjugate(), poly.diff(s).as_expr()
-    return [
-        ((adj.subs(s, r) / dp.subs(s, r)).applyfunc(sp.factor_terms), r) for r in roots
-    ]
+    return [((adj.subs(s, r) / dp.subs(s, r)).applyfunc(sp.factor_terms), r) for r in roots]
 
 
 def impulse_response(k: sp.Matrix, t: sp.Symbol) -> tuple[sp.ImmutableMatrix, str]:
     """``exp(K t)`` (n×n) by Laplace residues (simple roots) or SymPy's matrix exponential."""
     terms = _residue_terms(k)
     if terms is None:
-        return sp.ImmutableMatrix(
-            (k * t).exp()
-        ), "closed form (matrix exponential, repeated eigenvalue)"
+        return sp.ImmutableMatrix((k * t).exp()), "closed form (matrix exponential, repeated eigenvalue)"
     return sp.ImmutableMatrix(
         sum((c * sp.exp(r * t) for c, r in terms), sp.zeros(*k.shape))
     ), "closed form (Laplace residues)"
@@ -110,16 +106,10 @@ def _infused(k: sp.Matrix, terms: Any, u: sp.Expr, upper: sp.Expr, c: int) -> sp
     """∫_0^upper exp(K(u − s)) e_c ds = Σ_r C_r e_c exp(λ_r u)(1 − exp(−λ_r upper))/λ_r."""
     if terms is None:
         sv = sp.Dummy("s", real=True)
-        return (
-            (k * (u - sv))
-            .exp()[:, c]
-            .applyfunc(lambda e: sp.integrate(e, (sv, 0, upper)))
-        )
+        return (k * (u - sv)).exp()[:, c].applyfunc(lambda e: sp.integrate(e, (sv, 0, upper)))
     out = sp.zeros(k.shape[0], 1)
     for cr, r in terms:
-        out += cr[:, c] * (
-            (sp.exp(r * u) - sp.exp(r * (u - upper))) / r if r != 0 else upper
-        )
+        out += cr[:, c] * ((sp.exp(r * u) - sp.exp(r * (u - upper))) / r if r != 0 else upper)
     return out
 
 
@@ -128,9 +118,7 @@ def _sym(v: Any, table: dict[str, sp.Symbol]) -> sp.Expr:
         return parse_expression(v, table)
     if isinstance(v, (int, float, sp.Basic)):
         return sp.sympify(v)
-    raise ParseError(
-        f"expected a number, an expression string or a SymPy expression, got {v!r}"
-    )
+    raise ParseError(f"expected a number, an expression string or a SymPy expression, got {v!r}")
 
 
 def linear_response(
@@ -172,16 +160,10 @@ def linear_response(
     table: dict[str, sp.Symbol] = dict(symbols or {})
     t = table.setdefault(time, sp.Symbol(time, real=True))
     # entries are parsed one by one: sp.Matrix(strings) would eval them
-    k = (
-        rates
-        if isinstance(rates, sp.MatrixBase)
-        else sp.Matrix([[_sym(e, table) for e in row] for row in rates])
-    )
+    k = rates if isinstance(rates, sp.MatrixBase) else sp.Matrix([[_sym(e, table) for e in row] for row in rates])
     n = k.shape[0]
     if k.shape != (n, n) or len(compartments) != n:
-        raise ParseError(
-            f"rates must be square with one row per compartment {list(compartments)}"
-        )
+        raise ParseError(f"rates must be square with one row per compartment {list(compartments)}")
     terms = _residue_terms(k)
     route = (
         "closed form (Laplace residues)"
@@ -191,28 +173,16 @@ def linear_response(
     amounts = sp.zeros(n, 1)
     for d in doses:
         if not 0 <= d.compartment < n:
-            raise ParseError(
-                f"dose into compartment {d.compartment}: the model has {n} compartments"
-            )
+            raise ParseError(f"dose into compartment {d.compartment}: the model has {n} compartments")
         amt, tau, dur = (_sym(v, table) for v in (d.amount, d.time, d.duration))
         u = t - tau
         if dur == 0:
             part = amt * _bolus(k, terms, u, d.compartment)
-            amounts += part.applyfunc(
-                lambda e, u=u: sp.Piecewise((0, u < 0), (e, True))
-            )
+            amounts += part.applyfunc(lambda e, u=u: sp.Piecewise((0, u < 0), (e, True)))
         else:
             during = _infused(k, terms, u, u, d.compartment) * amt / dur
             after = _infused(k, terms, u, dur, d.compartment) * amt / dur
-            amounts += sp.Matrix(
-                [
-                    sp.Piecewise((0, u < 0), (a, u <= dur), (b, True))
-                    for a, b in zip(during, after)
-                ]
-            )
-    sub = {
-        table.setdefault(c, sp.Symbol(c, real=True)): amounts[i]
-        for i, c in enumerate(compartments)
-    }
+            amounts += sp.Matrix([sp.Piecewise((0, u < 0), (a, u <= dur), (b, True)) for a, b in zip(during, after)])
+    sub = {table.setdefault(c, sp.Symbol(c, real=True)): amounts[i] for i, c in enumerate(compartments)}
     expr = _sym(output, table).xreplace(sub)
     return LinearSolution(expr, sp.ImmutableMatrix(amounts), route)

@@ -29,26 +29,18 @@ __all__ = ["ode_inputs"]
 def _phi_kernel(model: PopulationModel) -> Any:
     ind = dict(model.individual)
     exprs = sp.ImmutableMatrix([ind[p] for p in model.ode.params])
-    groups = [
-        g for g in (list(model.covariates), list(model.beta), list(model.eta)) if g
-    ]
+    groups = [g for g in (list(model.covariates), list(model.beta), list(model.eta)) if g]
     domains = {s: sp.Reals for g in groups for s in g}
     return sf_compile(exprs, groups, domains=domains, symmetric=False)
 
 
 @functools.lru_cache(maxsize=256)
-def _doses(
-    model: PopulationModel, cov: tuple[float, ...]
-) -> tuple[tuple[float, int, float], ...]:
+def _doses(model: PopulationModel, cov: tuple[float, ...]) -> tuple[tuple[float, int, float], ...]:
     values = {c: v for c, v in zip(model.covariates, cov)}
     table = {c.name: c for c in model.covariates}
     out = []
     for d in model.ode.doses:
-        amt = (
-            sp.sympify(d.amount, locals=table)
-            if isinstance(d.amount, str)
-            else sp.sympify(d.amount)
-        )
+        amt = sp.sympify(d.amount, locals=table) if isinstance(d.amount, str) else sp.sympify(d.amount)
         out.append((float(d.time), int(d.compartment), float(amt.xreplace(values))))
     return tuple(out)
 
@@ -59,9 +51,7 @@ def _sizes(model: PopulationModel) -> tuple[int, int]:
     return len(rhs), len(model.ode.params)
 
 
-def ode_inputs(
-    model: PopulationModel, lay: Layout, mat: Array, eta: Array, tt: Array
-) -> list[Array]:
+def ode_inputs(model: PopulationModel, lay: Layout, mat: Array, eta: Array, tt: Array) -> list[Array]:
     """[F0 (D, M, N, 1), G (D, M, N, p), H (D, M, N, p²)] for the kernel of ``model``."""
     k_rhs, k_out = compiled(model.ode)
     m_aug, p = _sizes(model)
@@ -88,9 +78,7 @@ def ode_inputs(
         doses = _doses(model, tuple(float(v) for v in cov))
         for i in range(d):
             for j in range(mm):
-                fv, gv, hv = response_derivatives(
-                    k_rhs, k_out, m_aug, p, phi[j], cov[ode_cov], doses, tt[i, sl]
-                )
+                fv, gv, hv = response_derivatives(k_rhs, k_out, m_aug, p, phi[j], cov[ode_cov], doses, tt[i, sl])
                 f0[i, j, sl, 0], g[i, j, sl], h[i, j, sl] = (
                     fv,
                     gv,

@@ -85,19 +85,13 @@ def nonlinear_ode(
     True
     """
     table = {n: sp.Symbol(n, real=True) for n in (*rhs, *params, *covariates)}
-    exprs = tuple(
-        parse_expression(e, table, allow_new_symbols=False) for e in rhs.values()
-    )
+    exprs = tuple(parse_expression(e, table, allow_new_symbols=False) for e in rhs.values())
     out = parse_expression(output, table, allow_new_symbols=False)
     for d in doses:
         if d.duration not in (0, "0") or not isinstance(d.time, (int, float)):
-            raise ParseError(
-                "nonlinear ODE doses are boluses at numeric times (duration 0)"
-            )
+            raise ParseError("nonlinear ODE doses are boluses at numeric times (duration 0)")
         if not 0 <= d.compartment < len(rhs):
-            raise ParseError(
-                f"dose into compartment {d.compartment}: the system has {len(rhs)} states"
-            )
+            raise ParseError(f"dose into compartment {d.compartment}: the system has {len(rhs)} states")
     return NonlinearOde(
         exprs,
         tuple(table[n] for n in rhs),
@@ -108,14 +102,9 @@ def nonlinear_ode(
     )
 
 
-def _sensitivity_symbols(
-    n: int, p: int
-) -> tuple[list[list[sp.Symbol]], list[list[list[sp.Symbol]]]]:
+def _sensitivity_symbols(n: int, p: int) -> tuple[list[list[sp.Symbol]], list[list[list[sp.Symbol]]]]:
     s1 = [[sp.Symbol(f"S_{k}_{i}", real=True) for i in range(p)] for k in range(n)]
-    s2 = [
-        [[sp.Symbol(f"S2_{k}_{i}_{j}", real=True) for j in range(p)] for i in range(p)]
-        for k in range(n)
-    ]
+    s2 = [[[sp.Symbol(f"S2_{k}_{i}_{j}", real=True) for j in range(p)] for i in range(p)] for k in range(n)]
     return s1, s2
 
 
@@ -135,10 +124,7 @@ def augmented(ode: NonlinearOde) -> tuple[list[sp.Expr], list[sp.Symbol]]:
     n, p = len(ode.states), len(ode.params)
     s1, s2 = _sensitivity_symbols(n, p)
     first = [[_total(f, i, ode, s1, s2) for i in range(p)] for f in ode.rhs]
-    second = [
-        [[_total(first[k][i], j, ode, s1, s2) for j in range(p)] for i in range(p)]
-        for k in range(n)
-    ]
+    second = [[[_total(first[k][i], j, ode, s1, s2) for j in range(p)] for i in range(p)] for k in range(n)]
     flat_vars = [
         *ode.states,
         *(x for row in s1 for x in row),

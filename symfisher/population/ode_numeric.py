@@ -43,9 +43,7 @@ def integrate(
     t_now = min([0.0, *(d[0] for d in doses)])
     out = np.zeros((len(times), m))
     events = sorted(doses)
-    stops = sorted(
-        {*(d[0] for d in events), float(t_sorted[-1]) if len(t_sorted) else 0.0}
-    )
+    stops = sorted({*(d[0] for d in events), float(t_sorted[-1]) if len(t_sorted) else 0.0})
 
     def f(_t: float, yy: Array) -> Array:
         return rhs(yy, phi, *extra, check=False)
@@ -63,9 +61,7 @@ def integrate(
                 t_eval=t_sorted[sel] if sel.any() else None,
             )
             if not sol.success:
-                raise DerivationError(
-                    f"ODE integration failed on [{t_now}, {stop}]: {sol.message}"
-                )
+                raise DerivationError(f"ODE integration failed on [{t_now}, {stop}]: {sol.message}")
             if sel.any():
                 out[np.flatnonzero(sel)] = sol.y.T
             y = sol.y[:, -1].copy() if sol.t[-1] == stop else _final(f, t_now, stop, y)

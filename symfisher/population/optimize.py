@@ -122,14 +122,10 @@ class Objective:
     interest: tuple[str, ...] | None
     c: Array | None
 
-    def utilities(
-        self, times: Array, sizes: Array | None = None, cov: Array | None = None
-    ) -> Array:
+    def utilities(self, times: Array, sizes: Array | None = None, cov: Array | None = None) -> Array:
         """Aggregated utility of D designs (rows of ``times``; ``cov`` (D, N, c)): (D,)."""
         d = np.atleast_2d(times).shape[0]
-        info = self.ev.information(
-            self.lay, self.mat, times=times, sizes=sizes, cov=cov
-        )
+        info = self.ev.information(self.lay, self.mat, times=times, sizes=sizes, cov=cov)
         return self.aggregate(info.reshape(d, self.mat.shape[0], *info.shape[1:]))
 
     def aggregate(self, info: Array) -> Array:
@@ -141,12 +137,8 @@ class Objective:
                 return ld.mean(axis=1)
             top = ld.max(axis=1, keepdims=True)
             safe = np.where(np.isfinite(top), top, 0.0)
-            return (safe[:, 0] + np.log(np.mean(np.exp(ld - safe), axis=1))).astype(
-                float
-            )
-        return criteria.utility(
-            info, self.criterion, params, self.interest, self.c
-        ).mean(axis=1)
+            return (safe[:, 0] + np.log(np.mean(np.exp(ld - safe), axis=1))).astype(float)
+        return criteria.utility(info, self.criterion, params, self.interest, self.c).mean(axis=1)
 
 
 def _optimise(
@@ -176,11 +168,7 @@ def _optimise(
         [
             {
                 "type": "ineq",
-                "fun": (
-                    lambda u, i=i, j=j: (
-                        (u[j] * scale[j] + lo[j]) - (u[i] * scale[i] + lo[i]) - spacing
-                    )
-                ),
+                "fun": (lambda u, i=i, j=j: (u[j] * scale[j] + lo[j]) - (u[i] * scale[i] + lo[i]) - spacing),
                 "jac": (lambda u, i=i, j=j: _pair_jac(n, i, j, scale)),
             }
             for i, j in pairs
@@ -298,24 +286,16 @@ def optimal_population_design(
     )
     pairs = spacing_pairs(des, lay.t)
     if any(lay.t[j] - lay.t[i] < min_spacing - 1e-12 for i, j in pairs):
-        raise DesignSpaceError(
-            f"the initial design has consecutive times closer than min_spacing={min_spacing}"
-        )
+        raise DesignSpaceError(f"the initial design has consecutive times closer than min_spacing={min_spacing}")
     init_value = float(obj.utilities(lay.t[None, :])[0])
-    var, v0, vlo, vhi = covariate_variables(
-        [c.name for c in model.covariates], des, lay, covariates or {}
-    )
+    var, v0, vlo, vhi = covariate_variables([c.name for c in model.covariates], des, lay, covariates or {})
     xlo, xhi = np.concatenate([lo, vlo]), np.concatenate([hi, vhi])
-    best = _optimise(
-        obj, var, np.concatenate([lay.t, v0]), xlo, xhi, pairs, min_spacing, maxiter
-    )
+    best = _optimise(obj, var, np.concatenate([lay.t, v0]), xlo, xhi, pairs, min_spacing, maxiter)
     rng = np.random.default_rng(seed)
     for _ in range(starts):
         t0 = random_start(des, lo, hi, min_spacing, rng)
         x0 = np.concatenate([t0, v0])
-        cand = _optimise(
-            obj, var, x0, xlo, xhi, spacing_pairs(des, t0), min_spacing, maxiter
-        )
+        cand = _optimise(obj, var, x0, xlo, xhi, spacing_pairs(des, t0), min_spacing, maxiter)
         if cand[1] > best[1]:
             best = cand
     x_opt, value, evals, ok, msg = best
@@ -366,11 +346,7 @@ def _result(
     msg: str,
     t_start: float,
 ) -> PopulationDesignResult:
-    nominal = (
-        {k: float(np.mean(v)) for k, v in theta.items()}
-        if isinstance(theta, dict)
-        else theta
-    )
+    nominal = {k: float(np.mean(v)) for k, v in theta.items()} if isinstance(theta, dict) else theta
     f_new = population_fim(model, new, nominal, structure=structure)
     f_old = population_fim(model, des, nominal, structure=structure)
     eff = f_old.efficiency(f_new)

@@ -115,16 +115,12 @@ def population_power(
         raise DomainError(f"alpha={alpha} and power={power} must lie in (0, 1)")
     fim = population_fim(model, design, theta, structure=structure)
     if parameter not in fim.parameters:
-        raise UnknownParameterError(
-            f"{parameter!r} is not an estimated parameter; these are {list(fim.parameters)}"
-        )
+        raise UnknownParameterError(f"{parameter!r} is not an estimated parameter; these are {list(fim.parameters)}")
     se = fim.se()[parameter]
     value = dict(zip(fim.parameters, fim.values))[parameter]
     delta = value - null if effect is None else float(effect)
     if delta == 0:
-        raise DomainError(
-            f"the effect of {parameter} is zero: the power equals alpha for every design"
-        )
+        raise DomainError(f"the effect of {parameter} is zero: the power equals alpha for every design")
     n0 = fim.design.subjects
     pw = wald_power(delta, se, alpha)
 

@@ -57,22 +57,16 @@ class PopulationFIM:
 
     def rse(self) -> dict[str, float]:
         """Relative standard errors in %, ``100·SE/|θ|``, by parameter name."""
-        return {
-            n: 100.0 * s / abs(v) for (n, s), v in zip(self.se().items(), self.values)
-        }
+        return {n: 100.0 * s / abs(v) for (n, s), v in zip(self.se().items(), self.values)}
 
-    def criterion(
-        self, name: str = "D", interest: Sequence[str] | None = None, c: Any = None
-    ) -> float:
+    def criterion(self, name: str = "D", interest: Sequence[str] | None = None, c: Any = None) -> float:
         """Criterion value: ``"D"`` (det^(1/P)), ``"lnD"``, ``"Ds"``, ``"A"``, ``"c"``, ``"E"``."""
         return float(criteria.value(self.matrix, name, self.parameters, interest, c))
 
     def efficiency(self, other: PopulationFIM) -> float:
         """D-efficiency of this design relative to ``other``: ``(det M / det M_other)^(1/P)``."""
         p = len(self.parameters)
-        return float(
-            np.exp((criteria.logdet(self.matrix) - criteria.logdet(other.matrix)) / p)
-        )
+        return float(np.exp((criteria.logdet(self.matrix) - criteria.logdet(other.matrix)) / p))
 
     def summary(self) -> str:
         """A text table of values, SEs and RSEs, with D and lnD."""
@@ -87,9 +81,7 @@ class PopulationFIM:
         ]
         for n, v in zip(self.parameters, self.values):
             lines.append(f"{n:<{width}}  {v:>10.4g}  {se[n]:>10.4g}  {rse[n]:>8.2f}")
-        lines.append(
-            f"D = det(M)^(1/P) = {self.criterion('D'):.6g};  ln det M = {self.criterion('lnD'):.6f}"
-        )
+        lines.append(f"D = det(M)^(1/P) = {self.criterion('D'):.6g};  ln det M = {self.criterion('lnD'):.6f}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

@@ -81,9 +81,7 @@ def window_efficiency(
     ev = evaluator(model, structure)
     mat = theta_matrix(model, theta)
     rng = np.random.default_rng(seed)
-    t = np.clip(
-        lay.t + rng.uniform(-half_width, half_width, (draws, lay.t.size)), *bounds
-    )
+    t = np.clip(lay.t + rng.uniform(-half_width, half_width, (draws, lay.t.size)), *bounds)
     base = criteria.logdet(ev.information(lay, mat)[0])
     ld = criteria.logdet(ev.information(lay, mat, times=t))
     p = len(model.parameters)

@@ -35,9 +35,7 @@ def windows_of(design: PopulationDesign, windows: Any) -> tuple[Array, Array]:
     if w.shape == (2,):
         w = np.tile(w, (n, 1))
     if w.shape != (n, 2):
-        raise DesignSpaceError(
-            f"windows must be (lo, hi) or one (lo, hi) per sampling time ({n}); got shape {w.shape}"
-        )
+        raise DesignSpaceError(f"windows must be (lo, hi) or one (lo, hi) per sampling time ({n}); got shape {w.shape}")
     if np.any(w[:, 0] > w[:, 1]):
         raise DesignSpaceError("a window has lo > hi")
     return w[:, 0].copy(), w[:, 1].copy()
@@ -47,9 +45,7 @@ def check_inside(t: Array, lo: Array, hi: Array) -> None:
     bad = np.flatnonzero((t < lo - 1e-12) | (t > hi + 1e-12))
     if bad.size:
         i = int(bad[0])
-        raise DesignSpaceError(
-            f"sampling time {i} (= {t[i]:g}) lies outside its window [{lo[i]:g}, {hi[i]:g}]"
-        )
+        raise DesignSpaceError(f"sampling time {i} (= {t[i]:g}) lies outside its window [{lo[i]:g}, {hi[i]:g}]")
 
 
 def spacing_pairs(design: PopulationDesign, t: Array) -> list[tuple[int, int]]:
@@ -114,19 +110,13 @@ def covariate_variables(
     names = list(names)
     bad = [b for b in bounds if b not in names]
     if bad:
-        raise DesignSpaceError(
-            f"covariate(s) {bad} to optimise are not covariates of the model ({names})"
-        )
+        raise DesignSpaceError(f"covariate(s) {bad} to optimise are not covariates of the model ({names})")
     cols = tuple(names.index(b) for b in bounds)
     g = len(des.groups)
-    v0 = np.array(
-        [[dict(grp.covariates)[names[c]] for c in cols] for grp in des.groups], float
-    ).ravel()
+    v0 = np.array([[dict(grp.covariates)[names[c]] for c in cols] for grp in des.groups], float).ravel()
     lo = np.tile([float(bounds[names[c]][0]) for c in cols], g)
     hi = np.tile([float(bounds[names[c]][1]) for c in cols], g)
     bad_start = np.flatnonzero((v0 < lo) | (v0 > hi))
     if bad_start.size:
-        raise DesignSpaceError(
-            f"the initial covariate value {v0[bad_start[0]]:g} lies outside its bounds"
-        )
+        raise DesignSpaceError(f"the initial covariate value {v0[bad_start[0]]:g} lies outside its bounds")
     return Variables(lay, cols), v0, lo, hi

@@ -92,35 +92,20 @@ def _literals(text: str, source: str) -> dict[str, Any]:
         raise ParseError(f"{source}:{exc.lineno}: {exc.msg}") from None
     out: dict[str, Any] = {}
     for node in tree.body:
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             continue  # a docstring
-        if not (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            raise ParseError(
-                f"{source}:{node.lineno}: only 'NAME = literal' statements are allowed"
-            )
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParseError(f"{source}:{node.lineno}: only 'NAME = literal' statements are allowed")
         key = node.targets[0].id
         if key not in _KEYS:
-            raise ParseError(
-                f"{source}:{node.lineno}: unknown key {key!r}; keys are {sorted(_KEYS)}"
-            )
+            raise ParseError(f"{source}:{node.lineno}: unknown key {key!r}; keys are {sorted(_KEYS)}")
         try:
             out[key] = ast.literal_eval(node.value)
         except ValueError:
             raise ParseError(
-                f"{source}:{node.lineno}: the value of {key!r} is not a literal "
-                "(write expressions as strings)"
+                f"{source}:{node.lineno}: the value of {key!r} is not a literal (write expressions as strings)"
             ) from None
-    missing = [
-        k for k in ("responses", "individual", "theta", "design") if k not in out
-    ]
+    missing = [k for k in ("responses", "individual", "theta", "design") if k not in out]
     if missing:
         raise ParseError(f"{source}: missing key(s) {missing}")
     return out

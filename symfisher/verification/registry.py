@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from symfisher.verification import checks_design as des
-from symfisher.verification import checks_expfam as ef
-from symfisher.verification import checks_geometry as geo
-from symfisher.verification import checks_info as info
-from symfisher.verification import checks_numeric as num
-from symfisher.verification import checks_score as sc
+from symfisher.verification.checks import design as des
+from symfisher.verification.checks import expfam as ef
+from symfisher.verification.checks import geometry as geo
+from symfisher.verification.checks import info
+from symfisher.verification.checks import numeric as num
+from symfisher.verification.checks import score as sc
 from symfisher.verification.context import Ctx
 from symfisher.verification.report import Outcome
 

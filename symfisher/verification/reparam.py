@@ -8,11 +8,12 @@ the core engine, so comparing its Fisher matrix with Jᵀ I J is an independent 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+
+from symfisher._runtime.caches import memo
 
 __all__ = ["Reparam", "standard_reparam", "eta_points"]
 
@@ -55,7 +56,7 @@ def _map_one(s: sp.Symbol, dom: sp.Set, linear: bool) -> tuple[sp.Symbol, sp.Exp
     return eta, sp.sinh(eta), _ETA_DOMAIN
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def standard_reparam(fam: Any) -> Reparam:
     """The standard reparametrisation of ``fam`` (see the module docstring).
 

@@ -16,25 +16,12 @@ Batch letters: ``S`` matrices of size ``p × p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 Array = NDArray[np.float64]
 RANK_TOL = 1e-10
-
-
-class CriterionName(str, Enum):
-    """Names of the design criteria (users may pass the plain string)."""
-
-    D = "D"
-    A = "A"
-    E = "E"
-    C = "c"
-    L = "L"
-    DS = "Ds"
-    I = "I"  # noqa: E741
 
 
 @dataclass(frozen=True)
@@ -209,4 +196,4 @@ class ECriterion:
         return Evaluation(phi, lmin, v[:, :, None] * v[:, None, :], lmin)
 
 
-Criterion = DCriterion | ACriterion | LCriterion | DsCriterion | ECriterion
+LocalCriterion = DCriterion | ACriterion | LCriterion | DsCriterion | ECriterion

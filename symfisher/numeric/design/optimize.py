@@ -22,7 +22,12 @@ from symfisher.errors import SymfisherError
 from symfisher.numeric.design.certificate import maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.problem import (
-    Problem, State, certificate_gradient, certificate_sensitivity, factors, state,
+    Problem,
+    State,
+    certificate_gradient,
+    certificate_sensitivity,
+    factors,
+    state,
 )
 from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult

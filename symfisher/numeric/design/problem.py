@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from symfisher.numeric.design.core import Space
-from symfisher.numeric.design.criteria import Criterion, Evaluation
+from symfisher.numeric.design.criteria import Evaluation, LocalCriterion
 from symfisher.numeric.design.model import PointInfo
 
 Array = NDArray[np.float64]
@@ -28,7 +28,7 @@ class Component:
     """One model (with ``S`` draws) judged by one criterion, with draw weights ``alphas`` (S,)."""
 
     model: PointInfo
-    criterion: Criterion
+    criterion: LocalCriterion
     alphas: Array = field(default_factory=lambda: np.ones(1))
 
 
