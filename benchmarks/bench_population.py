@@ -63,9 +63,7 @@ def _f(beta: np.ndarray, eta: np.ndarray, t: np.ndarray) -> np.ndarray:
     return 70.0 * ka / (v * (ka - cl / v)) * (np.exp(-cl / v * t) - np.exp(-ka * t))
 
 
-def _v(
-    beta: np.ndarray, om: np.ndarray, sig: np.ndarray, t: np.ndarray, h: float = 1e-5
-) -> np.ndarray:
+def _v(beta: np.ndarray, om: np.ndarray, sig: np.ndarray, t: np.ndarray, h: float = 1e-5) -> np.ndarray:
     z = np.stack(
         [(_f(beta, h * e, t) - _f(beta, -h * e, t)) / (2 * h) for e in np.eye(3)],
         axis=1,
@@ -74,9 +72,7 @@ def _v(
     return z @ np.diag(om) @ z.T + np.diag(sig[0] + sig[1] * f0**2)
 
 
-def fd_fim(
-    th: np.ndarray, t: np.ndarray, n: float = 32.0, h: float = 1e-5
-) -> np.ndarray:
+def fd_fim(th: np.ndarray, t: np.ndarray, n: float = 32.0, h: float = 1e-5) -> np.ndarray:
     """FO full FIM of (CL, V, KA, ω²×3, σ²_add, σ²_prop) by PopED-style central differences."""
     beta, om, sig = th[:3], th[3:6], th[6:8]
     v0 = _v(beta, om, sig, t)
@@ -85,9 +81,7 @@ def fd_fim(
     for a in range(3):
         e = np.zeros(3)
         e[a] = h * beta[a]
-        dmu.append(
-            (_f(beta + e, np.zeros(3), t) - _f(beta - e, np.zeros(3), t)) / (2 * e[a])
-        )
+        dmu.append((_f(beta + e, np.zeros(3), t) - _f(beta - e, np.zeros(3), t)) / (2 * e[a]))
         dv.append((_v(beta + e, om, sig, t) - _v(beta - e, om, sig, t)) / (2 * e[a]))
     for a in range(3):
         e = np.zeros(3)
@@ -101,12 +95,7 @@ def fd_fim(
         dv.append((_v(beta, om, sig + e, t) - _v(beta, om, sig - e, t)) / (2 * h))
     p = len(dmu)
     w = [vi @ d for d in dv]
-    return n * np.array(
-        [
-            [dmu[a] @ vi @ dmu[b] + 0.5 * np.sum(w[a] * w[b].T) for b in range(p)]
-            for a in range(p)
-        ]
-    )
+    return n * np.array([[dmu[a] @ vi @ dmu[b] + 0.5 * np.sum(w[a] * w[b].T) for b in range(p)] for a in range(p)])
 
 
 # --------------------------------------------------------------------------------------------- timing
@@ -123,10 +112,7 @@ def median_time(fn: Callable[[], Any], reps: int) -> float:
 def baseline_optimise(t0: np.ndarray) -> tuple[float, float]:
     """SLSQP on -log det of the FD FIM, SciPy's own FD gradient; returns (seconds, ln det)."""
     th = np.array([0.15, 8, 1, 0.07, 0.02, 0.6, 0.25, 0.01])
-    cons = [
-        {"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - 0.25)}
-        for i in range(7)
-    ]
+    cons = [{"type": "ineq", "fun": (lambda x, i=i: x[i + 1] - x[i] - 0.25)} for i in range(7)]
 
     def obj(x: np.ndarray) -> float:
         sign, ld = np.linalg.slogdet(fd_fim(th, np.sort(x)))
@@ -148,9 +134,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=200)
     args = ap.parse_args()
-    m = sf.PopulationModel(
-        STRUCT, IND, error="combined", covariates=["DOSE"], fixed=["F"]
-    )
+    m = sf.PopulationModel(STRUCT, IND, error="combined", covariates=["DOSE"], fixed=["F"])
     ev = evaluator(m, "full")
     lay = layout(design_of(m, DESIGN), ["DOSE"])
     mat = theta_matrix(m, THETA)
@@ -167,9 +151,7 @@ def main() -> None:
     rows.append(("FIM warm, evaluator hot path", t_hot, t_fd))
 
     def opt(starts: int) -> Any:
-        return sf.optimal_population_design(
-            m, DESIGN, THETA, windows=(0, 120), min_spacing=0.25, starts=starts
-        )
+        return sf.optimal_population_design(m, DESIGN, THETA, windows=(0, 120), min_spacing=0.25, starts=starts)
 
     opt(0)
     runs = [opt(0) for _ in range(5)]
@@ -207,9 +189,7 @@ def main() -> None:
     print(
         f"D-efficiency of the published schedule {runs[0].efficiency:.4f}; subjects ratio {runs[0].subjects_ratio:.3f}"
     )
-    print(
-        f"ELD: {ed.evaluations} information matrices in {ed.seconds:.2f} s; converged {ed.converged}"
-    )
+    print(f"ELD: {ed.evaluations} information matrices in {ed.seconds:.2f} s; converged {ed.converged}")
 
 
 if __name__ == "__main__":

@@ -73,15 +73,10 @@ class Report:
 def run(draws: int = 200, starts: int = 4, seed: int = 1) -> Report:
     """Evaluate, optimise (D and ELD over ``draws`` prior draws) and compute power."""
     m = model()
-    rse = {
-        st: sf.population_fim(m, DESIGN, THETA, structure=st).rse()
-        for st in ("reduced", "full")
-    }
+    rse = {st: sf.population_fim(m, DESIGN, THETA, structure=st).rse() for st in ("reduced", "full")}
     m2 = model("combined")
     theta2 = {**THETA, "sigma2_add": 0.25}
-    opt = sf.optimal_population_design(
-        m2, DESIGN, theta2, windows=(0, 120), min_spacing=0.25, starts=starts, seed=seed
-    )
+    opt = sf.optimal_population_design(m2, DESIGN, theta2, windows=(0, 120), min_spacing=0.25, starts=starts, seed=seed)
     rng = np.random.default_rng(seed)
     prior = {k: np.full(draws, v) for k, v in theta2.items()}
     for k in ("CL", "V", "KA"):
@@ -95,9 +90,7 @@ def run(draws: int = 200, starts: int = 4, seed: int = 1) -> Report:
         windows=(0, 120),
         min_spacing=0.25,
     )
-    power = sf.population_power(
-        m2, opt.design, theta2, parameter="CL", effect=0.15 * 0.1, power=0.9
-    )
+    power = sf.population_power(m2, opt.design, theta2, parameter="CL", effect=0.15 * 0.1, power=0.9)
     return Report(rse, opt, exp_opt, power)
 
 

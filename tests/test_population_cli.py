@@ -11,9 +11,7 @@ from symfisher.cli import main
 from symfisher.errors import ParseError
 from symfisher.population.spec import parse_model_text
 
-MODEL_FILE = (
-    Path(__file__).resolve().parent.parent / "examples" / "models" / "warfarin.py"
-)
+MODEL_FILE = Path(__file__).resolve().parent.parent / "examples" / "models" / "warfarin.py"
 # PopED tests/testthat/test_evaluate.fim.R (Nyberg et al. 2014), reduced FIM, one decimal
 PUBLISHED_REDUCED = {
     "CL": 4.7,
@@ -93,8 +91,7 @@ def test_model_file_is_never_executed() -> None:
         parse_model_text("responses = __import__('os').getcwd()\n")
     with pytest.raises(ParseError, match="__import__"):
         parse_model_text(
-            "responses = \"__import__('os')\"\nindividual = {'A': 'lognormal'}\n"
-            "theta = {}\ndesign = {'times': [1]}\n"
+            "responses = \"__import__('os')\"\nindividual = {'A': 'lognormal'}\ntheta = {}\ndesign = {'times': [1]}\n"
         )
     with pytest.raises(ParseError, match="missing key"):
         parse_model_text("responses = 'A*t'\n")

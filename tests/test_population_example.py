@@ -9,18 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-EXAMPLE = (
-    Path(__file__).resolve().parent.parent
-    / "examples"
-    / "warfarin_population_design.py"
-)
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "warfarin_population_design.py"
 
 
 @pytest.fixture(scope="module")
 def example():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "_example_warfarin_population", EXAMPLE
-    )
+    spec = importlib.util.spec_from_file_location("_example_warfarin_population", EXAMPLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -30,10 +24,9 @@ def example():  # type: ignore[no-untyped-def]
 
 def test_example_runs_and_reproduces_the_reduced_table(example) -> None:  # type: ignore[no-untyped-def]
     r = example.run(draws=20, starts=1)
-    # published reduced-FIM RSEs (PopED tests/testthat/test_evaluate.fim.R, Nyberg et al. 2014), 0.05 = printed precision
-    assert np.allclose(
-        list(r.rse["reduced"].values()), example.PUBLISHED["reduced"], atol=0.05
-    )
+    # published reduced-FIM RSEs (PopED tests/testthat/test_evaluate.fim.R, Nyberg et al. 2014);
+    # 0.05 = their printed precision
+    assert np.allclose(list(r.rse["reduced"].values()), example.PUBLISHED["reduced"], atol=0.05)
     assert 0 < r.optimised.efficiency < 1
     assert r.optimised.subjects_ratio == pytest.approx(1 / r.optimised.efficiency)
     assert r.power.subjects_needed > 0 and 0 < r.power.power < 1

@@ -22,19 +22,12 @@ def _eval(expr: sp.Expr, values: dict[str, float], t: float) -> float:
 
 
 def test_one_compartment_oral_equals_the_textbook_closed_form() -> None:
-    sol = linear_response(
-        ORAL_1CPT, "A2/V", [Dose("DOSE", 0)], compartments=["A1", "A2"]
-    )
+    sol = linear_response(ORAL_1CPT, "A2/V", [Dose("DOSE", 0)], compartments=["A1", "A2"])
     assert sol.route == "closed form (Laplace residues)"
     vals = {"KA": 1.3, "CL": 0.15, "V": 8.0, "DOSE": 70.0}
     for t in (0.1, 2.0, 24.0, 120.0):
         # DOSE*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t)) (Bateman function)
-        ref = (
-            70
-            * 1.3
-            / (8 * (1.3 - 0.15 / 8))
-            * (np.exp(-0.15 / 8 * t) - np.exp(-1.3 * t))
-        )
+        ref = 70 * 1.3 / (8 * (1.3 - 0.15 / 8)) * (np.exp(-0.15 / 8 * t) - np.exp(-1.3 * t))
         assert _eval(sol.expr, vals, t) == pytest.approx(ref, rel=1e-13)
 
 
@@ -53,21 +46,14 @@ def test_two_compartment_two_doses_equals_expm_superposition() -> None:
 
 
 def test_infusion_equals_numerical_integration() -> None:
-    sol = linear_response(
-        [["-CL/V"]], "A1/V", [Dose("DOSE", 0, 1.0, "TINF")], compartments=["A1"]
-    )
+    sol = linear_response([["-CL/V"]], "A1/V", [Dose("DOSE", 0, 1.0, "TINF")], compartments=["A1"])
     v = {"CL": 2.0, "V": 10.0, "DOSE": 100.0, "TINF": 2.0}
 
     def rhs(t: float, a: np.ndarray) -> np.ndarray:
         return np.array([-0.2 * a[0] + (50.0 if 1.0 <= t < 3.0 else 0.0)])
 
     ts = [0.5, 1.5, 2.9, 3.5, 10.0]
-    num = (
-        solve_ivp(
-            rhs, (0, 10), [0.0], t_eval=ts, rtol=1e-12, atol=1e-12, max_step=0.01
-        ).y[0]
-        / 10
-    )
+    num = solve_ivp(rhs, (0, 10), [0.0], t_eval=ts, rtol=1e-12, atol=1e-12, max_step=0.01).y[0] / 10
     for t, ref in zip(ts, num):
         assert _eval(sol.expr, v, t) == pytest.approx(ref, rel=1e-8, abs=1e-12)
 
@@ -85,9 +71,7 @@ def test_population_fim_of_the_ode_form_equals_the_closed_form_model() -> None:
     }
     design = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
     ind = {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"}
-    sol = linear_response(
-        ORAL_1CPT, "A2/V", [Dose("DOSE*F", 0)], compartments=["A1", "A2"]
-    )
+    sol = linear_response(ORAL_1CPT, "A2/V", [Dose("DOSE*F", 0)], compartments=["A1", "A2"])
     ode = sf.PopulationModel(sol.expr, ind, covariates=["DOSE"], fixed=["F"])
     closed = sf.PopulationModel(
         "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))",

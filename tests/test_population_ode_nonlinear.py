@@ -18,9 +18,7 @@ TIMES = np.array([0.5, 1.0, 3.0, 6.0, 12.0])
 
 @pytest.fixture(scope="module")
 def mm_ode():  # type: ignore[no-untyped-def]
-    return nonlinear_ode(
-        MM, "A/V", [Dose("DOSE", 0, 0)], params=["VMAX", "KM", "V"], covariates=["DOSE"]
-    )
+    return nonlinear_ode(MM, "A/V", [Dose("DOSE", 0, 0)], params=["VMAX", "KM", "V"], covariates=["DOSE"])
 
 
 def _conc(phi: np.ndarray, t: np.ndarray, dose: float = 100.0) -> np.ndarray:
@@ -44,9 +42,7 @@ def test_route_is_reported(mm_ode) -> None:  # type: ignore[no-untyped-def]
 def test_sensitivities_equal_finite_differences(mm_ode) -> None:  # type: ignore[no-untyped-def]
     k_rhs, k_out = compiled(mm_ode)
     m = len(augmented(mm_ode)[0])
-    f, g, h = response_derivatives(
-        k_rhs, k_out, m, 3, PHI, np.array([100.0]), [(0.0, 0, 100.0)], TIMES
-    )
+    f, g, h = response_derivatives(k_rhs, k_out, m, 3, PHI, np.array([100.0]), [(0.0, 0, 100.0)], TIMES)
     assert np.allclose(f, _conc(PHI, TIMES), rtol=1e-9)
     step = 1e-4 * PHI
     for i in range(3):
@@ -55,12 +51,8 @@ def test_sensitivities_equal_finite_differences(mm_ode) -> None:  # type: ignore
         fd = (_conc(PHI + e, TIMES) - _conc(PHI - e, TIMES)) / (2 * step[i])
         assert np.allclose(g[:, i], fd, rtol=1e-6, atol=1e-10)
         # second derivatives: central differences of the (exact) first derivatives
-        gp = response_derivatives(
-            k_rhs, k_out, m, 3, PHI + e, np.array([100.0]), [(0.0, 0, 100.0)], TIMES
-        )[1]
-        gm = response_derivatives(
-            k_rhs, k_out, m, 3, PHI - e, np.array([100.0]), [(0.0, 0, 100.0)], TIMES
-        )[1]
+        gp = response_derivatives(k_rhs, k_out, m, 3, PHI + e, np.array([100.0]), [(0.0, 0, 100.0)], TIMES)[1]
+        gm = response_derivatives(k_rhs, k_out, m, 3, PHI - e, np.array([100.0]), [(0.0, 0, 100.0)], TIMES)[1]
         assert np.allclose(h[:, :, i], (gp - gm) / (2 * step[i]), rtol=1e-6, atol=1e-9)
 
 
@@ -91,11 +83,7 @@ def test_reduced_population_fim_equals_a_finite_difference_route(mm_ode) -> None
     z = np.stack([(f_eta(h * e) - f_eta(-h * e)) / (2 * h) for e in np.eye(3)], axis=1)
     jac = np.stack(
         [
-            (
-                f_eta(np.zeros(3), PHI * (1 + h * e))
-                - f_eta(np.zeros(3), PHI * (1 - h * e))
-            )
-            / (2 * h * PHI[i])
+            (f_eta(np.zeros(3), PHI * (1 + h * e)) - f_eta(np.zeros(3), PHI * (1 - h * e))) / (2 * h * PHI[i])
             for i, e in enumerate(np.eye(3))
         ],
         axis=1,
@@ -129,11 +117,7 @@ def test_linear_system_through_the_numerical_route_equals_the_closed_form() -> N
         "sigma2_prop": 0.01,
     }
     d = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
-    num = sf.population_fim(
-        sf.PopulationModel(ode, ind, covariates=["DOSE"]), d, theta
-    ).matrix
-    closed = sf.PopulationModel(
-        "DOSE*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))", ind, covariates=["DOSE"]
-    )
+    num = sf.population_fim(sf.PopulationModel(ode, ind, covariates=["DOSE"]), d, theta).matrix
+    closed = sf.PopulationModel("DOSE*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))", ind, covariates=["DOSE"])
     ref = sf.population_fim(closed, d, theta).matrix
     assert np.allclose(num, ref, rtol=1e-8, atol=0)

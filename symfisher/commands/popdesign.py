@@ -22,9 +22,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
         default=None,
         help="model file (literal assignments; see symfisher.population.spec)",
     )
-    p.add_argument(
-        "--model", default=None, help="structural model expression (instead of a file)"
-    )
+    p.add_argument("--model", default=None, help="structural model expression (instead of a file)")
     p.add_argument(
         "--individual",
         default=None,
@@ -35,60 +33,34 @@ def _configure(p: argparse.ArgumentParser) -> None:
         default="proportional",
         help="additive, proportional, combined, exponential",
     )
-    p.add_argument(
-        "--covariates", default="", help="comma-separated design constants (e.g. DOSE)"
-    )
-    p.add_argument(
-        "--fixed", default="", help="comma-separated parameters that are not estimated"
-    )
+    p.add_argument("--covariates", default="", help="comma-separated design constants (e.g. DOSE)")
+    p.add_argument("--fixed", default="", help="comma-separated parameters that are not estimated")
     p.add_argument("--theta", default=None, help="NAME=VALUE,... for every parameter")
-    p.add_argument(
-        "--times", default=None, help="comma-separated sampling times (one group)"
-    )
+    p.add_argument("--times", default=None, help="comma-separated sampling times (one group)")
     p.add_argument("--n", type=float, default=None, help="subjects of the group")
-    p.add_argument(
-        "--set", default="", help="covariate values of the group, NAME=VALUE,..."
-    )
+    p.add_argument("--set", default="", help="covariate values of the group, NAME=VALUE,...")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--evaluate", action="store_true", help="evaluate the design (default)"
-    )
-    mode.add_argument(
-        "--optimize", action="store_true", help="optimise the sampling times"
-    )
-    p.add_argument(
-        "--structure", default="full", help="full or reduced FIM (default full)"
-    )
-    p.add_argument(
-        "--approximation", default="FO", help="FO or FOCE (FOCE-type, see docs)"
-    )
-    p.add_argument(
-        "--criterion", default="D", help="D, lnD, Ds, A, c, E (optimisation)"
-    )
+    mode.add_argument("--evaluate", action="store_true", help="evaluate the design (default)")
+    mode.add_argument("--optimize", action="store_true", help="optimise the sampling times")
+    p.add_argument("--structure", default="full", help="full or reduced FIM (default full)")
+    p.add_argument("--approximation", default="FO", help="FO or FOCE (FOCE-type, see docs)")
+    p.add_argument("--criterion", default="D", help="D, lnD, Ds, A, c, E (optimisation)")
     p.add_argument(
         "--interest",
         default=None,
         help="parameters of interest for Ds (comma-separated)",
     )
     p.add_argument("--windows", default=None, help="lo:hi for every sampling time")
-    p.add_argument(
-        "--min-spacing", type=float, default=None, help="minimum time between samples"
-    )
-    p.add_argument(
-        "--starts", type=int, default=2, help="extra random starts of the optimiser"
-    )
-    p.add_argument(
-        "--power", default=None, metavar="PARAM", help="Wald-test power for PARAM"
-    )
+    p.add_argument("--min-spacing", type=float, default=None, help="minimum time between samples")
+    p.add_argument("--starts", type=int, default=2, help="extra random starts of the optimiser")
+    p.add_argument("--power", default=None, metavar="PARAM", help="Wald-test power for PARAM")
     p.add_argument(
         "--effect",
         type=float,
         default=None,
         help="true difference for --power (default: its value)",
     )
-    p.add_argument(
-        "--target", type=float, default=0.8, help="target power for the subjects needed"
-    )
+    p.add_argument("--target", type=float, default=0.8, help="target power for the subjects needed")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--latex", action="store_true", help="LaTeX table of the RSEs")
@@ -112,9 +84,7 @@ def _inline(args: argparse.Namespace) -> Any:
     from symfisher.population.spec import ModelFile
 
     if not (args.individual and args.theta and args.times):
-        raise ParseError(
-            "--model needs --individual, --theta and --times (or give a model file)"
-        )
+        raise ParseError("--model needs --individual, --theta and --times (or give a model file)")
     covs = [c.strip() for c in args.covariates.split(",") if c.strip()]
     model = PopulationModel(
         args.model,
@@ -151,11 +121,7 @@ def _summary(args: argparse.Namespace) -> dict[str, Any]:
     spec = _load(args)
     out: dict[str, Any] = {"model": spec.model.name}
     if args.optimize:
-        windows = (
-            tuple(float(v) for v in args.windows.split(":"))
-            if args.windows
-            else spec.windows
-        )
+        windows = tuple(float(v) for v in args.windows.split(":")) if args.windows else spec.windows
         spacing = spec.min_spacing if args.min_spacing is None else args.min_spacing
         res = sf.optimal_population_design(
             spec.model,
@@ -208,9 +174,7 @@ def _latex(s: dict[str, Any]) -> str:
     rows = [r"\begin{tabular}{lrrr}", r"parameter & value & SE & RSE (\%) \\ \hline"]
     for n, v in zip(f["parameters"], f["values"]):
         name = n.replace("_", r"\_")
-        rows.append(
-            rf"{name} & {v:.4g} & {f['se'][n]:.4g} & {f['rse_percent'][n]:.2f} \\"
-        )
+        rows.append(rf"{name} & {v:.4g} & {f['se'][n]:.4g} & {f['rse_percent'][n]:.2f} \\")
     rows.append(r"\end{tabular}")
     return "\n".join(rows)
 

@@ -39,11 +39,7 @@ def plot_population_predictions(
     for j, (_, a, b) in enumerate(model.omega_entries):
         om[a, b] = om[b, a] = mat[0, nb + j]
     rng = np.random.default_rng(seed)
-    eta = (
-        rng.multivariate_normal(np.zeros(len(model.eta)), om, individuals)
-        if model.eta
-        else None
-    )
+    eta = rng.multivariate_normal(np.zeros(len(model.eta)), om, individuals) if model.eta else None
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     t_max = max(max(ts) for g in des.groups for ts in g.times if ts)
@@ -58,12 +54,8 @@ def plot_population_predictions(
             if model.eta:
                 args.append(np.vstack([np.zeros(len(model.eta)), eta])[:, None, :])
             args.append(mat[:, None, nb + ne :])
-            f = np.asarray(ev.kernel(*args, check=False)["F"]).reshape(
-                -1, n, len(model.responses)
-            )[:, :, k]
-            label = f"group {gi + 1}" + (
-                f", {model.responses[k][0]}" if len(model.responses) > 1 else ""
-            )
+            f = np.asarray(ev.kernel(*args, check=False)["F"]).reshape(-1, n, len(model.responses))[:, :, k]
+            label = f"group {gi + 1}" + (f", {model.responses[k][0]}" if len(model.responses) > 1 else "")
             (line,) = ax.plot(grid, f[0], label=label)
             if model.eta:
                 lo, hi = np.quantile(f[1:], [0.05, 0.95], axis=0)
