@@ -258,3 +258,52 @@ def test_numeric_population_modules_do_not_import_sympy() -> None:
         timeout=120,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_prior_information_equal_to_the_design_divides_rse_by_sqrt2(warfarin: sf.PopulationModel) -> None:
+    # the identity PopED's own test uses (tests/testthat/test_evaluate.fim.R: comp.red.1/sqrt(2))
+    red = sf.population_fim(warfarin, DESIGN, THETA, structure="reduced")
+    both = sf.population_fim(warfarin, DESIGN, THETA, structure="reduced", prior=red.matrix)
+    assert np.allclose(list(both.rse().values()), np.array(list(red.rse().values())) / np.sqrt(2), rtol=1e-12)
+
+
+def test_full_omega_linear_model_equals_sf_fisher_of_the_bivariate_normal() -> None:
+    """Random intercept and slope with a covariance: V = Z Ω Zᵀ + σ² I, Z = [[1, t1], [1, t2]]."""
+    import sympy as sp
+
+    m = sf.PopulationModel("A + S*t", {"A": "normal", "S": "normal"}, error="additive", omega="full")
+    assert m.parameters == ("A", "S", "omega2_A", "omega2_S", "omega_A_S", "sigma2_add")
+    th = {"A": 1.0, "S": 0.5, "omega2_A": 0.4, "omega2_S": 0.1, "omega_A_S": 0.05, "sigma2_add": 0.2}
+    t1, t2 = 1.0, 4.0
+    z = np.array([[1, t1], [1, t2]])
+    om = np.array([[0.4, 0.05], [0.05, 0.1]])
+    v = z @ om @ z.T + 0.2 * np.eye(2)
+    fam = sf.family("multivariate_normal", d=2)
+    point = dict(zip(fam.params, [1.0 + 0.5 * t1, 1.0 + 0.5 * t2, v[0, 0], v[0, 1], v[1, 1]]))
+    i_mvn = np.array(sp.Matrix(sf.fisher(fam)).subs(point).evalf(30), dtype=float)
+    # Jacobian of (mu1, mu2, v11, v12, v22) w.r.t. (A, S, om2_A, om2_S, om_AS, sigma2);
+    # dV/dω_ij = z_i z_jᵀ (+ its transpose off the diagonal)
+    cols = []
+    for e in (np.diag([1.0, 0]), np.diag([0, 1.0]), np.array([[0, 1.0], [1.0, 0]]), None):
+        dv = np.eye(2) if e is None else z @ e @ z.T
+        cols.append([0, 0, dv[0, 0], dv[0, 1], dv[1, 1]])
+    g = np.column_stack([[1, 1, 0, 0, 0], [t1, t2, 0, 0, 0], *[np.array(c, float) for c in cols]])
+    ref = g.T @ i_mvn @ g
+    got = sf.population_fim(m, {"times": [t1, t2], "n": 1}, th).matrix
+    assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
+    with pytest.raises(DomainError, match="positive semi-definite"):
+        sf.population_fim(m, {"times": [t1, t2], "n": 1}, {**th, "omega_A_S": 0.5})
+
+
+def test_criteria_against_direct_formulas(warfarin: sf.PopulationModel) -> None:
+    res = sf.population_fim(warfarin, DESIGN, THETA)
+    m, inv = res.matrix, np.linalg.inv(res.matrix)
+    assert res.criterion("A") == pytest.approx(np.trace(inv), rel=1e-12)
+    c = np.arange(1.0, 8.0)
+    assert res.criterion("c", c=c) == pytest.approx(c @ inv @ c, rel=1e-12)
+    assert res.criterion("lnD") == pytest.approx(np.linalg.slogdet(m)[1], rel=1e-12)
+    assert res.criterion("D") == pytest.approx(np.linalg.det(m) ** (1 / 7), rel=1e-10)
+    assert res.criterion("E") == pytest.approx(np.linalg.eigvalsh(m)[0], rel=1e-10)
+    # Ds for (CL, V): log det M − log det M_nuisance = −log det (M⁻¹)_{interest} (Schur complement)
+    ds = res.criterion("Ds", interest=["CL", "V"])
+    assert ds == pytest.approx(-np.linalg.slogdet(inv[:2, :2])[1], rel=1e-10)
