@@ -188,3 +188,19 @@ def test_dose_and_time_optimisation_exact_case() -> None:
             {"K": 0.5, "sigma2_add": 0.01},
             covariates={"WT": (1, 2)},
         )
+
+
+def test_samples_per_subject(warfarin: sf.PopulationModel) -> None:
+    from symfisher.population.samples import samples_per_subject
+
+    res = samples_per_subject(warfarin, DESIGN, THETA, [4, 6, 8], windows=(0, 120), min_spacing=0.25, starts=2)
+    ld = [r.fim.criterion("lnD") for r in res.results]
+    assert ld[0] < ld[1] < ld[2]  # more samples per subject, more information
+    assert res.efficiencies[2] == pytest.approx(1.0)
+    for k, r in zip(res.ks, res.results):
+        (times,) = r.design.groups[0].times
+        assert len(times) == k
+        # independent recomputation of the reported information
+        again = sf.population_fim(warfarin, {**DESIGN, "times": list(times)}, THETA).criterion("lnD")
+        assert again == pytest.approx(r.fim.criterion("lnD"), rel=1e-12)
+    assert "samples x" in res.summary()
