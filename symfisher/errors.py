@@ -45,6 +45,42 @@ class OptionError(SymfisherError, ValueError):
     """
 
 
+class UnknownFamilyError(SymfisherError, ValueError):
+    """No catalog entry has this name (the message suggests close names)."""
+
+
+class CodegenError(SymfisherError, ValueError):
+    """An expression cannot be turned into a kernel (unmapped function, free symbol, ...)."""
+
+
+class KernelFileError(SymfisherError, OSError):
+    """A kernel file is missing or fails its content check."""
+
+
+class SingularDesignError(SymfisherError, ValueError):
+    """The information matrix is singular for every candidate design (non-identifiable model)."""
+
+
+class InputError(SymfisherError, ValueError):
+    """An argument has a value symfisher cannot use (the message names the argument)."""
+
+
+class InputTypeError(SymfisherError, TypeError):
+    """An argument has a type symfisher cannot use (the message names the argument and type)."""
+
+
+class BudgetExceeded(SymfisherError, TimeoutError):
+    """A budgeted call did not finish in time (the child and all it started were killed)."""
+
+
+class Deadline(SymfisherError, TimeoutError):
+    """A bounded step of the verifier ran out of time (its caller takes a numeric route)."""
+
+
+class StepBudgetExceeded(SymfisherError, TimeoutError):
+    """A trial integration exceeded its number of right-hand-side evaluations."""
+
+
 class UnknownParameterError(SymfisherError, ValueError):
     """A parameter, covariate or response name that the model does not have (the message names it)."""
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+from symfisher._runtime.budget import run_with_budget
+from symfisher.errors import BudgetExceeded
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="budgets need fork (POSIX)")
 

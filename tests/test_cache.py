@@ -158,11 +158,25 @@ def test_unusable_cache_dir_falls_back_to_temp_with_warning(
     assert cachedir.cache_subdir("kernels").parent == root
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root ignores directory permissions")
 def test_read_only_cache_dir_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory where creating files fails (EACCES) is replaced by a temporary one.
+
+    Root ignores permission bits (CI runs as root), so the refusal is simulated where the
+    operating system would report it: creating the probe file in that directory fails.
+    """
+    import errno
+    import tempfile
+
     ro = tmp_path / "ro"
     ro.mkdir(mode=0o500)
+    real_mkstemp = tempfile.mkstemp
+
+    def refusing_mkstemp(*args: object, dir: object = None, **kw: object) -> tuple[int, str]:
+        if dir is not None and Path(str(dir)) == ro:
+            raise PermissionError(errno.EACCES, "Permission denied", str(ro))
+        return real_mkstemp(*args, dir=dir, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
     monkeypatch.setenv("SYMFISHER_CACHE", str(ro))
     try:
         with pytest.warns(RuntimeWarning, match="not writable"):

@@ -21,8 +21,8 @@ import sympy as sp
 
 import symfisher as sf
 from symfisher.derive.expectation.engine import expectation
-from symfisher.errors import NonRegularFamilyError
-from symfisher.families.registry import UnknownFamilyError, family, family_names
+from symfisher.errors import NonRegularFamilyError, UnknownFamilyError
+from symfisher.families.registry import family, family_names
 
 EG, PI, pg1 = sp.EulerGamma, sp.pi, lambda a: sp.polygamma(1, a)
 M = sp.Matrix

@@ -270,3 +270,10 @@ def test_noise_given_as_family_and_heteroscedastic() -> None:
         sf.Regression(a + b * xr, xr, [a, b], noise="normal")
     with pytest.raises(sf.OptionError, match="noise='cauchy-ish' is not one of"):
         sf.Regression(a + b * xr, xr, [a, b], noise="cauchy-ish")
+
+
+def test_unknown_theta_key_is_an_error_naming_it(emax_model: sf.Regression) -> None:
+    """A typo in a theta key must not be ignored (it would change nothing, silently)."""
+    e0, emax, ed50 = emax_model.params
+    with pytest.raises(sf.DomainError, match="typo"):
+        sf.optimal_design(emax_model, theta={e0: 0, emax: 1, ed50: 25, "typo": 3}, space=(0, 150))

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from symfisher.derive.expectation.engine import expectation, linear_terms, route_for
 from symfisher.derive.expectation.fallback import recognise_constant
 from symfisher.derive.expectation.kernels import Density1D
 from symfisher.derive.expectation.mellin import half_integer_besselk
 from symfisher.derive.expectation.numeric import numeric_constant
 from symfisher.derive.expectation.tidy import tidy
-from symfisher.derive.expectation.engine import expectation, linear_terms, route_for
 from symfisher.errors import DerivationError
 from symfisher.families.base import Family
 from symfisher.families.registry import family

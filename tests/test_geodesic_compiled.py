@@ -15,13 +15,13 @@ import sympy as sp
 from scipy.integrate import solve_bvp
 
 import symfisher as sf
-from symfisher.derive.geometry.metric import metric_data
 from symfisher.derive.geometry.connections import christoffel_of
+from symfisher.derive.geometry.metric import metric_data
 from symfisher.errors import DomainError
 from symfisher.geometry.geodesic import _christoffel_kernel, _metric_kernel, fisher_rao_distance, geodesic
-from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
 from symfisher.numeric.geodesic.batch import integrate_batch
 from symfisher.numeric.geodesic.ode import Box, LoopKernel, _compiled
+from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
 
 k, beta = sp.symbols("k beta", positive=True)
 mu = sp.Symbol("mu", real=True)

@@ -12,21 +12,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import symfisher
+from symfisher.testing.architecture import LAYERS, render
 
 PACKAGE = Path(symfisher.__file__).parent
 
-# Low to high. A module may import from its own layer or a lower one.
-LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "options", "_version", "_runtime"),
-    ("numeric",),
-    ("parse",),
-    ("families",),
-    ("derive",),
-    ("codegen",),
-    ("models",),
-    ("design", "geometry", "kfac", "verification", "population", "torch", "dask"),
-    ("report", "commands", "cli", "testing", "__main__", "__init__"),
-)
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 
@@ -131,3 +120,14 @@ def test_the_checker_sees_function_level_imports(tmp_path: Path) -> None:
     tree = ast.parse("def f():\n    from symfisher.errors import SymfisherError\n")
     found = [t for node in ast.walk(tree) for t in _targets(node, _modules())]
     assert found == ["symfisher.errors"]
+
+
+def test_architecture_doc_is_current() -> None:
+    """docs/architecture.md is generated from the tree; regenerate it when this fails:
+    ``python -m symfisher.testing.architecture > docs/architecture.md``."""
+    doc = PACKAGE.parent / "docs" / "architecture.md"
+    if not doc.is_file():
+        import pytest
+
+        pytest.skip("docs/ is not shipped with an installed package")
+    assert doc.read_text(encoding="utf-8") == render()

@@ -17,8 +17,7 @@ import sympy as sp
 
 from symfisher.errors import DerivationError, DomainError, ShapeError
 from symfisher.kfac.glm import block_formulas, glm_layer_fisher
-from symfisher.numeric.kfac.glm import (fisher_blocks, glm_error_from_moments, glm_kfac_error,
-                                        poisson_glm_kfac_error)
+from symfisher.numeric.kfac.glm import fisher_blocks, glm_error_from_moments, glm_kfac_error, poisson_glm_kfac_error
 
 
 def _layer(seed: int, d_out: int, d_in: int, scale: float = 0.4

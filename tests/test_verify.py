@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import subprocess
 import sys
+import time
 
 import mpmath
 import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.derive.geometry.connections import alpha_connection, skewness_tensor
 from symfisher.derive.divergence import kl_divergence
-from symfisher.verification import IDENTITIES, identity_names
+from symfisher.derive.geometry.connections import alpha_connection, skewness_tensor
 from symfisher.options import Status
+from symfisher.verification import IDENTITIES, identity_names
 from symfisher.verification.context import Ctx, judge
 
 
@@ -212,7 +212,7 @@ def _sleepy_grandchild(path: str) -> int:
 def test_budget_kills_nested_children(tmp_path) -> None:
     # A check whose derivation forks budgeted children of its own: when the verifier's
     # budget runs out, the grandchild must not survive as an orphan.
-    from symfisher._runtime.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
     from symfisher.verification.runner import _budgeted
 
     path = str(tmp_path / "pid")

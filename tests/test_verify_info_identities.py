@@ -15,11 +15,16 @@ from symfisher.verification.checks import info as checks_info
 from symfisher.verification.checks.design import d_optimality_entropy, ellipsoid_check
 from symfisher.verification.checks.info import scalar_statistic, sufficiency, sufficiency_reason
 from symfisher.verification.checks.numeric import (
-    F_DIVERGENCES, _divergences, f_divergence_applies, f_divergence_second_order,
+    F_DIVERGENCES,
+    _divergences,
+    f_divergence_applies,
+    f_divergence_second_order,
 )
 from symfisher.verification.context import Ctx
 from symfisher.verification.numeric.statdist import (
-    branches, continuous_sum_information, discrete_sum_information,
+    branches,
+    continuous_sum_information,
+    discrete_sum_information,
 )
 
 NEW = ["sufficiency", "f_divergence_second_order", "d_optimality_entropy"]

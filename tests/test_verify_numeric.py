@@ -100,8 +100,8 @@ def test_skewness_of_exponential_families_from_cov_equals_direct_expectation() -
     # polynomial integrands of a Gaussian up to float64 rounding (bivariate normal, where
     # the direct symbolic route takes over a minute).
     from symfisher.derive.check.integrate import numeric_expectations
-    from symfisher.derive.geometry.connections import _skewness_expfam, _sorted_triples
     from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.geometry.connections import _skewness_expfam, _sorted_triples
     from symfisher.derive.score import score
 
     fam = sf.family("dirichlet")

@@ -33,13 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from symfisher.errors import BudgetExceeded
+
 __all__ = ["BudgetExceeded", "Outcome", "run_with_budget"]
 
 T = TypeVar("T")
-
-
-class BudgetExceeded(Exception):
-    """The call did not finish within its time budget (the child was killed)."""
 
 
 @dataclass(frozen=True)

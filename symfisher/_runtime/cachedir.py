@@ -41,6 +41,7 @@ import warnings
 from pathlib import Path
 
 from symfisher._runtime.caches import memo
+from symfisher.errors import InputError
 
 __all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified"]
 
@@ -144,7 +145,7 @@ def cache_subdir(name: str) -> Path:
     'kernels'
     """
     if not name or name in {".", ".."} or "/" in name or "\\" in name:
-        raise ValueError(f"cache sub-directory name {name!r} must be a plain directory name")
+        raise InputError(f"cache sub-directory name {name!r} must be a plain directory name")
     root = cache_root()
     sub = root / name
     try:

@@ -9,8 +9,8 @@ from typing import Any
 import sympy as sp
 
 from symfisher.codegen.spec import DEFAULT_FASTMATH, Options, make_spec
-from symfisher.options import Backend
-from symfisher.options import option
+from symfisher.errors import InputTypeError
+from symfisher.options import Backend, option
 
 __all__ = ["compile", "export"]
 
@@ -132,5 +132,5 @@ def _family_kernels(family: Any) -> dict[str, Any]:
 
     params = getattr(family, "params", None)
     if params is None:
-        raise TypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
+        raise InputTypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
     return {"fisher": compile(fisher(family), args=list(params))}

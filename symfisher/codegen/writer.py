@@ -33,9 +33,6 @@ from symfisher.codegen.spec import KernelSpec, Output
 
 __all__ = ["generate_source", "identifiers", "unique_targets"]
 
-_RESERVED = {"math", "numba", "np", "prange", "n", "i"}
-
-
 def identifiers(spec: KernelSpec) -> dict[sp.Symbol, str]:
     """Readable, unique Python identifiers ``v_<name>`` for the argument symbols."""
     names: dict[sp.Symbol, str] = {}

@@ -15,19 +15,10 @@ import sympy as sp
 
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import is_family
-from symfisher.errors import DerivationError
+from symfisher.errors import DerivationError, InputTypeError
+from symfisher.families.domains import assumptions_of as _assumptions
 
 __all__ = ["kl_divergence"]
-
-
-def _assumptions(dom: sp.Set) -> dict[str, bool]:
-    if not isinstance(dom, sp.Set) or not dom.is_subset(sp.Reals):
-        return {}
-    if dom.is_subset(sp.Interval.open(0, sp.oo)):
-        return {"positive": True}
-    if dom.is_subset(sp.Interval(0, sp.oo)):
-        return {"nonnegative": True}
-    return {"real": True}
 
 
 def fresh_parameters(fam: Any, tag: str) -> tuple[sp.Dummy, ...]:
@@ -110,5 +101,5 @@ def kl_divergence(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dum
     lambda_1*log(lambda_1) - lambda_1*log(lambda_2) - lambda_1 + lambda_2
     """
     if not is_family(fam):
-        raise TypeError(f"kl_divergence needs a Family, got {type(fam).__name__}")
+        raise InputTypeError(f"kl_divergence needs a Family, got {type(fam).__name__}")
     return _kl(fam)

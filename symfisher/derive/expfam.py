@@ -142,7 +142,8 @@ def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix
     solve gets ``2 budget``, each engine expectation ``budget / 2``, and all of them
     together ``(n + 1) budget / 2`` (20, 5 and 5n + 5 seconds at the default 10 s).
     """
-    from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded
 
     gauss = _gaussian_means(fam, form, need)
     if gauss is not None:

@@ -15,7 +15,7 @@ import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
 from symfisher.errors import DomainError, SymfisherError
-from symfisher.families.base import domain_from_assumptions
+from symfisher.families.values import parameter_vector
 from symfisher.models.kernels import mean_gradient, point_info
 from symfisher.models.regression import Regression
 from symfisher.numeric.design.api import solve
@@ -37,17 +37,9 @@ Array = NDArray[np.float64]
 
 
 def theta_vector(model: Regression, theta: Mapping[Any, float]) -> Array:
-    """``theta`` (symbol or name → value) as a vector in ``model.params`` order, validated."""
-    by_name = {str(k): v for k, v in theta.items()}
-    out = []
-    for p in model.params:
-        if p not in theta and p.name not in by_name:
-            raise SymfisherError(f"theta misses the parameter {p.name} (model parameters: {[s.name for s in model.params]})")
-        v = float(theta[p] if p in theta else by_name[p.name])
-        if not np.isfinite(v) or not domain_from_assumptions(p).contains(sp.Float(v)) == sp.true:
-            raise DomainError(f"theta: {p.name} = {v} lies outside its domain {domain_from_assumptions(p)}")
-        out.append(v)
-    return np.array(out)
+    """``theta`` (symbol or name → value) as a vector in ``model.params`` order, validated
+    (:func:`symfisher.families.values.parameter_vector`: unknown keys are errors)."""
+    return parameter_vector(model.params, theta)
 
 
 def _space(space: Any, candidates: Any, q: int) -> Space:
@@ -122,20 +114,32 @@ def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space
     mw = np.full(len(models), 1.0 / len(models)) if model_weights is None else np.asarray(model_weights, float)
     crits = criterion if isinstance(criterion, (list, tuple)) else [(criterion, 1.0)]
     comps = []
-    for m, a in zip(models, mw / mw.sum()):
+    for m in models:
         if not isinstance(m, Regression):
             raise SymfisherError(f"model must be a symfisher Regression, got {type(m).__name__}")
+    known = {p.name for m in models for p in m.params}
+    for th in (theta if isinstance(theta, (list, tuple)) else [theta or {}]):
+        unknown = sorted({k.name if isinstance(k, sp.Symbol) else str(k) for k in th} - known)
+        if unknown:  # a typo must never be ignored silently
+            raise DomainError(f"theta has unknown parameter(s) {unknown}; the models' parameters are {sorted(known)}")
+    for m, a in zip(models, mw / mw.sum()):
         if prior is not None:
             draws, pw = _prior(m, prior)
             comps += _per_criterion(m, draws, draws.T @ pw, pw * a, crits, space, kw)
         elif isinstance(theta, (list, tuple)):
             for th in theta:
-                t = theta_vector(m, th)
+                t = theta_vector(m, _own(m, th))
                 comps += _per_criterion(m, t[None], t, np.full(1, a / len(theta)), crits, space, kw)
         else:
-            t = theta_vector(m, theta or {})
+            t = theta_vector(m, _own(m, theta or {}))
             comps += _per_criterion(m, t[None], t, np.full(1, a), crits, space, kw)
     return tuple(comps)
+
+
+def _own(m: Regression, theta: Mapping[Any, float]) -> dict[Any, float]:
+    """The entries of ``theta`` that name parameters of ``m`` (others belong to other models)."""
+    names = {p.name for p in m.params}
+    return {k: v for k, v in theta.items() if (k.name if isinstance(k, sp.Symbol) else str(k)) in names}
 
 
 def _prior(m: Regression, prior: Any) -> tuple[Array, Array]:

@@ -11,7 +11,7 @@ the order of ``family.params`` (or of ``coords`` for a plain metric).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import mpmath
@@ -22,9 +22,11 @@ from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.connections import christoffel_of
 from symfisher.derive.geometry.fisher_rao import closed_form_distance
 from symfisher.derive.geometry.metric import MetricData, metric_data
-from symfisher.errors import DomainError
+from symfisher.errors import DomainError, InputError
+from symfisher.families.domains import float_interval
+from symfisher.families.values import parameter_vector
 from symfisher.numeric.geodesic.ode import Box, LoopKernel
-from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
+from symfisher.numeric.geodesic.solve import GeodesicSolution, integrate_geodesic, shooting_distance
 from symfisher.options import DistanceMethod, Integrator, option
 
 __all__ = ["DistanceMethod", "geodesic", "fisher_rao_distance"]
@@ -63,10 +65,8 @@ def _inside_fn(md: MetricData) -> Box:
             ok &= np.broadcast_to(np.asarray(c(*th.T), dtype=bool), ok.shape)
         return ok
 
-    return Box(lo=tuple(float(iv.start) for iv in ivs), hi=tuple(float(iv.end) for iv in ivs),
-               lo_closed=tuple(not (bool(iv.left_open) or iv.start == -sp.oo) for iv in ivs),
-               hi_closed=tuple(not (bool(iv.right_open) or iv.end == sp.oo) for iv in ivs),
-               constraints=constraints if cons else None)
+    lo, hi, lo_closed, hi_closed = zip(*(float_interval(iv) for iv in ivs))
+    return Box(lo=lo, hi=hi, lo_closed=lo_closed, hi_closed=hi_closed, constraints=constraints if cons else None)
 
 
 @memo(maxsize=64)
@@ -111,21 +111,7 @@ def as_point(md: MetricData, theta: Any, name: str = "theta") -> np.ndarray:
     ValueError
         Missing, unknown or extra coordinates.
     """
-    if isinstance(theta, Mapping):
-        by_name = {str(k): v for k, v in theta.items()}
-        unknown = sorted(set(by_name) - {c.name for c in md.coords})
-        if unknown:
-            raise ValueError(f"{name} has unknown parameters {unknown}; expected {md.coords}")
-        missing = [c for c in md.coords if c.name not in by_name]
-        if missing:
-            raise ValueError(f"{name} lacks a value for parameter(s) {missing}")
-        vals = [by_name[c.name] for c in md.coords]
-    else:
-        vals = list(np.asarray(theta, dtype=float).ravel())
-        if len(vals) != md.dim:
-            raise ValueError(f"{name} has {len(vals)} values but there are {md.dim} "
-                             f"parameters {md.coords}")
-    x = np.asarray([float(v) for v in vals], dtype=float)
+    x = parameter_vector(md.coords, theta, name, domains=dict(zip(md.coords, _domains(md))))
     if not _inside_fn(md)(x[None])[0]:
         _explain_outside(md, x, name)
     g = _metric_kernel(md)(x[None])[0]
@@ -146,7 +132,7 @@ def _explain_outside(md: MetricData, x: np.ndarray, name: str) -> None:
 def _check_free(md: MetricData) -> None:
     extra = md.g.free_symbols - set(md.coords)
     if extra:
-        raise ValueError(
+        raise InputError(
             f"the metric depends on symbols {sorted(map(str, extra))} that are not parameters; "
             "fix their values first (family.with_fixed(...) or substitute into the metric)"
         )
@@ -204,7 +190,7 @@ def geodesic(
     steps: int | None = None,
     coords: Any = None,
     integrator: str | Integrator = "auto",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> GeodesicSolution:
     """The Fisher–Rao geodesic through ``theta0`` with initial velocity ``velocity``.
 
     Integrates ``θ̈^k = −Γ^k_ij θ̇^i θ̇^j`` (DOP853, rtol 1e-11) with a compiled
@@ -229,12 +215,9 @@ def geodesic(
 
     Returns
     -------
-    t : numpy.ndarray
-        Times, shape (T,).
-    path : numpy.ndarray
-        Points, shape (T, p).
-    vel : numpy.ndarray
-        Velocities, shape (T, p).
+    GeodesicSolution
+        ``.t`` times, shape (T,); ``.path`` points, shape (T, p); ``.vel`` velocities,
+        shape (T, p); ``.summary()``, ``.to_dict()``.
 
     Raises
     ------
@@ -246,19 +229,18 @@ def geodesic(
     >>> import sympy as sp
     >>> mu = sp.Symbol("mu", real=True); s = sp.Symbol("sigma", positive=True)
     >>> g = sp.diag(1 / s**2, 2 / s**2)
-    >>> tt, path, vel = geodesic(g, [0.0, 1.0], [0.0, 1.0], t=1.0, steps=4, coords=[mu, s])
-    >>> round(float(path[-1, 1]), 10)           # σ(t) = e^t along the σ-axis
+    >>> geo = geodesic(g, [0.0, 1.0], [0.0, 1.0], t=1.0, steps=4, coords=[mu, s])
+    >>> round(float(geo.path[-1, 1]), 10)       # σ(t) = e^t along the σ-axis
     2.7182818285
     """
     md = _metric_of(fam, coords)
     x0 = as_point(md, theta0, "theta0")
     v0 = np.asarray(velocity, dtype=float).ravel()
     if v0.size != md.dim:
-        raise ValueError(f"velocity has {v0.size} components but there are {md.dim} "
+        raise InputError(f"velocity has {v0.size} components but there are {md.dim} "
                          f"parameters {md.coords}")
-    sol = integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
-                             inside=_inside_fn(md), integrator=integrator)
-    return sol.t, sol.path, sol.vel
+    return integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
+                              inside=_inside_fn(md), integrator=integrator)
 
 
 def _closed_value(md: MetricData, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -326,7 +308,7 @@ def fisher_rao_distance(
         if val is not None:
             return val
         if how is DistanceMethod.CLOSED:
-            raise ValueError(
+            raise InputError(
                 f"no closed-form Fisher–Rao distance is recognised for the metric {md.g.tolist()} "
                 f"in {md.coords}; use method='numeric'"
             )

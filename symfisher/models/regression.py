@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher._runtime.caches import memo
-from symfisher.errors import SymfisherError
+from symfisher.errors import InputTypeError, SymfisherError
 from symfisher.families.base import Family
 from symfisher.models.likelihood import likelihood, link_inverse
 from symfisher.options import Link, option
@@ -24,7 +24,7 @@ def _symbols(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
     items = (obj,) if isinstance(obj, sp.Symbol) else tuple(obj)
     for s in items:
         if not isinstance(s, sp.Symbol):
-            raise TypeError(f"{what} must be SymPy Symbols, got {s!r}")
+            raise InputTypeError(f"{what} must be SymPy Symbols, got {s!r}")
     return items
 
 
@@ -120,7 +120,7 @@ class Regression:
         unused = [p for p in ps if not any(e.has(p) for e in phi)]
         if unused:
             raise SymfisherError(f"parameters {unused} do not appear in the model")
-        object.__setattr__(self, "_noise_name", noise if isinstance(noise, str) else noise)
+        object.__setattr__(self, "_noise_name", noise)
         object.__setattr__(self, "_noise_kwargs", tuple(sorted(
             (k, sp.sympify(v)) for k, v in noise_kwargs.items())))
         for k, v in (("predictor", eta), ("x", xs), ("params", ps), ("noise", fam), ("link", lk),

@@ -24,13 +24,10 @@ from typing import Any
 
 from symfisher._runtime.cachedir import read_verified
 from symfisher._runtime.caches import memo
+from symfisher.errors import KernelFileError
 from symfisher.numeric.kernel_runtime import PARALLEL_MIN_POINTS, Layout, call_kernel
 
 __all__ = ["Kernel", "KernelFileError"]
-
-
-class KernelFileError(OSError):
-    """A kernel file is missing or fails its content check."""
 
 
 @memo(maxsize=256)

@@ -17,8 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from symfisher.numeric.kfac.checks import ShapeError, as_finite
-from symfisher.options import Activation
-from symfisher.options import option
+from symfisher.options import Activation, option
 
 Array = NDArray[np.float64]
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 import sympy as sp
 
 from symfisher.errors import ParseError
+from symfisher.families.domains import assumptions_of as _assumptions_of
 from symfisher.parse.builder import parse_expression, parse_items
 from symfisher.parse.source import valid_identifier
 
@@ -175,20 +176,6 @@ def parse_param(spec: str, symbols: Mapping[str, sp.Symbol] | None = None) -> tu
         raise ParseError(f"unknown domain {kind!r} of parameter {name!r}: use {known} or an interval like (0, 1)")
     domain = parse_support(kind, variable_is_integer=False, symbols=symbols)
     return sp.Symbol(name, **_assumptions_of(domain)), domain
-
-
-def _assumptions_of(domain: sp.Set) -> dict[str, bool]:
-    """Strongest sign assumption implied by an interval domain."""
-    inf, sup = domain.inf, domain.sup
-    if (inf > 0) is sp.true or (inf == 0 and domain.left_open):
-        return {"positive": True}
-    if (sup < 0) is sp.true or (sup == 0 and domain.right_open):
-        return {"negative": True}
-    if (inf >= 0) is sp.true:
-        return {"nonnegative": True}
-    if (sup <= 0) is sp.true:
-        return {"nonpositive": True}
-    return {"real": True}
 
 
 def parse_assignment(spec: str, symbols: Mapping[str, sp.Symbol] | None = None) -> tuple[str, sp.Expr]:

@@ -24,11 +24,11 @@ random effects) and the σ² group.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sympy as sp
 
+from symfisher._runtime.caches import memo
 from symfisher.codegen.api import compile as sf_compile
 from symfisher.population.model import ODE_F0, PopulationModel, ode_placeholders
 
@@ -93,7 +93,7 @@ def _args(model: PopulationModel) -> list[Any]:
     return args
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def population_kernel(model: PopulationModel) -> Any:
     """The compiled per-sample kernel of ``model`` (cached per model and on disk).
 

@@ -7,13 +7,13 @@ is integrated per (design variant, parameter draw, group) by
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
+from symfisher._runtime.caches import memo
 from symfisher.codegen.api import compile as sf_compile
 from symfisher.population.design import Layout
 from symfisher.population.model import PopulationModel
@@ -25,7 +25,7 @@ Array = NDArray[np.float64]
 __all__ = ["ode_inputs"]
 
 
-@functools.lru_cache(maxsize=32)
+@memo(maxsize=32)
 def _phi_kernel(model: PopulationModel) -> Any:
     ind = dict(model.individual)
     exprs = sp.ImmutableMatrix([ind[p] for p in model.ode.params])
@@ -34,7 +34,7 @@ def _phi_kernel(model: PopulationModel) -> Any:
     return sf_compile(exprs, groups, domains=domains, symmetric=False)
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _doses(model: PopulationModel, cov: tuple[float, ...]) -> tuple[tuple[float, int, float], ...]:
     values = {c: v for c, v in zip(model.covariates, cov)}
     table = {c.name: c for c in model.covariates}
@@ -45,7 +45,7 @@ def _doses(model: PopulationModel, cov: tuple[float, ...]) -> tuple[tuple[float,
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=32)
+@memo(maxsize=32)
 def _sizes(model: PopulationModel) -> tuple[int, int]:
     rhs, _ = augmented(model.ode)
     return len(rhs), len(model.ode.params)

@@ -16,13 +16,13 @@ enter the per-sample kernel as inputs and the chain rule to β and η is symboli
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
+from symfisher._runtime.caches import memo
 from symfisher.codegen.api import compile as sf_compile
 from symfisher.errors import ParseError
 from symfisher.parse import parse_expression
@@ -152,7 +152,7 @@ def output_exprs(
     )
 
 
-@functools.lru_cache(maxsize=32)
+@memo(maxsize=32)
 def compiled(ode: NonlinearOde) -> tuple[Any, Any]:
     """(rhs kernel, output kernel): ``rhs(y_aug, φ, c) -> (m,)`` and ``out(y_aug, φ, c) -> {F, G, H}``."""
     rhs, variables = augmented(ode)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from symfisher.errors import InputError
+
 __all__ = ["BenchModel", "bench_models"]
 
 
@@ -120,5 +122,5 @@ def bench_models(names: tuple[str, ...] | None = None) -> dict[str, BenchModel]:
     chosen = tuple(_BUILDERS) if names is None else names
     unknown = sorted(set(chosen) - set(_BUILDERS))
     if unknown:
-        raise ValueError(f"unknown benchmark models {unknown}; known: {sorted(_BUILDERS)}")
+        raise InputError(f"unknown benchmark models {unknown}; known: {sorted(_BUILDERS)}")
     return {name: _BUILDERS[name]() for name in chosen}

@@ -11,6 +11,7 @@ import mpmath
 import sympy as sp
 
 from symfisher.derive.geometry.metric import tidy
+from symfisher.errors import Deadline
 from symfisher.options import Status
 from symfisher.verification.report import Outcome
 
@@ -144,10 +145,6 @@ them numerically instead (SymPy's ``trigsimp``/``factor`` can run for minutes on
 Bessel or many-parameter expressions that are 0 to every digit)."""
 
 
-class Deadline(Exception):
-    """A bounded computation (:func:`within`) ran out of time."""
-
-
 def within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in a budgeted child process, or :class:`Deadline` after ``seconds``.
 
@@ -156,8 +153,8 @@ def within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
     state is never interrupted mid-computation (an interval-timer signal would be).
     An exception in ``fn`` comes back as a :class:`~symfisher.errors.DerivationError`.
     """
-    from symfisher._runtime.budget import BudgetExceeded, run_with_budget
-    from symfisher.errors import DerivationError
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded, DerivationError
 
     try:
         out = run_with_budget(fn, *args, seconds=seconds)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from symfisher.errors import InputError
 from symfisher.verification.checks import design as des
 from symfisher.verification.checks import expfam as ef
 from symfisher.verification.checks import geometry as geo
@@ -57,10 +58,6 @@ def _multi(fam: Any) -> str | None:
 
 def _two(fam: Any) -> str | None:
     return None if len(fam.params) == 2 else "Gaussian curvature needs exactly 2 parameters"
-
-
-def _one_var(fam: Any) -> str | None:
-    return None if len(fam.variables) == 1 else "numeric check implemented for one data variable"
 
 
 _REG = "fails when the support depends on θ (non-regular)"
@@ -170,5 +167,5 @@ def select(names: Any = None) -> tuple[Identity, ...]:
     by_name = {i.name: i for i in IDENTITIES}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ValueError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
+        raise InputError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
     return tuple(by_name[n] for n in names)

@@ -14,6 +14,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher._runtime.caches import memo
+from symfisher.errors import InputError
 
 __all__ = ["Reparam", "standard_reparam", "eta_points"]
 
@@ -105,7 +106,7 @@ def eta_points(fam: Any, points: tuple[dict, ...]) -> tuple[dict, ...]:
             sol = sp.solve(sp.Eq(rp.mapping[th], pt[th]), eta)
             real = [s for s in sol if s.is_real]
             if not real:
-                raise ValueError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
+                raise InputError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
             new[eta] = real[0]
         out.append(new)
     return tuple(out)

@@ -35,7 +35,7 @@ def _budgeted(fn: Callable[..., Any], arg: Any, budget: float) -> Any:
 
 
 def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
-    from symfisher._runtime.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = _budgeted(ident.check, ctx, budget)
@@ -117,7 +117,7 @@ def _warm(fam: Any, budget: float) -> None:
     re-deriving the score and Hessian and re-reading the cache. A failure or timeout
     resurfaces per identity as ``inconclusive``.
     """
-    from symfisher._runtime.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = _budgeted(_warm_body, fam, budget)

@@ -142,7 +142,7 @@ def _wanted(fam: Any, names: set[str]) -> list[str]:
 def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
              budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
     """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
-    from symfisher._runtime.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = budgeted(fn, fam, budget)

@@ -72,7 +72,8 @@ def integrate_with_budget(stat: sp.Expr, logpdf: sp.Expr, var: sp.Symbol, lo: sp
     DerivationError
         On timeout, error, or a result that is not a closed form.
     """
-    from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded
 
     fwd, back = unit_interval_trick(domains)
     integrand = (stat * sp.exp(logpdf)).xreplace(fwd)

@@ -23,17 +23,16 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+from symfisher._runtime.budget import run_with_budget
 from symfisher.derive.check.core import CheckReport, cross_check
 from symfisher.derive.fisher.canonical import canonical_matrix
 from symfisher.derive.fisher.numeric import NumericFisher
 from symfisher.derive.fisher.result import FisherResult
 from symfisher.derive.fisher.routes import Candidate, ExpectFn, default_expect, expfam_route, hessian_route, score_route
 from symfisher.derive.smooth import hessian_route_problem
-from symfisher.errors import DerivationError, NonRegularFamilyError, SymfisherError
+from symfisher.errors import BudgetExceeded, DerivationError, NonRegularFamilyError, SymfisherError
 from symfisher.families.iid import IID
-from symfisher.options import FisherMethod
-from symfisher.options import option
+from symfisher.options import FisherMethod, option
 
 __all__ = ["FisherMethod", "FisherResult", "derive_fisher", "fisher"]
 

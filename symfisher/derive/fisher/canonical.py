@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+from symfisher._runtime.budget import run_with_budget
+from symfisher.errors import BudgetExceeded
 
 __all__ = ["canonical", "canonical_matrix"]
 

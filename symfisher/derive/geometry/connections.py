@@ -18,7 +18,7 @@ import sympy as sp
 
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import MetricData, is_family, metric_data, tidy
-from symfisher.errors import DerivationError
+from symfisher.errors import DerivationError, InputError, InputTypeError
 from symfisher.options import ConnectionKind, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
@@ -182,7 +182,7 @@ def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
     lambda**(-2)
     """
     if not is_family(fam):
-        raise TypeError(f"skewness_tensor needs a Family, got {type(fam).__name__}")
+        raise InputTypeError(f"skewness_tensor needs a Family, got {type(fam).__name__}")
     vals = _skewness_expfam(fam)
     if vals is None:
         from symfisher.derive.expectation.engine import expectation
@@ -242,11 +242,11 @@ def alpha_connection(
     p = md.dim
     if skewness is None:
         if md.family is None:
-            raise ValueError("alpha_connection of a plain metric needs skewness=T (shape (p, p, p))")
+            raise InputError("alpha_connection of a plain metric needs skewness=T (shape (p, p, p))")
         skewness = skewness_tensor(md.family)
     T = sp.ImmutableDenseNDimArray(skewness)
     if T.shape != (p, p, p):
-        raise ValueError(f"skewness has shape {T.shape}, expected {(p, p, p)}")
+        raise InputError(f"skewness has shape {T.shape}, expected {(p, p, p)}")
     a = sp.sympify(alpha)
     g1 = _first_kind(md.g, md.coords)
     comps = [[[tidy(g1[i, j, k] - a / 2 * T[i, j, k]) for k in range(p)] for j in range(p)]

@@ -22,6 +22,7 @@ import sympy as sp
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.connections import _second_kind, inverse_metric
 from symfisher.derive.geometry.metric import metric_data, tidy
+from symfisher.errors import InputError
 
 __all__ = ["riemann", "ricci", "scalar_curvature", "gaussian_curvature", "brioschi_curvature"]
 
@@ -167,7 +168,7 @@ def gaussian_curvature(fam_or_metric: Any, coords: Any = None) -> sp.Expr:
     """
     md = metric_data(fam_or_metric, coords)
     if md.dim != 2:
-        raise ValueError(
+        raise InputError(
             f"gaussian_curvature needs exactly 2 parameters, got {md.dim}: {md.coords}; "
             "use scalar_curvature or riemann"
         )

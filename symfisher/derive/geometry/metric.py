@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
-from symfisher.errors import DerivationError
+from symfisher.errors import DerivationError, InputError, InputTypeError
 
 __all__ = ["MetricData", "metric_data", "is_family", "tidy", "check_closed_form"]
 
@@ -112,11 +112,11 @@ def check_closed_form(g: sp.MatrixBase, what: str = "metric") -> None:
 
 def _check_symmetric(g: sp.MatrixBase) -> None:
     if g.rows != g.cols:
-        raise ValueError(f"metric must be square, got shape {g.shape}")
+        raise InputError(f"metric must be square, got shape {g.shape}")
     for i in range(g.rows):
         for j in range(i + 1, g.cols):
             if sp.simplify(g[i, j] - g[j, i]) != 0:
-                raise ValueError(
+                raise InputError(
                     f"metric is not symmetric: g[{i}, {j}] = {g[i, j]} differs from "
                     f"g[{j}, {i}] = {g[j, i]}"
                 )
@@ -124,15 +124,15 @@ def _check_symmetric(g: sp.MatrixBase) -> None:
 
 def _coords_tuple(coords: Any, p: int) -> tuple[sp.Symbol, ...]:
     if coords is None:
-        raise ValueError("a plain metric needs its coordinates: pass coords=[theta1, ...]")
+        raise InputError("a plain metric needs its coordinates: pass coords=[theta1, ...]")
     out = tuple(sp.sympify(c) for c in coords)
     bad = [c for c in out if not isinstance(c, sp.Symbol)]
     if bad:
-        raise ValueError(f"coordinates must be SymPy symbols, got {bad[0]!r}")
+        raise InputError(f"coordinates must be SymPy symbols, got {bad[0]!r}")
     if len(out) != p:
-        raise ValueError(f"metric is {p} x {p} but {len(out)} coordinates were given: {out}")
+        raise InputError(f"metric is {p} x {p} but {len(out)} coordinates were given: {out}")
     if len(set(out)) != len(out):
-        raise ValueError(f"coordinates must be distinct, got {out}")
+        raise InputError(f"coordinates must be distinct, got {out}")
     return out
 
 
@@ -168,21 +168,21 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
     >>> metric_data(sp.diag(1 / s**2, 2 / s**2), [m, s]).dim
     2
     """
-    from symfisher.families.base import domain_from_assumptions
+    from symfisher.families.domains import domain_from_assumptions
 
     if is_family(obj):
         from symfisher.derive.fisher.api import fisher
 
         params = tuple(obj.params)
         if coords is not None and tuple(coords) != params:
-            raise ValueError(f"coords {tuple(coords)} differ from the family's params {params}")
+            raise InputError(f"coords {tuple(coords)} differ from the family's params {params}")
         g = sp.ImmutableMatrix(fisher(obj))
         check_closed_form(g)
         doms = tuple(obj.domains[c] for c in params)
         return MetricData(g=g, coords=params, family=obj, domains=doms,
                           constraints=tuple(obj.constraints))
     if not isinstance(obj, sp.MatrixBase):
-        raise TypeError(
+        raise InputTypeError(
             f"expected a Family or a SymPy Matrix, got {type(obj).__name__}"
         )
     g = sp.ImmutableMatrix(obj)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from symfisher.errors import InputError, StepBudgetExceeded
 from symfisher.numeric.geodesic.ode import Box, LoopKernel, dop853_geodesics
 from symfisher.options import Integrator, option
 
@@ -66,16 +67,12 @@ def resolve_integrator(integrator: str | Integrator, christoffel: ChristoffelFn)
     how = option(Integrator, integrator, "integrator")
     compiled = isinstance(christoffel, LoopKernel)
     if how is Integrator.COMPILED and not compiled:
-        raise ValueError("integrator='compiled' needs the Christoffel symbols as a LoopKernel "
+        raise InputError("integrator='compiled' needs the Christoffel symbols as a LoopKernel "
                          f"(a generated kernel loop), got {type(christoffel).__name__}; "
                          "use integrator='scipy' for a Python callable")
     if how is Integrator.AUTO:
         return Integrator.COMPILED if compiled else Integrator.SCIPY
     return how
-
-
-class _OverBudget(Exception):
-    """Raised inside the right-hand side when a trial integration exceeds its budget."""
 
 
 def _rhs(christoffel: ChristoffelFn, n: int, p: int,
@@ -85,7 +82,7 @@ def _rhs(christoffel: ChristoffelFn, n: int, p: int,
     def f(_t: float, y: np.ndarray) -> np.ndarray:
         count[0] += 1
         if max_evals is not None and count[0] > max_evals:
-            raise _OverBudget
+            raise StepBudgetExceeded
         y2 = y.reshape(2, n, p)
         theta, v = y2[0], y2[1]
         G = np.asarray(christoffel(theta), dtype=float).reshape(n, p, p, p)
@@ -131,7 +128,7 @@ def _scipy_batch(christoffel: ChristoffelFn, theta0: np.ndarray, v0: np.ndarray,
             sol = solve_ivp(_rhs(christoffel, n, p, max_evals), (0.0, t_end), y0,
                             method="DOP853", rtol=rtol, atol=atol, t_eval=t_eval,
                             events=_events(n, p, y0, inside))
-    except _OverBudget:
+    except StepBudgetExceeded:
         return _failed(n, p, np.nan)
     t_stop = float(sol.t[-1]) if len(sol.t) else 0.0
     if sol.status != 0 or len(sol.t) == 0:

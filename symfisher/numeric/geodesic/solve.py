@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symfisher.errors import DomainError, SymfisherError
+from symfisher.errors import DomainError, InputError, SymfisherError
 from symfisher.numeric.geodesic.batch import integrate_batch, resolve_integrator
 from symfisher.options import Integrator
 
@@ -57,6 +57,16 @@ class GeodesicSolution:
     t: np.ndarray
     path: np.ndarray
     vel: np.ndarray
+
+    def summary(self) -> str:
+        """Start, end and length in time, as text."""
+        return (f"geodesic from {np.array2string(self.path[0], precision=6)} to "
+                f"{np.array2string(self.path[-1], precision=6)} over t in [{self.t[0]:g}, {self.t[-1]:g}] "
+                f"({self.t.size} samples)")
+
+    def to_dict(self) -> dict[str, list]:
+        """JSON-ready dict of the samples."""
+        return {"t": self.t.tolist(), "path": self.path.tolist(), "vel": self.vel.tolist()}
 
 
 @dataclass(frozen=True)
@@ -131,9 +141,9 @@ def integrate_geodesic(
     th0 = np.asarray(theta0, dtype=float).reshape(1, -1)
     v0 = np.asarray(velocity, dtype=float).reshape(1, -1)
     if th0.shape != v0.shape:
-        raise ValueError(f"theta0 has shape {th0.shape[1:]} but velocity {v0.shape[1:]}")
+        raise InputError(f"theta0 has shape {th0.shape[1:]} but velocity {v0.shape[1:]}")
     if steps is not None and int(steps) < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+        raise InputError(f"steps must be a positive integer, got {steps!r}")
     t_eval = None if steps is None else np.linspace(0.0, float(t_end), int(steps) + 1)
     b = integrate_batch(christoffel, th0, v0, float(t_end), rtol, atol, t_eval, inside,
                         integrator=integrator)
@@ -319,7 +329,7 @@ def shooting_distance(
     a = np.asarray(theta1, dtype=float).ravel()
     b = np.asarray(theta2, dtype=float).ravel()
     if a.shape != b.shape:
-        raise ValueError(f"theta1 has shape {a.shape} but theta2 {b.shape}")
+        raise InputError(f"theta1 has shape {a.shape} but theta2 {b.shape}")
     g1 = np.asarray(metric(a[None]), dtype=float).reshape(a.size, a.size)
     sh = _Shooter(christoffel, metric, a, inside, rtol, atol, g1,
                   integrator=resolve_integrator(integrator, christoffel))

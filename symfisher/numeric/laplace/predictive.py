@@ -20,8 +20,7 @@ from scipy.special import softmax
 from symfisher.errors import DomainError
 from symfisher.numeric.laplace.base import Array, Precision
 from symfisher.numeric.laplace.likelihoods import OutputLikelihood
-from symfisher.options import Likelihood, LinkApprox
-from symfisher.options import option
+from symfisher.options import Likelihood, LinkApprox, option
 
 
 @dataclass(frozen=True, eq=False)

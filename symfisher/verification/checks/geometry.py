@@ -122,7 +122,8 @@ def curvature_invariance(ctx: Ctx) -> Outcome:
     at the points from Brioschi's formula (derivatives of the metric, unsimplified).
     """
     from symfisher.derive.geometry.curvature import brioschi_curvature, gaussian_curvature
-    from symfisher.verification.context import Deadline, within
+    from symfisher.errors import Deadline
+    from symfisher.verification.context import within
 
     if len(ctx.fam.params) != 2:
         return Outcome(Status.NOT_APPLICABLE, None, "", "Gaussian curvature needs 2 parameters")

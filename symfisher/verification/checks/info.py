@@ -207,7 +207,8 @@ def _finite_info(fam: Any, theta: sp.Symbol, T: sp.Expr, n: int) -> sp.Expr | No
 
 
 def _closed(fam: Any, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome | None:
-    from symfisher._runtime.budget import BudgetExceeded, run_with_budget
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded
 
     theta = fam.params[j]
     fin = _finite_info(fam, theta, T, N_DISCRETE) if fam.is_discrete else None

@@ -108,7 +108,8 @@ def bartlett_third(ctx: Ctx) -> Outcome:
 
 def expectations_within(ints: list[sp.Expr], ctx: Ctx, seconds: float) -> list[sp.Expr] | None:
     """Closed-form E[f] for every integrand, or None when that takes over ``seconds``."""
-    from symfisher.verification.context import Deadline, within
+    from symfisher.errors import Deadline
+    from symfisher.verification.context import within
 
     try:
         return within(seconds, lambda: [_E(e, ctx) for e in ints])
