@@ -45,6 +45,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "LinkApprox": ("symfisher.options", "LinkApprox"),
     "Status": ("symfisher.options", "Status"),
     "Structure": ("symfisher.options", "Structure"),
+    "ResidualError": ("symfisher.options", "ResidualError"),
+    "OmegaStructure": ("symfisher.options", "OmegaStructure"),
+    "Linearisation": ("symfisher.options", "Linearisation"),
+    "FimStructure": ("symfisher.options", "FimStructure"),
+    "PopulationCriterion": ("symfisher.options", "PopulationCriterion"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),
