@@ -21,7 +21,6 @@ _LAZY: dict[str, tuple[str, str]] = {
     "evaluate": ("symfisher.dask.kernels", "evaluate"),
     "kron_error": ("symfisher.dask.kfac", "kron_error"),
     "draw_evaluator": ("symfisher.dask.design", "draw_evaluator"),
-    "optimal_design": ("symfisher.dask.design", "optimal_design"),
     "verify_many": ("symfisher.dask.verify", "verify_many"),
 }
 
