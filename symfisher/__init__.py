@@ -93,6 +93,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "geodesic": ("symfisher.geometry.geodesic", "geodesic"),
     "fisher_rao_distance": ("symfisher.geometry.geodesic", "fisher_rao_distance"),
     "verify": ("symfisher.verification", "verify"),
+    # scale-out on Dask (issue 14; optional extra "dask")
+    "dask": ("symfisher.dask", None),
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -22,6 +22,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "kron_error": ("symfisher.dask.kfac", "kron_error"),
     "draw_evaluator": ("symfisher.dask.design", "draw_evaluator"),
     "verify_many": ("symfisher.dask.verify", "verify_many"),
+    "verify_on": ("symfisher.dask.verify", "verify_on"),
 }
 
 __all__ = sorted(_LAZY)

@@ -24,7 +24,7 @@ from symfisher.verification.parallel import VerifyOptions, expected_cost
 from symfisher.verification.registry import select
 from symfisher.verification.report import Row, VerifyReport
 
-__all__ = ["verify_many", "verify_cell"]
+__all__ = ["verify_many", "verify_cell", "verify_on"]
 
 
 def verify_cell(name: str, identity: str, opts: VerifyOptions) -> Row:
@@ -95,6 +95,14 @@ def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(), *, 
                 print(_line(k, len(cells), fut.result()), file=out, flush=True)
     rows = cl.gather(futures)
     return _reports(list(names), idents, rows)
+
+
+def verify_on(address: str, names: Sequence[str], opts: VerifyOptions = VerifyOptions()
+              ) -> list[VerifyReport]:
+    """:func:`verify_many` on the cluster whose scheduler listens at ``address``
+    (``symfisher verify --scheduler ADDRESS``); the connection is closed afterwards."""
+    with distributed.Client(address) as client:
+        return verify_many(names, opts, client=client)
 
 
 def _reports(names: list[str], idents: list[str], rows: list[Row]) -> list[VerifyReport]:
