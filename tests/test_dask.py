@@ -36,8 +36,7 @@ T_ = sp.symbols("t0 t1", positive=True)
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     cl = distributed.Client(cluster)
     yield cl
     cl.close()
@@ -71,18 +70,23 @@ def test_kernel_unpickles_in_a_fresh_process_without_its_file(kernel, tmp_path):
     blob, out = tmp_path / "k.pkl", tmp_path / "out.npy"
     fn, args = kernel.__reduce__()
     blob.write_bytes(pickle.dumps(kernel))
-    blob_moved = tmp_path / "k_moved.pkl"   # as sent from a machine where the file lives elsewhere
+    blob_moved = tmp_path / "k_moved.pkl"  # as sent from a machine where the file lives elsewhere
     blob_moved.write_bytes(pickle.dumps(_Remote(args)))
     cache = tmp_path / "fresh-cache"
-    env = {"SYMFISHER_CACHE": str(cache), "PYTHONPATH": str(Path(sf.__file__).parents[1]),
-           "PATH": "/usr/bin:/bin"}
-    res = subprocess.run([sys.executable, "-c", _FRESH, str(blob_moved), str(out), str(cache)],
-                         capture_output=True, text=True, env=env, timeout=120, check=True)
+    env = {"SYMFISHER_CACHE": str(cache), "PYTHONPATH": str(Path(sf.__file__).parents[1]), "PATH": "/usr/bin:/bin"}
+    res = subprocess.run(
+        [sys.executable, "-c", _FRESH, str(blob_moved), str(out), str(cache)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     info = eval(res.stdout.strip().splitlines()[-1])  # a dict literal printed by the script
     assert info["in_cache"] and (cache / "kernels" / kernel.path.name).is_file()
-    assert info["same_module"]                      # imported once per process
-    assert max(info["signatures"]) == 1             # compiled once, not per chunk
-    assert not info["sympy"]                        # the numeric layer only
+    assert info["same_module"]  # imported once per process
+    assert max(info["signatures"]) == 1  # compiled once, not per chunk
+    assert not info["sympy"]  # the numeric layer only
     x = np.linspace(1.0, 2.0, 12)
     np.testing.assert_array_equal(np.load(out), kernel(x, 3.0))
 
@@ -105,7 +109,7 @@ def test_damaged_kernel_source_is_refused(kernel):
     with pytest.raises(KernelFileError, match="content check"):
         fn(name, text.replace("import math", "import os"), "/nonexistent/x.py", thr)
     with pytest.raises(KernelFileError, match="content check"):
-        fn("k_" + "0" * 64 + ".py", text, "/nonexistent/x.py", thr)   # key not the source's
+        fn("k_" + "0" * 64 + ".py", text, "/nonexistent/x.py", thr)  # key not the source's
 
 
 def test_evaluate_over_chunks_equals_the_local_call(client, kernel):
@@ -121,17 +125,20 @@ def test_evaluate_over_chunks_equals_the_local_call(client, kernel):
 
 
 def test_workers_compile_each_kernel_once(client, kernel):
-    x = da.from_array(np.linspace(1, 2, 200), chunks=10)           # 20 chunks over 2 workers
+    x = da.from_array(np.linspace(1, 2, 200), chunks=10)  # 20 chunks over 2 workers
     client.compute(sf.dask.evaluate(kernel, x, x)).result()
     stem = "symfisher_kernel_" + kernel.path.stem
 
     def signatures() -> list[int]:
         mod = sys.modules.get(stem)
-        return [] if mod is None else [len(f.signatures) for f in
-                                       (mod._serial, mod._parallel, mod._serial_dense, mod._parallel_dense)]
+        return (
+            []
+            if mod is None
+            else [len(f.signatures) for f in (mod._serial, mod._parallel, mod._serial_dense, mod._parallel_dense)]
+        )
 
     per_worker = client.run(signatures)
-    assert any(per_worker.values())                    # the kernel ran on the workers
+    assert any(per_worker.values())  # the kernel ran on the workers
     assert all(max(s, default=0) <= 1 for s in per_worker.values())
 
 
@@ -143,6 +150,7 @@ def test_evaluate_reports_domain_errors_from_the_chunk(client, kernel):
 
 # -- 2. Bayesian design ---------------------------------------------------------------
 
+
 def _emax():
     x = sp.Symbol("x", nonnegative=True)
     e0, emax = sp.symbols("e0 emax", real=True)
@@ -150,11 +158,13 @@ def _emax():
     return sf.Regression(e0 + emax * x / (ed50 + x), x, [e0, emax, ed50], sigma=1)
 
 
-def test_bayesian_design_on_the_cluster_equals_the_local_design(client):
+def test_bayesian_design_on_the_cluster_equals_the_local_design(client, monkeypatch):
+    import symfisher.dask.design as dd
+
+    monkeypatch.setattr(dd, "MIN_EVALUATIONS", 0)  # every information call goes to the cluster
     m = _emax()
     rng = np.random.default_rng(1)
-    draws = np.column_stack([rng.normal(0, 1, 60), rng.normal(1, 0.1, 60),
-                             rng.lognormal(np.log(25), 0.8, 60)])
+    draws = np.column_stack([rng.normal(0, 1, 60), rng.normal(1, 0.1, 60), rng.lognormal(np.log(25), 0.8, 60)])
     local = sf.optimal_design(m, space=(0, 150), prior=draws)
     dist = sf.optimal_design(m, space=(0, 150), prior=draws, client=client)
     np.testing.assert_allclose(dist.points, local.points, rtol=0, atol=1e-12)
@@ -173,6 +183,7 @@ def test_local_design_with_client_keeps_the_published_support(client):
 
 # -- 3. K-FAC error ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("k", [1, 2])
 def test_kron_error_from_chunk_pairs_equals_the_in_memory_one(client, k):
     rng = np.random.default_rng(2 + k)
@@ -181,8 +192,7 @@ def test_kron_error_from_chunk_pairs_equals_the_in_memory_one(client, k):
     kw = {"g": da.from_array(fac, chunks=40)} if k == 1 else {"B": da.from_array(fac, chunks=40)}
     dist = sf.dask.kron_error(da.from_array(a, chunks=70), client=client, block=32, **kw)
     local = sf.kfac.kron_error(a, **({"g": fac} if k == 1 else {"B": fac}), method="gram")
-    for name in ("exact_norm", "kfac_norm", "frobenius", "relative_frobenius", "cross",
-                 "ekfac_relative_frobenius"):
+    for name in ("exact_norm", "kfac_norm", "frobenius", "relative_frobenius", "cross", "ekfac_relative_frobenius"):
         assert getattr(dist, name) == pytest.approx(getattr(local, name), rel=1e-10), name
     np.testing.assert_allclose(dist.A, local.A, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(dist.G, local.G, rtol=1e-12, atol=1e-12)
@@ -193,7 +203,7 @@ def test_kron_error_from_chunk_pairs_equals_the_in_memory_one(client, k):
 
 def test_kron_error_single_example_is_exact_and_progress_goes_to_stderr(client, capsys):
     rng = np.random.default_rng(5)
-    a, g = rng.standard_normal((1, 3)), rng.standard_normal((1, 2))   # one example: K-FAC exact
+    a, g = rng.standard_normal((1, 3)), rng.standard_normal((1, 2))  # one example: K-FAC exact
     rep = sf.dask.kron_error(da.from_array(a), da.from_array(g), client=client, progress=True)
     assert rep.relative_frobenius < 1e-7
     err = capsys.readouterr().err
@@ -211,8 +221,7 @@ _OPTS = VerifyOptions(("fisher_spd", "score_mean_zero", "information_equality"),
 
 
 def _essential(reports):
-    return [[(r.family, r.identity, r.status, r.residual, r.method, r.reason) for r in rep.rows]
-            for rep in reports]
+    return [[(r.family, r.identity, r.status, r.residual, r.method, r.reason) for r in rep.rows] for rep in reports]
 
 
 def test_verify_cells_on_the_cluster_equal_the_local_run(client, capsys):
@@ -225,8 +234,7 @@ def test_verify_cells_on_the_cluster_equal_the_local_run(client, capsys):
 
 
 def test_a_missing_or_foreign_row_is_an_error(client):
-    rep = verify_many(["poisson"], VerifyOptions(("fisher_spd", "score_mean_zero")), client=client,
-                      progress=False)[0]
+    rep = verify_many(["poisson"], VerifyOptions(("fisher_spd", "score_mean_zero")), client=client, progress=False)[0]
     with pytest.raises(SymfisherError, match="2 cells submitted, 1 rows"):
         _reports(["poisson"], ["fisher_spd", "score_mean_zero"], list(rep.rows[:1]))
     with pytest.raises(SymfisherError, match="returned the row of"):
@@ -236,8 +244,9 @@ def test_a_missing_or_foreign_row_is_an_error(client):
 def test_cli_verify_on_a_scheduler(client, capsys):
     from symfisher.cli import main
 
-    code = main(["verify", "exponential", "--identities", "fisher_spd", "--json",
-                 "--scheduler", client.scheduler.address])
+    code = main(
+        ["verify", "exponential", "--identities", "fisher_spd", "--json", "--scheduler", client.scheduler.address]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out[0]["family"] == "exponential"
     assert [r["status"] for r in out[0]["rows"]] == ["proved"]

@@ -36,8 +36,7 @@ def resolve(client: Any) -> distributed.Client:
     try:
         return distributed.get_client()
     except ValueError:
-        raise InputError("no Dask client: pass client=distributed.Client(...) "
-                         "or create one before the call") from None
+        raise InputError("no Dask client: pass client=distributed.Client(...) or create one before the call") from None
 
 
 def n_workers(client: distributed.Client) -> int:
@@ -49,8 +48,13 @@ def _line(label: str, done: int, total: int, start: float) -> str:
     return f"[{label}] {done}/{total} tasks done ({time.perf_counter() - start:.1f} s)"
 
 
-def gather(client: distributed.Client, futures: Sequence[distributed.Future], label: str,
-           progress: bool | None = None, stream: TextIO | None = None) -> list[Any]:
+def gather(
+    client: distributed.Client,
+    futures: Sequence[distributed.Future],
+    label: str,
+    progress: bool | None = None,
+    stream: TextIO | None = None,
+) -> list[Any]:
     """Results of ``futures`` in their order, with progress lines on ``stream``.
 
     Parameters

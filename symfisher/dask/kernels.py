@@ -33,16 +33,17 @@ def _prepared(kernel: Kernel, arrays: tuple[Any, ...]) -> tuple[list[da.Array], 
         a = da.asarray(x).astype(np.float64)
         if grouped:
             if a.ndim == 0 or a.shape[-1] != len(names):
-                raise InputError(f"argument group {list(names)} needs an array whose last axis has "
-                                 f"length {len(names)}, got shape {a.shape}")
+                raise InputError(
+                    f"argument group {list(names)} needs an array whose last axis has "
+                    f"length {len(names)}, got shape {a.shape}"
+                )
             a = a.rechunk({a.ndim - 1: -1})
         out.append(a)
         leads.append(a.shape[:-1] if grouped else a.shape)
     try:
         shape = tuple(np.broadcast_shapes(*leads))
     except ValueError:
-        raise InputError(f"argument shapes {[a.shape for a in out]} do not broadcast "
-                         f"(leading axes {leads})") from None
+        raise InputError(f"argument shapes {[a.shape for a in out]} do not broadcast (leading axes {leads})") from None
     return out, shape
 
 
@@ -79,8 +80,10 @@ def evaluate(kernel: Kernel, *arrays: Any, check: bool = True, parallel: bool = 
     (10000000, 2, 2)
     """
     if kernel.layout.multi != "single":
-        raise InputError("sf.dask.evaluate needs a single-output kernel; compile each output "
-                         f"separately (this kernel has outputs {list(kernel.names)})")
+        raise InputError(
+            "sf.dask.evaluate needs a single-output kernel; compile each output "
+            f"separately (this kernel has outputs {list(kernel.names)})"
+        )
     prepared, shape = _prepared(kernel, arrays)
     nd = len(shape)
     letters = iter(string.ascii_letters)
@@ -88,10 +91,22 @@ def evaluate(kernel: Kernel, *arrays: Any, check: bool = True, parallel: bool = 
     pairs: list[Any] = []
     for a, grouped in zip(prepared, kernel.layout.grouped):
         own = a.ndim - 1 if grouped else a.ndim
-        ind = lead[nd - own:] + ((next(letters),) if grouped else ())
+        ind = lead[nd - own :] + ((next(letters),) if grouped else ())
         pairs += [a, ind]
     core = kernel.layout.shapes[0]
     new = tuple(next(letters) for _ in core)
-    return da.blockwise(_block, lead + new, kernel, None, check, None, parallel, None, *pairs,
-                        new_axes=dict(zip(new, core)), concatenate=True, dtype=np.float64,
-                        meta=np.empty((0,) * (nd + len(core)), dtype=np.float64))
+    return da.blockwise(
+        _block,
+        lead + new,
+        kernel,
+        None,
+        check,
+        None,
+        parallel,
+        None,
+        *pairs,
+        new_axes=dict(zip(new, core)),
+        concatenate=True,
+        dtype=np.float64,
+        meta=np.empty((0,) * (nd + len(core)), dtype=np.float64),
+    )

@@ -42,8 +42,7 @@ def _grams(a: Array, B: Array) -> tuple[Array, Array]:
     return a.T @ a, flat.T @ flat
 
 
-def _linear_terms(a: Array, B: Array, A: Array, G: Array, UA: Array, UG: Array
-                  ) -> tuple[float, Array]:
+def _linear_terms(a: Array, B: Array, A: Array, G: Array, UA: Array, UG: Array) -> tuple[float, Array]:
     """One chunk's part of ``<F, G kron A>`` and of the EKFAC diagonal ``s`` (d_out, d_in)."""
     n, d_out, k = B.shape
     flat = flat_factors(B)
@@ -75,8 +74,16 @@ def _chunked(a: Any, g: Any, B: Any) -> tuple[da.Array, da.Array]:
     return a, fac.rechunk((a.chunks[0], -1, -1))
 
 
-def kron_error(a: Any, g: Any = None, *, B: Any = None, client: Any = None, ekfac: bool = True,
-               block: int = DEFAULT_BLOCK, progress: bool | None = None) -> KronErrorReport:
+def kron_error(
+    a: Any,
+    g: Any = None,
+    *,
+    B: Any = None,
+    client: Any = None,
+    ekfac: bool = True,
+    block: int = DEFAULT_BLOCK,
+    progress: bool | None = None,
+) -> KronErrorReport:
     """Exact K-FAC error of one weight block from chunked data on a Dask cluster.
 
     Parameters
@@ -110,22 +117,31 @@ def kron_error(a: Any, g: Any = None, *, B: Any = None, client: Any = None, ekfa
     """
     cl = resolve(client)
     a_d, b_d = _chunked(a, g, B)
-    n, (_, d_out, k) = a_d.shape[0], b_d.shape
+    n, k = a_d.shape[0], b_d.shape[2]
     fa = cl.compute(list(a_d.to_delayed().ravel()))
     fb = cl.compute(list(b_d.to_delayed().ravel()))
-    grams = gather(cl, [cl.submit(_grams, x, y, retries=RETRIES) for x, y in zip(fa, fb)],
-                   "kron_error factors", progress)
+    grams = gather(
+        cl, [cl.submit(_grams, x, y, retries=RETRIES) for x, y in zip(fa, fb)], "kron_error factors", progress
+    )
     A, G = sum(m for m, _ in grams) / n, sum(m for _, m in grams)
     UA, UG = np.linalg.eigh(A)[1], np.linalg.eigh(G)[1]
-    pairs = [cl.submit(_pair, fa[i], fb[i], fa[j], fb[j], block, i == j, retries=RETRIES)
-             for i in range(len(fa)) for j in range(i, len(fa))]
-    lin = gather(cl, [cl.submit(_linear_terms, x, y, A, G, UA, UG, retries=RETRIES)
-                      for x, y in zip(fa, fb)], "kron_error cross terms", progress)
+    pairs = [
+        cl.submit(_pair, fa[i], fb[i], fa[j], fb[j], block, i == j, retries=RETRIES)
+        for i in range(len(fa))
+        for j in range(i, len(fa))
+    ]
+    lin = gather(
+        cl,
+        [cl.submit(_linear_terms, x, y, A, G, UA, UG, retries=RETRIES) for x, y in zip(fa, fb)],
+        "kron_error cross terms",
+        progress,
+    )
     f_sq = math.fsum(gather(cl, pairs, "kron_error Gram pairs", progress))
     cross = math.fsum(c for c, _ in lin)
     k_sq = float(np.sum(G * G) * np.sum(A * A))
     err, rel = relative_from_squares(f_sq, cross, k_sq)
     s = sum(d for _, d in lin)
     ek = math.sqrt(ekfac_error_sq(f_sq, s) / f_sq) if ekfac and f_sq > 0 else None
-    return KronErrorReport(err, rel, None, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq), int(n), int(k),
-                           KronMethod.GRAM, cross=cross)
+    return KronErrorReport(
+        err, rel, None, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq), int(n), int(k), KronMethod.GRAM, cross=cross
+    )

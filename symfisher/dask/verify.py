@@ -46,16 +46,22 @@ def _identities(opts: VerifyOptions) -> list[str]:
     return [i.name for i in select(list(opts.identities) if opts.identities else None)]
 
 
-def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(), *, client: Any = None,
-                retries: int = RETRIES, progress: bool = True,
-                stream: TextIO | None = None) -> list[VerifyReport]:
+def verify_many(
+    names: Sequence[str],
+    opts: VerifyOptions | None = None,
+    *,
+    client: Any = None,
+    retries: int = RETRIES,
+    progress: bool = True,
+    stream: TextIO | None = None,
+) -> list[VerifyReport]:
     """Verify catalog families with one Dask task per family × identity cell.
 
     Parameters
     ----------
     names : sequence of str
         Catalog family names, length F.
-    opts : VerifyOptions
+    opts : VerifyOptions, optional
         Identities (default all), points, digits and budget per identity.
     client : distributed.Client, optional
         Default: the current client.
@@ -83,11 +89,14 @@ def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(), *, 
     if retries < 0:
         raise InputError(f"retries must be >= 0, got retries={retries}")
     cl = resolve(client)
+    opts = opts if opts is not None else VerifyOptions()
     idents = _identities(opts)
     cells = [(name, ident) for name in names for ident in idents]
     cost = {name: expected_cost(name) for name in dict.fromkeys(names)}
-    futures = [cl.submit(verify_cell, name, ident, opts, retries=retries, priority=int(cost[name] * 10))
-               for name, ident in cells]
+    futures = [
+        cl.submit(verify_cell, name, ident, opts, retries=retries, priority=int(cost[name] * 10))
+        for name, ident in cells
+    ]
     if progress:
         out = stream if stream is not None else sys.stderr
         for k, fut in enumerate(distributed.as_completed(futures), 1):
@@ -97,8 +106,7 @@ def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(), *, 
     return _reports(list(names), idents, rows)
 
 
-def verify_on(address: str, names: Sequence[str], opts: VerifyOptions = VerifyOptions()
-              ) -> list[VerifyReport]:
+def verify_on(address: str, names: Sequence[str], opts: VerifyOptions | None = None) -> list[VerifyReport]:
     """:func:`verify_many` on the cluster whose scheduler listens at ``address``
     (``symfisher verify --scheduler ADDRESS``); the connection is closed afterwards."""
     with distributed.Client(address) as client:
@@ -111,7 +119,7 @@ def _reports(names: list[str], idents: list[str], rows: list[Row]) -> list[Verif
         raise SymfisherError(f"{len(names) * len(idents)} cells submitted, {len(rows)} rows gathered")
     reports = []
     for i, name in enumerate(names):
-        own = rows[i * len(idents):(i + 1) * len(idents)]
+        own = rows[i * len(idents) : (i + 1) * len(idents)]
         for ident, row in zip(idents, own):
             if row.identity != ident:
                 raise SymfisherError(f"cell {name} × {ident} returned the row of {row.identity!r}")

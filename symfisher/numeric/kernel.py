@@ -74,7 +74,7 @@ def _materialise(name: str, text: str, origin: str) -> str:
     return str(path)
 
 
-def _restore(name: str, text: str, origin: str, threshold: int) -> "Kernel":
+def _restore(name: str, text: str, origin: str, threshold: int) -> Kernel:
     """Unpickle a :class:`Kernel` (see :meth:`Kernel.__reduce__`)."""
     return Kernel(_materialise(name, text, origin), threshold=threshold)
 
