@@ -62,6 +62,32 @@ def emax_problem(draws: int) -> tuple[sf.Regression, np.ndarray]:
     return model, prior
 
 
+def kernel_fraction(model: sf.Regression, prior: np.ndarray) -> float:
+    """Share of the local design time spent evaluating the per-draw information (what Dask
+    distributes; the solver's reductions over draws stay on the client: Amdahl's bound)."""
+    from symfisher.design.optimal import build_problem
+    from symfisher.models.kernels import local_draws
+    from symfisher.numeric.design.api import solve
+    from symfisher.numeric.design.optimize import Settings
+
+    spent = [0.0]
+
+    def on_draws(th: np.ndarray):  # noqa: ANN202 - the DrawCall of point_info
+        inner = local_draws(th)
+
+        def call(kernel: sf.Kernel, X: np.ndarray) -> np.ndarray:
+            t0 = time.perf_counter()
+            out = inner(kernel, X)
+            spent[0] += time.perf_counter() - t0
+            return out
+
+        return call
+
+    t0 = time.perf_counter()
+    solve(build_problem(model, None, space=(0, 150), prior=prior, on_draws=on_draws), Settings())
+    return spent[0] / (time.perf_counter() - t0)
+
+
 def kernel_local(k: sf.Kernel) -> np.ndarray:
     return k(np.linspace(1.0, 5.0, N_POINTS), 2.0).mean(axis=0)
 
@@ -83,6 +109,7 @@ def main() -> None:
     rows["kernel"]["local"] = timed(lambda: kernel_local(k), args.repeats)
     rows["design"]["local"] = timed(lambda: sf.optimal_design(model, space=(0, 150), prior=prior), args.repeats)
     reference = sf.optimal_design(model, space=(0, 150), prior=prior)
+    print(f"design: share of local time in the per-draw kernels: {kernel_fraction(model, prior):.1%}")
     for workers in (1, 2):
         with (
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
