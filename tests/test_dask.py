@@ -264,3 +264,13 @@ def test_failed_tasks_are_retried(client, tmp_path):
     assert RETRIES >= 1
     fut = client.submit(_flaky, str(tmp_path / "marker"), retries=RETRIES, pure=False)
     assert gather(client, [fut], "flaky", progress=False) == ["second attempt"]
+
+
+def test_unpickling_rewrites_a_kernel_file_removed_from_the_cache(kernel):
+    fn, args = kernel.__reduce__()
+    blob = pickle.dumps(_Remote(args))
+    first = pickle.loads(blob)
+    first.path.unlink()  # e.g. `symfisher cache clear` on a worker between two tasks
+    second = pickle.loads(blob)
+    assert second.path.is_file() and second.path == first.path
+    np.testing.assert_array_equal(second(np.array([1.5]), 2.0), kernel(np.array([1.5]), 2.0))

@@ -76,7 +76,10 @@ def _materialise(name: str, text: str, origin: str) -> str:
 
 def _restore(name: str, text: str, origin: str, threshold: int) -> Kernel:
     """Unpickle a :class:`Kernel` (see :meth:`Kernel.__reduce__`)."""
-    return Kernel(_materialise(name, text, origin), threshold=threshold)
+    try:
+        return Kernel(_materialise(name, text, origin), threshold=threshold)
+    except KernelFileError:  # the remembered copy was removed (cache cleared): write it again
+        return Kernel(_materialise.__wrapped__(name, text, origin), threshold=threshold)
 
 
 def _layout(module: ModuleType) -> Layout:
