@@ -52,14 +52,14 @@ def _load_module(path: str, stamp: tuple[int, int]) -> tuple[ModuleType, str]:
 _KERNEL_NAME = re.compile(r"k_([0-9a-f]{64})\.py")
 
 
-@memo(maxsize=256)
 def _materialise(name: str, text: str, origin: str) -> str:
     """The path of a verified local copy of a kernel file received as ``text``.
 
     ``origin`` (the sender's path) is used when it holds the same verified body (same
     machine or shared file system); otherwise the file is written, atomically and
-    verified, to this process's kernel cache (:func:`cache_subdir`). Memoised, so a
-    kernel unpickled once per task costs one dictionary look-up after the first.
+    verified, to this process's kernel cache (:func:`cache_subdir`). Memoised as
+    ``_remembered``, so a kernel unpickled once per task costs one dictionary look-up
+    after the first.
     """
     match = _KERNEL_NAME.fullmatch(name)
     body = verified_body(text)
@@ -74,12 +74,15 @@ def _materialise(name: str, text: str, origin: str) -> str:
     return str(path)
 
 
+_remembered = memo(maxsize=256)(_materialise)
+
+
 def _restore(name: str, text: str, origin: str, threshold: int) -> Kernel:
     """Unpickle a :class:`Kernel` (see :meth:`Kernel.__reduce__`)."""
     try:
-        return Kernel(_materialise(name, text, origin), threshold=threshold)
+        return Kernel(_remembered(name, text, origin), threshold=threshold)
     except KernelFileError:  # the remembered copy was removed (cache cleared): write it again
-        return Kernel(_materialise.__wrapped__(name, text, origin), threshold=threshold)
+        return Kernel(_materialise(name, text, origin), threshold=threshold)
 
 
 def _layout(module: ModuleType) -> Layout:
