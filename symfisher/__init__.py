@@ -104,6 +104,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "approximate_population_design": ("symfisher.population.approximate", "approximate_population_design"),
     "population_power": ("symfisher.population.power", "population_power"),
     "verify": ("symfisher.verification", "verify"),
+    # scale-out on Dask (issue 14; optional extra "dask")
+    "dask": ("symfisher.dask", None),
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

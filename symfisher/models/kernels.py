@@ -7,6 +7,7 @@ wraps them as plain callables in a :class:`~symfisher.numeric.design.model.Point
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,17 +79,32 @@ def _limit_safe(fn: Any, bounds: Array) -> Any:
     return call
 
 
-def point_info(model: Regression, thetas: Array, bounds: Array) -> PointInfo:
-    """A :class:`PointInfo` for ``thetas`` (S, p) on a space with ``bounds`` (q, 2)."""
+DrawCall = Callable[[Any, Array], Array]
+"""``call(kernel, X (1, N, q)) -> kernel(th, X)`` for the draws ``th`` (S, 1, p) it was made for."""
+
+
+def local_draws(th: Array) -> DrawCall:
+    """Evaluate kernels on the draws ``th`` (S, 1, p) in this process."""
+    return lambda kernel, X: kernel(th, X, check=False)
+
+
+def point_info(model: Regression, thetas: Array, bounds: Array, *,
+               on_draws: Callable[[Array], DrawCall] | None = None) -> PointInfo:
+    """A :class:`PointInfo` for ``thetas`` (S, p) on a space with ``bounds`` (q, 2).
+
+    ``on_draws(th)`` makes the function that evaluates a kernel on the draws ``th``
+    (S, 1, p) at points (1, N, q); default :func:`local_draws` (``sf.dask`` passes one
+    that splits the draws over a cluster).
+    """
     cm = compiled(model)
     th = np.ascontiguousarray(thetas, dtype=float)[:, None, :]
+    call = (on_draws or local_draws)(th)
 
     def value(X: Array) -> Array:
-        return cm.value(th, np.ascontiguousarray(X)[None], check=False)
+        return call(cm.value, np.ascontiguousarray(X)[None])
 
     def deriv(X: Array) -> Array:
-        d = cm.deriv(th, np.ascontiguousarray(X)[None], check=False)
-        return d
+        return call(cm.deriv, np.ascontiguousarray(X)[None])
 
     v, dv = _limit_safe(value, bounds), _limit_safe(deriv, bounds)
     if cm.rank_one:
