@@ -13,10 +13,10 @@ Examples
 <Structure.KRON: 'kron'>
 >>> option(Likelihood, "t", "likelihood")
 <Likelihood.STUDENT_T: 'student_t'>
->>> option(Structure, "dense", "structure")
+>>> option(Structure, "dense", "structure")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-symfisher.errors.OptionError: structure='dense' is not one of ['full', 'kron', 'diag', 'last_layer', 'last_layer_kron', 'last_layer_diag']
+symfisher.errors.OptionError: structure='dense' is not one of ['full', 'kron', 'diag', 'last_layer', ...]
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ outputs, options), metadata constants read by :class:`symfisher.numeric.kernel.K
 and four ``@numba.njit(cache=True)`` loops with the same body: ``_serial`` and
 ``_parallel`` (with ``prange``) read argument ``k`` at row ``i * s_k`` (``s_k = 0``
 broadcasts one row), ``_serial_dense`` and ``_parallel_dense`` at row ``i`` (every
-argument a full array: no stride arithmetic in the loop). Numba compiles each lazily. Symmetric square matrices are computed
-once per upper-triangle entry and mirrored; equal entries are computed once.
+argument a full array: no stride arithmetic in the loop). Numba compiles each lazily.
+Symmetric square matrices are computed once per upper-triangle entry and mirrored; equal
+entries are computed once.
 
 Examples
 --------
@@ -108,7 +109,7 @@ def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], 
                 index = f"{{row_{k}}}, {col}" if grouped else f"{{row_{k}}}"
                 lines.append(f"{names[s]} = in_{k}[{index}]")
     lines += [f"{s} = {printer.doprint(e)}" for s, e in replacements]
-    for t, ((expr, positions), value) in enumerate(zip(targets, reduced)):
+    for t, ((_expr, positions), value) in enumerate(zip(targets, reduced)):
         where = ", ".join(_label(spec, j, idx) for j, idx in positions)
         lines.append(f"# {where}")
         code = printer.doprint(sp.Float(value) if value.is_Number else value)

@@ -266,7 +266,7 @@ def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol,
             m_ = mpmath.mpf(point[nu].p) / point[nu].q
             r_ = mpmath.sqrt(mpmath.mpf(point[s].p) / point[s].q)
             for j, e in enumerate(mom):
-                ref = mpmath.quad(lambda t: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
+                ref = mpmath.quad(lambda t, f=f, m_=m_, r_=r_, j=j: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
                                   [-mpmath.inf, 0, mpmath.inf])
                 got = mpmath.mpmathify(str(sp.N(e.xreplace(sub), 30)))
                 if not abs(got - ref) <= 1e-18 * (1 + abs(ref)):       # NaN fails too

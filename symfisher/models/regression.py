@@ -42,7 +42,8 @@ def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
         missing = [s.name for s in noise.params[1:] if s.name not in kw]
         if missing:
             raise SymfisherError(f"noise family {noise.name}: give a value or expression for {missing}")
-        values = {noise.params[0].name: link_inverse(lk, mu), **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
+        values = {noise.params[0].name: link_inverse(lk, mu),
+                  **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
         return noise, lk, tuple(values[s.name] for s in noise.params)
     spec = likelihood(noise)
     lk = option(Link, link or spec.default_link, "link")

@@ -17,8 +17,8 @@ from symfisher.verification.report import Outcome
 
 T = TypeVar("T")
 
-__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
-           "SIMPLIFY_SECONDS"]
+__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat",
+           "tidy_within", "SIMPLIFY_SECONDS"]
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients", "kl_directions",
-           "param_scales", "EXTRA_DPS"]
+__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients",
+           "kl_directions", "param_scales", "EXTRA_DPS"]
 
 EXTRA_DPS = 20
 """Guard digits of the quadratures beyond the check's ``dps`` (the KL's even and odd
