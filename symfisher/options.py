@@ -129,7 +129,8 @@ class Structure(str, Enum):
     @classmethod
     def _missing_(cls, value: object) -> Structure | None:
         key = _normalise(value)
-        key = {"lastlayer": "last_layer"}.get(key, key)  # type: ignore[arg-type]
+        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
+            key = {"lastlayer": "last_layer"}.get(key, key)
         return next((m for m in cls if m.value == key), None)
 
 
@@ -179,7 +180,8 @@ class Likelihood(str, Enum):
     @classmethod
     def _missing_(cls, value: object) -> Likelihood | None:
         key = _normalise(value)
-        key = LIKELIHOOD_ALIASES.get(key, key)  # type: ignore[arg-type]
+        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
+            key = LIKELIHOOD_ALIASES.get(key, key)
         return next((m for m in cls if m.value == key), None)
 
 

@@ -18,7 +18,7 @@ import sympy as sp
 
 __all__ = ["NonSmoothTerm", "non_smooth_terms", "hessian_route_problem"]
 
-_NON_SMOOTH: tuple[type, ...] = (
+_NON_SMOOTH: tuple[type[sp.Basic], ...] = (
     sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise, sp.DiracDelta,
     sp.floor, sp.ceiling, sp.frac,
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -21,8 +21,8 @@ from symfisher.errors import InputError, InputTypeError, SymfisherError
 from symfisher.families.domains import domain_from_assumptions
 from symfisher.families.sets import Simplex
 
-SupportLike = sp.Set | Simplex | tuple
-ParamsLike = Sequence[sp.Symbol] | Mapping[sp.Symbol, sp.Set]
+SupportLike: TypeAlias = sp.Set | Simplex | tuple
+ParamsLike: TypeAlias = Sequence[sp.Symbol] | Mapping[sp.Symbol, sp.Set]
 
 
 def _as_tuple(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
@@ -306,7 +306,7 @@ class Family:
         if not isinstance(support, Simplex):
             sets = tuple(s.subs(subs) for s in _support_sets(support))
             support = sets if isinstance(self.support, tuple) else sets[0]
-        opts = {
+        opts: dict[str, Any] = {
             "constraints": tuple(c.subs(subs) for c in self.constraints),
             "name": f"{self.name} (reparametrized)",
             "citation": self.citation,

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -184,7 +185,7 @@ class GLMLayerFisher:
         from symfisher.numeric.kfac.glm import adaptive_normal_moments, gauss_hermite_moments
 
         consts = self._constants(constants)
-        if self.closed_form:
+        if self.moments is not None:  # == self.closed_form
             kern = _compiled(sp.ImmutableMatrix(list(self.moments)), (self.nu, self.s), consts)
 
             def closed(nu: Any, s: Any) -> tuple[Any, Any, Any]:
@@ -327,7 +328,7 @@ def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
     try:
         hash((oc, budget))
     except TypeError:                          # an unhashable part: derive without the cache
-        return _derive.__wrapped__(oc, budget)
+        return inspect.unwrap(_derive)(oc, budget)
     return _derive(oc, budget)
 
 

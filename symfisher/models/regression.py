@@ -8,7 +8,7 @@ the link, nuisance parameters fixed, estimated or modelled) and ``J = ∂φ/∂�
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -103,6 +103,10 @@ class Regression:
     link: Link
     family_params: tuple[sp.Expr, ...]
     name: str
+    # How the noise was given (catalog name or Family, and its keywords): kept to re-resolve
+    # the mean in a dummy predictor; not part of equality, hash or repr.
+    _noise_name: str | Family = field(repr=False, compare=False)
+    _noise_kwargs: tuple[tuple[str, sp.Expr], ...] = field(repr=False, compare=False)
 
     def __init__(self, predictor_expr: Any, x: sp.Symbol | Sequence[sp.Symbol], params: Sequence[sp.Symbol],
                  noise: str | Family = "normal", link: str | Link | None = None, *, name: str = "regression",
@@ -121,7 +125,7 @@ class Regression:
         unused = [p for p in ps if not any(e.has(p) for e in phi)]
         if unused:
             raise SymfisherError(f"parameters {unused} do not appear in the model")
-        object.__setattr__(self, "_noise_name", noise if isinstance(noise, str) else noise)
+        object.__setattr__(self, "_noise_name", noise)
         object.__setattr__(self, "_noise_kwargs", tuple(sorted(
             (k, sp.sympify(v)) for k, v in noise_kwargs.items())))
         for k, v in (("predictor", eta), ("x", xs), ("params", ps), ("noise", fam), ("link", lk),

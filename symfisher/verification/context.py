@@ -258,9 +258,9 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
     method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits{note}"
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
-    at = {str(k): str(v) for k, v in (where or {}).items()}
+    where_str = {str(k): str(v) for k, v in (where or {}).items()}
     return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
-                   f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip())
+                   f"{what} residual {mpmath.nstr(worst, 5)} at {where_str}".strip())
 
 
 def judge_numbers(ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable[Iterable[Any]],

@@ -139,6 +139,15 @@ def _wanted(fam: Any, names: set[str]) -> list[str]:
     return keys
 
 
+NumericDeriver = Callable[[Any, tuple[dict, ...], int], tuple[Any, ...]]
+"""A quadrature stand-in: ``(family, test points, digits) -> one value per point``."""
+
+
+def _at_points(fn: NumericDeriver, points: tuple[dict, ...], dps: int) -> Callable[[Any], tuple[Any, ...]]:
+    """``fn`` with the test points and digits bound: a deriver of the family alone."""
+    return lambda fam: fn(fam, points, dps)
+
+
 def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
              budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
     """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
@@ -153,8 +162,9 @@ def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
     return None, f"could not be derived: {res.error}"
 
 
-_NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
-            "skewness": ("skewness_numeric", skewness_numeric)}
+_NUMERIC: dict[str, tuple[str, NumericDeriver]] = {
+    "kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
+    "skewness": ("skewness_numeric", skewness_numeric)}
 """Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
 
 
@@ -217,8 +227,7 @@ def derive_shared(fam: Any, names: set[str], budget: float,
             continue
         if key in _NUMERIC and points:
             vkey, fn = _NUMERIC[key]
-            num, why_num = _attempt(lambda f, fn=fn: fn(f, points, dps), fam, budget,
-                                    budgeted)
+            num, why_num = _attempt(_at_points(fn, points, dps), fam, budget, budgeted)
             if why_num is None:
                 values[vkey] = num
                 notes[key] = f"closed form {_short(why)}"

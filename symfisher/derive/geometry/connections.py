@@ -119,6 +119,12 @@ def _sorted_triples(p: int) -> list[tuple[int, int, int]]:
     return [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)]
 
 
+def _ordered(i: int, j: int, k: int) -> tuple[int, int, int]:
+    """The triple sorted ascending: the key of the stored entry T_ijk (i ≤ j ≤ k)."""
+    a, b, c = sorted((i, j, k))
+    return a, b, c
+
+
 def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
     """T_ijk of a full-rank exponential family from second moments only, or None.
 
@@ -192,8 +198,7 @@ def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
         vals = {ix: tidy(expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
                 for ix in _sorted_triples(len(s))}
     p = len(fam.params)
-    comps = [[[vals[tuple(sorted((i, j, k)))] for k in range(p)] for j in range(p)]
-             for i in range(p)]
+    comps = [[[vals[_ordered(i, j, k)] for k in range(p)] for j in range(p)] for i in range(p)]
     for idx, val in vals.items():
         if val.has(sp.Integral, sp.Sum):
             raise DerivationError(f"skewness tensor entry T{list(idx)} has no closed form: {val}")

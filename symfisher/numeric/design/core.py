@@ -49,7 +49,8 @@ class Design:
     """
 
     points: NDArray[np.float64]
-    weights: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    # None means uniform: __post_init__ always stores a (k,) array, so readers never see None.
+    weights: NDArray[np.float64] = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         pts = _as_points(self.points)

@@ -12,6 +12,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher._runtime.caches import memo
+from symfisher.errors import DerivationError
 from symfisher.options import Status
 from symfisher.verification.context import Ctx, judge, skewness_of
 from symfisher.verification.report import Outcome
@@ -73,6 +74,8 @@ def expfam_data(fam: Any) -> _EF:
     from symfisher.derive.expfam import detect_expfam
 
     form = detect_expfam(fam)
+    if form is None:  # callers check expfam_reason first; say so plainly if one did not
+        raise DerivationError(f"{getattr(fam, 'name', fam)}: not an exponential family (no expfam data)")
     th = form.params
     eta = sp.Matrix(form.natural)
     J = eta.jacobian(th)

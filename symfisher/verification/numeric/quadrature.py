@@ -18,7 +18,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import sympy as sp
@@ -33,6 +33,9 @@ parts at ε ≈ 1e-3 cancel about 3·3 = 9 digits)."""
 _H0 = {True: sp.Rational(1, 1000), False: sp.Rational(1, 10**4)}
 _LEVELS = {True: 3, False: 5}
 _POWERS = {True: (2, 4, 6), False: (1, 2, 3, 4)}
+
+IndexT = TypeVar("IndexT", bound=tuple[int, ...])
+"""An index tuple of score components, e.g. ``(i, j)`` or ``(i, j, k)``."""
 
 
 _PRECISE = frozenset({"mpmath-quad", "mpmath-sum", "finite-sum"})
@@ -162,8 +165,7 @@ def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
     return out
 
 
-def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[tuple[int, ...]]
-                  ) -> dict[tuple[int, ...], Any]:
+def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[IndexT]) -> dict[IndexT, Any]:
     """``E_θ[s_i s_j ...]`` for each index tuple at one point, by quadrature/summation.
 
     Parameters
@@ -398,10 +400,12 @@ def kl_coefficients(fam: Any, point: dict, dps: int, smooth: bool = True) -> KLC
             even = [(kl[2 * k] + kl[2 * k + 1]) / (2 * hs[k] ** 2) for k in range(levels)]
             odd = [(kl[2 * k] - kl[2 * k + 1]) / (2 * hs[k] ** 3) for k in range(levels)]
             val, err = _richardson(even, _POWERS[smooth])
-            c2.append(val), e2.append(err)
+            c2.append(val)
+            e2.append(err)
             if smooth:
                 val, err = _richardson(odd, _POWERS[smooth])
-                c3.append(val), e3.append(err)
+                c3.append(val)
+                e3.append(err)
     return KLCoefficients(tuple(dirs), tuple(c2), tuple(c3) if smooth else None, tuple(e2),
                           tuple(e3) if smooth else None, steps)
 
