@@ -9,19 +9,18 @@ assumptions the parameter domains imply.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sympy as sp
 
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import is_family
 from symfisher.errors import DerivationError, InputTypeError
 from symfisher.families.domains import assumptions_of as _assumptions
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["kl_divergence"]
 
 
-def fresh_parameters(fam: Any, tag: str) -> tuple[sp.Dummy, ...]:
+def fresh_parameters(fam: FamilyLike, tag: str) -> tuple[sp.Dummy, ...]:
     """Fresh symbols ``<param>_<tag>`` for the family's parameters (domain assumptions kept).
 
     Parameters
@@ -55,7 +54,7 @@ caller can take the numeric route (quadrature of the KL integrand)."""
 
 
 @memo(maxsize=64)
-def _kl(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
+def _kl(fam: FamilyLike) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
     from symfisher.derive.expectation.engine import expectation
 
     th1, th2 = fresh_parameters(fam, "1"), fresh_parameters(fam, "2")
@@ -72,7 +71,7 @@ def _kl(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
     return _simplify(value), th1, th2
 
 
-def kl_divergence(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
+def kl_divergence(fam: FamilyLike) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
     """Closed-form Kullback–Leibler divergence ``KL(p_θ₁ ‖ p_θ₂)`` of a family.
 
     Parameters

@@ -16,6 +16,8 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.families.protocol import FamilyLike
+
 __all__ = ["NonSmoothTerm", "non_smooth_terms", "hessian_route_problem"]
 
 _NON_SMOOTH: tuple[type[sp.Basic], ...] = (
@@ -73,7 +75,7 @@ def non_smooth_terms(expr: sp.Expr, variables: Any, params: Any) -> tuple[NonSmo
     return tuple(found[k] for k in sorted(found))
 
 
-def hessian_route_problem(fam: Any) -> str | None:
+def hessian_route_problem(fam: FamilyLike) -> str | None:
     """Why the pointwise Hessian route is invalid for ``fam``, or None if it is valid.
 
     Parameters

@@ -20,6 +20,7 @@ from symfisher.derive.check.integrate import Expectations, numeric_expectations
 from symfisher.derive.check.points import sample_points
 from symfisher.derive.score import hessian, score
 from symfisher.errors import DerivationError, SymfisherError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS"]
 
@@ -69,7 +70,7 @@ def _fmt_point(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
 
 
-def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
+def _integrands(fam: FamilyLike, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
     """Base expressions (score, −Hessian entries), how to combine them, and the index.
 
     The products s_i s_j are formed numerically from the p score components, which is
@@ -99,7 +100,7 @@ def _closed_value(entry: sp.Expr, point: dict, dps: int) -> Any:
     return mpmath.mpmathify(complex(val).real if val.is_real is False else str(sp.re(val)))
 
 
-def _mass_check(fam: Any, got: Expectations, point: dict) -> None:
+def _mass_check(fam: FamilyLike, got: Expectations, point: dict) -> None:
     mass = got.values[0]
     tol = _MC_SIGMAS * got.std_errors[0] if got.method == "monte-carlo" else _MASS_TOL
     if abs(mass - 1) > tol:
@@ -134,7 +135,7 @@ def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict,
     return worst
 
 
-def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
+def cross_check(fam: FamilyLike, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
                 n_points: int | None = None, dps: int = DEFAULT_DPS) -> CheckReport:
     """Verify a closed-form Fisher matrix numerically.
 
@@ -184,7 +185,7 @@ def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
     return CheckReport(method, tuple(_fmt_point(pt) for pt in points), worst, tol, dps, hessian_valid)
 
 
-def check_normalised(fam: Any, n_points: int = 2, dps: int = 20) -> None:
+def check_normalised(fam: FamilyLike, n_points: int = 2, dps: int = 20) -> None:
     """Raise :class:`SymfisherError` when the density does not integrate (sum) to 1.
 
     Parameters

@@ -29,12 +29,13 @@ import sympy as sp
 from symfisher.derive.check.expectations import Expectations
 from symfisher.derive.smooth import non_smooth_terms
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.sets import Simplex
 
 __all__ = ["Expectations", "numeric_expectations"]
 
 
-def _support_sets(fam: Any) -> tuple[Any, ...]:
+def _support_sets(fam: FamilyLike) -> tuple[Any, ...]:
     sup = fam.support
     return tuple(sup) if isinstance(sup, tuple) else (sup,)
 
@@ -58,7 +59,7 @@ def _safe_exp(v: Any) -> Any:
 Combine = Callable[[Sequence[Any]], Sequence[Any]]
 
 
-def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
+def _vector_fn(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: str,
                combine: Combine | None = None) -> Callable[..., Any]:
     """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
 
@@ -83,7 +84,7 @@ def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
     return vec
 
 
-def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
+def _split_points(fam: FamilyLike, point: dict, lo: Any, hi: Any) -> list[Any]:
     """Interior split points: kinks of non-smooth terms and location-like values."""
     x = fam.variables[0]
     cands: set[Any] = set()
@@ -99,7 +100,7 @@ def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
     return [mpmath.mpmathify(str(sp.N(c, mpmath.mp.dps + 5))) for c in inside]
 
 
-def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _quad_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (interval,) = _support_sets(fam)
     interval = interval.xreplace(point) if hasattr(interval, "xreplace") else interval
     if interval == sp.Reals:
@@ -124,7 +125,7 @@ def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine:
     return Expectations(values, "mpmath-quad", 10.0 ** (-(dps // 2)))
 
 
-def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _sum_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (rng_set,) = _support_sets(fam)
     rng_set = rng_set.xreplace(point)
     if isinstance(rng_set, sp.FiniteSet):
@@ -148,7 +149,7 @@ def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: 
     return Expectations(tuple(total), "mpmath-sum", 10.0 ** (-(dps // 2)))
 
 
-def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
+def _finite_points(fam: FamilyLike, point: dict) -> list[tuple[Any, ...]]:
     sets = _support_sets(fam)
     if len(sets) == 1 and isinstance(sets[0], sp.FiniteSet):
         pts = [tuple(e) if isinstance(e, (sp.Tuple, tuple)) else (e,) for e in sets[0].xreplace(point)]
@@ -162,7 +163,7 @@ def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
     return list(itertools.product(*ranges))
 
 
-def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _finite(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     with mpmath.workdps(dps):
         vec = _vector_fn(fam, exprs, point, "mpmath", combine)
         total: list[Any] = []
@@ -172,7 +173,7 @@ def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: 
     return Expectations(tuple(total), "finite-sum", 10.0 ** (-(dps // 2)))
 
 
-def _gaussian_form(fam: Any, point: dict) -> tuple[np.ndarray, np.ndarray] | None:
+def _gaussian_form(fam: FamilyLike, point: dict) -> tuple[np.ndarray, np.ndarray] | None:
     """Mean and covariance when ℓ is a concave quadratic in x on ℝ^d, else None."""
     xs = list(fam.variables)
     ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
@@ -192,7 +193,7 @@ def _gaussian_form(fam: Any, point: dict) -> tuple[np.ndarray, np.ndarray] | Non
     return cov @ grad0, cov
 
 
-def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, combine: Combine | None,
+def _gauss_hermite(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, combine: Combine | None,
                    form: tuple[np.ndarray, np.ndarray]) -> Expectations:
     mean, cov = form
     d = len(fam.variables)
@@ -209,7 +210,7 @@ def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, combine: Com
     return Expectations(tuple(mpmath.mpf(v) for v in total), "gauss-hermite", 1e-9)
 
 
-def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
+def numeric_expectations(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
                          combine: Combine | None = None) -> Expectations:
     """E_θ[1], E_θ[f_1], …, E_θ[f_m] at the parameter point ``point``.
 

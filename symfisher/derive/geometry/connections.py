@@ -19,6 +19,7 @@ import sympy as sp
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import MetricData, is_family, metric_data, tidy
 from symfisher.errors import DerivationError, InputError, InputTypeError
+from symfisher.families.protocol import FamilyLike
 from symfisher.options import ConnectionKind, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
@@ -125,7 +126,7 @@ def _ordered(i: int, j: int, k: int) -> tuple[int, int, int]:
     return a, b, c
 
 
-def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
+def _skewness_expfam(fam: FamilyLike) -> dict[tuple[int, int, int], sp.Expr] | None:
     """T_ijk of a full-rank exponential family from second moments only, or None.
 
     With ℓ = η(θ)·t(x) − A(θ) + h(x) the score is s = Jᵀ(t − E t), J = ∂η/∂θ, so
@@ -158,7 +159,7 @@ def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
             for (i, j, m) in _sorted_triples(len(th))}
 
 
-def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
+def skewness_tensor(fam: FamilyLike) -> sp.ImmutableDenseNDimArray:
     """Amari–Chentsov skewness tensor ``T_ijk = E_θ[∂_iℓ ∂_jℓ ∂_kℓ]`` of a family.
 
     Computed with the expectation engine (:func:`symfisher.derive.expectation.engine.expectation`)
