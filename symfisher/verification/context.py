@@ -12,6 +12,7 @@ import sympy as sp
 
 from symfisher.derive.geometry.metric import tidy
 from symfisher.errors import Deadline
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.report import Outcome
 
@@ -42,7 +43,7 @@ class Ctx:
         Why a closed form is missing when its numeric stand-in is used.
     """
 
-    fam: Any
+    fam: Family
     points: tuple[dict, ...]
     dps: int
     shared: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -177,7 +178,7 @@ def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
         return None
 
 
-def data_values(fam: Any) -> list[dict]:
+def data_values(fam: Family) -> list[dict]:
     """Two exact data points inside the support (empty for a simplex support)."""
     sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
     if len(sets) != len(fam.variables):

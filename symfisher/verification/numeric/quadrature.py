@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import mpmath
 import sympy as sp
 
+from symfisher.families.base import Family
+
 __all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients",
            "kl_directions", "param_scales", "EXTRA_DPS"]
 
@@ -73,7 +75,7 @@ def _hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     return [mpmath.re(x) for x in nodes], weights
 
 
-def _gaussian_poly_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict,
+def _gaussian_poly_expectations(fam: Family, exprs: Sequence[sp.Expr], point: dict,
                                 dps: int) -> list[Any] | None:
     """E[f_k] under Gaussian data for polynomial f_k, exactly up to rounding, or None.
 
@@ -113,7 +115,7 @@ def _gaussian_poly_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict,
     return total
 
 
-def expectations_at(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
+def expectations_at(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
     """E_θ[f_k] at one point to about ``dps`` digits (length K), or DerivationError.
 
     mpmath quadrature/summation for one data variable and finite supports; an exact
@@ -131,7 +133,7 @@ def expectations_at(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -
         return [v / res.values[0] for v in res.values[1:]]
 
 
-def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
+def fisher_by_quadrature(fam: Family, point: dict, dps: int) -> mpmath.matrix:
     """I(θ) = E_θ[s sᵀ] at one point, by quadrature/summation of the family's own ℓ.
 
     Parameters
@@ -165,7 +167,7 @@ def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
     return out
 
 
-def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[IndexT]) -> dict[IndexT, Any]:
+def score_moments(fam: Family, point: dict, dps: int, indices: Sequence[IndexT]) -> dict[IndexT, Any]:
     """``E_θ[s_i s_j ...]`` for each index tuple at one point, by quadrature/summation.
 
     Parameters
@@ -196,7 +198,7 @@ def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[IndexT]) ->
         return {ix: got.values[n] / got.values[0] for n, ix in enumerate(indices, start=1)}
 
 
-def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, int, int], Any]:
+def skewness_by_quadrature(fam: Family, point: dict, dps: int) -> dict[tuple[int, int, int], Any]:
     """T_ijk = E_θ[s_i s_j s_k] (i ≤ j ≤ k) at one point, by quadrature/summation.
 
     Parameters
@@ -226,7 +228,7 @@ def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, i
                          [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)])
 
 
-def param_scales(fam: Any, point: dict) -> list[sp.Expr]:
+def param_scales(fam: Family, point: dict) -> list[sp.Expr]:
     """Step scale per parameter: θ (positive), θ(1 − θ) (in (0, 1)), 1 otherwise."""
     out = []
     for s in fam.params:
@@ -294,7 +296,7 @@ def _richardson(values: Sequence[Any], powers: Sequence[int]) -> tuple[Any, Any]
     return row[-1], abs(row[-1] - prev)
 
 
-def _kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
+def _kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
     """x where a non-smooth term (|a x + b|, ...) of an integrand switches, at ``point``."""
     from symfisher.derive.smooth import non_smooth_terms
 
@@ -309,7 +311,7 @@ def _kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
     return sorted(out, key=float)
 
 
-def _quad_with_kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
+def _quad_with_kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
     """[E[1], E[f_1], …] for one continuous variable, split at every integrand's kinks.
 
     The kinks of ℓ(x; θ + εv) move with ε; the generic quadrature splits only at the
@@ -341,7 +343,7 @@ def _quad_with_kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) 
         return [mpmath.quad(comp(k), ends) for k in range(len(exprs) + 1)]
 
 
-def kl_coefficients(fam: Any, point: dict, dps: int, smooth: bool = True) -> KLCoefficients:
+def kl_coefficients(fam: Family, point: dict, dps: int, smooth: bool = True) -> KLCoefficients:
     """ε² and ε³ coefficients of KL(p_θ‖p_{θ+εv}) by quadrature and Richardson.
 
     KL(ε) = E_θ[ℓ(x; θ) − ℓ(x; θ + εv)] is integrated at ε = ±h_k, h_k = 10⁻³/2^k
@@ -410,7 +412,7 @@ def kl_coefficients(fam: Any, point: dict, dps: int, smooth: bool = True) -> KLC
                           tuple(e3) if smooth else None, steps)
 
 
-def kl_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
+def kl_numeric(fam: Family, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
     """KL expansion coefficients by quadrature at every test point."""
     from symfisher.derive.smooth import non_smooth_terms
 
