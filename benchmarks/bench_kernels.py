@@ -197,8 +197,8 @@ def threading_costs(m: BenchModel) -> str:
         arrays = m.sample(np.random.default_rng(3), n)
         out = np.empty((n, p, p))
         res = time_all({
-            "s": lambda: k(*arrays, out=out, check=False, parallel=False),
-            "p": lambda: k(*arrays, out=out, check=False, parallel=True)}, 15)
+            "s": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=False),
+            "p": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=True)}, 15)
         (s_med, _), (p_med, _) = res["s"], res["p"]
         cells.append(f"N={n:,}: serial {s_med * 1e6:.0f} us, parallel {p_med * 1e6:.0f} us")
     return "; ".join(cells)

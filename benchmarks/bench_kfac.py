@@ -106,7 +106,7 @@ def k_table(n: int, d: int, ks: list[int], repeats: int) -> list[str]:
     c1 = None
     for k in ks:
         B = rng.standard_normal((n, d, k))
-        w, c = timed_cpu(lambda: exact_norm_sq(a, B), repeats)
+        w, c = timed_cpu(lambda B=B: exact_norm_sq(a, B), repeats)
         c1 = c1 or c
         out.append(f"| {k} | {w:.3f} | {c:.3f} | {c / c1:.1f} | {k * k} |")
     return out

@@ -119,8 +119,8 @@ def run(n: int) -> list[tuple[str, str, float, float]]:
         out = np.zeros_like(x)
         tmp = np.zeros_like(x)
         loop = _loop(scalar)
-        ours = _median_ns(lambda: loop(x, out), n)
-        theirs = _median_ns(lambda: scipy_fn(x, out, tmp), n)
+        ours = _median_ns(lambda loop=loop, x=x, out=out: loop(x, out), n)
+        theirs = _median_ns(lambda f=scipy_fn, x=x, out=out, tmp=tmp: f(x, out, tmp), n)
         rows.append((name, sname, ours, theirs))
     return rows
 

@@ -8,7 +8,6 @@ habitual equally spaced doses and its sample-size consequence; exact allocation 
 
 from __future__ import annotations
 
-
 import numpy as np
 import sympy as sp
 

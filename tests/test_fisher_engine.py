@@ -176,7 +176,8 @@ def test_disk_cache_round_trip_without_rederiving(tmp_path) -> None:
     env = {**__import__("os").environ, "SYMFISHER_CACHE": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code, "first"], capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
-    second = subprocess.run([sys.executable, "-c", code, "second"], capture_output=True, text=True, env=env, timeout=300)
+    second = subprocess.run([sys.executable, "-c", code, "second"], capture_output=True, text=True, env=env,
+                            timeout=300)
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "polygamma(1, a)" in second.stdout

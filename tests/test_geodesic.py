@@ -131,7 +131,6 @@ def test_geodesic_conserves_speed_and_reverses() -> None:
     # Exact: |γ̇|_g is constant along a geodesic; tracing back with −γ̇(1) returns to γ(0).
     x0, v0 = [2.0, 1.0], [0.5, 0.7]
     _sol = geodesic(GAMMA, x0, v0, t=1.0, steps=20, coords=[k, beta])
-    t = _sol.t
     path = _sol.path
     vel = _sol.vel
     gk = sp.lambdify((k, beta), GAMMA, "mpmath")

@@ -84,7 +84,6 @@ def test_compiled_and_scipy_paths_agree_on_output_times() -> None:
     pc = _sol.path
     vc = _sol.vel
     _sol = geodesic(GAMMA, x0, v0, t=1.0, steps=10, coords=[k, beta], integrator="scipy")
-    ts = _sol.t
     ps = _sol.path
     vs = _sol.vel
     np.testing.assert_array_equal(tc, np.linspace(0.0, 1.0, 11))

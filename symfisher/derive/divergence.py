@@ -21,11 +21,12 @@ from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import is_family
 from symfisher.errors import DerivationError, InputTypeError
 from symfisher.families.domains import assumptions_of as _assumptions
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["KLDivergence", "kl_divergence"]
 
 
-def fresh_parameters(fam: Any, tag: str) -> tuple[sp.Dummy, ...]:
+def fresh_parameters(fam: FamilyLike, tag: str) -> tuple[sp.Dummy, ...]:
     """Fresh symbols ``<param>_<tag>`` for the family's parameters (domain assumptions kept).
 
     Parameters

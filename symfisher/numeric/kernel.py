@@ -116,6 +116,13 @@ class Kernel:
     """
 
     __slots__ = ("_path", "_module", "_source", "_layout", "_symbols", "_threshold")
+    # Set once in __init__ through object.__setattr__ (instances are immutable).
+    _path: Path
+    _module: ModuleType
+    _source: str
+    _layout: Layout
+    _symbols: Any
+    _threshold: int
 
     def __init__(self, path: str | Path, *, symbols: Any = None,
                  threshold: int = PARALLEL_MIN_POINTS) -> None:

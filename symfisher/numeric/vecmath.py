@@ -89,7 +89,7 @@ _vm_jit = numba.njit(
 
 
 @intrinsic
-def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]
+def _vm_bits(typingctx, x):
     """The IEEE bit pattern of a float64 as an int64 (an LLVM ``bitcast``)."""
     if x != types.float64:
         return None
@@ -101,7 +101,7 @@ def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]
+def _vm_float(typingctx, n):
     """The float64 whose bit pattern is the int64 ``n`` (an LLVM ``bitcast``)."""
     if n != types.int64:
         return None
@@ -113,7 +113,7 @@ def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _vm_fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
+def _vm_fma(typingctx, a, b, c):
     """``a * b + c`` with one rounding (``llvm.fma.f64``)."""
     if not (a == b == c == types.float64):
         return None

@@ -181,7 +181,7 @@ class Evaluator:
         """``Σ_g n_g I_g``: (D·M, P, P) (see :meth:`per_group`); ``sizes`` overrides ``n_g``."""
         n = lay.n if sizes is None else sizes
         groups = self.per_group(lay, mat, eta, times, cov)
-        return sum(w * i for w, i in zip(n, groups))  # type: ignore[return-value]
+        return sum(w * i for w, i in zip(n, groups))
 
 
 def evaluator(model: PopulationModel, structure: Structure | str = "full") -> Evaluator:

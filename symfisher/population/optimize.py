@@ -308,7 +308,7 @@ def optimal_population_design(
         n = _optimise_sizes(obj, t_opt, des.subjects if total is None else float(total))
         new = new.with_sizes(n)
         value = (
-            float(obj.utilities(*_split1(var, x_opt), sizes=n)[0])
+            float(obj.utilities(_split1(var, x_opt)[0], sizes=n, cov=_split1(var, x_opt)[1])[0])
             if var.cols
             else float(obj.utilities(t_opt[None, :], n)[0])
         )

@@ -51,7 +51,7 @@ def plot_population_predictions(
             if model.covariates:
                 args.append(cov[None, None, :])
             args.append(mat[:, None, :nb])
-            if model.eta:
+            if eta is not None:
                 args.append(np.vstack([np.zeros(len(model.eta)), eta])[:, None, :])
             args.append(mat[:, None, nb + ne :])
             f = np.asarray(ev.kernel(*args, check=False)["F"]).reshape(-1, n, len(model.responses))[:, :, k]

@@ -20,6 +20,7 @@ from symfisher.derive.check.integrate import Expectations, numeric_expectations
 from symfisher.derive.check.points import sample_points
 from symfisher.derive.score import hessian, score
 from symfisher.errors import DerivationError, SymfisherError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS", "MONTE_CARLO", "method_tolerance",
            "mass_check"]
@@ -80,7 +81,7 @@ def _fmt_point(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
 
 
-def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
+def _integrands(fam: FamilyLike, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
     """Base expressions (score, −Hessian entries), how to combine them, and the index.
 
     The products s_i s_j are formed numerically from the p score components, which is
@@ -159,7 +160,7 @@ def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict,
     return worst, resolution
 
 
-def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
+def cross_check(fam: FamilyLike, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
                 n_points: int | None = None, dps: int = DEFAULT_DPS) -> CheckReport:
     """Verify a closed-form Fisher matrix numerically.
 
@@ -210,7 +211,7 @@ def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
                        0 if method == MONTE_CARLO else dps, hessian_valid, resolution)
 
 
-def check_normalised(fam: Any, n_points: int = 2, dps: int = 20) -> None:
+def check_normalised(fam: FamilyLike, n_points: int = 2, dps: int = 20) -> None:
     """Raise :class:`SymfisherError` when the density does not integrate (sum) to 1.
 
     Parameters

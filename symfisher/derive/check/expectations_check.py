@@ -26,7 +26,6 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from symfisher.errors import InputError
 from symfisher.derive.check.core import (
     DEFAULT_DPS,
     MONTE_CARLO,
@@ -38,7 +37,7 @@ from symfisher.derive.check.core import (
 from symfisher.derive.check.expectations import Expectations
 from symfisher.derive.check.integrate import numeric_expectations
 from symfisher.derive.check.points import extra_values, sample_points
-from symfisher.errors import DerivationError
+from symfisher.errors import DerivationError, InputError
 
 __all__ = ["ExpectationCheck", "check_expectations"]
 

@@ -34,12 +34,13 @@ from symfisher.derive.check.expectations import Expectations
 from symfisher.derive.check.hermite import gauss_hermite_expectations
 from symfisher.derive.smooth import non_smooth_terms
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.sets import Simplex
 
 __all__ = ["Expectations", "numeric_expectations"]
 
 
-def _support_sets(fam: Any) -> tuple[Any, ...]:
+def _support_sets(fam: FamilyLike) -> tuple[Any, ...]:
     sup = fam.support
     return tuple(sup) if isinstance(sup, tuple) else (sup,)
 
@@ -63,7 +64,7 @@ def _safe_exp(v: Any) -> Any:
 Combine = Callable[[Sequence[Any]], Sequence[Any]]
 
 
-def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
+def _vector_fn(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: str,
                combine: Combine | None = None) -> Callable[..., Any]:
     """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
 
@@ -108,7 +109,7 @@ def _split_points(fam: Any, point: dict, lo: Any, hi: Any, exprs: Sequence[sp.Ex
     return [mpmath.mpmathify(str(sp.N(c, mpmath.mp.dps + 5))) for c in inside]
 
 
-def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _quad_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (interval,) = _support_sets(fam)
     interval = interval.xreplace(point) if hasattr(interval, "xreplace") else interval
     if interval == sp.Reals:
@@ -133,7 +134,7 @@ def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine:
     return Expectations(values, "mpmath-quad", 10.0 ** (-(dps // 2)))
 
 
-def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _sum_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (rng_set,) = _support_sets(fam)
     rng_set = rng_set.xreplace(point)
     if isinstance(rng_set, sp.FiniteSet):
@@ -157,7 +158,7 @@ def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: 
     return Expectations(tuple(total), "mpmath-sum", 10.0 ** (-(dps // 2)))
 
 
-def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
+def _finite_points(fam: FamilyLike, point: dict) -> list[tuple[Any, ...]]:
     sets = _support_sets(fam)
     if len(sets) == 1 and isinstance(sets[0], sp.FiniteSet):
         pts = [tuple(e) if isinstance(e, (sp.Tuple, tuple)) else (e,) for e in sets[0].xreplace(point)]
@@ -171,7 +172,7 @@ def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
     return list(itertools.product(*ranges))
 
 
-def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _finite(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     with mpmath.workdps(dps):
         vec = _vector_fn(fam, exprs, point, "mpmath", combine)
         total: list[Any] = []

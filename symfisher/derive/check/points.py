@@ -16,13 +16,14 @@ import numpy as np
 import sympy as sp
 
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["family_seed", "sample_points", "extra_values"]
 
 _MAX_TRIES = 500
 
 
-def family_seed(fam: Any, salt: str = "") -> int:
+def family_seed(fam: FamilyLike, salt: str = "") -> int:
     """A 64-bit seed derived from the family's content key (and an optional salt)."""
     key = getattr(fam, "key", None) or sp.srepr(sp.sympify(fam.logpdf))
     return int(hashlib.sha256(f"{key}|{salt}".encode()).hexdigest()[:16], 16)
@@ -86,7 +87,7 @@ def _satisfied(constraints: tuple, values: dict) -> bool:
     return True
 
 
-def sample_points(fam: Any, count: int, salt: str = "check") -> list[dict[sp.Symbol, sp.Expr]]:
+def sample_points(fam: FamilyLike, count: int, salt: str = "check") -> list[dict[sp.Symbol, sp.Expr]]:
     """``count`` parameter points inside the domains and constraints of ``fam``.
 
     Parameters

@@ -28,8 +28,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from symfisher.errors import InputError
 from symfisher.derive.check.expectations import Expectations
+from symfisher.errors import InputError
 
 __all__ = ["simplex_expectations", "METHOD"]
 

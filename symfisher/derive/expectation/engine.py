@@ -46,6 +46,7 @@ from symfisher.derive.expectation.mellin import dirichlet_kernel, mellin_expecta
 from symfisher.derive.expectation.reduce import find_reduction
 from symfisher.derive.expectation.tidy import tidy
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.sets import Simplex
 
 __all__ = ["expectation", "closed_expectation", "Route", "route_for", "linear_terms"]
@@ -87,7 +88,7 @@ def linear_terms(expr: sp.Expr, xs: tuple[sp.Symbol, ...]) -> list[tuple[sp.Expr
     return sorted(((c, s) for s, c in groups.items() if c != 0), key=lambda cs: sp.default_sort_key(cs[1]))
 
 
-def _dirichlet_route(fam: Any) -> Route | None:
+def _dirichlet_route(fam: FamilyLike) -> Route | None:
     xs = fam.variables
     rest = 1 - sp.Add(*xs)
     alphas = {v: sp.S.One for v in (*xs, rest)}
@@ -103,11 +104,11 @@ def _dirichlet_route(fam: Any) -> Route | None:
     return Route("dirichlet", lambda g: mellin_expectation(g, kernel))
 
 
-def _support_sets(fam: Any) -> tuple[Any, ...]:
+def _support_sets(fam: FamilyLike) -> tuple[Any, ...]:
     return fam.support if isinstance(fam.support, tuple) else (fam.support,)
 
 
-def _continuous_route(fam: Any) -> Route | None:
+def _continuous_route(fam: FamilyLike) -> Route | None:
     sets = _support_sets(fam)
     if all(s == sp.Reals for s in sets) and (len(sets) == len(fam.variables) or len(fam.variables) == 1):
         form = quadratic_form(fam.logpdf, fam.variables)
@@ -127,7 +128,7 @@ def _continuous_route(fam: Any) -> Route | None:
 
 
 @memo(maxsize=256)
-def route_for(fam: Any) -> Route:
+def route_for(fam: FamilyLike) -> Route:
     """The expectation route of a family (cached by the family's content key).
 
     Examples
@@ -149,7 +150,7 @@ def route_for(fam: Any) -> Route:
     return _continuous_route(fam) or Route("none", None)
 
 
-def _fallback(stat: sp.Expr, fam: Any, budget: float, tried: list[str]) -> sp.Expr:
+def _fallback(stat: sp.Expr, fam: FamilyLike, budget: float, tried: list[str]) -> sp.Expr:
     sets = _support_sets(fam)
     if len(fam.variables) == 1 and isinstance(sets[0], (sp.Interval, sp.Range)):
         lo, hi = sets[0].inf, sets[0].sup
@@ -161,7 +162,7 @@ def _fallback(stat: sp.Expr, fam: Any, budget: float, tried: list[str]) -> sp.Ex
     raise DerivationError(f"no closed form for E[{stat}] under {fam!r}; tried: " + "; ".join(tried))
 
 
-def _delta_expectation(stat: sp.Expr, fam: Any) -> sp.Expr:
+def _delta_expectation(stat: sp.Expr, fam: FamilyLike) -> sp.Expr:
     """E[r(x) δ(a x + b)] = r(x0) p(x0) / |a| with x0 = −b/a (distributional Hessians).
 
     A pointwise Hessian of ``|x − μ|`` is 0 almost everywhere; its distributional
@@ -183,7 +184,7 @@ def _delta_expectation(stat: sp.Expr, fam: Any) -> sp.Expr:
     return rest.subs(x, x0) * fam.pdf.subs(x, x0) / sp.Abs(a)
 
 
-def _expect_stat(stat: sp.Expr, fam: Any, budget: float) -> sp.Expr:
+def _expect_stat(stat: sp.Expr, fam: FamilyLike, budget: float) -> sp.Expr:
     if stat.has(sp.DiracDelta):
         return _delta_expectation(stat, fam)
     route = route_for(fam)

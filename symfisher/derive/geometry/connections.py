@@ -19,6 +19,7 @@ import sympy as sp
 from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import MetricData, is_family, metric_data, tidy
 from symfisher.errors import DerivationError, InputError, InputTypeError
+from symfisher.families.protocol import FamilyLike
 from symfisher.options import ConnectionKind, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
@@ -119,7 +120,13 @@ def _sorted_triples(p: int) -> list[tuple[int, int, int]]:
     return [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)]
 
 
-def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
+def _ordered(i: int, j: int, k: int) -> tuple[int, int, int]:
+    """The triple sorted ascending: the key of the stored entry T_ijk (i ≤ j ≤ k)."""
+    a, b, c = sorted((i, j, k))
+    return a, b, c
+
+
+def _skewness_expfam(fam: FamilyLike) -> dict[tuple[int, int, int], sp.Expr] | None:
     """T_ijk of a full-rank exponential family from second moments only, or None.
 
     With ℓ = η(θ)·t(x) − A(θ) + h(x) the score is s = Jᵀ(t − E t), J = ∂η/∂θ, so
@@ -202,6 +209,11 @@ def skewness_tensor(fam: Any, *, check: bool = True) -> sp.ImmutableDenseNDimArr
     return _skewness(fam, bool(check))
 
 
+def _sorted3(i: int, j: int, k: int) -> tuple[int, int, int]:
+    a, b, c = sorted((i, j, k))
+    return (a, b, c)
+
+
 @memo(maxsize=64)
 def _skewness(fam: Any, check: bool) -> sp.ImmutableDenseNDimArray:
     """:func:`skewness_tensor`, cached by the family's content and the check flag."""
@@ -219,7 +231,7 @@ def _skewness(fam: Any, check: bool) -> sp.ImmutableDenseNDimArray:
     if check:
         _check_skewness(fam, vals)
     p = len(fam.params)
-    comps = [[[vals[tuple(sorted((i, j, k)))] for k in range(p)] for j in range(p)]
+    comps = [[[vals[_sorted3(i, j, k)] for k in range(p)] for j in range(p)]
              for i in range(p)]
     return sp.ImmutableDenseNDimArray(comps)
 
