@@ -56,7 +56,7 @@ def threading_line() -> str:
 
     try:
         layer = numba.threading_layer()
-    except ValueError:                       # no parallel region has run yet
+    except ValueError:  # no parallel region has run yet
         layer = f"{numba.config.THREADING_LAYER} (not launched yet)"
     pools = "threadpoolctl not installed"
     try:
@@ -65,24 +65,37 @@ def threading_line() -> str:
         pools = "; ".join(
             f"{p['internal_api']} {p.get('version') or ''} {p.get('threading_layer') or ''} "
             f"x{p['num_threads']} ({Path(p['filepath']).name})".replace("  ", " ")
-            for p in threadpool_info())
+            for p in threadpool_info()
+        )
     except ImportError:
         pass
-    return (f"threading layer + BLAS: numba {numba.__version__} layer {layer}, "
-            f"{numba.get_num_threads()} threads; NumPy {np.__version__}; pools: {pools}; "
-            f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    return (
+        f"threading layer + BLAS: numba {numba.__version__} layer {layer}, "
+        f"{numba.get_num_threads()} threads; NumPy {np.__version__}; pools: {pools}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
 
 
 def user_gemm_rows(n: int = 10_000, d: int = 512) -> list[str]:
     """Markdown rows: the user's GEMM time at each stage and the ratio to 'before'."""
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    res = subprocess.run([sys.executable, "-c", _PROBE, str(n), str(d)], capture_output=True,
-                         text=True, env=env, check=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    res = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(n), str(d)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     times = json.loads(res.stdout.strip().splitlines()[-1])
     base = times["before import symfisher"]
-    rows = [f"### user NumPy GEMM ({n} x {d}) @ ({d} x {n}) in a fresh process "
-            "(median of 3; regression if a ratio > 1.2)", "",
-            "| stage | seconds | vs before |", "|---|---:|---:|"]
+    title = (
+        f"### user NumPy GEMM ({n} x {d}) @ ({d} x {n}) in a fresh process "
+        "(median of 3; regression if a ratio > 1.2)"
+    )
+    rows = [title, "", "| stage | seconds | vs before |", "|---|---:|---:|"]
     rows += [f"| {k} | {v:.3f} | {v / base:.2f}x |" for k, v in times.items()]
     return rows
