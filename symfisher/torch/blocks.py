@@ -1,0 +1,144 @@
+"""Posterior-precision blocks of captured PyTorch layers (reusing the NumPy structures).
+
+Parameter vector of the covered layers, in module order: ``[W_0 row-major, b_0, W_1, b_1,
+...]`` with every weight seen as its ``(d_out, d_in)`` matrix (Conv2d:
+``weight.reshape(C_out, -1)``). Curvature = GGN / Fisher of the likelihood (the output
+factors ``S`` captured with it). Structures:
+
+* ``kron``: per layer ``kron(G, A) + tau I`` (:class:`~symfisher.numeric.laplace.kron.KronBlock`,
+  ``A`` a mean over data of ``u u^T``, ``G`` a sum of ``g g^T``; for Conv2d the ``expand``
+  or ``reduce`` factors of :func:`~symfisher.numeric.kfac.sharing.sharing_factors`) and
+  the exact bias block ``sum_nj gsum_nj gsum_nj^T`` (or Martens-Grosse ``[W | b]`` blocks);
+* ``diag``: the exact GGN diagonal, ``sum_nj M_nj**2`` with ``M_nj = sum_t g_ntj u_nt^T``;
+* ``full``: the exact GGN ``sum_nj j_nj j_nj^T`` of the per-example rows
+  ``j_nj = [vec M_nj, gsum_nj]`` of every covered layer.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symfisher.errors import ShapeError
+from symfisher.numeric.kfac.sharing import SharingApprox, gradient_matrices, sharing_factors
+from symfisher.numeric.laplace.base import Array, Precision
+from symfisher.numeric.laplace.diag import DiagPrecision
+from symfisher.numeric.laplace.full import DensePrecision
+from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
+from symfisher.torch.capture import LayerData
+
+#: Largest number of covered parameters for ``structure="full"``.
+MAX_FULL = 20_000
+
+
+class TorchStructure(str, Enum):
+    """Curvature structure of the posterior precision."""
+
+    KRON = "kron"
+    DIAG = "diag"
+    FULL = "full"
+
+
+def layer_offsets(layers: tuple[LayerData, ...]) -> list[tuple[int, int]]:
+    """``(weight start, bias start)`` of each layer in the covered parameter vector."""
+    out, start = [], 0
+    for L in layers:
+        w = L.spec.d_out * L.spec.d_in
+        out.append((start, start + w))
+        start += L.spec.n_params
+    return out
+
+
+def jacobian_rows(L: LayerData) -> Array:
+    """Per-example rows ``[vec M_nj, gsum_nj]``, shape (N, k', d_out d_in [+ d_out])."""
+    n, _, d_out, k = L.g.shape
+    M = gradient_matrices(L.u, L.g).reshape(n, k, -1)
+    if not L.spec.has_bias:
+        return M
+    return np.concatenate([M, L.g.sum(axis=1).transpose(0, 2, 1)], axis=2)
+
+
+def _bias_curvature(L: LayerData) -> Array:
+    gsum = np.ascontiguousarray(L.g.sum(axis=1).transpose(0, 2, 1)).reshape(-1, L.spec.d_out)
+    return gsum.T @ gsum
+
+
+def _kron_layer(L: LayerData, offsets: tuple[int, int], prior: Array, approx: SharingApprox,
+                joint_bias: bool) -> list[Precision]:
+    w0, b0 = offsets
+    d_out, d_in = L.spec.d_out, L.spec.d_in
+    if joint_bias and L.spec.has_bias:
+        u = np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2)
+        A, G = sharing_factors(u, L.g, approx)
+        idx = joint_index(w0, b0, d_out, d_in)
+        return [KronBlock.from_factors(idx, G, A, prior[idx])]
+    A, G = sharing_factors(L.u, L.g, approx)
+    w_idx = np.arange(w0, w0 + d_out * d_in)
+    blocks: list[Precision] = [KronBlock.from_factors(w_idx, G, A, prior[w_idx])]
+    if L.spec.has_bias:
+        b_idx = np.arange(b0, b0 + d_out)
+        blocks.append(DensePrecision(b_idx, _bias_curvature(L), prior[b_idx]))
+    return blocks
+
+
+def _diag_layer(L: LayerData) -> Array:
+    d_out, d_in = L.spec.d_out, L.spec.d_in
+    w = np.zeros(d_out * d_in)
+    step = max(1, 2048 // L.g.shape[3])
+    for s in range(0, L.u.shape[0], step):
+        M = gradient_matrices(L.u[s:s + step], L.g[s:s + step])
+        w += np.einsum("ij,ij->j", M, M)
+    if not L.spec.has_bias:
+        return w
+    gsum = L.g.sum(axis=1)
+    return np.concatenate([w, np.einsum("nok,nok->o", gsum, gsum)])
+
+
+def build_precision(layers: tuple[LayerData, ...], prior: Array,
+                    structure: TorchStructure, approx: SharingApprox,
+                    joint_bias: bool) -> Precision:
+    """Posterior precision over the covered parameters (prior: one value per parameter)."""
+    offsets = layer_offsets(layers)
+    if structure is TorchStructure.KRON:
+        blocks: list[Precision] = []
+        for L, off in zip(layers, offsets):
+            blocks += _kron_layer(L, off, prior, approx, joint_bias)
+        return BlockDiagonal(tuple(blocks))
+    if structure is TorchStructure.DIAG:
+        curv = np.concatenate([_diag_layer(L) for L in layers])
+        return DiagPrecision(np.arange(curv.size), curv, prior)
+    m = prior.size
+    if m > MAX_FULL:
+        raise ShapeError(f"structure='full' over {m} parameters exceeds {MAX_FULL}; use "
+                         "'kron', 'diag' or subset='last_layer'")
+    rows = np.concatenate([jacobian_rows(L) for L in layers], axis=2).reshape(-1, m)
+    return DensePrecision(np.arange(m), rows.T @ rows, prior)
+
+
+def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
+    """``P^{-1/2} z`` (a square root of the covariance) for ``z`` of shape (m, r)."""
+    if isinstance(P, BlockDiagonal):
+        parts = np.split(z, list(np.cumsum([b.index.size for b in P.blocks])[:-1]), axis=0)
+        return np.concatenate([precision_sqrt_inv_apply(b, p) for b, p in zip(P.blocks, parts)])
+    if isinstance(P, DiagPrecision):
+        return z / np.sqrt(P.scale * P.curvature + P.prior)[:, None]
+    if isinstance(P, KronBlock):
+        d_out, d_in = P.lam_g.size, P.lam_a.size
+        Z = z.reshape(d_out, d_in, -1)
+        R = np.einsum("ia,ijr,jb->abr", P.U_g, Z, P.U_a, optimize=True)
+        R /= np.sqrt(P.scale * np.outer(P.lam_g, P.lam_a) + P.tau)[:, :, None]
+        return np.einsum("ai,ijr,bj->abr", P.U_g, R, P.U_a, optimize=True).reshape(z.shape)
+    if isinstance(P, DensePrecision):
+        import scipy.linalg
+
+        return scipy.linalg.solve_triangular(P._chol.T, z, lower=False)
+    raise ShapeError(f"cannot sample from a precision of type {type(P).__name__}")
+
+
+def index_groups(layers: tuple[LayerData, ...], index: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Layer number of every covered parameter, in ``index`` order."""
+    layer_of = np.concatenate([np.full(L.spec.n_params, i, dtype=np.intp)
+                               for i, L in enumerate(layers)])
+    return layer_of[index]

@@ -1,0 +1,250 @@
+"""Laplace posteriors of PyTorch models: ``sf.torch.laplace``.
+
+Same interface as :func:`symfisher.laplace` (log marginal likelihood, prior-precision
+optimisation, GLM predictive, sampling) over the covered parameters
+``[W_0 row-major, b_0, W_1, b_1, ...]`` of the supported trainable layers (``subset="all"``)
+or of the last one (``"last_layer"``); every other parameter stays at its value.
+Prior: isotropic Gaussian, ``tau`` scalar or one per covered layer. The curvature is the
+GGN / Fisher of the likelihood in the network output (``S S^T = Lambda(f)``), for any
+likelihood symfisher has: the hand-written ones by name, or any family whose output
+curvature :func:`symfisher.kfac.output_curvature` derives (``sf.kfac.compile_likelihood``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from torch import nn
+
+from symfisher.errors import ShapeError, option
+from symfisher.numeric.kfac.checks import positive
+from symfisher.numeric.kfac.sharing import SharingApprox
+from symfisher.numeric.laplace.base import Array, Precision
+from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock
+from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
+from symfisher.numeric.laplace.predictive import (LinkApprox, Predictive, function_covariance,
+                                                  predictive)
+from symfisher.torch.blocks import (TorchStructure, build_precision, index_groups,
+                                    jacobian_rows, precision_sqrt_inv_apply)
+from symfisher.torch.capture import Capture, Curvature, LayerData, capture, factor_function
+from symfisher.torch.likelihood import resolve_likelihood
+
+
+class Subset(str, Enum):
+    """Which layers the posterior covers."""
+
+    ALL = "all"
+    LAST_LAYER = "last_layer"
+
+
+def covered_parameters(layers: tuple[LayerData, ...]) -> list[torch.Tensor]:
+    """The covered parameter tensors in vector order (weight, then bias, per layer)."""
+    out = []
+    for L in layers:
+        out.append(L.spec.module.weight)
+        if L.spec.has_bias:
+            out.append(L.spec.module.bias)
+    return out
+
+
+def parameter_vector(layers: tuple[LayerData, ...]) -> Array:
+    """``[W_0 row-major, b_0, ...]`` of the covered layers as float64, shape (m,)."""
+    return np.concatenate([p.detach().cpu().double().reshape(-1).numpy()
+                           for p in covered_parameters(layers)])
+
+
+def set_parameters(layers: tuple[LayerData, ...], theta: ArrayLike) -> None:
+    """Write ``theta`` (m,) into the covered parameters (in place, no gradient)."""
+    vec = np.asarray(theta, dtype=np.float64)
+    start = 0
+    with torch.no_grad():
+        for p in covered_parameters(layers):
+            part = vec[start:start + p.numel()].reshape(p.shape)
+            p.copy_(torch.as_tensor(part, dtype=p.dtype, device=p.device))
+            start += p.numel()
+    if start != vec.size:
+        raise ShapeError(f"theta has {vec.size} entries, the covered layers have {start}")
+
+
+@dataclass(frozen=True, eq=False)
+class TorchLaplace:
+    """Gaussian posterior of a PyTorch model at its (MAP) parameters.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+    layers : tuple of LayerData
+        Covered layers (their captured rows with the likelihood's factors ``S``).
+    likelihood : OutputLikelihood
+    structure : TorchStructure
+    prior_precision : ndarray, shape (L,)
+        One value per covered layer.
+    precision : Precision
+    log_likelihood : float
+    theta : ndarray, shape (m,)
+        MAP parameters ``[W_0 row-major, b_0, ...]``.
+    """
+
+    model: nn.Module = field(repr=False)
+    layers: tuple[LayerData, ...] = field(repr=False)
+    likelihood: Any
+    structure: TorchStructure
+    prior_precision: Array
+    precision: Precision = field(repr=False)
+    log_likelihood: float
+    theta: Array = field(repr=False)
+    approx: SharingApprox = SharingApprox.EXPAND
+    batch_size: int = 256
+
+    @property
+    def n_params(self) -> int:
+        """Number of covered parameters m."""
+        return self.theta.size
+
+    def _prior_vector(self, tau: Array) -> Array:
+        return tau[index_groups(self.layers, np.arange(self.n_params))]
+
+    def _tau(self, prior_precision: ArrayLike | None) -> Array:
+        if prior_precision is None:
+            return self.prior_precision
+        return prior_per_layer(len(self.layers), prior_precision)
+
+    def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None) -> float:
+        """Laplace log evidence at ``prior_precision`` (``None``: the fitted value)."""
+        prior = self._prior_vector(self._tau(prior_precision))
+        idx = self.precision.index
+        post = self.precision.updated(prior[idx], 1.0)
+        return log_marginal_likelihood(self.log_likelihood, post, self.theta[idx], prior[idx])
+
+    def optimize_prior_precision(self, per_layer: bool = False) -> TorchLaplace:
+        """A posterior whose prior precision maximises the log marginal likelihood."""
+        idx = self.precision.index
+        layer = index_groups(self.layers, idx)
+        groups = layer if per_layer else np.zeros_like(layer)
+        tau0 = self.prior_precision.copy() if per_layer else self.prior_precision[:1].copy()
+        tau = optimize_prior(self.log_likelihood, self.precision, self.theta[idx], groups, tau0)
+        tau_l = tau if per_layer else np.full(len(self.layers), tau[0])
+        prior = self._prior_vector(tau_l)
+        return replace(self, prior_precision=tau_l, precision=self.precision.updated(prior[idx], 1.0))
+
+    def _test_capture(self, X: Any) -> Capture:
+        names = {L.spec.name for L in self.layers}
+        return capture(self.model, (X,), factor_function(self.likelihood, Curvature.JACOBIAN),
+                       batch_size=self.batch_size, names=names)
+
+    def function_covariance(self, X: Any) -> tuple[Array, Array]:
+        """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
+        cap = self._test_capture(X)
+        if isinstance(self.precision, BlockDiagonal) and all(
+                isinstance(b, KronBlock) or b.index.size <= 4096 for b in self.precision.blocks):
+            return cap.f, _blockwise_covariance(self, cap.layers)
+        J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
+        return cap.f, function_covariance(J[:, :, self.precision.index], self.precision)
+
+    def predict(self, X: Any, link_approx: LinkApprox | str = LinkApprox.AUTO,
+                n_samples: int = 1000, seed: int = 0) -> Predictive:
+        """Linearised (GLM) predictive at ``X`` (probit / lognormal / MC / exact moments)."""
+        f, cov = self.function_covariance(X)
+        return predictive(self.likelihood, f, cov, link_approx, n_samples, seed)
+
+    def sample(self, n: int, seed: int = 0) -> Array:
+        """Posterior draws of the covered parameters, shape (n, m), in vector order."""
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((self.precision.index.size, n))
+        draws = np.empty((n, self.n_params))
+        draws[:] = self.theta
+        draws[:, self.precision.index] += precision_sqrt_inv_apply(self.precision, z).T
+        return draws
+
+
+def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> Array:
+    """``J P^{-1} J^T`` block by block: K-FAC blocks through their eigenbases."""
+    rows = {L.spec.name: jacobian_rows(L) for L in layers}
+    J = np.concatenate([rows[L.spec.name] for L in layers], axis=2)      # (N, k, m)
+    n, k, _ = J.shape
+    cov = np.zeros((n, k, k))
+    for b in post.precision.blocks:                                      # type: ignore[attr-defined]
+        Jb = J[:, :, b.index]
+        if isinstance(b, KronBlock):
+            d_out, d_in = b.lam_g.size, b.lam_a.size
+            Mt = np.einsum("ia,nkij,jb->nkab", b.U_g, Jb.reshape(n, k, d_out, d_in), b.U_a,
+                           optimize=True)
+            inv = 1.0 / (b.scale * np.outer(b.lam_g, b.lam_a) + b.tau)
+            cov += np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
+        else:
+            cov += function_covariance(Jb, b)
+    return cov
+
+
+def prior_per_layer(n_layers: int, prior_precision: ArrayLike) -> Array:
+    """Prior precision as (L,) from a scalar or one value per covered layer (> 0)."""
+    tau = positive("prior_precision", prior_precision).astype(np.float64)
+    if tau.ndim == 0:
+        return np.full(n_layers, float(tau))
+    if tau.shape != (n_layers,):
+        raise ShapeError(f"prior_precision must be a scalar or have one entry per covered "
+                         f"layer ({n_layers}), got shape {tau.shape}")
+    return tau.copy()
+
+
+def laplace(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
+            subset: Subset | str = Subset.ALL, structure: TorchStructure | str = "kron",
+            prior_precision: ArrayLike = 1.0, approx: SharingApprox | str = "expand",
+            joint_bias: bool = False, batch_size: int = 256, **lik_options: Any
+            ) -> TorchLaplace:
+    """Laplace approximation of a PyTorch model's posterior at its current parameters.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained, in evaluation mode, output (batch, k).
+    data : DataLoader or tuple ``(X, y)``
+        Training data (see :func:`symfisher.torch.capture.batches`).
+    likelihood : str, Family or likelihood object
+        ``"gaussian"``, ``"bernoulli"``, ``"categorical"``, ``"poisson"``,
+        ``"negative_binomial"``, ``"student_t"``, ``"heteroscedastic_gaussian"``; a symfisher
+        ``Family`` (output curvature derived and compiled, with ``link=``/``constants=``);
+        or ``sf.kfac.compile_likelihood(...)``.
+    subset : {"all", "last_layer"}
+    structure : {"kron", "diag", "full"}
+    prior_precision : float or array_like (L,)
+        One value, or one per covered layer.
+    approx : {"expand", "reduce"}
+        K-FAC for Conv2d layers (no effect on Linear layers).
+    joint_bias : bool
+        Martens-Grosse ``[W | b]`` blocks instead of exact bias blocks (``kron``).
+    batch_size : int
+    **lik_options
+        ``sigma``, ``df``, ``dispersion``, ``link``, ``constants`` of the likelihood.
+
+    Returns
+    -------
+    TorchLaplace
+    """
+    lik = resolve_likelihood(likelihood, **lik_options)
+    which = option(Subset, subset, "subset")
+    kind = option(TorchStructure, structure, "structure")
+    how = option(SharingApprox, approx, "approx")
+    names = None
+    if which is Subset.LAST_LAYER:
+        from symfisher.torch.layers import discover
+
+        names = {discover(model).layers[-1].name}
+    cap = capture(model, data, factor_function(lik, Curvature.GGN), batch_size=batch_size,
+                  names=names)
+    if cap.y is None:
+        raise ShapeError("sf.torch.laplace needs targets: pass data as (X, y) batches")
+    y = lik.targets(cap.y, cap.f.shape[1])
+    log_lik = -float(np.sum(lik.nll(cap.f, y)))
+    tau = prior_per_layer(len(cap.layers), prior_precision)
+    theta = parameter_vector(cap.layers)
+    post = TorchLaplace(model, cap.layers, lik, kind, tau, None, log_lik, theta,  # type: ignore[arg-type]
+                        how, batch_size)
+    prior = post._prior_vector(tau)
+    precision = build_precision(cap.layers, prior, kind, how, joint_bias)
+    return replace(post, precision=precision)
