@@ -214,7 +214,7 @@ def _ekfac_sq(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
 
 def sharing_error(u: Array, g: Array, approx: SharingApprox | str = SharingApprox.EXPAND, *,
                   nearest: bool = True, ekfac: bool = True, rows: int = 1024,
-                  max_iter: int = 50) -> SharingError:
+                  max_iter: int = 50, method: str = "auto") -> SharingError:
     """Exact Frobenius error of K-FAC (expand / reduce) for a weight-sharing layer.
 
     Parameters
@@ -230,6 +230,9 @@ def sharing_error(u: Array, g: Array, approx: SharingApprox | str = SharingAppro
         Rows ``(n, j)`` of the flattened ``M`` per chunk (memory ``~ 2 rows D`` floats).
     max_iter : int
         Power iterations for the nearest Kronecker product.
+    method : {"auto", "dense", "gram"}
+        ``||F||^2`` from ``sum M^T M`` (D x D) or from the blocked Gram of ``M``;
+        ``"auto"``: dense when ``D <= min(N k, MAX_DENSE)``.
 
     Returns
     -------
@@ -248,7 +251,9 @@ def sharing_error(u: Array, g: Array, approx: SharingApprox | str = SharingAppro
     how = option(SharingApprox, approx, "approx")
     A, G = sharing_factors(u, g, how)
     D, nk = g.shape[2] * u.shape[2], u.shape[0] * g.shape[3]
-    dense = D <= MAX_DENSE and D <= nk
+    if method not in ("auto", "dense", "gram"):
+        raise ValueError(f"method={method!r} is not one of ['auto', 'dense', 'gram']")
+    dense = (D <= MAX_DENSE and D <= nk) if method == "auto" else method == "dense"
     F = _dense_sum(u, g, rows) if dense else None
     f_sq = float(np.vdot(F, F)) if F is not None else _norm_sq_gram(u, g, rows)
     k_sq = float(np.vdot(G, G) * np.vdot(A, A))
