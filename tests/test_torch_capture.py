@@ -146,3 +146,27 @@ def test_float32_model_is_captured_in_float32() -> None:
     e64 = sft.kfac_errors(net64, (X.double(), torch.randn(20, 2)), "gaussian").layers
     for a, b in zip(e32, e64):
         assert abs(a.kfac - b.kfac) < 1e-4                     # float32 rounding only
+
+
+def test_core_never_imports_torch() -> None:
+    """Only symfisher/torch/ imports torch: a source scan plus a subprocess check."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "symfisher"
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "torch" in path.relative_to(root).parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "torch" or n.startswith("torch.") for n in names):
+                offenders.append(str(path))
+    assert offenders == []
+    code = ("import sys, symfisher as sf, symfisher.numeric.kfac.sharing; sf.kfac.kron_error; "
+            "import symfisher.numeric.laplace.posterior; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
