@@ -174,3 +174,20 @@ def test_derived_family_likelihood() -> None:
     assert abs(lap.log_marginal_likelihood() - ref.log_marginal_likelihood()) < 1e-9
     assert np.allclose(lap.optimize_prior_precision().prior_precision,
                        ref.optimize_prior_precision().prior_precision, rtol=1e-6)
+
+
+@pytest.mark.parametrize("joint_bias", [False, True])
+def test_kron_predictive_eigenbasis_route_equals_generic_solve(joint_bias: bool) -> None:
+    """Conv + Linear, kron: the eigenbasis covariance vs ``J P^{-1} J^T`` by generic solves."""
+    from symfisher.numeric.laplace.predictive import function_covariance
+    from symfisher.torch.blocks import jacobian_rows
+
+    torch.manual_seed(6)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)).double()
+    X, y = torch.randn(15, 1, 5, 5, dtype=torch.float64), torch.randint(0, 3, (15,))
+    lap = sft.laplace(net, (X, y), "categorical", structure="kron", joint_bias=joint_bias,
+                      prior_precision=[0.4, 2.0])
+    cap = lap._test_capture(X[:4])
+    J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
+    want = function_covariance(J[:, :, lap.precision.index], lap.precision)
+    assert np.allclose(lap.function_covariance(X[:4])[1], want, rtol=1e-10, atol=1e-14)

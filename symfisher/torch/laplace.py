@@ -140,8 +140,7 @@ class TorchLaplace:
     def function_covariance(self, X: Any) -> tuple[Array, Array]:
         """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
         cap = self._test_capture(X)
-        if isinstance(self.precision, BlockDiagonal) and all(
-                isinstance(b, KronBlock) or b.index.size <= 4096 for b in self.precision.blocks):
+        if self.structure is TorchStructure.KRON and isinstance(self.precision, BlockDiagonal):
             return cap.f, _blockwise_covariance(self, cap.layers)
         J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
         return cap.f, function_covariance(J[:, :, self.precision.index], self.precision)
@@ -162,22 +161,41 @@ class TorchLaplace:
         return draws
 
 
-def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> Array:
-    """``J P^{-1} J^T`` block by block: K-FAC blocks through their eigenbases."""
-    rows = {L.spec.name: jacobian_rows(L) for L in layers}
-    J = np.concatenate([rows[L.spec.name] for L in layers], axis=2)      # (N, k, m)
-    n, k, _ = J.shape
+def _kron_covariance(blk: KronBlock, u: Array, g: Array) -> Array:
+    """``J P^{-1} J^T`` of one K-FAC block from rows ``u`` (n, T, d_in), ``g`` (n, T, d_out, k).
+
+    In the eigenbasis ``J`` becomes ``Mt = sum_t (U_G^T g_t)(U_A^T u_t)^T``; the block's
+    inverse is diagonal there. For ``T = 1`` (Linear) ``Mt`` has rank one, so
+    ``cov_kl = sum_a gt_ak gt_al (sum_b ut_b^2 / e_ab)``: O(n (k^2 d_out + d_out d_in)).
+    """
+    inv = 1.0 / (blk.scale * np.outer(blk.lam_g, blk.lam_a) + blk.tau)
+    ut = u @ blk.U_a
+    gt = np.einsum("ntok,oa->ntak", g, blk.U_g, optimize=True)
+    if u.shape[1] == 1:
+        w = (ut[:, 0] ** 2) @ inv.T                                   # (n, d_out)
+        return np.einsum("nak,na,nal->nkl", gt[:, 0], w, gt[:, 0], optimize=True)
+    n, k = g.shape[0], g.shape[3]
     cov = np.zeros((n, k, k))
-    for b in post.precision.blocks:                                      # type: ignore[attr-defined]
-        Jb = J[:, :, b.index]
-        if isinstance(b, KronBlock):
-            d_out, d_in = b.lam_g.size, b.lam_a.size
-            Mt = np.einsum("ia,nkij,jb->nkab", b.U_g, Jb.reshape(n, k, d_out, d_in), b.U_a,
-                           optimize=True)
-            inv = 1.0 / (b.scale * np.outer(b.lam_g, b.lam_a) + b.tau)
-            cov += np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
-        else:
-            cov += function_covariance(Jb, b)
+    step = max(1, (1 << 22) // max(1, k * inv.size))
+    for s in range(0, n, step):
+        Mt = np.einsum("ntak,ntb->nkab", gt[s:s + step], ut[s:s + step], optimize=True)
+        cov[s:s + step] = np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
+    return cov
+
+
+def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> Array:
+    """``J P^{-1} J^T`` layer by layer; K-FAC blocks through their eigenbases."""
+    blocks = iter(post.precision.blocks)                               # type: ignore[attr-defined]
+    n, k = layers[0].g.shape[0], layers[0].g.shape[3]
+    cov = np.zeros((n, k, k))
+    for L in layers:
+        blk = next(blocks)
+        joint = blk.index.size == L.spec.n_params and L.spec.has_bias
+        u = np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2) if joint else L.u
+        cov += _kron_covariance(blk, u, L.g)
+        if L.spec.has_bias and not joint:
+            Jb = L.g.sum(axis=1).transpose(0, 2, 1)                    # (n, k, d_out)
+            cov += function_covariance(np.ascontiguousarray(Jb), next(blocks))
     return cov
 
 
