@@ -7,9 +7,10 @@ or the identity (Jacobians) — and one batched vector-Jacobian product
 (``torch.autograd.grad(..., is_grads_batched=True)``, a loop over the k' columns if the
 model does not support it) pulls ``S`` back to every layer's output:
 ``g_ntj = (d f_n / d z_nt)^T S_n[:, j]``. The forward and backward run in the model's
-dtype (float32 or float64) and device; the captured rows are handed over as float64
-NumPy arrays, once per batch and layer, so torch's and NumPy's thread pools do not
-alternate op by op.
+dtype (float32 or float64) and device; the captured rows stay torch tensors on the CPU
+in that dtype (the K-FAC factors and their eigendecompositions are computed by torch, in
+one thread pool) and become float64 NumPy arrays on first use (``LayerData.u``/``.g``)
+for the matrix-free error code.
 
 The exact GGN weight block of a layer is then
 ``sum_nj vec(M_nj) vec(M_nj)^T`` with ``M_nj = sum_t g_ntj u_nt^T`` (d_out, d_in); K-FAC
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -51,15 +53,26 @@ class LayerData:
     Attributes
     ----------
     spec : LayerSpec
-    u : ndarray, shape (N, T, d_in)
-        Inputs at every position (T = 1 for Linear).
-    g : ndarray, shape (N, T, d_out, k')
-        Output factors at every position.
+    u_t : torch.Tensor, shape (N, T, d_in)
+        Inputs at every position (T = 1 for Linear), on the CPU in the model's dtype.
+    g_t : torch.Tensor, shape (N, T, k', d_out)
+        Output factors at every position, likewise (``k'`` before ``d_out``, so that the
+        rows ``g_ntj`` are contiguous: ``g_t.reshape(-1, d_out)`` needs no copy).
     """
 
     spec: LayerSpec
-    u: Array = field(repr=False)
-    g: Array = field(repr=False)
+    u_t: torch.Tensor = field(repr=False)
+    g_t: torch.Tensor = field(repr=False)
+
+    @cached_property
+    def u(self) -> Array:
+        """``u_t`` as float64 NumPy, shape (N, T, d_in)."""
+        return self.u_t.double().numpy()
+
+    @cached_property
+    def g(self) -> Array:
+        """``g_t`` as float64 NumPy, shape (N, T, d_out, k') (a transposed view)."""
+        return self.g_t.double().numpy().transpose(0, 1, 3, 2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,8 +194,8 @@ def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 25
         raise ShapeError(f"no supported trainable layer (Linear, Conv2d) in the model; "
                          f"unsupported: {list(found.unsupported)}")
     like = next(p for p in model.parameters())
-    us: list[list[Array]] = [[] for _ in found.layers]
-    gs: list[list[Array]] = [[] for _ in found.layers]
+    us: list[list[torch.Tensor]] = [[] for _ in found.layers]
+    gs: list[list[torch.Tensor]] = [[] for _ in found.layers]
     fs, ys = [], []
     for Xb, yb in batches(data, batch_size):
         f, ins, outs = _forward(model, found.layers, _as_tensor(Xb, like))
@@ -191,12 +204,12 @@ def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 25
         S = torch.as_tensor(np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device)
         grads = _pullback(f, outs, S)
         for i, (spec, x, gr) in enumerate(zip(found.layers, ins, grads)):
-            us[i].append(input_rows(spec, x).detach().cpu().double().numpy())
-            gs[i].append(output_rows(spec, gr).permute(1, 2, 3, 0).cpu().double().numpy())
+            us[i].append(input_rows(spec, x).detach().cpu())
+            gs[i].append(output_rows(spec, gr).permute(1, 2, 0, 3).cpu())
         fs.append(f_np)
         if y_np is not None:
             ys.append(y_np)
-    layers = tuple(LayerData(s, np.concatenate(u), np.concatenate(g))
+    layers = tuple(LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous())
                    for s, u, g in zip(found.layers, us, gs))
     return Capture(layers, found, np.concatenate(fs), np.concatenate(ys) if ys else None)
 

@@ -193,9 +193,8 @@ def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> 
         joint = blk.index.size == L.spec.n_params and L.spec.has_bias
         u = np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2) if joint else L.u
         cov += _kron_covariance(blk, u, L.g)
-        if L.spec.has_bias and not joint:
-            Jb = L.g.sum(axis=1).transpose(0, 2, 1)                    # (n, k, d_out)
-            cov += function_covariance(np.ascontiguousarray(Jb), next(blocks))
+        if L.spec.has_bias and not joint:                 # J_b = gsum: rows u = 1, T = 1
+            cov += _kron_covariance(next(blocks), np.ones((n, 1, 1)), L.g.sum(axis=1)[:, None])
     return cov
 
 
