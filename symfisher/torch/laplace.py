@@ -13,6 +13,7 @@ curvature :func:`symfisher.kfac.output_curvature` derives (``sf.kfac.compile_lik
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from enum import Enum
 from typing import Any
 
@@ -25,7 +26,7 @@ from symfisher.errors import ShapeError, option
 from symfisher.numeric.kfac.checks import positive
 from symfisher.numeric.kfac.sharing import SharingApprox
 from symfisher.numeric.laplace.base import Array, Precision
-from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock
+from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
 from symfisher.numeric.laplace.predictive import (LinkApprox, Predictive, function_covariance,
                                                   predictive)
@@ -142,8 +143,19 @@ class TorchLaplace:
         cap = self._test_capture(X)
         if self.structure is TorchStructure.KRON and isinstance(self.precision, BlockDiagonal):
             return cap.f, _blockwise_covariance(self, cap.layers)
+        if (self.structure is TorchStructure.FULL and len(cap.layers) == 1
+                and cap.layers[0].u.shape[1] == 1):
+            return cap.f, _single_linear_covariance(self.posterior_covariance, cap.layers[0])
         J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
         return cap.f, function_covariance(J[:, :, self.precision.index], self.precision)
+
+    @cached_property
+    def posterior_covariance(self) -> Array:
+        """``P^{-1}`` over the covered parameters in vector order, (m, m) (computed once)."""
+        inv = self.precision.solve(np.eye(self.precision.index.size))
+        out = np.empty_like(inv)
+        out[np.ix_(self.precision.index, self.precision.index)] = inv
+        return out
 
     def predict(self, X: Any, link_approx: LinkApprox | str = LinkApprox.AUTO,
                 n_samples: int = 1000, seed: int = 0) -> Predictive:
@@ -159,6 +171,25 @@ class TorchLaplace:
         draws[:] = self.theta
         draws[:, self.precision.index] += precision_sqrt_inv_apply(self.precision, z).T
         return draws
+
+
+def _single_linear_covariance(cov_theta: Array, L: LayerData) -> Array:
+    """``J Sigma J^T`` for one Linear layer: ``J_nk = g_nk kron [a_n, 1]`` in ``[W | b]`` order.
+
+    ``cov_nkl = g_nk^T V_n g_nl`` with ``V_n[o, p] = a~_n^T Sigma[(o, :), (p, :)] a~_n``:
+    O(N d_out^2 d_in^2), never a solve with N k right-hand sides.
+    """
+    d_out, d_in = L.spec.d_out, L.spec.d_in
+    a = L.u[:, 0]
+    if L.spec.has_bias:
+        idx = joint_index(0, d_out * d_in, d_out, d_in)
+        a = np.concatenate([a, np.ones((a.shape[0], 1))], axis=1)
+        cov_theta = cov_theta[np.ix_(idx, idx)]
+    m = a.shape[1]
+    S2 = cov_theta.reshape(d_out, m, d_out, m).transpose(1, 3, 0, 2).reshape(m * m, -1)
+    V = ((a[:, :, None] * a[:, None, :]).reshape(a.shape[0], -1) @ S2).reshape(-1, d_out, d_out)
+    g = L.g[:, 0]                                                      # (N, d_out, k)
+    return np.einsum("nok,nop,npl->nkl", g, V, g, optimize=True)
 
 
 def _kron_covariance(blk: KronBlock, u: Array, g: Array) -> Array:
