@@ -12,7 +12,7 @@ Rows (medians of ``--repeats`` runs after one warm-up, float32 models, random we
 MNIST-shaped Gaussian inputs with random labels — timing only; nothing is downloaded):
 
 * kron fit + log marginal likelihood, MLP 784-512-512-10, N = 2000;
-* GLM predictive (probit), kron and last-layer full, MLP 784-128-10, 1000 test points;
+* GLM predictive (probit), kron and last-layer full, MLP 784-128-10, ``--n-test`` points;
 * exact K-FAC error of a 512 x 512 layer, N = 10^4 (k = 1), vs plain torch and NumPy Gram
   products, with the floor = flops of the two Gram matrices / the measured GEMM rate.
 
@@ -22,6 +22,7 @@ Each row states the load average next to it (the machine is shared).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import time
@@ -41,13 +42,18 @@ from symfisher.numeric.kfac.error import plain_numpy_norm_sq
 
 def timed(fn: Callable[[], object], repeats: int) -> float:
     """Median wall time of ``repeats`` runs after one warm-up."""
-    fn()
+    return timed_value(fn, repeats)[0]
+
+
+def timed_value(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
+    """Median wall time of ``repeats`` runs after one warm-up, and the warm-up's value."""
+    value = fn()
     out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t0)
-    return statistics.median(out)
+    return statistics.median(out), value
 
 
 def load() -> str:
@@ -57,7 +63,7 @@ def load() -> str:
 def mlp(sizes: list[int], seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
     mods: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         mods += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
     return nn.Sequential(*mods).eval()
 
@@ -77,17 +83,24 @@ def kron_fit_row(n: int, repeats: int) -> str:
     loader = DataLoader(TensorDataset(X, y), batch_size=500)
 
     def ours() -> float:
-        return sft.laplace(net, (X, y), "categorical", structure="kron",
-                           batch_size=500).log_marginal_likelihood()
+        return sft.laplace(
+            net, (X, y), "categorical", structure="kron", batch_size=500
+        ).log_marginal_likelihood()
 
     def theirs() -> float:
-        la = Laplace(net, "classification", subset_of_weights="all", hessian_structure="kron")
+        la = Laplace(
+            net, "classification", subset_of_weights="all", hessian_structure="kron"
+        )
         la.fit(loader, progress_bar=False)
         return float(la.log_marginal_likelihood())
 
-    a, b = ours(), theirs()
-    return row(f"kron fit + log marglik, 784-512-512-10, N = {n}", timed(ours, repeats),
-               timed(theirs, repeats), f"log Z {a:.6g} vs {b:.6g} (rel. diff {abs(a / b - 1):.1e})")
+    (t_a, a), (t_b, b) = timed_value(ours, repeats), timed_value(theirs, repeats)
+    return row(
+        f"kron fit + log marglik, 784-512-512-10, N = {n}",
+        t_a,
+        t_b,
+        f"log Z {a:.6g} vs {b:.6g} (rel. diff {abs(a / b - 1):.1e})",
+    )
 
 
 def predictive_rows(n: int, n_test: int, repeats: int) -> list[str]:
@@ -96,17 +109,36 @@ def predictive_rows(n: int, n_test: int, repeats: int) -> list[str]:
     Xs, _ = data(n_test, 784, 10, seed=2)
     loader = DataLoader(TensorDataset(X, y), batch_size=500)
     out = []
-    for subset, struct, label in (("all", "kron", "kron"), ("last_layer", "full", "last-layer")):
-        ours_post = sft.laplace(net, (X, y), "categorical", subset=subset, structure=struct)
-        la = Laplace(net, "classification", subset_of_weights=subset, hessian_structure=struct)
+    for subset, struct, label in (
+        ("all", "kron", "kron"),
+        ("last_layer", "full", "last-layer"),
+    ):
+        ours_post = sft.laplace(
+            net, (X, y), "categorical", subset=subset, structure=struct
+        )
+        la = Laplace(
+            net, "classification", subset_of_weights=subset, hessian_structure=struct
+        )
         la.fit(loader, progress_bar=False)
-        p_ours = ours_post.predict(Xs, "probit").mean
-        p_theirs = la(Xs, pred_type="glm", link_approx="probit").detach().numpy()
-        diff = float(np.max(np.abs(p_ours - p_theirs)))
-        out.append(row(f"GLM predictive (probit), {label}, 784-128-10, {n_test} test points",
-                       timed(lambda: ours_post.predict(Xs, "probit"), repeats),
-                       timed(lambda: la(Xs, pred_type="glm", link_approx="probit"), repeats),
-                       f"max abs diff of probabilities {diff:.1e}"))
+        t_a, p_ours = timed_value(
+            lambda p=ours_post: p.predict(Xs, "probit").mean, repeats
+        )
+        t_b, p_theirs = timed_value(
+            lambda la=la: (
+                la(Xs, pred_type="glm", link_approx="probit").detach().numpy()
+            ),
+            repeats,
+        )
+        diff = float(np.max(np.abs(p_ours - p_theirs)))  # type: ignore[operator]
+        out.append(
+            row(
+                f"GLM predictive (probit), {label}, 784-128-10, {n_test} test points",
+                t_a,
+                t_b,
+                f"max abs diff of probabilities {diff:.1e}",
+            )
+        )
+        print(out[-1], flush=True)
     return out
 
 
@@ -132,29 +164,52 @@ def error_rows(n: int, d: int, repeats: int) -> list[str]:
     t_np = timed(lambda: plain_numpy_norm_sq(a, g), repeats)
     rate = gemm_rate()
     floor_sym, floor_full = 2 * n * n * d / rate, 4 * n * n * d / rate
-    return [row(f"exact K-FAC error {d} x {d}, N = {n} (vs plain torch Grams)", ours, t_torch,
-                f"plain NumPy {t_np:.2f} s; floor {floor_sym:.2f} s symmetric / "
-                f"{floor_full:.2f} s full Grams at {rate / 1e9:.0f} GFLOP/s; "
-                f"ours / symmetric floor {ours / floor_sym:.2f}")]
+    return [
+        row(
+            f"exact K-FAC error {d} x {d}, N = {n} (vs plain torch Grams)",
+            ours,
+            t_torch,
+            f"plain NumPy {t_np:.2f} s; floor {floor_sym:.2f} s symmetric / "
+            f"{floor_full:.2f} s full Grams at {rate / 1e9:.0f} GFLOP/s; "
+            f"ours / symmetric floor {ours / floor_sym:.2f}",
+        )
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="sf.torch vs laplace-torch")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--n-test",
+        type=int,
+        default=200,
+        help="test points of the predictive rows (laplace-torch's kron GLM "
+        "predictive forms (n_test, 10, 101770) Jacobians: 0.8 GB at 200)",
+    )
     args = parser.parse_args()
     torch.set_grad_enabled(True)
     n_fit, n_err = (500, 2000) if args.quick else (2000, 10_000)
-    lines = ["## PyTorch bridge: sf.torch vs laplace-torch 0.3 (same run)", "",
-             f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; "
-             f"medians of {args.repeats} after warm-up.", "",
-             "| work | sf.torch s | laplace-torch / plain s | ratio | load | check |",
-             "|---|---:|---:|---:|---:|---|"]
+    head = (
+        f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; "
+        f"medians of {args.repeats} after warm-up."
+    )
+    lines = [
+        "## PyTorch bridge: sf.torch vs laplace-torch 0.3 (same run)",
+        "",
+        head,
+        "",
+        "| work | sf.torch s | laplace-torch / plain s | ratio | load | check |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    print("\n".join(lines), flush=True)
     lines.append(kron_fit_row(n_fit, args.repeats))
-    lines += predictive_rows(n_fit, 1000 if not args.quick else 200, args.repeats)
+    print(lines[-1], flush=True)
+    lines += predictive_rows(n_fit, args.n_test, args.repeats)
     lines += error_rows(n_err, 512, args.repeats)
+    print(lines[-1], flush=True)
     lines += ["", threading_line()]
-    print("\n".join(lines))
+    print("\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

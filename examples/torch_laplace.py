@@ -37,9 +37,16 @@ from symfisher.numeric.laplace.predictive import Predictive
 def cnn(k: int, seed: int) -> nn.Module:
     """The small CNN with ``k`` outputs (float64 for exact comparisons)."""
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.Tanh(),
-                         nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.Tanh(), nn.Flatten(),
-                         nn.Linear(16 * 4 * 4, 32), nn.Tanh(), nn.Linear(32, k)).double()
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.Tanh(),
+        nn.Conv2d(8, 16, 3, stride=2, padding=1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(16 * 4 * 4, 32),
+        nn.Tanh(),
+        nn.Linear(32, k),
+    ).double()
 
 
 def digits(n_train: int, seed: int) -> tuple[torch.Tensor, ...]:
@@ -51,8 +58,15 @@ def digits(n_train: int, seed: int) -> tuple[torch.Tensor, ...]:
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
-def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, tau: float,
-          epochs: int, seed: int) -> nn.Module:
+def train(
+    net: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: nn.Module,
+    tau: float,
+    epochs: int,
+    seed: int,
+) -> nn.Module:
     """MAP by Adam on ``sum loss + tau / 2 ||theta||^2`` (mini-batches of 64)."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
@@ -91,22 +105,37 @@ def _map_predictive(net: nn.Module, X: torch.Tensor, probs: bool) -> Predictive:
 
 def classification(Xtr, ytr, Xte, yte, epochs: int, seed: int):  # type: ignore[no-untyped-def]
     """MAP CNN, its kron Laplace (prior by marginal likelihood), and the error tables."""
-    net = train(cnn(10, seed), Xtr, ytr, nn.CrossEntropyLoss(reduction="sum"), 1.0, epochs, seed)
-    lap = sft.laplace(net, (Xtr, ytr), "categorical", structure="kron", prior_precision=1.0)
+    net = train(
+        cnn(10, seed), Xtr, ytr, nn.CrossEntropyLoss(reduction="sum"), 1.0, epochs, seed
+    )
+    lap = sft.laplace(
+        net, (Xtr, ytr), "categorical", structure="kron", prior_precision=1.0
+    )
     lap = lap.optimize_prior_precision()
     y = yte.numpy().astype(float)
     pm, pl = _map_predictive(net, Xte, True), lap.predict(Xte, "probit")
     cat = LikelihoodName.CATEGORICAL
-    errors = {a: sft.kfac_errors(net, (Xtr, ytr), "categorical", approx=a)
-              for a in ("expand", "reduce")}
-    return (net, lap, predictive_nll(cat, pm, y), expected_calibration_error(pm.mean, y),
-            predictive_nll(cat, pl, y), expected_calibration_error(pl.mean, y), errors)
+    errors = {
+        a: sft.kfac_errors(net, (Xtr, ytr), "categorical", approx=a)
+        for a in ("expand", "reduce")
+    }
+    return (
+        net,
+        lap,
+        predictive_nll(cat, pm, y),
+        expected_calibration_error(pm.mean, y),
+        predictive_nll(cat, pl, y),
+        expected_calibration_error(pl.mean, y),
+        errors,
+    )
 
 
 def counts(Xtr, ytr, Xte, yte, epochs: int, seed: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Poisson head on the digit images: held-out NLL of the MAP and of the kron Laplace."""
     rng = np.random.default_rng(seed + 1)
-    ctr = torch.tensor(rng.poisson(np.exp(0.3 + 0.25 * ytr.numpy())), dtype=torch.float64)
+    ctr = torch.tensor(
+        rng.poisson(np.exp(0.3 + 0.25 * ytr.numpy())), dtype=torch.float64
+    )
     cte = rng.poisson(np.exp(0.3 + 0.25 * yte.numpy())).astype(float)[:, None]
     loss = nn.PoissonNLLLoss(log_input=True, full=False, reduction="sum")
     net = train(cnn(1, seed), Xtr, ctr[:, None], loss, 1.0, epochs, seed)
@@ -114,8 +143,10 @@ def counts(Xtr, ytr, Xte, yte, epochs: int, seed: int) -> tuple[float, float]:  
     lap = lap.optimize_prior_precision()
     lik = make_likelihood("poisson")
     pois = LikelihoodName.POISSON
-    return (predictive_nll(pois, _map_predictive(net, Xte, False), cte, lik),
-            predictive_nll(pois, lap.predict(Xte), cte, lik))
+    return (
+        predictive_nll(pois, _map_predictive(net, Xte, False), cte, lik),
+        predictive_nll(pois, lap.predict(Xte), cte, lik),
+    )
 
 
 def run(n_train: int = 1200, epochs: int = 30, seed: int = 0) -> Report:
@@ -125,8 +156,18 @@ def run(n_train: int = 1200, epochs: int = 30, seed: int = 0) -> Report:
     with torch.no_grad():
         acc = float((net(Xte).argmax(1) == yte).double().mean())
     cm, cl = counts(Xtr, ytr, Xte, yte, epochs, seed)
-    return Report(mn, me, ln, le, float(lap.prior_precision[0]), lap.log_marginal_likelihood(),
-                  errors, cm, cl, acc)
+    return Report(
+        mn,
+        me,
+        ln,
+        le,
+        float(lap.prior_precision[0]),
+        lap.log_marginal_likelihood(),
+        errors,
+        cm,
+        cl,
+        acc,
+    )
 
 
 def main() -> None:
@@ -137,16 +178,20 @@ def main() -> None:
     args = parser.parse_args()
     rep = run(args.n_train, args.epochs, args.seed)
     print(f"test accuracy of the MAP CNN: {rep.accuracy:.3f}")
-    print(f"kron Laplace: prior precision {rep.prior_precision:.4g} (marginal likelihood "
-          f"{rep.log_marglik:.2f})")
+    print(
+        f"kron Laplace: prior precision {rep.prior_precision:.4g} (marginal likelihood "
+        f"{rep.log_marglik:.2f})"
+    )
     print(f"{'':<22}{'NLL':>8}{'ECE':>8}")
     print(f"{'MAP':<22}{rep.map_nll:>8.4f}{rep.map_ece:>8.4f}")
     print(f"{'kron Laplace (probit)':<22}{rep.la_nll:>8.4f}{rep.la_ece:>8.4f}")
     for approx, table in rep.errors.items():
         print(f"\nexact K-FAC error per layer, conv variant '{approx}' (worst first):")
         print(table.summary())
-    print(f"\nPoisson head (counts ~ Poisson(exp(0.3 + 0.25 digit))), held-out NLL: "
-          f"MAP {rep.count_map_nll:.4f}, kron Laplace {rep.count_la_nll:.4f}")
+    print(
+        f"\nPoisson head (counts ~ Poisson(exp(0.3 + 0.25 digit))), held-out NLL: "
+        f"MAP {rep.count_map_nll:.4f}, kron Laplace {rep.count_la_nll:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,34 +10,50 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")          # installed by the test extra; always present in CI
-from torch import nn  # noqa: E402
-from torch.func import functional_call, jacrev, vmap  # noqa: E402
+torch = pytest.importorskip(
+    "torch"
+)  # installed by the test extra; always present in CI
+from torch import nn
+from torch.func import functional_call, jacrev, vmap
 
-import symfisher.torch as sft  # noqa: E402
-from symfisher.numeric.kfac.dense import rearrange  # noqa: E402
-from symfisher.numeric.kfac.sharing import (  # noqa: E402
-    gradient_matrices, sharing_error, sharing_factors)
-from symfisher.numeric.laplace.likelihoods import make_likelihood  # noqa: E402
-from symfisher.torch.capture import capture, factor_function  # noqa: E402
+import symfisher.torch as sft
+from symfisher.numeric.kfac.dense import rearrange
+from symfisher.numeric.kfac.sharing import (
+    gradient_matrices,
+    sharing_error,
+    sharing_factors,
+)
+from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.torch.capture import capture, factor_function
 
 TOL = 1e-12
 
 
 def _cnn(seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(2, 3, 3, padding=1, stride=1), nn.Tanh(),
-                         nn.Conv2d(3, 2, 2, stride=2, bias=False), nn.Tanh(), nn.Flatten(),
-                         nn.Linear(2 * 2 * 2, 4), nn.Tanh(), nn.Linear(4, 3)).double()
+    return nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1, stride=1),
+        nn.Tanh(),
+        nn.Conv2d(3, 2, 2, stride=2, bias=False),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(2 * 2 * 2, 4),
+        nn.Tanh(),
+        nn.Linear(4, 3),
+    ).double()
 
 
 def _data(n: int = 9, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(n, 2, 5, 5, dtype=torch.float64, generator=g),
-            torch.randint(0, 3, (n,), generator=g))
+    return (
+        torch.randn(n, 2, 5, 5, dtype=torch.float64, generator=g),
+        torch.randint(0, 3, (n,), generator=g),
+    )
 
 
-def _autograd_block(net: nn.Module, X: torch.Tensor, pname: str, lik: str) -> np.ndarray:
+def _autograd_block(
+    net: nn.Module, X: torch.Tensor, pname: str, lik: str
+) -> np.ndarray:
     """``sum_n J_n^T Lambda_n J_n`` for the (d_out, d_in)-matrix view of one parameter."""
     params = {k: v.detach() for k, v in net.named_parameters()}
 
@@ -50,20 +66,27 @@ def _autograd_block(net: nn.Module, X: torch.Tensor, pname: str, lik: str) -> np
     return np.einsum("nkp,nkj,njq->pq", J, Lam, J)
 
 
-@pytest.mark.parametrize("idx, pname", [(0, "0.weight"), (1, "2.weight"), (2, "5.weight"),
-                                        (3, "7.weight")])
+@pytest.mark.parametrize(
+    "idx, pname", [(0, "0.weight"), (1, "2.weight"), (2, "5.weight"), (3, "7.weight")]
+)
 def test_exact_block_matches_autograd(idx: int, pname: str) -> None:
     net, (X, y) = _cnn(), _data()
-    cap = capture(net, (X, y), factor_function(make_likelihood("categorical"), "ggn"),
-                  batch_size=4)
+    cap = capture(
+        net,
+        (X, y),
+        factor_function(make_likelihood("categorical"), "ggn"),
+        batch_size=4,
+    )
     L = cap.layers[idx]
-    M = gradient_matrices(L.u, L.g)                       # rows vec(sum_t g u^T)
+    M = gradient_matrices(L.u, L.g)  # rows vec(sum_t g u^T)
     F = _autograd_block(net, X, pname, "categorical")
     assert np.max(np.abs(M.T @ M - F)) <= TOL * np.max(np.abs(F))
 
 
 def test_discovery_frozen_and_unsupported() -> None:
-    net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2), nn.Linear(2, 2))
+    net = nn.Sequential(
+        nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2), nn.Linear(2, 2)
+    )
     net[2].weight.requires_grad_(False)
     net[2].bias.requires_grad_(False)
     found = sft.discover(net)
@@ -85,10 +108,14 @@ def test_factors_follow_the_stated_conventions() -> None:
     net, (X, y) = _cnn(), _data()
     cap = capture(net, (X, y), factor_function(make_likelihood("categorical"), "ggn"))
     L = cap.layers[0]
-    xs = torch.nn.functional.unfold(X, 3, padding=1).transpose(1, 2).numpy()   # (N, T, d_in)
+    xs = (
+        torch.nn.functional.unfold(X, 3, padding=1).transpose(1, 2).numpy()
+    )  # (N, T, d_in)
     n, t = xs.shape[:2]
     A_e, G_e = sharing_factors(L.u, L.g, "expand")
-    assert np.allclose(A_e, np.einsum("nti,ntj->ij", xs, xs) / (n * t), rtol=0, atol=1e-13)
+    assert np.allclose(
+        A_e, np.einsum("nti,ntj->ij", xs, xs) / (n * t), rtol=0, atol=1e-13
+    )
     assert np.allclose(G_e, np.einsum("ntok,ntpk->op", L.g, L.g), rtol=0, atol=1e-13)
     A_r, G_r = sharing_factors(L.u, L.g, "reduce")
     ub, gs = xs.mean(axis=1), L.g.sum(axis=1)
@@ -103,7 +130,7 @@ def test_kfac_exact_for_one_example_linear() -> None:
     X, y = torch.randn(1, 4, dtype=torch.float64), torch.randint(0, 3, (1,))
     table = sft.kfac_errors(net, (X, y), "categorical")
     for e in table.layers:
-        assert e.kfac < 1e-6 and e.ekfac < 1e-6       # difference of squares: ~sqrt(eps)
+        assert e.kfac < 1e-6 and e.ekfac < 1e-6  # difference of squares: ~sqrt(eps)
 
 
 def test_conv_error_against_dense_block() -> None:
@@ -129,7 +156,9 @@ def test_conv_gram_route_equals_dense_route() -> None:
     """||F||^2 by the blocked Gram of M (N k rows) equals ||sum M^T M||^2."""
     rng = np.random.default_rng(4)
     u, g = rng.standard_normal((3, 6, 40)), rng.standard_normal((3, 6, 5, 2))
-    res = sharing_error(u, g, nearest=False, ekfac=False, rows=2)   # D = 200 > N k = 6: gram
+    res = sharing_error(
+        u, g, nearest=False, ekfac=False, rows=2
+    )  # D = 200 > N k = 6: gram
     M = gradient_matrices(u, g)
     F = M.T @ M
     assert res.method == "gram"
@@ -145,7 +174,7 @@ def test_float32_model_is_captured_in_float32() -> None:
     e32 = sft.kfac_errors(net32, (X, torch.randn(20, 2)), "gaussian").layers
     e64 = sft.kfac_errors(net64, (X.double(), torch.randn(20, 2)), "gaussian").layers
     for a, b in zip(e32, e64):
-        assert abs(a.kfac - b.kfac) < 1e-4                     # float32 rounding only
+        assert abs(a.kfac - b.kfac) < 1e-4  # float32 rounding only
 
 
 def test_core_never_imports_torch() -> None:
@@ -161,12 +190,21 @@ def test_core_never_imports_torch() -> None:
         if "torch" in path.relative_to(root).parts[:1]:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(n == "torch" or n.startswith("torch.") for n in names):
                 offenders.append(str(path))
     assert offenders == []
-    code = ("import sys, symfisher as sf, symfisher.numeric.kfac.sharing; sf.kfac.kron_error; "
-            "import symfisher.numeric.laplace.posterior; print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, symfisher as sf, symfisher.numeric.kfac.sharing; sf.kfac.kron_error; "
+        "import symfisher.numeric.laplace.posterior; print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

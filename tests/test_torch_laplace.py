@@ -8,23 +8,27 @@ MLP code of :func:`symfisher.laplace` (hand-written backprop; agrees with laplac
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")          # installed by the test extra; always present in CI
-from torch import nn  # noqa: E402
-from torch.func import functional_call, jacrev, vmap  # noqa: E402
+torch = pytest.importorskip(
+    "torch"
+)  # installed by the test extra; always present in CI
+from torch import nn
+from torch.func import functional_call, jacrev, vmap
 
-import symfisher as sf  # noqa: E402
-import symfisher.torch as sft  # noqa: E402
-from symfisher.numeric.laplace.likelihoods import make_likelihood  # noqa: E402
-from symfisher.torch.blocks import precision_sqrt_inv_apply  # noqa: E402
+import symfisher as sf
+import symfisher.torch as sft
+from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.torch.blocks import precision_sqrt_inv_apply
 
 
 def _mlp(seed: int = 0, sizes: tuple[int, ...] = (3, 5, 4, 2)) -> nn.Module:
     torch.manual_seed(seed)
     mods: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         mods.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             mods.append(nn.Tanh())
@@ -33,8 +37,11 @@ def _mlp(seed: int = 0, sizes: tuple[int, ...] = (3, 5, 4, 2)) -> nn.Module:
 
 def _numpy_twin(net: nn.Module) -> sf.nn.MLP:
     lin = [m for m in net if isinstance(m, nn.Linear)]
-    return sf.nn.MLP([m.weight.detach().numpy() for m in lin],
-                     [m.bias.detach().numpy() for m in lin], activation="tanh")
+    return sf.nn.MLP(
+        [m.weight.detach().numpy() for m in lin],
+        [m.bias.detach().numpy() for m in lin],
+        activation="tanh",
+    )
 
 
 def _dense_ggn(net: nn.Module, X: torch.Tensor, lik: str) -> np.ndarray:
@@ -44,8 +51,10 @@ def _dense_ggn(net: nn.Module, X: torch.Tensor, lik: str) -> np.ndarray:
         return functional_call(net, p, (x[None],))[0]
 
     Jd = vmap(jacrev(f), in_dims=(None, 0))(params, X)
-    J = np.concatenate([Jd[k].reshape(X.shape[0], -1, Jd[k][0, 0].numel()).numpy()
-                        for k in params], axis=2)       # [W0, b0, W1, b1, ...] row-major
+    J = np.concatenate(
+        [Jd[k].reshape(X.shape[0], -1, Jd[k][0, 0].numel()).numpy() for k in params],
+        axis=2,
+    )  # [W0, b0, W1, b1, ...] row-major
     Lam = make_likelihood(lik).curvature(net(X).detach().numpy())
     return np.einsum("nkp,nkj,njq->pq", J, Lam, J)
 
@@ -66,30 +75,46 @@ def test_full_laplace_matches_dense_ggn() -> None:
     theta = np.concatenate([p.detach().numpy().ravel() for p in net.parameters()])
     resid = (y - net(X)).detach().numpy()
     log_lik = -0.5 * np.sum(resid**2) - resid.size * 0.5 * np.log(2 * np.pi)
-    want = (log_lik - 0.5 * (np.linalg.slogdet(P)[1] - lap.n_params * np.log(tau)
-                             + tau * theta @ theta))
+    want = log_lik - 0.5 * (
+        np.linalg.slogdet(P)[1] - lap.n_params * np.log(tau) + tau * theta @ theta
+    )
     assert abs(lap.log_marginal_likelihood() - want) < 1e-10 * abs(want)
     Xs = X[:4]
     params = {k: v.detach() for k, v in net.named_parameters()}
-    Jd = vmap(jacrev(lambda p, x: functional_call(net, p, (x[None],))[0]),
-              in_dims=(None, 0))(params, Xs)
+    Jd = vmap(
+        jacrev(lambda p, x: functional_call(net, p, (x[None],))[0]), in_dims=(None, 0)
+    )(params, Xs)
     J = np.concatenate([Jd[k].reshape(4, 2, -1).numpy() for k in params], axis=2)
     cov = np.einsum("nkp,pq,njq->nkj", J, np.linalg.inv(P), J)
     assert np.allclose(lap.predict(Xs).f_cov, cov, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("structure, np_structure", [("kron", "kron"), ("diag", "diag"),
-                                                     ("full", "full")])
+@pytest.mark.parametrize(
+    "structure, np_structure", [("kron", "kron"), ("diag", "diag"), ("full", "full")]
+)
 @pytest.mark.parametrize("lik", ["gaussian", "poisson"])
-def test_agrees_with_numpy_mlp_laplace(structure: str, np_structure: str, lik: str) -> None:
+def test_agrees_with_numpy_mlp_laplace(
+    structure: str, np_structure: str, lik: str
+) -> None:
     net, X, y = _regression()
     if lik == "poisson":
         y = torch.poisson(torch.exp(net(X).detach().clamp(max=2.0)))
-    lap = sft.laplace(net, (X, y), lik, structure=structure, prior_precision=[0.5, 1.0, 2.0])
-    ref = sf.laplace(_numpy_twin(net), X.numpy(), y.numpy(), lik, structure=np_structure,
-                     prior_precision=[0.5, 1.0, 2.0])
+    lap = sft.laplace(
+        net, (X, y), lik, structure=structure, prior_precision=[0.5, 1.0, 2.0]
+    )
+    ref = sf.laplace(
+        _numpy_twin(net),
+        X.numpy(),
+        y.numpy(),
+        lik,
+        structure=np_structure,
+        prior_precision=[0.5, 1.0, 2.0],
+    )
     assert abs(lap.log_marginal_likelihood() - ref.log_marginal_likelihood()) < 1e-9
-    opt, ref_opt = lap.optimize_prior_precision(per_layer=True), ref.optimize_prior_precision(True)
+    opt, ref_opt = (
+        lap.optimize_prior_precision(per_layer=True),
+        ref.optimize_prior_precision(True),
+    )
     assert np.allclose(opt.prior_precision, ref_opt.prior_precision, rtol=1e-5)
     p, q = lap.predict(X[:5]), ref.predict(X[:5].numpy())
     assert np.allclose(p.f_cov, q.f_cov, rtol=1e-9, atol=1e-13)
@@ -98,25 +123,48 @@ def test_agrees_with_numpy_mlp_laplace(structure: str, np_structure: str, lik: s
 
 def test_last_layer_matches_numpy() -> None:
     net, X, y = _regression()
-    lap = sft.laplace(net, (X, y), "gaussian", subset="last_layer", structure="full",
-                      prior_precision=1.5)
-    ref = sf.laplace(_numpy_twin(net), X.numpy(), y.numpy(), "gaussian", structure="last_layer",
-                     prior_precision=1.5)
+    lap = sft.laplace(
+        net,
+        (X, y),
+        "gaussian",
+        subset="last_layer",
+        structure="full",
+        prior_precision=1.5,
+    )
+    ref = sf.laplace(
+        _numpy_twin(net),
+        X.numpy(),
+        y.numpy(),
+        "gaussian",
+        structure="last_layer",
+        prior_precision=1.5,
+    )
     assert lap.n_params == 4 * 2 + 2
     assert abs(lap.log_marginal_likelihood() - ref.log_marginal_likelihood()) < 1e-9
-    assert np.allclose(lap.optimize_prior_precision().prior_precision,
-                       ref.optimize_prior_precision().prior_precision, rtol=1e-6)
+    assert np.allclose(
+        lap.optimize_prior_precision().prior_precision,
+        ref.optimize_prior_precision().prior_precision,
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("structure", ["kron", "diag", "full"])
 def test_sampling_square_root(structure: str) -> None:
     """``R = P^{-1/2}`` applied to the identity: ``R R^T = P^{-1}`` exactly (rounding)."""
     net, X, y = _regression()
-    lap = sft.laplace(net, (X, y), "gaussian", structure=structure, prior_precision=0.8,
-                      joint_bias=(structure == "kron"))
+    lap = sft.laplace(
+        net,
+        (X, y),
+        "gaussian",
+        structure=structure,
+        prior_precision=0.8,
+        joint_bias=(structure == "kron"),
+    )
     m = lap.precision.index.size
     R = precision_sqrt_inv_apply(lap.precision, np.eye(m))
-    assert np.allclose(R @ R.T, np.linalg.inv(lap.precision.to_dense()), rtol=1e-8, atol=1e-12)
+    assert np.allclose(
+        R @ R.T, np.linalg.inv(lap.precision.to_dense()), rtol=1e-8, atol=1e-12
+    )
     draws = lap.sample(4000, seed=1)
     emp = np.cov(draws[:, lap.precision.index].T)
     want = np.linalg.inv(lap.precision.to_dense())
@@ -128,10 +176,18 @@ def test_sampling_square_root(structure: str) -> None:
 def test_conv_kron_log_det_matches_dense_kron() -> None:
     """Conv2d K-FAC block: log det from eigen-factors vs dense kron(G, A) + tau I."""
     torch.manual_seed(2)
-    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)).double()
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)
+    ).double()
     X, y = torch.randn(12, 1, 5, 5, dtype=torch.float64), torch.randint(0, 3, (12,))
-    lap = sft.laplace(net, (X, y), "categorical", structure="kron", approx="reduce",
-                      prior_precision=0.3)
+    lap = sft.laplace(
+        net,
+        (X, y),
+        "categorical",
+        structure="kron",
+        approx="reduce",
+        prior_precision=0.3,
+    )
     from symfisher.numeric.kfac.sharing import sharing_factors
 
     L = lap.layers[0]
@@ -163,30 +219,49 @@ def test_derived_family_likelihood() -> None:
     X = torch.randn(25, 3, dtype=torch.float64, generator=g)
     mean = torch.exp(net(X).detach()[:, 0])
     y = torch.distributions.Gamma(3.0, 3.0 / mean).sample()
-    fam = sf.family("gamma")                       # params (alpha, beta): shape, rate
+    fam = sf.family("gamma")  # params (alpha, beta): shape, rate
     alpha, beta = fam.params
     f0 = sp.Symbol("f0", real=True)
     link = {alpha: sp.Integer(3), beta: 3 * sp.exp(-f0)}
     lik = sf.kfac.compile_likelihood(fam, link=link)
     lap = sft.laplace(net, (X, y), lik, structure="kron", prior_precision=0.5)
-    ref = sf.laplace(_numpy_twin(net), X.numpy(), y.numpy(), likelihood=lik, structure="kron",
-                     prior_precision=0.5)
+    ref = sf.laplace(
+        _numpy_twin(net),
+        X.numpy(),
+        y.numpy(),
+        likelihood=lik,
+        structure="kron",
+        prior_precision=0.5,
+    )
     assert abs(lap.log_marginal_likelihood() - ref.log_marginal_likelihood()) < 1e-9
-    assert np.allclose(lap.optimize_prior_precision().prior_precision,
-                       ref.optimize_prior_precision().prior_precision, rtol=1e-6)
+    assert np.allclose(
+        lap.optimize_prior_precision().prior_precision,
+        ref.optimize_prior_precision().prior_precision,
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("joint_bias", [False, True])
-def test_kron_predictive_eigenbasis_route_equals_generic_solve(joint_bias: bool) -> None:
+def test_kron_predictive_eigenbasis_route_equals_generic_solve(
+    joint_bias: bool,
+) -> None:
     """Conv + Linear, kron: the eigenbasis covariance vs ``J P^{-1} J^T`` by generic solves."""
     from symfisher.numeric.laplace.predictive import function_covariance
     from symfisher.torch.blocks import jacobian_rows
 
     torch.manual_seed(6)
-    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)).double()
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)
+    ).double()
     X, y = torch.randn(15, 1, 5, 5, dtype=torch.float64), torch.randint(0, 3, (15,))
-    lap = sft.laplace(net, (X, y), "categorical", structure="kron", joint_bias=joint_bias,
-                      prior_precision=[0.4, 2.0])
+    lap = sft.laplace(
+        net,
+        (X, y),
+        "categorical",
+        structure="kron",
+        joint_bias=joint_bias,
+        prior_precision=[0.4, 2.0],
+    )
     cap = lap._test_capture(X[:4])
     J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
     want = function_covariance(J[:, :, lap.precision.index], lap.precision)

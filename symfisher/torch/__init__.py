@@ -39,7 +39,15 @@ _LAZY: dict[str, tuple[str, str]] = {
     "discover": ("symfisher.torch.layers", "discover"),
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ErrorTable",
+    "LayerError",
+    "TorchLaplace",
+    "capture",
+    "discover",
+    "kfac_errors",
+    "laplace",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -47,7 +55,9 @@ def __getattr__(name: str) -> Any:
     try:
         module_name, attr = _LAZY[name]
     except KeyError:
-        raise AttributeError(f"module 'symfisher.torch' has no attribute {name!r}") from None
+        raise AttributeError(
+            f"module 'symfisher.torch' has no attribute {name!r}"
+        ) from None
     value = getattr(importlib.import_module(module_name), attr)
     globals()[name] = value
     return value

@@ -12,9 +12,15 @@ from symfisher.torch.errors_table import ErrorTable, error_table
 from symfisher.torch.likelihood import resolve_likelihood
 
 
-def capture_layers(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
-                   curvature: Curvature | str = "ggn", batch_size: int = 256,
-                   **lik_options: Any) -> Capture:
+def capture_layers(
+    model: nn.Module,
+    data: Any,
+    likelihood: Any = "gaussian",
+    *,
+    curvature: Curvature | str = "ggn",
+    batch_size: int = 256,
+    **lik_options: Any,
+) -> Capture:
     """Inputs ``u`` (N, T, d_in) and output factors ``g`` (N, T, d_out, k') of every layer.
 
     ``curvature``: ``"ggn"`` (``S S^T = Lambda(f)``: exact GGN / Fisher blocks),
@@ -24,10 +30,19 @@ def capture_layers(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
     return capture(model, data, factor_function(lik, curvature), batch_size=batch_size)
 
 
-def kfac_errors(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
-                curvature: Curvature | str = "ggn", approx: SharingApprox | str = "expand",
-                joint_bias: bool = False, nearest: bool = True, ekfac: bool = True,
-                batch_size: int = 256, **lik_options: Any) -> ErrorTable:
+def kfac_errors(
+    model: nn.Module,
+    data: Any,
+    likelihood: Any = "gaussian",
+    *,
+    curvature: Curvature | str = "ggn",
+    approx: SharingApprox | str = "expand",
+    joint_bias: bool = False,
+    nearest: bool = True,
+    ekfac: bool = True,
+    batch_size: int = 256,
+    **lik_options: Any,
+) -> ErrorTable:
     """Exact K-FAC error of every supported layer, matrix-free; ``.summary()`` worst first.
 
     Parameters
@@ -47,6 +62,12 @@ def kfac_errors(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
     **lik_options
         ``sigma``, ``df``, ``dispersion``, ``link``, ``constants``.
     """
-    cap = capture_layers(model, data, likelihood, curvature=curvature, batch_size=batch_size,
-                         **lik_options)
+    cap = capture_layers(
+        model,
+        data,
+        likelihood,
+        curvature=curvature,
+        batch_size=batch_size,
+        **lik_options,
+    )
     return error_table(cap, approx, joint_bias, nearest, ekfac)

@@ -54,7 +54,7 @@ def layer_offsets(layers: tuple[LayerData, ...]) -> list[tuple[int, int]]:
 
 def jacobian_rows(L: LayerData) -> Array:
     """Per-example rows ``[vec M_nj, gsum_nj]``, shape (N, k', d_out d_in [+ d_out])."""
-    n, _, d_out, k = L.g.shape
+    n, _, _, k = L.g.shape
     M = gradient_matrices(L.u, L.g).reshape(n, k, -1)
     if not L.spec.has_bias:
         return M
@@ -73,8 +73,9 @@ def _eigh(M: torch.Tensor) -> tuple[Array, Array]:
     return np.maximum(lam.double().numpy(), 0.0), U.double().numpy()
 
 
-def torch_factors(u: torch.Tensor, g: torch.Tensor, approx: SharingApprox
-                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def torch_factors(
+    u: torch.Tensor, g: torch.Tensor, approx: SharingApprox
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``A`` (mean), ``G`` (sum) and the exact bias block ``sum gsum gsum^T``, in torch.
 
     The same definitions as :func:`symfisher.numeric.kfac.sharing.sharing_factors`
@@ -93,16 +94,25 @@ def torch_factors(u: torch.Tensor, g: torch.Tensor, approx: SharingApprox
     return ubar.T @ ubar / n, Gb, Gb
 
 
-def kron_block(index: NDArray[np.intp], G: torch.Tensor | tuple[Array, Array],
-               A: torch.Tensor, prior: Array) -> KronBlock:
+def kron_block(
+    index: NDArray[np.intp],
+    G: torch.Tensor | tuple[Array, Array],
+    A: torch.Tensor,
+    prior: Array,
+) -> KronBlock:
     """``kron(G, A) + tau I`` as a :class:`KronBlock` (``G`` or its eigenpair)."""
     lam_g, U_g = _eigh(G) if isinstance(G, torch.Tensor) else G
     lam_a, U_a = _eigh(A)
     return KronBlock(index, lam_g, U_g, lam_a, U_a).updated(prior, 1.0)
 
 
-def _kron_layer(L: LayerData, offsets: tuple[int, int], prior: Array, approx: SharingApprox,
-                joint_bias: bool) -> list[Precision]:
+def _kron_layer(
+    L: LayerData,
+    offsets: tuple[int, int],
+    prior: Array,
+    approx: SharingApprox,
+    joint_bias: bool,
+) -> list[Precision]:
     w0, b0 = offsets
     d_out, d_in = L.spec.d_out, L.spec.d_in
     u = L.u_t
@@ -115,10 +125,12 @@ def _kron_layer(L: LayerData, offsets: tuple[int, int], prior: Array, approx: Sh
     w_idx = np.arange(w0, w0 + d_out * d_in)
     eig_g = _eigh(G)
     blocks: list[Precision] = [kron_block(w_idx, eig_g, A, prior[w_idx])]
-    if L.spec.has_bias:                      # the exact bias block Gb as kron(Gb, [[1]])
+    if L.spec.has_bias:  # the exact bias block Gb as kron(Gb, [[1]])
         b_idx = np.arange(b0, b0 + d_out)
         eig_b = eig_g if Gb is G else Gb
-        blocks.append(kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx]))
+        blocks.append(
+            kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx])
+        )
     return blocks
 
 
@@ -127,7 +139,7 @@ def _diag_layer(L: LayerData) -> Array:
     w = np.zeros(d_out * d_in)
     step = max(1, 2048 // L.g.shape[3])
     for s in range(0, L.u.shape[0], step):
-        M = gradient_matrices(L.u[s:s + step], L.g[s:s + step])
+        M = gradient_matrices(L.u[s : s + step], L.g[s : s + step])
         w += np.einsum("ij,ij->j", M, M)
     if not L.spec.has_bias:
         return w
@@ -135,9 +147,13 @@ def _diag_layer(L: LayerData) -> Array:
     return np.concatenate([w, np.einsum("nok,nok->o", gsum, gsum)])
 
 
-def build_precision(layers: tuple[LayerData, ...], prior: Array,
-                    structure: TorchStructure, approx: SharingApprox,
-                    joint_bias: bool) -> Precision:
+def build_precision(
+    layers: tuple[LayerData, ...],
+    prior: Array,
+    structure: TorchStructure,
+    approx: SharingApprox,
+    joint_bias: bool,
+) -> Precision:
     """Posterior precision over the covered parameters (prior: one value per parameter)."""
     offsets = layer_offsets(layers)
     if structure is TorchStructure.KRON:
@@ -150,8 +166,10 @@ def build_precision(layers: tuple[LayerData, ...], prior: Array,
         return DiagPrecision(np.arange(curv.size), curv, prior)
     m = prior.size
     if m > MAX_FULL:
-        raise ShapeError(f"structure='full' over {m} parameters exceeds {MAX_FULL}; use "
-                         "'kron', 'diag' or subset='last_layer'")
+        raise ShapeError(
+            f"structure='full' over {m} parameters exceeds {MAX_FULL}; use "
+            "'kron', 'diag' or subset='last_layer'"
+        )
     rows = np.concatenate([jacobian_rows(L) for L in layers], axis=2).reshape(-1, m)
     return DensePrecision(np.arange(m), rows.T @ rows, prior)
 
@@ -159,8 +177,12 @@ def build_precision(layers: tuple[LayerData, ...], prior: Array,
 def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
     """``P^{-1/2} z`` (a square root of the covariance) for ``z`` of shape (m, r)."""
     if isinstance(P, BlockDiagonal):
-        parts = np.split(z, list(np.cumsum([b.index.size for b in P.blocks])[:-1]), axis=0)
-        return np.concatenate([precision_sqrt_inv_apply(b, p) for b, p in zip(P.blocks, parts)])
+        parts = np.split(
+            z, list(np.cumsum([b.index.size for b in P.blocks])[:-1]), axis=0
+        )
+        return np.concatenate(
+            [precision_sqrt_inv_apply(b, p) for b, p in zip(P.blocks, parts)]
+        )
     if isinstance(P, DiagPrecision):
         return z / np.sqrt(P.scale * P.curvature + P.prior)[:, None]
     if isinstance(P, KronBlock):
@@ -168,7 +190,9 @@ def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
         Z = z.reshape(d_out, d_in, -1)
         R = np.einsum("ia,ijr,jb->abr", P.U_g, Z, P.U_a, optimize=True)
         R /= np.sqrt(P.scale * np.outer(P.lam_g, P.lam_a) + P.tau)[:, :, None]
-        return np.einsum("ai,ijr,bj->abr", P.U_g, R, P.U_a, optimize=True).reshape(z.shape)
+        return np.einsum("ai,ijr,bj->abr", P.U_g, R, P.U_a, optimize=True).reshape(
+            z.shape
+        )
     if isinstance(P, DensePrecision):
         import scipy.linalg
 
@@ -176,8 +200,11 @@ def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
     raise ShapeError(f"cannot sample from a precision of type {type(P).__name__}")
 
 
-def index_groups(layers: tuple[LayerData, ...], index: NDArray[np.intp]) -> NDArray[np.intp]:
+def index_groups(
+    layers: tuple[LayerData, ...], index: NDArray[np.intp]
+) -> NDArray[np.intp]:
     """Layer number of every covered parameter, in ``index`` order."""
-    layer_of = np.concatenate([np.full(L.spec.n_params, i, dtype=np.intp)
-                               for i, L in enumerate(layers)])
+    layer_of = np.concatenate(
+        [np.full(L.spec.n_params, i, dtype=np.intp) for i, L in enumerate(layers)]
+    )
     return layer_of[index]

@@ -32,7 +32,13 @@ from numpy.typing import NDArray
 from torch import nn
 
 from symfisher.errors import ShapeError, option
-from symfisher.torch.layers import Discovery, LayerSpec, discover, input_rows, output_rows
+from symfisher.torch.layers import (
+    Discovery,
+    LayerSpec,
+    discover,
+    input_rows,
+    output_rows,
+)
 
 Array = NDArray[np.float64]
 Factor = Callable[[Array, Array | None], Array]
@@ -41,9 +47,9 @@ Factor = Callable[[Array, Array | None], Array]
 class Curvature(str, Enum):
     """Which output factors are pulled back."""
 
-    GGN = "ggn"               # S S^T = Lambda(f): GGN / Fisher
-    EMPIRICAL = "empirical"   # S = gradient of the nll at the labels (k' = 1)
-    JACOBIAN = "jacobian"     # S = I_k: per-example Jacobians
+    GGN = "ggn"  # S S^T = Lambda(f): GGN / Fisher
+    EMPIRICAL = "empirical"  # S = gradient of the nll at the labels (k' = 1)
+    JACOBIAN = "jacobian"  # S = I_k: per-example Jacobians
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +125,7 @@ def batches(data: Any, batch_size: int) -> Iterator[tuple[Any, Any]]:
     if isinstance(data, tuple):
         X, y = data[0], (data[1] if len(data) > 1 else None)
         for s in range(0, len(X), batch_size):
-            yield X[s:s + batch_size], (None if y is None else y[s:s + batch_size])
+            yield X[s : s + batch_size], (None if y is None else y[s : s + batch_size])
         return
     for item in data:
         if isinstance(item, (list, tuple)):
@@ -128,15 +134,18 @@ def batches(data: Any, batch_size: int) -> Iterator[tuple[Any, Any]]:
             yield item, None
 
 
-def _forward(model: nn.Module, specs: tuple[LayerSpec, ...], X: torch.Tensor
-             ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+def _forward(
+    model: nn.Module, specs: tuple[LayerSpec, ...], X: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
     """Output, layer inputs and layer outputs (still in the graph) of one batch."""
     seen: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def hook(mod: nn.Module, inp: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
         if id(mod) in seen:
-            raise ShapeError(f"a layer is called twice in one forward pass ({type(mod).__name__}); "
-                             "weight sharing across calls is not supported")
+            raise ShapeError(
+                f"a layer is called twice in one forward pass ({type(mod).__name__}); "
+                "weight sharing across calls is not supported"
+            )
         seen[id(mod)] = (inp[0].detach(), out)
 
     handles = [s.module.register_forward_hook(hook) for s in specs]
@@ -151,22 +160,38 @@ def _forward(model: nn.Module, specs: tuple[LayerSpec, ...], X: torch.Tensor
     missing = [s.name for s in specs if id(s.module) not in seen]
     if missing:
         raise ShapeError(f"layers {missing} were not called in the forward pass")
-    return f, [seen[id(s.module)][0] for s in specs], [seen[id(s.module)][1] for s in specs]
+    return (
+        f,
+        [seen[id(s.module)][0] for s in specs],
+        [seen[id(s.module)][1] for s in specs],
+    )
 
 
-def _pullback(f: torch.Tensor, outs: list[torch.Tensor], S: torch.Tensor
-              ) -> list[torch.Tensor]:
+def _pullback(
+    f: torch.Tensor, outs: list[torch.Tensor], S: torch.Tensor
+) -> list[torch.Tensor]:
     """``J^T S`` at every layer output; each result has a leading k' axis."""
-    cols = S.permute(2, 0, 1).contiguous()                 # (k', n, k)
+    cols = S.permute(2, 0, 1).contiguous()  # (k', n, k)
     try:
-        return list(torch.autograd.grad(f, outs, grad_outputs=cols, is_grads_batched=True))
-    except RuntimeError:                                    # vmap unsupported: loop
-        per = [torch.autograd.grad(f, outs, grad_outputs=c, retain_graph=True) for c in cols]
+        return list(
+            torch.autograd.grad(f, outs, grad_outputs=cols, is_grads_batched=True)
+        )
+    except RuntimeError:  # vmap unsupported: loop
+        per = [
+            torch.autograd.grad(f, outs, grad_outputs=c, retain_graph=True)
+            for c in cols
+        ]
         return [torch.stack([p[i] for p in per]) for i in range(len(outs))]
 
 
-def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 256,
-            names: set[str] | None = None) -> Capture:
+def capture(
+    model: nn.Module,
+    data: Any,
+    factor: Factor,
+    *,
+    batch_size: int = 256,
+    names: set[str] | None = None,
+) -> Capture:
     """Capture ``u`` and ``g`` of every supported trainable layer over ``data``.
 
     Parameters
@@ -188,11 +213,16 @@ def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 25
     """
     found = discover(model)
     if names is not None:
-        found = Discovery(tuple(s for s in found.layers if s.name in names), found.frozen,
-                          found.unsupported)
+        found = Discovery(
+            tuple(s for s in found.layers if s.name in names),
+            found.frozen,
+            found.unsupported,
+        )
     if not found.layers:
-        raise ShapeError(f"no supported trainable layer (Linear, Conv2d) in the model; "
-                         f"unsupported: {list(found.unsupported)}")
+        raise ShapeError(
+            f"no supported trainable layer (Linear, Conv2d) in the model; "
+            f"unsupported: {list(found.unsupported)}"
+        )
     like = next(p for p in model.parameters())
     us: list[list[torch.Tensor]] = [[] for _ in found.layers]
     gs: list[list[torch.Tensor]] = [[] for _ in found.layers]
@@ -201,7 +231,9 @@ def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 25
         f, ins, outs = _forward(model, found.layers, _as_tensor(Xb, like))
         f_np = f.detach().cpu().double().numpy()
         y_np = None if yb is None else _as_numpy(yb)
-        S = torch.as_tensor(np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device)
+        S = torch.as_tensor(
+            np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device
+        )
         grads = _pullback(f, outs, S)
         for i, (spec, x, gr) in enumerate(zip(found.layers, ins, grads)):
             us[i].append(input_rows(spec, x).detach().cpu())
@@ -209,16 +241,22 @@ def capture(model: nn.Module, data: Any, factor: Factor, *, batch_size: int = 25
         fs.append(f_np)
         if y_np is not None:
             ys.append(y_np)
-    layers = tuple(LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous())
-                   for s, u, g in zip(found.layers, us, gs))
-    return Capture(layers, found, np.concatenate(fs), np.concatenate(ys) if ys else None)
+    layers = tuple(
+        LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous())
+        for s, u, g in zip(found.layers, us, gs)
+    )
+    return Capture(
+        layers, found, np.concatenate(fs), np.concatenate(ys) if ys else None
+    )
 
 
 def factor_function(likelihood: Any, curvature: Curvature | str) -> Factor:
     """``factor(f, y)`` for a numeric likelihood and a curvature kind."""
     kind = option(Curvature, curvature, "curvature")
     if kind is Curvature.JACOBIAN:
-        return lambda f, y: np.broadcast_to(np.eye(f.shape[1]), (f.shape[0], f.shape[1], f.shape[1]))
+        return lambda f, y: np.broadcast_to(
+            np.eye(f.shape[1]), (f.shape[0], f.shape[1], f.shape[1])
+        )
     if kind is Curvature.GGN:
         return lambda f, y: likelihood.factor(f)
 

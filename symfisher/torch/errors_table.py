@@ -72,16 +72,21 @@ class ErrorTable:
         >>> ErrorTable((), (), ("bn (BatchNorm2d)",), SharingApprox.EXPAND).summary().splitlines()[-1]
         'unsupported (kept fixed): bn (BatchNorm2d)'
         """
+
         def fmt(v: float | None) -> str:
             return "-" if v is None else f"{v:.4f}"
 
-        head = (f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} "
-                f"{'nearest':>8} {'EKFAC':>8}")
+        head = (
+            f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} "
+            f"{'nearest':>8} {'EKFAC':>8}"
+        )
         rows = [head, "-" * len(head)]
         for e in self.worst_first():
             shape = f"{e.shape[0]} x {e.shape[1]}"
-            rows.append(f"{e.name:<20} {e.kind:<7} {shape:>13} {e.positions:>5} {fmt(e.kfac):>8} "
-                        f"{fmt(e.nearest):>8} {fmt(e.ekfac):>8}")
+            rows.append(
+                f"{e.name:<20} {e.kind:<7} {shape:>13} {e.positions:>5} {fmt(e.kfac):>8} "
+                f"{fmt(e.nearest):>8} {fmt(e.ekfac):>8}"
+            )
         rows.append(f"conv K-FAC variant: {self.approx.value}")
         if self.frozen:
             rows.append("frozen (skipped): " + ", ".join(self.frozen))
@@ -94,26 +99,51 @@ def _augment(u: np.ndarray) -> np.ndarray:
     return np.concatenate([u, np.ones(u.shape[:-1] + (1,))], axis=-1)
 
 
-def layer_error(layer: LayerData, approx: SharingApprox, joint_bias: bool,
-                nearest: bool = True, ekfac: bool = True) -> LayerError:
+def layer_error(
+    layer: LayerData,
+    approx: SharingApprox,
+    joint_bias: bool,
+    nearest: bool = True,
+    ekfac: bool = True,
+) -> LayerError:
     """The exact K-FAC error of one captured layer."""
     spec = layer.spec
     u = _augment(layer.u) if joint_bias and spec.has_bias else layer.u
     if spec.kind is LayerKind.LINEAR:
         rep = kron_error(u[:, 0], B=layer.g[:, 0], nearest=nearest, ekfac=ekfac)
-        rel, near, ek, norm = (rep.relative_frobenius, rep.nearest_relative_frobenius,
-                               rep.ekfac_relative_frobenius, rep.exact_norm)
+        rel, near, ek, norm = (
+            rep.relative_frobenius,
+            rep.nearest_relative_frobenius,
+            rep.ekfac_relative_frobenius,
+            rep.exact_norm,
+        )
     else:
         res = sharing_error(u, layer.g, approx, nearest=nearest, ekfac=ekfac)
-        rel, near, ek, norm = (res.relative_frobenius, res.nearest_relative_frobenius,
-                               res.ekfac_relative_frobenius, res.exact_norm)
-    return LayerError(spec.name, spec.kind.value, (spec.d_out, u.shape[2]), u.shape[1],
-                      rel, near, ek, norm)
+        rel, near, ek, norm = (
+            res.relative_frobenius,
+            res.nearest_relative_frobenius,
+            res.ekfac_relative_frobenius,
+            res.exact_norm,
+        )
+    return LayerError(
+        spec.name,
+        spec.kind.value,
+        (spec.d_out, u.shape[2]),
+        u.shape[1],
+        rel,
+        near,
+        ek,
+        norm,
+    )
 
 
-def error_table(cap: Capture, approx: SharingApprox | str = SharingApprox.EXPAND,
-                joint_bias: bool = False, nearest: bool = True, ekfac: bool = True
-                ) -> ErrorTable:
+def error_table(
+    cap: Capture,
+    approx: SharingApprox | str = SharingApprox.EXPAND,
+    joint_bias: bool = False,
+    nearest: bool = True,
+    ekfac: bool = True,
+) -> ErrorTable:
     """Errors of every captured layer (see the module docstring)."""
     how = SharingApprox(approx)
     errs = tuple(layer_error(L, how, joint_bias, nearest, ekfac) for L in cap.layers)

@@ -13,8 +13,8 @@ curvature :func:`symfisher.kfac.output_curvature` derives (``sf.kfac.compile_lik
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,11 +28,26 @@ from symfisher.numeric.kfac.sharing import SharingApprox
 from symfisher.numeric.laplace.base import Array, Precision
 from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
-from symfisher.numeric.laplace.predictive import (LinkApprox, Predictive, function_covariance,
-                                                  predictive)
-from symfisher.torch.blocks import (TorchStructure, build_precision, index_groups,
-                                    jacobian_rows, precision_sqrt_inv_apply)
-from symfisher.torch.capture import Capture, Curvature, LayerData, capture, factor_function
+from symfisher.numeric.laplace.predictive import (
+    LinkApprox,
+    Predictive,
+    function_covariance,
+    predictive,
+)
+from symfisher.torch.blocks import (
+    TorchStructure,
+    build_precision,
+    index_groups,
+    jacobian_rows,
+    precision_sqrt_inv_apply,
+)
+from symfisher.torch.capture import (
+    Capture,
+    Curvature,
+    LayerData,
+    capture,
+    factor_function,
+)
 from symfisher.torch.likelihood import resolve_likelihood
 
 
@@ -55,8 +70,12 @@ def covered_parameters(layers: tuple[LayerData, ...]) -> list[torch.Tensor]:
 
 def parameter_vector(layers: tuple[LayerData, ...]) -> Array:
     """``[W_0 row-major, b_0, ...]`` of the covered layers as float64, shape (m,)."""
-    return np.concatenate([p.detach().cpu().double().reshape(-1).numpy()
-                           for p in covered_parameters(layers)])
+    return np.concatenate(
+        [
+            p.detach().cpu().double().reshape(-1).numpy()
+            for p in covered_parameters(layers)
+        ]
+    )
 
 
 def set_parameters(layers: tuple[LayerData, ...], theta: ArrayLike) -> None:
@@ -65,11 +84,13 @@ def set_parameters(layers: tuple[LayerData, ...], theta: ArrayLike) -> None:
     start = 0
     with torch.no_grad():
         for p in covered_parameters(layers):
-            part = vec[start:start + p.numel()].reshape(p.shape)
+            part = vec[start : start + p.numel()].reshape(p.shape)
             p.copy_(torch.as_tensor(part, dtype=p.dtype, device=p.device))
             start += p.numel()
     if start != vec.size:
-        raise ShapeError(f"theta has {vec.size} entries, the covered layers have {start}")
+        raise ShapeError(
+            f"theta has {vec.size} entries, the covered layers have {start}"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,37 +136,63 @@ class TorchLaplace:
             return self.prior_precision
         return prior_per_layer(len(self.layers), prior_precision)
 
-    def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None) -> float:
+    def log_marginal_likelihood(
+        self, prior_precision: ArrayLike | None = None
+    ) -> float:
         """Laplace log evidence at ``prior_precision`` (``None``: the fitted value)."""
         prior = self._prior_vector(self._tau(prior_precision))
         idx = self.precision.index
         post = self.precision.updated(prior[idx], 1.0)
-        return log_marginal_likelihood(self.log_likelihood, post, self.theta[idx], prior[idx])
+        return log_marginal_likelihood(
+            self.log_likelihood, post, self.theta[idx], prior[idx]
+        )
 
     def optimize_prior_precision(self, per_layer: bool = False) -> TorchLaplace:
         """A posterior whose prior precision maximises the log marginal likelihood."""
         idx = self.precision.index
         layer = index_groups(self.layers, idx)
         groups = layer if per_layer else np.zeros_like(layer)
-        tau0 = self.prior_precision.copy() if per_layer else self.prior_precision[:1].copy()
-        tau = optimize_prior(self.log_likelihood, self.precision, self.theta[idx], groups, tau0)
+        tau0 = (
+            self.prior_precision.copy()
+            if per_layer
+            else self.prior_precision[:1].copy()
+        )
+        tau = optimize_prior(
+            self.log_likelihood, self.precision, self.theta[idx], groups, tau0
+        )
         tau_l = tau if per_layer else np.full(len(self.layers), tau[0])
         prior = self._prior_vector(tau_l)
-        return replace(self, prior_precision=tau_l, precision=self.precision.updated(prior[idx], 1.0))
+        return replace(
+            self,
+            prior_precision=tau_l,
+            precision=self.precision.updated(prior[idx], 1.0),
+        )
 
     def _test_capture(self, X: Any) -> Capture:
         names = {L.spec.name for L in self.layers}
-        return capture(self.model, (X,), factor_function(self.likelihood, Curvature.JACOBIAN),
-                       batch_size=self.batch_size, names=names)
+        return capture(
+            self.model,
+            (X,),
+            factor_function(self.likelihood, Curvature.JACOBIAN),
+            batch_size=self.batch_size,
+            names=names,
+        )
 
     def function_covariance(self, X: Any) -> tuple[Array, Array]:
         """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
         cap = self._test_capture(X)
-        if self.structure is TorchStructure.KRON and isinstance(self.precision, BlockDiagonal):
+        if self.structure is TorchStructure.KRON and isinstance(
+            self.precision, BlockDiagonal
+        ):
             return cap.f, _blockwise_covariance(self, cap.layers)
-        if (self.structure is TorchStructure.FULL and len(cap.layers) == 1
-                and cap.layers[0].u.shape[1] == 1):
-            return cap.f, _single_linear_covariance(self.posterior_covariance, cap.layers[0])
+        if (
+            self.structure is TorchStructure.FULL
+            and len(cap.layers) == 1
+            and cap.layers[0].u.shape[1] == 1
+        ):
+            return cap.f, _single_linear_covariance(
+                self.posterior_covariance, cap.layers[0]
+            )
         J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
         return cap.f, function_covariance(J[:, :, self.precision.index], self.precision)
 
@@ -157,8 +204,13 @@ class TorchLaplace:
         out[np.ix_(self.precision.index, self.precision.index)] = inv
         return out
 
-    def predict(self, X: Any, link_approx: LinkApprox | str = LinkApprox.AUTO,
-                n_samples: int = 1000, seed: int = 0) -> Predictive:
+    def predict(
+        self,
+        X: Any,
+        link_approx: LinkApprox | str = LinkApprox.AUTO,
+        n_samples: int = 1000,
+        seed: int = 0,
+    ) -> Predictive:
         """Linearised (GLM) predictive at ``X`` (probit / lognormal / MC / exact moments)."""
         f, cov = self.function_covariance(X)
         return predictive(self.likelihood, f, cov, link_approx, n_samples, seed)
@@ -187,8 +239,10 @@ def _single_linear_covariance(cov_theta: Array, L: LayerData) -> Array:
         cov_theta = cov_theta[np.ix_(idx, idx)]
     m = a.shape[1]
     S2 = cov_theta.reshape(d_out, m, d_out, m).transpose(1, 3, 0, 2).reshape(m * m, -1)
-    V = ((a[:, :, None] * a[:, None, :]).reshape(a.shape[0], -1) @ S2).reshape(-1, d_out, d_out)
-    g = L.g[:, 0]                                                      # (N, d_out, k)
+    V = ((a[:, :, None] * a[:, None, :]).reshape(a.shape[0], -1) @ S2).reshape(
+        -1, d_out, d_out
+    )
+    g = L.g[:, 0]  # (N, d_out, k)
     return np.einsum("nok,nop,npl->nkl", g, V, g, optimize=True)
 
 
@@ -203,29 +257,37 @@ def _kron_covariance(blk: KronBlock, u: Array, g: Array) -> Array:
     ut = u @ blk.U_a
     gt = np.einsum("ntok,oa->ntak", g, blk.U_g, optimize=True)
     if u.shape[1] == 1:
-        w = (ut[:, 0] ** 2) @ inv.T                                   # (n, d_out)
+        w = (ut[:, 0] ** 2) @ inv.T  # (n, d_out)
         return np.einsum("nak,na,nal->nkl", gt[:, 0], w, gt[:, 0], optimize=True)
     n, k = g.shape[0], g.shape[3]
     cov = np.zeros((n, k, k))
     step = max(1, (1 << 22) // max(1, k * inv.size))
     for s in range(0, n, step):
-        Mt = np.einsum("ntak,ntb->nkab", gt[s:s + step], ut[s:s + step], optimize=True)
-        cov[s:s + step] = np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
+        Mt = np.einsum(
+            "ntak,ntb->nkab", gt[s : s + step], ut[s : s + step], optimize=True
+        )
+        cov[s : s + step] = np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
     return cov
 
 
 def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> Array:
     """``J P^{-1} J^T`` layer by layer; K-FAC blocks through their eigenbases."""
-    blocks = iter(post.precision.blocks)                               # type: ignore[attr-defined]
+    blocks = iter(post.precision.blocks)  # type: ignore[attr-defined]
     n, k = layers[0].g.shape[0], layers[0].g.shape[3]
     cov = np.zeros((n, k, k))
     for L in layers:
         blk = next(blocks)
         joint = blk.index.size == L.spec.n_params and L.spec.has_bias
-        u = np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2) if joint else L.u
+        u = (
+            np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2)
+            if joint
+            else L.u
+        )
         cov += _kron_covariance(blk, u, L.g)
-        if L.spec.has_bias and not joint:                 # J_b = gsum: rows u = 1, T = 1
-            cov += _kron_covariance(next(blocks), np.ones((n, 1, 1)), L.g.sum(axis=1)[:, None])
+        if L.spec.has_bias and not joint:  # J_b = gsum: rows u = 1, T = 1
+            cov += _kron_covariance(
+                next(blocks), np.ones((n, 1, 1)), L.g.sum(axis=1)[:, None]
+            )
     return cov
 
 
@@ -235,16 +297,26 @@ def prior_per_layer(n_layers: int, prior_precision: ArrayLike) -> Array:
     if tau.ndim == 0:
         return np.full(n_layers, float(tau))
     if tau.shape != (n_layers,):
-        raise ShapeError(f"prior_precision must be a scalar or have one entry per covered "
-                         f"layer ({n_layers}), got shape {tau.shape}")
+        raise ShapeError(
+            f"prior_precision must be a scalar or have one entry per covered "
+            f"layer ({n_layers}), got shape {tau.shape}"
+        )
     return tau.copy()
 
 
-def laplace(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
-            subset: Subset | str = Subset.ALL, structure: TorchStructure | str = "kron",
-            prior_precision: ArrayLike = 1.0, approx: SharingApprox | str = "expand",
-            joint_bias: bool = False, batch_size: int = 256, **lik_options: Any
-            ) -> TorchLaplace:
+def laplace(
+    model: nn.Module,
+    data: Any,
+    likelihood: Any = "gaussian",
+    *,
+    subset: Subset | str = Subset.ALL,
+    structure: TorchStructure | str = "kron",
+    prior_precision: ArrayLike = 1.0,
+    approx: SharingApprox | str = "expand",
+    joint_bias: bool = False,
+    batch_size: int = 256,
+    **lik_options: Any,
+) -> TorchLaplace:
     """Laplace approximation of a PyTorch model's posterior at its current parameters.
 
     Parameters
@@ -283,16 +355,31 @@ def laplace(model: nn.Module, data: Any, likelihood: Any = "gaussian", *,
         from symfisher.torch.layers import discover
 
         names = {discover(model).layers[-1].name}
-    cap = capture(model, data, factor_function(lik, Curvature.GGN), batch_size=batch_size,
-                  names=names)
+    cap = capture(
+        model,
+        data,
+        factor_function(lik, Curvature.GGN),
+        batch_size=batch_size,
+        names=names,
+    )
     if cap.y is None:
         raise ShapeError("sf.torch.laplace needs targets: pass data as (X, y) batches")
     y = lik.targets(cap.y, cap.f.shape[1])
     log_lik = -float(np.sum(lik.nll(cap.f, y)))
     tau = prior_per_layer(len(cap.layers), prior_precision)
     theta = parameter_vector(cap.layers)
-    post = TorchLaplace(model, cap.layers, lik, kind, tau, None, log_lik, theta,  # type: ignore[arg-type]
-                        how, batch_size)
+    post = TorchLaplace(
+        model,
+        cap.layers,
+        lik,
+        kind,
+        tau,
+        None,
+        log_lik,
+        theta,  # type: ignore[arg-type]
+        how,
+        batch_size,
+    )
     prior = post._prior_vector(tau)
     precision = build_precision(cap.layers, prior, kind, how, joint_bias)
     return replace(post, precision=precision)

@@ -80,7 +80,9 @@ class Discovery:
 
 
 def _conv_ok(m: nn.Conv2d) -> bool:
-    return m.groups == 1 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
+    return (
+        m.groups == 1 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
+    )
 
 
 def discover(model: nn.Module) -> Discovery:
@@ -97,7 +99,9 @@ def discover(model: nn.Module) -> Discovery:
     for name, m in model.named_modules():
         own = list(m.parameters(recurse=False))
         trainable = any(p.requires_grad for p in own)
-        supported = isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and _conv_ok(m))
+        supported = isinstance(m, nn.Linear) or (
+            isinstance(m, nn.Conv2d) and _conv_ok(m)
+        )
         if not supported:
             if trainable:
                 unsupported.append(f"{name} ({type(m).__name__})")
@@ -121,10 +125,14 @@ def input_rows(spec: LayerSpec, x: torch.Tensor) -> torch.Tensor:
     m = spec.module
     if spec.kind is LayerKind.LINEAR:
         if x.ndim != 2:
-            raise ShapeError(f"layer {spec.name!r} (Linear) got input of shape {tuple(x.shape)}; "
-                             "the bridge supports (batch, features) inputs only")
+            raise ShapeError(
+                f"layer {spec.name!r} (Linear) got input of shape {tuple(x.shape)}; "
+                "the bridge supports (batch, features) inputs only"
+            )
         return x[:, None, :]
-    patches = F.unfold(x, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
+    patches = F.unfold(
+        x, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride
+    )
     return patches.transpose(1, 2)
 
 

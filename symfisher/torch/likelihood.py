@@ -14,9 +14,15 @@ from typing import Any
 from symfisher.numeric.laplace.likelihoods import make_likelihood
 
 
-def resolve_likelihood(likelihood: Any, *, sigma: float = 1.0, df: float = 4.0,
-                       dispersion: float = 1.0, link: Mapping[Any, Any] | None = None,
-                       constants: Mapping[Any, float] | None = None) -> Any:
+def resolve_likelihood(
+    likelihood: Any,
+    *,
+    sigma: float = 1.0,
+    df: float = 4.0,
+    dispersion: float = 1.0,
+    link: Mapping[Any, Any] | None = None,
+    constants: Mapping[Any, float] | None = None,
+) -> Any:
     """The numeric likelihood object for ``likelihood`` (see the module docstring).
 
     Examples
@@ -26,7 +32,7 @@ def resolve_likelihood(likelihood: Any, *, sigma: float = 1.0, df: float = 4.0,
     """
     if isinstance(likelihood, str):
         return make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
-    if hasattr(likelihood, "logpdf"):                   # a Family: derive and compile
+    if hasattr(likelihood, "logpdf"):  # a Family: derive and compile
         import symfisher as sf
 
         return sf.kfac.compile_likelihood(likelihood, constants, link=link)

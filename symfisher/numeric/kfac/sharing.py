@@ -57,8 +57,9 @@ class SharingApprox(str, Enum):
     REDUCE = "reduce"
 
 
-def sharing_factors(u: Array, g: Array, approx: SharingApprox | str = SharingApprox.EXPAND
-                    ) -> tuple[Array, Array]:
+def sharing_factors(
+    u: Array, g: Array, approx: SharingApprox | str = SharingApprox.EXPAND
+) -> tuple[Array, Array]:
     """K-FAC factors ``A`` (d_in, d_in, a mean) and ``G`` (d_out, d_out, a sum).
 
     Parameters
@@ -82,7 +83,9 @@ def sharing_factors(u: Array, g: Array, approx: SharingApprox | str = SharingApp
         flat_g = np.ascontiguousarray(g.transpose(0, 1, 3, 2)).reshape(-1, g.shape[2])
         return (flat_u.T @ flat_u) / (n * t), flat_g.T @ flat_g
     ubar = u.mean(axis=1)
-    gsum = np.ascontiguousarray(g.sum(axis=1).transpose(0, 2, 1)).reshape(-1, g.shape[2])
+    gsum = np.ascontiguousarray(g.sum(axis=1).transpose(0, 2, 1)).reshape(
+        -1, g.shape[2]
+    )
     return (ubar.T @ ubar) / n, gsum.T @ gsum
 
 
@@ -103,7 +106,7 @@ def _chunks(u: Array, g: Array, rows: int) -> Iterator[Array]:
     """Flattened ``M`` of consecutive example chunks of about ``rows`` rows each."""
     step = max(1, rows // g.shape[3])
     for s in range(0, u.shape[0], step):
-        yield gradient_matrices(u[s:s + step], g[s:s + step])
+        yield gradient_matrices(u[s : s + step], g[s : s + step])
 
 
 @dataclass(frozen=True)
@@ -136,8 +139,10 @@ class SharingError:
 
 def _check(u: Array, g: Array) -> None:
     if u.ndim != 3 or g.ndim != 4 or u.shape[:2] != g.shape[:2]:
-        raise ShapeError(f"need u (N, T, d_in) and g (N, T, d_out, k) with the same N and T; "
-                         f"got u {u.shape} and g {g.shape}")
+        raise ShapeError(
+            f"need u (N, T, d_in) and g (N, T, d_out, k) with the same N and T; "
+            f"got u {u.shape} and g {g.shape}"
+        )
 
 
 def _norm_sq_gram(u: Array, g: Array, rows: int) -> float:
@@ -145,11 +150,11 @@ def _norm_sq_gram(u: Array, g: Array, rows: int) -> float:
     total = 0.0
     step = max(1, rows // g.shape[3])
     for i0 in range(0, u.shape[0], step):
-        Mi = gradient_matrices(u[i0:i0 + step], g[i0:i0 + step])
+        Mi = gradient_matrices(u[i0 : i0 + step], g[i0 : i0 + step])
         C = Mi @ Mi.T
         total += float(np.vdot(C, C))
         for j0 in range(i0 + step, u.shape[0], step):
-            C = Mi @ gradient_matrices(u[j0:j0 + step], g[j0:j0 + step]).T
+            C = Mi @ gradient_matrices(u[j0 : j0 + step], g[j0 : j0 + step]).T
             total += 2.0 * float(np.vdot(C, C))
     return total
 
@@ -173,18 +178,23 @@ def _cross(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
     return total
 
 
-def _nearest_sq(u: Array, g: Array, A: Array, rows: int, max_iter: int,
-                rtol: float = 1e-10) -> float:
+def _nearest_sq(
+    u: Array, g: Array, A: Array, rows: int, max_iter: int, rtol: float = 1e-10
+) -> float:
     """``sigma_1^2`` of the rearranged block by power iteration from ``A`` (lower bound)."""
     d_out, d_in = g.shape[2], u.shape[2]
 
     def apply_r(Y: Array) -> Array:
-        return sum(np.einsum("roi,ij,rpj->op", M3, Y, M3, optimize=True)
-                   for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows)))
+        return sum(
+            np.einsum("roi,ij,rpj->op", M3, Y, M3, optimize=True)
+            for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows))
+        )
 
     def apply_rt(X: Array) -> Array:
-        return sum(np.einsum("roi,op,rpj->ij", M3, X, M3, optimize=True)
-                   for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows)))
+        return sum(
+            np.einsum("roi,op,rpj->ij", M3, X, M3, optimize=True)
+            for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows))
+        )
 
     Y = A / max(np.linalg.norm(A), 1e-300)
     X = apply_r(Y)
@@ -212,9 +222,17 @@ def _ekfac_sq(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
     return float(np.sum(s * s))
 
 
-def sharing_error(u: Array, g: Array, approx: SharingApprox | str = SharingApprox.EXPAND, *,
-                  nearest: bool = True, ekfac: bool = True, rows: int = 1024,
-                  max_iter: int = 50, method: str = "auto") -> SharingError:
+def sharing_error(
+    u: Array,
+    g: Array,
+    approx: SharingApprox | str = SharingApprox.EXPAND,
+    *,
+    nearest: bool = True,
+    ekfac: bool = True,
+    rows: int = 1024,
+    max_iter: int = 50,
+    method: str = "auto",
+) -> SharingError:
     """Exact Frobenius error of K-FAC (expand / reduce) for a weight-sharing layer.
 
     Parameters
@@ -260,8 +278,19 @@ def sharing_error(u: Array, g: Array, approx: SharingApprox | str = SharingAppro
     _, rel = relative_from_squares(f_sq, _cross(u, g, A, G, rows), k_sq)
     near = ek = None
     if nearest and f_sq > 0:
-        near = min(math.sqrt(max(f_sq - _nearest_sq(u, g, A, rows, max_iter), 0.0) / f_sq), rel)
+        near = min(
+            math.sqrt(max(f_sq - _nearest_sq(u, g, A, rows, max_iter), 0.0) / f_sq), rel
+        )
     if ekfac and f_sq > 0:
         ek = math.sqrt(max(f_sq - _ekfac_sq(u, g, A, G, rows), 0.0) / f_sq)
-    return SharingError(rel, near, ek, math.sqrt(f_sq), math.sqrt(k_sq), A, G, how,
-                        "dense" if dense else "gram")
+    return SharingError(
+        rel,
+        near,
+        ek,
+        math.sqrt(f_sq),
+        math.sqrt(k_sq),
+        A,
+        G,
+        how,
+        "dense" if dense else "gram",
+    )
