@@ -208,3 +208,17 @@ def test_core_never_imports_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_dataloader_and_arrays_give_the_same_capture() -> None:
+    """Batching is invisible: a DataLoader, a tuple of tensors and NumPy arrays agree."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    net, (X, y) = _cnn(), _data(n=10)
+    fac = factor_function(make_likelihood("categorical"), "ggn")
+    a = capture(net, DataLoader(TensorDataset(X, y), batch_size=3), fac)
+    b = capture(net, (X.numpy(), y.numpy()), fac, batch_size=7)
+    for la, lb in zip(a.layers, b.layers):
+        assert np.allclose(la.u, lb.u, rtol=0, atol=1e-14)   # batch-size dependent rounding
+        assert np.allclose(la.g, lb.g, rtol=0, atol=1e-15)
+    assert np.array_equal(a.y, b.y)
