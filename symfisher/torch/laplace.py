@@ -368,18 +368,7 @@ def laplace(
     log_lik = -float(np.sum(lik.nll(cap.f, y)))
     tau = prior_per_layer(len(cap.layers), prior_precision)
     theta = parameter_vector(cap.layers)
-    post = TorchLaplace(
-        model,
-        cap.layers,
-        lik,
-        kind,
-        tau,
-        None,
-        log_lik,
-        theta,  # type: ignore[arg-type]
-        how,
-        batch_size,
-    )
-    prior = post._prior_vector(tau)
+    prior = tau[index_groups(cap.layers, np.arange(theta.size))]
     precision = build_precision(cap.layers, prior, kind, how, joint_bias)
-    return replace(post, precision=precision)
+    return TorchLaplace(model, cap.layers, lik, kind, tau, precision, log_lik, theta, how,
+                        batch_size)

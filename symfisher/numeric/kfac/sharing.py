@@ -196,12 +196,12 @@ def _nearest_sq(
             for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows))
         )
 
-    Y = A / max(np.linalg.norm(A), 1e-300)
+    Y = A / max(float(np.linalg.norm(A)), 1e-300)
     X = apply_r(Y)
     best = float(np.sum(X * X))
     for _ in range(max_iter):
         Y = apply_rt(X)
-        Y /= max(np.linalg.norm(Y), 1e-300)
+        Y /= max(float(np.linalg.norm(Y)), 1e-300)
         X = apply_r(Y)
         new = float(np.sum(X * X))
         done = abs(new - best) <= rtol * new
