@@ -29,6 +29,7 @@ from symfisher.numeric.laplace.diag import DiagPrecision
 from symfisher.numeric.laplace.full import DensePrecision
 from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
 from symfisher.torch.capture import LayerData
+from symfisher.torch.layers import LayerSpec
 
 #: Largest number of covered parameters for ``structure="full"``.
 MAX_FULL = 20_000
@@ -61,7 +62,7 @@ def jacobian_rows(L: LayerData) -> Array:
     return np.concatenate([M, L.g.sum(axis=1).transpose(0, 2, 1)], axis=2)
 
 
-def _eigh(M: torch.Tensor) -> tuple[Array, Array]:
+def eigh_clipped(M: torch.Tensor) -> tuple[Array, Array]:
     """Eigendecomposition by torch's LAPACK in the captured dtype (float32 for a float32
     model, as laplace-torch does), returned as float64 with eigenvalues clipped at 0.
 
@@ -101,8 +102,8 @@ def kron_block(
     prior: Array,
 ) -> KronBlock:
     """``kron(G, A) + tau I`` as a :class:`KronBlock` (``G`` or its eigenpair)."""
-    lam_g, U_g = _eigh(G) if isinstance(G, torch.Tensor) else G
-    lam_a, U_a = _eigh(A)
+    lam_g, U_g = eigh_clipped(G) if isinstance(G, torch.Tensor) else G
+    lam_a, U_a = eigh_clipped(A)
     return KronBlock(index, lam_g, U_g, lam_a, U_a).updated(prior, 1.0)
 
 
@@ -123,7 +124,7 @@ def _kron_layer(
         idx = joint_index(w0, b0, d_out, d_in)
         return [kron_block(idx, G, A, prior[idx])]
     w_idx = np.arange(w0, w0 + d_out * d_in)
-    eig_g = _eigh(G)
+    eig_g = eigh_clipped(G)
     blocks: list[Precision] = [kron_block(w_idx, eig_g, A, prior[w_idx])]
     if L.spec.has_bias:  # the exact bias block Gb as kron(Gb, [[1]])
         b_idx = np.arange(b0, b0 + d_out)
@@ -201,10 +202,10 @@ def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
 
 
 def index_groups(
-    layers: tuple[LayerData, ...], index: NDArray[np.intp]
+    specs: tuple[LayerSpec, ...], index: NDArray[np.intp]
 ) -> NDArray[np.intp]:
     """Layer number of every covered parameter, in ``index`` order."""
     layer_of = np.concatenate(
-        [np.full(L.spec.n_params, i, dtype=np.intp) for i, L in enumerate(layers)]
+        [np.full(s.n_params, i, dtype=np.intp) for i, s in enumerate(specs)]
     )
     return layer_of[index]

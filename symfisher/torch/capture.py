@@ -184,6 +184,63 @@ def _pullback(
         return [torch.stack([p[i] for p in per]) for i in range(len(outs))]
 
 
+def select(model: nn.Module, names: set[str] | None) -> Discovery:
+    """Supported layers of ``model`` (only ``names`` if given); raises if there are none."""
+    found = discover(model)
+    if names is not None:
+        found = Discovery(
+            tuple(s for s in found.layers if s.name in names),
+            found.frozen,
+            found.unsupported,
+        )
+    if not found.layers:
+        raise ShapeError(
+            f"no supported trainable layer (Linear, Conv2d) in the model; "
+            f"unsupported: {list(found.unsupported)}"
+        )
+    return found
+
+
+Consumer = Callable[[list[tuple[torch.Tensor, torch.Tensor]]], None]
+
+
+def stream(
+    model: nn.Module,
+    data: Any,
+    factor: Factor,
+    found: Discovery,
+    consume: Consumer,
+    batch_size: int = 256,
+) -> tuple[Array, Array | None]:
+    """One pass over ``data``: ``consume([(u, g) per layer])`` per batch; returns ``(f, y)``.
+
+    ``u`` is (n, T, d_in) and ``g`` (n, T, k', d_out), detached, in the model's dtype.
+    """
+    like = next(p for p in model.parameters())
+    fs, ys = [], []
+    for Xb, yb in batches(data, batch_size):
+        f, ins, outs = _forward(model, found.layers, _as_tensor(Xb, like))
+        f_np = f.detach().cpu().double().numpy()
+        y_np = None if yb is None else _as_numpy(yb)
+        S = torch.as_tensor(
+            np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device
+        )
+        grads = _pullback(f, outs, S)
+        consume(
+            [
+                (
+                    input_rows(s, x).detach().cpu(),
+                    output_rows(s, gr).permute(1, 2, 0, 3).cpu(),
+                )
+                for s, x, gr in zip(found.layers, ins, grads)
+            ]
+        )
+        fs.append(f_np)
+        if y_np is not None:
+            ys.append(y_np)
+    return np.concatenate(fs), (np.concatenate(ys) if ys else None)
+
+
 def capture(
     model: nn.Module,
     data: Any,
@@ -211,43 +268,21 @@ def capture(
     -------
     Capture
     """
-    found = discover(model)
-    if names is not None:
-        found = Discovery(
-            tuple(s for s in found.layers if s.name in names),
-            found.frozen,
-            found.unsupported,
-        )
-    if not found.layers:
-        raise ShapeError(
-            f"no supported trainable layer (Linear, Conv2d) in the model; "
-            f"unsupported: {list(found.unsupported)}"
-        )
-    like = next(p for p in model.parameters())
+    found = select(model, names)
     us: list[list[torch.Tensor]] = [[] for _ in found.layers]
     gs: list[list[torch.Tensor]] = [[] for _ in found.layers]
-    fs, ys = [], []
-    for Xb, yb in batches(data, batch_size):
-        f, ins, outs = _forward(model, found.layers, _as_tensor(Xb, like))
-        f_np = f.detach().cpu().double().numpy()
-        y_np = None if yb is None else _as_numpy(yb)
-        S = torch.as_tensor(
-            np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device
-        )
-        grads = _pullback(f, outs, S)
-        for i, (spec, x, gr) in enumerate(zip(found.layers, ins, grads)):
-            us[i].append(input_rows(spec, x).detach().cpu())
-            gs[i].append(output_rows(spec, gr).permute(1, 2, 0, 3).cpu())
-        fs.append(f_np)
-        if y_np is not None:
-            ys.append(y_np)
+
+    def keep(rows: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        for i, (u, g) in enumerate(rows):
+            us[i].append(u)
+            gs[i].append(g)
+
+    f, y = stream(model, data, factor, found, keep, batch_size)
     layers = tuple(
         LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous())
         for s, u, g in zip(found.layers, us, gs)
     )
-    return Capture(
-        layers, found, np.concatenate(fs), np.concatenate(ys) if ys else None
-    )
+    return Capture(layers, found, f, y)
 
 
 def factor_function(likelihood: Any, curvature: Curvature | str) -> Factor:

@@ -34,9 +34,9 @@ from symfisher.numeric.laplace.predictive import (
     function_covariance,
     predictive,
 )
+from symfisher.torch.accumulate import fit_precision
 from symfisher.torch.blocks import (
     TorchStructure,
-    build_precision,
     index_groups,
     jacobian_rows,
     precision_sqrt_inv_apply,
@@ -47,7 +47,9 @@ from symfisher.torch.capture import (
     LayerData,
     capture,
     factor_function,
+    select,
 )
+from symfisher.torch.layers import LayerSpec
 from symfisher.torch.likelihood import resolve_likelihood
 
 
@@ -58,17 +60,17 @@ class Subset(str, Enum):
     LAST_LAYER = "last_layer"
 
 
-def covered_parameters(layers: tuple[LayerData, ...]) -> list[torch.Tensor]:
+def covered_parameters(layers: tuple[LayerSpec, ...]) -> list[torch.Tensor]:
     """The covered parameter tensors in vector order (weight, then bias, per layer)."""
     out = []
-    for L in layers:
-        out.append(L.spec.module.weight)
-        if L.spec.has_bias:
-            out.append(L.spec.module.bias)
+    for spec in layers:
+        out.append(spec.module.weight)
+        if spec.has_bias:
+            out.append(spec.module.bias)
     return out
 
 
-def parameter_vector(layers: tuple[LayerData, ...]) -> Array:
+def parameter_vector(layers: tuple[LayerSpec, ...]) -> Array:
     """``[W_0 row-major, b_0, ...]`` of the covered layers as float64, shape (m,)."""
     return np.concatenate(
         [
@@ -78,7 +80,7 @@ def parameter_vector(layers: tuple[LayerData, ...]) -> Array:
     )
 
 
-def set_parameters(layers: tuple[LayerData, ...], theta: ArrayLike) -> None:
+def set_parameters(layers: tuple[LayerSpec, ...], theta: ArrayLike) -> None:
     """Write ``theta`` (m,) into the covered parameters (in place, no gradient)."""
     vec = np.asarray(theta, dtype=np.float64)
     start = 0
@@ -100,8 +102,8 @@ class TorchLaplace:
     Attributes
     ----------
     model : torch.nn.Module
-    layers : tuple of LayerData
-        Covered layers (their captured rows with the likelihood's factors ``S``).
+    layers : tuple of LayerSpec
+        Covered layers, in module order.
     likelihood : OutputLikelihood
     structure : TorchStructure
     prior_precision : ndarray, shape (L,)
@@ -113,7 +115,7 @@ class TorchLaplace:
     """
 
     model: nn.Module = field(repr=False)
-    layers: tuple[LayerData, ...] = field(repr=False)
+    layers: tuple[LayerSpec, ...] = field(repr=False)
     likelihood: Any
     structure: TorchStructure
     prior_precision: Array
@@ -169,7 +171,7 @@ class TorchLaplace:
         )
 
     def _test_capture(self, X: Any) -> Capture:
-        names = {L.spec.name for L in self.layers}
+        names = {spec.name for spec in self.layers}
         return capture(
             self.model,
             (X,),
@@ -350,25 +352,20 @@ def laplace(
     which = option(Subset, subset, "subset")
     kind = option(TorchStructure, structure, "structure")
     how = option(SharingApprox, approx, "approx")
-    names = None
+    found = select(model, None)
     if which is Subset.LAST_LAYER:
-        from symfisher.torch.layers import discover
-
-        names = {discover(model).layers[-1].name}
-    cap = capture(
-        model,
-        data,
-        factor_function(lik, Curvature.GGN),
-        batch_size=batch_size,
-        names=names,
+        found = select(model, {found.layers[-1].name})
+    specs = found.layers
+    tau = prior_per_layer(len(specs), prior_precision)
+    theta = parameter_vector(specs)
+    prior = tau[index_groups(specs, np.arange(theta.size))]
+    factor = factor_function(lik, Curvature.GGN)
+    precision, f, y_raw = fit_precision(
+        model, data, factor, found, kind, how, joint_bias, prior, batch_size
     )
-    if cap.y is None:
+    if y_raw is None:
         raise ShapeError("sf.torch.laplace needs targets: pass data as (X, y) batches")
-    y = lik.targets(cap.y, cap.f.shape[1])
-    log_lik = -float(np.sum(lik.nll(cap.f, y)))
-    tau = prior_per_layer(len(cap.layers), prior_precision)
-    theta = parameter_vector(cap.layers)
-    prior = tau[index_groups(cap.layers, np.arange(theta.size))]
-    precision = build_precision(cap.layers, prior, kind, how, joint_bias)
-    return TorchLaplace(model, cap.layers, lik, kind, tau, precision, log_lik, theta, how,
-                        batch_size)
+    log_lik = -float(np.sum(lik.nll(f, lik.targets(y_raw, f.shape[1]))))
+    return TorchLaplace(
+        model, specs, lik, kind, tau, precision, log_lik, theta, how, batch_size
+    )
