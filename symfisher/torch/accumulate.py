@@ -5,7 +5,8 @@ The Laplace fit only needs sums over data, so :func:`fit_precision` streams the 
 the captured rows: memory is that of the factors (``kron``), of the diagonal (``diag``) or of
 the m x m GGN (``full``), not N times the layer widths. Definitions (A a mean, G a sum,
 exact bias block ``sum gsum gsum^T``, expand / reduce for Conv2d) as in
-:mod:`symfisher.torch.blocks`; sums are kept in float64.
+:mod:`symfisher.torch.blocks`; sums are kept in float64, the factors' eigendecompositions
+run in the model's dtype.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ class KronSums:
 
     def __init__(self, spec: LayerSpec, approx: SharingApprox, joint: bool) -> None:
         self.spec, self.approx, self.joint = spec, approx, joint
-        self.count = 0
+        self.count, self.dtype = 0, torch.float64
         self.sums: list[torch.Tensor | None] = [None, None, None]  # A_sum, G, Gb
 
     def add(self, u: torch.Tensor, g: torch.Tensor) -> None:
         n, t = u.shape[:2]
+        self.dtype = u.dtype
         if self.joint:
             u = torch.cat([u, torch.ones(n, t, 1, dtype=u.dtype)], dim=2)
         gsum = (g[:, 0] if t == 1 else g.sum(dim=1)).reshape(-1, g.shape[3])
@@ -64,8 +66,9 @@ class KronSums:
         ]
 
     def blocks(self, w0: int, b0: int, prior: Array) -> list[Precision]:
-        A_sum, G, Gb = self.sums
-        assert A_sum is not None and G is not None and Gb is not None
+        assert all(x is not None for x in self.sums)
+        # sums kept in float64; eigendecompositions in the model's dtype (as laplace-torch)
+        A_sum, G, Gb = (x.to(self.dtype) for x in self.sums)          # type: ignore[union-attr]
         A = A_sum / self.count
         d_out, d_in = self.spec.d_out, self.spec.d_in
         if self.joint:
