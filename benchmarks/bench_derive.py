@@ -31,9 +31,9 @@ import sympy as sp  # noqa: E402
 
 from _threads import threading_line  # noqa: E402
 import symfisher as sf  # noqa: E402
-from symfisher.derive.budget import BudgetExceeded, run_with_budget  # noqa: E402
-from symfisher.derive.check_points import sample_points  # noqa: E402
-from symfisher.derive.fisher import derive_fisher  # noqa: E402
+from symfisher._runtime.budget import BudgetExceeded, run_with_budget  # noqa: E402
+from symfisher.derive.check.points import sample_points  # noqa: E402
+from symfisher.derive.fisher.api import derive_fisher  # noqa: E402
 
 
 def fork_overhead() -> float:

@@ -6,7 +6,7 @@ Prints tables (medians of ≥ 5 runs after a warm-up) with ratios against altern
 measured side by side in the same run:
 
 * Fisher–Rao distance on the gamma manifold (no closed form): our shooting solver with
-  the compiled DOP853 integrator (``symfisher.numeric.ode``) vs the same solver on
+  the compiled DOP853 integrator (``symfisher.numeric.geodesic.ode``) vs the same solver on
   ``scipy.integrate.solve_ivp`` (the previous path) with the compiled Numba Christoffel
   kernel and with a ``sympy.lambdify`` NumPy kernel, vs SciPy's collocation solver
   ``solve_bvp``, with the error of each against a tight reference; the integrator's
@@ -37,10 +37,10 @@ import sympy as sp
 from scipy.integrate import solve_bvp
 
 import symfisher as sf
-from symfisher.derive.connections import christoffel_of
-from symfisher.derive._metric import metric_data
-from symfisher.geodesics import _christoffel_kernel, _metric_kernel
-from symfisher.numeric.geodesic import shooting_distance
+from symfisher.derive.geometry.connections import christoffel_of
+from symfisher.derive.geometry.metric import metric_data
+from symfisher.geometry.geodesic import _christoffel_kernel, _metric_kernel
+from symfisher.numeric.geodesic.solve import shooting_distance
 
 
 def median_time(fn: Callable[[], object], runs: int = 7) -> float:
@@ -128,7 +128,7 @@ def bench_first_call() -> None:
     import tempfile
 
     compile_code = ("import time, numba, numpy as np\n"
-                    "from symfisher.numeric.ode import _compiled\n"
+                    "from symfisher.numeric.geodesic.ode import _compiled\n"
                     "t = time.perf_counter(); _compiled()\n"
                     "print(f'{time.perf_counter() - t:.3f}')")
     with tempfile.TemporaryDirectory() as tmp:

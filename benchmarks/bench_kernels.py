@@ -32,7 +32,7 @@ import sympy as sp
 from _threads import threading_line  # noqa: E402
 import symfisher as sf
 from hand_kernels import bandwidth_floor, run_hand
-from symfisher.codegen.bench_models import BenchModel, bench_models
+from symfisher.testing.bench_models import BenchModel, bench_models
 
 Timed = Callable[[], object]
 
@@ -150,7 +150,7 @@ def latency(m: BenchModel) -> dict[str, float]:
 FRESH = """
 import time; t0 = time.perf_counter()
 import numpy as np, symfisher as sf
-from symfisher.codegen.bench_models import bench_models
+from symfisher.testing.bench_models import bench_models
 m = bench_models(({name!r},))[{name!r}]
 k = sf.compile(m.expr, args=list(m.args))
 k(*[np.full(3, 1.0)] * len(m.args), parallel=False)

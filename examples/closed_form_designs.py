@@ -23,37 +23,37 @@ def cases() -> list[tuple[str, object, dict, tuple]]:
     e0, emax = sp.symbols("e0 emax", real=True)
     ed50, d, D = sp.symbols("ed50 d D", positive=True)
     emax_model = sf.Regression(e0 + emax * x / (ed50 + x), x, [e0, emax, ed50], noise="normal", sigma=1)
-    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), "D", unknowns=[d], assumptions=[d < D])
+    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), criterion="D", unknowns=[d], assumptions=[d < D])
     out.append(("Emax model on [0, D], weights 1/3", sol, {e0: 0, emax: 1, ed50: 25, D: 150}, (0, 150)))
 
     V, K, B = sp.symbols("V K B", positive=True)
     mm = sf.Regression(V * x / (K + x), x, [V, K], noise="normal", sigma=1)
-    sol = sf.solve_design(mm, sf.SymbolicDesign([d, B]), "D", unknowns=[d], assumptions=[d < B])
+    sol = sf.solve_design(mm, sf.SymbolicDesign([d, B]), criterion="D", unknowns=[d], assumptions=[d < B])
     out.append(("Michaelis-Menten on [0, B], weights 1/2", sol, {V: 1, K: 2, B: 10}, (0, 10)))
 
     a, b = sp.symbols("a b", positive=True)
     decay = sf.Regression(a * sp.exp(-b * x), x, [a, b], noise="normal", sigma=1)
-    sol = sf.solve_design(decay, sf.SymbolicDesign([0, d]), "D", unknowns=[d])
+    sol = sf.solve_design(decay, sf.SymbolicDesign([0, d]), criterion="D", unknowns=[d])
     out.append(("exponential decay a exp(-b x) on [0, 5]", sol, {a: 1, b: 0.7}, (0, 5)))
 
     b0, b1, b2 = sp.symbols("b0 b1 b2", real=True)
     u, c = sp.symbols("u c", real=True)
     line = sf.Regression(b0 + b1 * xr, xr, [b0, b1], noise="normal", sigma=1)
-    sol = sf.solve_design(line, sf.SymbolicDesign([-1, u]), "D", unknowns=[u], space=(-1, 1))
+    sol = sf.solve_design(line, sf.SymbolicDesign([-1, u]), criterion="D", unknowns=[u], space=(-1, 1))
     out.append(("simple linear regression on [-1, 1]", sol, {b0: 0, b1: 1}, (-1, 1)))
 
     quad = sf.Regression(b0 + b1 * xr + b2 * xr**2, xr, [b0, b1, b2], noise="normal", sigma=1)
-    sol = sf.solve_design(quad, sf.SymbolicDesign([-1, c, 1]), "D", unknowns=[c], assumptions=[c > -1, c < 1])
+    sol = sf.solve_design(quad, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c], assumptions=[c > -1, c < 1])
     out.append(("quadratic regression on [-1, 1]: middle point", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
     w1, w2 = sp.symbols("w1 w2", positive=True)
     for crit in ("D", "A"):
-        sol = sf.solve_design(quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), crit, unknowns=[w1, w2])
+        sol = sf.solve_design(quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), criterion=crit, unknowns=[w1, w2])
         out.append((f"quadratic regression on [-1, 1]: {crit}-optimal weights", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
 
     al, be = sp.symbols("alpha beta", real=True)
     t = sp.Symbol("t", positive=True)
     logit = sf.Regression(al + be * xr, xr, [al, be], noise="bernoulli", link="logit")
-    sol = sf.solve_design(logit, sf.SymbolicDesign([(-al - t) / be, (-al + t) / be]), "D", unknowns=[t])
+    sol = sf.solve_design(logit, sf.SymbolicDesign([(-al - t) / be, (-al + t) / be]), criterion="D", unknowns=[t])
     out.append(("2-parameter logistic, points -alpha/beta -+ t/beta", sol, {al: 0.5, be: 2.0}, (-6, 6)))
     return out
 

@@ -25,7 +25,8 @@ import numpy as np
 
 import symfisher as sf
 from symfisher.numeric.laplace.base import Array
-from symfisher.numeric.laplace.likelihoods import OutputLikelihood, make_likelihood
+from symfisher.numeric.laplace.catalog import make_likelihood
+from symfisher.numeric.laplace.likelihoods import OutputLikelihood
 from symfisher.numeric.laplace.metrics import predictive_nll
 from symfisher.numeric.laplace.posterior import LaplacePosterior
 from symfisher.numeric.nn import MLP, parameter_gradient

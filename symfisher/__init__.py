@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from symfisher._version import __version__
 
 # public name -> (module, attribute); attribute None means "the module itself".
 _LAZY: dict[str, tuple[str, str | None]] = {
@@ -27,6 +27,24 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ParseError": ("symfisher.errors", "ParseError"),
     "DomainError": ("symfisher.errors", "DomainError"),
     "ShapeError": ("symfisher.errors", "ShapeError"),
+    "OptionError": ("symfisher.errors", "OptionError"),
+    # options: every keyword that takes one of a fixed set of values
+    "option": ("symfisher.options", "option"),
+    "clear_caches": ("symfisher._runtime.caches", "clear_caches"),
+    "Activation": ("symfisher.options", "Activation"),
+    "Backend": ("symfisher.options", "Backend"),
+    "ConnectionKind": ("symfisher.options", "ConnectionKind"),
+    "Criterion": ("symfisher.options", "Criterion"),
+    "CrossTerm": ("symfisher.options", "CrossTerm"),
+    "DistanceMethod": ("symfisher.options", "DistanceMethod"),
+    "FisherMethod": ("symfisher.options", "FisherMethod"),
+    "Integrator": ("symfisher.options", "Integrator"),
+    "KronMethod": ("symfisher.options", "KronMethod"),
+    "Likelihood": ("symfisher.options", "Likelihood"),
+    "Link": ("symfisher.options", "Link"),
+    "LinkApprox": ("symfisher.options", "LinkApprox"),
+    "Status": ("symfisher.options", "Status"),
+    "Structure": ("symfisher.options", "Structure"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),
@@ -37,7 +55,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "score": ("symfisher.derive.score", "score"),
     "hessian": ("symfisher.derive.score", "hessian"),
     "observed_information": ("symfisher.derive.score", "observed_information"),
-    "fisher": ("symfisher.derive.fisher", "fisher"),
+    "fisher": ("symfisher.derive.fisher.api", "fisher"),
     "jeffreys_prior": ("symfisher.derive.priors", "jeffreys_prior"),
     "cramer_rao": ("symfisher.derive.priors", "cramer_rao"),
     "parse_expression": ("symfisher.parse", "parse_expression"),
@@ -51,29 +69,29 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "model": ("symfisher.models.catalog", "model"),
     "model_names": ("symfisher.models.catalog", "model_names"),
     "Design": ("symfisher.numeric.design.core", "Design"),
-    "optimal_design": ("symfisher.design", "optimal_design"),
-    "efficiency": ("symfisher.design", "efficiency"),
+    "optimal_design": ("symfisher.design.optimal", "optimal_design"),
+    "efficiency": ("symfisher.design.optimal", "efficiency"),
     # symbolic design (issue 7)
-    "SymbolicDesign": ("symfisher.derive.design", "SymbolicDesign"),
-    "information_matrix": ("symfisher.derive.design", "information_matrix"),
-    "criterion": ("symfisher.derive.design", "criterion"),
-    "sensitivity": ("symfisher.derive.design", "sensitivity"),
-    "solve_design": ("symfisher.derive.design_solve", "solve_design"),
+    "SymbolicDesign": ("symfisher.design.symbolic", "SymbolicDesign"),
+    "information_matrix": ("symfisher.design.symbolic", "information_matrix"),
+    "criterion": ("symfisher.design.symbolic", "criterion"),
+    "sensitivity": ("symfisher.design.symbolic", "sensitivity"),
+    "solve_design": ("symfisher.design.solve", "solve_design"),
     # K-FAC / Laplace (issue 5)
     "kfac": ("symfisher.kfac", None),
     "nn": ("symfisher.numeric.nn", None),
-    "laplace": ("symfisher.laplace_fit", "laplace"),
+    "laplace": ("symfisher.kfac.laplace", "laplace"),
     # geometry and verification (issue 6)
-    "christoffel": ("symfisher.derive.geometry", "christoffel"),
-    "skewness_tensor": ("symfisher.derive.geometry", "skewness_tensor"),
-    "alpha_connection": ("symfisher.derive.geometry", "alpha_connection"),
-    "riemann": ("symfisher.derive.geometry", "riemann"),
-    "ricci": ("symfisher.derive.geometry", "ricci"),
-    "scalar_curvature": ("symfisher.derive.geometry", "scalar_curvature"),
-    "gaussian_curvature": ("symfisher.derive.geometry", "gaussian_curvature"),
+    "christoffel": ("symfisher.geometry.tensors", "christoffel"),
+    "skewness_tensor": ("symfisher.geometry.tensors", "skewness_tensor"),
+    "alpha_connection": ("symfisher.geometry.tensors", "alpha_connection"),
+    "riemann": ("symfisher.geometry.tensors", "riemann"),
+    "ricci": ("symfisher.geometry.tensors", "ricci"),
+    "scalar_curvature": ("symfisher.geometry.tensors", "scalar_curvature"),
+    "gaussian_curvature": ("symfisher.geometry.tensors", "gaussian_curvature"),
     "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
-    "geodesic": ("symfisher.geodesics", "geodesic"),
-    "fisher_rao_distance": ("symfisher.geodesics", "fisher_rao_distance"),
+    "geodesic": ("symfisher.geometry.geodesic", "geodesic"),
+    "fisher_rao_distance": ("symfisher.geometry.geodesic", "fisher_rao_distance"),
     "verify": ("symfisher.verification", "verify"),
 }
 

@@ -6,11 +6,6 @@ act on it without reading the source.
 
 from __future__ import annotations
 
-import enum
-from typing import TypeVar
-
-E = TypeVar("E", bound=enum.Enum)
-
 
 class SymfisherError(Exception):
     """Base class of every error raised on purpose by symfisher."""
@@ -43,31 +38,44 @@ class ShapeError(SymfisherError, ValueError):
     """Arrays whose shapes do not fit together (the message names the arrays)."""
 
 
-def option(enum_cls: type[E], value: object, name: str) -> E:
-    """``enum_cls(value)``, or a ValueError naming the option and its valid values.
+class OptionError(SymfisherError, ValueError):
+    """An option (``structure=``, ``method=``, ...) got a value it does not accept.
 
-    Parameters
-    ----------
-    enum_cls : Enum subclass
-    value : object
-        A member or its value.
-    name : str
-        The keyword as the user wrote it (``"method"``, ``"kind"``, ...).
-
-    Examples
-    --------
-    >>> import enum
-    >>> class Kind(str, enum.Enum):
-    ...     FIRST = "first"
-    >>> option(Kind, "first", "kind").value
-    'first'
-    >>> option(Kind, "third", "kind")
-    Traceback (most recent call last):
-    ...
-    ValueError: kind='third' is not one of ['first']
+    The message names the keyword and lists the valid values.
     """
-    try:
-        return enum_cls(value)
-    except ValueError:
-        valid = [m.value for m in enum_cls]
-        raise ValueError(f"{name}={value!r} is not one of {valid}") from None
+
+
+class UnknownFamilyError(SymfisherError, ValueError):
+    """No catalog entry has this name (the message suggests close names)."""
+
+
+class CodegenError(SymfisherError, ValueError):
+    """An expression cannot be turned into a kernel (unmapped function, free symbol, ...)."""
+
+
+class KernelFileError(SymfisherError, OSError):
+    """A kernel file is missing or fails its content check."""
+
+
+class SingularDesignError(SymfisherError, ValueError):
+    """The information matrix is singular for every candidate design (non-identifiable model)."""
+
+
+class InputError(SymfisherError, ValueError):
+    """An argument has a value symfisher cannot use (the message names the argument)."""
+
+
+class InputTypeError(SymfisherError, TypeError):
+    """An argument has a type symfisher cannot use (the message names the argument and type)."""
+
+
+class BudgetExceeded(SymfisherError, TimeoutError):
+    """A budgeted call did not finish in time (the child and all it started were killed)."""
+
+
+class Deadline(SymfisherError, TimeoutError):
+    """A bounded step of the verifier ran out of time (its caller takes a numeric route)."""
+
+
+class StepBudgetExceeded(SymfisherError, TimeoutError):
+    """A trial integration exceeded its number of right-hand-side evaluations."""

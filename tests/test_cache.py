@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from symfisher import cachedir
-from symfisher.cachedir import cache_root, content_key, read_verified, write_verified
+from symfisher._runtime import cachedir
+from symfisher._runtime.cachedir import cache_root, content_key, read_verified, write_verified
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ import numpy as np, sympy as sp, symfisher as sf
 from symfisher.codegen.cache import kernel_key
 from symfisher.codegen.spec import make_spec
 from symfisher.codegen.writer import generate_source
-from symfisher.cachedir import content_key
+from symfisher._runtime.cachedir import content_key
 a, b = sp.symbols("a b", positive=True)
 M = sp.Matrix([[sp.exp(-a) / b**2, a / b], [a / b, sp.log(1 + a * b) + 2 / b**2]])
 t0 = time.perf_counter()
@@ -103,7 +103,7 @@ def test_concurrent_compiles_then_cached_reuse_then_repair(tmp_path: Path) -> No
 RACER = r"""
 import sys, time
 from pathlib import Path
-from symfisher.cachedir import write_verified
+from symfisher._runtime.cachedir import write_verified
 d, start = Path(sys.argv[1]), Path(sys.argv[2])
 while not start.exists():
     time.sleep(0.001)
@@ -158,11 +158,25 @@ def test_unusable_cache_dir_falls_back_to_temp_with_warning(
     assert cachedir.cache_subdir("kernels").parent == root
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root ignores directory permissions")
 def test_read_only_cache_dir_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory where creating files fails (EACCES) is replaced by a temporary one.
+
+    Root ignores permission bits (CI runs as root), so the refusal is simulated where the
+    operating system would report it: creating the probe file in that directory fails.
+    """
+    import errno
+    import tempfile
+
     ro = tmp_path / "ro"
     ro.mkdir(mode=0o500)
+    real_mkstemp = tempfile.mkstemp
+
+    def refusing_mkstemp(*args: object, dir: object = None, **kw: object) -> tuple[int, str]:
+        if dir is not None and Path(str(dir)) == ro:
+            raise PermissionError(errno.EACCES, "Permission denied", str(ro))
+        return real_mkstemp(*args, dir=dir, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
     monkeypatch.setenv("SYMFISHER_CACHE", str(ro))
     try:
         with pytest.warns(RuntimeWarning, match="not writable"):

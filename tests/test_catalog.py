@@ -20,9 +20,9 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.derive.expectation import expectation
-from symfisher.errors import NonRegularFamilyError
-from symfisher.families.registry import UnknownFamilyError, family, family_names
+from symfisher.derive.expectation.engine import expectation
+from symfisher.errors import NonRegularFamilyError, UnknownFamilyError
+from symfisher.families.registry import family, family_names
 
 EG, PI, pg1 = sp.EulerGamma, sp.pi, lambda a: sp.polygamma(1, a)
 M = sp.Matrix
@@ -331,7 +331,7 @@ def test_every_entry_has_citation_and_parametrization() -> None:
 def test_categorical_many_outcomes_fisher() -> None:
     """k = 7: the check points must satisfy p_1 + ... + p_6 < 1 (uniform draws almost never
     do); the derived Fisher equals Agresti (2013), §1.2: diag(1/p_i) + 1/p_k (p_k = 1 - sum)."""
-    from symfisher.derive.check_points import sample_points
+    from symfisher.derive.check.points import sample_points
 
     fam = family("categorical", k=7)
     pts = sample_points(fam, 3)

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-
-import symfisher as sf
 from sympy.codegen.cfunctions import expm1, log1p
 
-from symfisher.codegen.printer import CodegenError, NumbaPrinter, function_table, import_lines
+import symfisher as sf
+from symfisher.codegen.printer import NumbaPrinter, function_table, import_lines
 from symfisher.codegen.rewrite import besseli_ratio, stable_rewrite
 from symfisher.codegen.spec import make_spec
 from symfisher.codegen.writer import generate_source, unique_targets
+from symfisher.errors import CodegenError
 
 x = sp.Symbol("x", positive=True)
 y = sp.Symbol("y", positive=True)

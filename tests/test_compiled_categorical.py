@@ -18,7 +18,7 @@ from scipy.stats import dirichlet
 import symfisher as sf
 from symfisher.errors import DomainError
 from symfisher.numeric.kfac.checks import ShapeError
-from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.numeric.nn import MLP
 
 REL = 1e-10

@@ -50,7 +50,7 @@ def test_equally_spaced_efficiency(emax_model: sf.Regression) -> None:
     theta = {e0: 0, emax: 1, ed50: 25}
     d = sf.optimal_design(emax_model, theta=theta, space=(0, 150))
     eq = sf.Design([0, 37.5, 75, 112.5, 150])
-    eff = sf.efficiency(eq, d, emax_model, theta, criterion="D")
+    eff = sf.efficiency(eq, d, model=emax_model, theta=theta, criterion="D")
     # Independent route: (det M_eq / det M*)^(1/3) with numpy.linalg.det and f by hand.
     f = lambda t: np.array([1.0, t / (25 + t), -t / (25 + t) ** 2])  # noqa: E731
     M = lambda pts, w: sum(wi * np.outer(f(p), f(p)) for p, wi in zip(pts, w))  # noqa: E731
@@ -106,7 +106,7 @@ def test_bad_input(emax_model: sf.Regression) -> None:
         sf.optimal_design(emax_model, theta={e0: 0, emax: 1, ed50: -3}, space=(0, 150))
     with pytest.raises(ValueError, match="lo < hi"):
         sf.optimal_design(emax_model, theta=th, space=(150, 0))
-    with pytest.raises(SymfisherError, match="unknown criterion"):
+    with pytest.raises(sf.OptionError, match="criterion='Z' is not one of"):
         sf.optimal_design(emax_model, theta=th, space=(0, 150), criterion="Z")
     with pytest.raises(SymfisherError, match="not a parameter"):
         sf.optimal_design(emax_model, theta=th, space=(0, 150), criterion="Ds", interest=[sp.Symbol("q")])
@@ -268,5 +268,12 @@ def test_noise_given_as_family_and_heteroscedastic() -> None:
     assert I[0, 2] == 0 and I[1, 3] == 0
     with pytest.raises(SymfisherError, match="sigma"):
         sf.Regression(a + b * xr, xr, [a, b], noise="normal")
-    with pytest.raises(SymfisherError, match="unknown noise"):
+    with pytest.raises(sf.OptionError, match="noise='cauchy-ish' is not one of"):
         sf.Regression(a + b * xr, xr, [a, b], noise="cauchy-ish")
+
+
+def test_unknown_theta_key_is_an_error_naming_it(emax_model: sf.Regression) -> None:
+    """A typo in a theta key must not be ignored (it would change nothing, silently)."""
+    e0, emax, ed50 = emax_model.params
+    with pytest.raises(sf.DomainError, match="typo"):
+        sf.optimal_design(emax_model, theta={e0: 0, emax: 1, ed50: 25, "typo": 3}, space=(0, 150))

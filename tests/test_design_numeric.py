@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from numpy.polynomial import legendre
 
+from symfisher.errors import SingularDesignError
 from symfisher.numeric.design.api import solve
 from symfisher.numeric.design.core import Design, Space
 from symfisher.numeric.design.criteria import ACriterion, DCriterion, DsCriterion, ECriterion, LCriterion
 from symfisher.numeric.design.exact import efficiency, efficient_rounding
 from symfisher.numeric.design.model import PointInfo
-from symfisher.numeric.design.optimize import SingularDesignError
 from symfisher.numeric.design.problem import Component, Problem
 
 FINE = np.linspace(-1.0, 1.0, 20001)

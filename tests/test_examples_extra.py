@@ -234,7 +234,6 @@ def test_ball_boundary_is_at_fisher_rao_distance_r(geometry_report) -> None:  # 
 
 
 def test_plot_file_is_written(geometry_example, geometry_report, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("matplotlib")
     out = geometry_example.plot_ball(geometry_report, tmp_path / "ball.png")
     assert out.exists() and out.stat().st_size > 1000
 
@@ -245,7 +244,6 @@ def test_kfac_example_uses_real_digits_when_installed() -> None:
     Exact reference: the UCI optical digits set shipped with scikit-learn has 1797 images of
     8 x 8 pixels in 10 classes; the example's 70/30 split gives 1257 training rows.
     """
-    pytest.importorskip("sklearn")
     name, X_tr, y_tr, X_te, _ = _load("kfac_error").load_data(0)
     assert name.startswith("digits")
     assert X_tr.shape == (1257, 64) and X_te.shape == (540, 64)

@@ -1,6 +1,6 @@
 """Tests of the expectation engine: each technique against mpmath at >= 30 digits.
 
-Every closed form returned by :func:`symfisher.derive.expectation.expectation` is
+Every closed form returned by :func:`symfisher.derive.expectation.engine.expectation` is
 compared with an independent numeric route (mpmath tanh–sinh quadrature or ``nsum``
 at 30+ digits) at parameter points drawn with ``numpy.random.default_rng(seed)``.
 """
@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symfisher.derive.expect_fallback import recognise_constant
-from symfisher.derive.expect_kernels import Density1D
-from symfisher.derive.expect_mellin import half_integer_besselk
-from symfisher.derive.expect_numeric import numeric_constant
-from symfisher.derive.expect_tidy import tidy
-from symfisher.derive.expectation import expectation, linear_terms, route_for
+from symfisher.derive.expectation.engine import expectation, linear_terms, route_for
+from symfisher.derive.expectation.fallback import recognise_constant
+from symfisher.derive.expectation.kernels import Density1D
+from symfisher.derive.expectation.mellin import half_integer_besselk
+from symfisher.derive.expectation.numeric import numeric_constant
+from symfisher.derive.expectation.tidy import tidy
 from symfisher.errors import DerivationError
 from symfisher.families.base import Family
 from symfisher.families.registry import family

@@ -99,7 +99,7 @@ def test_bivariate_normal_mean_and_covariance() -> None:
     logpdf = -(d.T * cov.inv() * d)[0, 0] / 2 - sp.log(cov.det()) / 2 - sp.log(2 * sp.pi)
     fam = sf.Family(logpdf, [x1, x2], [m1, m2, s11, s12, s22], (REALS, REALS),
                     constraints=[s11 * s22 - s12**2 > 0])
-    from symfisher.derive.fisher import derive_fisher
+    from symfisher.derive.fisher.api import derive_fisher
 
     res = derive_fisher(fam)
     assert res.route == "expfam" and res.check.method == "gauss-hermite"

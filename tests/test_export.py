@@ -68,8 +68,6 @@ def test_export_rejects_bad_names(tmp_path: Path) -> None:
 
 
 def test_export_family_compiles_its_fisher_matrix(tmp_path: Path) -> None:
-    if not hasattr(sf, "family"):
-        pytest.skip("family catalog not available")
     fam = sf.family("gamma")
     path = sf.export(fam, tmp_path / "gamma_family.py")
     text = path.read_text()

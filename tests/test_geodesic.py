@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 
 from symfisher.errors import DomainError
-from symfisher.geodesics import fisher_rao_distance, geodesic
-from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
+from symfisher.geometry.geodesic import fisher_rao_distance, geodesic
+from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
 
 mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)
@@ -150,9 +150,9 @@ def test_points_outside_domain_are_rejected() -> None:
         fisher_rao_distance(NORMAL, [0.0, -1.0], [1.0, 2.0], coords=[mu, sigma])
     with pytest.raises(DomainError, match="p = 1.5"):
         fisher_rao_distance(BERNOULLI, [0.5], [1.5], coords=UNIT)
-    with pytest.raises(ValueError, match="lacks a value for parameter"):
+    with pytest.raises(DomainError, match=r"theta1 lacks a value for the parameter\(s\) \[.sigma.\]"):
         fisher_rao_distance(NORMAL, {"mu": 0.0}, [1.0, 2.0], coords=[mu, sigma])
-    with pytest.raises(ValueError, match="unknown parameters"):
+    with pytest.raises(DomainError, match="theta1 has an unknown parameter .tau."):
         fisher_rao_distance(NORMAL, {"mu": 0.0, "tau": 1.0}, [1.0, 2.0], coords=[mu, sigma])
     with pytest.raises(ValueError, match="method='best'"):
         fisher_rao_distance(NORMAL, [0.0, 1.0], [1.0, 2.0], method="best", coords=[mu, sigma])

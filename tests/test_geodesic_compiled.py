@@ -1,4 +1,4 @@
-"""The compiled DOP853 geodesic integrator (symfisher.numeric.ode) against independent routes."""
+"""The compiled DOP853 geodesic integrator (symfisher.numeric.geodesic.ode) against independent routes."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import sympy as sp
 from scipy.integrate import solve_bvp
 
 import symfisher as sf
-from symfisher.derive._metric import metric_data
-from symfisher.derive.connections import christoffel_of
+from symfisher.derive.geometry.connections import christoffel_of
+from symfisher.derive.geometry.metric import metric_data
 from symfisher.errors import DomainError
-from symfisher.geodesics import _christoffel_kernel, _metric_kernel, fisher_rao_distance, geodesic
-from symfisher.numeric.geodesic import integrate_geodesic, shooting_distance
-from symfisher.numeric.geodesic_batch import integrate_batch
-from symfisher.numeric.ode import Box, LoopKernel, _compiled
+from symfisher.geometry.geodesic import _christoffel_kernel, _metric_kernel, fisher_rao_distance, geodesic
+from symfisher.numeric.geodesic.batch import integrate_batch
+from symfisher.numeric.geodesic.ode import Box, LoopKernel, _compiled
+from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
 
 k, beta = sp.symbols("k beta", positive=True)
 mu = sp.Symbol("mu", real=True)
@@ -167,7 +167,7 @@ def test_integrator_is_cached_on_disk(tmp_path: Path) -> None:
     # it for `python -c`) must load it from Numba's cache.
     _compiled()
     root = str(Path(sf.__file__).resolve().parents[1])
-    code = ("from symfisher.numeric.ode import _compiled; "
+    code = ("from symfisher.numeric.geodesic.ode import _compiled; "
             "print(sum(_compiled().stats.cache_hits.values()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120, cwd=tmp_path,

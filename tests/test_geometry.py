@@ -10,7 +10,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from symfisher.derive.geometry import (
+from symfisher.geometry.tensors import (
     alpha_connection,
     christoffel,
     gaussian_curvature,
@@ -148,7 +148,7 @@ def test_alpha_connection_normal_family_amari() -> None:
     # family in (mu, sigma)): Γ^(α)_11,2 = (1-α)/σ³, Γ^(α)_12,1 = -(1+α)/σ³,
     # Γ^(α)_22,2 = -2(1+2α)/σ³, all others 0.
     a = sp.Symbol("alpha", real=True)
-    A = alpha_connection(NORMAL, a, coords=[mu, sigma], skewness=_normal_skewness())
+    A = alpha_connection(NORMAL, a, coords=[mu, sigma], kind="first", skewness=_normal_skewness())
     assert sp.simplify(A[0, 0, 1] - (1 - a) / sigma**3) == 0
     assert sp.simplify(A[0, 1, 0] + (1 + a) / sigma**3) == 0
     assert sp.simplify(A[1, 0, 0] + (1 + a) / sigma**3) == 0
@@ -162,8 +162,8 @@ def test_alpha_zero_is_levi_civita_and_duality() -> None:
     T = _normal_skewness()
     A0 = alpha_connection(NORMAL, 0, kind="second", coords=[mu, sigma], skewness=T)
     assert A0 == christoffel(NORMAL, [mu, sigma])
-    Ap = alpha_connection(NORMAL, a, coords=[mu, sigma], skewness=T)
-    Am = alpha_connection(NORMAL, -a, coords=[mu, sigma], skewness=T)
+    Ap = alpha_connection(NORMAL, a, coords=[mu, sigma], kind="first", skewness=T)
+    Am = alpha_connection(NORMAL, -a, coords=[mu, sigma], kind="first", skewness=T)
     c = [mu, sigma]
     for kk in range(2):
         for i in range(2):

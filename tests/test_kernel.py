@@ -10,7 +10,8 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.numeric.kernel import Kernel, KernelFileError
+from symfisher.errors import KernelFileError
+from symfisher.numeric.kernel import Kernel
 
 a, b = sp.symbols("a b", positive=True)
 mu = sp.Symbol("mu", real=True)

@@ -90,7 +90,7 @@ def test_derivation_reports(gamma_report: Derivation) -> None:
 
 def test_numeric_fisher_is_marked_in_every_format() -> None:
     import symfisher as sf
-    from symfisher.derive.numeric_fisher import NumericFisher
+    from symfisher.derive.fisher.numeric import NumericFisher
 
     fam = sf.family("normal")
     nf = NumericFisher(family=fam, closed={(0, 0): 1 / fam.params[1] ** 2, (0, 1): sp.Integer(0)},

@@ -6,8 +6,8 @@ import mpmath
 import sympy as sp
 
 import symfisher as sf
-from symfisher.derive.check import cross_check
-from symfisher.derive.check_points import sample_points
+from symfisher.derive.check.core import cross_check
+from symfisher.derive.check.points import sample_points
 from symfisher.derive.smooth import hessian_route_problem, non_smooth_terms
 
 x = sp.Symbol("x")

@@ -33,14 +33,14 @@ def quad_model() -> sf.Regression:
 
 
 def test_emax_three_point_design_rediscovered(emax_model: sf.Regression) -> None:
-    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), "D", unknowns=[d], assumptions=[d < D])
+    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), criterion="D", unknowns=[d], assumptions=[d < D])
     # Dette, Kiss, Bevanda & Bretz (2010), Biometrika 97, Theorem 1: d* = ED50·D/(D + 2·ED50)
     assert sp.simplify(sol.formula[d] - ED50 * D / (D + 2 * ED50)) == 0
     assert sol.elementary and sol.depends_on == (ED50,)  # not on E0 or Emax
 
 
 def test_emax_check_against_numeric_engine(emax_model: sf.Regression) -> None:
-    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), "D", unknowns=[d], assumptions=[d < D])
+    sol = sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), criterion="D", unknowns=[d], assumptions=[d < D])
     chk = sol.check({E0: 0, EMAX: 1, ED50: 25, D: 150}, space=(0, 150))
     assert chk.ok
     assert chk.points[1] == pytest.approx(18.75, abs=1e-12)  # 25·150/(150 + 50), exact
@@ -51,7 +51,7 @@ def test_emax_check_against_numeric_engine(emax_model: sf.Regression) -> None:
 def test_michaelis_menten_two_point_design() -> None:
     V, K, Bmax = sp.symbols("V K B", positive=True)
     mm = sf.Regression(V * X / (K + X), X, [V, K], noise="normal", sigma=1)
-    sol = sf.solve_design(mm, sf.SymbolicDesign([d, Bmax]), "D", unknowns=[d], assumptions=[d < Bmax])
+    sol = sf.solve_design(mm, sf.SymbolicDesign([d, Bmax]), criterion="D", unknowns=[d], assumptions=[d < Bmax])
     # Duggleby (1979), J. theor. Biol. 81; López-Fidalgo & Wong (2002): x* = K·B/(2K + B)
     assert sp.simplify(sol.formula[d] - K * Bmax / (2 * K + Bmax)) == 0
     assert sol.depends_on == (K,)
@@ -60,7 +60,7 @@ def test_michaelis_menten_two_point_design() -> None:
 def test_exponential_decay_design() -> None:
     a, b = sp.symbols("a b", positive=True)
     decay = sf.Regression(a * sp.exp(-b * X), X, [a, b], noise="normal", sigma=1)
-    sol = sf.solve_design(decay, sf.SymbolicDesign([0, d]), "D", unknowns=[d])
+    sol = sf.solve_design(decay, sf.SymbolicDesign([0, d]), criterion="D", unknowns=[d])
     # Atkinson, Donev & Tobias (2007), ch. 17: the exponential-decay design point is 1/θ
     assert sol.formula == {d: 1 / b} and sol.depends_on == (b,)
     assert sol.check({a: 1, b: 0.7}, space=(0, 5)).ok  # independent route: numeric optimum
@@ -69,28 +69,28 @@ def test_exponential_decay_design() -> None:
 def test_linear_regression_optimum_on_the_boundary() -> None:
     line = sf.Regression(B0 + B1 * XR, XR, [B0, B1], noise="normal", sigma=1)
     u = sp.Symbol("u", real=True)
-    sol = sf.solve_design(line, sf.SymbolicDesign([-1, u]), "D", unknowns=[u], space=(-1, 1))
+    sol = sf.solve_design(line, sf.SymbolicDesign([-1, u]), criterion="D", unknowns=[u], space=(-1, 1))
     # Atkinson, Donev & Tobias (2007), ch. 11: D-optimal design on [-1, 1] is ±1 with ½ each
     assert sol.formula == {u: 1} and "boundary" in sol.note
 
 
 def test_quadratic_regression_points_and_weights(quad_model: sf.Regression) -> None:
     c = sp.Symbol("c", real=True)
-    sol = sf.solve_design(quad_model, sf.SymbolicDesign([-1, c, 1]), "D", unknowns=[c], assumptions=[c > -1, c < 1])
+    sol = sf.solve_design(quad_model, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c], assumptions=[c > -1, c < 1])
     assert sol.formula == {c: 0}
     w1, w2 = sp.symbols("w1 w2", positive=True)
     tmpl = sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2])
     # Atkinson, Donev & Tobias (2007), ch. 11 (D: ⅓ each); Pukelsheim (1993), Optimal Design of
     # Experiments, quadratic regression on [-1, 1] (A: ¼, ½, ¼); both re-checked numerically in the example test
-    assert sf.solve_design(quad_model, tmpl, "D", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 3), w2: sp.Rational(1, 3)}
-    assert sf.solve_design(quad_model, tmpl, "A", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 4), w2: sp.Rational(1, 2)}
+    assert sf.solve_design(quad_model, tmpl, criterion="D", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 3), w2: sp.Rational(1, 3)}
+    assert sf.solve_design(quad_model, tmpl, criterion="A", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 4), w2: sp.Rational(1, 2)}
 
 
 def test_logistic_points_are_roots_of_their_equation() -> None:
     al, be = sp.symbols("alpha beta", real=True)
     t = sp.Symbol("t", positive=True)
     logit = sf.Regression(al + be * XR, XR, [al, be], noise="bernoulli", link="logit")
-    sol = sf.solve_design(logit, sf.SymbolicDesign([(-al - t) / be, (-al + t) / be]), "D", unknowns=[t])
+    sol = sf.solve_design(logit, sf.SymbolicDesign([(-al - t) / be, (-al + t) / be]), criterion="D", unknowns=[t])
     assert not sol.elementary and sol.depends_on == ()
     with mpmath.workdps(50):  # independent route: t·tanh(t/2) = 1 solved at 50 digits
         ref = mpmath.findroot(lambda s: s * mpmath.tanh(s / 2) - 1, 1.5)
@@ -101,7 +101,7 @@ def test_logistic_points_are_roots_of_their_equation() -> None:
 
 def test_sensitivity_routes_agree(emax_model: sf.Regression) -> None:
     xi = sf.SymbolicDesign([0, d, D])
-    lagrange, bound = sf.sensitivity(emax_model, xi, "D")
+    lagrange, bound = sf.sensitivity(emax_model, xi, criterion="D")
     M = sp.Matrix(sf.information_matrix(emax_model, xi))
     I = sp.Matrix(emax_model.fisher_information())
     vals = {d: 18.75, D: 150, ED50: 25, EMAX: 1.3, E0: 0}
@@ -114,7 +114,7 @@ def test_sensitivity_routes_agree(emax_model: sf.Regression) -> None:
 
 
 def test_cauchy_binet_determinant_matches_direct(quad_model: sf.Regression) -> None:
-    from symfisher.derive.design import det_information
+    from symfisher.design.symbolic import det_information
 
     w = sp.symbols("w1:5", positive=True)
     pts = [-1, sp.Rational(-1, 3), sp.Rational(1, 2), 1]
@@ -132,15 +132,15 @@ def test_numeric_design_gives_numpy_information(quad_model: sf.Regression) -> No
 def test_bad_input(emax_model: sf.Regression) -> None:
     q = sp.Symbol("q", positive=True)
     with pytest.raises(SymfisherError, match="not free symbols"):
-        sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), "D", unknowns=[q])
+        sf.solve_design(emax_model, sf.SymbolicDesign([0, d, D]), criterion="D", unknowns=[q])
     with pytest.raises(SymfisherError, match="singular"):
-        sf.criterion(emax_model, sf.SymbolicDesign([0, D]), "D")
+        sf.criterion(emax_model, sf.SymbolicDesign([0, D]), criterion="D")
     with pytest.raises(SymfisherError, match="sum to"):
         sf.SymbolicDesign([0, d, D], [sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(1, 2)])
     with pytest.raises(SymfisherError, match="negative"):
         sf.SymbolicDesign([0, 1], [sp.Rational(3, 2), sp.Rational(-1, 2)])
     with pytest.raises(SymfisherError, match="unknown criterion"):
-        sf.criterion(emax_model, sf.SymbolicDesign([0, d, D]), "Z")
+        sf.criterion(emax_model, sf.SymbolicDesign([0, d, D]), criterion="Z")
 
 
 @pytest.mark.slow
@@ -162,14 +162,14 @@ def test_other_criteria_agree_with_numeric_formulas(emax_model: sf.Regression) -
     M = np.array(sp.Matrix(sf.information_matrix(emax_model, xi)).subs(vals).evalf(), dtype=float)
     Minv = np.linalg.inv(M)
     # independent route: the definitions evaluated with NumPy
-    assert float(sf.criterion(emax_model, xi, "A").subs(vals)) == pytest.approx(np.trace(Minv), rel=1e-12)
+    assert float(sf.criterion(emax_model, xi, criterion="A").subs(vals)) == pytest.approx(np.trace(Minv), rel=1e-12)
     c_expr = EMAX / ED50  # any smooth g(θ): c = ∇g
     cvec = np.array([0.0, 1 / 25, -1.3 / 25**2])
-    assert float(sf.criterion(emax_model, xi, "c", c=c_expr).subs(vals)) == pytest.approx(cvec @ Minv @ cvec, rel=1e-12)
-    ds = float(sf.criterion(emax_model, xi, "Ds", interest=[ED50]).subs(vals))
+    assert float(sf.criterion(emax_model, xi, criterion="c", c=c_expr).subs(vals)) == pytest.approx(cvec @ Minv @ cvec, rel=1e-12)
+    ds = float(sf.criterion(emax_model, xi, criterion="Ds", interest=[ED50]).subs(vals))
     assert ds == pytest.approx(np.linalg.slogdet(M)[1] - np.linalg.slogdet(M[:2, :2])[1], rel=1e-12)
     line = sf.Regression(B0 + B1 * XR, XR, [B0, B1], noise="normal", sigma=1)
     t = sp.Symbol("t", positive=True)
-    lam = sf.criterion(line, sf.SymbolicDesign([-t, t]), "E")  # M = diag(1, t²): λ_min = min(1, t²)
+    lam = sf.criterion(line, sf.SymbolicDesign([-t, t]), criterion="E")  # M = diag(1, t²): λ_min = min(1, t²)
     assert float(lam.subs(t, 0.5)) == pytest.approx(0.25, abs=1e-14)
     assert float(lam.subs(t, 2.0)) == pytest.approx(1.0, abs=1e-14)

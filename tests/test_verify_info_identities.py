@@ -8,18 +8,23 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.derive.check_points import sample_points
+from symfisher.derive.check.points import sample_points
 from symfisher.derive.divergence import kl_divergence
-from symfisher.verification import Status
-from symfisher.verification import checks_info
-from symfisher.verification.checks_design import d_optimality_entropy, ellipsoid_check
-from symfisher.verification.checks_info import scalar_statistic, sufficiency, sufficiency_reason
-from symfisher.verification.checks_numeric import (
-    F_DIVERGENCES, _divergences, f_divergence_applies, f_divergence_second_order,
+from symfisher.options import Status
+from symfisher.verification.checks import info as checks_info
+from symfisher.verification.checks.design import d_optimality_entropy, ellipsoid_check
+from symfisher.verification.checks.info import scalar_statistic, sufficiency, sufficiency_reason
+from symfisher.verification.checks.numeric import (
+    F_DIVERGENCES,
+    _divergences,
+    f_divergence_applies,
+    f_divergence_second_order,
 )
 from symfisher.verification.context import Ctx
-from symfisher.verification.statdist import (
-    branches, continuous_sum_information, discrete_sum_information,
+from symfisher.verification.numeric.statdist import (
+    branches,
+    continuous_sum_information,
+    discrete_sum_information,
 )
 
 NEW = ["sufficiency", "f_divergence_second_order", "d_optimality_entropy"]
@@ -232,7 +237,7 @@ def test_absolute_value_statistic_is_split_at_its_kink() -> None:
     """Laplace scale b with mu known: T = |x - mu| ~ Exponential(1/b) (two mirrored branches
     of x), so the information of T1 + T2 is 2 I_bb = 2/b^2 (Laplace: I_bb = 1/b^2)."""
 
-    from symfisher.verification.statdist import branches
+    from symfisher.verification.numeric.statdist import branches
 
     fam = sf.family("laplace")
     mu, b = fam.params

@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 import symfisher as sf
-from symfisher.verification import Status
+from symfisher.options import Status
 from symfisher.verification.context import abs_at_points, numeric_abs, tidy_within
-from symfisher.verification.quadrature import fisher_by_quadrature, kl_coefficients
+from symfisher.verification.numeric.quadrature import fisher_by_quadrature, kl_coefficients
 
 TOL = 1e-15  # = 10^(-dps/2) at dps = 30, the verifier's own tolerance
 
@@ -99,9 +99,9 @@ def test_skewness_of_exponential_families_from_cov_equals_direct_expectation() -
     # expectation engine (Dirichlet), and by Gauss–Hermite quadrature, exact for the
     # polynomial integrands of a Gaussian up to float64 rounding (bivariate normal, where
     # the direct symbolic route takes over a minute).
-    from symfisher.derive.check_integrate import numeric_expectations
-    from symfisher.derive.connections import _skewness_expfam, _sorted_triples
-    from symfisher.derive.expectation import expectation
+    from symfisher.derive.check.integrate import numeric_expectations
+    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.geometry.connections import _skewness_expfam, _sorted_triples
     from symfisher.derive.score import score
 
     fam = sf.family("dirichlet")
@@ -151,7 +151,7 @@ def test_longest_families_are_scheduled_first() -> None:
 
 def test_exact_gauss_hermite_for_gaussian_data_matches_moments() -> None:
     # E[x₁⁴] = μ⁴ + 6μ²σ₁₁ + 3σ₁₁² and E[x₁x₂] = μ₁μ₂ + σ₁₂ (Gaussian moments, exact)
-    from symfisher.verification.quadrature import expectations_at
+    from symfisher.verification.numeric.quadrature import expectations_at
 
     fam = sf.family("multivariate_normal")
     x1, x2 = fam.variables
@@ -168,8 +168,7 @@ def test_exact_gauss_hermite_for_gaussian_data_matches_moments() -> None:
 def test_bartlett_third_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch) -> None:
     # with no time for the closed-form expectations, the identity is still checked
     # (quadrature at the points), never left inconclusive
-    from symfisher.verification import checks_score
-
+    from symfisher.verification.checks import score as checks_score
     monkeypatch.setattr(checks_score, "BARTLETT_SYMBOLIC_SECONDS", 1e-3)
     rep = sf.verify("gamma", identities=["bartlett_third"], budget=60)
     row = rep.row("bartlett_third")
@@ -180,7 +179,7 @@ def test_bartlett_third_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch
 def test_brioschi_formula_matches_published_curvatures() -> None:
     # sphere of radius 2: K = 1/4; gamma manifold (shape a, rate b): Arwini & Dodson
     # (2008, Information Geometry, §3.6) K = (ψ′(a) + a ψ″(a)) / (4 (a ψ′(a) − 1)²)
-    from symfisher.derive.curvature import brioschi_curvature
+    from symfisher.derive.geometry.curvature import brioschi_curvature
 
     t, p = sp.symbols("theta phi", positive=True)
     assert sp.simplify(brioschi_curvature(sp.diag(4, 4 * sp.sin(t) ** 2), [t, p])) == sp.Rational(1, 4)

@@ -8,7 +8,9 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.codegen.spec import DEFAULT_FASTMATH, Backend, Options, make_spec
+from symfisher.codegen.spec import DEFAULT_FASTMATH, Options, make_spec
+from symfisher.errors import InputTypeError
+from symfisher.options import Backend, option
 
 __all__ = ["compile", "export"]
 
@@ -81,7 +83,7 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
                       fastmath=frozenset(fastmath))
     spec = make_spec(exprs, args, constants=constants, domains=domains, functions=functions,
                      options=options)
-    if Backend(backend) is Backend.MPMATH:
+    if option(Backend, backend, "backend") is Backend.MPMATH:
         from symfisher.codegen.mpmath_backend import MpmathKernel
 
         return MpmathKernel(spec, dps=dps)
@@ -117,5 +119,18 @@ def export(kernels: Any, path: str | Path) -> Path:
     >>> sf.export({"inv_sq": sf.compile(1/a**2, [a])}, "mod.py")   # doctest: +SKIP
     """
     from symfisher.codegen.export import write_module
+    from symfisher.numeric.kernel import Kernel
 
+    if not isinstance(kernels, (Kernel, Mapping, list, tuple)):
+        kernels = _family_kernels(kernels)
     return write_module(kernels, Path(path))
+
+
+def _family_kernels(family: Any) -> dict[str, Any]:
+    """Compile the Fisher matrix of a family in its parameters."""
+    from symfisher.derive.fisher.api import fisher
+
+    params = getattr(family, "params", None)
+    if params is None:
+        raise InputTypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
+    return {"fisher": compile(fisher(family), args=list(params))}

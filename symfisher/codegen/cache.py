@@ -8,23 +8,23 @@ a fingerprint of the code generator's own source. The key is the file name
 (``<key>.py``), so nothing is ever recompiled or regenerated while its inputs are
 unchanged, and two processes asking for the same kernel find the same file.
 
-Files are written by :func:`symfisher.cachedir.write_verified` (atomic,
+Files are written by :func:`symfisher._runtime.cachedir.write_verified` (atomic,
 write-if-absent, self-verifying), so Numba's own ``cache=True`` index, which is keyed
 on the source file's modification time and size, stays valid across processes.
-See :mod:`symfisher.cachedir` for the threat model.
+See :mod:`symfisher._runtime.cachedir` for the threat model.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numba
 import numpy
 import sympy as sp
 
-import symfisher
-from symfisher.cachedir import cache_subdir, content_key, read_verified, write_verified
+from symfisher._runtime.cachedir import cache_subdir, content_key, read_verified, write_verified
+from symfisher._runtime.caches import memo
+from symfisher._version import __version__
 from symfisher.codegen.spec import KernelSpec
 
 __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
@@ -32,7 +32,7 @@ __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
 _GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "cache.py")
 
 
-@functools.lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _generator_fingerprint() -> str:
     """Hash of the code generator's and the special functions' source files.
 
@@ -51,7 +51,7 @@ def _generator_fingerprint() -> str:
 
 def versions() -> str:
     """Versions that affect generated code, as one line."""
-    return (f"symfisher {symfisher.__version__}, sympy {sp.__version__}, "
+    return (f"symfisher {__version__}, sympy {sp.__version__}, "
             f"numba {numba.__version__}, numpy {numpy.__version__}")
 
 

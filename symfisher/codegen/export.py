@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from symfisher.errors import InputError, InputTypeError
+
 __all__ = ["write_module"]
 
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
@@ -39,23 +41,13 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     elif isinstance(kernels, (list, tuple)):
         items = {f"kernel{j}": k for j, k in enumerate(kernels)}
     else:
-        items = _family_kernels(kernels)
+        raise InputTypeError(f"export needs Kernels or a Family, got {type(kernels).__name__}")
     for name, k in items.items():
         if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
-            raise ValueError(f"exported function name {name!r} is not a public identifier")
+            raise InputError(f"exported function name {name!r} is not a public identifier")
         if not isinstance(k, Kernel):
-            raise TypeError(f"export: {name!r} is {type(k).__name__}, not a compiled Kernel")
+            raise InputTypeError(f"export: {name!r} is {type(k).__name__}, not a compiled Kernel")
     return items
-
-
-def _family_kernels(family: Any) -> dict[str, Any]:
-    """Compile the Fisher matrix of a family in its parameters."""
-    import symfisher as sf
-
-    params = getattr(family, "params", None)
-    if params is None:
-        raise TypeError(f"export needs Kernels or a Family, got {type(family).__name__}")
-    return {"fisher": sf.compile(sf.fisher(family), args=list(params))}
 
 
 def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
@@ -71,7 +63,7 @@ def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str
             specials.add((m.group(1), m.group(2)))
             continue
         if line.startswith(("from ", "import ")):
-            raise ValueError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
+            raise InputError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
                              f"functions can be exported")
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials

@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from symfisher.codegen.spec import KernelSpec
+from symfisher.errors import InputTypeError
 
 __all__ = ["MpmathKernel"]
 
@@ -79,7 +80,7 @@ class MpmathKernel:
         """
         spec = self._spec
         if len(arrays) != len(spec.groups):
-            raise TypeError(f"expected {len(spec.groups)} arguments, got {len(arrays)}")
+            raise InputTypeError(f"expected {len(spec.groups)} arguments, got {len(arrays)}")
         arrs = [np.asarray(a, dtype=np.float64) for a in arrays]
         leads = [a.shape[:-1] if g else a.shape for a, g in zip(arrs, spec.grouped)]
         bshape = tuple(np.broadcast_shapes(*leads))

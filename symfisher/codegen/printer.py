@@ -33,15 +33,11 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import CodegenError
 
 __all__ = ["CodegenError", "FUNCTIONS", "NumbaPrinter", "function_table", "import_lines"]
 
 _SPECIAL = "symfisher.numeric.special"
-
-
-class CodegenError(SymfisherError, ValueError):
-    """An expression cannot be turned into a kernel (unmapped function, free symbol, ...)."""
 
 
 #: SymPy function head → fully qualified kernel function (the one translation table).

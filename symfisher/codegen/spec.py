@@ -8,15 +8,14 @@ symbols, and numeric domain intervals per argument symbol.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import sympy as sp
 
-from symfisher.codegen.printer import CodegenError
+from symfisher.errors import CodegenError
+from symfisher.families.domains import float_interval, symbol_interval
 
 __all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "make_spec"]
 
@@ -24,13 +23,6 @@ __all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "make_spec"]
 #: working) and not 'reassoc' (it changes results of sums in ways a test cannot bound
 #: and lets LLVM undo compensated arithmetic in special functions).
 DEFAULT_FASTMATH: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn"})
-
-
-class Backend(str, Enum):
-    """Where compiled expressions are evaluated."""
-
-    NUMBA = "numba"
-    MPMATH = "mpmath"
 
 
 @dataclass(frozen=True)
@@ -154,20 +146,12 @@ def _groups(args: Any) -> tuple[tuple[tuple[sp.Symbol, ...], ...], tuple[bool, .
 
 def _interval(symbol: sp.Symbol, domains: Mapping[sp.Symbol, sp.Set]
               ) -> tuple[float, float, bool, bool]:
-    if symbol in domains:
-        iv = domains[symbol]
-        if not isinstance(iv, sp.Interval):
-            raise CodegenError(f"domain of {symbol} must be a sympy.Interval, got {iv!r}")
-        return (float(iv.start), float(iv.end), not iv.left_open, not iv.right_open)
-    if symbol.is_positive:
-        return (0.0, math.inf, False, False)
-    if symbol.is_nonnegative:
-        return (0.0, math.inf, True, False)
-    if symbol.is_negative:
-        return (-math.inf, 0.0, False, False)
-    if symbol.is_nonpositive:
-        return (-math.inf, 0.0, False, True)
-    return (-math.inf, math.inf, False, False)
+    if symbol not in domains:
+        return symbol_interval(symbol)
+    try:
+        return float_interval(domains[symbol])
+    except TypeError:
+        raise CodegenError(f"domain of {symbol} must be a sympy.Interval, got {domains[symbol]!r}") from None
 
 
 def _substitute(outputs: tuple[Output, ...], constants: Mapping[sp.Symbol, Any]

@@ -13,7 +13,7 @@ def _indent(text: str, pad: str = "    ") -> str:
 
 def _catalog(out: TextIO) -> None:
     import symfisher as sf
-    from symfisher.derive.fisher import derive_fisher
+    from symfisher.derive.fisher.api import derive_fisher
     from symfisher.report.text import format_result
 
     for name in ("normal", "weibull"):
@@ -25,7 +25,7 @@ def _catalog(out: TextIO) -> None:
 def _user_family(out: TextIO) -> None:
     import sympy as sp
 
-    from symfisher.derive.fisher import derive_fisher
+    from symfisher.derive.fisher.api import derive_fisher
     from symfisher.errors import ParseError
     from symfisher.families.base import Family
     from symfisher.parse import parse_expression, parse_param, parse_support

@@ -15,7 +15,7 @@ import sympy as sp
 
 from symfisher.errors import ParseError, SymfisherError
 from symfisher.parse import parse_expression, parse_param, parse_support, valid_identifier
-from symfisher.parse_specs import parse_assignment
+from symfisher.parse.specs import parse_assignment
 
 __all__ = ["CLI_MAX_LENGTH", "UserSpec", "build_user_family", "catalog_options"]
 

@@ -29,7 +29,7 @@ def _size(path: Path) -> int:
 
 
 def _list(root: Path, kind: str | None) -> int:
-    from symfisher.cachedir import read_verified
+    from symfisher._runtime.cachedir import read_verified
 
     for f in _entries(root, kind):
         state = "valid" if read_verified(f) is not None else "DAMAGED"
@@ -58,7 +58,7 @@ def _clear(root: Path, kind: str | None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from symfisher.cachedir import cache_root
+    from symfisher._runtime.cachedir import cache_root
 
     root = cache_root()
     kind = getattr(args, "kind", None)

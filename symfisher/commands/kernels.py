@@ -13,7 +13,7 @@ def _tour(out: TextIO) -> None:
     import numpy as np
 
     import symfisher as sf
-    from symfisher.codegen.bench_models import bench_models
+    from symfisher.testing.bench_models import bench_models
 
     model = bench_models()["gamma"]
     out.write(f"  Gamma Fisher matrix (shape alpha, rate beta):\n    {model.expr.tolist()}\n")

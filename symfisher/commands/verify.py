@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from symfisher.commands.registry import Command, TourStep
+from symfisher.errors import InputError
 
 _CODES = {"proved": "P", "verified numerically": "N", "fails": "F", "not applicable": "-",
           "inconclusive": "?"}
@@ -62,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         for n in names:
             sf.family(n)
         if args.jobs is not None and args.jobs < 1:
-            raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+            raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     except (ValueError, KeyError) as exc:
         print(f"symfisher verify: {exc}", file=sys.stderr)
         return 2

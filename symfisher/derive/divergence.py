@@ -1,7 +1,7 @@
 """Kullback–Leibler divergence of a family in closed form.
 
 ``KL(p_θ₁ ‖ p_θ₂) = E_θ₁[ℓ(x; θ₁) − ℓ(x; θ₂)]`` is computed by the expectation engine
-(:func:`symfisher.derive.expectation.expectation`) with θ₂ as constants, then
+(:func:`symfisher.derive.expectation.engine.expectation`) with θ₂ as constants, then
 expressed in two tuples of fresh symbols (SymPy ``Dummy`` objects, which cannot
 clash with any user symbol), named ``<param>_1`` and ``<param>_2`` and carrying the
 assumptions the parameter domains imply.
@@ -9,25 +9,16 @@ assumptions the parameter domains imply.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sympy as sp
 
-from symfisher.derive._metric import is_family
-from symfisher.errors import DerivationError
+from symfisher._runtime.caches import memo
+from symfisher.derive.geometry.metric import is_family
+from symfisher.errors import DerivationError, InputTypeError
+from symfisher.families.domains import assumptions_of as _assumptions
 
 __all__ = ["kl_divergence"]
-
-
-def _assumptions(dom: sp.Set) -> dict[str, bool]:
-    if not isinstance(dom, sp.Set) or not dom.is_subset(sp.Reals):
-        return {}
-    if dom.is_subset(sp.Interval.open(0, sp.oo)):
-        return {"positive": True}
-    if dom.is_subset(sp.Interval(0, sp.oo)):
-        return {"nonnegative": True}
-    return {"real": True}
 
 
 def fresh_parameters(fam: Any, tag: str) -> tuple[sp.Dummy, ...]:
@@ -63,9 +54,9 @@ with 10 s either for any catalog family, so the derivation gives up quickly and 
 caller can take the numeric route (quadrature of the KL integrand)."""
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _kl(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dummy, ...]]:
-    from symfisher.derive.expectation import expectation
+    from symfisher.derive.expectation.engine import expectation
 
     th1, th2 = fresh_parameters(fam, "1"), fresh_parameters(fam, "2")
     ell = sp.sympify(fam.logpdf)
@@ -110,5 +101,5 @@ def kl_divergence(fam: Any) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[sp.Dum
     lambda_1*log(lambda_1) - lambda_1*log(lambda_2) - lambda_1 + lambda_2
     """
     if not is_family(fam):
-        raise TypeError(f"kl_divergence needs a Family, got {type(fam).__name__}")
+        raise InputTypeError(f"kl_divergence needs a Family, got {type(fam).__name__}")
     return _kl(fam)

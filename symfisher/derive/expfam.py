@@ -135,16 +135,22 @@ def _generic_det_nonzero(jac: sp.Matrix, theta: list) -> bool:
 
 
 def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix, grad_a: sp.Matrix,
-                     expect: Any, back: dict) -> dict[int, sp.Expr] | None:
-    """E[T_k] for the needed k: from the expectation engine, else from Jᵀ E[T] = ∇A."""
-    from symfisher.derive.budget import BudgetExceeded, run_with_budget
+                     expect: Any, back: dict, budget: float) -> dict[int, sp.Expr] | None:
+    """E[T_k] for the needed k: from Jᵀ E[T] = ∇A, else from the expectation engine.
+
+    Every time limit derives from the caller's per-expectation ``budget``: the exact
+    solve gets ``2 budget``, each engine expectation ``budget / 2``, and all of them
+    together ``(n + 1) budget / 2`` (20, 5 and 5n + 5 seconds at the default 10 s).
+    """
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded
 
     gauss = _gaussian_means(fam, form, need)
     if gauss is not None:
         fwd = {s: d for d, s in back.items()}
         return {k: v.xreplace(fwd) for k, v in gauss.items()}
     try:
-        out = run_with_budget(_solve_mean, jac, grad_a, seconds=20.0)
+        out = run_with_budget(_solve_mean, jac, grad_a, seconds=2.0 * budget)
         if out.error is None:
             return {k: out.value[k] for k in need}
     except BudgetExceeded:
@@ -152,7 +158,8 @@ def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix
     if expect is None:
         return None
     try:
-        out = run_with_budget(_engine_means, fam, form, need, expect, seconds=5.0 * len(need) + 5.0)
+        out = run_with_budget(_engine_means, fam, form, need, expect, budget / 2.0,
+                              seconds=budget / 2.0 * (len(need) + 1))
     except BudgetExceeded:
         return None
     if out.error is not None or out.value is None:
@@ -192,12 +199,13 @@ def _gaussian_means(fam: Any, form: ExpFamForm, need: list[int]) -> dict[int, sp
     return out
 
 
-def _engine_means(fam: Any, form: ExpFamForm, need: list[int], expect: Any) -> dict[int, sp.Expr] | None:
+def _engine_means(fam: Any, form: ExpFamForm, need: list[int], expect: Any,
+                  budget: float) -> dict[int, sp.Expr] | None:
     """E[T_k] from the expectation engine (run in a budgeted child), None if any fails."""
     got: dict[int, sp.Expr] = {}
     for k in need:
         try:
-            val = expect(form.statistics[k], fam, budget=5.0)
+            val = expect(form.statistics[k], fam, budget=budget)
         except Exception:  # the engine could not: the caller uses the score identity
             return None
         if not isinstance(val, sp.Expr) or val.has(sp.Integral, sp.Sum):
@@ -217,7 +225,8 @@ def _solve_mean(jac: sp.Matrix, grad_a: sp.Matrix) -> sp.Matrix:
     return sol.to_Matrix().applyfunc(sp.cancel)
 
 
-def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None) -> sp.ImmutableMatrix | None:
+def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None, *,
+                  budget: float = 10.0) -> sp.ImmutableMatrix | None:
     """Fisher information of a full-rank exponential family, or None.
 
     Parameters
@@ -229,6 +238,8 @@ def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None) 
     expect : callable, optional
         ``expect(T_k, fam, budget=...)`` → E[T_k] in closed form; when it fails (or is
         absent) E[T] comes from the score identity Jᵀ E[T] = ∇A.
+    budget : float
+        Seconds per expectation; the time limits of the mean statistics derive from it.
 
     Returns
     -------
@@ -259,7 +270,7 @@ def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None) 
     info = sp.hessian(a, theta)
     if need:
         grad_a = sp.Matrix([sp.diff(a, t) for t in theta])
-        mean_t = _mean_statistics(fam, form, need, jac, grad_a, expect, back)
+        mean_t = _mean_statistics(fam, form, need, jac, grad_a, expect, back, budget)
         if mean_t is None:
             return None
         for k in need:

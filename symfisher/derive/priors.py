@@ -6,14 +6,14 @@ from typing import Any
 
 import sympy as sp
 
-from symfisher.derive.canonical import canonical
+from symfisher.derive.fisher.canonical import canonical
 from symfisher.errors import DerivationError, SymfisherError
 
 __all__ = ["jeffreys_prior", "cramer_rao"]
 
 
 def _matrix(fam: Any, **options: Any) -> sp.Matrix:
-    from symfisher.derive.fisher import fisher
+    from symfisher.derive.fisher.api import fisher
 
     info = fisher(fam, **options)
     if getattr(info, "is_numeric", False):

@@ -12,25 +12,15 @@ lets ``sqrt(sigma**2)`` become ``sigma``; the original symbols are put back afte
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sympy as sp
 
+from symfisher._runtime.caches import memo
+from symfisher.errors import InputTypeError
+from symfisher.families.domains import assumptions_of as _domain_assumptions
+
 __all__ = ["score", "hessian", "observed_information", "real_dummies", "log_density"]
-
-
-def _domain_assumptions(dom: sp.Set) -> dict[str, bool]:
-    """Assumptions implied by a parameter's domain (a SymPy set)."""
-    if not isinstance(dom, sp.Set) or not dom.is_subset(sp.Reals):
-        return {}
-    if dom.is_subset(sp.Interval.open(0, sp.oo)):
-        return {"positive": True}
-    if dom.is_subset(sp.Interval(0, sp.oo)):
-        return {"nonnegative": True}
-    if dom.is_subset(sp.Interval.open(-sp.oo, 0)):
-        return {"negative": True}
-    return {"real": True}
 
 
 def real_dummies(fam: Any) -> dict[sp.Symbol, sp.Dummy]:
@@ -71,7 +61,7 @@ def log_density(fam: Any) -> sp.Expr:
     """The log-density of a family or family-like object (``fam.logpdf``)."""
     logpdf = getattr(fam, "logpdf", None)
     if logpdf is None:
-        raise TypeError(f"{type(fam).__name__} has no log-density (attribute 'logpdf')")
+        raise InputTypeError(f"{type(fam).__name__} has no log-density (attribute 'logpdf')")
     return sp.sympify(logpdf)
 
 
@@ -91,7 +81,7 @@ def _derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
         return _compute_derivatives(fam, order)
 
 
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _derivatives_cached(fam: Any, order: int) -> sp.ImmutableMatrix:
     """Memoised by the family's content (Family hashes by its key)."""
     return _compute_derivatives(fam, order)

@@ -17,46 +17,21 @@ from typing import Any, Union
 
 import sympy as sp
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import InputError, InputTypeError, SymfisherError
+from symfisher.families.domains import domain_from_assumptions
 from symfisher.families.sets import Simplex
 
 SupportLike = Union[sp.Set, Simplex, tuple]
 ParamsLike = Union[Sequence[sp.Symbol], Mapping[sp.Symbol, sp.Set]]
 
 
-def domain_from_assumptions(sym: sp.Symbol) -> sp.Set:
-    """The domain a parameter symbol's assumptions state.
-
-    ``positive`` → (0, ∞), ``nonnegative`` → [0, ∞), ``negative`` → (−∞, 0),
-    ``nonpositive`` → (−∞, 0], otherwise ℝ.
-
-    Examples
-    --------
-    >>> domain_from_assumptions(sp.Symbol("s", positive=True))
-    Interval.open(0, oo)
-    """
-    if sym.is_positive:
-        dom: sp.Set = sp.Interval.open(0, sp.oo)
-    elif sym.is_nonnegative:
-        dom = sp.Interval(0, sp.oo)
-    elif sym.is_negative:
-        dom = sp.Interval.open(-sp.oo, 0)
-    elif sym.is_nonpositive:
-        dom = sp.Interval(-sp.oo, 0)
-    else:
-        dom = sp.Reals
-    if sym.is_integer:
-        dom = dom.intersect(sp.Integers)
-    return dom
-
-
 def _as_tuple(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
     items = (obj,) if isinstance(obj, sp.Symbol) else tuple(obj)
     for s in items:
         if not isinstance(s, sp.Symbol):
-            raise TypeError(f"{what} must be SymPy Symbols, got {s!r} of type {type(s).__name__}")
+            raise InputTypeError(f"{what} must be SymPy Symbols, got {s!r} of type {type(s).__name__}")
     if len(set(items)) != len(items):
-        raise ValueError(f"{what} contain a repeated symbol: {items}")
+        raise InputError(f"{what} contain a repeated symbol: {items}")
     return items
 
 
@@ -169,7 +144,7 @@ class Family:
     def _validate(self) -> None:
         clash = set(self.variables) & set(self.params)
         if clash:
-            raise ValueError(f"symbols are both data variables and parameters: {sorted(map(str, clash))}")
+            raise InputError(f"symbols are both data variables and parameters: {sorted(map(str, clash))}")
         free = self.logpdf.free_symbols
         for s in self.params:
             if s not in free:
@@ -178,7 +153,7 @@ class Family:
                     "a parameter must enter the density"
                 )
             if not isinstance(self.domains[s], sp.Set):
-                raise TypeError(f"domain of parameter {s} must be a SymPy Set, got {self.domains[s]!r}")
+                raise InputTypeError(f"domain of parameter {s} must be a SymPy Set, got {self.domains[s]!r}")
         self._validate_support()
 
     def _validate_support(self) -> None:
@@ -201,7 +176,7 @@ class Family:
             )
         for var, s in zip(self.variables, sets if len(sets) > 1 else sets * len(self.variables)):
             if not isinstance(s, sp.Set):
-                raise TypeError(f"support of {var} must be a SymPy Set, got {s!r}")
+                raise InputTypeError(f"support of {var} must be a SymPy Set, got {s!r}")
             if var.is_integer and isinstance(s, sp.Interval):
                 raise SymfisherError(
                     f"variable {var} is declared integer but its support {s} is an interval; "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symfisher.errors import InputError
 from symfisher.families.base import Family
 
 __all__ = ["DISCRETE", "categorical"]
@@ -91,7 +92,7 @@ def negative_binomial_mean() -> Family:
 def categorical(k: int = 3) -> Family:
     """Categorical on k outcomes, one-hot data ``(x_1..x_{k−1})``, params ``p_1..p_{k−1}``."""
     if not isinstance(k, int) or k < 2:
-        raise ValueError(f"categorical needs an integer number of outcomes k >= 2, got {k!r}")
+        raise InputError(f"categorical needs an integer number of outcomes k >= 2, got {k!r}")
     xs = sp.symbols(f"x1:{k}", integer=True, nonnegative=True)
     ps = sp.symbols(f"p1:{k}", positive=True)
     logpdf = sum(x * log(p) for x, p in zip(xs, ps)) + (1 - sum(xs)) * log(1 - sum(ps))

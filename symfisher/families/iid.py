@@ -63,24 +63,6 @@ class IID:
         """Content key: the family's key and n."""
         return f"iid({self.family.key},{sp.srepr(self.n)})"
 
-    def fisher_information(self, method: str = "auto", **options: Any) -> sp.ImmutableMatrix:
-        """n · I(θ) of the underlying family, shape (p, p).
-
-        Examples
-        --------
-        >>> import symfisher as sf
-        >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True)
-        >>> fam = sf.Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo))
-        >>> iid(fam, sp.Symbol("n", positive=True, integer=True)).fisher_information()
-        Matrix([[n/lam**2]])
-        """
-        from symfisher.derive.fisher import fisher
-
-        one = fisher(self.family, method=method, **options)
-        if getattr(one, "is_numeric", False):
-            raise SymfisherError("iid: the underlying Fisher matrix is numeric only; evaluate it and scale by n")
-        return sp.ImmutableMatrix(self.n * sp.Matrix(one))
-
     def __repr__(self) -> str:
         return f"iid({self.family!r}, n={self.n})"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symfisher.errors import InputError
 from symfisher.families.base import Family
 from symfisher.families.sets import Simplex
 
@@ -23,7 +24,7 @@ __all__ = ["MULTIVARIATE", "dirichlet", "multivariate_normal", "covariance_symbo
 def dirichlet(k: int = 3) -> Family:
     """Dirichlet on k categories: data ``x_1..x_{k−1}`` on ``Simplex(k − 1)``, params ``alpha_1..alpha_k``."""
     if not isinstance(k, int) or k < 2:
-        raise ValueError(f"dirichlet needs an integer number of categories k >= 2, got {k!r}")
+        raise InputError(f"dirichlet needs an integer number of categories k >= 2, got {k!r}")
     xs = sp.symbols(f"x1:{k}", positive=True)
     al = sp.symbols(f"alpha1:{k + 1}", positive=True)
     comps = (*xs, 1 - sum(xs))
@@ -45,7 +46,7 @@ def covariance_symbols(d: int) -> sp.Matrix:
 def multivariate_normal(d: int = 2) -> Family:
     """N_d(mu, Sigma): params ``mu_1..mu_d`` then the covariance entries ``sigma_ij`` (i ≤ j, row-major)."""
     if not isinstance(d, int) or d < 1:
-        raise ValueError(f"multivariate_normal needs an integer dimension d >= 1, got {d!r}")
+        raise InputError(f"multivariate_normal needs an integer dimension d >= 1, got {d!r}")
     xs = sp.symbols(f"x1:{d + 1}", real=True)
     mus = sp.symbols(f"mu1:{d + 1}", real=True)
     cov = covariance_symbols(d)

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import UnknownFamilyError
 from symfisher.families.base import Family
 from symfisher.families.continuous import CONTINUOUS
 from symfisher.families.discrete import DISCRETE
@@ -33,10 +33,6 @@ ALIASES: dict[str, str] = {
     "poisson_rate": "poisson", "logistic_regression_bernoulli": "bernoulli_logit", "bernoulli_p": "bernoulli",
     "negative_binomial_p": "negative_binomial", "gamma_mean": "gamma_shape_mean",
 }
-
-
-class UnknownFamilyError(SymfisherError, ValueError):
-    """No catalog entry has this name (the message suggests close names)."""
 
 
 def family_names() -> list[str]:

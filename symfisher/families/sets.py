@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symfisher.errors import InputError
+
 
 @dataclass(frozen=True)
 class Simplex:
@@ -33,7 +35,7 @@ class Simplex:
 
     def __post_init__(self) -> None:
         if not isinstance(self.n, int) or self.n < 1:
-            raise ValueError(f"Simplex needs a positive integer dimension, got {self.n!r}")
+            raise InputError(f"Simplex needs a positive integer dimension, got {self.n!r}")
 
     @property
     def free_symbols(self) -> set[sp.Symbol]:
@@ -43,7 +45,7 @@ class Simplex:
     def contains(self, point: tuple[float, ...]) -> bool:
         """Whether ``point`` (length ``n``) lies strictly inside the simplex."""
         if len(point) != self.n:
-            raise ValueError(f"Simplex({self.n}) point needs {self.n} coordinates, got {len(point)}")
+            raise InputError(f"Simplex({self.n}) point needs {self.n} coordinates, got {len(point)}")
         return all(float(v) > 0 for v in point) and float(sum(point)) < 1
 
     def __str__(self) -> str:

@@ -33,10 +33,9 @@ from typing import Any
 
 _LAZY: dict[str, tuple[str, str]] = {
     "kron_error": ("symfisher.numeric.kfac.compute", "kron_error"),
-    "Method": ("symfisher.numeric.kfac.compute", "Method"),
-    "CrossTerm": ("symfisher.numeric.kfac.compute", "CrossTerm"),
+    "KronMethod": ("symfisher.options", "KronMethod"),
+    "CrossTerm": ("symfisher.options", "CrossTerm"),
     "KronErrorReport": ("symfisher.numeric.kfac.report", "KronErrorReport"),
-    "ErrorMethod": ("symfisher.numeric.kfac.report", "ErrorMethod"),
     "glm_kfac_error": ("symfisher.numeric.kfac.glm", "glm_kfac_error"),
     "poisson_glm_kfac_error": ("symfisher.numeric.kfac.glm", "poisson_glm_kfac_error"),
     "glm_error_from_moments": ("symfisher.numeric.kfac.glm", "glm_error_from_moments"),

@@ -34,16 +34,18 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.codegen.api import compile as compile_kernel
+from symfisher.derive.fisher.api import fisher
 from symfisher.errors import DerivationError
-from symfisher.kfac.onehot import (natural_key, one_hot, one_hot_curvature, output_symbols,
-                                   softmax_link, tidy)
+from symfisher.families.registry import family as family_by_name
+from symfisher.kfac.onehot import natural_key, one_hot, one_hot_curvature, output_symbols, softmax_link, tidy
+from symfisher.options import Likelihood
 
 _CATEGORICAL = re.compile(r"categorical(?:_(\d+))?$")
 
 # name -> (family, {parameter: link in the outputs f0, f1, ...}, E[y] in f); sigma, nu, r stay symbolic
 LINKS: dict[str, tuple[str, dict[str, str], str]] = {
     "gaussian": ("normal", {"mu": "f0"}, "f0"),
-    "normal": ("normal", {"mu": "f0"}, "f0"),
     "bernoulli": ("bernoulli", {"p": "1/(1 + exp(-f0))"}, "1/(1 + exp(-f0))"),
     "poisson": ("poisson", {"lambda": "exp(f0)"}, "exp(f0)"),
     "student_t": ("student_t", {"mu": "f0"}, "f0"),
@@ -111,25 +113,34 @@ class OutputCurvature:
         return not (self.fisher.free_symbols & set(self.outputs))
 
 
+def _canonical(name: str) -> str:
+    """The shared spelling of a likelihood name (``"normal"`` -> ``"gaussian"``); other
+    catalog family names (used with an explicit ``link=``) pass through."""
+    try:
+        return Likelihood(name).value
+    except ValueError:
+        return name
+
+
 def _resolve(family: Any, link: Mapping[Any, Any] | None
              ) -> tuple[Any, dict[sp.Symbol, sp.Expr], str, Any]:
     """Family object, ``{parameter: link expression}``, a label and the mean (text or SymPy)."""
-    import symfisher as sf
 
     label = family if isinstance(family, str) else getattr(family, "name", "custom")
     mean = None
     if isinstance(family, str):
         cat = _CATEGORICAL.match(family)
         if cat:
-            family = sf.family("categorical", k=int(cat.group(1) or 3))
+            family = family_by_name("categorical", k=int(cat.group(1) or 3))
         else:
+            family = _canonical(family)
             if link is None:
                 if family not in LINKS:
                     raise DerivationError(f"no default link for {family!r}; pass link= "
                                           f"(defaults exist for {sorted(LINKS)} and "
                                           "'categorical' / 'categorical_<k>')")
                 family, link, mean = LINKS[family]
-            family = sf.family(family)
+            family = family_by_name(family)
     if link is None and one_hot(family):
         link = softmax_link(family)
     if link is None:
@@ -208,7 +219,6 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
     >>> cat.fisher.shape, cat.ggn_equals_fisher, cat.one_hot
     ((3, 3), True, True)
     """
-    import symfisher as sf
 
     fam, link_map, label, mean_text = _resolve(family, link)
     outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
@@ -217,7 +227,7 @@ def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> Outp
         nll, grad, lam, ggn, probs = one_hot_curvature(fam, link_map, outputs)
         return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, probs, True)
     params = [p for p in fam.params if p in link_map]
-    info = sp.ImmutableMatrix(sf.fisher(fam))
+    info = sp.ImmutableMatrix(fisher(fam))
     idx = [fam.params.index(p) for p in params]
     sub_info = info.extract(idx, idx).subs(link_map)
     J = sp.Matrix([[sp.diff(link_map[p], f) for f in outputs] for p in params])
@@ -300,7 +310,6 @@ def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any
     >>> cat.nll(np.zeros((1, 3)), cat.targets([2], 3)).round(6).tolist()
     [1.098612]
     """
-    import symfisher as sf
     from symfisher.numeric.laplace.compiled import CompiledLikelihood
 
     oc = curv if isinstance(curv, OutputCurvature) else output_curvature(curv, link)
@@ -310,7 +319,7 @@ def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any
     y_arg: Any = oc.data[0] if len(oc.data) == 1 else list(oc.data)
 
     def kern(expr: Any, with_y: bool) -> Any:
-        return sf.compile(expr, args=[fs, y_arg] if with_y else [fs], constants=consts)
+        return compile_kernel(expr, args=[fs, y_arg] if with_y else [fs], constants=consts)
 
     mean = kern(oc.mean, False) if oc.mean is not None else None
     return CompiledLikelihood(oc.name, len(fs), kern(oc.nll, True), kern(oc.grad, True),

@@ -12,7 +12,7 @@ derivation):
 * ``lam`` is the Fisher in the output from :func:`symfisher.kfac.curvature.output_curvature`
   (for Student-t it is not the GGN, whose value depends on ``y``);
 * the moments are asked of symfisher's expectation engine
-  (:func:`symfisher.derive.expectation.expectation`, Gaussian route: Isserlis plus
+  (:func:`symfisher.derive.expectation.engine.expectation`, Gaussian route: Isserlis plus
   exponential tilting) under a time budget, and every closed form it returns is checked
   against mpmath quadrature at 30 digits before it is accepted;
 * a closed form (Poisson with log link: ``e^{nu + s/2} (1, sqrt(s), 1 + s)``; any constant
@@ -38,12 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import mpmath
 import sympy as sp
 
+from symfisher._runtime.caches import memo
+from symfisher.codegen.api import compile as compile_kernel
 from symfisher.errors import DerivationError
 from symfisher.kfac.curvature import OutputCurvature, output_curvature
 
@@ -88,7 +89,7 @@ class BlockFormulas:
     k_sq: sp.Expr
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def block_formulas() -> BlockFormulas:
     """The block formulas (the same expressions the numeric side evaluates).
 
@@ -236,14 +237,13 @@ class GLMLayerFisher:
         return tuple(sorted(((by_name[k], v) for k, v in given.items()), key=lambda kv: kv[0].name))
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _compiled(expr: sp.Basic, args: tuple[sp.Symbol, ...],
               consts: tuple[tuple[sp.Symbol, float], ...]) -> Any:
     """A compiled kernel (in-memory cache over symfisher's content-addressed disk cache)."""
-    import symfisher as sf
 
     domains = {a: sp.Interval(0, sp.oo) for a in args if a.is_positive}   # s = 0 is allowed
-    return sf.compile(expr, args=list(args), constants=dict(consts), domains=domains or None)
+    return compile_kernel(expr, args=list(args), constants=dict(consts), domains=domains or None)
 
 
 def _fresh(name: str, taken: set[str], **assumptions: Any) -> sp.Symbol:
@@ -277,7 +277,7 @@ def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol,
 def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: float
              ) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr] | None, str]:
     """The engine's closed forms of ``E[lam(u) t^j]``, or None and the engine's message."""
-    from symfisher.derive.expectation import expectation
+    from symfisher.derive.expectation.engine import expectation
     from symfisher.families.base import Family
 
     law = Family(-(u - nu)**2 / (2 * s) - sp.log(2 * sp.pi * s) / 2, u, [nu, s], sp.Reals,
@@ -331,7 +331,7 @@ def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
     return _derive(oc, budget)
 
 
-@lru_cache(maxsize=32)
+@memo(maxsize=32)
 def _derive(oc: OutputCurvature, budget: float) -> GLMLayerFisher:
     if oc.fisher.shape != (1, 1) or len(oc.outputs) != 1:
         raise DerivationError(

@@ -7,7 +7,6 @@ wraps them as plain callables in a :class:`~symfisher.numeric.design.model.Point
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
+from symfisher._runtime.caches import memo
 from symfisher.models.regression import Regression
 from symfisher.numeric.design.model import PointInfo
 
@@ -32,7 +32,7 @@ class CompiledModel:
     n_params: int
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def compiled(model: Regression) -> CompiledModel:
     """Compile (or load from the kernel cache) the kernels of ``model``."""
     from symfisher.codegen.api import compile as sf_compile

@@ -2,51 +2,27 @@
 
 A *likelihood* says which catalog family models the response, how its parameters are
 obtained from the mean ``μ`` and the remaining (nuisance) parameters, and which link is
-canonical. Regression models (design) and output layers (K-FAC / Laplace) both use it.
+canonical. The names and their aliases are THE vocabulary of
+:class:`symfisher.options.Likelihood` (shared with ``sf.kfac.output_curvature`` and
+``sf.laplace``); this module adds what a regression needs in SymPy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 
 import sympy as sp
 
-from symfisher.errors import SymfisherError
-
-
-class Link(str, Enum):
-    """Link functions ``g`` with ``g(μ) = η`` (users may pass the plain string)."""
-
-    IDENTITY = "identity"
-    LOGIT = "logit"
-    PROBIT = "probit"
-    CLOGLOG = "cloglog"
-    LOG = "log"
-
-    def inverse(self, eta: sp.Expr) -> sp.Expr:
-        """The mean ``μ = g⁻¹(η)`` as a SymPy expression.
-
-        Examples
-        --------
-        >>> Link("logit").inverse(sp.Symbol("eta"))
-        1/(1 + exp(-eta))
-        """
-        return {
-            Link.IDENTITY: lambda e: e,
-            Link.LOGIT: lambda e: 1 / (1 + sp.exp(-e)),
-            Link.PROBIT: lambda e: (1 + sp.erf(e / sp.sqrt(2))) / 2,
-            Link.CLOGLOG: lambda e: 1 - sp.exp(-sp.exp(e)),
-            Link.LOG: sp.exp,
-        }[self](eta)
-
+from symfisher.errors import OptionError
+from symfisher.options import Likelihood as LikelihoodName
+from symfisher.options import Link, option
 
 ParamMap = Callable[[sp.Expr, dict[str, sp.Expr], dict[str, sp.Expr]], dict[str, sp.Expr]]
 
 
 @dataclass(frozen=True)
-class Likelihood:
+class MeanForm:
     """A response distribution in mean form.
 
     Attributes
@@ -74,41 +50,61 @@ class Likelihood:
     citation: str = ""
 
 
-LIKELIHOODS: dict[str, Likelihood] = {
-    "normal": Likelihood("normal", Link.IDENTITY, ("sigma",), (),
+MEAN_FORMS: dict[LikelihoodName, MeanForm] = {
+    LikelihoodName.GAUSSIAN: MeanForm("normal", Link.IDENTITY, ("sigma",), (),
                          lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}),
-    "bernoulli": Likelihood("bernoulli", Link.LOGIT, (), (), lambda mu, nu, c: {"p": mu}),
-    "binomial": Likelihood("binomial", Link.LOGIT, (), ("n",), lambda mu, nu, c: {"p": mu},
+    LikelihoodName.BERNOULLI: MeanForm("bernoulli", Link.LOGIT, (), (), lambda mu, nu, c: {"p": mu}),
+    LikelihoodName.BINOMIAL: MeanForm("binomial", Link.LOGIT, (), ("n",), lambda mu, nu, c: {"p": mu},
                            "mean n·p; the link acts on the success probability p"),
-    "poisson": Likelihood("poisson", Link.LOG, (), (), lambda mu, nu, c: {"lambda": mu}),
-    "gamma": Likelihood("gamma", Link.LOG, ("alpha",), (),
+    LikelihoodName.POISSON: MeanForm("poisson", Link.LOG, (), (), lambda mu, nu, c: {"lambda": mu}),
+    LikelihoodName.GAMMA: MeanForm("gamma", Link.LOG, ("alpha",), (),
                         lambda mu, nu, c: {"alpha": nu["alpha"], "beta": nu["alpha"] / mu},
                         "shape alpha, mean mu = alpha/beta (McCullagh & Nelder 1989, §8)"),
-    "negative_binomial": Likelihood("negative_binomial", Link.LOG, (), ("r",),
+    LikelihoodName.NEGATIVE_BINOMIAL: MeanForm("negative_binomial", Link.LOG, (), ("r",),
                                     lambda mu, nu, c: {"p": c["r"] / (c["r"] + mu)},
                                     "mean mu = r(1-p)/p (Hilbe 2011, §8)"),
-    "student_t": Likelihood("student_t", Link.IDENTITY, ("sigma",), ("nu",),
+    LikelihoodName.STUDENT_T: MeanForm("student_t", Link.IDENTITY, ("sigma",), ("nu",),
                             lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}),
 }
-ALIASES = {"gaussian": "normal", "logistic": "bernoulli", "t": "student_t", "negbin": "negative_binomial"}
 
 
-def likelihood(name: str) -> Likelihood:
-    """The likelihood registered under ``name`` (or an alias such as ``"gaussian"``).
+def link_inverse(link: Link, eta: sp.Expr) -> sp.Expr:
+    """The mean ``μ = g⁻¹(η)`` of a link as a SymPy expression.
 
     Examples
     --------
-    >>> likelihood("gaussian").family
+    >>> link_inverse(Link.LOGIT, sp.Symbol("eta"))
+    1/(1 + exp(-eta))
+    """
+    return {
+        Link.IDENTITY: lambda e: e,
+        Link.LOGIT: lambda e: 1 / (1 + sp.exp(-e)),
+        Link.PROBIT: lambda e: (1 + sp.erf(e / sp.sqrt(2))) / 2,
+        Link.CLOGLOG: lambda e: 1 - sp.exp(-sp.exp(e)),
+        Link.LOG: sp.exp,
+    }[link](eta)
+
+
+def likelihood(name: str | LikelihoodName) -> MeanForm:
+    """The mean form of the likelihood ``name`` (or an alias such as ``"normal"``).
+
+    Raises
+    ------
+    OptionError
+        If the name is not a likelihood, or one a regression cannot use (listing those).
+
+    Examples
+    --------
+    >>> likelihood("normal").family
     'normal'
     """
-    key = name.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
-    if key not in LIKELIHOODS:
-        raise SymfisherError(f"unknown noise {name!r}; choose one of {sorted(LIKELIHOODS)} "
-                             f"(aliases {sorted(ALIASES)}) or pass a Family")
-    return LIKELIHOODS[key]
+    kind = option(LikelihoodName, name, "noise")
+    if kind not in MEAN_FORMS:
+        raise OptionError(f"noise={name!r} is not available for regression models; choose one of "
+                          f"{[k.value for k in MEAN_FORMS]} or pass a Family")
+    return MEAN_FORMS[kind]
 
 
 def likelihood_names() -> list[str]:
-    """Registered likelihood names."""
-    return sorted(LIKELIHOODS)
+    """Likelihood names a regression accepts (canonical spellings)."""
+    return [k.value for k in MEAN_FORMS]

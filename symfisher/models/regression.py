@@ -7,44 +7,45 @@ the link, nuisance parameters fixed, estimated or modelled) and ``J = ∂φ/∂�
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
-from symfisher.errors import SymfisherError
+from symfisher._runtime.caches import memo
+from symfisher.errors import InputTypeError, SymfisherError
 from symfisher.families.base import Family
-from symfisher.models.likelihood import Link, likelihood
+from symfisher.models.likelihood import likelihood, link_inverse
+from symfisher.options import Link, option
 
 
 def _symbols(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
     items = (obj,) if isinstance(obj, sp.Symbol) else tuple(obj)
     for s in items:
         if not isinstance(s, sp.Symbol):
-            raise TypeError(f"{what} must be SymPy Symbols, got {s!r}")
+            raise InputTypeError(f"{what} must be SymPy Symbols, got {s!r}")
     return items
 
 
 def _catalog_names() -> set[str]:
-    from symfisher.models.likelihood import LIKELIHOODS
+    from symfisher.models.likelihood import MEAN_FORMS
 
-    return {lk.family for lk in LIKELIHOODS.values()}
+    return {lk.family for lk in MEAN_FORMS.values()}
 
 
 def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
                    kw: dict[str, Any]) -> tuple[Family, Link, tuple[sp.Expr, ...]]:
     """The noise family, the link and the family's parameters as expressions (φ)."""
     if isinstance(noise, Family):
-        lk = Link(link or "identity")
+        lk = option(Link, link or "identity", "link")
         missing = [s.name for s in noise.params[1:] if s.name not in kw]
         if missing:
             raise SymfisherError(f"noise family {noise.name}: give a value or expression for {missing}")
-        values = {noise.params[0].name: lk.inverse(mu), **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
+        values = {noise.params[0].name: link_inverse(lk, mu), **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
         return noise, lk, tuple(values[s.name] for s in noise.params)
     spec = likelihood(noise)
-    lk = Link(link or spec.default_link)
+    lk = option(Link, link or spec.default_link, "link")
     absent = [c for c in spec.constants if c not in kw]
     if absent:
         raise SymfisherError(f"noise {noise!r} needs the constant(s) {absent} as numbers (e.g. {absent[0]}=10)")
@@ -58,7 +59,7 @@ def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
                              "listed in params estimates it, an expression in θ and x models it")
     nuis = {n: sp.sympify(kw.pop(n)) for n in spec.nuisance}
     fam = __import__("symfisher.families.registry", fromlist=["family"]).family(spec.family, **consts)
-    values = spec.params_of(lk.inverse(mu), nuis, {c: sp.sympify(v) for c, v in consts.items()})
+    values = spec.params_of(link_inverse(lk, mu), nuis, {c: sp.sympify(v) for c, v in consts.items()})
     return fam, lk, tuple(values[s.name] for s in fam.params)
 
 
@@ -129,7 +130,7 @@ class Regression:
     @property
     def mean(self) -> sp.Expr:
         """The mean response parameter ``g⁻¹(η)`` (the noise family's mean parameter)."""
-        return self.link.inverse(self.predictor)
+        return link_inverse(self.link, self.predictor)
 
     def jacobian(self) -> sp.Matrix:
         """``J = ∂φ/∂θ``, shape (len(noise.params), p)."""
@@ -137,7 +138,7 @@ class Regression:
 
     def noise_information(self) -> sp.Matrix:
         """The noise family's Fisher matrix with its parameters replaced by ``φ(x, θ)``."""
-        from symfisher.derive.fisher import fisher
+        from symfisher.derive.fisher.api import fisher
 
         sub = dict(zip(self.noise.params, self.family_params))
         return sp.Matrix(fisher(self.noise)).subs(sub)
@@ -165,7 +166,7 @@ class Regression:
         _, _, phi_eta = _resolve_noise(noise, self.link, eta, dict(self._noise_kwargs))
         if phi_eta[k].free_symbols & set(self.params) or not phi_eta[k].has(eta):
             return None
-        from symfisher.derive.fisher import fisher
+        from symfisher.derive.fisher.api import fisher
 
         sub = dict(zip(self.noise.params, phi_eta))
         ikk = sp.Matrix(fisher(self.noise))[k, k].subs(sub)
@@ -189,7 +190,7 @@ class Regression:
                 f"noise={self.noise.name}, link={self.link.value})")
 
 
-@functools.lru_cache(maxsize=128)
+@memo(maxsize=128)
 def _factor(model: Regression) -> sp.Matrix | None:
     """Cache of :meth:`Regression.factor`, keyed by the (hashable, immutable) model."""
     f = model._factor_uncached()

@@ -16,24 +16,21 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from symfisher.cachedir import read_verified
+from symfisher._runtime.cachedir import read_verified
+from symfisher._runtime.caches import memo
+from symfisher.errors import KernelFileError
 from symfisher.numeric.kernel_runtime import PARALLEL_MIN_POINTS, Layout, call_kernel
 
 __all__ = ["Kernel", "KernelFileError"]
 
 
-class KernelFileError(OSError):
-    """A kernel file is missing or fails its content check."""
-
-
-@functools.lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _load_module(path: str, stamp: tuple[int, int]) -> tuple[ModuleType, str]:
     """Import a verified kernel file (cached per path and file stamp)."""
     text = read_verified(Path(path))

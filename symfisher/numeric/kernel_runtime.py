@@ -23,6 +23,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from symfisher.errors import InputError, InputTypeError
+
 #: Below this number of points the serial loop is used. On an idle 2-core machine a
 #: ``prange`` call costs tens of microseconds more than a serial one, but on an
 #: oversubscribed machine Numba's OpenMP layer waits for a free core: 10-20 ms per call
@@ -110,7 +112,7 @@ def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
             if bad >= 0:
                 index = np.unravel_index(bad, lead) if lead else ()
                 where = tuple(int(i) for i in index)
-                raise ValueError(
+                raise InputError(
                     f"parameter {name!r} = {float(rows[bad, col])!r} at index {where} is outside "
                     f"its domain {_interval_text(lo, hi, lo_c, hi_c)}")
 
@@ -118,14 +120,14 @@ def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
 def as_float_args(layout: Layout, arrays: Sequence[Any]) -> list[np.ndarray]:
     """Convert the arguments to float64 arrays and check their count and group widths."""
     if len(arrays) != len(layout.args):
-        raise TypeError(f"kernel takes {len(layout.args)} arguments "
+        raise InputTypeError(f"kernel takes {len(layout.args)} arguments "
                         f"{[n[0] if not g else list(n) for n, g in zip(layout.args, layout.grouped)]}"
                         f", got {len(arrays)}")
     out = []
     for names, grouped, x in zip(layout.args, layout.grouped, arrays):
         a = np.asarray(x, dtype=np.float64)
         if grouped and (a.ndim == 0 or a.shape[-1] != len(names)):
-            raise ValueError(f"argument group {list(names)} needs an array whose last axis has "
+            raise InputError(f"argument group {list(names)} needs an array whose last axis has "
                              f"length {len(names)}, got shape {a.shape}")
         out.append(a)
     return out
@@ -138,7 +140,7 @@ def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
     try:
         shape = tuple(np.broadcast_shapes(*leads))
     except ValueError:
-        raise ValueError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
+        raise InputError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
                          f"(leading axes {leads})") from None
     n = math.prod(shape)
     flat: list[Any] = []
@@ -156,11 +158,11 @@ def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
 
 def _check_out(arr: Any, expected: tuple[int, ...], label: str) -> np.ndarray:
     if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
-        raise ValueError(f"{label} must be a float64 ndarray of shape {expected}")
+        raise InputError(f"{label} must be a float64 ndarray of shape {expected}")
     if arr.shape != expected:
-        raise ValueError(f"{label} has shape {arr.shape}, expected {expected}")
+        raise InputError(f"{label} has shape {arr.shape}, expected {expected}")
     if not (arr.flags.c_contiguous and arr.flags.writeable):
-        raise ValueError(f"{label} must be C-contiguous and writeable")
+        raise InputError(f"{label} must be C-contiguous and writeable")
     return arr
 
 
@@ -174,11 +176,11 @@ def prepare_outputs(layout: Layout, shape: tuple[int, ...], n: int, out: Any
         arrays = [_check_out(out, expected[0], "out")]
     elif layout.multi == "dict":
         if not isinstance(out, dict) or set(out) != set(layout.names):
-            raise ValueError(f"out must be a dict with keys {list(layout.names)}")
+            raise InputError(f"out must be a dict with keys {list(layout.names)}")
         arrays = [_check_out(out[k], e, f"out[{k!r}]") for k, e in zip(layout.names, expected)]
     else:
         if len(out) != len(expected):
-            raise ValueError(f"out must be a sequence of {len(expected)} arrays")
+            raise InputError(f"out must be a sequence of {len(expected)} arrays")
         arrays = [_check_out(o, e, f"out[{j}]") for j, (o, e) in enumerate(zip(out, expected))]
     flat = [a.reshape(n, max(1, math.prod(s))) for a, s in zip(arrays, layout.shapes)]
     return arrays, flat

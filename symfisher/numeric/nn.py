@@ -12,24 +12,14 @@ Dimension letters: N examples, k outputs, P parameters, k' columns of an output 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from symfisher.numeric.kfac.checks import ShapeError, as_finite
+from symfisher.options import Activation, option
 
 Array = NDArray[np.float64]
-
-
-class Activation(str, Enum):
-    """Hidden-layer nonlinearity."""
-
-    TANH = "tanh"
-    RELU = "relu"
-    IDENTITY = "identity"
-    SIGMOID = "sigmoid"
-    SOFTPLUS = "softplus"
 
 
 def _sigmoid(z: Array) -> Array:
@@ -108,7 +98,7 @@ class MLP:
         _check_chain(ws, bs)
         object.__setattr__(self, "weights", ws)
         object.__setattr__(self, "biases", bs)
-        object.__setattr__(self, "activation", Activation(activation))
+        object.__setattr__(self, "activation", option(Activation, activation, "activation"))
 
     @classmethod
     def random(cls, sizes: list[int], rng: np.random.Generator,

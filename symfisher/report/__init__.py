@@ -1,0 +1,3 @@
+"""Rendering of results: plain text, LaTeX, JSON readable back without ``eval``, plots
+(optional ``matplotlib``).
+"""

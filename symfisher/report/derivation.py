@@ -79,7 +79,7 @@ def derive_report(
     >>> d.fisher.matrix, d.jeffreys
     (Matrix([[lambda**(-2)]]), 1/lambda)
     """
-    from symfisher.derive.fisher import derive_fisher
+    from symfisher.derive.fisher.api import derive_fisher
     from symfisher.derive.priors import jeffreys_prior
     from symfisher.derive.score import hessian as hessian_of
     from symfisher.derive.score import score as score_of

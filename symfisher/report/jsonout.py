@@ -22,6 +22,7 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.errors import InputError
 from symfisher.report.derivation import Derivation, params_of
 from symfisher.report.latex import to_latex
 
@@ -41,7 +42,7 @@ def _symbols(exprs: Iterable[Any]) -> dict[str, dict[str, bool]]:
         for s in getattr(e, "free_symbols", ()):
             if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy):
                 if s.name in found and found[s.name] != s:
-                    raise ValueError(f"to_json: two different symbols are both named {s.name!r}")
+                    raise InputError(f"to_json: two different symbols are both named {s.name!r}")
                 found[s.name] = s
     return {name: _symbol_entry(found[name]) for name in sorted(found)}
 
@@ -148,7 +149,7 @@ def read_json(text: str) -> dict[str, Any]:
 
     data = json.loads(text)
     if data.get("format") != FORMAT:
-        raise ValueError(f"read_json: not a {FORMAT} document (format={data.get('format')!r})")
+        raise InputError(f"read_json: not a {FORMAT} document (format={data.get('format')!r})")
     table = {name: sp.Symbol(name, **assumptions) for name, assumptions in data["symbols"].items()}
     out: dict[str, Any] = {"symbols": table, "params": tuple(table[p] for p in data.get("params") or ())}
     fisher = data.get("fisher")

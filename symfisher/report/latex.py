@@ -13,6 +13,7 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.errors import InputTypeError
 from symfisher.report.derivation import Derivation, params_of
 
 __all__ = ["to_latex"]
@@ -104,4 +105,4 @@ def to_latex(obj: Any) -> str:
         return _family(obj)
     if isinstance(obj, (sp.Basic, sp.MatrixBase, int, float)):
         return _expr(sp.sympify(obj))
-    raise TypeError(f"to_latex: cannot render an object of type {type(obj).__name__}")
+    raise InputTypeError(f"to_latex: cannot render an object of type {type(obj).__name__}")

@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.errors import InputError
 from symfisher.report.derivation import Derivation, params_of
 
 __all__ = ["format_matrix", "format_result"]
@@ -65,7 +66,7 @@ def format_matrix(
     m = sp.ImmutableMatrix(matrix)
     rows = [str(p) for p in params] if params is not None else [str(i) for i in range(m.rows)]
     if len(rows) != m.rows:
-        raise ValueError(f"format_matrix: {len(rows)} labels for a matrix with {m.rows} rows")
+        raise InputError(f"format_matrix: {len(rows)} labels for a matrix with {m.rows} rows")
     if columns is None:
         columns = rows if m.cols == m.rows else [str(j) for j in range(m.cols)]
     cells = [[str(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]

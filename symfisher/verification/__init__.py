@@ -13,8 +13,9 @@ False
 
 from __future__ import annotations
 
+from symfisher.options import Status
 from symfisher.verification.registry import IDENTITIES, Identity, identity_names
-from symfisher.verification.report import Outcome, Row, Status, VerifyReport
+from symfisher.verification.report import Outcome, Row, VerifyReport
 from symfisher.verification.runner import verify
 
 __all__ = ["verify", "identity_names", "IDENTITIES", "Identity", "Row", "Status",

@@ -3,20 +3,21 @@ common step "simplify a residual; if it is not 0, evaluate it with mpmath"."""
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import sympy as sp
 
-from symfisher.derive._metric import tidy
-from symfisher.verification.report import Outcome, Status
+from symfisher.derive.geometry.metric import tidy
+from symfisher.errors import Deadline
+from symfisher.options import Status
+from symfisher.verification.report import Outcome
 
-__all__ = ["Ctx", "judge", "skewness_of", "deadline", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
+T = TypeVar("T")
+
+__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
            "SIMPLIFY_SECONDS"]
 
 
@@ -69,7 +70,7 @@ def skewness_of(ctx: Ctx) -> tuple[Any, Ctx, str]:
     with the numeric T (and can still prove an identity in which T cancels).
     """
     if "skewness" in ctx.shared or "skewness_numeric" not in ctx.shared:
-        from symfisher.derive.connections import skewness_tensor
+        from symfisher.derive.geometry.connections import skewness_tensor
 
         return ctx.shared_or("skewness", skewness_tensor), ctx, ""
     p = len(ctx.fam.params)
@@ -144,38 +145,34 @@ them numerically instead (SymPy's ``trigsimp``/``factor`` can run for minutes on
 Bessel or many-parameter expressions that are 0 to every digit)."""
 
 
-class Deadline(Exception):
-    """Raised by the interval timer inside a simplification that ran too long."""
+def within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a budgeted child process, or :class:`Deadline` after ``seconds``.
 
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`Deadline` in the body after ``seconds`` (main thread, POSIX only).
-
-    Elsewhere (threads, Windows) the body simply runs to completion.
+    The package's one budget mechanism (:func:`symfisher._runtime.budget.run_with_budget`):
+    the child and everything it started are killed on time-out, and the parent's SymPy
+    state is never interrupted mid-computation (an interval-timer signal would be).
+    An exception in ``fn`` comes back as a :class:`~symfisher.errors.DerivationError`.
     """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
+    from symfisher._runtime.budget import run_with_budget
+    from symfisher.errors import BudgetExceeded, DerivationError
 
-    def fire(signum: int, frame: Any) -> None:
-        raise Deadline
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        out = run_with_budget(fn, *args, seconds=seconds)
+    except BudgetExceeded:
+        raise Deadline(f"took over {seconds:g} s") from None
+    if out.error is not None:
+        raise DerivationError(out.error)
+    return out.value
+
+
+def _tidy_all(res: list[sp.Expr]) -> list[sp.Expr]:
+    return [tidy(r) for r in res]
 
 
 def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
     """``[tidy(r) for r in res]``, or None when that takes longer than ``seconds``."""
     try:
-        with deadline(seconds):
-            return [tidy(r) for r in res]
+        return within(seconds, _tidy_all, res)
     except Deadline:
         return None
 

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TextIO
 
+from symfisher.errors import InputError
 from symfisher.verification.report import Row, VerifyReport
 
 __all__ = ["VerifyOptions", "verify_many", "default_jobs", "expected_cost"]
@@ -147,7 +148,7 @@ def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(),
     """
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got jobs={jobs}")
+        raise InputError(f"jobs must be at least 1, got jobs={jobs}")
     n = len(names)
     if jobs == 1 or n <= 1:
         return [_one(name, k, n, opts, stream) for k, name in enumerate(names, 1)]

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from symfisher.verification import checks_design as des
-from symfisher.verification import checks_expfam as ef
-from symfisher.verification import checks_geometry as geo
-from symfisher.verification import checks_info as info
-from symfisher.verification import checks_numeric as num
-from symfisher.verification import checks_score as sc
+from symfisher.errors import InputError
+from symfisher.verification.checks import design as des
+from symfisher.verification.checks import expfam as ef
+from symfisher.verification.checks import geometry as geo
+from symfisher.verification.checks import info
+from symfisher.verification.checks import numeric as num
+from symfisher.verification.checks import score as sc
 from symfisher.verification.context import Ctx
 from symfisher.verification.report import Outcome
 
@@ -170,5 +171,5 @@ def select(names: Any = None) -> tuple[Identity, ...]:
     by_name = {i.name: i for i in IDENTITIES}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ValueError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
+        raise InputError(f"unknown identities {unknown}; valid names: {', '.join(by_name)}")
     return tuple(by_name[n] for n in names)

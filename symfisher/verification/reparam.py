@@ -8,11 +8,13 @@ the core engine, so comparing its Fisher matrix with Jᵀ I J is an independent 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+
+from symfisher._runtime.caches import memo
+from symfisher.errors import InputError
 
 __all__ = ["Reparam", "standard_reparam", "eta_points"]
 
@@ -55,7 +57,7 @@ def _map_one(s: sp.Symbol, dom: sp.Set, linear: bool) -> tuple[sp.Symbol, sp.Exp
     return eta, sp.sinh(eta), _ETA_DOMAIN
 
 
-@functools.lru_cache(maxsize=64)
+@memo(maxsize=64)
 def standard_reparam(fam: Any) -> Reparam:
     """The standard reparametrisation of ``fam`` (see the module docstring).
 
@@ -104,7 +106,7 @@ def eta_points(fam: Any, points: tuple[dict, ...]) -> tuple[dict, ...]:
             sol = sp.solve(sp.Eq(rp.mapping[th], pt[th]), eta)
             real = [s for s in sol if s.is_real]
             if not real:
-                raise ValueError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
+                raise InputError(f"cannot invert the reparametrisation at {th} = {pt[th]}")
             new[eta] = real[0]
         out.append(new)
     return tuple(out)

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from symfisher.options import Status
+
 __all__ = ["Status", "Outcome", "Row", "VerifyReport"]
-
-
-class Status(str, enum.Enum):
-    """Outcome of one identity check.
-
-    ``proved``: the residual simplifies to 0 symbolically; ``verified numerically``:
-    the residual is below the tolerance at every test point (mpmath, ``dps`` digits);
-    ``fails``: it is not (or the family violates a regularity condition the identity
-    needs — the reason says which); ``not applicable``: the identity's hypotheses are
-    not met (e.g. an exponential-family identity for a non-exponential family);
-    ``inconclusive``: the check ran out of its time budget or a derivation failed.
-    """
-
-    PROVED = "proved"
-    NUMERIC = "verified numerically"
-    FAILS = "fails"
-    NOT_APPLICABLE = "not applicable"
-    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -94,9 +77,36 @@ class VerifyReport:
     seconds: float = 0.0
 
     @property
+    def counts(self) -> dict[str, int]:
+        """Number of rows per status value (every status present, zeros included)."""
+        return {st.value: sum(r.status is st for r in self.rows) for st in Status}
+
+    @property
+    def complete(self) -> bool:
+        """True when no row is inconclusive (every identity got a verdict)."""
+        return all(r.status is not Status.INCONCLUSIVE for r in self.rows)
+
+    @property
     def ok(self) -> bool:
-        """True when no identity ``fails`` (inconclusive and not applicable are not failures)."""
-        return all(r.status is not Status.FAILS for r in self.rows)
+        """True when every applicable identity was proved or verified numerically.
+
+        Rows that are ``not applicable`` do not count; one ``fails`` or ``inconclusive``
+        row makes it False, and so does a report in which nothing was checked.
+        """
+        checked = any(r.status in (Status.PROVED, Status.NUMERIC) for r in self.rows)
+        return checked and all(r.status in (Status.PROVED, Status.NUMERIC, Status.NOT_APPLICABLE)
+                               for r in self.rows)
+
+    def summary(self) -> str:
+        """One line: the verdict and the counts per status."""
+        verdict = "ok" if self.ok else ("FAILURES" if self.counts[Status.FAILS.value] else "incomplete")
+        parts = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
+        return f"{self.family}: {verdict} ({parts}) in {self.seconds:.1f} s"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"family": self.family, "ok": self.ok, "complete": self.complete, "counts": self.counts,
+                "seconds": self.seconds, "rows": [r.to_dict() for r in self.rows]}
 
     def row(self, identity: str) -> Row:
         """The row of the identity named ``identity``."""
@@ -107,12 +117,11 @@ class VerifyReport:
 
     def to_json(self) -> str:
         """The report as a JSON string."""
-        return json.dumps({"family": self.family, "ok": self.ok, "seconds": self.seconds,
-                           "rows": [r.to_dict() for r in self.rows]}, indent=2)
+        return json.dumps(self.to_dict(), indent=2)
 
     def table(self) -> str:
         """A plain-text table: identity, status, residual, method, reason."""
-        lines = [f"{self.family}: {'ok' if self.ok else 'FAILURES'}"]
+        lines = [self.summary()]
         for r in self.rows:
             res = "" if r.residual is None else f"{r.residual:.1e}"
             lines.append(f"  {r.identity:<34} {r.status.value:<21} {res:>8}  {r.method}"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
+from symfisher.options import Status
 from symfisher.verification.context import Ctx
 from symfisher.verification.registry import Identity, select
-from symfisher.verification.report import Outcome, Row, Status, VerifyReport
+from symfisher.verification.report import Outcome, Row, VerifyReport
 from symfisher.verification.shared import Shared, derive_shared
 
 __all__ = ["verify"]
@@ -28,43 +27,15 @@ def _nonregular(ident: Identity, fam: Any) -> Outcome:
     return Outcome(Status.FAILS, None, "regularity check", f"non-regular: {fam.irregularity}")
 
 
-def _grouped(fn: Callable[..., Any], pid_fd: int) -> Callable[..., Any]:
-    """``fn`` run as the leader of a new process group whose id is sent to ``pid_fd``."""
-    def call(*args: Any) -> Any:
-        os.setpgid(0, 0)
-        os.write(pid_fd, str(os.getpid()).encode() + b"\n")
-        return fn(*args)
-
-    return call
-
-
 def _budgeted(fn: Callable[..., Any], arg: Any, budget: float) -> Any:
-    """``run_with_budget(fn, arg)``; on timeout also kill what the child had forked.
+    """``run_with_budget(fn, arg)``: on timeout the child and all it started are killed."""
+    from symfisher._runtime.budget import run_with_budget
 
-    The budget runner kills its child only; a check whose derivation forks budgeted
-    children of its own would leave them running. The child therefore leads a process
-    group, and the whole group is killed when the budget runs out.
-    """
-    from symfisher.derive.budget import BudgetExceeded, run_with_budget
-
-    read_fd, write_fd = os.pipe()
-    try:
-        return run_with_budget(_grouped(fn, write_fd), arg, seconds=budget)
-    except BudgetExceeded:
-        os.set_blocking(read_fd, False)
-        try:
-            pgid = int(os.read(read_fd, 64).split()[0])
-            os.killpg(pgid, signal.SIGKILL)
-        except (OSError, ValueError, IndexError):
-            pass
-        raise
-    finally:
-        os.close(read_fd)
-        os.close(write_fd)
+    return run_with_budget(fn, arg, seconds=budget)
 
 
 def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
-    from symfisher.derive.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = _budgeted(ident.check, ctx, budget)
@@ -77,7 +48,7 @@ def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
 
 def _score_residual(fam: Any, ctx: Ctx, budget: float) -> Outcome:
     """E[score] of a non-regular family (shows why it fails), within the budget."""
-    from symfisher.verification.checks_score import score_mean_zero
+    from symfisher.verification.checks.score import score_mean_zero
 
     out = _run_one(Identity("score_mean_zero", "", "", score_mean_zero), ctx, budget)
     reason = f"non-regular: {fam.irregularity}"
@@ -105,11 +76,11 @@ def _check(ident: Identity, ctx: Ctx, budget: float, shared: Shared) -> Outcome:
 
 
 _PRELOAD = (
-    "symfisher.derive.check_integrate", "symfisher.derive.connections",
-    "symfisher.derive.curvature", "symfisher.derive.divergence",
-    "symfisher.derive.expectation", "symfisher.derive.expfam", "symfisher.derive.fisher",
+    "symfisher.derive.check.integrate", "symfisher.derive.geometry.connections",
+    "symfisher.derive.geometry.curvature", "symfisher.derive.divergence",
+    "symfisher.derive.expectation.engine", "symfisher.derive.expfam", "symfisher.derive.fisher.api",
     "symfisher.derive.score", "symfisher.derive.smooth", "symfisher.families.iid",
-    "symfisher.geodesics", "symfisher.numeric.kernel", "symfisher.codegen",
+    "symfisher.geometry.geodesic", "symfisher.numeric.kernel", "symfisher.codegen",
     "scipy.integrate", "numba",
 )
 """Modules the checks import: imported once here, so every forked check inherits them
@@ -128,7 +99,7 @@ def _preload() -> None:
 
 
 def _warm_body(fam: Any) -> bool:
-    from symfisher.derive.fisher import fisher
+    from symfisher.derive.fisher.api import fisher
     from symfisher.derive.score import hessian, score
 
     score(fam), hessian(fam)
@@ -146,7 +117,7 @@ def _warm(fam: Any, budget: float) -> None:
     re-deriving the score and Hessian and re-reading the cache. A failure or timeout
     resurfaces per identity as ``inconclusive``.
     """
-    from symfisher.derive.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = _budgeted(_warm_body, fam, budget)
@@ -159,6 +130,7 @@ def _warm(fam: Any, budget: float) -> None:
 def verify(
     fam: Any,
     identities: Any = None,
+    *,
     points: int = 3,
     dps: int = 30,
     budget: float = 60.0,
@@ -199,7 +171,7 @@ def verify(
     >>> rep.ok, rep.rows[0].status.value                             # doctest: +SKIP
     (True, 'proved')
     """
-    from symfisher.derive.check_points import sample_points
+    from symfisher.derive.check.points import sample_points
 
     start = time.perf_counter()
     chosen = select(identities)

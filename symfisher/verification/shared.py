@@ -6,7 +6,7 @@ process. A success is handed to every check that needs it. The KL divergence and
 reparametrised Fisher matrix have numeric stand-ins: when the closed form fails (the
 reparametrised Fisher matrix gets a short budget), the KL expansion coefficients and
 I_η are computed by quadrature at the test points instead
-(:mod:`symfisher.verification.quadrature`), and the identities are *verified
+(:mod:`symfisher.verification.numeric.quadrature`), and the identities are *verified
 numerically*. A failure or a timeout with no stand-in is recorded, so the identities
 that depend on it are reported *inconclusive* at once with that reason instead of each
 paying the budget again.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy as sp
+from symfisher.verification.numeric.quadrature import kl_numeric
 
 __all__ = ["Shared", "USERS", "derive_shared"]
 
@@ -37,7 +37,7 @@ _SYMBOLIC_BUDGET = {"reparam_fisher": REPARAM_SYMBOLIC_BUDGET,
 
 def _reparam_fisher(fam: Any) -> Any:
     """The Fisher matrix of the standard reparametrisation, derived symbolically."""
-    from symfisher.derive.fisher import fisher
+    from symfisher.derive.fisher.api import fisher
     from symfisher.verification.reparam import standard_reparam
 
     return fisher(standard_reparam(fam).new_family)
@@ -48,7 +48,7 @@ def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list
 
     Returns one nested list (p × p) of mpmath numbers per point.
     """
-    from symfisher.verification.quadrature import EXTRA_DPS, fisher_by_quadrature
+    from symfisher.verification.numeric.quadrature import EXTRA_DPS, fisher_by_quadrature
     from symfisher.verification.reparam import eta_points, standard_reparam
 
     new = standard_reparam(fam).new_family
@@ -61,25 +61,9 @@ def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list
 
 def skewness_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[dict, ...]:
     """T_ijk (i ≤ j ≤ k) by quadrature at every test point (mpmath numbers)."""
-    from symfisher.verification.quadrature import EXTRA_DPS, skewness_by_quadrature
+    from symfisher.verification.numeric.quadrature import EXTRA_DPS, skewness_by_quadrature
 
     return tuple(skewness_by_quadrature(fam, pt, dps + EXTRA_DPS) for pt in points)
-
-
-def kl_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
-    """KL expansion coefficients by quadrature at every test point."""
-    from symfisher.derive.smooth import non_smooth_terms
-    from symfisher.verification.quadrature import kl_coefficients
-
-    smooth = not non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params)
-    return tuple(kl_coefficients(fam, pt, dps, smooth) for pt in points)
-
-
-def _expfam_users() -> frozenset[str]:
-    from symfisher.verification.checks_expfam import expfam_reason
-    from symfisher.verification.registry import IDENTITIES
-
-    return frozenset(i.name for i in IDENTITIES if i.applies is expfam_reason)
 
 
 USERS: Mapping[str, frozenset[str]] = {
@@ -99,7 +83,7 @@ class Shared:
     values : Mapping[str, Any]
         Derived objects by key (``"skewness"``, ``"kl"``, ``"expfam"``,
         ``"reparam_fisher"``), or their numeric stand-ins (``"kl_numeric"``: a
-        :class:`~symfisher.verification.quadrature.KLCoefficients` per test point;
+        :class:`~symfisher.verification.numeric.quadrature.KLCoefficients` per test point;
         ``"reparam_numeric"``: I_η by quadrature per test point;
         ``"skewness_numeric"``: T_ijk by quadrature per test point).
     failures : Mapping[str, str]
@@ -124,13 +108,15 @@ class Shared:
 
 
 def _users(key: str) -> frozenset[str]:
-    return _expfam_users() if key == "expfam" else USERS[key]
+    from symfisher.verification.checks.expfam import EXPFAM_IDENTITIES
+
+    return EXPFAM_IDENTITIES if key == "expfam" else USERS[key]
 
 
 def _derivers() -> dict[str, Callable[[Any], Any]]:
-    from symfisher.derive.connections import skewness_tensor
     from symfisher.derive.divergence import kl_divergence
-    from symfisher.verification.checks_expfam import expfam_data
+    from symfisher.derive.geometry.connections import skewness_tensor
+    from symfisher.verification.checks.expfam import expfam_data
 
     return {"skewness": skewness_tensor, "kl": kl_divergence, "expfam": expfam_data,
             "reparam_fisher": _reparam_fisher}
@@ -138,7 +124,7 @@ def _derivers() -> dict[str, Callable[[Any], Any]]:
 
 def _wanted(fam: Any, names: set[str]) -> list[str]:
     """Keys needed by at least one chosen identity that applies to ``fam``."""
-    from symfisher.verification.checks_expfam import expfam_reason
+    from symfisher.verification.checks.expfam import expfam_reason
 
     keys = []
     for key in ("skewness", "kl", "expfam", "reparam_fisher"):
@@ -156,7 +142,7 @@ def _wanted(fam: Any, names: set[str]) -> list[str]:
 def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
              budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
     """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
-    from symfisher.derive.budget import BudgetExceeded
+    from symfisher.errors import BudgetExceeded
 
     try:
         res = budgeted(fn, fam, budget)
@@ -208,7 +194,7 @@ def derive_shared(fam: Any, names: set[str], budget: float,
         Seconds per shared object.
     budgeted : callable
         ``budgeted(fn, fam, budget)`` → budget outcome (``.value``, ``.error``); raises
-        :class:`symfisher.derive.budget.BudgetExceeded` on timeout.
+        :class:`symfisher._runtime.budget.BudgetExceeded` on timeout.
     points : tuple of dict
         The test points (length P) for the numeric stand-ins; none: no stand-ins.
     dps : int

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symfisher.errors import InputError
 from symfisher.numeric.design.criteria import ECriterion, LCriterion
 from symfisher.numeric.design.cutting_plane import e_optimal
 from symfisher.numeric.design.elfving import c_optimal
@@ -39,7 +40,7 @@ def solve(problem: Problem, settings: Settings = Settings()) -> DesignResult:
     single = len(comps) == 1 and comps[0].alphas.size == 1
     if any(isinstance(c.criterion, ECriterion) for c in comps):
         if not single:
-            raise ValueError("E-optimality is supported for one model at one parameter value only")
+            raise InputError("E-optimality is supported for one model at one parameter value only")
         return e_optimal(problem, settings)
     crit = comps[0].criterion
     if (single and isinstance(crit, LCriterion) and crit.name == "c" and comps[0].model.is_rank_one

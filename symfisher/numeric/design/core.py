@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from symfisher.errors import InputError
+
 WEIGHT_TOL = 1e-8
 
 
@@ -20,9 +22,9 @@ def _as_points(points: ArrayLike, name: str = "points") -> NDArray[np.float64]:
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim not in (1, 2) or arr.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (k,) or (k, q) with k >= 1, got {arr.shape}")
+        raise InputError(f"{name} must have shape (k,) or (k, q) with k >= 1, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains non-finite values")
+        raise InputError(f"{name} contains non-finite values")
     return arr
 
 
@@ -54,12 +56,12 @@ class Design:
         k = pts.shape[0]
         w = np.full(k, 1.0 / k) if self.weights is None else np.asarray(self.weights, float)
         if w.shape != (k,):
-            raise ValueError(f"weights must have shape ({k},) to match points {pts.shape}, got {w.shape}")
+            raise InputError(f"weights must have shape ({k},) to match points {pts.shape}, got {w.shape}")
         if not np.all(np.isfinite(w)) or np.any(w < -WEIGHT_TOL):
             bad = int(np.argmin(np.where(np.isfinite(w), w, -np.inf)))
-            raise ValueError(f"weights must be finite and >= 0; weights[{bad}] = {w[bad]}")
+            raise InputError(f"weights must be finite and >= 0; weights[{bad}] = {w[bad]}")
         if abs(w.sum() - 1.0) > WEIGHT_TOL:
-            raise ValueError(f"weights must sum to 1 (within {WEIGHT_TOL}), they sum to {w.sum()!r}")
+            raise InputError(f"weights must sum to 1 (within {WEIGHT_TOL}), they sum to {w.sum()!r}")
         pts.setflags(write=False)
         w = np.clip(w, 0.0, None)
         w.setflags(write=False)
@@ -110,10 +112,10 @@ class Space:
         """
         b = np.atleast_2d(np.asarray(bounds, dtype=float))
         if b.ndim != 2 or b.shape[1] != 2 or b.shape[0] == 0:
-            raise ValueError(f"space must be (lo, hi) or a list of (lo, hi) pairs, got shape {b.shape}")
+            raise InputError(f"space must be (lo, hi) or a list of (lo, hi) pairs, got shape {b.shape}")
         for i, (lo, hi) in enumerate(b):
             if not (np.isfinite(lo) and np.isfinite(hi)) or not lo < hi:
-                raise ValueError(f"design space factor {i}: need finite lo < hi, got ({lo}, {hi})")
+                raise InputError(f"design space factor {i}: need finite lo < hi, got ({lo}, {hi})")
         return Space(b)
 
     @staticmethod
@@ -165,8 +167,8 @@ class Space:
     def check_design(self, design: Design) -> None:
         """Raise ``ValueError`` naming the first support point outside the space."""
         if design.matrix.shape[1] != self.dim:
-            raise ValueError(f"design points have {design.matrix.shape[1]} factor(s), the space has {self.dim}")
+            raise InputError(f"design points have {design.matrix.shape[1]} factor(s), the space has {self.dim}")
         ok = self.contains(design.matrix)
         if not ok.all():
             i = int(np.argmin(ok))
-            raise ValueError(f"design point {design.points[i]} (index {i}) lies outside the design space")
+            raise InputError(f"design point {design.points[i]} (index {i}) lies outside the design space")

@@ -16,25 +16,14 @@ Batch letters: ``S`` matrices of size ``p × p``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from symfisher.errors import InputError
+
 Array = NDArray[np.float64]
 RANK_TOL = 1e-10
-
-
-class CriterionName(str, Enum):
-    """Names of the design criteria (users may pass the plain string)."""
-
-    D = "D"
-    A = "A"
-    E = "E"
-    C = "c"
-    L = "L"
-    DS = "Ds"
-    I = "I"  # noqa: E741
 
 
 @dataclass(frozen=True)
@@ -140,7 +129,7 @@ class LCriterion:
         """c-optimality for the linear combination ``cᵀθ`` (``c`` of shape ``(p,)``)."""
         v = np.asarray(c, dtype=float).ravel()
         if not np.all(np.isfinite(v)) or not np.any(v):
-            raise ValueError(f"c must be a finite non-zero vector, got {v}")
+            raise InputError(f"c must be a finite non-zero vector, got {v}")
         return LCriterion(np.outer(v, v), name)
 
     @staticmethod
@@ -148,11 +137,11 @@ class LCriterion:
         """L-optimality for ``tr(L M⁻¹)``; ``L`` PSD of shape ``(p, p)`` or ``K`` of shape ``(p, m)`` (``L = K Kᵀ``)."""
         A = np.atleast_2d(np.asarray(L, dtype=float))
         if A.shape[0] != p:
-            raise ValueError(f"L must have {p} rows (one per parameter), got shape {A.shape}")
+            raise InputError(f"L must have {p} rows (one per parameter), got shape {A.shape}")
         if A.shape != (p, p) or not np.allclose(A, A.T):
             A = A @ A.T
         if np.linalg.eigvalsh(A)[0] < -1e-10 * max(1.0, abs(A).max()):
-            raise ValueError("L must be positive semi-definite")
+            raise InputError("L must be positive semi-definite")
         return LCriterion(A, name)
 
     def evaluate(self, M: Array) -> Evaluation:
@@ -209,4 +198,4 @@ class ECriterion:
         return Evaluation(phi, lmin, v[:, :, None] * v[:, None, :], lmin)
 
 
-Criterion = DCriterion | ACriterion | LCriterion | DsCriterion | ECriterion
+LocalCriterion = DCriterion | ACriterion | LCriterion | DsCriterion | ECriterion

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
+from symfisher.errors import InputError
 from symfisher.numeric.design.certificate import SensFn, maximise
 from symfisher.numeric.design.criteria import Evaluation
 from symfisher.numeric.design.model import PointInfo
@@ -34,7 +35,7 @@ def _lp(Fm: Array, c: Array) -> tuple[Array, Array]:
     res = linprog(np.ones(2 * N), A_eq=A_eq, b_eq=c, bounds=[(0, None)] * (2 * N), method="highs",
                   options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
     if res.status != 0:
-        raise ValueError("c is not estimable on this design space (c lies outside the span of f(x))")
+        raise InputError("c is not estimable on this design space (c lies outside the span of f(x))")
     return res.x[:N] - res.x[N:], np.asarray(res.eqlin.marginals)
 
 

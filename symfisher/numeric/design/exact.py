@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from symfisher.errors import InputError
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.problem import Problem, factors, state
 
@@ -32,7 +33,7 @@ def efficiency(problem: Problem, design: Design, reference: Design) -> float:
     """
     a, b = log_criterion(problem, design), log_criterion(problem, reference)
     if not np.isfinite(b):
-        raise ValueError("the reference design has a singular (unusable) information matrix")
+        raise InputError("the reference design has a singular (unusable) information matrix")
     return float(np.exp(a - b)) if np.isfinite(a) else 0.0
 
 
@@ -50,7 +51,7 @@ def efficient_rounding(weights: Array, n: int) -> NDArray[np.int64]:
     w = np.asarray(weights, dtype=float)
     k = w.size
     if n < k:
-        raise ValueError(f"n = {n} subjects cannot cover {k} support points")
+        raise InputError(f"n = {n} subjects cannot cover {k} support points")
     counts = np.ceil((n - 0.5 * k) * w).astype(np.int64)
     while counts.sum() < n:
         counts[int(np.argmin(counts / w))] += 1

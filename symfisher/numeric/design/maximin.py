@@ -25,7 +25,11 @@ from symfisher.numeric.design.certificate import SensFn, maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.optimize import Settings
 from symfisher.numeric.design.problem import (
-    Problem, certificate_gradient, certificate_sensitivity, factors, state,
+    Problem,
+    certificate_gradient,
+    certificate_sensitivity,
+    factors,
+    state,
 )
 from symfisher.numeric.design.result import DesignResult
 

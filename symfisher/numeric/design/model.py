@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from symfisher.errors import InputError
+
 Array = NDArray[np.float64]
 PointFn = Callable[[Array], Array]
 
@@ -23,7 +25,7 @@ def _with_draws(arr: Array, core_ndim: int, name: str) -> Array:
     if a.ndim == core_ndim:
         a = a[None]
     if a.ndim != core_ndim + 1:
-        raise ValueError(f"{name} returned an array of shape {a.shape}; expected {core_ndim} or {core_ndim + 1} axes")
+        raise InputError(f"{name} returned an array of shape {a.shape}; expected {core_ndim} or {core_ndim + 1} axes")
     return a
 
 
@@ -63,7 +65,7 @@ class PointInfo:
 
     def __post_init__(self) -> None:
         if self.info is None and self.features is None:
-            raise ValueError("PointInfo needs either info (I(x)) or features (f(x))")
+            raise InputError("PointInfo needs either info (I(x)) or features (f(x))")
 
     @staticmethod
     def rank_one(f: PointFn, df: PointFn | None = None, *, n_params: int) -> "PointInfo":
@@ -97,13 +99,13 @@ class PointInfo:
         """``∂I/∂x(X)``, shape ``(S, N, q, p, p)``."""
         if self.features is not None:
             if self.dfeatures is None:
-                raise ValueError("this model has no x-derivative (dfeatures)")
+                raise InputError("this model has no x-derivative (dfeatures)")
             f = self.features_at(X)
             df = _with_draws(self.dfeatures(X), 3, "dfeatures")
             outer = df[..., :, None] * f[..., None, None, :]
             return outer + np.swapaxes(outer, -1, -2)
         if self.dinfo is None:
-            raise ValueError("this model has no x-derivative (dinfo)")
+            raise InputError("this model has no x-derivative (dinfo)")
         return _with_draws(self.dinfo(X), 4, "dinfo")
 
     def factors_at(self, X: Array) -> Array:

@@ -18,11 +18,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.cluster.hierarchy import fclusterdata
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import SingularDesignError
 from symfisher.numeric.design.certificate import maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.problem import (
-    Problem, State, certificate_gradient, certificate_sensitivity, factors, state,
+    Problem,
+    State,
+    certificate_gradient,
+    certificate_sensitivity,
+    factors,
+    state,
 )
 from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult
@@ -30,10 +35,6 @@ from symfisher.numeric.design.weights import multiplicative, polish
 
 Array = NDArray[np.float64]
 ATWOOD = "eff >= b / max_x d(x) (homogeneous concave criterion; Atwood 1969, Pukelsheim 1993 §5.15)"
-
-
-class SingularDesignError(SymfisherError, ValueError):
-    """The information matrix is singular for every candidate design (non-identifiable model)."""
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from symfisher.errors import InputError
 from symfisher.numeric.design.core import Space
-from symfisher.numeric.design.criteria import Criterion, Evaluation
+from symfisher.numeric.design.criteria import Evaluation, LocalCriterion
 from symfisher.numeric.design.model import PointInfo
 
 Array = NDArray[np.float64]
@@ -28,7 +29,7 @@ class Component:
     """One model (with ``S`` draws) judged by one criterion, with draw weights ``alphas`` (S,)."""
 
     model: PointInfo
-    criterion: Criterion
+    criterion: LocalCriterion
     alphas: Array = field(default_factory=lambda: np.ones(1))
 
 
@@ -57,9 +58,9 @@ class Problem:
         forced = np.asarray(self.forced, dtype=float).reshape(-1, self.space.dim)
         object.__setattr__(self, "forced", forced)
         if not 0.0 <= self.min_weight * forced.shape[0] < 1.0:
-            raise ValueError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) must be >= 0 with total < 1")
+            raise InputError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) must be >= 0 with total < 1")
         if forced.shape[0] and not self.space.contains(forced).all():
-            raise ValueError(f"forced points {forced.tolist()} are not all in the design space")
+            raise InputError(f"forced points {forced.tolist()} are not all in the design space")
 
     @property
     def fixed_mass(self) -> float:

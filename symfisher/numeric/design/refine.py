@@ -16,7 +16,11 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from symfisher.numeric.design.problem import (
-    Problem, State, certificate_gradient, factors, state,
+    Problem,
+    State,
+    certificate_gradient,
+    factors,
+    state,
 )
 
 Array = NDArray[np.float64]

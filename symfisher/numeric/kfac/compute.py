@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,28 +23,9 @@ from symfisher.numeric.kfac.dense import MAX_DENSE_SIZE, dense_errors
 from symfisher.numeric.kfac.ekfac import ekfac_diagonal, ekfac_error_sq
 from symfisher.numeric.kfac.error import DEFAULT_BLOCK, cross_term, exact_norm_sq, kfac_factors
 from symfisher.numeric.kfac.nearest import nearest_kronecker
-from symfisher.numeric.kfac.report import ErrorMethod, KronErrorReport, relative_from_squares
+from symfisher.numeric.kfac.report import KronErrorReport, relative_from_squares
 from symfisher.numeric.kfac.sampled import delta_interval, sampled_terms
-
-
-class Method(str, Enum):
-    """How to obtain ``||F||^2``: ``"auto"`` picks dense for tiny blocks, else Gram."""
-
-    AUTO = "auto"
-    GRAM = "gram"
-    DENSE = "dense"
-    SAMPLED = "sampled"
-
-
-class CrossTerm(str, Enum):
-    """How to obtain ``<F, G kron A>`` with ``method="sampled"``.
-
-    ``"exact"``: ``sum_n tr(B_n^T G B_n) a_n^T A a_n``, O(N d^2) like the factors;
-    ``"sampled"``: unbiased estimate from the same sampled triples as ``||F||^2``.
-    """
-
-    EXACT = "exact"
-    SAMPLED = "sampled"
+from symfisher.options import CrossTerm, KronMethod, option
 
 
 def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
@@ -64,7 +44,7 @@ def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
 
 
 def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None = None,
-               method: Method | str = Method.AUTO, nearest: bool = True, ekfac: bool = True,
+               method: KronMethod | str = KronMethod.AUTO, nearest: bool = True, ekfac: bool = True,
                block: int = DEFAULT_BLOCK, num_pairs: int = 200_000, seed: int = 0,
                max_iter: int = 100, cross: CrossTerm | str = CrossTerm.EXACT
                ) -> KronErrorReport:
@@ -110,22 +90,22 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     True
     """
     a_arr, B_arr = _inputs(a, g, B)
-    how, cross_how = Method(method), CrossTerm(cross)
+    how, cross_how = option(KronMethod, method, "method"), option(CrossTerm, cross, "cross")
     if block < 1 or num_pairs < 2 or max_iter < 1:
         raise ShapeError(f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
                          f"num_pairs={num_pairs}, max_iter={max_iter}")
     if cross_how is CrossTerm.SAMPLED:
-        if how not in (Method.AUTO, Method.SAMPLED):
+        if how not in (KronMethod.AUTO, KronMethod.SAMPLED):
             raise ShapeError(f"cross='sampled' needs method='sampled' (or 'auto'), got "
                              f"method={how.value!r}")
-        how = Method.SAMPLED
-    if how is Method.AUTO:
+        how = KronMethod.SAMPLED
+    if how is KronMethod.AUTO:
         how = _auto_method(*B_arr.shape, a_arr.shape[1])
-    if how is Method.DENSE:
+    if how is KronMethod.DENSE:
         return _dense_report(a_arr, B_arr)
     A, G = kfac_factors(a_arr, B_arr)
     k_sq = float(np.sum(G * G) * np.sum(A * A))
-    if how is Method.SAMPLED:
+    if how is KronMethod.SAMPLED:
         est = _sampled(a_arr, B_arr, A, G, k_sq, cross_how, num_pairs, seed)
     else:
         c = cross_term(a_arr, B_arr, A, G)
@@ -137,7 +117,7 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     ek = (math.sqrt(ekfac_error_sq(f_sq, ekfac_diagonal(a_arr, B_arr, A, G)) / f_sq)
           if ekfac and f_sq > 0 else None)
     return KronErrorReport(est.frobenius, rel, near, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq),
-                           a_arr.shape[0], B_arr.shape[2], ErrorMethod(how.value),
+                           a_arr.shape[0], B_arr.shape[2], KronMethod(how.value),
                            est.interval, est.num, est.cross, est.cross_se, est.norm_sq_se,
                            est.relative_se)
 
@@ -174,14 +154,14 @@ def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float
                      math.sqrt(var_x), rel_se)
 
 
-def _auto_method(n: int, d_out: int, k: int, d_in: int) -> Method:
+def _auto_method(n: int, d_out: int, k: int, d_in: int) -> KronMethod:
     """Dense when forming ``F`` is cheaper than the N x N Gram sums (small layers, large N)."""
     size = d_in * d_out
     if size > 1024:
-        return Method.GRAM
+        return KronMethod.GRAM
     dense_cost = n * (size * size + d_out * d_out * k) + size**3
     gram_cost = 0.5 * n * n * (d_in + k * k * d_out)
-    return Method.DENSE if size <= 64 or dense_cost < gram_cost else Method.GRAM
+    return KronMethod.DENSE if size <= 64 or dense_cost < gram_cost else KronMethod.GRAM
 
 
 def _nearest_rel(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],
@@ -202,5 +182,5 @@ def _dense_report(a: NDArray[np.float64], B: NDArray[np.float64]) -> KronErrorRe
     norm, kfac, near, ek = dense_errors(a, B)
     k_norm = float(np.linalg.norm(G) * np.linalg.norm(A))
     return KronErrorReport(kfac * norm, kfac, near, ek, A, G, norm, k_norm,
-                           a.shape[0], B.shape[2], ErrorMethod.DENSE,
+                           a.shape[0], B.shape[2], KronMethod.DENSE,
                            cross=cross_term(a, B, A, G))

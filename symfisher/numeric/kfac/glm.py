@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from symfisher.errors import InputError
 from symfisher.numeric.kfac.checks import DomainError, ShapeError, as_finite
 
 Array = NDArray[np.float64]
@@ -239,7 +240,7 @@ def gauss_hermite_moments(lam: Callable[[Array], Array], nu: ArrayLike, s: Array
     [1.0, 1.0, 2.0]
     """
     if int(nodes) < 2:
-        raise ValueError(f"nodes must be >= 2, got {nodes!r}")
+        raise InputError(f"nodes must be >= 2, got {nodes!r}")
     t, w = np.polynomial.hermite_e.hermegauss(int(nodes))
     w = w / w.sum()
     nu_a, s_a = np.atleast_1d(np.asarray(nu, np.float64)), np.atleast_1d(np.asarray(s, np.float64))

@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
-
-class ErrorMethod(str, Enum):
-    """How ``||F||^2`` was obtained."""
-
-    GRAM = "gram"          # blocked Gram identities, exact up to rounding
-    DENSE = "dense"        # F formed explicitly (small layers only)
-    SAMPLED = "sampled"    # unbiased estimate from sampled pairs
+from symfisher.options import KronMethod
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class KronErrorReport:
         ``||G kron A||_F = ||G||_F ||A||_F``.
     n, k : int
         Number of examples and columns of each factor ``B_n`` (1 for gradients).
-    method : ErrorMethod
+    method : KronMethod
         How ``||F||^2`` was obtained.
     confidence_interval : tuple of float or None
         For ``method == "sampled"``: a delta-method interval for ``relative_frobenius``.
@@ -81,7 +74,7 @@ class KronErrorReport:
     kfac_norm: float
     n: int
     k: int
-    method: ErrorMethod = ErrorMethod.GRAM
+    method: KronMethod = KronMethod.GRAM
     confidence_interval: tuple[float, float] | None = None
     num_pairs: int | None = None
     cross: float | None = None                 # set by kron_error on every route

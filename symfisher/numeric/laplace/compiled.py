@@ -21,7 +21,8 @@ from numpy.typing import ArrayLike
 
 from symfisher.errors import DomainError, SymfisherError
 from symfisher.numeric.kfac.checks import ShapeError, as_finite
-from symfisher.numeric.laplace.likelihoods import Array, LikelihoodName
+from symfisher.numeric.laplace.likelihoods import Array
+from symfisher.options import Likelihood
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +61,7 @@ class CompiledLikelihood:
     curvature_kernel: Any
     factor_kernel: Any
     mean_kernel: Any
-    name: LikelihoodName = LikelihoodName.CUSTOM
+    name: Likelihood = Likelihood.CUSTOM
     data_dim: int = 1
     one_hot: bool = False
 

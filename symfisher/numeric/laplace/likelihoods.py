@@ -22,7 +22,6 @@ derived by symfisher can replace any of them: anything with these methods works.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Protocol
 
 import numpy as np
@@ -31,31 +30,15 @@ from scipy.special import gammaln, log_softmax, softmax
 
 from symfisher.errors import DomainError
 from symfisher.numeric.kfac.checks import ShapeError, as_finite, positive
+from symfisher.options import Likelihood
 
 Array = NDArray[np.float64]
-
-
-class LikelihoodName(str, Enum):
-    """Likelihoods with a hand-written numeric curvature (``"normal"`` = ``"gaussian"``)."""
-
-    GAUSSIAN = "gaussian"
-    BERNOULLI = "bernoulli"
-    CATEGORICAL = "categorical"
-    POISSON = "poisson"
-    NEGATIVE_BINOMIAL = "negative_binomial"
-    STUDENT_T = "student_t"
-    HETEROSCEDASTIC_GAUSSIAN = "heteroscedastic_gaussian"
-    CUSTOM = "custom"          # compiled from a symfisher Family and a link
-
-    @classmethod
-    def _missing_(cls, value: object) -> LikelihoodName | None:
-        return cls.GAUSSIAN if value == "normal" else None
 
 
 class OutputLikelihood(Protocol):
     """What the Laplace and K-FAC code needs from a likelihood of the output ``f``."""
 
-    name: LikelihoodName
+    name: Likelihood
 
     def nll(self, f: Array, y: Array) -> Array: ...
     def grad(self, f: Array, y: Array) -> Array: ...
@@ -81,7 +64,7 @@ class Gaussian:
     """``y ~ N(f, sigma^2 I)``; ``Lambda = I / sigma^2``."""
 
     sigma: float = 1.0
-    name: LikelihoodName = LikelihoodName.GAUSSIAN
+    name: Likelihood = Likelihood.GAUSSIAN
 
     def __post_init__(self) -> None:
         positive("sigma", self.sigma)
@@ -110,7 +93,7 @@ class Gaussian:
 class Bernoulli:
     """``y ~ Bernoulli(sigmoid(f))`` with one output; ``Lambda = p (1 - p)``."""
 
-    name: LikelihoodName = LikelihoodName.BERNOULLI
+    name: Likelihood = Likelihood.BERNOULLI
 
     def nll(self, f: Array, y: Array) -> Array:
         return np.sum(np.logaddexp(0.0, f) - y * f, axis=1)
@@ -141,7 +124,7 @@ class Bernoulli:
 class Categorical:
     """``y ~ Categorical(softmax(f))``; ``Lambda = diag(p) - p p^T``; ``y`` class indices."""
 
-    name: LikelihoodName = LikelihoodName.CATEGORICAL
+    name: Likelihood = Likelihood.CATEGORICAL
 
     def nll(self, f: Array, y: Array) -> Array:
         return -log_softmax(f, axis=1)[np.arange(f.shape[0]), y.astype(np.intp)]
@@ -176,7 +159,7 @@ class Categorical:
 class Poisson:
     """``y ~ Poisson(exp(f))`` (log link); ``Lambda = diag(exp(f))``."""
 
-    name: LikelihoodName = LikelihoodName.POISSON
+    name: Likelihood = Likelihood.POISSON
 
     def nll(self, f: Array, y: Array) -> Array:
         return np.sum(np.exp(f) - y * f + gammaln(y + 1.0), axis=1)
@@ -201,42 +184,3 @@ class Poisson:
         return arr
 
 
-def make_likelihood(name: LikelihoodName | str, sigma: float = 1.0, *, df: float = 4.0,
-                    dispersion: float = 1.0) -> OutputLikelihood:
-    """The numeric likelihood called ``name``.
-
-    Parameters
-    ----------
-    name : str
-        ``"gaussian"`` (alias ``"normal"``), ``"bernoulli"``, ``"categorical"``,
-        ``"poisson"``, ``"negative_binomial"``, ``"student_t"`` or
-        ``"heteroscedastic_gaussian"``.
-    sigma : float
-        Scale of ``gaussian`` and ``student_t``.
-    df : float
-        Degrees of freedom of ``student_t``.
-    dispersion : float
-        ``r`` of ``negative_binomial`` (``Var y = mu + mu^2 / r``).
-
-    Examples
-    --------
-    >>> make_likelihood("normal", sigma=2.0).curvature(np.zeros((1, 1)))
-    array([[[0.25]]])
-    """
-    from symfisher.numeric.laplace import noncanonical as nc
-
-    try:
-        kind = LikelihoodName(name)
-        if kind is LikelihoodName.CUSTOM:
-            raise ValueError(name)
-    except ValueError:
-        known = ", ".join(m.value for m in LikelihoodName if m is not LikelihoodName.CUSTOM)
-        raise DomainError(f"likelihood {name!r} is not available; choose one of {known} "
-                          "(or 'normal')") from None
-    table = {LikelihoodName.GAUSSIAN: lambda: Gaussian(float(sigma)),
-             LikelihoodName.BERNOULLI: Bernoulli, LikelihoodName.CATEGORICAL: Categorical,
-             LikelihoodName.POISSON: Poisson,
-             LikelihoodName.NEGATIVE_BINOMIAL: lambda: nc.NegativeBinomial(float(dispersion)),
-             LikelihoodName.STUDENT_T: lambda: nc.StudentT(float(df), float(sigma)),
-             LikelihoodName.HETEROSCEDASTIC_GAUSSIAN: nc.HeteroscedasticGaussian}
-    return table[kind]()

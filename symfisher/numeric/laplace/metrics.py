@@ -7,13 +7,14 @@ from scipy.special import gammaln
 
 from symfisher.errors import DomainError
 from symfisher.numeric.laplace.base import Array
-from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood
+from symfisher.numeric.laplace.likelihoods import OutputLikelihood
 from symfisher.numeric.laplace.predictive import Predictive
+from symfisher.options import Likelihood
 
 _TINY = 1e-300
 
 
-def predictive_nll(kind: LikelihoodName, pred: Predictive, y: Array,
+def predictive_nll(kind: Likelihood, pred: Predictive, y: Array,
                    lik: OutputLikelihood | None = None) -> float:
     """Mean negative log predictive density of targets ``y``.
 
@@ -26,17 +27,17 @@ def predictive_nll(kind: LikelihoodName, pred: Predictive, y: Array,
     --------
     >>> from symfisher.numeric.laplace.predictive import Predictive
     >>> pred = Predictive(np.array([[0.5, 0.5]]), np.zeros((1, 2)), np.zeros((1, 2, 2)))
-    >>> round(predictive_nll(LikelihoodName.CATEGORICAL, pred, np.array([0.0])), 12)
+    >>> round(predictive_nll(Likelihood.CATEGORICAL, pred, np.array([0.0])), 12)
     0.69314718056
     """
     m = pred.mean
-    if kind is LikelihoodName.CATEGORICAL:
+    if kind is Likelihood.CATEGORICAL:
         val = -np.log(np.maximum(m[np.arange(m.shape[0]), y.astype(np.intp)], _TINY))
-    elif kind is LikelihoodName.BERNOULLI:
+    elif kind is Likelihood.BERNOULLI:
         val = -np.sum(y * np.log(np.maximum(m, _TINY)) + (1 - y) * np.log(np.maximum(1 - m, _TINY)), axis=1)
-    elif kind is LikelihoodName.POISSON:
+    elif kind is Likelihood.POISSON:
         val = np.sum(m - y * np.log(np.maximum(m, _TINY)) + gammaln(y + 1.0), axis=1)
-    elif kind is LikelihoodName.NEGATIVE_BINOMIAL:
+    elif kind is Likelihood.NEGATIVE_BINOMIAL:
         if lik is None:
             raise DomainError("predictive_nll for negative_binomial needs the likelihood 'lik'")
         val = lik.nll(np.log(np.maximum(m, _TINY)), y)

@@ -23,7 +23,8 @@ from scipy.special import gammaln
 
 from symfisher.errors import DomainError
 from symfisher.numeric.kfac.checks import ShapeError, positive
-from symfisher.numeric.laplace.likelihoods import Array, LikelihoodName, _column_targets
+from symfisher.numeric.laplace.likelihoods import Array, _column_targets
+from symfisher.options import Likelihood
 
 
 def _diag(v: Array) -> Array:
@@ -36,7 +37,7 @@ class NegativeBinomial:
     """``y ~ NB(mean e^f, dispersion r)``: ``Var y = mu + mu^2 / r``; Fisher ``mu r / (r + mu)``."""
 
     dispersion: float = 1.0
-    name: LikelihoodName = LikelihoodName.NEGATIVE_BINOMIAL
+    name: Likelihood = Likelihood.NEGATIVE_BINOMIAL
 
     def __post_init__(self) -> None:
         positive("dispersion", self.dispersion)
@@ -75,7 +76,7 @@ class StudentT:
 
     df: float = 4.0
     sigma: float = 1.0
-    name: LikelihoodName = LikelihoodName.STUDENT_T
+    name: Likelihood = Likelihood.STUDENT_T
 
     def __post_init__(self) -> None:
         positive("df", self.df)
@@ -110,7 +111,7 @@ class StudentT:
 class HeteroscedasticGaussian:
     """``y_j ~ N(f_j, e^{f_{m+j}})`` for outputs ``f = [means (m), log-variances (m)]``."""
 
-    name: LikelihoodName = LikelihoodName.HETEROSCEDASTIC_GAUSSIAN
+    name: Likelihood = Likelihood.HETEROSCEDASTIC_GAUSSIAN
 
     def nll(self, f: Array, y: Array) -> Array:
         m = f.shape[1] // 2

@@ -9,7 +9,6 @@ included (``tau`` scalar, or one ``tau_l`` per layer). Parameter order:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -21,25 +20,11 @@ from symfisher.numeric.laplace.diag import diag_precision
 from symfisher.numeric.laplace.full import full_precision
 from symfisher.numeric.laplace.kron import kron_precision
 from symfisher.numeric.laplace.lastlayer import last_layer_precision
-from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood
+from symfisher.numeric.laplace.likelihoods import OutputLikelihood
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
-from symfisher.numeric.laplace.predictive import LinkApprox, Predictive, function_covariance, predictive
+from symfisher.numeric.laplace.predictive import Predictive, function_covariance, predictive
 from symfisher.numeric.nn import MLP, backprop_factors, jacobian
-
-
-class Structure(str, Enum):
-    """Curvature structure of the posterior precision."""
-
-    FULL = "full"
-    KRON = "kron"
-    DIAG = "diag"
-    LAST_LAYER = "last_layer"
-    LAST_LAYER_KRON = "last_layer_kron"
-    LAST_LAYER_DIAG = "last_layer_diag"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Structure | None:
-        return cls.LAST_LAYER if value in ("lastlayer", "last-layer") else None
+from symfisher.options import Likelihood, LinkApprox, Structure, option
 
 
 def layer_of_parameter(net: MLP) -> NDArray[np.intp]:
@@ -130,7 +115,7 @@ class LaplacePosterior:
         """``(log-likelihood, curvature scale)`` at observation noise ``sigma``."""
         if sigma is None:
             return self.log_likelihood, 1.0
-        if self.likelihood.name not in (LikelihoodName.GAUSSIAN, LikelihoodName.STUDENT_T):
+        if self.likelihood.name not in (Likelihood.GAUSSIAN, Likelihood.STUDENT_T):
             raise DomainError(f"sigma applies to the gaussian and student_t likelihoods only, "
                               f"not {self.likelihood.name.value}")
         s = float(positive("sigma", sigma))
@@ -196,7 +181,7 @@ def fit_laplace(net: MLP, X: ArrayLike, y: ArrayLike, lik: OutputLikelihood,
                 prior_precision: ArrayLike, structure: Structure | str,
                 joint_bias: bool = False) -> LaplacePosterior:
     """Build the Laplace posterior (see :func:`symfisher.laplace`)."""
-    kind = Structure(structure)
+    kind = option(Structure, structure, "structure")
     X_arr = net._check_inputs(X)
     f = net.forward(X_arr)
     y_arr = lik.targets(y, f.shape[1])

@@ -13,23 +13,14 @@ exact predictive moments: Gaussian variance ``J* P^{-1} J*^T + sigma^2``, Studen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from scipy.special import softmax
 
 from symfisher.errors import DomainError
 from symfisher.numeric.laplace.base import Array, Precision
-from symfisher.numeric.laplace.likelihoods import LikelihoodName, OutputLikelihood
-
-
-class LinkApprox(str, Enum):
-    """How the predictive integrates the inverse link over ``f``."""
-
-    AUTO = "auto"
-    PROBIT = "probit"
-    LOGNORMAL = "lognormal"
-    MC = "mc"
+from symfisher.numeric.laplace.likelihoods import OutputLikelihood
+from symfisher.options import Likelihood, LinkApprox, option
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,15 +60,15 @@ def function_covariance(J: Array, precision: Precision) -> Array:
     return np.einsum("nkm,mnj->nkj", J, X.reshape(m, n, k))
 
 
-_REGRESSION = {LikelihoodName.GAUSSIAN, LikelihoodName.STUDENT_T,
-               LikelihoodName.HETEROSCEDASTIC_GAUSSIAN}
-_LOG_LINK = {LikelihoodName.POISSON, LikelihoodName.NEGATIVE_BINOMIAL}
+_REGRESSION = {Likelihood.GAUSSIAN, Likelihood.STUDENT_T,
+               Likelihood.HETEROSCEDASTIC_GAUSSIAN}
+_LOG_LINK = {Likelihood.POISSON, Likelihood.NEGATIVE_BINOMIAL}
 
 
-def _resolve(link: LinkApprox, kind: LikelihoodName) -> LinkApprox:
+def _resolve(link: LinkApprox, kind: Likelihood) -> LinkApprox:
     if kind in _REGRESSION:
         return LinkApprox.AUTO                      # exact moments, any choice accepted
-    if kind is LikelihoodName.CUSTOM:
+    if kind is Likelihood.CUSTOM:
         ok = {LinkApprox.MC}
         link = LinkApprox.MC if link is LinkApprox.AUTO else link
     elif link is LinkApprox.AUTO:
@@ -93,12 +84,12 @@ def _resolve(link: LinkApprox, kind: LikelihoodName) -> LinkApprox:
 
 def _regression_moments(lik: OutputLikelihood, f: Array, cov: Array, var: Array) -> Predictive:
     """Exact predictive mean and variance of the regression likelihoods."""
-    if lik.name is LikelihoodName.HETEROSCEDASTIC_GAUSSIAN:
+    if lik.name is Likelihood.HETEROSCEDASTIC_GAUSSIAN:
         m = f.shape[1] // 2
         return Predictive(f[:, :m].copy(), f, cov, var[:, :m] + np.exp(f[:, m:] + 0.5 * var[:, m:]))
     sigma = float(getattr(lik, "sigma", 1.0))
     noise = sigma**2
-    if lik.name is LikelihoodName.STUDENT_T:
+    if lik.name is Likelihood.STUDENT_T:
         nu = float(getattr(lik, "df"))
         noise = sigma**2 * nu / (nu - 2.0) if nu > 2 else np.inf
     return Predictive(f.copy(), f, cov, var + noise)
@@ -115,7 +106,7 @@ def predictive(lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | s
     >>> round(float(p.mean[0, 0]), 12)      # e^{0 + 2/2}
     2.718281828459
     """
-    how = _resolve(LinkApprox(link), lik.name)
+    how = _resolve(option(LinkApprox, link, "link"), lik.name)
     var = np.einsum("nkk->nk", cov)
     if lik.name in _REGRESSION:
         return _regression_moments(lik, f, cov, var)
@@ -130,6 +121,6 @@ def predictive(lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | s
     if how is LinkApprox.LOGNORMAL:
         return Predictive(np.exp(f + 0.5 * var), f, cov)
     scaled = f / np.sqrt(1.0 + np.pi / 8.0 * var)
-    if lik.name is LikelihoodName.CATEGORICAL:
+    if lik.name is Likelihood.CATEGORICAL:
         return Predictive(softmax(scaled, axis=1), f, cov)
     return Predictive(lik.mean(scaled), f, cov)

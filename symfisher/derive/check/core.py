@@ -1,0 +1,208 @@
+"""The numeric cross-check of a closed-form Fisher matrix (and of normalisation).
+
+Every closed form the engine returns is compared with numeric expectations at a few
+deterministic pseudo-random parameter points inside the domains and constraints:
+E[s sᵀ] always, and −E[∇²ℓ] as well where the pointwise Hessian is valid. The total
+mass E[1] is checked at the same time, which rejects non-normalised user densities.
+A disagreement raises :class:`~symfisher.errors.DerivationError` naming the entry,
+the point and both values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+from symfisher.derive.check.integrate import Expectations, numeric_expectations
+from symfisher.derive.check.points import sample_points
+from symfisher.derive.score import hessian, score
+from symfisher.errors import DerivationError, SymfisherError
+
+__all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS"]
+
+DEFAULT_DPS = 30
+_QUAD_TOL = 1e-10
+_MC_SIGMAS = 6.0
+_MASS_TOL = 1e-8
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """How a closed form was verified.
+
+    Attributes
+    ----------
+    method : str
+        ``"mpmath-quad"``, ``"mpmath-sum"``, ``"finite-sum"``, ``"gauss-hermite"`` or
+        ``"monte-carlo"``.
+    points : tuple of str
+        The parameter points (as ``"mu=1/2, sigma=3/2"``).
+    residual : float
+        Largest relative deviation between closed form and numeric value (for Monte
+        Carlo: in units of standard errors).
+    tolerance : float
+        The acceptance threshold of ``residual``.
+    dps : int
+        Working precision of the mpmath methods.
+    hessian_checked : bool
+        Whether −E[∇²ℓ] was compared as well as E[s sᵀ].
+    """
+
+    method: str
+    points: tuple[str, ...]
+    residual: float
+    tolerance: float
+    dps: int
+    hessian_checked: bool
+
+    def __str__(self) -> str:
+        what = "E[s s^T] and -E[Hessian]" if self.hessian_checked else "E[s s^T]"
+        unit = " std errors" if self.method == "monte-carlo" else " (relative)"
+        return (f"{what} by {self.method} at {len(self.points)} point(s), dps={self.dps}: "
+                f"residual {self.residual:.2e}{unit} <= {self.tolerance:.0e}")
+
+
+def _fmt_point(point: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
+
+
+def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
+    """Base expressions (score, −Hessian entries), how to combine them, and the index.
+
+    The products s_i s_j are formed numerically from the p score components, which is
+    much cheaper than evaluating p(p+1)/2 symbolic products at every node.
+    """
+    s = score(fam)
+    p = s.rows
+    pairs = [(i, j) for i in range(p) for j in range(i, p)]
+    exprs = list(s)
+    index = [(i, j, "E[s s^T]") for i, j in pairs]
+    if hessian_valid:
+        h = hessian(fam)
+        exprs += [-h[i, j] for i, j in pairs]
+        index += [(i, j, "-E[Hessian]") for i, j in pairs]
+
+    def combine(vals: Any) -> list[Any]:
+        prods = [vals[i] * vals[j] for i, j in pairs]
+        return prods + list(vals[p:])
+
+    return exprs, combine, index
+
+
+def _closed_value(entry: sp.Expr, point: dict, dps: int) -> Any:
+    val = sp.N(sp.sympify(entry).xreplace(point), dps)
+    if not val.is_number:
+        raise DerivationError(f"closed form {entry} still has free symbols {val.free_symbols} at {_fmt_point(point)}")
+    return mpmath.mpmathify(complex(val).real if val.is_real is False else str(sp.re(val)))
+
+
+def _mass_check(fam: Any, got: Expectations, point: dict) -> None:
+    mass = got.values[0]
+    tol = _MC_SIGMAS * got.std_errors[0] if got.method == "monte-carlo" else _MASS_TOL
+    if abs(mass - 1) > tol:
+        raise SymfisherError(
+            f"the density of {getattr(fam, 'name', 'the family')} is not normalised: its total mass "
+            f"is {mpmath.nstr(mass, 12)} (not 1) at {_fmt_point(point)}; include the normalising constant"
+        )
+
+
+def _deviation(closed: Any, num: Any, scale: Any, got: Expectations, k: int) -> float:
+    if got.method == "monte-carlo":
+        return float(abs(closed - num) / (got.std_errors[k] + 1e-300))
+    return float(abs(closed - num) / max(scale, mpmath.mpf(10) ** -25))
+
+
+def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict, dps: int) -> float:
+    closed = {(i, j): _closed_value(matrix[i, j], point, dps) for i, j, _ in index}
+    diag = {i: abs(closed[(i, i)]) for i in range(matrix.rows)}
+    worst = 0.0
+    tol = _MC_SIGMAS if got.method == "monte-carlo" else max(_QUAD_TOL, got.rel_tol)
+    for k, (i, j, what) in enumerate(index, start=1):
+        num = got.values[k]
+        scale = max(abs(num), mpmath.sqrt(diag[i] * diag[j]))
+        dev = _deviation(closed[(i, j)], num, scale, got, k)
+        worst = max(worst, dev)
+        if dev > tol:
+            raise DerivationError(
+                f"numeric cross-check failed for I[{i}, {j}] = {matrix[i, j]}: closed form gives "
+                f"{mpmath.nstr(closed[(i, j)], 15)}, {what} by {got.method} gives {mpmath.nstr(num, 15)} "
+                f"at {_fmt_point(point)} (deviation {dev:.2e} > {tol:.0e})"
+            )
+    return worst
+
+
+def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
+                n_points: int | None = None, dps: int = DEFAULT_DPS) -> CheckReport:
+    """Verify a closed-form Fisher matrix numerically.
+
+    Parameters
+    ----------
+    fam : Family or family-like
+        The family the matrix belongs to.
+    matrix : sympy.Matrix
+        The claimed Fisher information, shape (p, p), in the order of ``fam.params``.
+    hessian_valid : bool
+        Also compare with −E[∇²ℓ] (only where the pointwise Hessian is valid).
+    n_points : int, optional
+        Number of parameter points (default 3 for p = 1, else 2).
+    dps : int
+        Working precision (decimal digits).
+
+    Returns
+    -------
+    CheckReport
+
+    Raises
+    ------
+    DerivationError
+        When an entry disagrees (the message names entry, point and values).
+    SymfisherError
+        When the density is not normalised.
+
+    Examples
+    --------
+    >>> from symfisher.families.base import Family
+    >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True)
+    >>> fam = Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo))
+    >>> cross_check(fam, sp.Matrix([[1 / lam**2]])).method
+    'mpmath-quad'
+    """
+    p = len(fam.params)
+    points = sample_points(fam, n_points or (3 if p == 1 else 2))
+    exprs, combine, index = _integrands(fam, hessian_valid)
+    worst, method, tol = 0.0, "", 0.0
+    for point in points:
+        got = numeric_expectations(fam, exprs, point, dps, combine)
+        with mpmath.workdps(dps):
+            _mass_check(fam, got, point)
+            worst = max(worst, _compare(matrix, got, index, point, dps))
+        method = got.method
+        tol = _MC_SIGMAS if got.method == "monte-carlo" else max(_QUAD_TOL, got.rel_tol)
+    return CheckReport(method, tuple(_fmt_point(pt) for pt in points), worst, tol, dps, hessian_valid)
+
+
+def check_normalised(fam: Any, n_points: int = 2, dps: int = 20) -> None:
+    """Raise :class:`SymfisherError` when the density does not integrate (sum) to 1.
+
+    Parameters
+    ----------
+    fam : Family or family-like
+        The family; checked at ``n_points`` deterministic parameter points.
+    n_points : int
+        Number of points.
+    dps : int
+        Working precision.
+
+    Examples
+    --------
+    >>> from symfisher.families.base import Family
+    >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True)
+    >>> check_normalised(Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo)))
+    """
+    for point in sample_points(fam, n_points, salt="normalisation"):
+        got = numeric_expectations(fam, [], point, dps)
+        with mpmath.workdps(dps):
+            _mass_check(fam, got, point)

@@ -1,0 +1,251 @@
+"""Numeric expectations E_θ[f(x)] for the cross-check, at one parameter point.
+
+All integrands of one check (the normalisation 1, the products s_i s_j, the
+Hessian entries) are evaluated together: a vector function of x is memoised per
+node, so mpmath's quadrature evaluates the density and score once per node however
+many entries are checked. Methods, by support:
+
+- one continuous variable: mpmath tanh–sinh quadrature, support split at the kinks
+  of non-smooth terms and at location-like parameter values (``"mpmath-quad"``);
+- one integer variable: direct summation (a finite range exactly; an infinite one
+  until the terms are negligible) (``"mpmath-sum"``);
+- finite sets of points (vector data too): exact finite sums (``"finite-sum"``);
+- ℝ^d with a log-density quadratic in x: Gauss–Hermite, exact for the polynomial
+  integrands of a Gaussian (``"gauss-hermite"``);
+- other continuous vector data: Monte Carlo with importance sampling, seeded, with a
+  tolerance of several standard errors (``"monte-carlo"``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symfisher.derive.check.expectations import Expectations
+from symfisher.derive.smooth import non_smooth_terms
+from symfisher.errors import DerivationError
+from symfisher.families.sets import Simplex
+
+__all__ = ["Expectations", "numeric_expectations"]
+
+
+def _support_sets(fam: Any) -> tuple[Any, ...]:
+    sup = fam.support
+    return tuple(sup) if isinstance(sup, tuple) else (sup,)
+
+
+_EXP_CLAMP = mpmath.mpf(10) ** 1000
+
+
+def _safe_exp(v: Any) -> Any:
+    """exp that clamps huge arguments (quadrature nodes far in a tail reach x ~ 1e100,
+    where exp(exp(x)) would make mpmath compute log 2 to billions of digits); a clamped
+    value only ever multiplies a density that underflows to 0 there."""
+    if mpmath.im(v) == 0:
+        v = mpmath.re(v)
+        if v > _EXP_CLAMP:
+            return mpmath.exp(_EXP_CLAMP)
+        if v < -_EXP_CLAMP:
+            return mpmath.mpf(0)
+    return mpmath.exp(v)
+
+
+Combine = Callable[[Sequence[Any]], Sequence[Any]]
+
+
+def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
+               combine: Combine | None = None) -> Callable[..., Any]:
+    """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
+
+    g = combine(f(x)) when ``combine`` is given (e.g. the products s_i s_j formed
+    numerically from the score components), else g = f.
+    """
+    consts = sorted(point, key=lambda sym: sym.name)
+    ell = sp.sympify(fam.logpdf)
+    modules = [{"exp": _safe_exp}, "mpmath"] if module == "mpmath" else module
+    fn = sp.lambdify([*fam.variables, *consts], [ell, *exprs], modules=modules, cse=True)
+    if module == "mpmath":
+        values = [mpmath.mpmathify(str(sp.N(point[c], mpmath.mp.dps + 10))) for c in consts]
+    else:
+        values = [float(point[c]) for c in consts]
+
+    def vec(*xs: Any) -> list[Any]:
+        out = fn(*xs, *values)
+        dens = _safe_exp(out[0]) if module == "mpmath" else np.exp(out[0])
+        vals = combine(out[1:]) if combine is not None else out[1:]
+        return [dens, *[dens * v for v in vals]]
+
+    return vec
+
+
+def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
+    """Interior split points: kinks of non-smooth terms and location-like values."""
+    x = fam.variables[0]
+    cands: set[Any] = set()
+    for t in non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params):
+        for arg in t.term.args:
+            arg = sp.sympify(arg).xreplace(point)
+            if arg.free_symbols == {x} and arg.is_polynomial(x) and sp.degree(arg, x) == 1:
+                cands.add(sp.solve(arg, x)[0])
+    for s in fam.params:
+        if fam.domains.get(s, sp.Reals) == sp.Reals:
+            cands.add(point[s])
+    inside = sorted((c for c in cands if c.is_real and lo < c < hi), key=float)
+    return [mpmath.mpmathify(str(sp.N(c, mpmath.mp.dps + 5))) for c in inside]
+
+
+def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+    (interval,) = _support_sets(fam)
+    interval = interval.xreplace(point) if hasattr(interval, "xreplace") else interval
+    if interval == sp.Reals:
+        interval = sp.Interval(-sp.oo, sp.oo)
+    lo, hi = interval.inf, interval.sup
+    with mpmath.workdps(dps):
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
+        memo: dict[Any, list[Any]] = {}
+
+        def comp(k: int) -> Callable[[Any], Any]:
+            def f(t: Any) -> Any:
+                if t not in memo:
+                    memo[t] = vec(t)
+                return memo[t][k]
+            return f
+
+        ends = [mpmath.mpmathify(str(sp.N(lo, dps + 5))) if lo.is_finite else -mpmath.inf]
+        ends += _split_points(fam, point, lo, hi)
+        ends.append(mpmath.mpmathify(str(sp.N(hi, dps + 5))) if hi.is_finite else mpmath.inf)
+        width = 1 + (len(combine([0] * len(exprs))) if combine is not None else len(exprs))
+        values = tuple(mpmath.quad(comp(k), ends) for k in range(width))
+    return Expectations(values, "mpmath-quad", 10.0 ** (-(dps // 2)))
+
+
+def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+    (rng_set,) = _support_sets(fam)
+    rng_set = rng_set.xreplace(point)
+    if isinstance(rng_set, sp.FiniteSet):
+        return _finite(fam, exprs, point, dps, combine)
+    lo = int(rng_set.inf)
+    hi = int(rng_set.sup) if rng_set.sup.is_finite else None
+    with mpmath.workdps(dps + 5):
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
+        total: list[Any] = []
+        quiet, k = 0, lo
+        while hi is None or k <= hi:
+            terms = vec(k)
+            total = [a + b for a, b in zip(total, terms)] if total else list(terms)
+            small = all(abs(t) <= mpmath.mpf(10) ** (-dps - 3) * (1 + abs(s)) for t, s in zip(terms, total))
+            quiet = quiet + 1 if small else 0
+            if hi is None and quiet >= 20:
+                break
+            k += 1
+            if k - lo > 2_000_000:
+                raise DerivationError("numeric check: the series did not converge in 2e6 terms")
+    return Expectations(tuple(total), "mpmath-sum", 10.0 ** (-(dps // 2)))
+
+
+def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
+    sets = _support_sets(fam)
+    if len(sets) == 1 and isinstance(sets[0], sp.FiniteSet):
+        pts = [tuple(e) if isinstance(e, (sp.Tuple, tuple)) else (e,) for e in sets[0].xreplace(point)]
+        return pts
+    ranges = []
+    for s in sets:
+        s = s.xreplace(point)
+        if not (isinstance(s, (sp.Range, sp.FiniteSet)) and s.sup.is_finite):
+            raise DerivationError(f"numeric check: support component {s} is not finite")
+        ranges.append(list(s))
+    return list(itertools.product(*ranges))
+
+
+def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+    with mpmath.workdps(dps):
+        vec = _vector_fn(fam, exprs, point, "mpmath", combine)
+        total: list[Any] = []
+        for pt in _finite_points(fam, point):
+            terms = vec(*pt)
+            total = [a + b for a, b in zip(total, terms)] if total else list(terms)
+    return Expectations(tuple(total), "finite-sum", 10.0 ** (-(dps // 2)))
+
+
+def _gaussian_form(fam: Any, point: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mean and covariance when ℓ is a concave quadratic in x on ℝ^d, else None."""
+    xs = list(fam.variables)
+    ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
+    try:
+        poly = sp.Poly(ell, *xs)
+    except sp.PolificationFailed:
+        return None
+    if poly.total_degree() != 2:
+        return None
+    prec = -np.array(sp.hessian(ell, xs).evalf(30).tolist(), dtype=float)
+    grad0 = np.array([float(sp.diff(ell, v).subs({u: 0 for u in xs})) for v in xs])
+    try:
+        cov = np.linalg.inv(prec)
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return None
+    return cov @ grad0, cov
+
+
+def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, combine: Combine | None,
+                   form: tuple[np.ndarray, np.ndarray]) -> Expectations:
+    mean, cov = form
+    d = len(fam.variables)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(5)  # exact to degree 9
+    weights = weights / weights.sum()
+    chol = np.linalg.cholesky(cov)
+    fn = sp.lambdify(list(fam.variables), [sp.sympify(e).xreplace(point) for e in exprs], "numpy")
+    total: Any = 0.0
+    for idx in itertools.product(range(len(nodes)), repeat=d):
+        z = nodes[list(idx)]
+        w = float(np.prod(weights[list(idx)]))
+        base = [float(v) for v in fn(*(mean + chol @ z))]
+        total = total + w * np.array([1.0, *(combine(base) if combine else base)], dtype=float)
+    return Expectations(tuple(mpmath.mpf(v) for v in total), "gauss-hermite", 1e-9)
+
+
+def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
+                         combine: Combine | None = None) -> Expectations:
+    """E_θ[1], E_θ[f_1], …, E_θ[f_m] at the parameter point ``point``.
+
+    Parameters
+    ----------
+    fam : Family or family-like
+        The family (its support selects the method).
+    exprs : sequence of sympy.Expr
+        The integrands f_k(x) (parameters and fixed constants are substituted).
+    point : dict
+        Values of every parameter and fixed constant.
+    dps : int
+        Working precision in decimal digits (mpmath methods).
+    combine : callable, optional
+        Maps the values of ``exprs`` at one x to the integrands (e.g. products of
+        score components formed numerically); default: the values themselves.
+
+    Returns
+    -------
+    Expectations
+        ``values[0]`` is the total mass (1 for a normalised density).
+    """
+    sets = _support_sets(fam)
+    if isinstance(fam.support, Simplex) or len(fam.variables) > 1:
+        if isinstance(fam.support, Simplex):
+            from symfisher.derive.check.mc import monte_carlo_simplex
+
+            return monte_carlo_simplex(fam, exprs, point, combine=combine)
+        if all(isinstance(s, (sp.FiniteSet, sp.Range)) for s in sets):
+            return _finite(fam, exprs, point, dps, combine)
+        form = _gaussian_form(fam, point)
+        if form is not None:
+            return _gauss_hermite(fam, exprs, point, combine, form)
+        raise DerivationError(
+            f"numeric check: no numeric method for the {len(fam.variables)}-variate support {fam.support}"
+        )
+    if fam.is_discrete or isinstance(sets[0], sp.FiniteSet):
+        return _sum_1d(fam, exprs, point, dps, combine)
+    return _quad_1d(fam, exprs, point, dps, combine)

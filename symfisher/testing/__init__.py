@@ -1,0 +1,3 @@
+"""Benchmark models and test oracles (as in ``numpy.testing``): never imported by production
+modules.
+"""

@@ -1,0 +1,3 @@
+"""The identity checks of the verifier, one module per theme (score, exponential families,
+geometry, information and sufficiency, high-precision numerics, design).
+"""

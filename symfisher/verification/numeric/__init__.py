@@ -1,0 +1,2 @@
+"""Numeric routes of the verifier (mpmath quadrature stand-ins, laws of statistics).
+"""
