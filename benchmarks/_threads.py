@@ -93,8 +93,7 @@ def user_gemm_rows(n: int = 10_000, d: int = 512) -> list[str]:
     times = json.loads(res.stdout.strip().splitlines()[-1])
     base = times["before import symfisher"]
     title = (
-        f"### user NumPy GEMM ({n} x {d}) @ ({d} x {n}) in a fresh process "
-        "(median of 3; regression if a ratio > 1.2)"
+        f"### user NumPy GEMM ({n} x {d}) @ ({d} x {n}) in a fresh process (median of 3; regression if a ratio > 1.2)"
     )
     rows = [title, "", "| stage | seconds | vs before |", "|---|---:|---:|"]
     rows += [f"| {k} | {v:.3f} | {v / base:.2f}x |" for k, v in times.items()]

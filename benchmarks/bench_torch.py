@@ -84,13 +84,11 @@ def kron_fit_row(n: int, repeats: int) -> str:
 
     def ours() -> float:
         return sft.laplace(
-            net, (X, y), "categorical", structure="kron", batch_size=500
+            net, (X, y), likelihood="categorical", structure="kron", batch_size=500
         ).log_marginal_likelihood()
 
     def theirs() -> float:
-        la = Laplace(
-            net, "classification", subset_of_weights="all", hessian_structure="kron"
-        )
+        la = Laplace(net, "classification", subset_of_weights="all", hessian_structure="kron")
         la.fit(loader, progress_bar=False)
         return float(la.log_marginal_likelihood())
 
@@ -113,20 +111,12 @@ def predictive_rows(n: int, n_test: int, repeats: int) -> list[str]:
         ("all", "kron", "kron"),
         ("last_layer", "full", "last-layer"),
     ):
-        ours_post = sft.laplace(
-            net, (X, y), "categorical", subset=subset, structure=struct
-        )
-        la = Laplace(
-            net, "classification", subset_of_weights=subset, hessian_structure=struct
-        )
+        ours_post = sft.laplace(net, (X, y), likelihood="categorical", subset=subset, structure=struct)
+        la = Laplace(net, "classification", subset_of_weights=subset, hessian_structure=struct)
         la.fit(loader, progress_bar=False)
-        t_a, p_ours = timed_value(
-            lambda p=ours_post: p.predict(Xs, "probit").mean, repeats
-        )
+        t_a, p_ours = timed_value(lambda p=ours_post: p.predict(Xs, "probit").mean, repeats)
         t_b, p_theirs = timed_value(
-            lambda la=la: (
-                la(Xs, pred_type="glm", link_approx="probit").detach().numpy()
-            ),
+            lambda la=la: la(Xs, pred_type="glm", link_approx="probit").detach().numpy(),
             repeats,
         )
         diff = float(np.max(np.abs(p_ours - p_theirs)))  # type: ignore[operator]
@@ -191,8 +181,7 @@ def main() -> None:
     torch.set_grad_enabled(True)
     n_fit, n_err = (500, 2000) if args.quick else (2000, 10_000)
     head = (
-        f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; "
-        f"medians of {args.repeats} after warm-up."
+        f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; medians of {args.repeats} after warm-up."
     )
     lines = [
         "## PyTorch bridge: sf.torch vs laplace-torch 0.3 (same run)",

@@ -16,8 +16,8 @@ import torch
 from curvlinops import KFACLinearOperator
 from torch import nn
 
-from symfisher.numeric.kfac.sharing import SharingApprox
-from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.numeric.kfac.sharing import KfacApprox
+from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.torch.blocks import torch_factors
 from symfisher.torch.capture import capture, factor_function
 
@@ -49,15 +49,12 @@ def main() -> None:
         )
         op.compute_kronecker_factors()
         for L in cap.layers:
-            A, G, _ = torch_factors(L.u_t, L.g_t, SharingApprox(approx))
+            A, G, _ = torch_factors(L.u_t, L.g_t, KfacApprox(approx))
             A_c = op._input_covariances[L.spec.name]
             G_c = op._gradient_covariances[L.spec.name]
             da = float((A - A_c).abs().max() / A_c.abs().max())
             dg = float((G - G_c).abs().max() / G_c.abs().max())
-            print(
-                f"{approx:<7} layer {L.spec.name:<3} ({L.spec.kind.value}): "
-                f"max rel. diff A {da:.1e}, G {dg:.1e}"
-            )
+            print(f"{approx:<7} layer {L.spec.name:<3} ({L.spec.kind}): max rel. diff A {da:.1e}, G {dg:.1e}")
     assert np.isfinite(da)
 
 

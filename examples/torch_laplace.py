@@ -29,9 +29,10 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 import symfisher.torch as sft
-from symfisher.numeric.laplace.likelihoods import LikelihoodName, make_likelihood
+from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.numeric.laplace.metrics import expected_calibration_error, predictive_nll
 from symfisher.numeric.laplace.predictive import Predictive
+from symfisher.options import Likelihood
 
 
 def cnn(k: int, seed: int) -> nn.Module:
@@ -105,20 +106,13 @@ def _map_predictive(net: nn.Module, X: torch.Tensor, probs: bool) -> Predictive:
 
 def classification(Xtr, ytr, Xte, yte, epochs: int, seed: int):  # type: ignore[no-untyped-def]
     """MAP CNN, its kron Laplace (prior by marginal likelihood), and the error tables."""
-    net = train(
-        cnn(10, seed), Xtr, ytr, nn.CrossEntropyLoss(reduction="sum"), 1.0, epochs, seed
-    )
-    lap = sft.laplace(
-        net, (Xtr, ytr), "categorical", structure="kron", prior_precision=1.0
-    )
+    net = train(cnn(10, seed), Xtr, ytr, nn.CrossEntropyLoss(reduction="sum"), 1.0, epochs, seed)
+    lap = sft.laplace(net, (Xtr, ytr), likelihood="categorical", structure="kron", prior_precision=1.0)
     lap = lap.optimize_prior_precision()
     y = yte.numpy().astype(float)
     pm, pl = _map_predictive(net, Xte, True), lap.predict(Xte, "probit")
-    cat = LikelihoodName.CATEGORICAL
-    errors = {
-        a: sft.kfac_errors(net, (Xtr, ytr), "categorical", approx=a)
-        for a in ("expand", "reduce")
-    }
+    cat = Likelihood.CATEGORICAL
+    errors = {a: sft.kfac_errors(net, (Xtr, ytr), likelihood="categorical", approx=a) for a in ("expand", "reduce")}
     return (
         net,
         lap,
@@ -133,16 +127,14 @@ def classification(Xtr, ytr, Xte, yte, epochs: int, seed: int):  # type: ignore[
 def counts(Xtr, ytr, Xte, yte, epochs: int, seed: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Poisson head on the digit images: held-out NLL of the MAP and of the kron Laplace."""
     rng = np.random.default_rng(seed + 1)
-    ctr = torch.tensor(
-        rng.poisson(np.exp(0.3 + 0.25 * ytr.numpy())), dtype=torch.float64
-    )
+    ctr = torch.tensor(rng.poisson(np.exp(0.3 + 0.25 * ytr.numpy())), dtype=torch.float64)
     cte = rng.poisson(np.exp(0.3 + 0.25 * yte.numpy())).astype(float)[:, None]
     loss = nn.PoissonNLLLoss(log_input=True, full=False, reduction="sum")
     net = train(cnn(1, seed), Xtr, ctr[:, None], loss, 1.0, epochs, seed)
-    lap = sft.laplace(net, (Xtr, ctr), "poisson", structure="kron", prior_precision=1.0)
+    lap = sft.laplace(net, (Xtr, ctr), likelihood="poisson", structure="kron", prior_precision=1.0)
     lap = lap.optimize_prior_precision()
     lik = make_likelihood("poisson")
-    pois = LikelihoodName.POISSON
+    pois = Likelihood.POISSON
     return (
         predictive_nll(pois, _map_predictive(net, Xte, False), cte, lik),
         predictive_nll(pois, lap.predict(Xte), cte, lik),
@@ -178,10 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     rep = run(args.n_train, args.epochs, args.seed)
     print(f"test accuracy of the MAP CNN: {rep.accuracy:.3f}")
-    print(
-        f"kron Laplace: prior precision {rep.prior_precision:.4g} (marginal likelihood "
-        f"{rep.log_marglik:.2f})"
-    )
+    print(f"kron Laplace: prior precision {rep.prior_precision:.4g} (marginal likelihood {rep.log_marglik:.2f})")
     print(f"{'':<22}{'NLL':>8}{'ECE':>8}")
     print(f"{'MAP':<22}{rep.map_nll:>8.4f}{rep.map_ece:>8.4f}")
     print(f"{'kron Laplace (probit)':<22}{rep.la_nll:>8.4f}{rep.la_ece:>8.4f}")

@@ -36,15 +36,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ConnectionKind": ("symfisher.options", "ConnectionKind"),
     "Criterion": ("symfisher.options", "Criterion"),
     "CrossTerm": ("symfisher.options", "CrossTerm"),
+    "CurvatureKind": ("symfisher.options", "CurvatureKind"),
     "DistanceMethod": ("symfisher.options", "DistanceMethod"),
     "FisherMethod": ("symfisher.options", "FisherMethod"),
     "Integrator": ("symfisher.options", "Integrator"),
+    "KfacApprox": ("symfisher.options", "KfacApprox"),
     "KronMethod": ("symfisher.options", "KronMethod"),
     "Likelihood": ("symfisher.options", "Likelihood"),
     "Link": ("symfisher.options", "Link"),
     "LinkApprox": ("symfisher.options", "LinkApprox"),
     "Status": ("symfisher.options", "Status"),
     "Structure": ("symfisher.options", "Structure"),
+    "Subset": ("symfisher.options", "Subset"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),
@@ -79,6 +82,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "solve_design": ("symfisher.design.solve", "solve_design"),
     # K-FAC / Laplace (issue 5)
     "kfac": ("symfisher.kfac", None),
+    "torch": ("symfisher.torch", None),
     "nn": ("symfisher.numeric.nn", None),
     "laplace": ("symfisher.kfac.laplace", "laplace"),
     # geometry and verification (issue 6)

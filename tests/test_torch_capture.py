@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip(
-    "torch"
-)  # installed by the test extra; always present in CI
+import torch  # the test extra installs torch (CPU wheel): these tests always run in CI
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
@@ -23,7 +20,7 @@ from symfisher.numeric.kfac.sharing import (
     sharing_error,
     sharing_factors,
 )
-from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.torch.capture import capture, factor_function
 
 TOL = 1e-12
@@ -51,9 +48,7 @@ def _data(n: int = 9, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     )
 
 
-def _autograd_block(
-    net: nn.Module, X: torch.Tensor, pname: str, lik: str
-) -> np.ndarray:
+def _autograd_block(net: nn.Module, X: torch.Tensor, pname: str, lik: str) -> np.ndarray:
     """``sum_n J_n^T Lambda_n J_n`` for the (d_out, d_in)-matrix view of one parameter."""
     params = {k: v.detach() for k, v in net.named_parameters()}
 
@@ -66,9 +61,7 @@ def _autograd_block(
     return np.einsum("nkp,nkj,njq->pq", J, Lam, J)
 
 
-@pytest.mark.parametrize(
-    "idx, pname", [(0, "0.weight"), (1, "2.weight"), (2, "5.weight"), (3, "7.weight")]
-)
+@pytest.mark.parametrize("idx, pname", [(0, "0.weight"), (1, "2.weight"), (2, "5.weight"), (3, "7.weight")])
 def test_exact_block_matches_autograd(idx: int, pname: str) -> None:
     net, (X, y) = _cnn(), _data()
     cap = capture(
@@ -84,9 +77,7 @@ def test_exact_block_matches_autograd(idx: int, pname: str) -> None:
 
 
 def test_discovery_frozen_and_unsupported() -> None:
-    net = nn.Sequential(
-        nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2), nn.Linear(2, 2)
-    )
+    net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2), nn.Linear(2, 2))
     net[2].weight.requires_grad_(False)
     net[2].bias.requires_grad_(False)
     found = sft.discover(net)
@@ -94,7 +85,7 @@ def test_discovery_frozen_and_unsupported() -> None:
     assert found.frozen == ("2",)
     assert found.unsupported == ("1 (LayerNorm)",)
     X = torch.randn(5, 3)
-    table = sft.kfac_errors(net, (X, torch.randn(5, 2)), "gaussian")
+    table = sft.kfac_errors(net, (X, torch.randn(5, 2)), likelihood="gaussian")
     assert "unsupported (kept fixed): 1 (LayerNorm)" in table.summary()
     assert "frozen (skipped): 2" in table.summary()
 
@@ -108,14 +99,10 @@ def test_factors_follow_the_stated_conventions() -> None:
     net, (X, y) = _cnn(), _data()
     cap = capture(net, (X, y), factor_function(make_likelihood("categorical"), "ggn"))
     L = cap.layers[0]
-    xs = (
-        torch.nn.functional.unfold(X, 3, padding=1).transpose(1, 2).numpy()
-    )  # (N, T, d_in)
+    xs = torch.nn.functional.unfold(X, 3, padding=1).transpose(1, 2).numpy()  # (N, T, d_in)
     n, t = xs.shape[:2]
     A_e, G_e = sharing_factors(L.u, L.g, "expand")
-    assert np.allclose(
-        A_e, np.einsum("nti,ntj->ij", xs, xs) / (n * t), rtol=0, atol=1e-13
-    )
+    assert np.allclose(A_e, np.einsum("nti,ntj->ij", xs, xs) / (n * t), rtol=0, atol=1e-13)
     assert np.allclose(G_e, np.einsum("ntok,ntpk->op", L.g, L.g), rtol=0, atol=1e-13)
     A_r, G_r = sharing_factors(L.u, L.g, "reduce")
     ub, gs = xs.mean(axis=1), L.g.sum(axis=1)
@@ -128,7 +115,7 @@ def test_kfac_exact_for_one_example_linear() -> None:
     torch.manual_seed(3)
     net = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3)).double()
     X, y = torch.randn(1, 4, dtype=torch.float64), torch.randint(0, 3, (1,))
-    table = sft.kfac_errors(net, (X, y), "categorical")
+    table = sft.kfac_errors(net, (X, y), likelihood="categorical")
     for e in table.layers:
         assert e.kfac < 1e-6 and e.ekfac < 1e-6  # difference of squares: ~sqrt(eps)
 
@@ -156,9 +143,7 @@ def test_conv_gram_route_equals_dense_route() -> None:
     """||F||^2 by the blocked Gram of M (N k rows) equals ||sum M^T M||^2."""
     rng = np.random.default_rng(4)
     u, g = rng.standard_normal((3, 6, 40)), rng.standard_normal((3, 6, 5, 2))
-    res = sharing_error(
-        u, g, nearest=False, ekfac=False, rows=2
-    )  # D = 200 > N k = 6: gram
+    res = sharing_error(u, g, nearest=False, ekfac=False, rows=2)  # D = 200 > N k = 6: gram
     M = gradient_matrices(u, g)
     F = M.T @ M
     assert res.method == "gram"
@@ -171,8 +156,8 @@ def test_float32_model_is_captured_in_float32() -> None:
     net64 = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     net64.load_state_dict({k: v.double() for k, v in net32.state_dict().items()})
     X = torch.randn(20, 3)
-    e32 = sft.kfac_errors(net32, (X, torch.randn(20, 2)), "gaussian").layers
-    e64 = sft.kfac_errors(net64, (X.double(), torch.randn(20, 2)), "gaussian").layers
+    e32 = sft.kfac_errors(net32, (X, torch.randn(20, 2)), likelihood="gaussian").layers
+    e64 = sft.kfac_errors(net64, (X.double(), torch.randn(20, 2)), likelihood="gaussian").layers
     for a, b in zip(e32, e64):
         assert abs(a.kfac - b.kfac) < 1e-4  # float32 rounding only
 
@@ -204,9 +189,7 @@ def test_core_never_imports_torch() -> None:
         "import sys, symfisher as sf, symfisher.numeric.kfac.sharing; sf.kfac.kron_error; "
         "import symfisher.numeric.laplace.posterior; print('torch' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -219,6 +202,6 @@ def test_dataloader_and_arrays_give_the_same_capture() -> None:
     a = capture(net, DataLoader(TensorDataset(X, y), batch_size=3), fac)
     b = capture(net, (X.numpy(), y.numpy()), fac, batch_size=7)
     for la, lb in zip(a.layers, b.layers):
-        assert np.allclose(la.u, lb.u, rtol=0, atol=1e-14)   # batch-size dependent rounding
+        assert np.allclose(la.u, lb.u, rtol=0, atol=1e-14)  # batch-size dependent rounding
         assert np.allclose(la.g, lb.g, rtol=0, atol=1e-15)
     assert np.array_equal(a.y, b.y)

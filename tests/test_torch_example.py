@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")  # installed by the test extra; always present in CI
-pytest.importorskip("sklearn")
-
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "torch_laplace.py"
 
 

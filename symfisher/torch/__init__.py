@@ -55,9 +55,7 @@ def __getattr__(name: str) -> Any:
     try:
         module_name, attr = _LAZY[name]
     except KeyError:
-        raise AttributeError(
-            f"module 'symfisher.torch' has no attribute {name!r}"
-        ) from None
+        raise AttributeError(f"module 'symfisher.torch' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module_name), attr)
     globals()[name] = value
     return value

@@ -17,12 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from symfisher.numeric.kfac.sharing import SharingApprox, gradient_matrices
+from symfisher.numeric.kfac.sharing import gradient_matrices
 from symfisher.numeric.laplace.base import Array, Precision
 from symfisher.numeric.laplace.diag import DiagPrecision
 from symfisher.numeric.laplace.full import DensePrecision
 from symfisher.numeric.laplace.kron import BlockDiagonal, joint_index
-from symfisher.torch.blocks import MAX_FULL, TorchStructure, eigh_clipped, kron_block
+from symfisher.options import KfacApprox, Structure
+from symfisher.torch.blocks import MAX_FULL, eigh_clipped, kron_block
 from symfisher.torch.capture import Discovery, Factor, stream
 from symfisher.torch.layers import LayerSpec
 
@@ -37,7 +38,7 @@ def _numpy_rows(u: torch.Tensor, g: torch.Tensor) -> tuple[Array, Array]:
 class KronSums:
     """Running ``sum u u^T`` (with its count), ``G`` and the bias block of one layer."""
 
-    def __init__(self, spec: LayerSpec, approx: SharingApprox, joint: bool) -> None:
+    def __init__(self, spec: LayerSpec, approx: KfacApprox, joint: bool) -> None:
         self.spec, self.approx, self.joint = spec, approx, joint
         self.count, self.dtype = 0, torch.float64
         self.sums: list[torch.Tensor | None] = [None, None, None]  # A_sum, G, Gb
@@ -49,26 +50,19 @@ class KronSums:
             u = torch.cat([u, torch.ones(n, t, 1, dtype=u.dtype)], dim=2)
         gsum = (g[:, 0] if t == 1 else g.sum(dim=1)).reshape(-1, g.shape[3])
         Gb = gsum.T @ gsum
-        if self.approx is SharingApprox.EXPAND:
+        if self.approx is KfacApprox.EXPAND:
             fu = u.reshape(n * t, -1)
-            G = (
-                Gb
-                if t == 1
-                else g.reshape(-1, g.shape[3]).T @ g.reshape(-1, g.shape[3])
-            )
+            G = Gb if t == 1 else g.reshape(-1, g.shape[3]).T @ g.reshape(-1, g.shape[3])
             parts, self.count = (fu.T @ fu, G, Gb), self.count + n * t
         else:
             ubar = u.mean(dim=1)
             parts, self.count = (ubar.T @ ubar, Gb, Gb), self.count + n
-        self.sums = [
-            p.double() if s is None else s + p.double()
-            for s, p in zip(self.sums, parts)
-        ]
+        self.sums = [p.double() if s is None else s + p.double() for s, p in zip(self.sums, parts)]
 
     def blocks(self, w0: int, b0: int, prior: Array) -> list[Precision]:
         assert all(x is not None for x in self.sums)
         # sums kept in float64; eigendecompositions in the model's dtype (as laplace-torch)
-        A_sum, G, Gb = (x.to(self.dtype) for x in self.sums)          # type: ignore[union-attr]
+        A_sum, G, Gb = (x.to(self.dtype) for x in self.sums)  # type: ignore[union-attr]
         A = A_sum / self.count
         d_out, d_in = self.spec.d_out, self.spec.d_in
         if self.joint:
@@ -79,11 +73,9 @@ class KronSums:
         out: list[Precision] = [kron_block(w_idx, eig_g, A, prior[w_idx])]
         if self.spec.has_bias:
             b_idx = np.arange(b0, b0 + d_out)
-            same = self.approx is SharingApprox.REDUCE or torch.equal(G, Gb)
+            same = self.approx is KfacApprox.REDUCE or torch.equal(G, Gb)
             eig_b = eig_g if same else Gb
-            out.append(
-                kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx])
-            )
+            out.append(kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx]))
         return out
 
 
@@ -124,8 +116,8 @@ def fit_precision(
     data: Any,
     factor: Factor,
     found: Discovery,
-    structure: TorchStructure,
-    approx: SharingApprox,
+    structure: Structure,
+    approx: KfacApprox,
     joint_bias: bool,
     prior: Array,
     batch_size: int,
@@ -133,34 +125,33 @@ def fit_precision(
     """Stream the data once into the structure's accumulator: ``(precision, f, y)``."""
     specs = found.layers
     m = sum(s.n_params for s in specs)
-    if structure is TorchStructure.FULL and m > MAX_FULL:
+    if structure is Structure.FULL and m > MAX_FULL:
         raise ValueError(
-            f"structure='full' over {m} parameters exceeds {MAX_FULL}; use "
-            "'kron', 'diag' or subset='last_layer'"
+            f"structure='full' over {m} parameters exceeds {MAX_FULL}; use 'kron', 'diag' or subset='last_layer'"
         )
     kron = [KronSums(s, approx, joint_bias and s.has_bias) for s in specs]
     diag = [np.zeros(s.n_params) for s in specs]
-    full = np.zeros((m, m)) if structure is TorchStructure.FULL else None
+    full = np.zeros((m, m)) if structure is Structure.FULL else None
 
     def consume(rows: Rows) -> None:
         for i, (spec, (u, g)) in enumerate(zip(specs, rows)):
-            if structure is TorchStructure.KRON:
+            if structure is Structure.KRON:
                 kron[i].add(u, g)
-            elif structure is TorchStructure.DIAG:
+            elif structure is Structure.DIAG:
                 diag[i] += _diag_part(spec, u, g)
         if full is not None:
             R = _full_rows(specs, rows)
             full[:] += R.T @ R
 
     f, y = stream(model, data, factor, found, consume, batch_size)
-    if structure is TorchStructure.KRON:
+    if structure is Structure.KRON:
         blocks: list[Precision] = []
         start = 0
         for acc, spec in zip(kron, specs):
             blocks += acc.blocks(start, start + spec.d_out * spec.d_in, prior)
             start += spec.n_params
         return BlockDiagonal(tuple(blocks)), f, y
-    if structure is TorchStructure.DIAG:
+    if structure is Structure.DIAG:
         return DiagPrecision(np.arange(m), np.concatenate(diag), prior), f, y
     assert full is not None
     return DensePrecision(np.arange(m), full, prior), f, y

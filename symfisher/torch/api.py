@@ -6,8 +6,8 @@ from typing import Any
 
 from torch import nn
 
-from symfisher.numeric.kfac.sharing import SharingApprox
-from symfisher.torch.capture import Capture, Curvature, capture, factor_function
+from symfisher.options import CurvatureKind, KfacApprox
+from symfisher.torch.capture import Capture, capture, factor_function
 from symfisher.torch.errors_table import ErrorTable, error_table
 from symfisher.torch.likelihood import resolve_likelihood
 
@@ -15,9 +15,9 @@ from symfisher.torch.likelihood import resolve_likelihood
 def capture_layers(
     model: nn.Module,
     data: Any,
-    likelihood: Any = "gaussian",
     *,
-    curvature: Curvature | str = "ggn",
+    likelihood: Any = "gaussian",
+    curvature: CurvatureKind | str = "ggn",
     batch_size: int = 256,
     **lik_options: Any,
 ) -> Capture:
@@ -33,10 +33,10 @@ def capture_layers(
 def kfac_errors(
     model: nn.Module,
     data: Any,
-    likelihood: Any = "gaussian",
     *,
-    curvature: Curvature | str = "ggn",
-    approx: SharingApprox | str = "expand",
+    likelihood: Any = "gaussian",
+    curvature: CurvatureKind | str = "ggn",
+    approx: KfacApprox | str = "expand",
     joint_bias: bool = False,
     nearest: bool = True,
     ekfac: bool = True,
@@ -65,7 +65,7 @@ def kfac_errors(
     cap = capture_layers(
         model,
         data,
-        likelihood,
+        likelihood=likelihood,
         curvature=curvature,
         batch_size=batch_size,
         **lik_options,

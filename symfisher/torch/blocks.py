@@ -16,18 +16,17 @@ factors ``S`` captured with it). Structures:
 
 from __future__ import annotations
 
-from enum import Enum
-
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from symfisher.errors import ShapeError
-from symfisher.numeric.kfac.sharing import SharingApprox, gradient_matrices
+from symfisher.errors import OptionError, ShapeError
+from symfisher.numeric.kfac.sharing import gradient_matrices
 from symfisher.numeric.laplace.base import Array, Precision
 from symfisher.numeric.laplace.diag import DiagPrecision
 from symfisher.numeric.laplace.full import DensePrecision
 from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
+from symfisher.options import KfacApprox, Structure, option
 from symfisher.torch.capture import LayerData
 from symfisher.torch.layers import LayerSpec
 
@@ -35,12 +34,16 @@ from symfisher.torch.layers import LayerSpec
 MAX_FULL = 20_000
 
 
-class TorchStructure(str, Enum):
-    """Curvature structure of the posterior precision."""
-
-    KRON = "kron"
-    DIAG = "diag"
-    FULL = "full"
+def torch_structure(value: object) -> Structure:
+    """``structure=`` of ``sf.torch.laplace``: ``"kron"``, ``"diag"`` or ``"full"``
+    (the layers covered are chosen by ``subset=``)."""
+    kind = option(Structure, value, "structure")
+    if kind not in (Structure.KRON, Structure.DIAG, Structure.FULL):
+        raise OptionError(
+            f"structure={value!r} is not one of ['kron', 'diag', 'full'] "
+            "(use subset='last_layer' for last-layer Laplace)"
+        )
+    return kind
 
 
 def layer_offsets(layers: tuple[LayerData, ...]) -> list[tuple[int, int]]:
@@ -75,7 +78,7 @@ def eigh_clipped(M: torch.Tensor) -> tuple[Array, Array]:
 
 
 def torch_factors(
-    u: torch.Tensor, g: torch.Tensor, approx: SharingApprox
+    u: torch.Tensor, g: torch.Tensor, approx: KfacApprox
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``A`` (mean), ``G`` (sum) and the exact bias block ``sum gsum gsum^T``, in torch.
 
@@ -87,7 +90,7 @@ def torch_factors(
     d_out = g.shape[3]
     gsum = (g[:, 0] if t == 1 else g.sum(dim=1)).reshape(-1, d_out)
     Gb = gsum.T @ gsum
-    if approx is SharingApprox.EXPAND:
+    if approx is KfacApprox.EXPAND:
         fu, fg = u.reshape(n * t, d_in), g.reshape(-1, d_out)
         G = Gb if t == 1 else fg.T @ fg
         return fu.T @ fu / (n * t), G, Gb
@@ -111,7 +114,7 @@ def _kron_layer(
     L: LayerData,
     offsets: tuple[int, int],
     prior: Array,
-    approx: SharingApprox,
+    approx: KfacApprox,
     joint_bias: bool,
 ) -> list[Precision]:
     w0, b0 = offsets
@@ -129,9 +132,7 @@ def _kron_layer(
     if L.spec.has_bias:  # the exact bias block Gb as kron(Gb, [[1]])
         b_idx = np.arange(b0, b0 + d_out)
         eig_b = eig_g if Gb is G else Gb
-        blocks.append(
-            kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx])
-        )
+        blocks.append(kron_block(b_idx, eig_b, torch.ones(1, 1, dtype=Gb.dtype), prior[b_idx]))
     return blocks
 
 
@@ -151,25 +152,24 @@ def _diag_layer(L: LayerData) -> Array:
 def build_precision(
     layers: tuple[LayerData, ...],
     prior: Array,
-    structure: TorchStructure,
-    approx: SharingApprox,
+    structure: Structure,
+    approx: KfacApprox,
     joint_bias: bool,
 ) -> Precision:
     """Posterior precision over the covered parameters (prior: one value per parameter)."""
     offsets = layer_offsets(layers)
-    if structure is TorchStructure.KRON:
+    if structure is Structure.KRON:
         blocks: list[Precision] = []
         for L, off in zip(layers, offsets):
             blocks += _kron_layer(L, off, prior, approx, joint_bias)
         return BlockDiagonal(tuple(blocks))
-    if structure is TorchStructure.DIAG:
+    if structure is Structure.DIAG:
         curv = np.concatenate([_diag_layer(L) for L in layers])
         return DiagPrecision(np.arange(curv.size), curv, prior)
     m = prior.size
     if m > MAX_FULL:
         raise ShapeError(
-            f"structure='full' over {m} parameters exceeds {MAX_FULL}; use "
-            "'kron', 'diag' or subset='last_layer'"
+            f"structure='full' over {m} parameters exceeds {MAX_FULL}; use 'kron', 'diag' or subset='last_layer'"
         )
     rows = np.concatenate([jacobian_rows(L) for L in layers], axis=2).reshape(-1, m)
     return DensePrecision(np.arange(m), rows.T @ rows, prior)
@@ -178,12 +178,8 @@ def build_precision(
 def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
     """``P^{-1/2} z`` (a square root of the covariance) for ``z`` of shape (m, r)."""
     if isinstance(P, BlockDiagonal):
-        parts = np.split(
-            z, list(np.cumsum([b.index.size for b in P.blocks])[:-1]), axis=0
-        )
-        return np.concatenate(
-            [precision_sqrt_inv_apply(b, p) for b, p in zip(P.blocks, parts)]
-        )
+        parts = np.split(z, list(np.cumsum([b.index.size for b in P.blocks])[:-1]), axis=0)
+        return np.concatenate([precision_sqrt_inv_apply(b, p) for b, p in zip(P.blocks, parts)])
     if isinstance(P, DiagPrecision):
         return z / np.sqrt(P.scale * P.curvature + P.prior)[:, None]
     if isinstance(P, KronBlock):
@@ -191,9 +187,7 @@ def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
         Z = z.reshape(d_out, d_in, -1)
         R = np.einsum("ia,ijr,jb->abr", P.U_g, Z, P.U_a, optimize=True)
         R /= np.sqrt(P.scale * np.outer(P.lam_g, P.lam_a) + P.tau)[:, :, None]
-        return np.einsum("ai,ijr,bj->abr", P.U_g, R, P.U_a, optimize=True).reshape(
-            z.shape
-        )
+        return np.einsum("ai,ijr,bj->abr", P.U_g, R, P.U_a, optimize=True).reshape(z.shape)
     if isinstance(P, DensePrecision):
         import scipy.linalg
 
@@ -201,11 +195,7 @@ def precision_sqrt_inv_apply(P: Precision, z: Array) -> Array:
     raise ShapeError(f"cannot sample from a precision of type {type(P).__name__}")
 
 
-def index_groups(
-    specs: tuple[LayerSpec, ...], index: NDArray[np.intp]
-) -> NDArray[np.intp]:
+def index_groups(specs: tuple[LayerSpec, ...], index: NDArray[np.intp]) -> NDArray[np.intp]:
     """Layer number of every covered parameter, in ``index`` order."""
-    layer_of = np.concatenate(
-        [np.full(s.n_params, i, dtype=np.intp) for i, s in enumerate(specs)]
-    )
+    layer_of = np.concatenate([np.full(s.n_params, i, dtype=np.intp) for i, s in enumerate(specs)])
     return layer_of[index]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import cached_property
 from typing import Any
 
@@ -31,7 +30,8 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from symfisher.errors import ShapeError, option
+from symfisher.errors import ShapeError
+from symfisher.options import CurvatureKind, option
 from symfisher.torch.layers import (
     Discovery,
     LayerSpec,
@@ -42,14 +42,6 @@ from symfisher.torch.layers import (
 
 Array = NDArray[np.float64]
 Factor = Callable[[Array, Array | None], Array]
-
-
-class Curvature(str, Enum):
-    """Which output factors are pulled back."""
-
-    GGN = "ggn"  # S S^T = Lambda(f): GGN / Fisher
-    EMPIRICAL = "empirical"  # S = gradient of the nll at the labels (k' = 1)
-    JACOBIAN = "jacobian"  # S = I_k: per-example Jacobians
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,20 +159,13 @@ def _forward(
     )
 
 
-def _pullback(
-    f: torch.Tensor, outs: list[torch.Tensor], S: torch.Tensor
-) -> list[torch.Tensor]:
+def _pullback(f: torch.Tensor, outs: list[torch.Tensor], S: torch.Tensor) -> list[torch.Tensor]:
     """``J^T S`` at every layer output; each result has a leading k' axis."""
     cols = S.permute(2, 0, 1).contiguous()  # (k', n, k)
     try:
-        return list(
-            torch.autograd.grad(f, outs, grad_outputs=cols, is_grads_batched=True)
-        )
+        return list(torch.autograd.grad(f, outs, grad_outputs=cols, is_grads_batched=True))
     except RuntimeError:  # vmap unsupported: loop
-        per = [
-            torch.autograd.grad(f, outs, grad_outputs=c, retain_graph=True)
-            for c in cols
-        ]
+        per = [torch.autograd.grad(f, outs, grad_outputs=c, retain_graph=True) for c in cols]
         return [torch.stack([p[i] for p in per]) for i in range(len(outs))]
 
 
@@ -195,8 +180,7 @@ def select(model: nn.Module, names: set[str] | None) -> Discovery:
         )
     if not found.layers:
         raise ShapeError(
-            f"no supported trainable layer (Linear, Conv2d) in the model; "
-            f"unsupported: {list(found.unsupported)}"
+            f"no supported trainable layer (Linear, Conv2d) in the model; unsupported: {list(found.unsupported)}"
         )
     return found
 
@@ -222,9 +206,7 @@ def stream(
         f, ins, outs = _forward(model, found.layers, _as_tensor(Xb, like))
         f_np = f.detach().cpu().double().numpy()
         y_np = None if yb is None else _as_numpy(yb)
-        S = torch.as_tensor(
-            np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device
-        )
+        S = torch.as_tensor(np.array(factor(f_np, y_np)), dtype=f.dtype, device=f.device)
         grads = _pullback(f, outs, S)
         consume(
             [
@@ -279,20 +261,17 @@ def capture(
 
     f, y = stream(model, data, factor, found, keep, batch_size)
     layers = tuple(
-        LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous())
-        for s, u, g in zip(found.layers, us, gs)
+        LayerData(s, torch.cat(u).contiguous(), torch.cat(g).contiguous()) for s, u, g in zip(found.layers, us, gs)
     )
     return Capture(layers, found, f, y)
 
 
-def factor_function(likelihood: Any, curvature: Curvature | str) -> Factor:
+def factor_function(likelihood: Any, curvature: CurvatureKind | str) -> Factor:
     """``factor(f, y)`` for a numeric likelihood and a curvature kind."""
-    kind = option(Curvature, curvature, "curvature")
-    if kind is Curvature.JACOBIAN:
-        return lambda f, y: np.broadcast_to(
-            np.eye(f.shape[1]), (f.shape[0], f.shape[1], f.shape[1])
-        )
-    if kind is Curvature.GGN:
+    kind = option(CurvatureKind, curvature, "curvature")
+    if kind is CurvatureKind.JACOBIAN:
+        return lambda f, y: np.broadcast_to(np.eye(f.shape[1]), (f.shape[0], f.shape[1], f.shape[1]))
+    if kind is CurvatureKind.GGN:
         return lambda f, y: likelihood.factor(f)
 
     def empirical(f: Array, y: Array | None) -> Array:

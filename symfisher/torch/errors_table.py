@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from symfisher.numeric.kfac.compute import kron_error
-from symfisher.numeric.kfac.sharing import SharingApprox, sharing_error
+from symfisher.numeric.kfac.sharing import sharing_error
+from symfisher.options import KfacApprox
 from symfisher.torch.capture import Capture, LayerData
-from symfisher.torch.layers import LayerKind
+from symfisher.torch.layers import LINEAR
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class ErrorTable:
     layers: tuple[LayerError, ...]
     frozen: tuple[str, ...]
     unsupported: tuple[str, ...]
-    approx: SharingApprox
+    approx: KfacApprox
 
     def worst_first(self) -> list[LayerError]:
         """Layers sorted by decreasing K-FAC error."""
@@ -69,17 +70,14 @@ class ErrorTable:
 
         Examples
         --------
-        >>> ErrorTable((), (), ("bn (BatchNorm2d)",), SharingApprox.EXPAND).summary().splitlines()[-1]
+        >>> ErrorTable((), (), ("bn (BatchNorm2d)",), KfacApprox.EXPAND).summary().splitlines()[-1]
         'unsupported (kept fixed): bn (BatchNorm2d)'
         """
 
         def fmt(v: float | None) -> str:
             return "-" if v is None else f"{v:.4f}"
 
-        head = (
-            f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} "
-            f"{'nearest':>8} {'EKFAC':>8}"
-        )
+        head = f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} {'nearest':>8} {'EKFAC':>8}"
         rows = [head, "-" * len(head)]
         for e in self.worst_first():
             shape = f"{e.shape[0]} x {e.shape[1]}"
@@ -101,7 +99,7 @@ def _augment(u: np.ndarray) -> np.ndarray:
 
 def layer_error(
     layer: LayerData,
-    approx: SharingApprox,
+    approx: KfacApprox,
     joint_bias: bool,
     nearest: bool = True,
     ekfac: bool = True,
@@ -109,7 +107,7 @@ def layer_error(
     """The exact K-FAC error of one captured layer."""
     spec = layer.spec
     u = _augment(layer.u) if joint_bias and spec.has_bias else layer.u
-    if spec.kind is LayerKind.LINEAR:
+    if spec.kind == LINEAR:
         rep = kron_error(u[:, 0], B=layer.g[:, 0], nearest=nearest, ekfac=ekfac)
         rel, near, ek, norm = (
             rep.relative_frobenius,
@@ -127,7 +125,7 @@ def layer_error(
         )
     return LayerError(
         spec.name,
-        spec.kind.value,
+        spec.kind,
         (spec.d_out, u.shape[2]),
         u.shape[1],
         rel,
@@ -139,12 +137,12 @@ def layer_error(
 
 def error_table(
     cap: Capture,
-    approx: SharingApprox | str = SharingApprox.EXPAND,
+    approx: KfacApprox | str = KfacApprox.EXPAND,
     joint_bias: bool = False,
     nearest: bool = True,
     ekfac: bool = True,
 ) -> ErrorTable:
     """Errors of every captured layer (see the module docstring)."""
-    how = SharingApprox(approx)
+    how = KfacApprox(approx)
     errs = tuple(layer_error(L, how, joint_bias, nearest, ekfac) for L in cap.layers)
     return ErrorTable(errs, cap.discovery.frozen, cap.discovery.unsupported, how)

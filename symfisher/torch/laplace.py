@@ -13,7 +13,6 @@ curvature :func:`symfisher.kfac.output_curvature` derives (``sf.kfac.compile_lik
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from functools import cached_property
 from typing import Any
 
@@ -22,9 +21,8 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from symfisher.errors import ShapeError, option
+from symfisher.errors import ShapeError
 from symfisher.numeric.kfac.checks import positive
-from symfisher.numeric.kfac.sharing import SharingApprox
 from symfisher.numeric.laplace.base import Array, Precision
 from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
 from symfisher.numeric.laplace.marglik import log_marginal_likelihood, optimize_prior
@@ -34,16 +32,16 @@ from symfisher.numeric.laplace.predictive import (
     function_covariance,
     predictive,
 )
+from symfisher.options import CurvatureKind, KfacApprox, Structure, Subset, option
 from symfisher.torch.accumulate import fit_precision
 from symfisher.torch.blocks import (
-    TorchStructure,
     index_groups,
     jacobian_rows,
     precision_sqrt_inv_apply,
+    torch_structure,
 )
 from symfisher.torch.capture import (
     Capture,
-    Curvature,
     LayerData,
     capture,
     factor_function,
@@ -51,13 +49,6 @@ from symfisher.torch.capture import (
 )
 from symfisher.torch.layers import LayerSpec
 from symfisher.torch.likelihood import resolve_likelihood
-
-
-class Subset(str, Enum):
-    """Which layers the posterior covers."""
-
-    ALL = "all"
-    LAST_LAYER = "last_layer"
 
 
 def covered_parameters(layers: tuple[LayerSpec, ...]) -> list[torch.Tensor]:
@@ -72,12 +63,7 @@ def covered_parameters(layers: tuple[LayerSpec, ...]) -> list[torch.Tensor]:
 
 def parameter_vector(layers: tuple[LayerSpec, ...]) -> Array:
     """``[W_0 row-major, b_0, ...]`` of the covered layers as float64, shape (m,)."""
-    return np.concatenate(
-        [
-            p.detach().cpu().double().reshape(-1).numpy()
-            for p in covered_parameters(layers)
-        ]
-    )
+    return np.concatenate([p.detach().cpu().double().reshape(-1).numpy() for p in covered_parameters(layers)])
 
 
 def set_parameters(layers: tuple[LayerSpec, ...], theta: ArrayLike) -> None:
@@ -90,9 +76,7 @@ def set_parameters(layers: tuple[LayerSpec, ...], theta: ArrayLike) -> None:
             p.copy_(torch.as_tensor(part, dtype=p.dtype, device=p.device))
             start += p.numel()
     if start != vec.size:
-        raise ShapeError(
-            f"theta has {vec.size} entries, the covered layers have {start}"
-        )
+        raise ShapeError(f"theta has {vec.size} entries, the covered layers have {start}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +89,7 @@ class TorchLaplace:
     layers : tuple of LayerSpec
         Covered layers, in module order.
     likelihood : OutputLikelihood
-    structure : TorchStructure
+    structure : Structure
     prior_precision : ndarray, shape (L,)
         One value per covered layer.
     precision : Precision
@@ -117,12 +101,12 @@ class TorchLaplace:
     model: nn.Module = field(repr=False)
     layers: tuple[LayerSpec, ...] = field(repr=False)
     likelihood: Any
-    structure: TorchStructure
+    structure: Structure
     prior_precision: Array
     precision: Precision = field(repr=False)
     log_likelihood: float
     theta: Array = field(repr=False)
-    approx: SharingApprox = SharingApprox.EXPAND
+    approx: KfacApprox = KfacApprox.EXPAND
     batch_size: int = 256
 
     @property
@@ -138,30 +122,20 @@ class TorchLaplace:
             return self.prior_precision
         return prior_per_layer(len(self.layers), prior_precision)
 
-    def log_marginal_likelihood(
-        self, prior_precision: ArrayLike | None = None
-    ) -> float:
+    def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None) -> float:
         """Laplace log evidence at ``prior_precision`` (``None``: the fitted value)."""
         prior = self._prior_vector(self._tau(prior_precision))
         idx = self.precision.index
         post = self.precision.updated(prior[idx], 1.0)
-        return log_marginal_likelihood(
-            self.log_likelihood, post, self.theta[idx], prior[idx]
-        )
+        return log_marginal_likelihood(self.log_likelihood, post, self.theta[idx], prior[idx])
 
     def optimize_prior_precision(self, per_layer: bool = False) -> TorchLaplace:
         """A posterior whose prior precision maximises the log marginal likelihood."""
         idx = self.precision.index
         layer = index_groups(self.layers, idx)
         groups = layer if per_layer else np.zeros_like(layer)
-        tau0 = (
-            self.prior_precision.copy()
-            if per_layer
-            else self.prior_precision[:1].copy()
-        )
-        tau = optimize_prior(
-            self.log_likelihood, self.precision, self.theta[idx], groups, tau0
-        )
+        tau0 = self.prior_precision.copy() if per_layer else self.prior_precision[:1].copy()
+        tau = optimize_prior(self.log_likelihood, self.precision, self.theta[idx], groups, tau0)
         tau_l = tau if per_layer else np.full(len(self.layers), tau[0])
         prior = self._prior_vector(tau_l)
         return replace(
@@ -175,7 +149,7 @@ class TorchLaplace:
         return capture(
             self.model,
             (X,),
-            factor_function(self.likelihood, Curvature.JACOBIAN),
+            factor_function(self.likelihood, CurvatureKind.JACOBIAN),
             batch_size=self.batch_size,
             names=names,
         )
@@ -183,18 +157,10 @@ class TorchLaplace:
     def function_covariance(self, X: Any) -> tuple[Array, Array]:
         """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
         cap = self._test_capture(X)
-        if self.structure is TorchStructure.KRON and isinstance(
-            self.precision, BlockDiagonal
-        ):
+        if self.structure is Structure.KRON and isinstance(self.precision, BlockDiagonal):
             return cap.f, _blockwise_covariance(self, cap.layers)
-        if (
-            self.structure is TorchStructure.FULL
-            and len(cap.layers) == 1
-            and cap.layers[0].u.shape[1] == 1
-        ):
-            return cap.f, _single_linear_covariance(
-                self.posterior_covariance, cap.layers[0]
-            )
+        if self.structure is Structure.FULL and len(cap.layers) == 1 and cap.layers[0].u.shape[1] == 1:
+            return cap.f, _single_linear_covariance(self.posterior_covariance, cap.layers[0])
         J = np.concatenate([jacobian_rows(L) for L in cap.layers], axis=2)
         return cap.f, function_covariance(J[:, :, self.precision.index], self.precision)
 
@@ -241,9 +207,7 @@ def _single_linear_covariance(cov_theta: Array, L: LayerData) -> Array:
         cov_theta = cov_theta[np.ix_(idx, idx)]
     m = a.shape[1]
     S2 = cov_theta.reshape(d_out, m, d_out, m).transpose(1, 3, 0, 2).reshape(m * m, -1)
-    V = ((a[:, :, None] * a[:, None, :]).reshape(a.shape[0], -1) @ S2).reshape(
-        -1, d_out, d_out
-    )
+    V = ((a[:, :, None] * a[:, None, :]).reshape(a.shape[0], -1) @ S2).reshape(-1, d_out, d_out)
     g = L.g[:, 0]  # (N, d_out, k)
     return np.einsum("nok,nop,npl->nkl", g, V, g, optimize=True)
 
@@ -265,9 +229,7 @@ def _kron_covariance(blk: KronBlock, u: Array, g: Array) -> Array:
     cov = np.zeros((n, k, k))
     step = max(1, (1 << 22) // max(1, k * inv.size))
     for s in range(0, n, step):
-        Mt = np.einsum(
-            "ntak,ntb->nkab", gt[s : s + step], ut[s : s + step], optimize=True
-        )
+        Mt = np.einsum("ntak,ntb->nkab", gt[s : s + step], ut[s : s + step], optimize=True)
         cov[s : s + step] = np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
     return cov
 
@@ -280,16 +242,10 @@ def _blockwise_covariance(post: TorchLaplace, layers: tuple[LayerData, ...]) -> 
     for L in layers:
         blk = next(blocks)
         joint = blk.index.size == L.spec.n_params and L.spec.has_bias
-        u = (
-            np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2)
-            if joint
-            else L.u
-        )
+        u = np.concatenate([L.u, np.ones(L.u.shape[:2] + (1,))], axis=2) if joint else L.u
         cov += _kron_covariance(blk, u, L.g)
         if L.spec.has_bias and not joint:  # J_b = gsum: rows u = 1, T = 1
-            cov += _kron_covariance(
-                next(blocks), np.ones((n, 1, 1)), L.g.sum(axis=1)[:, None]
-            )
+            cov += _kron_covariance(next(blocks), np.ones((n, 1, 1)), L.g.sum(axis=1)[:, None])
     return cov
 
 
@@ -300,8 +256,7 @@ def prior_per_layer(n_layers: int, prior_precision: ArrayLike) -> Array:
         return np.full(n_layers, float(tau))
     if tau.shape != (n_layers,):
         raise ShapeError(
-            f"prior_precision must be a scalar or have one entry per covered "
-            f"layer ({n_layers}), got shape {tau.shape}"
+            f"prior_precision must be a scalar or have one entry per covered layer ({n_layers}), got shape {tau.shape}"
         )
     return tau.copy()
 
@@ -309,12 +264,12 @@ def prior_per_layer(n_layers: int, prior_precision: ArrayLike) -> Array:
 def laplace(
     model: nn.Module,
     data: Any,
-    likelihood: Any = "gaussian",
     *,
+    likelihood: Any = "gaussian",
     subset: Subset | str = Subset.ALL,
-    structure: TorchStructure | str = "kron",
+    structure: Structure | str = "kron",
     prior_precision: ArrayLike = 1.0,
-    approx: SharingApprox | str = "expand",
+    approx: KfacApprox | str = "expand",
     joint_bias: bool = False,
     batch_size: int = 256,
     **lik_options: Any,
@@ -350,8 +305,8 @@ def laplace(
     """
     lik = resolve_likelihood(likelihood, **lik_options)
     which = option(Subset, subset, "subset")
-    kind = option(TorchStructure, structure, "structure")
-    how = option(SharingApprox, approx, "approx")
+    kind = torch_structure(structure)
+    how = option(KfacApprox, approx, "approx")
     found = select(model, None)
     if which is Subset.LAST_LAYER:
         found = select(model, {found.layers[-1].name})
@@ -359,13 +314,9 @@ def laplace(
     tau = prior_per_layer(len(specs), prior_precision)
     theta = parameter_vector(specs)
     prior = tau[index_groups(specs, np.arange(theta.size))]
-    factor = factor_function(lik, Curvature.GGN)
-    precision, f, y_raw = fit_precision(
-        model, data, factor, found, kind, how, joint_bias, prior, batch_size
-    )
+    factor = factor_function(lik, CurvatureKind.GGN)
+    precision, f, y_raw = fit_precision(model, data, factor, found, kind, how, joint_bias, prior, batch_size)
     if y_raw is None:
         raise ShapeError("sf.torch.laplace needs targets: pass data as (X, y) batches")
     log_lik = -float(np.sum(lik.nll(f, lik.targets(y_raw, f.shape[1]))))
-    return TorchLaplace(
-        model, specs, lik, kind, tau, precision, log_lik, theta, how, batch_size
-    )
+    return TorchLaplace(model, specs, lik, kind, tau, precision, log_lik, theta, how, batch_size)

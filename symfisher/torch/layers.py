@@ -15,7 +15,6 @@ first. A layer's inputs are rows ``u_nt`` at ``T`` positions (``T = 1`` for Line
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 import torch
 from torch import nn
@@ -23,12 +22,8 @@ from torch.nn import functional as F
 
 from symfisher.errors import ShapeError
 
-
-class LayerKind(str, Enum):
-    """Layer type handled by the bridge."""
-
-    LINEAR = "linear"
-    CONV2D = "conv2d"
+#: Layer types handled by the bridge (``LayerSpec.kind``).
+LINEAR, CONV2D = "linear", "conv2d"
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +35,8 @@ class LayerSpec:
     name : str
         Qualified module name (``model.named_modules()``).
     module : torch.nn.Module
-    kind : LayerKind
+    kind : str
+        ``"linear"`` or ``"conv2d"``.
     d_out, d_in : int
         Weight matrix shape.
     has_bias : bool
@@ -49,7 +45,7 @@ class LayerSpec:
 
     name: str
     module: nn.Module
-    kind: LayerKind
+    kind: str
     d_out: int
     d_in: int
     has_bias: bool
@@ -80,9 +76,7 @@ class Discovery:
 
 
 def _conv_ok(m: nn.Conv2d) -> bool:
-    return (
-        m.groups == 1 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
-    )
+    return m.groups == 1 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
 
 
 def discover(model: nn.Module) -> Discovery:
@@ -99,9 +93,7 @@ def discover(model: nn.Module) -> Discovery:
     for name, m in model.named_modules():
         own = list(m.parameters(recurse=False))
         trainable = any(p.requires_grad for p in own)
-        supported = isinstance(m, nn.Linear) or (
-            isinstance(m, nn.Conv2d) and _conv_ok(m)
-        )
+        supported = isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and _conv_ok(m))
         if not supported:
             if trainable:
                 unsupported.append(f"{name} ({type(m).__name__})")
@@ -109,7 +101,7 @@ def discover(model: nn.Module) -> Discovery:
         if not m.weight.requires_grad:
             frozen.append(name)
             continue
-        kind = LayerKind.LINEAR if isinstance(m, nn.Linear) else LayerKind.CONV2D
+        kind = LINEAR if isinstance(m, nn.Linear) else CONV2D
         w = m.weight
         has_bias = m.bias is not None and m.bias.requires_grad
         layers.append(LayerSpec(name, m, kind, w.shape[0], w[0].numel(), has_bias))
@@ -123,22 +115,20 @@ def input_rows(spec: LayerSpec, x: torch.Tensor) -> torch.Tensor:
     rows and columns: the order of ``weight.reshape(C_out, -1)``), ``T = H_out W_out``.
     """
     m = spec.module
-    if spec.kind is LayerKind.LINEAR:
+    if spec.kind == LINEAR:
         if x.ndim != 2:
             raise ShapeError(
                 f"layer {spec.name!r} (Linear) got input of shape {tuple(x.shape)}; "
                 "the bridge supports (batch, features) inputs only"
             )
         return x[:, None, :]
-    patches = F.unfold(
-        x, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride
-    )
+    patches = F.unfold(x, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
     return patches.transpose(1, 2)
 
 
 def output_rows(spec: LayerSpec, grad: torch.Tensor) -> torch.Tensor:
     """Gradients wrt the layer output as rows, shape (r, n, T, d_out) from (r, n, ...)."""
-    if spec.kind is LayerKind.LINEAR:
+    if spec.kind == LINEAR:
         return grad[:, :, None, :]
     r, n, c = grad.shape[:3]
     return grad.reshape(r, n, c, -1).transpose(2, 3)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from symfisher.numeric.laplace.likelihoods import make_likelihood
+from symfisher.numeric.laplace.catalog import make_likelihood
 
 
 def resolve_likelihood(
@@ -33,7 +33,7 @@ def resolve_likelihood(
     if isinstance(likelihood, str):
         return make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
     if hasattr(likelihood, "logpdf"):  # a Family: derive and compile
-        import symfisher as sf
+        from symfisher.kfac.curvature import compile_likelihood
 
-        return sf.kfac.compile_likelihood(likelihood, constants, link=link)
+        return compile_likelihood(likelihood, constants, link=link)
     return likelihood

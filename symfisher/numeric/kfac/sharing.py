@@ -35,14 +35,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
-from symfisher.errors import option
 from symfisher.numeric.kfac.checks import ShapeError
 from symfisher.numeric.kfac.report import relative_from_squares
+from symfisher.options import KfacApprox, option
 
 Array = NDArray[np.float64]
 
@@ -50,16 +49,7 @@ Array = NDArray[np.float64]
 MAX_DENSE = 4096
 
 
-class SharingApprox(str, Enum):
-    """K-FAC for weight sharing: ``"expand"`` (KFC) or ``"reduce"``."""
-
-    EXPAND = "expand"
-    REDUCE = "reduce"
-
-
-def sharing_factors(
-    u: Array, g: Array, approx: SharingApprox | str = SharingApprox.EXPAND
-) -> tuple[Array, Array]:
+def sharing_factors(u: Array, g: Array, approx: KfacApprox | str = KfacApprox.EXPAND) -> tuple[Array, Array]:
     """K-FAC factors ``A`` (d_in, d_in, a mean) and ``G`` (d_out, d_out, a sum).
 
     Parameters
@@ -76,16 +66,14 @@ def sharing_factors(
     >>> float(A[0, 0]), float(G[0, 0])          # ubar = 1, gsum = 2
     (1.0, 4.0)
     """
-    how = option(SharingApprox, approx, "approx")
+    how = option(KfacApprox, approx, "approx")
     n, t, d_in = u.shape
-    if how is SharingApprox.EXPAND:
+    if how is KfacApprox.EXPAND:
         flat_u = u.reshape(n * t, d_in)
         flat_g = np.ascontiguousarray(g.transpose(0, 1, 3, 2)).reshape(-1, g.shape[2])
         return (flat_u.T @ flat_u) / (n * t), flat_g.T @ flat_g
     ubar = u.mean(axis=1)
-    gsum = np.ascontiguousarray(g.sum(axis=1).transpose(0, 2, 1)).reshape(
-        -1, g.shape[2]
-    )
+    gsum = np.ascontiguousarray(g.sum(axis=1).transpose(0, 2, 1)).reshape(-1, g.shape[2])
     return (ubar.T @ ubar) / n, gsum.T @ gsum
 
 
@@ -121,7 +109,7 @@ class SharingError:
     exact_norm, kfac_norm : float
         ``||F||_F`` and ``||G||_F ||A||_F``.
     A, G : ndarray, shapes (d_in, d_in), (d_out, d_out)
-    approx : SharingApprox
+    approx : KfacApprox
     method : str
         ``"dense"`` (``sum M^T M`` formed, D x D) or ``"gram"`` (blocked Gram).
     """
@@ -133,15 +121,14 @@ class SharingError:
     kfac_norm: float
     A: Array = field(repr=False)
     G: Array = field(repr=False)
-    approx: SharingApprox
+    approx: KfacApprox
     method: str
 
 
 def _check(u: Array, g: Array) -> None:
     if u.ndim != 3 or g.ndim != 4 or u.shape[:2] != g.shape[:2]:
         raise ShapeError(
-            f"need u (N, T, d_in) and g (N, T, d_out, k) with the same N and T; "
-            f"got u {u.shape} and g {g.shape}"
+            f"need u (N, T, d_in) and g (N, T, d_out, k) with the same N and T; got u {u.shape} and g {g.shape}"
         )
 
 
@@ -178,9 +165,7 @@ def _cross(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
     return total
 
 
-def _nearest_sq(
-    u: Array, g: Array, A: Array, rows: int, max_iter: int, rtol: float = 1e-10
-) -> float:
+def _nearest_sq(u: Array, g: Array, A: Array, rows: int, max_iter: int, rtol: float = 1e-10) -> float:
     """``sigma_1^2`` of the rearranged block by power iteration from ``A`` (lower bound)."""
     d_out, d_in = g.shape[2], u.shape[2]
 
@@ -225,7 +210,7 @@ def _ekfac_sq(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
 def sharing_error(
     u: Array,
     g: Array,
-    approx: SharingApprox | str = SharingApprox.EXPAND,
+    approx: KfacApprox | str = KfacApprox.EXPAND,
     *,
     nearest: bool = True,
     ekfac: bool = True,
@@ -266,7 +251,7 @@ def sharing_error(
     u = np.ascontiguousarray(u, dtype=np.float64)
     g = np.ascontiguousarray(g, dtype=np.float64)
     _check(u, g)
-    how = option(SharingApprox, approx, "approx")
+    how = option(KfacApprox, approx, "approx")
     A, G = sharing_factors(u, g, how)
     D, nk = g.shape[2] * u.shape[2], u.shape[0] * g.shape[3]
     if method not in ("auto", "dense", "gram"):
@@ -278,9 +263,7 @@ def sharing_error(
     _, rel = relative_from_squares(f_sq, _cross(u, g, A, G, rows), k_sq)
     near = ek = None
     if nearest and f_sq > 0:
-        near = min(
-            math.sqrt(max(f_sq - _nearest_sq(u, g, A, rows, max_iter), 0.0) / f_sq), rel
-        )
+        near = min(math.sqrt(max(f_sq - _nearest_sq(u, g, A, rows, max_iter), 0.0) / f_sq), rel)
     if ekfac and f_sq > 0:
         ek = math.sqrt(max(f_sq - _ekfac_sq(u, g, A, G, rows), 0.0) / f_sq)
     return SharingError(
