@@ -20,7 +20,7 @@ uses ``A`` = a mean over data of ``u u^T`` and ``G`` = a sum of ``g g^T`` (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -280,8 +280,3 @@ def factor_function(likelihood: Any, curvature: CurvatureKind | str) -> Factor:
         return likelihood.grad(f, likelihood.targets(y, f.shape[1]))[:, :, None]
 
     return empirical
-
-
-def iter_layers(cap: Capture) -> Iterable[LayerData]:
-    """The captured layers in module order."""
-    return iter(cap.layers)
