@@ -6,9 +6,12 @@ downloaded), split 1200 train / the rest test, pixels scaled to [0, 1]. Model: a
 Linear(256, 32) - tanh - Linear(32, 10)`` trained to the MAP (Adam, cross-entropy + the weight
 decay of the Gaussian prior, fixed seed). Then
 
-1. ``sf.torch.laplace(..., "categorical", structure="kron")`` with the prior precision
-   optimised by the marginal likelihood: test NLL and ECE of the GLM predictive (probit)
-   against the MAP network;
+1. ``sf.torch.laplace(..., likelihood="categorical", structure="kron")`` with the prior
+   precision optimised by the marginal likelihood, and a last-layer (full) Laplace: test NLL
+   and ECE of the GLM predictive (probit) against the MAP network. Measured (seed 0, 1200
+   training images, 30 epochs): MAP accuracy 0.987, NLL 0.067, ECE 0.020; kron Laplace NLL
+   0.255, ECE 0.173 — *worse*: the MAP network is already well calibrated, and the
+   all-layer posterior with one marginal-likelihood prior precision (3.5) is underconfident;
 2. ``sf.torch.kfac_errors``: the exact relative Frobenius error of K-FAC in every layer
    (conv layers: KFC ``expand`` and ``reduce``), with nearest-Kronecker and EKFAC, worst first;
 3. a count head laplace-torch cannot fit: the same conv trunk with a 1-output head and a
@@ -83,7 +86,7 @@ def train(
 
 @dataclass(frozen=True)
 class Report:
-    """The numbers the example prints (checked by tests/test_examples_extra.py)."""
+    """The numbers the example prints (checked by tests/test_torch_example.py)."""
 
     map_nll: float
     map_ece: float
@@ -95,6 +98,8 @@ class Report:
     count_map_nll: float
     count_la_nll: float
     accuracy: float
+    ll_nll: float
+    ll_ece: float
 
 
 def _map_predictive(net: nn.Module, X: torch.Tensor, probs: bool) -> Predictive:
@@ -113,6 +118,8 @@ def classification(Xtr, ytr, Xte, yte, epochs: int, seed: int):  # type: ignore[
     pm, pl = _map_predictive(net, Xte, True), lap.predict(Xte, "probit")
     cat = Likelihood.CATEGORICAL
     errors = {a: sft.kfac_errors(net, (Xtr, ytr), likelihood="categorical", approx=a) for a in ("expand", "reduce")}
+    last = sft.laplace(net, (Xtr, ytr), likelihood="categorical", subset="last_layer", structure="full")
+    pll = last.optimize_prior_precision().predict(Xte, "probit")
     return (
         net,
         lap,
@@ -121,6 +128,7 @@ def classification(Xtr, ytr, Xte, yte, epochs: int, seed: int):  # type: ignore[
         predictive_nll(cat, pl, y),
         expected_calibration_error(pl.mean, y),
         errors,
+        (predictive_nll(cat, pll, y), expected_calibration_error(pll.mean, y)),
     )
 
 
@@ -144,7 +152,7 @@ def counts(Xtr, ytr, Xte, yte, epochs: int, seed: int) -> tuple[float, float]:  
 def run(n_train: int = 1200, epochs: int = 30, seed: int = 0) -> Report:
     """Everything above; returns the numbers."""
     Xtr, ytr, Xte, yte = digits(n_train, seed)
-    net, lap, mn, me, ln, le, errors = classification(Xtr, ytr, Xte, yte, epochs, seed)
+    net, lap, mn, me, ln, le, errors, (lln, lle) = classification(Xtr, ytr, Xte, yte, epochs, seed)
     with torch.no_grad():
         acc = float((net(Xte).argmax(1) == yte).double().mean())
     cm, cl = counts(Xtr, ytr, Xte, yte, epochs, seed)
@@ -159,6 +167,8 @@ def run(n_train: int = 1200, epochs: int = 30, seed: int = 0) -> Report:
         cm,
         cl,
         acc,
+        lln,
+        lle,
     )
 
 
@@ -174,6 +184,7 @@ def main() -> None:
     print(f"{'':<22}{'NLL':>8}{'ECE':>8}")
     print(f"{'MAP':<22}{rep.map_nll:>8.4f}{rep.map_ece:>8.4f}")
     print(f"{'kron Laplace (probit)':<22}{rep.la_nll:>8.4f}{rep.la_ece:>8.4f}")
+    print(f"{'last-layer (probit)':<22}{rep.ll_nll:>8.4f}{rep.ll_ece:>8.4f}")
     for approx, table in rep.errors.items():
         print(f"\nexact K-FAC error per layer, conv variant '{approx}' (worst first):")
         print(table.summary())
