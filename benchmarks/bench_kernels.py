@@ -1,7 +1,14 @@
 """Benchmark: symfisher kernels vs hand-written Numba, lambdify, symengine-LLVM, JAX.
 
 Run:  python benchmarks/bench_kernels.py [--n 1000000] [--repeat 7] [--write]
+      python benchmarks/bench_kernels.py --vectorised [--n 1000000] [--repeat 15]
 (with the package installed, or ``PYTHONPATH=.`` from the repository root).
+
+``--vectorised`` (issue 15) times, side by side in one run, the generated kernel with
+the vecmath option (the default), the same kernel with libm (``vecmath=False``) and the
+hand-written scalar kernel, serial and parallel, on 4PL, sigmoid-Emax and Weibull, and
+the memory floor: bytes read and written by the kernel ÷ the bandwidth of a NumPy copy
+measured in the same run.
 
 Protocol (issue 3): N random points in float64; outputs preallocated and touched and
 passed as ``out=`` wherever the method allows it; ``check=False`` in the timed
@@ -31,7 +38,7 @@ import sympy as sp
 
 from _threads import threading_line  # noqa: E402
 import symfisher as sf
-from hand_kernels import bandwidth_floor, run_hand
+from hand_kernels import bandwidth_floor, run_hand, run_hand_parallel
 from symfisher.testing.bench_models import BenchModel, bench_models
 
 Timed = Callable[[], object]
@@ -240,13 +247,99 @@ def report(results: dict[str, dict[str, tuple[float, float] | str]],
     return "\n".join(lines)
 
 
+def vectorised_methods(m: BenchModel, arrays: list[np.ndarray], n: int
+                       ) -> tuple[dict[str, Timed | str], float]:
+    """Hand-written vs generated (vecmath and libm) kernels, serial and parallel.
+
+    Returns the timed methods and the bytes the kernel must move (inputs + outputs).
+    """
+    p = m.expr.shape[0]
+    vec = sf.compile(m.expr, args=list(m.args))
+    libm = sf.compile(m.expr, args=list(m.args), vecmath=False)
+    out = np.ones((n, p, p))
+    ref = np.ones((n, p, p))
+    run_hand(m.name, arrays, ref)
+    for kern in (vec, libm):
+        kern(*arrays, out=out, check=False, parallel=False)
+        err = np.max(np.linalg.norm(out - ref, axis=(1, 2)) / np.linalg.norm(ref, axis=(1, 2)))
+        assert err < 1e-10, f"{m.name}: hand-written kernel disagrees with symfisher ({err:.2g})"
+    del ref
+    moved = float(out.nbytes + sum(a.nbytes for a in arrays))
+    src = np.ones(int(moved) // 16)  # a NumPy copy moving the same number of bytes
+    dst = np.ones_like(src)
+    return {
+        "hand-written Numba (serial)": lambda: run_hand(m.name, arrays, out),
+        "symfisher vecmath (serial)": lambda: vec(*arrays, out=out, check=False,
+                                                  parallel=False),
+        "symfisher libm (serial)": lambda: libm(*arrays, out=out, check=False,
+                                                parallel=False),
+        "hand-written again (A/A)": lambda: run_hand(m.name, arrays, out),
+        "hand-written Numba (parallel)": lambda: run_hand_parallel(m.name, arrays, out),
+        "symfisher vecmath (parallel)": lambda: vec(*arrays, out=out, check=False,
+                                                    parallel=True),
+        "symfisher libm (parallel)": lambda: libm(*arrays, out=out, check=False,
+                                                  parallel=True),
+        "NumPy copy of the same bytes": lambda: np.copyto(dst, src),
+    }, moved
+
+
+def vectorised_report(name: str, res: dict[str, tuple[float, float] | str], moved: float,
+                      n: int) -> list[str]:
+    """One model's table: times, ratios hand/generated, and the memory floor."""
+    lines = [f"### {name}", "", "| method | median ms | min ms | median ns/pt "
+             "| hand ÷ this (median) | hand ÷ this (min) |", "|---|---:|---:|---:|---:|---:|"]
+    for label, value in res.items():
+        assert not isinstance(value, str)
+        mode = "parallel" if "parallel" in label else "serial"
+        hand = res[f"hand-written Numba ({mode})"]
+        assert not isinstance(hand, str)
+        lines.append(f"| {label} | {value[0] * 1e3:.2f} | {value[1] * 1e3:.2f} | "
+                     f"{value[0] / n * 1e9:.1f} | {hand[0] / value[0]:.2f}x | "
+                     f"{hand[1] / value[1]:.2f}x |")
+    copy = res["NumPy copy of the same bytes"]
+    assert not isinstance(copy, str)
+    bandwidth = moved / copy[1]  # copy reads and writes moved/2 bytes each: `moved` in all
+    vec = res["symfisher vecmath (serial)"]
+    assert not isinstance(vec, str)
+    lines += ["", f"memory floor: {moved / 1e6:.0f} MB read + written per call, NumPy-copy "
+              f"bandwidth {bandwidth / 1e9:.1f} GB/s (best run) -> floor {copy[1] * 1e3:.2f} ms"
+              f"; vecmath serial (min) is {vec[1] / copy[1]:.1f}x the floor", ""]
+    return lines
+
+
+def run_vectorised(models: list[str], n: int, repeat: int) -> str:
+    """The issue-15 table for ``models`` (measured round-robin in one run)."""
+    load = os.getloadavg()
+    lines = [f"N = {n:,} points, float64, {repeat} round-robin runs after warm-up; numba "
+             f"{numba.__version__} ({numba.get_num_threads()} threads), "
+             f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load "
+             f"average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.", ""]
+    for name in models:
+        m = bench_models((name,))[name]
+        arrays = m.sample(np.random.default_rng(0), n)
+        runs, moved = vectorised_methods(m, arrays, n)
+        lines += vectorised_report(name, time_all(runs, repeat), moved, n)
+        print("\n".join(lines[-14:]), flush=True)
+    load = os.getloadavg()
+    lines.append(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--models", default="4pl,gamma,weibull,emax")
     ap.add_argument("--write", action="store_true", help="write benchmarks/results/codegen.md")
+    ap.add_argument("--vectorised", action="store_true",
+                    help="issue 15: vecmath vs libm vs hand-written on 4pl, emax, weibull")
     args = ap.parse_args()
+    if args.vectorised:
+        text = run_vectorised(["4pl", "emax", "weibull"], args.n, args.repeat)
+        out = Path(__file__).parent / "results" / "vectorised.md"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text("# Vectorised kernels (bench_kernels.py --vectorised)\n\n" + text + "\n")
+        return
     # a fresh cache: code generation and Numba compilation are measured cold
     os.environ["SYMFISHER_CACHE"] = tempfile.mkdtemp(prefix="sf-bench-cache-")
     results, lat, threads = {}, {}, {}

@@ -125,3 +125,41 @@ HAND = {"4pl": fourpl, "gamma": gamma, "weibull": weibull, "emax": emax}
 def run_hand(name: str, arrays: list[np.ndarray], out: np.ndarray) -> None:
     """Call the hand-written kernel of ``name`` on (n,) arrays into ``out`` (n, p, p)."""
     HAND[name](*arrays, out)
+
+
+# Parallel versions: the serial kernels above on blocks of 4096 points in a prange
+# (slices keep the C layout), as one would parallelise them by hand.
+_BLOCK = 4096
+
+
+@numba.njit(parallel=True, nogil=True)
+def fourpl_par(b, c, d, e, x, sigma, out):  # noqa: ANN001, ANN201, PLR0913
+    n = b.shape[0]
+    for blk in numba.prange((n + _BLOCK - 1) // _BLOCK):
+        lo, hi = blk * _BLOCK, min(n, blk * _BLOCK + _BLOCK)
+        fourpl(b[lo:hi], c[lo:hi], d[lo:hi], e[lo:hi], x[lo:hi], sigma[lo:hi], out[lo:hi])
+
+
+@numba.njit(parallel=True, nogil=True)
+def weibull_par(k, lam, x, out):  # noqa: ANN001, ANN201
+    n = k.shape[0]
+    for blk in numba.prange((n + _BLOCK - 1) // _BLOCK):
+        lo, hi = blk * _BLOCK, min(n, blk * _BLOCK + _BLOCK)
+        weibull(k[lo:hi], lam[lo:hi], x[lo:hi], out[lo:hi])
+
+
+@numba.njit(parallel=True, nogil=True)
+def emax_par(e0, em, ed, h, s, x, y, out):  # noqa: ANN001, ANN201, PLR0913
+    n = e0.shape[0]
+    for blk in numba.prange((n + _BLOCK - 1) // _BLOCK):
+        lo, hi = blk * _BLOCK, min(n, blk * _BLOCK + _BLOCK)
+        emax(e0[lo:hi], em[lo:hi], ed[lo:hi], h[lo:hi], s[lo:hi], x[lo:hi], y[lo:hi],
+             out[lo:hi])
+
+
+HAND_PARALLEL = {"4pl": fourpl_par, "weibull": weibull_par, "emax": emax_par}
+
+
+def run_hand_parallel(name: str, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    """The prange version of :func:`run_hand` (4pl, weibull, emax)."""
+    HAND_PARALLEL[name](*arrays, out)

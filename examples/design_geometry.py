@@ -172,7 +172,7 @@ def geodesic_circle(family: sf.Family, theta0: tuple[float, float], r: float,
     ends = []
     for phi in 2 * np.pi * np.arange(directions) / directions:
         v = np.linalg.solve(L.T, np.array([np.cos(phi), np.sin(phi)]))
-        _, path, _ = sf.geodesic(family, list(theta0), v, t=r)
+        path = sf.geodesic(family, list(theta0), v, t=r).path
         ends.append(path[-1])
     return np.array(ends)
 

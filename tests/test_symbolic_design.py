@@ -173,3 +173,13 @@ def test_other_criteria_agree_with_numeric_formulas(emax_model: sf.Regression) -
     lam = sf.criterion(line, sf.SymbolicDesign([-t, t]), criterion="E")  # M = diag(1, t²): λ_min = min(1, t²)
     assert float(lam.subs(t, 0.5)) == pytest.approx(0.25, abs=1e-14)
     assert float(lam.subs(t, 2.0)) == pytest.approx(1.0, abs=1e-14)
+
+
+def test_information_matrix_has_one_return_type_per_signature(quad_model: sf.Regression) -> None:
+    B0, B1, B2 = quad_model.params
+    sym = sf.information_matrix(quad_model, sf.SymbolicDesign([-1, 0, 1]))
+    num = sf.information_matrix(quad_model, sf.Design([-1, 0, 1]), theta={B0: 0, B1: 0, B2: 1})
+    assert isinstance(sym, sp.ImmutableMatrix) and isinstance(num, np.ndarray)
+    np.testing.assert_allclose(num, np.array(sym, dtype=float), rtol=1e-14)  # linear model: no theta
+    with pytest.raises(sf.SymfisherError, match="drop theta"):
+        sf.information_matrix(quad_model, sf.SymbolicDesign([-1, 0, 1]), theta={B0: 0, B1: 0, B2: 1})

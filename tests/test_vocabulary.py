@@ -111,3 +111,9 @@ def test_kl_of_normal_natural_keeps_the_sign_of_eta2() -> None:
     val = kl.subs(dict(zip(th1 + th2, nat(mu1, s1) + nat(mu2, s2))))
     want = sp.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
     assert abs(float(val - want)) < 1e-14
+
+
+def test_symbol_interval_of_an_integer_symbol_ignores_integrality() -> None:
+    from symfisher.families.domains import symbol_interval
+
+    assert symbol_interval(sp.Symbol("y", integer=True, nonnegative=True)) == (0.0, np.inf, True, False)

@@ -27,6 +27,7 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
     stable: bool = True,
     symmetric: bool = True,
     fastmath: frozenset[str] | set[str] = DEFAULT_FASTMATH,
+    vecmath: bool = True,
     dps: int = 50,
 ) -> Any:
     """Compile SymPy expressions into a kernel evaluated over arrays of points.
@@ -55,6 +56,11 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
         Common-subexpression elimination, stable rewrites, upper-triangle evaluation.
     fastmath : set of str
         LLVM fast-math flags (default ``{'nsz', 'arcp', 'contract', 'afn'}``).
+    vecmath : bool
+        Use the vectorisable :mod:`symfisher.numeric.vecmath` exp/log/log1p/expm1/power
+        (≤ 2 ulp) instead of libm, so that LLVM vectorises the point loop (default; in
+        effect only with fast-math flags within the default set, see
+        :attr:`symfisher.codegen.spec.Options.vectorised`).
     dps : int
         Decimal digits of the mpmath backend.
 
@@ -80,7 +86,7 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
     [1.0, 0.25]
     """
     options = Options(cse=cse, stable=stable, symmetric=symmetric,
-                      fastmath=frozenset(fastmath))
+                      fastmath=frozenset(fastmath), vecmath=vecmath)
     spec = make_spec(exprs, args, constants=constants, domains=domains, functions=functions,
                      options=options)
     if option(Backend, backend, "backend") is Backend.MPMATH:

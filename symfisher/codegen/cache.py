@@ -29,7 +29,8 @@ from symfisher.codegen.spec import KernelSpec
 
 __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
 
-_GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "cache.py")
+_GENERATOR_MODULES = ("printer.py", "rewrite.py", "spec.py", "writer.py", "writer_vec.py",
+                      "cache.py")
 
 
 @memo(maxsize=1)
@@ -45,8 +46,8 @@ def _generator_fingerprint() -> str:
     here = Path(__file__).parent
     numeric = here.parent / "numeric"
     files = [here / m for m in _GENERATOR_MODULES]
-    files += [numeric / "kernel_runtime.py", numeric / "special.py"]
-    return content_key(*(f.read_text(encoding="utf-8") for f in files if f.exists()))
+    files += [numeric / "kernel_runtime.py", numeric / "vecmath.py", *sorted((numeric / "special").glob("*.py"))]
+    return content_key(*(f"{f.name}\n{f.read_text(encoding='utf-8')}" for f in files))
 
 
 def versions() -> str:

@@ -23,12 +23,35 @@ __all__ = ["write_module"]
 _KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
                    "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
                    "_parallel")
-_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.special import (\w+) as (\w+)$")
+_PLAIN_IMPORTS = ("import math", "import numba", "import numpy as np")
+_SPECIAL_IMPORT = re.compile(
+    r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
+
+
+def _error_shim(line: str) -> list[str]:
+    """``from symfisher.errors import A, B`` as standalone classes with the same builtin
+    bases (an exported module must not import symfisher; callers still catch ValueError,
+    TypeError, ...)."""
+    from symfisher import errors
+
+    names = [n.strip() for n in line.split(" import ", 1)[1].split(",")]
+    out = []
+    for name in names:
+        cls = getattr(errors, name)
+        bases = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins" and b is not object]
+        out += [f"class {name}({bases[0] if bases else 'Exception'}):",
+                f'    """{(cls.__doc__ or name).strip().splitlines()[0]}"""', ""]
+    return out
 
 
 def _strip_future(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() != "from __future__ import annotations")
+    """Module source for the standalone file: no ``__future__`` import, error shims."""
+    out: list[str] = []
+    for line in source.splitlines():
+        if line.strip() == "from __future__ import annotations":
+            continue
+        out += _error_shim(line) if line.startswith("from symfisher.errors import ") else [line]
+    return "\n".join(out)
 
 
 def _kernel_items(kernels: Any) -> dict[str, Any]:
@@ -50,21 +73,21 @@ def _kernel_items(kernels: Any) -> dict[str, Any]:
     return items
 
 
-def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str]]]:
-    """Prefixed kernel source lines and the ``(function, alias)`` special imports used."""
-    specials: set[tuple[str, str]] = set()
+def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """Prefixed kernel source lines and the ``(module, function, alias)`` imports used."""
+    specials: set[tuple[str, str, str]] = set()
     lines = []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, _KERNEL_GLOBALS)) + r")\b")
     for line in kernel.source.splitlines():
-        if line.startswith("# symfisher-sha256:") or line in ("import math", "import numba"):
+        if line.startswith("# symfisher-sha256:") or line in _PLAIN_IMPORTS:
             continue
         m = _SPECIAL_IMPORT.match(line)
         if m:
-            specials.add((m.group(1), m.group(2)))
+            specials.add((m.group(1), m.group(2), m.group(3)))
             continue
         if line.startswith(("from ", "import ")):
             raise InputError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
-                             f"functions can be exported")
+                             f"and vecmath functions can be exported")
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials
 
@@ -91,7 +114,7 @@ def _wrapper(name: str, kernel: Any) -> list[str]:
 
 def assemble(items: Mapping[str, Any]) -> str:
     """The text of the standalone module exporting ``items`` (name → Kernel)."""
-    from symfisher.numeric import kernel_runtime, special
+    from symfisher.numeric import kernel_runtime, special, vecmath
 
     blocks, specials = [], set()
     for name, k in items.items():
@@ -101,9 +124,13 @@ def assemble(items: Mapping[str, Any]) -> str:
     out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
            "", "Functions: " + ", ".join(items) + '."""', ""]
     out.append(_strip_future(Path(kernel_runtime.__file__).read_text(encoding="utf-8")))
-    if specials:
-        out.append(_strip_future(Path(special.__file__).read_text(encoding="utf-8")))
-        out += [f"{alias} = {func}" for func, alias in sorted(specials)]
+    sources = {"special": special.standalone_source,
+               "vecmath": lambda: Path(vecmath.__file__).read_text(encoding="utf-8")}
+    for short, source in sources.items():
+        used = sorted((f, a) for m, f, a in specials if m == short)
+        if used:
+            out.append(_strip_future(source()))
+            out += [f"{alias} = {func}" for func, alias in used]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
     out += ["", f"__all__ = {list(items)!r}", ""]

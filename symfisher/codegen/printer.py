@@ -35,9 +35,11 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from symfisher.errors import CodegenError
 
-__all__ = ["CodegenError", "FUNCTIONS", "NumbaPrinter", "function_table", "import_lines"]
+__all__ = ["CodegenError", "FUNCTIONS", "VECMATH", "NumbaPrinter", "function_table",
+           "import_lines"]
 
 _SPECIAL = "symfisher.numeric.special"
+_VEC = "symfisher.numeric.vecmath"
 
 
 #: SymPy function head → fully qualified kernel function (the one translation table).
@@ -56,13 +58,26 @@ FUNCTIONS: Mapping[str, str] = MappingProxyType({
 })
 
 
-def function_table(extra: Mapping[str, str] | None = None) -> ChainMap[str, str]:
+#: Entries put in front of :data:`FUNCTIONS` by the ``vecmath`` option: branch-free,
+#: inlined implementations that let LLVM vectorise the point loop. ``"power"`` is used
+#: for ``b**e`` with a non-integer exponent (and by :class:`~symfisher.codegen.rewrite.powr`).
+VECMATH: Mapping[str, str] = MappingProxyType({
+    "exp": f"{_VEC}.exp", "log": f"{_VEC}.log", "log1p": f"{_VEC}.log1p",
+    "expm1": f"{_VEC}.expm1", "power": f"{_VEC}.power",
+    "logistic": f"{_VEC}.logistic", "softplus": f"{_VEC}.softplus",
+})
+
+
+def function_table(extra: Mapping[str, str] | None = None,
+                   vecmath: bool = False) -> ChainMap[str, str]:
     """The effective translation table: ``extra`` (user entries) first, then :data:`FUNCTIONS`.
 
     Parameters
     ----------
     extra : mapping of str to str, optional
         SymPy function name → fully qualified ``@njit`` function (``"pkg.mod.f"``).
+    vecmath : bool
+        Put :data:`VECMATH` between ``extra`` and :data:`FUNCTIONS`.
 
     Returns
     -------
@@ -75,7 +90,8 @@ def function_table(extra: Mapping[str, str] | None = None) -> ChainMap[str, str]
     >>> function_table({"exp": "mypkg.fast_exp"})["exp"]
     'mypkg.fast_exp'
     """
-    return ChainMap(dict(extra or {}), dict(FUNCTIONS))
+    layers = [dict(extra or {})] + ([dict(VECMATH)] if vecmath else []) + [dict(FUNCTIONS)]
+    return ChainMap(*layers)
 
 
 def alias(qualified: str) -> str:
@@ -129,10 +145,16 @@ class NumbaPrinter(PythonCodePrinter):
             return self._print_mapped(expr)
         return super()._print(expr, **kwargs)
 
-    def _call(self, head: str, args: tuple[Any, ...]) -> str:
+    def function(self, head: str, default: str = "") -> str:
+        """The identifier to call for ``head`` (recorded as used); ``default`` if unmapped."""
+        if head not in self._functions:
+            return default or f"math.{head}"
         qualified = self._functions[head]
         self.used.add(qualified)
-        return f"{alias(qualified)}({', '.join(self._print(a) for a in args)})"
+        return alias(qualified)
+
+    def _call(self, head: str, args: tuple[Any, ...]) -> str:
+        return f"{self.function(head)}({', '.join(self._print(a) for a in args)})"
 
     def _print_mapped(self, expr: sp.Function) -> str:
         head = type(expr).__name__
@@ -168,6 +190,8 @@ class NumbaPrinter(PythonCodePrinter):
             return f"({prod})" if e > 0 else f"(1.0/({prod}))"
         if e.is_Integer:
             return f"{b}**{int(e)}"
+        if "power" in self._functions:
+            return self._call("power", (base, e))
         return f"{b}**{self.parenthesize(e, PRECEDENCE['Pow'], strict=False)}"
 
     def _print_Rational(self, expr: sp.Rational) -> str:

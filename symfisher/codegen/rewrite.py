@@ -55,7 +55,7 @@ class exp_neg_abs(sp.Function):  # noqa: N801
     nargs = 1
 
     def _numbacode(self, printer: Any) -> str:
-        return f"math.exp(-abs({printer._print(self.args[0])}))"
+        return f"{printer.function('exp')}(-abs({printer._print(self.args[0])}))"
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return sp.exp(-sp.Abs(self.args[0]))._eval_evalf(prec)
@@ -64,8 +64,9 @@ class exp_neg_abs(sp.Function):  # noqa: N801
 class powr(sp.Function):  # noqa: N801
     """``b**e`` for ``b > 0`` and symbolic ``e`` as an opaque head.
 
-    Printed as ``math.exp(e*math.log(b))``, so the logarithm is shared with any other
-    ``log(b)`` of the kernel (LLVM merges identical ``llvm.log`` calls), and
+    Printed as ``math.exp(e*math.log(b))`` (with the ``vecmath`` option, the table's
+    inlined ``exp``/``log``), so the logarithm is shared with any other ``log(b)`` of the
+    kernel (LLVM merges identical ``llvm.log`` calls and identical inlined code), and
     ``b**(2e)`` becomes ``powr(b, e)**2`` (a square, not a second power function).
     """
 
@@ -73,8 +74,8 @@ class powr(sp.Function):  # noqa: N801
 
     def _numbacode(self, printer: Any) -> str:
         base, e = self.args
-        return (f"math.exp({printer.parenthesize(e, PRECEDENCE['Mul'])}"
-                f"*math.log({printer._print(base)}))")
+        return (f"{printer.function('exp')}({printer.parenthesize(e, PRECEDENCE['Mul'])}"
+                f"*{printer.function('log')}({printer._print(base)}))")
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return (self.args[0] ** self.args[1])._eval_evalf(prec)

@@ -17,12 +17,19 @@ import sympy as sp
 from symfisher.errors import CodegenError
 from symfisher.families.domains import float_interval, symbol_interval
 
-__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "make_spec"]
+__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "VECMATH_SAFE_FASTMATH",
+           "make_spec"]
 
 #: LLVM fast-math flags used by default. Not 'nnan'/'ninf' (NaN/Inf tests must keep
 #: working) and not 'reassoc' (it changes results of sums in ways a test cannot bound
 #: and lets LLVM undo compensated arithmetic in special functions).
 DEFAULT_FASTMATH: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn"})
+
+#: Fast-math flags under which :mod:`symfisher.numeric.vecmath` keeps its accuracy (its
+#: functions are inlined, so the kernel's flags apply to them): with 'reassoc', 'nnan',
+#: 'ninf' or 'fast' LLVM may undo compensated sums and NaN/inf selects, and the option
+#: falls back to libm.
+VECMATH_SAFE_FASTMATH: frozenset[str] = DEFAULT_FASTMATH
 
 
 @dataclass(frozen=True)
@@ -39,17 +46,30 @@ class Options:
         Compute symmetric square matrices once per upper-triangle entry.
     fastmath : frozenset of str
         LLVM fast-math flags (see :data:`DEFAULT_FASTMATH`).
+    vecmath : bool
+        Call the branch-free :mod:`symfisher.numeric.vecmath` functions (exp, log,
+        log1p, expm1, real powers) instead of libm, and compile the loops with
+        ``error_model='numpy'`` (a division by zero gives inf/nan instead of raising), so
+        that LLVM can vectorise the point loop. In effect only when ``fastmath`` is a
+        subset of :data:`VECMATH_SAFE_FASTMATH` (see :attr:`vectorised`).
     """
 
     cse: bool = True
     stable: bool = True
     symmetric: bool = True
     fastmath: frozenset[str] = DEFAULT_FASTMATH
+    vecmath: bool = True
+
+    @property
+    def vectorised(self) -> bool:
+        """Whether the ``vecmath`` functions are used (requested and safe with the flags)."""
+        return self.vecmath and self.fastmath <= VECMATH_SAFE_FASTMATH
 
     def canonical(self) -> str:
         """A deterministic text form (for the cache key and the file header)."""
         flags = ",".join(sorted(self.fastmath))
-        return f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};fastmath={flags}"
+        return (f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};"
+                f"fastmath={flags};vecmath={self.vectorised}")
 
 
 @dataclass(frozen=True)

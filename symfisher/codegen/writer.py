@@ -5,8 +5,10 @@ outputs, options), metadata constants read by :class:`symfisher.numeric.kernel.K
 and four ``@numba.njit(cache=True)`` loops with the same body: ``_serial`` and
 ``_parallel`` (with ``prange``) read argument ``k`` at row ``i * s_k`` (``s_k = 0``
 broadcasts one row), ``_serial_dense`` and ``_parallel_dense`` at row ``i`` (every
-argument a full array: no stride arithmetic in the loop). Numba compiles each lazily. Symmetric square matrices are computed
-once per upper-triangle entry and mirrored; equal entries are computed once.
+argument a full array: no stride arithmetic in the loop). Numba compiles each lazily.
+With the ``vecmath`` option the loops are written by :mod:`symfisher.codegen.writer_vec`
+(vectorisable: flat affine indexing, blocks of points). Symmetric square matrices are
+computed once per upper-triangle entry and mirrored; equal entries are computed once.
 
 Examples
 --------
@@ -30,11 +32,9 @@ import sympy as sp
 from symfisher.codegen.printer import NumbaPrinter, function_table, import_lines
 from symfisher.codegen.rewrite import share_reciprocals, stable_rewrite
 from symfisher.codegen.spec import KernelSpec, Output
+from symfisher.codegen.writer_vec import BLOCK_IMPORT, vector_loops
 
 __all__ = ["generate_source", "identifiers", "unique_targets"]
-
-_RESERVED = {"math", "numba", "np", "prange", "n", "i"}
-
 
 def identifiers(spec: KernelSpec) -> dict[sp.Symbol, str]:
     """Readable, unique Python identifiers ``v_<name>`` for the argument symbols."""
@@ -98,7 +98,8 @@ def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], 
     replacements, reduced = _cse([t for t, _ in targets], spec)
     all_names = dict(names)
     all_names.update({s: str(s) for s, _ in replacements})
-    printer = NumbaPrinter(all_names, function_table(dict(spec.functions)))
+    printer = NumbaPrinter(all_names, function_table(dict(spec.functions),
+                                                     vecmath=spec.options.vectorised))
     used = set().union(*(e.free_symbols for e in reduced),
                        *(e.free_symbols for _, e in replacements)) & set(spec.symbols)
     lines = []
@@ -197,8 +198,12 @@ def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
     ins = [f"in_{k}, s_{k}" for k in range(len(spec.groups))]
     outs = [f"out_{j}" for j in range(len(spec.outputs))]
     signature = ", ".join(["n", *ins, *outs])
-    imports = sorted(set(import_lines(used)) | {"import math", "import numba"})
-    lines = [*_header(spec, key, versions), "", *imports, "", *_metadata(spec, key)]
+    imports = set(import_lines(used)) | {"import math", "import numba"}
+    if spec.options.vectorised:
+        imports |= set(BLOCK_IMPORT)
+    lines = [*_header(spec, key, versions), "", *sorted(imports), "", *_metadata(spec, key)]
+    if spec.options.vectorised:
+        return "\n".join(lines + vector_loops(spec, signature, body)) + "\n"
     nargs = len(spec.groups)
     for name, parallel, dense in (("_serial", False, False), ("_parallel", True, False),
                                   ("_serial_dense", False, True),

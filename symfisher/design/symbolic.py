@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symfisher.errors import SymfisherError
+from symfisher.errors import InputError, SymfisherError
 
 MAX_SYMBOLIC_POINTS = 8
 """Designs with more support points should use the numeric path (``sf.optimal_design``)."""
@@ -115,7 +115,7 @@ def factor_rows(model: Any, xi: SymbolicDesign) -> list[sp.Matrix] | None:
     return [sp.Matrix(_subs_point(sp.Matrix(f), model.x, x)) for x in xi.points]
 
 
-def information_matrix(model: Any, xi: Any, theta: Any = None) -> Any:
+def information_matrix(model: Any, xi: Any, *, theta: Any = None) -> Any:
     """``M(ξ) = Σ wᵢ I(xᵢ, θ)``.
 
     Parameters
@@ -126,7 +126,9 @@ def information_matrix(model: Any, xi: Any, theta: Any = None) -> Any:
         A symbolic design gives a SymPy ``ImmutableMatrix`` (p × p); a numeric
         ``sf.Design`` gives a NumPy array (p, p) and needs ``theta``.
     theta : dict, optional
-        Parameter values for a numeric design.
+        Parameter values: required with a numeric design, refused with a symbolic one
+        (substitute into the returned matrix instead), so that each call signature has
+        one return type.
 
     Examples
     --------
@@ -140,6 +142,9 @@ def information_matrix(model: Any, xi: Any, theta: Any = None) -> Any:
     """
     if not isinstance(xi, SymbolicDesign):
         return _numeric_information(model, xi, theta)
+    if theta is not None:
+        raise InputError("information_matrix of a SymbolicDesign is symbolic: drop theta= and "
+                         "substitute values into the returned matrix")
     _check_points_only(model, xi)
     rows = factor_rows(model, xi)
     if rows is not None:

@@ -47,25 +47,26 @@ def assumptions_of(domain: sp.Set) -> dict[str, bool]:
     return {"real": True}
 
 
+def _sign_interval(sym: sp.Symbol) -> sp.Set:
+    if sym.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if sym.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if sym.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if sym.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.Reals
+
+
 def domain_from_assumptions(sym: sp.Symbol) -> sp.Set:
     """The domain a symbol's assumptions state (integers intersected for integer symbols).
 
     ``positive`` → (0, ∞), ``nonnegative`` → [0, ∞), ``negative`` → (−∞, 0),
     ``nonpositive`` → (−∞, 0], otherwise ℝ.
     """
-    if sym.is_positive:
-        dom: sp.Set = sp.Interval.open(0, sp.oo)
-    elif sym.is_nonnegative:
-        dom = sp.Interval(0, sp.oo)
-    elif sym.is_negative:
-        dom = sp.Interval.open(-sp.oo, 0)
-    elif sym.is_nonpositive:
-        dom = sp.Interval(-sp.oo, 0)
-    else:
-        dom = sp.Reals
-    if sym.is_integer:
-        dom = dom.intersect(sp.Integers)
-    return dom
+    dom = _sign_interval(sym)
+    return dom.intersect(sp.Integers) if sym.is_integer else dom
 
 
 def float_interval(domain: sp.Set) -> tuple[float, float, bool, bool]:
@@ -86,7 +87,4 @@ def float_interval(domain: sp.Set) -> tuple[float, float, bool, bool]:
 
 def symbol_interval(sym: sp.Symbol) -> tuple[float, float, bool, bool]:
     """:func:`float_interval` of the domain a symbol's assumptions state (integers ignored)."""
-    dom = domain_from_assumptions(sym)
-    if isinstance(dom, sp.Intersection):
-        dom = next(a for a in dom.args if a != sp.Integers)
-    return float_interval(dom)
+    return float_interval(_sign_interval(sym))

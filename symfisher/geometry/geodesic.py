@@ -26,7 +26,7 @@ from symfisher.errors import DomainError, InputError
 from symfisher.families.domains import float_interval
 from symfisher.families.values import parameter_vector
 from symfisher.numeric.geodesic.ode import Box, LoopKernel
-from symfisher.numeric.geodesic.solve import integrate_geodesic, shooting_distance
+from symfisher.numeric.geodesic.solve import GeodesicSolution, integrate_geodesic, shooting_distance
 from symfisher.options import DistanceMethod, Integrator, option
 
 __all__ = ["DistanceMethod", "geodesic", "fisher_rao_distance"]
@@ -190,7 +190,7 @@ def geodesic(
     steps: int | None = None,
     coords: Any = None,
     integrator: str | Integrator = "auto",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> GeodesicSolution:
     """The Fisher–Rao geodesic through ``theta0`` with initial velocity ``velocity``.
 
     Integrates ``θ̈^k = −Γ^k_ij θ̇^i θ̇^j`` (DOP853, rtol 1e-11) with a compiled
@@ -215,12 +215,9 @@ def geodesic(
 
     Returns
     -------
-    t : numpy.ndarray
-        Times, shape (T,).
-    path : numpy.ndarray
-        Points, shape (T, p).
-    vel : numpy.ndarray
-        Velocities, shape (T, p).
+    GeodesicSolution
+        ``.t`` times, shape (T,); ``.path`` points, shape (T, p); ``.vel`` velocities,
+        shape (T, p); ``.summary()``, ``.to_dict()``.
 
     Raises
     ------
@@ -232,8 +229,8 @@ def geodesic(
     >>> import sympy as sp
     >>> mu = sp.Symbol("mu", real=True); s = sp.Symbol("sigma", positive=True)
     >>> g = sp.diag(1 / s**2, 2 / s**2)
-    >>> tt, path, vel = geodesic(g, [0.0, 1.0], [0.0, 1.0], t=1.0, steps=4, coords=[mu, s])
-    >>> round(float(path[-1, 1]), 10)           # σ(t) = e^t along the σ-axis
+    >>> geo = geodesic(g, [0.0, 1.0], [0.0, 1.0], t=1.0, steps=4, coords=[mu, s])
+    >>> round(float(geo.path[-1, 1]), 10)       # σ(t) = e^t along the σ-axis
     2.7182818285
     """
     md = _metric_of(fam, coords)
@@ -242,9 +239,8 @@ def geodesic(
     if v0.size != md.dim:
         raise InputError(f"velocity has {v0.size} components but there are {md.dim} "
                          f"parameters {md.coords}")
-    sol = integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
-                             inside=_inside_fn(md), integrator=integrator)
-    return sol.t, sol.path, sol.vel
+    return integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
+                              inside=_inside_fn(md), integrator=integrator)
 
 
 def _closed_value(md: MetricData, a: np.ndarray, b: np.ndarray) -> float | None:

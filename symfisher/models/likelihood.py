@@ -105,6 +105,3 @@ def likelihood(name: str | LikelihoodName) -> MeanForm:
     return MEAN_FORMS[kind]
 
 
-def likelihood_names() -> list[str]:
-    """Likelihood names a regression accepts (canonical spellings)."""
-    return [k.value for k in MEAN_FORMS]

@@ -120,7 +120,7 @@ class Regression:
         unused = [p for p in ps if not any(e.has(p) for e in phi)]
         if unused:
             raise SymfisherError(f"parameters {unused} do not appear in the model")
-        object.__setattr__(self, "_noise_name", noise if isinstance(noise, str) else noise)
+        object.__setattr__(self, "_noise_name", noise)
         object.__setattr__(self, "_noise_kwargs", tuple(sorted(
             (k, sp.sympify(v)) for k, v in noise_kwargs.items())))
         for k, v in (("predictor", eta), ("x", xs), ("params", ps), ("noise", fam), ("link", lk),

@@ -60,10 +60,6 @@ def _two(fam: Any) -> str | None:
     return None if len(fam.params) == 2 else "Gaussian curvature needs exactly 2 parameters"
 
 
-def _one_var(fam: Any) -> str | None:
-    return None if len(fam.variables) == 1 else "numeric check implemented for one data variable"
-
-
 _REG = "fails when the support depends on θ (non-regular)"
 
 IDENTITIES: tuple[Identity, ...] = (

@@ -36,6 +36,31 @@ from symfisher.numeric.design.weights import multiplicative, polish
 Array = NDArray[np.float64]
 ATWOOD = "eff >= b / max_x d(x) (homogeneous concave criterion; Atwood 1969, Pukelsheim 1993 §5.15)"
 
+# Thresholds of the algorithm (relative to the largest weight unless stated otherwise).
+CLUSTER_MIN_WEIGHT = 1e-4
+"""Grid points below this share of the largest weight do not seed support points."""
+CLUSTER_MAX_POINTS = 2000
+"""At most this many heaviest grid points are clustered (single linkage is O(n²))."""
+CLUSTER_RADIUS_STEPS = 1.5
+"""Grid points closer than 1.5 grid steps (Chebyshev distance) form one support point."""
+COARSE_TOL = 1e-2
+"""Multiplicative-algorithm tolerance before continuous refinement (refinement sharpens it)."""
+FINE_TOL = 1e-4
+"""Multiplicative-algorithm tolerance on a fixed candidate set (polished by Newton after)."""
+ACTIVE_MIN_WEIGHT = 1e-5
+"""Candidates above this share of the largest weight enter the exchange loop's active set."""
+NEW_POINT_WEIGHT = 0.05
+"""Weight given to the point of maximal sensitivity added when the certificate fails."""
+EXCHANGE_ADD = 5
+"""Most violating candidates added per exchange round."""
+DROP_WEIGHT = 1e-12
+"""Active candidates at or below this weight leave the active set."""
+KEEP_WEIGHT = 1e-10
+"""Support points at or below this weight are dropped from the returned design."""
+CHEAP_CERTIFICATE_DRAWS = 64
+"""Above this many prior draws the certificate grid is capped at CAPPED_CERTIFICATE_GRID points."""
+CAPPED_CERTIFICATE_GRID = 2001
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,14 +94,14 @@ def start(problem: Problem, X: Array) -> tuple[tuple[Array, ...], tuple[Array, .
 
 def clusters(problem: Problem, X: Array, eta: Array, step: float) -> tuple[Array, Array]:
     """Group grid points carrying weight into initial support points (weighted centres)."""
-    mask = eta > 1e-4 * eta.max()
+    mask = eta > CLUSTER_MIN_WEIGHT * eta.max()
     idx = np.flatnonzero(mask)
-    if idx.size > 2000:
-        idx = idx[np.argsort(eta[idx])[-2000:]]
+    if idx.size > CLUSTER_MAX_POINTS:
+        idx = idx[np.argsort(eta[idx])[-CLUSTER_MAX_POINTS:]]
     pts, w = X[idx], eta[idx]
     if idx.size == 1:
         return pts, w / w.sum()
-    labels = fclusterdata(pts / problem.space.width, t=1.5 * step, criterion="distance",
+    labels = fclusterdata(pts / problem.space.width, t=CLUSTER_RADIUS_STEPS * step, criterion="distance",
                           metric="chebyshev", method="single")
     cen = np.array([np.average(pts[labels == c], axis=0, weights=w[labels == c]) for c in np.unique(labels)])
     cw = np.array([w[labels == c].sum() for c in np.unique(labels)])
@@ -108,7 +133,7 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(*thin(problem, parts, fixed), eta, tol=1e-2)
+    eta, st, its = multiplicative(*thin(problem, parts, fixed), eta, tol=COARSE_TOL)
     m = problem.forced.shape[0]
     pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
     w = np.concatenate([eta[:m], w * eta[m:].sum()])
@@ -123,7 +148,7 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
         if top[0] <= level(problem, st, fixed) * (1.0 + settings.tol):
             break
         pts = np.vstack([pts, top[1]])
-        w = np.concatenate([w * 0.95, [0.05]])
+        w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), [NEW_POINT_WEIGHT]])
     return pts, w, st, info
 
 
@@ -132,9 +157,9 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=1e-4)
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     m = problem.forced.shape[0]
-    active = np.union1d(np.arange(m), np.flatnonzero(eta > 1e-5 * eta.max()))
+    active = np.union1d(np.arange(m), np.flatnonzero(eta > ACTIVE_MIN_WEIGHT * eta.max()))
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
     for r in range(settings.rounds * 3):
         info["rounds"] = r + 1
@@ -147,9 +172,9 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
         viol = np.flatnonzero(full.dtilde > nu * (1.0 + settings.tol))
         if viol.size == 0 or (not problem.space.is_finite and r >= settings.rounds):
             break
-        worst = viol[np.argsort(full.dtilde[viol])[::-1][:5]]
-        active = np.union1d(active[e > 1e-12], worst)
-    keep = np.flatnonzero(eta[m:] > 1e-10) + m
+        worst = viol[np.argsort(full.dtilde[viol])[::-1][:EXCHANGE_ADD]]
+        active = np.union1d(active[e > DROP_WEIGHT], worst)
+    keep = np.flatnonzero(eta[m:] > KEEP_WEIGHT) + m
     w = np.concatenate([eta[:m], eta[keep]])
     return X[keep], w / w.sum(), state(problem, tuple(F[:, np.r_[:m, keep]] for F in parts), w / w.sum(), fixed), info
 
@@ -161,7 +186,7 @@ def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings
     grad = partial(certificate_gradient, problem, st.evals) if smooth else None
     draws = sum(c.alphas.size for c in problem.components)
     n = settings.cert_size(problem.space.dim)
-    n = n if draws <= 64 or settings.cert_grid else min(n, 2001)
+    n = n if draws <= CHEAP_CERTIFICATE_DRAWS or settings.cert_grid else min(n, CAPPED_CERTIFICATE_GRID)
     top = maximise(fn, grad, problem.space, n_grid=n, extra=support)
     return top.value, top.point
 

@@ -58,6 +58,16 @@ class GeodesicSolution:
     path: np.ndarray
     vel: np.ndarray
 
+    def summary(self) -> str:
+        """Start, end and length in time, as text."""
+        return (f"geodesic from {np.array2string(self.path[0], precision=6)} to "
+                f"{np.array2string(self.path[-1], precision=6)} over t in [{self.t[0]:g}, {self.t[-1]:g}] "
+                f"({self.t.size} samples)")
+
+    def to_dict(self) -> dict[str, list]:
+        """JSON-ready dict of the samples."""
+        return {"t": self.t.tolist(), "path": self.path.tolist(), "vel": self.vel.tolist()}
+
 
 @dataclass(frozen=True)
 class ShootingResult:

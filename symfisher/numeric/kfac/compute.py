@@ -154,14 +154,20 @@ def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float
                      math.sqrt(var_x), rel_se)
 
 
+DENSE_MAX_BLOCK = 1024
+"""Above d_in·d_out = 1024 the dense F (size² floats per example) is never formed."""
+DENSE_ALWAYS_BLOCK = 64
+"""Up to d_in·d_out = 64 the dense F is always cheaper than Gram sums (tiny blocks)."""
+
+
 def _auto_method(n: int, d_out: int, k: int, d_in: int) -> KronMethod:
     """Dense when forming ``F`` is cheaper than the N x N Gram sums (small layers, large N)."""
     size = d_in * d_out
-    if size > 1024:
+    if size > DENSE_MAX_BLOCK:
         return KronMethod.GRAM
     dense_cost = n * (size * size + d_out * d_out * k) + size**3
     gram_cost = 0.5 * n * n * (d_in + k * k * d_out)
-    return KronMethod.DENSE if size <= 64 or dense_cost < gram_cost else KronMethod.GRAM
+    return KronMethod.DENSE if size <= DENSE_ALWAYS_BLOCK or dense_cost < gram_cost else KronMethod.GRAM
 
 
 def _nearest_rel(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],

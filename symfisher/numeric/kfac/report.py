@@ -120,6 +120,15 @@ class KronErrorReport:
         lines += [f"  {label:<32}{value}" for label, value in rows]
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict (the factors as nested lists are left out: they can be large)."""
+        return {"d_out": self.d_out, "d_in": int(self.A.shape[0]), "n": self.n, "k": self.k,
+                "method": self.method.value, "frobenius": self.frobenius,
+                "relative_frobenius": self.relative_frobenius, "exact_norm": self.exact_norm,
+                "kfac_norm": self.kfac_norm, "nearest_relative_frobenius": self.nearest_relative_frobenius,
+                "ekfac_relative_frobenius": self.ekfac_relative_frobenius,
+                "confidence_interval": self.confidence_interval, "num_pairs": self.num_pairs}
+
 
 def relative_from_squares(f_sq: float, cross: float, k_sq: float) -> tuple[float, float]:
     """``(||F - K||, ||F - K|| / ||F||)`` from ``||F||^2``, ``<F, K>`` and ``||K||^2``.

@@ -176,6 +176,24 @@ class LaplacePosterior:
         cov = function_covariance(J, self.precision)
         return predictive(self.likelihood, f, cov, link_approx, n_samples, seed)
 
+    def summary(self) -> str:
+        """Structure, likelihood, parameters covered, prior and evidence, as text."""
+        return "\n".join([
+            f"Laplace posterior ({self.structure.value}) of an MLP {self.net.shapes}, "
+            f"likelihood {self.likelihood.name.value}, N = {self.X.shape[0]}",
+            f"  parameters covered: {self.precision.index.size}; prior precision "
+            f"{np.array2string(self.prior_precision, precision=4)}",
+            f"  log p(y | MAP) = {self.log_likelihood:.6f}; log marginal likelihood = "
+            f"{self.log_marginal_likelihood():.6f}"])
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict of the scalar results."""
+        return {"structure": self.structure.value, "likelihood": self.likelihood.name.value,
+                "shapes": [list(s) for s in self.net.shapes], "n": int(self.X.shape[0]),
+                "prior_precision": self.prior_precision.tolist(), "log_likelihood": self.log_likelihood,
+                "log_marginal_likelihood": self.log_marginal_likelihood(),
+                "log_det_posterior_precision": self.log_det_posterior_precision}
+
 
 def fit_laplace(net: MLP, X: ArrayLike, y: ArrayLike, lik: OutputLikelihood,
                 prior_precision: ArrayLike, structure: Structure | str,
