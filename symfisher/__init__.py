@@ -48,6 +48,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Status": ("symfisher.options", "Status"),
     "Structure": ("symfisher.options", "Structure"),
     "Subset": ("symfisher.options", "Subset"),
+    "ResidualError": ("symfisher.options", "ResidualError"),
+    "OmegaStructure": ("symfisher.options", "OmegaStructure"),
+    "Linearisation": ("symfisher.options", "Linearisation"),
+    "FimStructure": ("symfisher.options", "FimStructure"),
+    "PopulationCriterion": ("symfisher.options", "PopulationCriterion"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),
@@ -96,6 +101,12 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
     "geodesic": ("symfisher.geometry.geodesic", "geodesic"),
     "fisher_rao_distance": ("symfisher.geometry.geodesic", "fisher_rao_distance"),
+    # population (nonlinear mixed-effects) designs (issue 13)
+    "PopulationModel": ("symfisher.population.model", "PopulationModel"),
+    "population_fim": ("symfisher.population.fim", "population_fim"),
+    "optimal_population_design": ("symfisher.population.optimize", "optimal_population_design"),
+    "approximate_population_design": ("symfisher.population.approximate", "approximate_population_design"),
+    "population_power": ("symfisher.population.power", "population_power"),
     "verify": ("symfisher.verification", "verify"),
 }
 

@@ -267,3 +267,45 @@ class Subset(str, Enum):
         key = _normalise(value)
         key = {"lastlayer": "last_layer"}.get(key, key)  # type: ignore[arg-type]
         return next((m for m in cls if m.value == key), None)
+
+
+# -- population (nonlinear mixed-effects) designs, issue 13 --------------------------------------
+class ResidualError(str, Enum):
+    """Residual error model of one response of a population model."""
+
+    ADDITIVE = "additive"
+    PROPORTIONAL = "proportional"
+    COMBINED = "combined"
+    EXPONENTIAL = "exponential"
+
+
+class OmegaStructure(str, Enum):
+    """Covariance structure of the random effects of a population model."""
+
+    DIAGONAL = "diagonal"
+    FULL = "full"
+
+
+class Linearisation(str, Enum):
+    """Linearisation of the mixed-effects likelihood (FOCE is FOCE-type: FO around drawn η)."""
+
+    FO = "FO"
+    FOCE = "FOCE"
+
+
+class FimStructure(str, Enum):
+    """Population FIM: full (V depends on β) or reduced (block-diagonal)."""
+
+    FULL = "full"
+    REDUCED = "reduced"
+
+
+class PopulationCriterion(str, Enum):
+    """Criteria of population designs at one parameter value (ED/ELD are prior aggregates)."""
+
+    D = "D"
+    LND = "lnD"
+    DS = "Ds"
+    A = "A"
+    C = "c"
+    E = "E"

@@ -277,7 +277,7 @@ def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol,
 def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: float
              ) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr] | None, str]:
     """The engine's closed forms of ``E[lam(u) t^j]``, or None and the engine's message."""
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
     from symfisher.families.base import Family
 
     law = Family(-(u - nu)**2 / (2 * s) - sp.log(2 * sp.pi * s) / 2, u, [nu, s], sp.Reals,
@@ -286,7 +286,7 @@ def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: fl
     out = []
     for j in range(3):
         try:
-            out.append(expectation(lam * t**j, law, budget=budget))
+            out.append(closed_expectation(lam * t**j, law, budget=budget))
         except DerivationError as exc:
             return None, f"no closed form for e{j} = E[lam(u) t^{j}]: {exc}"
     return (out[0], out[1], out[2]), "closed form from the Gaussian expectation engine, " \

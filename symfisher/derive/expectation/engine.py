@@ -24,7 +24,9 @@ fraction of a second, ``integrate`` in seconds to never):
    recognition confirmed to more digits (:mod:`~symfisher.derive.expectation.fallback`).
 
 The result is brought to a canonical form (:func:`~symfisher.derive.expectation.tidy.tidy`);
-it never contains an unevaluated ``Integral`` or ``Sum``.
+it never contains an unevaluated ``Integral`` or ``Sum``. :func:`expectation` then
+cross-checks it numerically (:mod:`symfisher.derive.check.expectations_check`);
+:func:`closed_expectation` is the unchecked entry for callers that check what they build.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from symfisher.derive.expectation.tidy import tidy
 from symfisher.errors import DerivationError
 from symfisher.families.sets import Simplex
 
-__all__ = ["expectation", "Route", "route_for", "linear_terms"]
+__all__ = ["expectation", "closed_expectation", "Route", "route_for", "linear_terms"]
 
 
 @dataclass(frozen=True)
@@ -198,36 +200,12 @@ def _expect_stat(stat: sp.Expr, fam: Any, budget: float) -> sp.Expr:
     return _fallback(stat, fam, budget, tried)
 
 
-def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
-    """Closed form of E_θ[expr(x, θ)] under the family ``fam``.
+def closed_expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
+    """Closed form of E_θ[expr(x, θ)], *not* cross-checked (the engine's internal entry).
 
-    Parameters
-    ----------
-    expr : sympy.Expr
-        A function of the data variables ``fam.variables`` and the parameters.
-    fam : Family
-        The distribution of x.
-    budget : float
-        Seconds allowed to each SymPy ``integrate``/``summation`` fallback call.
-
-    Returns
-    -------
-    sympy.Expr
-        The expectation in canonical form; never contains an ``Integral`` or ``Sum``.
-
-    Raises
-    ------
-    DerivationError
-        Naming the term and the techniques that were tried.
-
-    Examples
-    --------
-    >>> import symfisher as sf
-    >>> fam = sf.family("weibull")
-    >>> k, lam = fam.params
-    >>> x = fam.variables[0]
-    >>> expectation((x / lam)**k, fam)
-    1
+    Callers that verify what they build from it (the Fisher routes, the skewness
+    tensor, the KL divergence) use this; everyone else uses :func:`expectation`.
+    Parameters, result and errors as in :func:`expectation`.
     """
     expr = sp.sympify(expr)
     xs = fam.variables
@@ -239,4 +217,50 @@ def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
     result = tidy(total)
     if result.has(sp.Integral, sp.Sum):
         raise DerivationError(f"E[{expr}] still contains an unevaluated integral or sum: {result}")
+    return result
+
+
+def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0, check: bool = True) -> sp.Expr:
+    """Closed form of E_θ[expr(x, θ)] under the family ``fam``, numerically cross-checked.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A function of the data variables ``fam.variables`` and the parameters (and of
+        fixed constants of the family; no other free symbols when ``check`` is on).
+    fam : Family
+        The distribution of x.
+    budget : float
+        Seconds allowed to each SymPy ``integrate``/``summation`` fallback call.
+    check : bool
+        Compare the closed form with mpmath quadrature / summation at deterministic
+        parameter points (:func:`~symfisher.derive.check.expectations_check.check_expectations`,
+        30 digits) before returning it (default True; off is for experiments).
+
+    Returns
+    -------
+    sympy.Expr
+        The expectation in canonical form; never contains an ``Integral`` or ``Sum``.
+
+    Raises
+    ------
+    DerivationError
+        Naming the term and the techniques that were tried, or — from the check — the
+        point where the closed form disagrees with the numeric value.
+
+    Examples
+    --------
+    >>> import symfisher as sf
+    >>> fam = sf.family("weibull")
+    >>> k, lam = fam.params
+    >>> x = fam.variables[0]
+    >>> expectation((x / lam)**k, fam)
+    1
+    """
+    result = closed_expectation(expr, fam, budget=budget)
+    if check:
+        from symfisher.derive.check.expectations_check import check_expectations
+
+        label = f"E[{sp.sympify(expr)}]"
+        check_expectations(fam, {label: sp.sympify(expr)}, {label: result})
     return result

@@ -26,7 +26,7 @@ from symfisher._version import __version__
 
 __all__ = ["ENGINE_VERSION", "DerivationCache", "default_cache", "entry_key"]
 
-ENGINE_VERSION = "fisher-engine-1"
+ENGINE_VERSION = "fisher-engine-2"  # 2: exact simplex checks, CheckReport.resolution
 _SUBDIR = "derivations"
 
 
@@ -51,6 +51,7 @@ def _encode(result: Any, key: str) -> str:
         "check": None if check is None else {
             "method": check.method, "points": list(check.points), "residual": check.residual,
             "tolerance": check.tolerance, "dps": check.dps, "hessian_checked": check.hessian_checked,
+            "resolution": check.resolution,
         },
         "notes": list(result.notes),
         "method": result.method,
@@ -75,7 +76,7 @@ def _decode(body: str, fam: Any, key: str) -> Any:
     chk = data["check"]
     report = None if chk is None else CheckReport(
         chk["method"], tuple(chk["points"]), float(chk["residual"]), float(chk["tolerance"]),
-        int(chk["dps"]), bool(chk["hessian_checked"]))
+        int(chk["dps"]), bool(chk["hessian_checked"]), float(chk["resolution"]))
     return FisherResult(sp.ImmutableMatrix(cells), tuple(fam.params), tuple(tuple(r) for r in data["routes"]),
                         report, tuple(data["notes"]), data["method"], float(data["seconds"]))
 

@@ -56,10 +56,11 @@ class Candidate:
 
 
 def default_expect(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
-    """The expectation engine :func:`symfisher.derive.expectation.engine.expectation`."""
-    from symfisher.derive.expectation.engine import expectation
+    """The expectation engine, unchecked (:func:`~symfisher.derive.expectation.engine.closed_expectation`):
+    the Fisher matrix built from it is cross-checked as a whole."""
+    from symfisher.derive.expectation.engine import closed_expectation
 
-    return expectation(expr, fam, budget=budget)
+    return closed_expectation(expr, fam, budget=budget)
 
 
 def _closed(expr: Any) -> bool:

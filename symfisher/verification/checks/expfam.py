@@ -41,9 +41,9 @@ class _EF:
 
 
 def _E(expr: sp.Expr, fam: Any) -> sp.Expr:
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
 
-    return expectation(sp.expand(expr), fam)
+    return closed_expectation(sp.expand(expr), fam)
 
 
 def expfam_reason(fam: Any) -> str | None:

@@ -188,7 +188,7 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
     Σ⁻¹, so maximising log det I minimises h and the confidence-ellipsoid volume
     ∝ det Σ^½.
     """
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
 
     fam = ctx.fam
     xs = fam.variables
@@ -198,7 +198,7 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
                                        for s in _supports(fam)):
         return Outcome(Status.NOT_APPLICABLE, None, "", "not a Gaussian family in x")
     d = len(xs)
-    h = -expectation(sp.expand(ell), fam)
+    h = -closed_expectation(sp.expand(ell), fam)
     rhs = sp.Rational(d, 2) * (1 + sp.log(2 * sp.pi)) - sp.log(P.det()) / 2
     out = judge(ctx, [h - rhs], [h], what="entropy:")
     return Outcome(out.status, out.residual, out.method,
