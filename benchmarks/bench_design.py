@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from _threads import threading_line  # noqa: E402
 
 import symfisher as sf
 
@@ -115,6 +116,7 @@ def main() -> None:
         tb, (gb, ib) = timed(base)
         to, (go, ko) = timed(ours)
         print(f"| {name} | {tb:.2f} s | {gb:.1e} ({ib}) | {to:.2f} s | {go:.1e} ({ko}) | {tb / to:.2f}x |", flush=True)
+    print("\n" + threading_line())
 
 
 if __name__ == "__main__":

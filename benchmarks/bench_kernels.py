@@ -35,6 +35,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import sympy as sp
+from _threads import threading_line  # noqa: E402
 
 import symfisher as sf
 from hand_kernels import bandwidth_floor, run_hand, run_hand_parallel
@@ -357,7 +358,9 @@ def main() -> None:
     if args.write:
         out = Path(__file__).parent / "results" / "codegen.md"
         out.parent.mkdir(exist_ok=True)
-        out.write_text("# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text)
+        out.write_text("# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text
+                       + "\n\n" + threading_line() + "\n")
+    print(threading_line())
 
 
 if __name__ == "__main__":

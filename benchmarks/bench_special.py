@@ -18,6 +18,7 @@ import numba
 import numpy as np
 import scipy
 import scipy.special as sc
+from _threads import threading_line  # noqa: E402
 
 from symfisher.numeric import special as S
 
@@ -143,7 +144,7 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--markdown", type=Path, default=None, help="write the table here")
     args = parser.parse_args()
-    text = table(run(args.n), args.n)
+    text = table(run(args.n), args.n) + "\n\n" + threading_line()
     print(text)
     if args.markdown is not None:
         args.markdown.write_text(text + "\n")

@@ -241,6 +241,37 @@ class ConnectionKind(str, Enum):
     SECOND = "second"
 
 
+class KfacApprox(str, Enum):
+    """K-FAC for weight-sharing layers (convolutions): ``"expand"`` (KFC, Grosse & Martens
+    2016: positions as extra examples) or ``"reduce"`` (Eschenhagen et al. 2023)."""
+
+    EXPAND = "expand"
+    REDUCE = "reduce"
+
+
+class CurvatureKind(str, Enum):
+    """Which output factors the PyTorch bridge pulls back: ``"ggn"`` (``S S^T = Lambda``),
+    ``"empirical"`` (gradients at the labels) or ``"jacobian"`` (``S = I``)."""
+
+    GGN = "ggn"
+    EMPIRICAL = "empirical"
+    JACOBIAN = "jacobian"
+
+
+class Subset(str, Enum):
+    """Which layers a PyTorch Laplace posterior covers: ``"all"`` or ``"last_layer"``."""
+
+    ALL = "all"
+    LAST_LAYER = "last_layer"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Subset | None:
+        key = _normalise(value)
+        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
+            key = {"lastlayer": "last_layer"}.get(key, key)
+        return next((m for m in cls if m.value == key), None)
+
+
 # -- population (nonlinear mixed-effects) designs, issue 13 --------------------------------------
 class ResidualError(str, Enum):
     """Residual error model of one response of a population model."""
