@@ -28,6 +28,7 @@ from typing import Any
 os.environ.setdefault("SYMFISHER_CACHE", tempfile.mkdtemp(prefix="bench-derive-"))
 
 import sympy as sp  # noqa: E402
+from _threads import threading_line  # noqa: E402
 
 import symfisher as sf  # noqa: E402
 from symfisher._runtime.budget import BudgetExceeded, run_with_budget  # noqa: E402
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"symfisher total (cold, checks included): {symfisher_total:.1f} s for {len(rows)} families; "
           f"slowest univariate: {max((r['seconds'], r['family']) for r in rows if r['p'] <= 2)}")
     print(f"wall time including plain SymPy: {total:.1f} s")
+    print(threading_line())
     return 0
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from _threads import threading_line  # noqa: E402
 
 import symfisher as sf
 
@@ -39,7 +40,7 @@ def multiplicative(F: np.ndarray, alphas: np.ndarray, max_iter: int) -> tuple[fl
     """Bayesian-D multiplicative algorithm on features F (S, N, p); returns gap and iterations."""
     S, N, p = F.shape
     w = np.full(N, 1.0 / N)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned after the loop)
         M = np.einsum("snp,n,snq->spq", F, w, F, optimize=True)
         d = np.einsum("snp,snp->n", np.linalg.solve(M, np.swapaxes(F, 1, 2)).swapaxes(1, 2) * alphas[:, None, None], F)
         if d.max() <= p * (1 + 1e-6):
@@ -115,6 +116,7 @@ def main() -> None:
         tb, (gb, ib) = timed(base)
         to, (go, ko) = timed(ours)
         print(f"| {name} | {tb:.2f} s | {gb:.1e} ({ib}) | {to:.2f} s | {go:.1e} ({ko}) | {tb / to:.2f}x |", flush=True)
+    print("\n" + threading_line())
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import sympy as sp
+from _threads import threading_line  # noqa: E402
 
 import symfisher as sf
 from hand_kernels import bandwidth_floor, run_hand, run_hand_parallel
@@ -197,8 +198,8 @@ def threading_costs(m: BenchModel) -> str:
         arrays = m.sample(np.random.default_rng(3), n)
         out = np.empty((n, p, p))
         res = time_all({
-            "s": lambda: k(*arrays, out=out, check=False, parallel=False),
-            "p": lambda: k(*arrays, out=out, check=False, parallel=True)}, 15)
+            "s": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=False),
+            "p": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=True)}, 15)
         (s_med, _), (p_med, _) = res["s"], res["p"]
         cells.append(f"N={n:,}: serial {s_med * 1e6:.0f} us, parallel {p_med * 1e6:.0f} us")
     return "; ".join(cells)
@@ -357,7 +358,9 @@ def main() -> None:
     if args.write:
         out = Path(__file__).parent / "results" / "codegen.md"
         out.parent.mkdir(exist_ok=True)
-        out.write_text("# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text)
+        out.write_text("# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text
+                       + "\n\n" + threading_line() + "\n")
+    print(threading_line())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Side by side in one run (medians of --repeats runs after one warm-up):
 
 * ``plain``: two full N x N Gram matrices in NumPy, ``sum(((a a^T) * (g g^T))^2)``;
 * ``blocked numpy``: upper-triangle Gram blocks, in-place product + ``vdot``;
-* ``symfisher``: upper-triangle Gram blocks + a Numba-parallel fused reduction
+* ``symfisher``: upper-triangle Gram blocks (``syrk`` on the diagonal) + a serial fused
+  Numba reduction (no thread pool of its own)
   (:func:`symfisher.numeric.kfac.error.exact_norm_sq`), and the whole relative error
   (``kron_error`` without / with nearest-Kronecker and EKFAC).
 
@@ -25,6 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+from _threads import threading_line, user_gemm_rows
 
 from symfisher.kfac import kron_error
 from symfisher.numeric.kfac.error import exact_norm_sq, plain_numpy_norm_sq
@@ -79,7 +81,7 @@ def target_table(n: int, d: int, repeats: int) -> list[str]:
     rows = {
         "plain NumPy, two full N x N Grams (||F||^2)": lambda: plain_numpy_norm_sq(a, g),
         "blocked NumPy (||F||^2)": lambda: blocked_numpy_norm_sq(a, g),
-        "symfisher blocked + Numba (||F||^2)": lambda: exact_norm_sq(a, B),
+        "symfisher blocked + serial Numba (||F||^2)": lambda: exact_norm_sq(a, B),
         "symfisher kron_error, K-FAC only": lambda: kron_error(a, g, nearest=False, ekfac=False),
         "symfisher kron_error, + nearest + EKFAC": lambda: kron_error(a, g),
     }
@@ -106,7 +108,7 @@ def k_table(n: int, d: int, ks: list[int], repeats: int) -> list[str]:
     c1 = None
     for k in ks:
         B = rng.standard_normal((n, d, k))
-        w, c = timed_cpu(lambda: exact_norm_sq(a, B), repeats)
+        w, c = timed_cpu(lambda B=B: exact_norm_sq(a, B), repeats)
         c1 = c1 or c
         out.append(f"| {k} | {w:.3f} | {c:.3f} | {c / c1:.1f} | {k * k} |")
     return out
@@ -140,7 +142,8 @@ def main() -> None:
              "2 cores shared with other jobs, so times are noisy.", ""]
     lines += target_table(n, d, args.repeats) + [""]
     lines += k_table(n // 5, d // 2, [1, 2, 4, 8], args.repeats) + [""]
-    lines += sampled_table(n, d // 4, [10_000, 100_000])
+    lines += sampled_table(n, d // 4, [10_000, 100_000]) + [""]
+    lines += user_gemm_rows(n, d) + ["", threading_line()]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

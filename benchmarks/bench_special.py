@@ -18,6 +18,7 @@ import numba
 import numpy as np
 import scipy
 import scipy.special as sc
+from _threads import threading_line  # noqa: E402
 
 from symfisher.numeric import special as S
 
@@ -119,8 +120,8 @@ def run(n: int) -> list[tuple[str, str, float, float]]:
         out = np.zeros_like(x)
         tmp = np.zeros_like(x)
         loop = _loop(scalar)
-        ours = _median_ns(lambda: loop(x, out), n)
-        theirs = _median_ns(lambda: scipy_fn(x, out, tmp), n)
+        ours = _median_ns(lambda loop=loop, x=x, out=out: loop(x, out), n)
+        theirs = _median_ns(lambda f=scipy_fn, x=x, out=out, tmp=tmp: f(x, out, tmp), n)
         rows.append((name, sname, ours, theirs))
     return rows
 
@@ -143,7 +144,7 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--markdown", type=Path, default=None, help="write the table here")
     args = parser.parse_args()
-    text = table(run(args.n), args.n)
+    text = table(run(args.n), args.n) + "\n\n" + threading_line()
     print(text)
     if args.markdown is not None:
         args.markdown.write_text(text + "\n")

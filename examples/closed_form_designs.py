@@ -47,7 +47,8 @@ def cases() -> list[tuple[str, object, dict, tuple]]:
     out.append(("quadratic regression on [-1, 1]: middle point", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
     w1, w2 = sp.symbols("w1 w2", positive=True)
     for crit in ("D", "A"):
-        sol = sf.solve_design(quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), criterion=crit, unknowns=[w1, w2])
+        sol = sf.solve_design(quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), criterion=crit,
+                              unknowns=[w1, w2])
         out.append((f"quadratic regression on [-1, 1]: {crit}-optimal weights", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
 
     al, be = sp.symbols("alpha beta", real=True)

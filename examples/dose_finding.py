@@ -8,8 +8,6 @@ habitual equally spaced doses and its sample-size consequence; exact allocation 
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import sympy as sp
 
@@ -57,4 +55,8 @@ def main(plot: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="D-optimal dose-finding design for an Emax model")
+    parser.add_argument("--plot", metavar="FILE", help="write the sensitivity plot to FILE (needs matplotlib)")
+    main(parser.parse_args().plot)

@@ -21,9 +21,9 @@ import time
 import numpy as np
 
 import symfisher as sf
+from symfisher.numeric.kfac.optimizer import KFACConfig, KFACState, kfac_step
 from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.numeric.laplace.metrics import expected_calibration_error, predictive_nll
-from symfisher.numeric.kfac.optimizer import KFACConfig, KFACState, kfac_step
 from symfisher.numeric.nn import MLP, backprop_factors, parameter_gradient
 
 

@@ -36,15 +36,23 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ConnectionKind": ("symfisher.options", "ConnectionKind"),
     "Criterion": ("symfisher.options", "Criterion"),
     "CrossTerm": ("symfisher.options", "CrossTerm"),
+    "CurvatureKind": ("symfisher.options", "CurvatureKind"),
     "DistanceMethod": ("symfisher.options", "DistanceMethod"),
     "FisherMethod": ("symfisher.options", "FisherMethod"),
     "Integrator": ("symfisher.options", "Integrator"),
+    "KfacApprox": ("symfisher.options", "KfacApprox"),
     "KronMethod": ("symfisher.options", "KronMethod"),
     "Likelihood": ("symfisher.options", "Likelihood"),
     "Link": ("symfisher.options", "Link"),
     "LinkApprox": ("symfisher.options", "LinkApprox"),
     "Status": ("symfisher.options", "Status"),
     "Structure": ("symfisher.options", "Structure"),
+    "Subset": ("symfisher.options", "Subset"),
+    "ResidualError": ("symfisher.options", "ResidualError"),
+    "OmegaStructure": ("symfisher.options", "OmegaStructure"),
+    "Linearisation": ("symfisher.options", "Linearisation"),
+    "FimStructure": ("symfisher.options", "FimStructure"),
+    "PopulationCriterion": ("symfisher.options", "PopulationCriterion"),
     # families (issue 2)
     "Family": ("symfisher.families.base", "Family"),
     "Simplex": ("symfisher.families.sets", "Simplex"),
@@ -79,6 +87,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "solve_design": ("symfisher.design.solve", "solve_design"),
     # K-FAC / Laplace (issue 5)
     "kfac": ("symfisher.kfac", None),
+    "torch": ("symfisher.torch", None),
     "nn": ("symfisher.numeric.nn", None),
     "laplace": ("symfisher.kfac.laplace", "laplace"),
     # geometry and verification (issue 6)
@@ -92,7 +101,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "kl_divergence": ("symfisher.derive.divergence", "kl_divergence"),
     "geodesic": ("symfisher.geometry.geodesic", "geodesic"),
     "fisher_rao_distance": ("symfisher.geometry.geodesic", "fisher_rao_distance"),
+    # population (nonlinear mixed-effects) designs (issue 13)
+    "PopulationModel": ("symfisher.population.model", "PopulationModel"),
+    "population_fim": ("symfisher.population.fim", "population_fim"),
+    "optimal_population_design": ("symfisher.population.optimize", "optimal_population_design"),
+    "approximate_population_design": ("symfisher.population.approximate", "approximate_population_design"),
+    "population_power": ("symfisher.population.power", "population_power"),
     "verify": ("symfisher.verification", "verify"),
+    # scale-out on Dask (issue 14; optional extra "dask")
+    "dask": ("symfisher.dask", None),
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

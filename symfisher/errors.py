@@ -96,3 +96,26 @@ class Deadline(SymfisherError, TimeoutError):
 
 class StepBudgetExceeded(SymfisherError, TimeoutError):
     """A trial integration exceeded its number of right-hand-side evaluations."""
+
+
+class UnknownParameterError(SymfisherError, ValueError):
+    """A parameter, covariate or response name that the model does not have (the message names it)."""
+
+
+class DesignSpaceError(SymfisherError, ValueError):
+    """A design that leaves its design space (a time outside its window, spacing too small, ...)."""
+
+
+class SingularInformationError(SymfisherError, ValueError):
+    """A singular Fisher information matrix; ``directions`` holds its null space.
+
+    Attributes
+    ----------
+    directions : tuple of dict
+        One unit null vector per unidentifiable direction, as {parameter name: coefficient}
+        (coefficients below 1e-8 in magnitude left out).
+    """
+
+    def __init__(self, message: str, directions: tuple[dict[str, float], ...] = ()) -> None:
+        super().__init__(message)
+        self.directions = directions

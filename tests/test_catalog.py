@@ -172,7 +172,8 @@ UNIVARIATE = [n for n in family_names() if n not in (*NON_REGULAR, "categorical"
 
 def _hessian_expectation(fam: sf.Family) -> sp.Matrix:
     P = fam.params
-    upper = {(i, j): expectation(-sp.diff(fam.logpdf, P[i], P[j]), fam) for i in range(len(P)) for j in range(i, len(P))}
+    upper = {(i, j): expectation(-sp.diff(fam.logpdf, P[i], P[j]), fam)
+             for i in range(len(P)) for j in range(i, len(P))}
     return sp.Matrix(len(P), len(P), lambda i, j: upper[(min(i, j), max(i, j))])
 
 
@@ -244,7 +245,9 @@ def _score_numeric(fam: sf.Family, vals: dict) -> mpmath.matrix:
 def _integrate(fam: sf.Family, f, vals: dict) -> mpmath.mpf:
     sup = fam.support
     if fam.is_discrete:
-        return mpmath.nsum(f, [0, mpmath.inf]) if sup.sup == sp.oo else mpmath.fsum(f(k) for k in range(int(sup.sup.subs(vals)) + 1))
+        if sup.sup == sp.oo:
+            return mpmath.nsum(f, [0, mpmath.inf])
+        return mpmath.fsum(f(k) for k in range(int(sup.sup.subs(vals)) + 1))
     loc = next((vals[p] for p in fam.params if fam.domains[p] == sp.Reals), sp.S.Zero)
     lo = mpmath.ninf if sup.inf == -sp.oo else mpmath.mpf(sp.N(sup.inf.subs(vals), 45))
     if fam.name == "gumbel":  # doubly exponential left tail: density < 1e-64 below loc − 5·scale

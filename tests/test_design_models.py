@@ -129,12 +129,16 @@ def test_catalog_names() -> None:
     assert sf.model("polynomial", 3).params[-1].name == "b3"
 
 
-def test_dose_finding_example_runs() -> None:
+def test_dose_finding_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     import runpy
+    import sys
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "examples" / "dose_finding.py"
+    monkeypatch.setattr(sys, "argv", [str(path)])  # not pytest's arguments (they became a plot file)
+    monkeypatch.chdir(tmp_path)
     runpy.run_path(str(path), run_name="__main__")
+    assert not list(tmp_path.iterdir())  # no --plot: nothing written
 
 
 @pytest.mark.slow

@@ -259,5 +259,6 @@ def test_bayesian_and_compound_equivalence_independent() -> None:
     M = moment_matrix(q, c.design)
     F = q.features_at(FINE.reshape(-1, 1))[0]
     Minv = np.linalg.inv(M)
-    dd = 0.5 * np.einsum("np,pq,nq->n", F, Minv, F) / 3 + 0.5 * np.einsum("np,pq,nq->n", F, Minv @ Minv, F) / np.trace(Minv)
+    dd = (0.5 * np.einsum("np,pq,nq->n", F, Minv, F) / 3
+          + 0.5 * np.einsum("np,pq,nq->n", F, Minv @ Minv, F) / np.trace(Minv))
     assert dd.max() <= 1 + 1e-6 and np.allclose(c.points, [-1, 0, 1], atol=1e-8)

@@ -106,7 +106,8 @@ def test_auto_falls_back_to_numeric_for_gamma() -> None:
 def test_distance_consistency_small_step() -> None:
     # d(θ, exp_θ(εv)) = ε |v|_g for a short geodesic (gamma manifold, exact identity).
     theta0, vel, eps = np.array([2.0, 1.0]), np.array([0.3, -0.2]), 0.05
-    _, path, _ = geodesic(GAMMA, theta0, vel, t=eps, steps=1, coords=[k, beta])
+    _sol = geodesic(GAMMA, theta0, vel, t=eps, steps=1, coords=[k, beta])
+    path = _sol.path
     g0 = np.array(GAMMA.subs({k: 2.0, beta: 1.0}).evalf(), dtype=float)
     want = eps * math.sqrt(vel @ g0 @ vel)
     got = fisher_rao_distance(GAMMA, theta0, path[-1], method="numeric", coords=[k, beta])
@@ -116,8 +117,11 @@ def test_distance_consistency_small_step() -> None:
 # ----------------------------------------------------------------------------- geodesics
 def test_geodesic_along_sigma_axis_is_exponential() -> None:
     # Exact special case: for 2 dσ²/σ², σ(t) = σ0 exp(t v/σ0) along μ = const.
-    t, path, vel = geodesic(NORMAL, {"mu": 0.0, "sigma": 2.0}, [0.0, 1.0], t=1.5, steps=6,
+    _sol = geodesic(NORMAL, {"mu": 0.0, "sigma": 2.0}, [0.0, 1.0], t=1.5, steps=6,
                             coords=[mu, sigma])
+    t = _sol.t
+    path = _sol.path
+    vel = _sol.vel
     assert t.shape == (7,) and path.shape == (7, 2) and vel.shape == (7, 2)
     np.testing.assert_allclose(path[:, 1], 2.0 * np.exp(t / 2.0), rtol=1e-10)
     np.testing.assert_allclose(path[:, 0], 0.0, atol=1e-12)
@@ -126,11 +130,14 @@ def test_geodesic_along_sigma_axis_is_exponential() -> None:
 def test_geodesic_conserves_speed_and_reverses() -> None:
     # Exact: |γ̇|_g is constant along a geodesic; tracing back with −γ̇(1) returns to γ(0).
     x0, v0 = [2.0, 1.0], [0.5, 0.7]
-    t, path, vel = geodesic(GAMMA, x0, v0, t=1.0, steps=20, coords=[k, beta])
+    _sol = geodesic(GAMMA, x0, v0, t=1.0, steps=20, coords=[k, beta])
+    path = _sol.path
+    vel = _sol.vel
     gk = sp.lambdify((k, beta), GAMMA, "mpmath")
     speeds = [float(vv @ np.array(gk(*pt).tolist(), dtype=float) @ vv) for pt, vv in zip(path, vel)]
     np.testing.assert_allclose(speeds, speeds[0], rtol=1e-9)
-    _, back, _ = geodesic(GAMMA, path[-1], -vel[-1], t=1.0, coords=[k, beta])
+    _sol = geodesic(GAMMA, path[-1], -vel[-1], t=1.0, coords=[k, beta])
+    back = _sol.path
     np.testing.assert_allclose(back[-1], x0, rtol=1e-9)
 
 
@@ -168,7 +175,9 @@ def test_geodesic_leaving_the_domain_is_reported() -> None:
 def test_bernoulli_geodesic_closed_form() -> None:
     # Exact: with φ = arcsin √p the metric is 4 dφ², so p(t) = sin²(φ0 + t v √g0 / 2) ...
     # here p0 = 1/2, v = 1, √g0 = 2: p(t) = sin²(π/4 + t) until it reaches p = 1 at t = π/4.
-    t, path, _ = geodesic(BERNOULLI, [0.5], [1.0], t=0.7, steps=7, coords=UNIT)
+    _sol = geodesic(BERNOULLI, [0.5], [1.0], t=0.7, steps=7, coords=UNIT)
+    t = _sol.t
+    path = _sol.path
     np.testing.assert_allclose(path[:, 0], np.sin(np.pi / 4 + t) ** 2, rtol=1e-10)
 
 

@@ -79,15 +79,23 @@ def test_gamma_distance_matches_collocation(a, b) -> None:
 def test_compiled_and_scipy_paths_agree_on_output_times() -> None:
     # Same method (DOP853) in both backends; outputs land exactly on the requested times.
     x0, v0 = [2.0, 1.0], [0.5, 0.7]
-    tc, pc, vc = geodesic(GAMMA, x0, v0, t=1.0, steps=10, coords=[k, beta])
-    ts, ps, vs = geodesic(GAMMA, x0, v0, t=1.0, steps=10, coords=[k, beta], integrator="scipy")
+    _sol = geodesic(GAMMA, x0, v0, t=1.0, steps=10, coords=[k, beta])
+    tc = _sol.t
+    pc = _sol.path
+    vc = _sol.vel
+    _sol = geodesic(GAMMA, x0, v0, t=1.0, steps=10, coords=[k, beta], integrator="scipy")
+    ps = _sol.path
+    vs = _sol.vel
     np.testing.assert_array_equal(tc, np.linspace(0.0, 1.0, 11))
     np.testing.assert_allclose(pc, ps, rtol=1e-10)
     np.testing.assert_allclose(vc, vs, rtol=1e-9)
 
 
 def test_zero_time_returns_the_start_at_every_requested_time() -> None:
-    t, path, vel = geodesic(NORMAL, [0.0, 1.0], [1.0, 0.5], t=0.0, steps=3, coords=[mu, sigma])
+    _sol = geodesic(NORMAL, [0.0, 1.0], [1.0, 0.5], t=0.0, steps=3, coords=[mu, sigma])
+    t = _sol.t
+    path = _sol.path
+    vel = _sol.vel
     assert t.tolist() == [0.0] * 4
     np.testing.assert_array_equal(path, [[0.0, 1.0]] * 4)
     np.testing.assert_array_equal(vel, [[1.0, 0.5]] * 4)
@@ -96,8 +104,10 @@ def test_zero_time_returns_the_start_at_every_requested_time() -> None:
 def test_backward_time_is_reversed_velocity() -> None:
     # Exact: γ_v(−t) = γ_{−v}(t).
     x0, v0 = [2.0, 1.0], np.array([0.4, -0.3])
-    _, back, _ = geodesic(GAMMA, x0, v0, t=-0.8, steps=4, coords=[k, beta])
-    _, fwd, _ = geodesic(GAMMA, x0, -v0, t=0.8, steps=4, coords=[k, beta])
+    _sol = geodesic(GAMMA, x0, v0, t=-0.8, steps=4, coords=[k, beta])
+    back = _sol.path
+    _sol = geodesic(GAMMA, x0, -v0, t=0.8, steps=4, coords=[k, beta])
+    fwd = _sol.path
     np.testing.assert_allclose(back, fwd, rtol=1e-10)
 
 

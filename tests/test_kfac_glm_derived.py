@@ -205,7 +205,8 @@ def test_symbolic_full_block_two_inputs_matches_invariant_formula() -> None:
     xv, mv, wv = sp.Matrix([x1, x2]), sp.Matrix([m1, m2]), sp.Matrix([w1, w2])
     quad = ((xv - mv).T * Sigma.adjugate() * (xv - mv))[0, 0] / Sigma.det()
     law = Family(-quad / 2 - sp.log(Sigma.det()) / 2 - sp.log(2 * sp.pi), [x1, x2],
-                 [m1, m2, b, a, c], (sp.Reals, sp.Reals), name="input")
+                 [m1, m2, b, a, c], (sp.Reals, sp.Reals), name="input",
+                 constraints=[a * c - b**2 > 0])  # Σ positive definite: expectation() checks at such points
     lam = sp.exp((wv.T * xv)[0, 0])
     F_engine = sp.Matrix(2, 2, lambda i, j: expectation(lam * xv[i] * xv[j], law))
 

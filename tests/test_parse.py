@@ -194,7 +194,8 @@ def test_parser_never_calls_eval_or_exec(monkeypatch: pytest.MonkeyPatch) -> Non
         ("polygamma(1000, 1000)", "too costly"),  # within the per-argument cap, but a huge rational
         ("lowergamma(1000, 1000)", "too costly"),
         ("Max(" + ", ".join(f"x{i}" for i in range(13)) + ")", "Max of 13 arguments"),
-        ("+".join(["Max(" + ", ".join(f"y{j}x{i}" for i in range(10)) + ")" for j in range(5)]), "Max of many arguments is too costly"),
+        ("+".join(["Max(" + ", ".join(f"y{j}x{i}" for i in range(10)) + ")" for j in range(5)]),
+         "Max of many arguments is too costly"),
         ("*".join(["factorial(999)"] * 30), "too costly"),
         ("-" * 5000 + "1", "nested too deeply|parser"),
         ("(" * 300 + "1" + ")" * 300, "nested parentheses|nested too deeply"),
@@ -225,7 +226,8 @@ def _roundtrip_cases() -> list[sp.Basic]:
         sp.polygamma(1, a) - 1 / a,
         sp.polygamma(1, a) * sp.polygamma(1, b) - sp.polygamma(1, a + b) * (sp.polygamma(1, a) + sp.polygamma(1, b)),
         kappa * sp.besseli(1, kappa) / sp.besseli(0, kappa),
-        1 - sp.besseli(1, kappa) / (kappa * sp.besseli(0, kappa)) - sp.besseli(1, kappa) ** 2 / sp.besseli(0, kappa) ** 2,
+        1 - sp.besseli(1, kappa) / (kappa * sp.besseli(0, kappa))
+        - sp.besseli(1, kappa) ** 2 / sp.besseli(0, kappa) ** 2,
         (sp.pi**2 / 6 + (1 - sp.EulerGamma) ** 2) / lam**2,
         (-2 * sp.EulerGamma + sp.EulerGamma**2 + 1 + sp.pi**2 / 6) / a**2,
         sp.zeta(3) * sp.log(2) + sp.Catalan,

@@ -6,14 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib  # noqa: F401  (the test extra installs it: these tests always run)
 import numpy as np
 import pytest
 import sympy as sp
 
 import symfisher as sf
 from symfisher.errors import SymfisherError
-
-import matplotlib  # noqa: F401  (the test extra installs it: these tests always run)
 
 
 @pytest.fixture(scope="module")

@@ -59,3 +59,13 @@ def test_geodesic_returns_a_report() -> None:
     assert geo.path[-1, 1] == pytest.approx(np.e, rel=1e-10)
     assert "geodesic from" in geo.summary()
     json.dumps(geo.to_dict())
+
+
+def test_kl_divergence_returns_a_report() -> None:
+    """Poisson: KL = λ₁ log(λ₁/λ₂) − λ₁ + λ₂ (exact); the report unpacks as before."""
+    rep = sf.kl_divergence(sf.family("poisson"))
+    kl, (l1,), (l2,) = rep
+    assert sp.simplify(kl - (l1 * sp.log(l1 / l2) - l1 + l2)) == 0
+    assert rep.checked and "cross-checked" in rep.summary()
+    json.dumps(rep.to_dict())
+    assert rep._repr_latex_().startswith("$")

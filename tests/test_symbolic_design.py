@@ -76,14 +76,16 @@ def test_linear_regression_optimum_on_the_boundary() -> None:
 
 def test_quadratic_regression_points_and_weights(quad_model: sf.Regression) -> None:
     c = sp.Symbol("c", real=True)
-    sol = sf.solve_design(quad_model, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c], assumptions=[c > -1, c < 1])
+    sol = sf.solve_design(quad_model, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c],
+                          assumptions=[c > -1, c < 1])
     assert sol.formula == {c: 0}
     w1, w2 = sp.symbols("w1 w2", positive=True)
     tmpl = sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2])
     # Atkinson, Donev & Tobias (2007), ch. 11 (D: ⅓ each); Pukelsheim (1993), Optimal Design of
     # Experiments, quadratic regression on [-1, 1] (A: ¼, ½, ¼); both re-checked numerically in the example test
-    assert sf.solve_design(quad_model, tmpl, criterion="D", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 3), w2: sp.Rational(1, 3)}
-    assert sf.solve_design(quad_model, tmpl, criterion="A", unknowns=[w1, w2]).formula == {w1: sp.Rational(1, 4), w2: sp.Rational(1, 2)}
+    third, quarter, half = sp.Rational(1, 3), sp.Rational(1, 4), sp.Rational(1, 2)
+    assert sf.solve_design(quad_model, tmpl, criterion="D", unknowns=[w1, w2]).formula == {w1: third, w2: third}
+    assert sf.solve_design(quad_model, tmpl, criterion="A", unknowns=[w1, w2]).formula == {w1: quarter, w2: half}
 
 
 def test_logistic_points_are_roots_of_their_equation() -> None:
@@ -165,7 +167,8 @@ def test_other_criteria_agree_with_numeric_formulas(emax_model: sf.Regression) -
     assert float(sf.criterion(emax_model, xi, criterion="A").subs(vals)) == pytest.approx(np.trace(Minv), rel=1e-12)
     c_expr = EMAX / ED50  # any smooth g(θ): c = ∇g
     cvec = np.array([0.0, 1 / 25, -1.3 / 25**2])
-    assert float(sf.criterion(emax_model, xi, criterion="c", c=c_expr).subs(vals)) == pytest.approx(cvec @ Minv @ cvec, rel=1e-12)
+    c_value = float(sf.criterion(emax_model, xi, criterion="c", c=c_expr).subs(vals))
+    assert c_value == pytest.approx(cvec @ Minv @ cvec, rel=1e-12)
     ds = float(sf.criterion(emax_model, xi, criterion="Ds", interest=[ED50]).subs(vals))
     assert ds == pytest.approx(np.linalg.slogdet(M)[1] - np.linalg.slogdet(M[:2, :2])[1], rel=1e-12)
     line = sf.Regression(B0 + B1 * XR, XR, [B0, B1], noise="normal", sigma=1)

@@ -43,7 +43,8 @@ from pathlib import Path
 from symfisher._runtime.caches import memo
 from symfisher.errors import InputError
 
-__all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified"]
+__all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified",
+           "verified_body"]
 
 _HEADER_PREFIX = "# symfisher-sha256: "
 MARKER = ".symfisher-cache"
@@ -226,6 +227,21 @@ def read_verified(path: Path) -> str | None:
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    return verified_body(text)
+
+
+def verified_body(text: str) -> str | None:
+    """The body of the text of a cache file if it matches its recorded hash, else ``None``.
+
+    Used for files received from elsewhere (a kernel unpickled on a Dask worker) before
+    they are written with :func:`write_verified`.
+
+    Examples
+    --------
+    >>> from symfisher._runtime.cachedir import verified_body
+    >>> verified_body("# symfisher-sha256: 0\\nbody") is None
+    True
+    """
     header, sep, body = text.partition("\n")
     if not sep or not header.startswith(_HEADER_PREFIX):
         return None

@@ -35,6 +35,7 @@ def memo(maxsize: int | None = 128) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         cached = functools.lru_cache(maxsize=maxsize)(fn)
         _REGISTRY.append(cached)
+        # lru_cache keeps fn's call signature; callers should see F, not the wrapper type.
         return cached  # type: ignore[return-value]
 
     return wrap

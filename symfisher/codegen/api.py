@@ -10,6 +10,7 @@ import sympy as sp
 
 from symfisher.codegen.spec import DEFAULT_FASTMATH, Options, make_spec
 from symfisher.errors import InputTypeError
+from symfisher.families.protocol import FamilyLike
 from symfisher.options import Backend, option
 
 __all__ = ["compile", "export"]
@@ -132,7 +133,7 @@ def export(kernels: Any, path: str | Path) -> Path:
     return write_module(kernels, Path(path))
 
 
-def _family_kernels(family: Any) -> dict[str, Any]:
+def _family_kernels(family: FamilyLike) -> dict[str, Any]:
     """Compile the Fisher matrix of a family in its parameters."""
     from symfisher.derive.fisher.api import fisher
 

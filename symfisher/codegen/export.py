@@ -131,10 +131,10 @@ def assemble(items: Mapping[str, Any]) -> str:
     sources = {"special": special.standalone_source,
                "vecmath": lambda: Path(vecmath.__file__).read_text(encoding="utf-8")}
     for short, source in sources.items():
-        used = sorted((f, a) for m, f, a in specials if m == short)
-        if used:
+        aliases = sorted((f, a) for m, f, a in specials if m == short)
+        if aliases:
             out.append(_strip_future(source()))
-            out += [f"{alias} = {func}" for func, alias in used]
+            out += [f"{alias} = {func}" for func, alias in aliases]
     for name, k, lines in blocks:
         out += ["", "", *lines, *_wrapper(name, k)]
     out += ["", f"__all__ = {list(items)!r}", ""]

@@ -110,7 +110,7 @@ def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], 
                 index = f"{{row_{k}}}, {col}" if grouped else f"{{row_{k}}}"
                 lines.append(f"{names[s]} = in_{k}[{index}]")
     lines += [f"{s} = {printer.doprint(e)}" for s, e in replacements]
-    for t, ((expr, positions), value) in enumerate(zip(targets, reduced)):
+    for t, ((_expr, positions), value) in enumerate(zip(targets, reduced)):
         where = ", ".join(_label(spec, j, idx) for j, idx in positions)
         lines.append(f"# {where}")
         code = printer.doprint(sp.Float(value) if value.is_Number else value)

@@ -130,8 +130,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _tour(out: TextIO) -> None:
-    ns = argparse.Namespace(model="emax", x="x", params=None, noise="normal", link=None, space="0:150", theta="e0=0,emax=1,ed50=25", criterion="D",
-                            interest=None, n=120, compare="0,37.5,75,112.5,150", json=False, plot=None)
+    ns = argparse.Namespace(model="emax", x="x", params=None, noise="normal", link=None, space="0:150",
+                            theta="e0=0,emax=1,ed50=25", criterion="D", interest=None, n=120,
+                            compare="0,37.5,75,112.5,150", json=False, plot=None)
     _print(_summary(ns), out)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symfisher.commands.registry import Command
+
+if TYPE_CHECKING:
+    from symfisher.families.protocol import FamilyLike
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -20,7 +23,7 @@ def _fmt(expr: Any, latex: bool) -> str:
     return sp.latex(expr) if latex else sp.sstr(expr)
 
 
-def _sections(fam: Any) -> list[tuple[str, Any]]:
+def _sections(fam: FamilyLike) -> list[tuple[str, Any]]:
     import sympy as sp
 
     import symfisher as sf

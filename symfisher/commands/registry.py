@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TextIO
 
 
@@ -56,7 +57,7 @@ class TourStep:
     run: Callable[[TextIO], None]
 
 
-def _feature_modules() -> list[object]:
+def _feature_modules() -> list[ModuleType]:
     import symfisher.commands as pkg
 
     mods = []

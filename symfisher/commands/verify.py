@@ -25,6 +25,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help="seconds per identity before it is inconclusive (default 30)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="families verified in parallel processes (default: number of CPUs)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run family x identity cells on the Dask scheduler at ADDRESS "
+                        "(e.g. tcp://host:8786; needs the 'dask' extra)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if anything fails")
     p.add_argument("--list", action="store_true", help="list the identities and exit")
@@ -43,6 +46,13 @@ def _matrix(reports: list[Any]) -> str:
     return "\n".join(lines + ["", "columns: " + legend,
                               "P proved, N verified numerically, F fails, - not applicable, "
                               "? inconclusive"])
+
+
+def _on_scheduler(names: list[str], opts: Any, address: str) -> list[Any]:
+    """Verify on the Dask cluster whose scheduler listens at ``address``."""
+    from symfisher.dask.verify import verify_on
+
+    return verify_on(address, names, opts)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -71,7 +81,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     opts = VerifyOptions(tuple(args.identities) if args.identities else None, args.points,
                          args.dps, args.budget)
-    reports = verify_many(list(names), opts, jobs=args.jobs)
+    reports = (verify_many(list(names), opts, jobs=args.jobs) if args.scheduler is None
+               else _on_scheduler(list(names), opts, args.scheduler))
     if args.json:
         print(json.dumps([json.loads(r.to_json()) for r in reports], indent=2))
     else:

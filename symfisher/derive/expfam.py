@@ -23,6 +23,7 @@ import sympy as sp
 
 from symfisher.derive.score import real_dummies
 from symfisher.derive.smooth import non_smooth_terms
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["ExpFamForm", "detect_expfam", "expfam_fisher"]
 
@@ -68,7 +69,7 @@ def _split_terms(ell: sp.Expr, xs: tuple, ps: set) -> dict[sp.Expr, list[sp.Expr
     return groups
 
 
-def detect_expfam(fam: Any) -> ExpFamForm | None:
+def detect_expfam(fam: FamilyLike) -> ExpFamForm | None:
     """The exponential-family form of ``fam``, or None when ℓ is not of that form.
 
     Parameters
@@ -134,7 +135,7 @@ def _generic_det_nonzero(jac: sp.Matrix, theta: list) -> bool:
         return False
 
 
-def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix, grad_a: sp.Matrix,
+def _mean_statistics(fam: FamilyLike, form: ExpFamForm, need: list[int], jac: sp.Matrix, grad_a: sp.Matrix,
                      expect: Any, back: dict, budget: float) -> dict[int, sp.Expr] | None:
     """E[T_k] for the needed k: from Jᵀ E[T] = ∇A, else from the expectation engine.
 
@@ -168,7 +169,7 @@ def _mean_statistics(fam: Any, form: ExpFamForm, need: list[int], jac: sp.Matrix
     return {k: v.xreplace(fwd) for k, v in out.value.items()}
 
 
-def _gaussian_means(fam: Any, form: ExpFamForm, need: list[int]) -> dict[int, sp.Expr] | None:
+def _gaussian_means(fam: FamilyLike, form: ExpFamForm, need: list[int]) -> dict[int, sp.Expr] | None:
     """E[T_k] for a Gaussian kernel (ℓ quadratic in x on ℝ^d): first and second moments.
 
     With P = −∇²ₓℓ and b = ∇ₓℓ(0): Cov = P⁻¹ (exact inverse over the rational
@@ -199,7 +200,7 @@ def _gaussian_means(fam: Any, form: ExpFamForm, need: list[int]) -> dict[int, sp
     return out
 
 
-def _engine_means(fam: Any, form: ExpFamForm, need: list[int], expect: Any,
+def _engine_means(fam: FamilyLike, form: ExpFamForm, need: list[int], expect: Any,
                   budget: float) -> dict[int, sp.Expr] | None:
     """E[T_k] from the expectation engine (run in a budgeted child), None if any fails."""
     got: dict[int, sp.Expr] = {}
@@ -225,7 +226,7 @@ def _solve_mean(jac: sp.Matrix, grad_a: sp.Matrix) -> sp.Matrix:
     return sol.to_Matrix().applyfunc(sp.cancel)
 
 
-def expfam_fisher(fam: Any, form: ExpFamForm | None = None, expect: Any = None, *,
+def expfam_fisher(fam: FamilyLike, form: ExpFamForm | None = None, expect: Any = None, *,
                   budget: float = 10.0) -> sp.ImmutableMatrix | None:
     """Fisher information of a full-rank exponential family, or None.
 

@@ -9,11 +9,12 @@ import sympy as sp
 from symfisher.derive.fisher.canonical import canonical
 from symfisher.derive.identifiability import require_invertible
 from symfisher.errors import DerivationError, SymfisherError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["jeffreys_prior", "cramer_rao"]
 
 
-def _matrix(fam: Any, **options: Any) -> sp.Matrix:
+def _matrix(fam: FamilyLike, **options: Any) -> sp.Matrix:
     from symfisher.derive.fisher.api import fisher
 
     info = fisher(fam, **options)
@@ -26,7 +27,7 @@ def _simplify_sqrt(expr: sp.Expr, params: tuple[sp.Symbol, ...]) -> sp.Expr:
     return sp.powsimp(sp.sqrt(sp.factor(expr)), force=False)
 
 
-def jeffreys_prior(fam: Any, **options: Any) -> sp.Expr:
+def jeffreys_prior(fam: FamilyLike, **options: Any) -> sp.Expr:
     """The (unnormalised) Jeffreys prior √det I(θ), simplified.
 
     Parameters
@@ -54,7 +55,7 @@ def jeffreys_prior(fam: Any, **options: Any) -> sp.Expr:
     return canonical(_simplify_sqrt(det, tuple(fam.params)))
 
 
-def cramer_rao(fam: Any, g: sp.Expr | None = None, **options: Any) -> sp.Expr:
+def cramer_rao(fam: FamilyLike, g: sp.Expr | None = None, **options: Any) -> sp.Expr:
     """Cramér–Rao lower bound ∇gᵀ I(θ)⁻¹ ∇g for an unbiased estimator of g(θ).
 
     Parameters
@@ -88,7 +89,8 @@ def cramer_rao(fam: Any, g: sp.Expr | None = None, **options: Any) -> sp.Expr:
     allowed = set(params) | set(getattr(fam, "fixed", ()))
     stray = g.free_symbols - allowed
     if stray:
-        raise SymfisherError(f"cramer_rao: g = {g} uses {sorted(map(str, stray))}, which are not parameters of the family")
+        raise SymfisherError(f"cramer_rao: g = {g} uses {sorted(map(str, stray))}, "
+                             "which are not parameters of the family")
     grad = sp.Matrix([sp.diff(g, t) for t in params])
     info = _matrix(fam, **options)
     require_invertible(info, params, "cramer_rao")

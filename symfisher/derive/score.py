@@ -12,18 +12,17 @@ lets ``sqrt(sigma**2)`` become ``sigma``; the original symbols are put back afte
 
 from __future__ import annotations
 
-from typing import Any
-
 import sympy as sp
 
 from symfisher._runtime.caches import memo
 from symfisher.errors import InputTypeError
 from symfisher.families.domains import assumptions_of as _domain_assumptions
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["score", "hessian", "observed_information", "real_dummies", "log_density"]
 
 
-def real_dummies(fam: Any) -> dict[sp.Symbol, sp.Dummy]:
+def real_dummies(fam: FamilyLike) -> dict[sp.Symbol, sp.Dummy]:
     """Dummies with the assumptions implied by supports and domains.
 
     Parameters
@@ -57,7 +56,7 @@ def real_dummies(fam: Any) -> dict[sp.Symbol, sp.Dummy]:
     return out
 
 
-def log_density(fam: Any) -> sp.Expr:
+def log_density(fam: FamilyLike) -> sp.Expr:
     """The log-density of a family or family-like object (``fam.logpdf``)."""
     logpdf = getattr(fam, "logpdf", None)
     if logpdf is None:
@@ -74,7 +73,7 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
     return together if sp.count_ops(together) <= sp.count_ops(expr) else expr
 
 
-def _derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
+def _derivatives(fam: FamilyLike, order: int) -> sp.ImmutableMatrix:
     try:
         return _derivatives_cached(fam, order)
     except TypeError:  # an unhashable family-like object: no memoisation
@@ -82,12 +81,12 @@ def _derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
 
 
 @memo(maxsize=256)
-def _derivatives_cached(fam: Any, order: int) -> sp.ImmutableMatrix:
+def _derivatives_cached(fam: FamilyLike, order: int) -> sp.ImmutableMatrix:
     """Memoised by the family's content (Family hashes by its key)."""
     return _compute_derivatives(fam, order)
 
 
-def _compute_derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
+def _compute_derivatives(fam: FamilyLike, order: int) -> sp.ImmutableMatrix:
     dummies = real_dummies(fam)
     back = {d: s for s, d in dummies.items()}
     ell = log_density(fam).xreplace(dummies)
@@ -105,7 +104,7 @@ def _compute_derivatives(fam: Any, order: int) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(rows)
 
 
-def score(fam: Any) -> sp.ImmutableMatrix:
+def score(fam: FamilyLike) -> sp.ImmutableMatrix:
     """The score ∇_θ ℓ(x; θ).
 
     Parameters
@@ -128,7 +127,7 @@ def score(fam: Any) -> sp.ImmutableMatrix:
     return _derivatives(fam, 1)
 
 
-def hessian(fam: Any) -> sp.ImmutableMatrix:
+def hessian(fam: FamilyLike) -> sp.ImmutableMatrix:
     """The Hessian ∇²_θ ℓ(x; θ) of the log-density (pointwise in x).
 
     Parameters
@@ -157,7 +156,7 @@ def hessian(fam: Any) -> sp.ImmutableMatrix:
     return _derivatives(fam, 2)
 
 
-def observed_information(fam: Any) -> sp.ImmutableMatrix:
+def observed_information(fam: FamilyLike) -> sp.ImmutableMatrix:
     """The observed information −∇²_θ ℓ(x; θ).
 
     Parameters

@@ -16,9 +16,11 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.families.protocol import FamilyLike
+
 __all__ = ["NonSmoothTerm", "non_smooth_terms", "hessian_route_problem"]
 
-_NON_SMOOTH: tuple[type, ...] = (
+_NON_SMOOTH: tuple[type[sp.Basic], ...] = (
     sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise, sp.DiracDelta,
     sp.floor, sp.ceiling, sp.frac,
 )
@@ -73,7 +75,7 @@ def non_smooth_terms(expr: sp.Expr, variables: Any, params: Any) -> tuple[NonSmo
     return tuple(found[k] for k in sorted(found))
 
 
-def hessian_route_problem(fam: Any) -> str | None:
+def hessian_route_problem(fam: FamilyLike) -> str | None:
     """Why the pointwise Hessian route is invalid for ``fam``, or None if it is valid.
 
     Parameters

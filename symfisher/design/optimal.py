@@ -109,7 +109,7 @@ def _interest(model: Regression, interest: Any) -> tuple[int, ...]:
 
 
 def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space,
-                model_weights: Any, kw: dict[str, Any]) -> tuple[Component, ...]:
+                model_weights: Any, kw: dict[str, Any], on_draws: Any = None) -> tuple[Component, ...]:
     models = list(model) if isinstance(model, (list, tuple)) else [model]
     mw = np.full(len(models), 1.0 / len(models)) if model_weights is None else np.asarray(model_weights, float)
     crits = criterion if isinstance(criterion, (list, tuple)) else [(criterion, 1.0)]
@@ -125,14 +125,14 @@ def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space
     for m, a in zip(models, mw / mw.sum()):
         if prior is not None:
             draws, pw = _prior(m, prior)
-            comps += _per_criterion(m, draws, draws.T @ pw, pw * a, crits, space, kw)
+            comps += _per_criterion(m, draws, draws.T @ pw, pw * a, crits, space, kw, on_draws)
         elif isinstance(theta, (list, tuple)):
             for th in theta:
                 t = theta_vector(m, _own(m, th))
-                comps += _per_criterion(m, t[None], t, np.full(1, a / len(theta)), crits, space, kw)
+                comps += _per_criterion(m, t[None], t, np.full(1, a / len(theta)), crits, space, kw, on_draws)
         else:
             t = theta_vector(m, _own(m, theta or {}))
-            comps += _per_criterion(m, t[None], t, np.full(1, a), crits, space, kw)
+            comps += _per_criterion(m, t[None], t, np.full(1, a), crits, space, kw, on_draws)
     return tuple(comps)
 
 
@@ -159,19 +159,22 @@ def _prior(m: Regression, prior: Any) -> tuple[Array, Array]:
 
 
 def _per_criterion(m: Regression, draws: Array, th0: Array, weights: Array, crits: Any, space: Space,
-                   kw: dict[str, Any]) -> list[Component]:
-    info = point_info(m, draws, space.bounds)
+                   kw: dict[str, Any], on_draws: Any = None) -> list[Component]:
+    info = point_info(m, draws, space.bounds, on_draws=on_draws)
     total = sum(w for _, w in crits)
     return [Component(info, local_criterion(name, m, th0, **kw), weights * cw / total) for name, cw in crits]
 
 
 def build_problem(model: Any, theta: Any = None, *, space: Any = None, criterion: Any = "D",
                   prior: Any = None, candidates: Any = None, include: Any = None, min_weight: float = 0.0,
-                  model_weights: Any = None, **kw: Any) -> Problem:
-    """The numeric :class:`~symfisher.numeric.design.problem.Problem` behind :func:`optimal_design`."""
+                  model_weights: Any = None, on_draws: Any = None, **kw: Any) -> Problem:
+    """The numeric :class:`~symfisher.numeric.design.problem.Problem` behind :func:`optimal_design`.
+
+    ``on_draws`` evaluates the per-draw information (see :func:`symfisher.models.kernels.point_info`).
+    """
     first = model[0] if isinstance(model, (list, tuple)) else model
     spc = _space(space, candidates, len(first.x))
-    comps = _components(model, theta, prior, criterion, spc, model_weights, kw)
+    comps = _components(model, theta, prior, criterion, spc, model_weights, kw, on_draws)
     forced = np.zeros((0, spc.dim)) if include is None else np.asarray(include, float).reshape(-1, spc.dim)
     if min_weight and forced.shape[0] == 0:
         raise SymfisherError("min_weight applies to forced points: give include=[...]")
@@ -183,7 +186,8 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
                    L: ArrayLike | None = None, region: Any = None, prior: Any = None,
                    candidates: ArrayLike | None = None, include: ArrayLike | None = None,
                    min_weight: float = 0.0, model_weights: ArrayLike | None = None,
-                   maximin: bool = False, grid: int = 0, tol: float = 1e-7) -> DesignResult:
+                   maximin: bool = False, grid: int = 0, tol: float = 1e-7,
+                   client: Any = None) -> DesignResult:
     """Optimal approximate design with its equivalence-theorem certificate.
 
     Parameters
@@ -209,6 +213,9 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
         Weights of a model-robust design; maximin efficiency over models / guesses.
     grid, tol
         Candidate grid points per factor (0: default) and certificate tolerance.
+    client : distributed.Client, optional
+        Compute the per-draw information matrices on this Dask cluster (prior draws
+        split into chunks; the solver runs here). Same result as without it.
 
     Returns
     -------
@@ -225,9 +232,14 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
     >>> np.round(d.points, 6).tolist()
     [0.0, 18.75, 150.0]
     """
+    on_draws = None
+    if client is not None:
+        from symfisher.dask.design import draw_evaluator
+
+        on_draws = draw_evaluator(client)
     problem = build_problem(model, theta, space=space, criterion=criterion, prior=prior, candidates=candidates,
                             include=include, min_weight=min_weight, model_weights=model_weights,
-                            interest=interest, c=c, L=L, region=region)
+                            interest=interest, c=c, L=L, region=region, on_draws=on_draws)
     if maximin:
         from symfisher.numeric.design.maximin import maximin as _maximin
 

@@ -65,7 +65,7 @@ class DesignSolution:
 
         return numeric_design(self, values)
 
-    def check(self, theta: Mapping[Any, float], *, space: Any = None, grid: int = 2001) -> "Any":
+    def check(self, theta: Mapping[Any, float], *, space: Any = None, grid: int = 2001) -> Any:
         """Compare with ``sf.optimal_design`` and check the equivalence theorem numerically.
 
         Parameters

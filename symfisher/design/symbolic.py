@@ -82,7 +82,7 @@ class SymbolicDesign:
             out |= w.free_symbols
         return out
 
-    def subs(self, values: dict[Any, Any]) -> "SymbolicDesign":
+    def subs(self, values: dict[Any, Any]) -> SymbolicDesign:
         """The design with ``values`` substituted (symbol → expression or number)."""
         pts = [tuple(c.subs(values) for c in p) if isinstance(p, tuple) else p.subs(values) for p in self.points]
         return SymbolicDesign(pts, [w.subs(values) for w in self.weights])

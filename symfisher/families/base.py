@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -22,8 +22,8 @@ from symfisher.families.domains import domain_from_assumptions
 from symfisher.families.sets import Simplex
 from symfisher.families.validate import check_support_sets, check_symbol_names
 
-SupportLike = Union[sp.Set, Simplex, tuple]
-ParamsLike = Union[Sequence[sp.Symbol], Mapping[sp.Symbol, sp.Set]]
+SupportLike: TypeAlias = sp.Set | Simplex | tuple
+ParamsLike: TypeAlias = Sequence[sp.Symbol] | Mapping[sp.Symbol, sp.Set]
 
 
 def _as_tuple(obj: Any, what: str) -> tuple[sp.Symbol, ...]:
@@ -258,7 +258,7 @@ class Family:
         params: ParamsLike,
         support: SupportLike,
         **kwargs: Any,
-    ) -> "Family":
+    ) -> Family:
         """Build a family from its density instead of its log-density.
 
         The logarithm is expanded with the data variables treated as real (integer
@@ -282,7 +282,7 @@ class Family:
     # ---------------------------------------------------------- transformations
     def reparametrize(
         self, mapping: Mapping[sp.Symbol, sp.Expr], new_params: ParamsLike, **kwargs: Any
-    ) -> "Family":
+    ) -> Family:
         """The same family in new parameters η, given θ = θ(η).
 
         Parameters
@@ -317,7 +317,7 @@ class Family:
         if not isinstance(support, Simplex):
             sets = tuple(s.subs(subs) for s in _support_sets(support))
             support = sets if isinstance(self.support, tuple) else sets[0]
-        opts = {
+        opts: dict[str, Any] = {
             "constraints": tuple(c.subs(subs) for c in self.constraints),
             "name": f"{self.name} (reparametrized)",
             "citation": self.citation,
@@ -325,7 +325,7 @@ class Family:
         opts.update(kwargs)
         return Family(self.logpdf.subs(subs), self.variables, new_params, support, **opts)
 
-    def with_fixed(self, **values: Any) -> "Family":
+    def with_fixed(self, **values: Any) -> Family:
         """Substitute values for fixed constants by name (``fam.with_fixed(nu=4)``)."""
         by_name = {s.name: s for s in self.fixed}
         unknown = sorted(set(values) - set(by_name))

@@ -121,7 +121,8 @@ def inverse_gaussian() -> Family:
     logpdf = log(lam) / 2 - log(2 * pi) / 2 - 3 * log(_x) / 2 - lam * (_x - mu) ** 2 / (2 * mu**2 * _x)
     return Family(logpdf, _x, [mu, lam], sp.Interval(0, oo), name="inverse_gaussian",
                   parametrization="mean mu, shape lambda",
-                  citation="Chhikara & Folks (1989), The Inverse Gaussian Distribution, §4: I = diag(lambda/mu^3, 1/(2 lambda^2))")
+                  citation="Chhikara & Folks (1989), The Inverse Gaussian Distribution, §4: "
+                  "I = diag(lambda/mu^3, 1/(2 lambda^2))")
 
 
 def weibull() -> Family:
@@ -143,7 +144,8 @@ def laplace() -> Family:
     mu, b = _real("mu"), _pos("b")
     return Family(-log(2 * b) - sp.Abs(_x - mu) / b, _x, [mu, b], _R, name="laplace",
                   parametrization="location mu, scale b",
-                  citation="Kotz, Kozubowski & Podgórski (2001), The Laplace Distribution, §2.6: I = diag(1/b^2, 1/b^2)")
+                  citation="Kotz, Kozubowski & Podgórski (2001), The Laplace Distribution, §2.6: "
+                  "I = diag(1/b^2, 1/b^2)")
 
 
 def logistic() -> Family:
@@ -166,7 +168,8 @@ def student_t() -> Family:
     logpdf = (sp.loggamma((nu + 1) / 2) - sp.loggamma(nu / 2) - log(nu * pi) / 2 - log(s)
               - (nu + 1) / 2 * log(1 + ((_x - mu) / s) ** 2 / nu))
     return Family(logpdf, _x, [mu, s], _R, name="student_t", parametrization="location mu, scale sigma; nu fixed",
-                  citation="Lange, Little & Taylor (1989), JASA 84: I = diag((nu+1)/((nu+3) sigma^2), 2 nu/((nu+3) sigma^2))")
+                  citation="Lange, Little & Taylor (1989), JASA 84: "
+                  "I = diag((nu+1)/((nu+3) sigma^2), 2 nu/((nu+3) sigma^2))")
 
 
 def student_t_df() -> Family:
@@ -202,8 +205,8 @@ def nakagami() -> Family:
     m, om = _pos("m"), _pos("Omega")
     logpdf = log(2) + m * log(m / om) - sp.loggamma(m) + (2 * m - 1) * log(_x) - m * _x**2 / om
     return Family(logpdf, _x, [m, om], sp.Interval(0, oo), name="nakagami", parametrization="shape m, spread Omega",
-                  citation="Nakagami (1960); x^2 ~ Gamma(shape m, mean Omega), so I = diag(trigamma(m) - 1/m, m/Omega^2) "
-                  "(Cox & Reid 1987)")
+                  citation="Nakagami (1960); x^2 ~ Gamma(shape m, mean Omega), "
+                  "so I = diag(trigamma(m) - 1/m, m/Omega^2) (Cox & Reid 1987)")
 
 
 def log_logistic() -> Family:
@@ -211,7 +214,8 @@ def log_logistic() -> Family:
     logpdf = log(b) - log(a) + (b - 1) * (log(_x) - log(a)) - 2 * log(1 + (_x / a) ** b)
     return Family(logpdf, _x, [a, b], sp.Interval(0, oo), name="log_logistic",
                   parametrization="scale alpha (median), shape beta",
-                  citation="Shoukri, Mian & Tracy (1988), Can. J. Stat. 16: I = diag(beta^2/(3 alpha^2), (3 + pi^2)/(9 beta^2))")
+                  citation="Shoukri, Mian & Tracy (1988), Can. J. Stat. 16: "
+                  "I = diag(beta^2/(3 alpha^2), (3 + pi^2)/(9 beta^2))")
 
 
 def shifted_exponential() -> Family:
@@ -251,5 +255,6 @@ CONTINUOUS = {
     "inverse_gaussian": inverse_gaussian, "weibull": weibull, "gumbel": gumbel, "laplace": laplace,
     "logistic": logistic, "cauchy": cauchy, "student_t": student_t, "student_t_df": student_t_df, "rayleigh": rayleigh,
     "half_normal": half_normal, "maxwell": maxwell, "nakagami": nakagami,
-    "log_logistic": log_logistic, "shifted_exponential": shifted_exponential, "pareto": pareto, "von_mises": von_mises, "uniform": uniform,
+    "log_logistic": log_logistic, "shifted_exponential": shifted_exponential, "pareto": pareto,
+    "von_mises": von_mises, "uniform": uniform,
 }

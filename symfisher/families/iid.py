@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import sympy as sp
 
 from symfisher.errors import SymfisherError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["IID", "iid"]
 
@@ -30,7 +30,7 @@ class IID:
         Number of copies (positive integer or positive symbol).
     """
 
-    family: Any
+    family: FamilyLike
     n: sp.Expr
 
     @property
@@ -67,7 +67,7 @@ class IID:
         return f"iid({self.family!r}, n={self.n})"
 
 
-def iid(fam: Any, n: int | sp.Expr) -> IID:
+def iid(fam: FamilyLike, n: int | sp.Expr) -> IID:
     """n independent copies of a family.
 
     Parameters

@@ -39,7 +39,8 @@ def covariance_symbols(d: int) -> sp.Matrix:
     """Symmetric covariance matrix of symbols ``sigma_ij`` (i ≤ j); diagonal positive."""
     def entry(i: int, j: int) -> sp.Symbol:
         i, j = min(i, j), max(i, j)
-        return sp.Symbol(f"sigma_{i + 1}{j + 1}", positive=True) if i == j else sp.Symbol(f"sigma_{i + 1}{j + 1}", real=True)
+        name = f"sigma_{i + 1}{j + 1}"
+        return sp.Symbol(name, positive=True) if i == j else sp.Symbol(name, real=True)
     return sp.Matrix(d, d, entry)
 
 
@@ -56,9 +57,11 @@ def multivariate_normal(d: int = 2) -> Family:
     logpdf = -d * sp.log(2 * sp.pi) / 2 - sp.log(det) / 2 - quad / (2 * det)
     sig = [cov[i, j] for i in range(d) for j in range(i, d)]
     minors = [sp.factor(cov[:m, :m].det()) > 0 for m in range(2, d + 1)]
-    params = {**{m: sp.Reals for m in mus}, **{s: (sp.Interval.open(0, sp.oo) if s.is_positive else sp.Reals) for s in sig}}
+    params = {**{m: sp.Reals for m in mus},
+              **{s: (sp.Interval.open(0, sp.oo) if s.is_positive else sp.Reals) for s in sig}}
     return Family(logpdf, xs, params, tuple(sp.Reals for _ in xs), constraints=minors,
-                  name=f"multivariate_normal_{d}", parametrization=f"mean mu (d={d}), covariance entries sigma_ij (i<=j)",
+                  name=f"multivariate_normal_{d}",
+                  parametrization=f"mean mu (d={d}), covariance entries sigma_ij (i<=j)",
                   citation="MKB (1979), §4.2 / Magnus & Neudecker (1999), §15.3: I_mu = Sigma^-1, "
                   "I_(sigma_ij, sigma_kl) = tr(Sigma^-1 dSigma_ij Sigma^-1 dSigma_kl)/2")
 

@@ -24,6 +24,7 @@ from symfisher.derive.geometry.fisher_rao import closed_form_distance
 from symfisher.derive.geometry.metric import MetricData, metric_data
 from symfisher.errors import DomainError, InputError
 from symfisher.families.domains import float_interval
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.values import parameter_vector
 from symfisher.numeric.geodesic.ode import Box, LoopKernel
 from symfisher.numeric.geodesic.solve import GeodesicSolution, integrate_geodesic, shooting_distance
@@ -167,12 +168,12 @@ def _christoffel_kernel(md: MetricData) -> LoopKernel:
 
 
 @memo(maxsize=64)
-def _family_metric(fam: Any) -> MetricData:
+def _family_metric(fam: FamilyLike) -> MetricData:
     """``metric_data(fam)`` once per family (its content hash is computed once per object)."""
     return metric_data(fam)
 
 
-def _metric_of(fam: Any, coords: Any) -> MetricData:
+def _metric_of(fam: FamilyLike | sp.MatrixBase, coords: Any) -> MetricData:
     """``metric_data(fam, coords)``, remembered per family so the kernel caches below hit
     on the very same ``MetricData``; plain metrics and explicit coordinates are not cached."""
     if coords is not None or isinstance(fam, sp.MatrixBase):
@@ -182,7 +183,7 @@ def _metric_of(fam: Any, coords: Any) -> MetricData:
 
 # ----------------------------------------------------------------------------- public
 def geodesic(
-    fam: Any,
+    fam: FamilyLike | sp.MatrixBase,
     theta0: Any,
     velocity: Any,
     *,
@@ -254,7 +255,7 @@ def _closed_value(md: MetricData, a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def fisher_rao_distance(
-    fam: Any,
+    fam: FamilyLike | sp.MatrixBase,
     theta1: Any,
     theta2: Any,
     *,

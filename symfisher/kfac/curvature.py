@@ -37,6 +37,7 @@ import sympy as sp
 from symfisher.codegen.api import compile as compile_kernel
 from symfisher.derive.fisher.api import fisher
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.registry import family as family_by_name
 from symfisher.kfac.onehot import natural_key, one_hot, one_hot_curvature, output_symbols, softmax_link, tidy
 from symfisher.options import Likelihood
@@ -122,8 +123,8 @@ def _canonical(name: str) -> str:
         return name
 
 
-def _resolve(family: Any, link: Mapping[Any, Any] | None
-             ) -> tuple[Any, dict[sp.Symbol, sp.Expr], str, Any]:
+def _resolve(family: str | FamilyLike, link: Mapping[Any, Any] | None
+             ) -> tuple[FamilyLike, dict[sp.Symbol, sp.Expr], str, Any]:
     """Family object, ``{parameter: link expression}``, a label and the mean (text or SymPy)."""
 
     label = family if isinstance(family, str) else getattr(family, "name", "custom")
@@ -156,7 +157,7 @@ def _resolve(family: Any, link: Mapping[Any, Any] | None
     return family, out, label, mean
 
 
-def _link_expr(expr: Any, family: Any) -> sp.Expr:
+def _link_expr(expr: Any, family: FamilyLike) -> sp.Expr:
     """A link given as SymPy or as text in ``f0, f1, ...`` and the family's symbols."""
     if isinstance(expr, sp.Basic):
         return expr
@@ -195,7 +196,7 @@ def _factor(lam: sp.ImmutableMatrix, mean: Any = None) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(sp.Matrix(lam).cholesky(hermitian=False).applyfunc(tidy))
 
 
-def output_curvature(family: Any, link: Mapping[Any, Any] | None = None) -> OutputCurvature:
+def output_curvature(family: str | FamilyLike, link: Mapping[Any, Any] | None = None) -> OutputCurvature:
     """Derive ``Lambda(f)``, the GGN, a factor, the nll and its gradient in the outputs.
 
     Parameters
@@ -275,7 +276,7 @@ class Exactness:
     statements: tuple[str, ...]
 
 
-def exactness(family: Any, link: Mapping[Any, Any] | None = None) -> Exactness:
+def exactness(family: str | FamilyLike, link: Mapping[Any, Any] | None = None) -> Exactness:
     """Analyse ``Lambda(f)`` symbolically: which K-FAC blocks are exact.
 
     Examples

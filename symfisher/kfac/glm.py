@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -184,7 +185,7 @@ class GLMLayerFisher:
         from symfisher.numeric.kfac.glm import adaptive_normal_moments, gauss_hermite_moments
 
         consts = self._constants(constants)
-        if self.closed_form:
+        if self.moments is not None:  # == self.closed_form
             kern = _compiled(sp.ImmutableMatrix(list(self.moments)), (self.nu, self.s), consts)
 
             def closed(nu: Any, s: Any) -> tuple[Any, Any, Any]:
@@ -266,7 +267,7 @@ def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol,
             m_ = mpmath.mpf(point[nu].p) / point[nu].q
             r_ = mpmath.sqrt(mpmath.mpf(point[s].p) / point[s].q)
             for j, e in enumerate(mom):
-                ref = mpmath.quad(lambda t: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
+                ref = mpmath.quad(lambda t, f=f, m_=m_, r_=r_, j=j: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
                                   [-mpmath.inf, 0, mpmath.inf])
                 got = mpmath.mpmathify(str(sp.N(e.xreplace(sub), 30)))
                 if not abs(got - ref) <= 1e-18 * (1 + abs(ref)):       # NaN fails too
@@ -277,7 +278,7 @@ def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol,
 def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: float
              ) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr] | None, str]:
     """The engine's closed forms of ``E[lam(u) t^j]``, or None and the engine's message."""
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
     from symfisher.families.base import Family
 
     law = Family(-(u - nu)**2 / (2 * s) - sp.log(2 * sp.pi * s) / 2, u, [nu, s], sp.Reals,
@@ -286,7 +287,7 @@ def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: fl
     out = []
     for j in range(3):
         try:
-            out.append(expectation(lam * t**j, law, budget=budget))
+            out.append(closed_expectation(lam * t**j, law, budget=budget))
         except DerivationError as exc:
             return None, f"no closed form for e{j} = E[lam(u) t^{j}]: {exc}"
     return (out[0], out[1], out[2]), "closed form from the Gaussian expectation engine, " \
@@ -327,7 +328,7 @@ def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
     try:
         hash((oc, budget))
     except TypeError:                          # an unhashable part: derive without the cache
-        return _derive.__wrapped__(oc, budget)
+        return inspect.unwrap(_derive)(oc, budget)
     return _derive(oc, budget)
 
 

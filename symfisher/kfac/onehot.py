@@ -15,12 +15,13 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["class_probabilities", "log_ratios", "natural_key", "one_hot", "one_hot_curvature",
            "output_symbols", "softmax_link", "tidy"]
 
 
-def one_hot(family: Any) -> bool:
+def one_hot(family: FamilyLike) -> bool:
     """Whether the support is ``{0, e_1, ..., e_n}`` for ``n >= 2`` data variables (categorical).
 
     One 0/1 variable (Bernoulli-like) keeps the scalar single-variable path.
@@ -38,14 +39,14 @@ def output_symbols(k: int) -> list[sp.Symbol]:
     return [sp.Symbol(f"f{i}", real=True) for i in range(k)]
 
 
-def softmax_link(family: Any) -> dict[sp.Symbol, sp.Expr]:
+def softmax_link(family: FamilyLike) -> dict[sp.Symbol, sp.Expr]:
     """``p_j = e^{f_j} / sum_i e^{f_i}`` (j = 1..n) with ``n + 1`` outputs; class 0 implied."""
     fs = output_symbols(len(family.params) + 1)
     z = sp.Add(*[sp.exp(f) for f in fs])
     return {p: sp.exp(fs[j + 1]) / z for j, p in enumerate(family.params)}
 
 
-def class_probabilities(family: Any, link_map: Mapping[sp.Symbol, sp.Expr]) -> sp.ImmutableMatrix:
+def class_probabilities(family: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr]) -> sp.ImmutableMatrix:
     """``(P(c = 0), ..., P(c = n))`` in ``f``, from the log-density at the corner points, (n + 1, 1)."""
     xs = family.variables
     rows = []
@@ -91,7 +92,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 _TIDY_MAX_OUTPUTS = 5
 
 
-def one_hot_curvature(fam: Any, link_map: Mapping[sp.Symbol, sp.Expr], outputs: tuple[sp.Symbol, ...]
+def one_hot_curvature(fam: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr], outputs: tuple[sp.Symbol, ...]
                       ) -> tuple[sp.Expr, sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix,
                                  sp.ImmutableMatrix]:
     """Finite support ``{0, e_1, ..., e_n}``: every expectation is a sum over the classes.

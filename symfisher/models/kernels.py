@@ -8,6 +8,7 @@ Boundary points of the design space get exact one-sided limits (face kernels).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,17 +71,31 @@ def face_kernel(model: Regression, which: int, face: Face) -> Any:
     return sf_compile(face_expression(expr, model.x, face), [list(model.params), list(model.x)])
 
 
-def point_info(model: Regression, thetas: Array, bounds: Array) -> PointInfo:
+DrawCall = Callable[[Any, Array], Array]
+"""``call(kernel, X (1, N, q)) -> kernel(th, X)`` for the draws ``th`` (S, 1, p) it was made for."""
+
+
+def local_draws(th: Array) -> DrawCall:
+    """Evaluate kernels on the draws ``th`` (S, 1, p) in this process."""
+    return lambda kernel, X: kernel(th, X, check=False)
+
+
+def point_info(model: Regression, thetas: Array, bounds: Array, *,
+               on_draws: Callable[[Array], DrawCall] | None = None) -> PointInfo:
     """A :class:`PointInfo` for ``thetas`` (S, p) on a space with ``bounds`` (q, 2).
 
-    Points on the boundary of the box are evaluated exactly: where the plain kernel fails
-    there (``x**h*log(x)`` at ``x = 0``), the one-sided limit derived by SymPy is used.
+    ``on_draws(th)`` makes the function that evaluates a kernel on the draws ``th``
+    (S, 1, p) at points (1, N, q); default :func:`local_draws` (``sf.dask`` passes one
+    that splits the draws over a cluster). Points on the boundary of the box are evaluated
+    exactly: where the plain kernel fails there (``x**h*log(x)`` at ``x = 0``), the
+    one-sided limit derived by SymPy is used.
     """
     cm = compiled(model)
     th = np.ascontiguousarray(thetas, dtype=float)[:, None, :]
+    call = (on_draws or local_draws)(th)
 
     def run(kernel: Any) -> Any:
-        return lambda X: np.asarray(kernel(th, np.ascontiguousarray(X)[None], check=False))
+        return lambda X: np.asarray(call(kernel, np.ascontiguousarray(X)[None]))
 
     width = bounds[:, 1] - bounds[:, 0]
 

@@ -8,7 +8,7 @@ the link, nuisance parameters fixed, estimated or modelled) and ``J = ∂φ/∂�
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -42,7 +42,8 @@ def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
         missing = [s.name for s in noise.params[1:] if s.name not in kw]
         if missing:
             raise SymfisherError(f"noise family {noise.name}: give a value or expression for {missing}")
-        values = {noise.params[0].name: link_inverse(lk, mu), **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
+        values = {noise.params[0].name: link_inverse(lk, mu),
+                  **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
         return noise, lk, tuple(values[s.name] for s in noise.params)
     spec = likelihood(noise)
     lk = option(Link, link or spec.default_link, "link")
@@ -102,6 +103,10 @@ class Regression:
     link: Link
     family_params: tuple[sp.Expr, ...]
     name: str
+    # How the noise was given (catalog name or Family, and its keywords): kept to re-resolve
+    # the mean in a dummy predictor; not part of equality, hash or repr.
+    _noise_name: str | Family = field(repr=False, compare=False)
+    _noise_kwargs: tuple[tuple[str, sp.Expr], ...] = field(repr=False, compare=False)
 
     def __init__(self, predictor_expr: Any, x: sp.Symbol | Sequence[sp.Symbol], params: Sequence[sp.Symbol],
                  noise: str | Family = "normal", link: str | Link | None = None, *, name: str = "regression",

@@ -17,12 +17,13 @@ Examples
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from symfisher._runtime.cachedir import read_verified
+from symfisher._runtime.cachedir import cache_subdir, read_verified, verified_body, write_verified
 from symfisher._runtime.caches import memo
 from symfisher.errors import KernelFileError
 from symfisher.numeric.numba_cache import drop_numba_cache, from_numba_cache
@@ -47,6 +48,42 @@ def _load_module(path: str, stamp: tuple[int, int]) -> tuple[ModuleType, str]:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module, Path(path).read_text(encoding="utf-8")
+
+
+_KERNEL_NAME = re.compile(r"k_([0-9a-f]{64})\.py")
+
+
+def _materialise(name: str, text: str, origin: str) -> str:
+    """The path of a verified local copy of a kernel file received as ``text``.
+
+    ``origin`` (the sender's path) is used when it holds the same verified body (same
+    machine or shared file system); otherwise the file is written, atomically and
+    verified, to this process's kernel cache (:func:`cache_subdir`). Memoised as
+    ``_remembered``, so a kernel unpickled once per task costs one dictionary look-up
+    after the first.
+    """
+    match = _KERNEL_NAME.fullmatch(name)
+    body = verified_body(text)
+    if match is None or body is None or f"KEY = {match.group(1)!r}" not in body:
+        raise KernelFileError(f"received kernel {name!r} fails its content check "
+                              "(name, recorded hash or KEY do not match the source)")
+    if read_verified(Path(origin)) == body:
+        return origin
+    path = write_verified(cache_subdir("kernels") / name, body)
+    if read_verified(path) != body:
+        raise KernelFileError(f"kernel file {str(path)!r} exists with a different body")
+    return str(path)
+
+
+_remembered = memo(maxsize=256)(_materialise)
+
+
+def _restore(name: str, text: str, origin: str, threshold: int) -> Kernel:
+    """Unpickle a :class:`Kernel` (see :meth:`Kernel.__reduce__`)."""
+    try:
+        return Kernel(_remembered(name, text, origin), threshold=threshold)
+    except KernelFileError:  # the remembered copy was removed (cache cleared): write it again
+        return Kernel(_materialise(name, text, origin), threshold=threshold)
 
 
 def _layout(module: ModuleType) -> Layout:
@@ -80,6 +117,13 @@ class Kernel:
     """
 
     __slots__ = ("_path", "_module", "_source", "_layout", "_symbols", "_threshold")
+    # Set once in __init__ through object.__setattr__ (instances are immutable).
+    _path: Path
+    _module: ModuleType
+    _source: str
+    _layout: Layout
+    _symbols: Any
+    _threshold: int
 
     def __init__(self, path: str | Path, *, symbols: Any = None,
                  threshold: int = PARALLEL_MIN_POINTS) -> None:
@@ -191,6 +235,18 @@ class Kernel:
             drop_numba_cache(self._path, exc)
             return call_kernel(self._layout, loops, arrays, out=out, check=check,
                                parallel=parallel, threshold=self._threshold)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, str, int]]:
+        """Pickle by content: the file name (its content key), the verified source, the
+        original path and the parallel threshold; never the loaded module.
+
+        Unpickling (on a Dask worker, say) uses the original file when it is present
+        with the same content, and otherwise writes the source into the local kernel
+        cache after checking its recorded hash and key; the module is imported (and
+        Numba compiles, or loads its on-disk cache) once per process, not per call.
+        The SymPy ``symbols`` are not carried: the numeric side never needs them.
+        """
+        return (_restore, (self._path.name, self._source, str(self._path), self._threshold))
 
     def __repr__(self) -> str:
         return f"Kernel(args={self.args!r}, shape={self.shape!r}, path={str(self._path)!r})"

@@ -11,6 +11,7 @@ Dimension letters: N examples, k outputs, P parameters, k' columns of an output 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,8 +91,7 @@ class MLP:
     biases: tuple[Array, ...] = field(repr=False)
     activation: Activation = Activation.TANH
 
-    def __init__(self, weights: list[ArrayLike] | tuple[ArrayLike, ...],
-                 biases: list[ArrayLike] | tuple[ArrayLike, ...],
+    def __init__(self, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
                  activation: Activation | str = Activation.TANH) -> None:
         ws = tuple(as_finite(f"weights[{i}]", w, 2) for i, w in enumerate(weights))
         bs = tuple(as_finite(f"biases[{i}]", b, 1) for i, b in enumerate(biases))
@@ -140,7 +140,8 @@ class MLP:
     def trace(self, X: ArrayLike) -> Trace:
         """Forward pass keeping layer inputs and activation derivatives."""
         a = self._check_inputs(X)
-        inputs, derivs = [a], []
+        inputs: list[Array] = [a]
+        derivs: list[Array] = []
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = a @ w.T + b
             if l == len(self.weights) - 1:

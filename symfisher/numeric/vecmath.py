@@ -89,7 +89,7 @@ _vm_jit = numba.njit(
 
 
 @intrinsic
-def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]
+def _vm_bits(typingctx, x):
     """The IEEE bit pattern of a float64 as an int64 (an LLVM ``bitcast``)."""
     if x != types.float64:
         return None
@@ -101,7 +101,7 @@ def _vm_bits(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]
+def _vm_float(typingctx, n):
     """The float64 whose bit pattern is the int64 ``n`` (an LLVM ``bitcast``)."""
     if n != types.int64:
         return None
@@ -113,7 +113,7 @@ def _vm_float(typingctx, n):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _vm_fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
+def _vm_fma(typingctx, a, b, c):
     """``a * b + c`` with one rounding (``llvm.fma.f64``)."""
     if not (a == b == c == types.float64):
         return None
@@ -227,12 +227,14 @@ def exp(x):
     float
         ``exp(-inf) = 0``, ``exp(inf) = inf``, NaN propagates.
     """
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     return _vm_exp_tail(x, 0.0)
 
 
 @_vm_jit
 def expm1(x):
     """``e**x - 1`` accurate for small ``|x|``; ``expm1(±0) = ±0``, ``expm1(-inf) = -1``."""
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     n, r, t = _vm_reduce_exp(x, 0.0, -45.0, 710.0)
     h = 1 if n > 1023 else 0  # 2**1024 is not a double: scale by 2 at the end
     big = _vm_pow2(n - h)
@@ -332,6 +334,7 @@ def log(x):
 
     Subnormal inputs are exact powers of two times their significand (no flush).
     """
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     dk, f = _vm_split(x)
     hi = _vm_log1p_d(dk, f, 0.0)
     hi = _NAN if x < 0.0 else hi
@@ -352,6 +355,7 @@ def _vm_log1p2(x, xl):
 @_vm_jit
 def log1p(x):
     """``log(1 + x)`` accurate for small ``|x|``; ``log1p(-1) = -inf``, ``log1p(±0) = ±0``."""
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     u = 1.0 + x
     c = (1.0 - (u - x)) if x >= 1.0 else (x - (u - 1.0))  # 1 + x = u + c exactly
     dk, f = _vm_split(u)
@@ -380,6 +384,7 @@ def power(x, y):
     ``y`` is an integer (then the sign follows the parity of ``y``), ``power(±0, y<0)``
     is ``inf`` (``-inf`` for ``-0`` and odd ``y``), infinite ``x`` or ``y`` as in C99.
     """
+    x, y = float(x), float(y)
     ax = abs(x)
     res = _vm_pow_abs(ax, y)
     res = (0.0 if y > 0.0 else _INF) if ax == 0.0 else res
@@ -401,6 +406,7 @@ def logistic(x):
 
     ``t`` is a double-double and the quotient is corrected once (Newton step with ``fma``).
     """
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     t, tl = _vm_exp_neg_dd(-abs(x))
     pos = x >= 0.0
     num = 1.0 if pos else t
@@ -415,6 +421,7 @@ def logistic(x):
 @_vm_jit
 def softplus(x):
     """``log(1 + e**x) = max(x, 0) + log1p(e**-|x|)`` without overflow."""
+    x = float(x)  # integer literals from the printer (log(2)) become float64
     t, tl = _vm_exp_neg_dd(-abs(x))
     return (max(0.0, x)) + _vm_log1p2(t, tl)
 

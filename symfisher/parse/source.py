@@ -142,4 +142,5 @@ def keyword_hint(src: Source) -> str:
     used = sorted({m.group()[len(KW_PREFIX) :] for m in re.finditer(KW_PREFIX + r"\w+", src.prepared)})
     if not used:
         return ""
-    return f" ({', '.join(map(repr, used))} read as symbol names: lambdas, conditionals and 'and'/'or' are not supported)"
+    names = ", ".join(map(repr, used))
+    return f" ({names} read as symbol names: lambdas, conditionals and 'and'/'or' are not supported)"

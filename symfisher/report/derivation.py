@@ -13,6 +13,8 @@ from typing import Any
 
 import sympy as sp
 
+from symfisher.families.protocol import FamilyLike
+
 __all__ = ["Derivation", "derive_report", "fisher_matrix_of", "params_of"]
 
 
@@ -34,7 +36,7 @@ class Derivation:
         √det I(θ) (unnormalised Jeffreys prior).
     """
 
-    family: Any
+    family: FamilyLike
     fisher: Any
     score: sp.ImmutableMatrix | None = None
     hessian: sp.ImmutableMatrix | None = None
@@ -47,7 +49,7 @@ class Derivation:
 
 
 def derive_report(
-    fam: Any,
+    fam: FamilyLike,
     *,
     method: str = "auto",
     allow_numeric: bool = False,

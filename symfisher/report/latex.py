@@ -14,6 +14,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import InputTypeError
+from symfisher.families.protocol import FamilyLike
 from symfisher.report.derivation import Derivation, params_of
 
 __all__ = ["to_latex"]
@@ -50,11 +51,11 @@ def _fisher_line(result: Any, params: tuple[sp.Symbol, ...] | None) -> str:
     return r"\mathcal{I}" + _theta(params) + " = " + body
 
 
-def _variables(fam: Any) -> str:
+def _variables(fam: FamilyLike) -> str:
     return ", ".join(sp.latex(v) for v in fam.variables)
 
 
-def _family(fam: Any) -> str:
+def _family(fam: FamilyLike) -> str:
     theta = ", ".join(sp.latex(s) for s in fam.params)
     return rf"\log p\left({_variables(fam)}; {theta}\right) = {sp.latex(fam.logpdf)}"
 

@@ -21,6 +21,7 @@ from typing import Any
 import sympy as sp
 
 from symfisher.errors import InputError
+from symfisher.families.protocol import FamilyLike
 from symfisher.report.derivation import Derivation, params_of
 
 __all__ = ["format_matrix", "format_result"]
@@ -106,7 +107,7 @@ def _fisher_block(result: Any, params: tuple[sp.Symbol, ...] | None) -> list[str
     return lines + ["  " + line for line in _provenance(result)]
 
 
-def _family_line(fam: Any) -> list[str]:
+def _family_line(fam: FamilyLike) -> list[str]:
     name = getattr(fam, "name", "family")
     variables = ", ".join(map(str, fam.variables))
     theta = ", ".join(map(str, fam.params))

@@ -12,13 +12,14 @@ import sympy as sp
 
 from symfisher.derive.geometry.metric import tidy
 from symfisher.errors import Deadline
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.report import Outcome
 
 T = TypeVar("T")
 
-__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat", "tidy_within",
-           "SIMPLIFY_SECONDS"]
+__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat",
+           "tidy_within", "SIMPLIFY_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Ctx:
         Why a closed form is missing when its numeric stand-in is used.
     """
 
-    fam: Any
+    fam: Family
     points: tuple[dict, ...]
     dps: int
     shared: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -177,7 +178,7 @@ def tidy_within(res: list[sp.Expr], seconds: float) -> list[sp.Expr] | None:
         return None
 
 
-def data_values(fam: Any) -> list[dict]:
+def data_values(fam: Family) -> list[dict]:
     """Two exact data points inside the support (empty for a simplex support)."""
     sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
     if len(sets) != len(fam.variables):
@@ -258,9 +259,9 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
     method = f"mpmath at {len(ctx.points)} points, {ctx.dps} digits{note}"
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
-    at = {str(k): str(v) for k, v in (where or {}).items()}
+    where_str = {str(k): str(v) for k, v in (where or {}).items()}
     return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
-                   f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip())
+                   f"{what} residual {mpmath.nstr(worst, 5)} at {where_str}".strip())
 
 
 def judge_numbers(ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable[Iterable[Any]],

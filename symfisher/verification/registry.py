@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symfisher.errors import InputError
 from symfisher.verification.checks import design as des
@@ -20,6 +20,9 @@ from symfisher.verification.checks import numeric as num
 from symfisher.verification.checks import score as sc
 from symfisher.verification.context import Ctx
 from symfisher.verification.report import Outcome
+
+if TYPE_CHECKING:
+    from symfisher.families.base import Family
 
 __all__ = ["Identity", "IDENTITIES", "identity_names", "select"]
 
@@ -52,11 +55,11 @@ class Identity:
     applies: Callable[[Any], str | None] | None = None
 
 
-def _multi(fam: Any) -> str | None:
+def _multi(fam: Family) -> str | None:
     return None if len(fam.params) >= 2 else "needs at least 2 parameters"
 
 
-def _two(fam: Any) -> str | None:
+def _two(fam: Family) -> str | None:
     return None if len(fam.params) == 2 else "Gaussian curvature needs exactly 2 parameters"
 
 

@@ -9,12 +9,12 @@ the core engine, so comparing its Fisher matrix with Jᵀ I J is an independent 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sympy as sp
 
 from symfisher._runtime.caches import memo
 from symfisher.errors import InputError
+from symfisher.families.base import Family
 
 __all__ = ["Reparam", "standard_reparam", "eta_points"]
 
@@ -39,7 +39,7 @@ class Reparam:
         J_ij = ∂θ_i/∂η_j, shape (p, p).
     """
 
-    new_family: Any
+    new_family: Family
     mapping: dict
     jacobian: sp.ImmutableMatrix
 
@@ -58,7 +58,7 @@ def _map_one(s: sp.Symbol, dom: sp.Set, linear: bool) -> tuple[sp.Symbol, sp.Exp
 
 
 @memo(maxsize=64)
-def standard_reparam(fam: Any) -> Reparam:
+def standard_reparam(fam: Family) -> Reparam:
     """The standard reparametrisation of ``fam`` (see the module docstring).
 
     Parameters
@@ -79,7 +79,7 @@ def standard_reparam(fam: Any) -> Reparam:
     return Reparam(new, mapping, J)
 
 
-def eta_points(fam: Any, points: tuple[dict, ...]) -> tuple[dict, ...]:
+def eta_points(fam: Family, points: tuple[dict, ...]) -> tuple[dict, ...]:
     """The test points in the new coordinates η (images of the θ points).
 
     Parameters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,10 +14,13 @@ from symfisher.verification.registry import Identity, select
 from symfisher.verification.report import Outcome, Row, VerifyReport
 from symfisher.verification.shared import Shared, derive_shared
 
+if TYPE_CHECKING:
+    from symfisher.families.base import Family
+
 __all__ = ["verify"]
 
 
-def _family(fam: Any) -> Any:
+def _family(fam: Family | str) -> Family:
     if isinstance(fam, str):
         from symfisher.families.registry import family
 
@@ -25,7 +28,7 @@ def _family(fam: Any) -> Any:
     return fam
 
 
-def _nonregular(ident: Identity, fam: Any) -> Outcome:
+def _nonregular(ident: Identity, fam: Family) -> Outcome:
     return Outcome(Status.FAILS, None, "regularity check", f"non-regular: {fam.irregularity}")
 
 
@@ -48,7 +51,7 @@ def _run_one(ident: Identity, ctx: Ctx, budget: float) -> Outcome:
     return res.value
 
 
-def _score_residual(fam: Any, ctx: Ctx, budget: float) -> Outcome:
+def _score_residual(fam: Family, ctx: Ctx, budget: float) -> Outcome:
     """E[score] of a non-regular family (shows why it fails), within the budget."""
     from symfisher.verification.checks.score import score_mean_zero
 
@@ -100,7 +103,7 @@ def _preload() -> None:
     cpu_target.target_context.refresh()  # Numba's one-off set-up before its first kernel
 
 
-def _warm_body(fam: Any) -> bool:
+def _warm_body(fam: Family) -> bool:
     from symfisher.derive.fisher.api import fisher
     from symfisher.derive.score import hessian, score
 
@@ -110,7 +113,7 @@ def _warm_body(fam: Any) -> bool:
     return True
 
 
-def _warm(fam: Any, budget: float) -> None:
+def _warm(fam: Family, budget: float) -> None:
     """Derive score, Hessian and Fisher matrix once, under the budget, then load them here.
 
     The derivation runs in a budgeted child like the checks (it fills the core's disk
@@ -149,7 +152,7 @@ def _check_options(points: Any, dps: Any, budget: Any) -> None:
 
 
 def verify(
-    fam: Any,
+    fam: Family | str,
     identities: Any = None,
     *,
     points: int = 3,

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symfisher.verification.numeric.quadrature import kl_numeric
+
+if TYPE_CHECKING:
+    from symfisher.families.base import Family
 
 __all__ = ["Shared", "USERS", "derive_shared"]
 
@@ -35,7 +38,7 @@ _SYMBOLIC_BUDGET = {"reparam_fisher": REPARAM_SYMBOLIC_BUDGET,
                     "skewness": SKEWNESS_SYMBOLIC_BUDGET}
 
 
-def _reparam_fisher(fam: Any) -> Any:
+def _reparam_fisher(fam: Family) -> Any:
     """The Fisher matrix of the standard reparametrisation, derived symbolically."""
     from symfisher.derive.fisher.api import fisher
     from symfisher.verification.reparam import standard_reparam
@@ -43,7 +46,7 @@ def _reparam_fisher(fam: Any) -> Any:
     return fisher(standard_reparam(fam).new_family)
 
 
-def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list, ...]:
+def _reparam_numeric(fam: Family, points: tuple[dict, ...], dps: int) -> tuple[list, ...]:
     """I_η = E_η[s_η s_ηᵀ] by quadrature at the images η of the test points.
 
     Returns one nested list (p × p) of mpmath numbers per point.
@@ -59,7 +62,7 @@ def _reparam_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[list
     return tuple(out)
 
 
-def skewness_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[dict, ...]:
+def skewness_numeric(fam: Family, points: tuple[dict, ...], dps: int) -> tuple[dict, ...]:
     """T_ijk (i ≤ j ≤ k) by quadrature at every test point (mpmath numbers)."""
     from symfisher.verification.numeric.quadrature import EXTRA_DPS, skewness_by_quadrature
 
@@ -122,7 +125,7 @@ def _derivers() -> dict[str, Callable[[Any], Any]]:
             "reparam_fisher": _reparam_fisher}
 
 
-def _wanted(fam: Any, names: set[str]) -> list[str]:
+def _wanted(fam: Family, names: set[str]) -> list[str]:
     """Keys needed by at least one chosen identity that applies to ``fam``."""
     from symfisher.verification.checks.expfam import expfam_reason
 
@@ -139,7 +142,16 @@ def _wanted(fam: Any, names: set[str]) -> list[str]:
     return keys
 
 
-def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
+NumericDeriver = Callable[[Any, tuple[dict, ...], int], tuple[Any, ...]]
+"""A quadrature stand-in: ``(family, test points, digits) -> one value per point``."""
+
+
+def _at_points(fn: NumericDeriver, points: tuple[dict, ...], dps: int) -> Callable[[Any], tuple[Any, ...]]:
+    """``fn`` with the test points and digits bound: a deriver of the family alone."""
+    return lambda fam: fn(fam, points, dps)
+
+
+def _attempt(fn: Callable[[Any], Any], fam: Family, budget: float,
              budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
     """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
     from symfisher.errors import BudgetExceeded
@@ -153,12 +165,13 @@ def _attempt(fn: Callable[[Any], Any], fam: Any, budget: float,
     return None, f"could not be derived: {res.error}"
 
 
-_NUMERIC = {"kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
-            "skewness": ("skewness_numeric", skewness_numeric)}
+_NUMERIC: dict[str, tuple[str, NumericDeriver]] = {
+    "kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
+    "skewness": ("skewness_numeric", skewness_numeric)}
 """Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
 
 
-def _one_variable(fam: Any) -> bool:
+def _one_variable(fam: Family) -> bool:
     """Whether the quadrature stand-ins can reach full precision (one data variable).
 
     With vector data (simplex: Monte Carlo; Gaussian: a float64 rule) they cannot, so
@@ -172,7 +185,7 @@ def _short(why: str, limit: int = 160) -> str:
     return why if len(why) <= limit else why[: limit - 1].rstrip() + "…"
 
 
-def derive_shared(fam: Any, names: set[str], budget: float,
+def derive_shared(fam: Family, names: set[str], budget: float,
                   budgeted: Callable[[Callable[..., Any], Any, float], Any],
                   points: tuple[dict, ...] = (), dps: int = 30) -> Shared:
     """Derive every shared object the chosen identities need, each under ``budget``.
@@ -217,8 +230,7 @@ def derive_shared(fam: Any, names: set[str], budget: float,
             continue
         if key in _NUMERIC and points:
             vkey, fn = _NUMERIC[key]
-            num, why_num = _attempt(lambda f, fn=fn: fn(f, points, dps), fam, budget,
-                                    budgeted)
+            num, why_num = _attempt(_at_points(fn, points, dps), fam, budget, budgeted)
             if why_num is None:
                 values[vkey] = num
                 notes[key] = f"closed form {_short(why)}"

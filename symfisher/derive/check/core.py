@@ -20,13 +20,16 @@ from symfisher.derive.check.integrate import Expectations, numeric_expectations
 from symfisher.derive.check.points import sample_points
 from symfisher.derive.score import hessian, score
 from symfisher.errors import DerivationError, SymfisherError
+from symfisher.families.protocol import FamilyLike
 
-__all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS"]
+__all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS", "MONTE_CARLO", "method_tolerance",
+           "mass_check"]
 
 DEFAULT_DPS = 30
 _QUAD_TOL = 1e-10
 _MC_SIGMAS = 6.0
 _MASS_TOL = 1e-8
+MONTE_CARLO = "monte-carlo"
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,9 @@ class CheckReport:
     Attributes
     ----------
     method : str
-        ``"mpmath-quad"``, ``"mpmath-sum"``, ``"finite-sum"``, ``"gauss-hermite"`` or
-        ``"monte-carlo"``.
+        ``"mpmath-quad"``, ``"mpmath-sum"``, ``"finite-sum"``, ``"gauss-hermite"``,
+        ``"stick-breaking-quad"`` (all at ``dps`` digits) or ``"monte-carlo"`` (float64,
+        the fallback for simplex densities that do not separate).
     points : tuple of str
         The parameter points (as ``"mu=1/2, sigma=3/2"``).
     residual : float
@@ -46,9 +50,13 @@ class CheckReport:
     tolerance : float
         The acceptance threshold of ``residual``.
     dps : int
-        Working precision of the mpmath methods.
+        Working precision of the mpmath methods (0 for Monte Carlo, which works in float64).
     hessian_checked : bool
         Whether −E[∇²ℓ] was compared as well as E[s sᵀ].
+    resolution : float
+        The real resolution of the check: the smallest relative deviation of an entry it
+        is guaranteed to detect (for Monte Carlo ``tolerance`` standard errors relative to
+        the entry, at the worst entry; otherwise ``tolerance``).
     """
 
     method: str
@@ -57,19 +65,23 @@ class CheckReport:
     tolerance: float
     dps: int
     hessian_checked: bool
+    resolution: float = float("nan")
 
     def __str__(self) -> str:
         what = "E[s s^T] and -E[Hessian]" if self.hessian_checked else "E[s s^T]"
-        unit = " std errors" if self.method == "monte-carlo" else " (relative)"
-        return (f"{what} by {self.method} at {len(self.points)} point(s), dps={self.dps}: "
-                f"residual {self.residual:.2e}{unit} <= {self.tolerance:.0e}")
+        mc = self.method == MONTE_CARLO
+        unit = " std errors" if mc else " (relative)"
+        prec = "float64" if mc else f"dps={self.dps}"
+        return (f"{what} by {self.method} at {len(self.points)} point(s), {prec}: "
+                f"residual {self.residual:.2e}{unit} <= {self.tolerance:.0e}; "
+                f"resolves relative deviations >= {self.resolution:.1e}")
 
 
 def _fmt_point(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
 
 
-def _integrands(fam: Any, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
+def _integrands(fam: FamilyLike, hessian_valid: bool) -> tuple[list[sp.Expr], Any, list[tuple[int, int, str]]]:
     """Base expressions (score, −Hessian entries), how to combine them, and the index.
 
     The products s_i s_j are formed numerically from the p score components, which is
@@ -99,9 +111,15 @@ def _closed_value(entry: sp.Expr, point: dict, dps: int) -> Any:
     return mpmath.mpmathify(complex(val).real if val.is_real is False else str(sp.re(val)))
 
 
-def _mass_check(fam: Any, got: Expectations, point: dict) -> None:
+def method_tolerance(got: Expectations) -> float:
+    """Acceptance threshold of a numeric method: relative, or standard errors for Monte Carlo."""
+    return _MC_SIGMAS if got.method == MONTE_CARLO else max(_QUAD_TOL, got.rel_tol)
+
+
+def mass_check(fam: Any, got: Expectations, point: dict) -> None:
+    """Raise :class:`SymfisherError` when the total mass ``got.values[0]`` is not 1."""
     mass = got.values[0]
-    tol = _MC_SIGMAS * got.std_errors[0] if got.method == "monte-carlo" else _MASS_TOL
+    tol = _MC_SIGMAS * got.std_errors[0] if got.method == MONTE_CARLO else _MASS_TOL
     if abs(mass - 1) > tol:
         raise SymfisherError(
             f"the density of {getattr(fam, 'name', 'the family')} is not normalised: its total mass "
@@ -110,31 +128,39 @@ def _mass_check(fam: Any, got: Expectations, point: dict) -> None:
 
 
 def _deviation(closed: Any, num: Any, scale: Any, got: Expectations, k: int) -> float:
-    if got.method == "monte-carlo":
+    if got.method == MONTE_CARLO:
         return float(abs(closed - num) / (got.std_errors[k] + 1e-300))
     return float(abs(closed - num) / max(scale, mpmath.mpf(10) ** -25))
 
 
-def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict, dps: int) -> float:
+def _resolution(got: Expectations, k: int, scale: Any) -> float:
+    """Smallest relative deviation of entry k this comparison detects."""
+    if got.method == MONTE_CARLO:
+        return float(_MC_SIGMAS * got.std_errors[k] / max(scale, mpmath.mpf(10) ** -25))
+    return method_tolerance(got)
+
+
+def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict, dps: int) -> tuple[float, float]:
     closed = {(i, j): _closed_value(matrix[i, j], point, dps) for i, j, _ in index}
     diag = {i: abs(closed[(i, i)]) for i in range(matrix.rows)}
-    worst = 0.0
-    tol = _MC_SIGMAS if got.method == "monte-carlo" else max(_QUAD_TOL, got.rel_tol)
+    worst, resolution = 0.0, 0.0
+    tol = method_tolerance(got)
     for k, (i, j, what) in enumerate(index, start=1):
         num = got.values[k]
         scale = max(abs(num), mpmath.sqrt(diag[i] * diag[j]))
         dev = _deviation(closed[(i, j)], num, scale, got, k)
         worst = max(worst, dev)
+        resolution = max(resolution, _resolution(got, k, scale))
         if dev > tol:
             raise DerivationError(
                 f"numeric cross-check failed for I[{i}, {j}] = {matrix[i, j]}: closed form gives "
                 f"{mpmath.nstr(closed[(i, j)], 15)}, {what} by {got.method} gives {mpmath.nstr(num, 15)} "
                 f"at {_fmt_point(point)} (deviation {dev:.2e} > {tol:.0e})"
             )
-    return worst
+    return worst, resolution
 
 
-def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
+def cross_check(fam: FamilyLike, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
                 n_points: int | None = None, dps: int = DEFAULT_DPS) -> CheckReport:
     """Verify a closed-form Fisher matrix numerically.
 
@@ -173,18 +199,19 @@ def cross_check(fam: Any, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
     p = len(fam.params)
     points = sample_points(fam, n_points or (3 if p == 1 else 2))
     exprs, combine, index = _integrands(fam, hessian_valid)
-    worst, method, tol = 0.0, "", 0.0
+    worst, resolution, method, tol = 0.0, 0.0, "", 0.0
     for point in points:
         got = numeric_expectations(fam, exprs, point, dps, combine)
         with mpmath.workdps(dps):
-            _mass_check(fam, got, point)
-            worst = max(worst, _compare(matrix, got, index, point, dps))
-        method = got.method
-        tol = _MC_SIGMAS if got.method == "monte-carlo" else max(_QUAD_TOL, got.rel_tol)
-    return CheckReport(method, tuple(_fmt_point(pt) for pt in points), worst, tol, dps, hessian_valid)
+            mass_check(fam, got, point)
+            dev, res = _compare(matrix, got, index, point, dps)
+        worst, resolution = max(worst, dev), max(resolution, res)
+        method, tol = got.method, method_tolerance(got)
+    return CheckReport(method, tuple(_fmt_point(pt) for pt in points), worst, tol,
+                       0 if method == MONTE_CARLO else dps, hessian_valid, resolution)
 
 
-def check_normalised(fam: Any, n_points: int = 2, dps: int = 20) -> None:
+def check_normalised(fam: FamilyLike, n_points: int = 2, dps: int = 20) -> None:
     """Raise :class:`SymfisherError` when the density does not integrate (sum) to 1.
 
     Parameters
@@ -205,4 +232,4 @@ def check_normalised(fam: Any, n_points: int = 2, dps: int = 20) -> None:
     for point in sample_points(fam, n_points, salt="normalisation"):
         got = numeric_expectations(fam, [], point, dps)
         with mpmath.workdps(dps):
-            _mass_check(fam, got, point)
+            mass_check(fam, got, point)

@@ -10,10 +10,14 @@ many entries are checked. Methods, by support:
 - one integer variable: direct summation (a finite range exactly; an infinite one
   until the terms are negligible) (``"mpmath-sum"``);
 - finite sets of points (vector data too): exact finite sums (``"finite-sum"``);
-- ℝ^d with a log-density quadratic in x: Gauss–Hermite, exact for the polynomial
-  integrands of a Gaussian (``"gauss-hermite"``);
-- other continuous vector data: Monte Carlo with importance sampling, seeded, with a
-  tolerance of several standard errors (``"monte-carlo"``).
+- ℝ^d with a log-density quadratic in x and polynomial integrands: a tensor
+  Gauss–Hermite rule in mpmath with enough nodes for the degree, exact up to rounding
+  (``"gauss-hermite"``, :mod:`~.hermite`);
+- the simplex: stick-breaking coordinates separate a Dirichlet-type density and its
+  integrands into one-dimensional tanh–sinh quadratures, exact up to quadrature
+  (``"stick-breaking-quad"``, :mod:`~.simplex`); a density that does not separate
+  falls back to seeded importance-sampling Monte Carlo, judged in standard errors and
+  labelled so (``"monte-carlo"``, float64, no ``dps``).
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ import numpy as np
 import sympy as sp
 
 from symfisher.derive.check.expectations import Expectations
+from symfisher.derive.check.hermite import gauss_hermite_expectations
 from symfisher.derive.smooth import non_smooth_terms
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.sets import Simplex
 
 __all__ = ["Expectations", "numeric_expectations"]
 
 
-def _support_sets(fam: Any) -> tuple[Any, ...]:
+def _support_sets(fam: FamilyLike) -> tuple[Any, ...]:
     sup = fam.support
     return tuple(sup) if isinstance(sup, tuple) else (sup,)
 
@@ -58,7 +64,7 @@ def _safe_exp(v: Any) -> Any:
 Combine = Callable[[Sequence[Any]], Sequence[Any]]
 
 
-def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
+def _vector_fn(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: str,
                combine: Combine | None = None) -> Callable[..., Any]:
     """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
 
@@ -87,11 +93,15 @@ def _vector_fn(fam: Any, exprs: Sequence[sp.Expr], point: dict, module: str,
     return vec
 
 
-def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
-    """Interior split points: kinks of non-smooth terms and location-like values."""
+def _split_points(fam: Any, point: dict, lo: Any, hi: Any, exprs: Sequence[sp.Expr] = ()) -> list[Any]:
+    """Interior split points: kinks of non-smooth terms (of ℓ and of the integrands,
+    e.g. |x − μ₂| in a KL integrand) and location-like values."""
     x = fam.variables[0]
     cands: set[Any] = set()
-    for t in non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params):
+    terms = list(non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params))
+    for e in exprs:  # every non-smooth term in x (x counts as its own "parameter" here)
+        terms += non_smooth_terms(sp.sympify(e), [x], [x])
+    for t in terms:
         for arg in t.term.args:
             arg = sp.sympify(arg).xreplace(point)
             if arg.free_symbols == {x} and arg.is_polynomial(x) and sp.degree(arg, x) == 1:
@@ -103,7 +113,7 @@ def _split_points(fam: Any, point: dict, lo: Any, hi: Any) -> list[Any]:
     return [mpmath.mpmathify(str(sp.N(c, mpmath.mp.dps + 5))) for c in inside]
 
 
-def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _quad_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (interval,) = _support_sets(fam)
     interval = interval.xreplace(point) if hasattr(interval, "xreplace") else interval
     if interval == sp.Reals:
@@ -121,14 +131,14 @@ def _quad_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine:
             return f
 
         ends = [mpmath.mpmathify(str(sp.N(lo, dps + 5))) if lo.is_finite else -mpmath.inf]
-        ends += _split_points(fam, point, lo, hi)
+        ends += _split_points(fam, point, lo, hi, exprs)
         ends.append(mpmath.mpmathify(str(sp.N(hi, dps + 5))) if hi.is_finite else mpmath.inf)
         width = 1 + (len(combine([0] * len(exprs))) if combine is not None else len(exprs))
         values = tuple(mpmath.quad(comp(k), ends) for k in range(width))
     return Expectations(values, "mpmath-quad", 10.0 ** (-(dps // 2)))
 
 
-def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _sum_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     (rng_set,) = _support_sets(fam)
     rng_set = rng_set.xreplace(point)
     if isinstance(rng_set, sp.FiniteSet):
@@ -152,7 +162,7 @@ def _sum_1d(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: 
     return Expectations(tuple(total), "mpmath-sum", 10.0 ** (-(dps // 2)))
 
 
-def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
+def _finite_points(fam: FamilyLike, point: dict) -> list[tuple[Any, ...]]:
     sets = _support_sets(fam)
     if len(sets) == 1 and isinstance(sets[0], sp.FiniteSet):
         pts = [tuple(e) if isinstance(e, (sp.Tuple, tuple)) else (e,) for e in sets[0].xreplace(point)]
@@ -166,7 +176,7 @@ def _finite_points(fam: Any, point: dict) -> list[tuple[Any, ...]]:
     return list(itertools.product(*ranges))
 
 
-def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
+def _finite(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: Combine | None) -> Expectations:
     with mpmath.workdps(dps):
         vec = _vector_fn(fam, exprs, point, "mpmath", combine)
         total: list[Any] = []
@@ -174,43 +184,6 @@ def _finite(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int, combine: 
             terms = vec(*pt)
             total = [a + b for a, b in zip(total, terms)] if total else list(terms)
     return Expectations(tuple(total), "finite-sum", 10.0 ** (-(dps // 2)))
-
-
-def _gaussian_form(fam: Any, point: dict) -> tuple[np.ndarray, np.ndarray] | None:
-    """Mean and covariance when ℓ is a concave quadratic in x on ℝ^d, else None."""
-    xs = list(fam.variables)
-    ell = sp.expand(sp.sympify(fam.logpdf).xreplace(point))
-    try:
-        poly = sp.Poly(ell, *xs)
-    except sp.PolificationFailed:
-        return None
-    if poly.total_degree() != 2:
-        return None
-    prec = -np.array(sp.hessian(ell, xs).evalf(30).tolist(), dtype=float)
-    grad0 = np.array([float(sp.diff(ell, v).subs({u: 0 for u in xs})) for v in xs])
-    try:
-        cov = np.linalg.inv(prec)
-        np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        return None
-    return cov @ grad0, cov
-
-
-def _gauss_hermite(fam: Any, exprs: Sequence[sp.Expr], point: dict, combine: Combine | None,
-                   form: tuple[np.ndarray, np.ndarray]) -> Expectations:
-    mean, cov = form
-    d = len(fam.variables)
-    nodes, weights = np.polynomial.hermite_e.hermegauss(5)  # exact to degree 9
-    weights = weights / weights.sum()
-    chol = np.linalg.cholesky(cov)
-    fn = sp.lambdify(list(fam.variables), [sp.sympify(e).xreplace(point) for e in exprs], "numpy")
-    total: Any = 0.0
-    for idx in itertools.product(range(len(nodes)), repeat=d):
-        z = nodes[list(idx)]
-        w = float(np.prod(weights[list(idx)]))
-        base = [float(v) for v in fn(*(mean + chol @ z))]
-        total = total + w * np.array([1.0, *(combine(base) if combine else base)], dtype=float)
-    return Expectations(tuple(mpmath.mpf(v) for v in total), "gauss-hermite", 1e-9)
 
 
 def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
@@ -240,15 +213,19 @@ def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: i
     if isinstance(fam.support, Simplex) or len(fam.variables) > 1:
         if isinstance(fam.support, Simplex):
             from symfisher.derive.check.mc import monte_carlo_simplex
+            from symfisher.derive.check.simplex import simplex_expectations
 
-            return monte_carlo_simplex(fam, exprs, point, combine=combine)
+            exact = simplex_expectations(fam, exprs, point, dps, combine)
+            return exact if exact is not None else monte_carlo_simplex(fam, exprs, point, combine=combine)
         if all(isinstance(s, (sp.FiniteSet, sp.Range)) for s in sets):
             return _finite(fam, exprs, point, dps, combine)
-        form = _gaussian_form(fam, point)
-        if form is not None:
-            return _gauss_hermite(fam, exprs, point, combine, form)
+        exact = gauss_hermite_expectations(fam, exprs, point, dps, combine)
+        if exact is not None:
+            return exact
         raise DerivationError(
-            f"numeric check: no numeric method for the {len(fam.variables)}-variate support {fam.support}"
+            f"numeric check: no numeric method for the {len(fam.variables)}-variate support {fam.support} "
+            "(exact rules exist for a Gaussian density with polynomial integrands and for separable "
+            "densities on the simplex)"
         )
     if fam.is_discrete or isinstance(sets[0], sp.FiniteSet):
         return _sum_1d(fam, exprs, point, dps, combine)

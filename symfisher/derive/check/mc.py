@@ -19,13 +19,14 @@ import sympy as sp
 
 from symfisher.derive.check.expectations import Expectations
 from symfisher.derive.check.points import family_seed
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["monte_carlo_simplex", "MC_SAMPLES"]
 
 MC_SAMPLES = 200_000
 
 
-def monte_carlo_simplex(fam: Any, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES,
+def monte_carlo_simplex(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES,
                         combine: Any = None) -> Any:
     """Importance-sampled E[1], E[f_1], … on ``Simplex(n)``.
 

@@ -16,13 +16,14 @@ import numpy as np
 import sympy as sp
 
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 
-__all__ = ["family_seed", "sample_points"]
+__all__ = ["family_seed", "sample_points", "extra_values"]
 
 _MAX_TRIES = 500
 
 
-def family_seed(fam: Any, salt: str = "") -> int:
+def family_seed(fam: FamilyLike, salt: str = "") -> int:
     """A 64-bit seed derived from the family's content key (and an optional salt)."""
     key = getattr(fam, "key", None) or sp.srepr(sp.sympify(fam.logpdf))
     return int(hashlib.sha256(f"{key}|{salt}".encode()).hexdigest()[:16], 16)
@@ -86,7 +87,7 @@ def _satisfied(constraints: tuple, values: dict) -> bool:
     return True
 
 
-def sample_points(fam: Any, count: int, salt: str = "check") -> list[dict[sp.Symbol, sp.Expr]]:
+def sample_points(fam: FamilyLike, count: int, salt: str = "check") -> list[dict[sp.Symbol, sp.Expr]]:
     """``count`` parameter points inside the domains and constraints of ``fam``.
 
     Parameters
@@ -140,3 +141,22 @@ def sample_points(fam: Any, count: int, salt: str = "check") -> list[dict[sp.Sym
                 f"in {_MAX_TRIES} draws; cannot run the numeric cross-check"
             )
     return points
+
+
+def extra_values(fam: Any, symbols: Any, salt: str = "extra") -> dict[sp.Symbol, sp.Expr]:
+    """Deterministic values for symbols that are neither parameters nor fixed constants.
+
+    An expectation may depend on other constants (a weight vector w in E[e^{wᵀx}]); they
+    get values from their assumptions like fixed constants (integers for integer symbols,
+    negative for negative ones, else in [0.6, 3]), seeded from the family and the names.
+
+    Examples
+    --------
+    >>> from symfisher.families.base import Family
+    >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True); w = sp.Symbol("w", negative=True)
+    >>> extra_values(Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo)), [w])[w] < 0
+    True
+    """
+    ordered = sorted(symbols, key=lambda s: s.name)
+    rng = np.random.default_rng(family_seed(fam, salt + "|" + ",".join(s.name for s in ordered)))
+    return {s: _fixed_value(s, rng) for s in ordered}

@@ -24,7 +24,9 @@ fraction of a second, ``integrate`` in seconds to never):
    recognition confirmed to more digits (:mod:`~symfisher.derive.expectation.fallback`).
 
 The result is brought to a canonical form (:func:`~symfisher.derive.expectation.tidy.tidy`);
-it never contains an unevaluated ``Integral`` or ``Sum``.
+it never contains an unevaluated ``Integral`` or ``Sum``. :func:`expectation` then
+cross-checks it numerically (:mod:`symfisher.derive.check.expectations_check`);
+:func:`closed_expectation` is the unchecked entry for callers that check what they build.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ from symfisher.derive.expectation.mellin import dirichlet_kernel, mellin_expecta
 from symfisher.derive.expectation.reduce import find_reduction
 from symfisher.derive.expectation.tidy import tidy
 from symfisher.errors import DerivationError
+from symfisher.families.protocol import FamilyLike
 from symfisher.families.sets import Simplex
 
-__all__ = ["expectation", "Route", "route_for", "linear_terms"]
+__all__ = ["expectation", "closed_expectation", "Route", "route_for", "linear_terms"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def linear_terms(expr: sp.Expr, xs: tuple[sp.Symbol, ...]) -> list[tuple[sp.Expr
     return sorted(((c, s) for s, c in groups.items() if c != 0), key=lambda cs: sp.default_sort_key(cs[1]))
 
 
-def _dirichlet_route(fam: Any) -> Route | None:
+def _dirichlet_route(fam: FamilyLike) -> Route | None:
     xs = fam.variables
     rest = 1 - sp.Add(*xs)
     alphas = {v: sp.S.One for v in (*xs, rest)}
@@ -101,11 +104,11 @@ def _dirichlet_route(fam: Any) -> Route | None:
     return Route("dirichlet", lambda g: mellin_expectation(g, kernel))
 
 
-def _support_sets(fam: Any) -> tuple[Any, ...]:
+def _support_sets(fam: FamilyLike) -> tuple[Any, ...]:
     return fam.support if isinstance(fam.support, tuple) else (fam.support,)
 
 
-def _continuous_route(fam: Any) -> Route | None:
+def _continuous_route(fam: FamilyLike) -> Route | None:
     sets = _support_sets(fam)
     if all(s == sp.Reals for s in sets) and (len(sets) == len(fam.variables) or len(fam.variables) == 1):
         form = quadratic_form(fam.logpdf, fam.variables)
@@ -125,7 +128,7 @@ def _continuous_route(fam: Any) -> Route | None:
 
 
 @memo(maxsize=256)
-def route_for(fam: Any) -> Route:
+def route_for(fam: FamilyLike) -> Route:
     """The expectation route of a family (cached by the family's content key).
 
     Examples
@@ -147,7 +150,7 @@ def route_for(fam: Any) -> Route:
     return _continuous_route(fam) or Route("none", None)
 
 
-def _fallback(stat: sp.Expr, fam: Any, budget: float, tried: list[str]) -> sp.Expr:
+def _fallback(stat: sp.Expr, fam: FamilyLike, budget: float, tried: list[str]) -> sp.Expr:
     sets = _support_sets(fam)
     if len(fam.variables) == 1 and isinstance(sets[0], (sp.Interval, sp.Range)):
         lo, hi = sets[0].inf, sets[0].sup
@@ -159,7 +162,7 @@ def _fallback(stat: sp.Expr, fam: Any, budget: float, tried: list[str]) -> sp.Ex
     raise DerivationError(f"no closed form for E[{stat}] under {fam!r}; tried: " + "; ".join(tried))
 
 
-def _delta_expectation(stat: sp.Expr, fam: Any) -> sp.Expr:
+def _delta_expectation(stat: sp.Expr, fam: FamilyLike) -> sp.Expr:
     """E[r(x) δ(a x + b)] = r(x0) p(x0) / |a| with x0 = −b/a (distributional Hessians).
 
     A pointwise Hessian of ``|x − μ|`` is 0 almost everywhere; its distributional
@@ -181,7 +184,7 @@ def _delta_expectation(stat: sp.Expr, fam: Any) -> sp.Expr:
     return rest.subs(x, x0) * fam.pdf.subs(x, x0) / sp.Abs(a)
 
 
-def _expect_stat(stat: sp.Expr, fam: Any, budget: float) -> sp.Expr:
+def _expect_stat(stat: sp.Expr, fam: FamilyLike, budget: float) -> sp.Expr:
     if stat.has(sp.DiracDelta):
         return _delta_expectation(stat, fam)
     route = route_for(fam)
@@ -198,36 +201,12 @@ def _expect_stat(stat: sp.Expr, fam: Any, budget: float) -> sp.Expr:
     return _fallback(stat, fam, budget, tried)
 
 
-def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
-    """Closed form of E_θ[expr(x, θ)] under the family ``fam``.
+def closed_expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
+    """Closed form of E_θ[expr(x, θ)], *not* cross-checked (the engine's internal entry).
 
-    Parameters
-    ----------
-    expr : sympy.Expr
-        A function of the data variables ``fam.variables`` and the parameters.
-    fam : Family
-        The distribution of x.
-    budget : float
-        Seconds allowed to each SymPy ``integrate``/``summation`` fallback call.
-
-    Returns
-    -------
-    sympy.Expr
-        The expectation in canonical form; never contains an ``Integral`` or ``Sum``.
-
-    Raises
-    ------
-    DerivationError
-        Naming the term and the techniques that were tried.
-
-    Examples
-    --------
-    >>> import symfisher as sf
-    >>> fam = sf.family("weibull")
-    >>> k, lam = fam.params
-    >>> x = fam.variables[0]
-    >>> expectation((x / lam)**k, fam)
-    1
+    Callers that verify what they build from it (the Fisher routes, the skewness
+    tensor, the KL divergence) use this; everyone else uses :func:`expectation`.
+    Parameters, result and errors as in :func:`expectation`.
     """
     expr = sp.sympify(expr)
     xs = fam.variables
@@ -239,4 +218,50 @@ def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
     result = tidy(total)
     if result.has(sp.Integral, sp.Sum):
         raise DerivationError(f"E[{expr}] still contains an unevaluated integral or sum: {result}")
+    return result
+
+
+def expectation(expr: sp.Expr, fam: Any, *, budget: float = 10.0, check: bool = True) -> sp.Expr:
+    """Closed form of E_θ[expr(x, θ)] under the family ``fam``, numerically cross-checked.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A function of the data variables ``fam.variables`` and the parameters (and of
+        fixed constants of the family; no other free symbols when ``check`` is on).
+    fam : Family
+        The distribution of x.
+    budget : float
+        Seconds allowed to each SymPy ``integrate``/``summation`` fallback call.
+    check : bool
+        Compare the closed form with mpmath quadrature / summation at deterministic
+        parameter points (:func:`~symfisher.derive.check.expectations_check.check_expectations`,
+        30 digits) before returning it (default True; off is for experiments).
+
+    Returns
+    -------
+    sympy.Expr
+        The expectation in canonical form; never contains an ``Integral`` or ``Sum``.
+
+    Raises
+    ------
+    DerivationError
+        Naming the term and the techniques that were tried, or — from the check — the
+        point where the closed form disagrees with the numeric value.
+
+    Examples
+    --------
+    >>> import symfisher as sf
+    >>> fam = sf.family("weibull")
+    >>> k, lam = fam.params
+    >>> x = fam.variables[0]
+    >>> expectation((x / lam)**k, fam)
+    1
+    """
+    result = closed_expectation(expr, fam, budget=budget)
+    if check:
+        from symfisher.derive.check.expectations_check import check_expectations
+
+        label = f"E[{sp.sympify(expr)}]"
+        check_expectations(fam, {label: sp.sympify(expr)}, {label: result})
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import sympy as sp
 
@@ -100,14 +101,16 @@ def _log_binomial(dep: sp.Expr, y: sp.Symbol) -> tuple[sp.Expr, sp.Expr, sp.Expr
 
 def _match_positive(d: Density1D) -> Kernel | None:
     y = d.var
-    a, powers, logs = sp.S.One, [], []
+    a = sp.S.One
+    powers: list[tuple[sp.Expr, sp.Expr]] = []
+    logs: list[tuple[sp.Expr, tuple[sp.Expr, sp.Expr, sp.Expr]]] = []
     for coef, dep in _terms(d.logpdf, y):
         if dep == sp.log(y):
             a += coef
-        elif _power_of(dep, y) is not None:
-            powers.append((-coef, _power_of(dep, y)))
-        elif _log_binomial(dep, y) is not None:
-            logs.append((-coef, _log_binomial(dep, y)))
+        elif (power := _power_of(dep, y)) is not None:
+            powers.append((-coef, power))
+        elif (binomial := _log_binomial(dep, y)) is not None:
+            logs.append((-coef, binomial))
         else:
             return None
     if len(powers) == 1 and not logs:
@@ -122,7 +125,7 @@ def _match_positive(d: Density1D) -> Kernel | None:
         ker = gbp_kernel(y, a, r, e / dd, k)
     else:
         return None
-    return Kernel(ker.name, lambda g, ker=ker: mellin_expectation(g, ker))
+    return Kernel(ker.name, partial(mellin_expectation, kernel=ker))
 
 
 def _match_unit(d: Density1D) -> Kernel | None:

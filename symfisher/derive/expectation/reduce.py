@@ -110,7 +110,7 @@ def _locscale_candidates(params: Sequence[sp.Symbol], domains: dict) -> Iterator
         yield sp.S.Zero, c
 
 
-def _step_locscale(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapper]]:
+def _step_locscale(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Mapper]]:
     kind = d.kind
     if kind not in ("R", "circle"):
         return
@@ -126,7 +126,7 @@ def _step_locscale(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, 
             return
 
 
-def _step_fold(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapper]]:
+def _step_fold(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Mapper]]:
     if d.kind != "R":
         return
     z = d.var
@@ -137,7 +137,7 @@ def _step_fold(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapp
     yield "fold", Density1D(y, logpdf, sp.S.Zero, sp.oo), lambda g: (g.xreplace({z: y}) + g.xreplace({z: -y})) / 2
 
 
-def _step_exp(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapper]]:
+def _step_exp(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Mapper]]:
     if d.kind != "R":
         return
     for sign in (-1, 1):
@@ -146,7 +146,7 @@ def _step_exp(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mappe
         yield "exp", Density1D(w, logpdf, sp.S.Zero, sp.oo), mapper
 
 
-def _step_log(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapper]]:
+def _step_log(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Mapper]]:
     if d.kind != "R+":
         return
     t = sp.Dummy("t", real=True)
@@ -154,7 +154,7 @@ def _step_log(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mappe
     yield "log", Density1D(t, logpdf, -sp.oo, sp.oo), mapper
 
 
-def _step_interval(d: Density1D, ctx: "_Ctx") -> Iterator[tuple[str, Density1D, Mapper]]:
+def _step_interval(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Mapper]]:
     if d.kind not in ("other",):
         return
     u = sp.Dummy("u", positive=True)

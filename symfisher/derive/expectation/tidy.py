@@ -50,7 +50,10 @@ def _shift_gamma(expr: sp.Expr) -> sp.Expr:
         if n == 0:
             continue
         base = rest + const - n
-        factor = sp.Mul(*(base + j for j in range(int(n)))) if n > 0 else 1 / sp.Mul(*(base - j for j in range(1, int(-n) + 1)))
+        if n > 0:
+            factor = sp.Mul(*(base + j for j in range(int(n))))
+        else:
+            factor = 1 / sp.Mul(*(base - j for j in range(1, int(-n) + 1)))
         subs[g] = factor * sp.gamma(base)
     return expr.xreplace(subs) if subs else expr
 

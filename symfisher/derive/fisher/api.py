@@ -32,6 +32,7 @@ from symfisher.derive.fisher.routes import Candidate, ExpectFn, default_expect, 
 from symfisher.derive.smooth import hessian_route_problem
 from symfisher.errors import BudgetExceeded, DerivationError, NonRegularFamilyError, SymfisherError
 from symfisher.families.iid import IID
+from symfisher.families.protocol import FamilyLike
 from symfisher.options import FisherMethod, option
 
 __all__ = ["FisherMethod", "FisherResult", "derive_fisher", "fisher"]
@@ -48,7 +49,7 @@ def _routes_table(cand: Candidate, p: int) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(row) for row in table)
 
 
-def _candidates(fam: Any, method: FisherMethod, expect: ExpectFn, budget: float, problem: str | None):
+def _candidates(fam: FamilyLike, method: FisherMethod, expect: ExpectFn, budget: float, problem: str | None):
     """Yield (name, candidate-or-None, note) in the order the method prescribes."""
     if method in (FisherMethod.AUTO, FisherMethod.EXPFAM):
         yield "expfam", expfam_route(fam, expect, budget), "not a full-rank exponential family"
@@ -60,7 +61,7 @@ def _candidates(fam: Any, method: FisherMethod, expect: ExpectFn, budget: float,
         yield "score", _budgeted(score_route, fam, expect, budget), ""
 
 
-def _budgeted(route: Any, fam: Any, expect: ExpectFn, budget: float) -> Candidate:
+def _budgeted(route: Any, fam: FamilyLike, expect: ExpectFn, budget: float) -> Candidate:
     """Run a route in a child process with a total deadline (the engine may hang)."""
     p = len(fam.params)
     pairs = tuple((i, j) for i in range(p) for j in range(i, p))
@@ -74,11 +75,11 @@ def _budgeted(route: Any, fam: Any, expect: ExpectFn, budget: float) -> Candidat
     return out.value
 
 
-def _verify(fam: Any, mat: sp.ImmutableMatrix, check: bool, hessian_ok: bool) -> CheckReport | None:
+def _verify(fam: FamilyLike, mat: sp.ImmutableMatrix, check: bool, hessian_ok: bool) -> CheckReport | None:
     return cross_check(fam, mat, hessian_valid=hessian_ok) if check else None
 
 
-def _derive(fam: Any, method: FisherMethod, *, allow_numeric: bool, check: bool, expect: ExpectFn,
+def _derive(fam: FamilyLike, method: FisherMethod, *, allow_numeric: bool, check: bool, expect: ExpectFn,
             budget: float, simplify_budget: float) -> FisherResult | NumericFisher:
     start = time.monotonic()
     problem = hessian_route_problem(fam)
@@ -109,7 +110,7 @@ def _derive(fam: Any, method: FisherMethod, *, allow_numeric: bool, check: bool,
     return _give_up(fam, partial, notes, failures, allow_numeric)
 
 
-def _give_up(fam: Any, partial: Candidate | None, notes: list[str], failures: list[str],
+def _give_up(fam: FamilyLike, partial: Candidate | None, notes: list[str], failures: list[str],
              allow_numeric: bool) -> NumericFisher:
     if allow_numeric:
         p = len(fam.params)
@@ -125,7 +126,7 @@ def _give_up(fam: Any, partial: Candidate | None, notes: list[str], failures: li
     )
 
 
-def derive_fisher(fam: Any, method: str | FisherMethod = "auto", *, allow_numeric: bool = False,
+def derive_fisher(fam: FamilyLike, method: str | FisherMethod = "auto", *, allow_numeric: bool = False,
                   check: bool = True, expect: ExpectFn | None = None, budget: float = 10.0,
                   simplify_budget: float = 3.0, cache: bool = True) -> FisherResult | NumericFisher:
     """Derive the Fisher information of a family, with provenance.

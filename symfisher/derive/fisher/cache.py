@@ -23,19 +23,20 @@ import sympy as sp
 from symfisher._runtime.cachedir import cache_subdir, content_key, read_verified, write_verified
 from symfisher._runtime.caches import memo
 from symfisher._version import __version__
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["ENGINE_VERSION", "DerivationCache", "default_cache", "entry_key"]
 
-ENGINE_VERSION = "fisher-engine-1"
+ENGINE_VERSION = "fisher-engine-2"  # 2: exact simplex checks, CheckReport.resolution
 _SUBDIR = "derivations"
 
 
-def entry_key(fam: Any, method: str, check: bool) -> str:
+def entry_key(fam: FamilyLike, method: str, check: bool) -> str:
     """Deterministic cache key of a derivation."""
     return content_key(fam.key, method, str(bool(check)), ENGINE_VERSION, __version__, sp.__version__)
 
 
-def _symbol_table(fam: Any) -> dict[str, sp.Symbol]:
+def _symbol_table(fam: FamilyLike) -> dict[str, sp.Symbol]:
     syms = (*fam.params, *getattr(fam, "fixed", ()), *fam.variables)
     return {s.name: s for s in syms}
 
@@ -51,6 +52,7 @@ def _encode(result: Any, key: str) -> str:
         "check": None if check is None else {
             "method": check.method, "points": list(check.points), "residual": check.residual,
             "tolerance": check.tolerance, "dps": check.dps, "hessian_checked": check.hessian_checked,
+            "resolution": check.resolution,
         },
         "notes": list(result.notes),
         "method": result.method,
@@ -59,7 +61,7 @@ def _encode(result: Any, key: str) -> str:
     return json.dumps(payload, indent=1, sort_keys=True) + "\n"
 
 
-def _decode(body: str, fam: Any, key: str) -> Any:
+def _decode(body: str, fam: FamilyLike, key: str) -> Any:
     from symfisher.derive.check.core import CheckReport
     from symfisher.derive.fisher.result import FisherResult
     from symfisher.parse import parse_expression
@@ -75,7 +77,7 @@ def _decode(body: str, fam: Any, key: str) -> Any:
     chk = data["check"]
     report = None if chk is None else CheckReport(
         chk["method"], tuple(chk["points"]), float(chk["residual"]), float(chk["tolerance"]),
-        int(chk["dps"]), bool(chk["hessian_checked"]))
+        int(chk["dps"]), bool(chk["hessian_checked"]), float(chk["resolution"]))
     return FisherResult(sp.ImmutableMatrix(cells), tuple(fam.params), tuple(tuple(r) for r in data["routes"]),
                         report, tuple(data["notes"]), data["method"], float(data["seconds"]))
 
@@ -103,7 +105,7 @@ class DerivationCache:
         """The file of an entry (None for a memory-only cache)."""
         return None if self.directory is None else self.directory / f"{key}.json"
 
-    def get_by_key(self, key: str, fam: Any) -> Any:
+    def get_by_key(self, key: str, fam: FamilyLike) -> Any:
         """The cached result for ``key`` (reading the disk on a memory miss), or None."""
         if key in self.memory:
             return self.memory[key]
@@ -121,11 +123,11 @@ class DerivationCache:
             self.memory[key] = result
         return result
 
-    def get(self, fam: Any, method: str, check: bool) -> Any:
+    def get(self, fam: FamilyLike, method: str, check: bool) -> Any:
         """The cached derivation of ``fam`` by ``method``, or None."""
         return self.get_by_key(entry_key(fam, method, check), fam)
 
-    def put(self, fam: Any, method: str, check: bool, result: Any) -> None:
+    def put(self, fam: FamilyLike, method: str, check: bool, result: Any) -> None:
         """Store a derivation in memory and (atomically) on disk."""
         key = entry_key(fam, method, check)
         self.memory[key] = result

@@ -19,6 +19,7 @@ import sympy as sp
 from symfisher.derive.check.integrate import numeric_expectations
 from symfisher.derive.score import score
 from symfisher.errors import DomainError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["NumericFisher"]
 
@@ -44,7 +45,7 @@ class NumericFisher:
     matrix([[0.25, 0.0], [0.0, 0.5]])
     """
 
-    family: Any
+    family: FamilyLike
     closed: Mapping[tuple[int, int], sp.Expr]
     numeric: tuple[tuple[int, int], ...]
     notes: tuple[str, ...] = ()

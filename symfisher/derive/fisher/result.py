@@ -54,7 +54,8 @@ class FisherResult:
                  f"{self.seconds:.2f} s"]
         if self.check is not None:
             lines.append(f"  checked: {self.check.method} at {len(self.check.points)} point(s), "
-                         f"residual {self.check.residual:.1e} (tolerance {self.check.tolerance:.0e}, {self.check.dps} digits)")
+                         f"residual {self.check.residual:.1e} (tolerance {self.check.tolerance:.0e}, "
+                         f"{self.check.dps} digits)")
         else:
             lines.append("  NOT cross-checked (check=False)")
         lines += [f"  note: {n}" for n in self.notes]

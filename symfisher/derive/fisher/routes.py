@@ -20,6 +20,7 @@ import sympy as sp
 
 from symfisher.derive.expfam import detect_expfam, expfam_fisher
 from symfisher.derive.score import hessian, score
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["Candidate", "ExpectFn", "expfam_route", "hessian_route", "score_route", "default_expect"]
 
@@ -56,17 +57,18 @@ class Candidate:
 
 
 def default_expect(expr: sp.Expr, fam: Any, *, budget: float = 10.0) -> sp.Expr:
-    """The expectation engine :func:`symfisher.derive.expectation.engine.expectation`."""
-    from symfisher.derive.expectation.engine import expectation
+    """The expectation engine, unchecked (:func:`~symfisher.derive.expectation.engine.closed_expectation`):
+    the Fisher matrix built from it is cross-checked as a whole."""
+    from symfisher.derive.expectation.engine import closed_expectation
 
-    return expectation(expr, fam, budget=budget)
+    return closed_expectation(expr, fam, budget=budget)
 
 
 def _closed(expr: Any) -> bool:
     return isinstance(expr, sp.Expr) and not expr.has(sp.Integral, sp.Sum, sp.Limit)
 
 
-def _try(expect: ExpectFn, expr: sp.Expr, fam: Any, budget: float) -> tuple[sp.Expr | None, str]:
+def _try(expect: ExpectFn, expr: sp.Expr, fam: FamilyLike, budget: float) -> tuple[sp.Expr | None, str]:
     try:
         out = expect(expr, fam, budget=budget)
     except Exception as exc:  # any failure of the engine (incl. BudgetExceeded): try another form
@@ -76,7 +78,7 @@ def _try(expect: ExpectFn, expr: sp.Expr, fam: Any, budget: float) -> tuple[sp.E
     return sp.sympify(out), ""
 
 
-def expfam_route(fam: Any, expect: ExpectFn | None = None, budget: float = 10.0) -> Candidate | None:
+def expfam_route(fam: FamilyLike, expect: ExpectFn | None = None, budget: float = 10.0) -> Candidate | None:
     """The full-rank exponential-family route, or None when it does not apply."""
     form = detect_expfam(fam)
     if form is None:
@@ -91,7 +93,7 @@ def expfam_route(fam: Any, expect: ExpectFn | None = None, budget: float = 10.0)
     return Candidate({ij: mat[ij] for ij in pairs}, {ij: "expfam" for ij in pairs}, (), (note,))
 
 
-def hessian_route(fam: Any, expect: ExpectFn, budget: float, use_hessian: bool = True) -> Candidate:
+def hessian_route(fam: FamilyLike, expect: ExpectFn, budget: float, use_hessian: bool = True) -> Candidate:
     """Entry-wise −E[H_ij], falling back to E[s_i s_j] per entry.
 
     Parameters
@@ -129,6 +131,6 @@ def hessian_route(fam: Any, expect: ExpectFn, budget: float, use_hessian: bool =
     return Candidate(entries, routes, tuple(missing), tuple(notes))
 
 
-def score_route(fam: Any, expect: ExpectFn, budget: float) -> Candidate:
+def score_route(fam: FamilyLike, expect: ExpectFn, budget: float) -> Candidate:
     """Entry-wise E[s_i s_j] (valid for non-smooth log-densities too)."""
     return hessian_route(fam, expect, budget, use_hessian=False)

@@ -20,6 +20,7 @@ from symfisher._runtime.caches import memo
 from symfisher.derive.geometry.metric import MetricData, is_family, metric_data, tidy
 from symfisher.derive.identifiability import require_invertible
 from symfisher.errors import DerivationError, InputError, InputTypeError
+from symfisher.families.protocol import FamilyLike
 from symfisher.options import ConnectionKind, option
 
 __all__ = ["ConnectionKind", "christoffel", "skewness_tensor", "alpha_connection"]
@@ -132,7 +133,13 @@ def _sorted_triples(p: int) -> list[tuple[int, int, int]]:
     return [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)]
 
 
-def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
+def _ordered(i: int, j: int, k: int) -> tuple[int, int, int]:
+    """The triple sorted ascending: the key of the stored entry T_ijk (i ≤ j ≤ k)."""
+    a, b, c = sorted((i, j, k))
+    return a, b, c
+
+
+def _skewness_expfam(fam: FamilyLike) -> dict[tuple[int, int, int], sp.Expr] | None:
     """T_ijk of a full-rank exponential family from second moments only, or None.
 
     With ℓ = η(θ)·t(x) − A(θ) + h(x) the score is s = Jᵀ(t − E t), J = ∂η/∂θ, so
@@ -142,7 +149,7 @@ def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
     expectations of t_a t_b replace p(p+1)(p+2)/6 expectations of score triples
     (used for p ≥ 3; the bivariate normal: 15 instead of 35 expectations).
     """
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation as expect
     from symfisher.derive.expfam import detect_expfam
 
     th = tuple(fam.params)
@@ -158,25 +165,40 @@ def _skewness_expfam(fam: Any) -> dict[tuple[int, int, int], sp.Expr] | None:
         return None
     t = form.statistics
     k = len(t)
-    mean = [expectation(sp.expand(ta), fam) for ta in t]
-    C = sp.Matrix(k, k, lambda a, b: expectation(sp.expand(t[a] * t[b]), fam) - mean[a] * mean[b])
+    mean = [expect(sp.expand(ta), fam) for ta in t]
+    C = sp.Matrix(k, k, lambda a, b: expect(sp.expand(t[a] * t[b]), fam) - mean[a] * mean[b])
     dC = [C.diff(v) for v in th]
     return {(i, j, m): tidy((J[:, i].T * dC[m] * J[:, j])[0, 0])
             for (i, j, m) in _sorted_triples(len(th))}
 
 
-def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
+def _check_skewness(fam: Any, vals: dict[tuple[int, int, int], sp.Expr]) -> None:
+    """Cross-check every T_ijk (i ≤ j ≤ k) against E[s_i s_j s_k] by quadrature/summation."""
+    from symfisher.derive.check.expectations_check import check_expectations
+    from symfisher.derive.score import score
+
+    s = list(score(fam))
+    labels = {ix: f"T{list(ix)}" for ix in vals}
+    check_expectations(fam, {labels[ix]: s[ix[0]] * s[ix[1]] * s[ix[2]] for ix in vals},
+                       {labels[ix]: v for ix, v in vals.items()})
+
+
+def skewness_tensor(fam: Any, *, check: bool = True) -> sp.ImmutableDenseNDimArray:
     """Amari–Chentsov skewness tensor ``T_ijk = E_θ[∂_iℓ ∂_jℓ ∂_kℓ]`` of a family.
 
     Computed with the expectation engine (:func:`symfisher.derive.expectation.engine.expectation`)
     for the components i ≤ j ≤ k and filled in by symmetry; for a full-rank
     exponential family from the covariance of the sufficient statistic instead
-    (T_ijk = J_ai J_bj ∂_k Cov(t)_ab, J = ∂η/∂θ: no third moments needed).
+    (T_ijk = J_ai J_bj ∂_k Cov(t)_ab, J = ∂η/∂θ: no third moments needed). Every
+    component is then cross-checked against E[s_i s_j s_k] by mpmath quadrature or
+    summation at deterministic parameter points (30 digits).
 
     Parameters
     ----------
     fam : Family
         A regular family with p parameters.
+    check : bool
+        Run the numeric cross-check (default True; off is for experiments).
 
     Returns
     -------
@@ -186,7 +208,8 @@ def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
     Raises
     ------
     DerivationError
-        When an expectation has no closed form (the message names the entry).
+        When an expectation has no closed form, or a component fails the numeric check
+        (the message names the entry).
 
     Examples
     --------
@@ -196,20 +219,33 @@ def skewness_tensor(fam: Any) -> sp.ImmutableDenseNDimArray:
     """
     if not is_family(fam):
         raise InputTypeError(f"skewness_tensor needs a Family, got {type(fam).__name__}")
+    return _skewness(fam, bool(check))
+
+
+def _sorted3(i: int, j: int, k: int) -> tuple[int, int, int]:
+    a, b, c = sorted((i, j, k))
+    return (a, b, c)
+
+
+@memo(maxsize=64)
+def _skewness(fam: Any, check: bool) -> sp.ImmutableDenseNDimArray:
+    """:func:`skewness_tensor`, cached by the family's content and the check flag."""
     vals = _skewness_expfam(fam)
     if vals is None:
-        from symfisher.derive.expectation.engine import expectation
+        from symfisher.derive.expectation.engine import closed_expectation
         from symfisher.derive.score import score
 
         s = list(score(fam))
-        vals = {ix: tidy(expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
+        vals = {ix: tidy(closed_expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
                 for ix in _sorted_triples(len(s))}
-    p = len(fam.params)
-    comps = [[[vals[tuple(sorted((i, j, k)))] for k in range(p)] for j in range(p)]
-             for i in range(p)]
     for idx, val in vals.items():
         if val.has(sp.Integral, sp.Sum):
             raise DerivationError(f"skewness tensor entry T{list(idx)} has no closed form: {val}")
+    if check:
+        _check_skewness(fam, vals)
+    p = len(fam.params)
+    comps = [[[vals[_sorted3(i, j, k)] for k in range(p)] for j in range(p)]
+             for i in range(p)]
     return sp.ImmutableDenseNDimArray(comps)
 
 
@@ -220,6 +256,7 @@ def alpha_connection(
     coords: Any = None,
     kind: str | ConnectionKind = "second",
     skewness: Any = None,
+    check: bool = True,
 ) -> sp.ImmutableDenseNDimArray:
     """Amari's α-connection ``Γ^(α)_ij,k = Γ^(0)_ij,k − (α/2) T_ijk``.
 
@@ -236,6 +273,9 @@ def alpha_connection(
         Coordinates of a plain metric.
     skewness : array-like, optional
         T_ijk, shape (p, p, p); default :func:`skewness_tensor` of the family.
+    check : bool
+        Cross-check the derived skewness tensor numerically (see :func:`skewness_tensor`;
+        default True). A ``skewness`` given by the caller is used as is.
 
     Returns
     -------
@@ -256,7 +296,7 @@ def alpha_connection(
     if skewness is None:
         if md.family is None:
             raise InputError("alpha_connection of a plain metric needs skewness=T (shape (p, p, p))")
-        skewness = skewness_tensor(md.family)
+        skewness = skewness_tensor(md.family, check=check)
     T = sp.ImmutableDenseNDimArray(skewness)
     if T.shape != (p, p, p):
         raise InputError(f"skewness has shape {T.shape}, expected {(p, p, p)}")

@@ -141,7 +141,7 @@ def _half_plane(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, 
         return None
     for k in (1, 0):  # which coordinate plays σ
         s = coords[k]
-        C = g.applyfunc(lambda e: tidy(e * s**2))
+        C = g.applyfunc(lambda e, s=s: tidy(e * s**2))
         if C.free_symbols & set(coords) or not (C[0, 0].is_positive and C[1, 1].is_positive):
             continue
         det = tidy(C.det())

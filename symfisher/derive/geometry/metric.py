@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from symfisher.errors import DerivationError, InputError, InputTypeError
+from symfisher.families.protocol import FamilyLike
 
 __all__ = ["MetricData", "metric_data", "is_family", "tidy", "check_closed_form"]
 
@@ -42,7 +43,7 @@ class MetricData:
 
     g: sp.ImmutableMatrix
     coords: tuple[sp.Symbol, ...]
-    family: Any = field(default=None, compare=False)
+    family: FamilyLike | None = field(default=None, compare=False)
     domains: tuple[sp.Set, ...] = ()
     constraints: tuple[sp.Basic, ...] = ()
 

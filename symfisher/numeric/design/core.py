@@ -49,7 +49,8 @@ class Design:
     """
 
     points: NDArray[np.float64]
-    weights: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    # None means uniform: __post_init__ always stores a (k,) array, so readers never see None.
+    weights: NDArray[np.float64] = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         pts = _as_points(self.points)
@@ -102,7 +103,7 @@ class Space:
     candidates: NDArray[np.float64] | None = None
 
     @staticmethod
-    def box(bounds: ArrayLike) -> "Space":
+    def box(bounds: ArrayLike) -> Space:
         """A box from ``(lo, hi)`` or ``[(lo1, hi1), (lo2, hi2), ...]``.
 
         Examples
@@ -119,7 +120,7 @@ class Space:
         return Space(b)
 
     @staticmethod
-    def finite(candidates: ArrayLike) -> "Space":
+    def finite(candidates: ArrayLike) -> Space:
         """A discrete space of candidate points, shape ``(N,)`` or ``(N, q)``."""
         c = _as_points(candidates, "candidates")
         c = c.reshape(c.shape[0], -1)

@@ -125,7 +125,7 @@ class LCriterion:
     name: str = "L"
 
     @staticmethod
-    def from_c(c: ArrayLike, name: str = "c") -> "LCriterion":
+    def from_c(c: ArrayLike, name: str = "c") -> LCriterion:
         """c-optimality for the linear combination ``cᵀθ`` (``c`` of shape ``(p,)``)."""
         v = np.asarray(c, dtype=float).ravel()
         if not np.all(np.isfinite(v)) or not np.any(v):
@@ -133,7 +133,7 @@ class LCriterion:
         return LCriterion(np.outer(v, v), name)
 
     @staticmethod
-    def from_matrix(L: ArrayLike, p: int, name: str = "L") -> "LCriterion":
+    def from_matrix(L: ArrayLike, p: int, name: str = "L") -> LCriterion:
         """L-optimality for ``tr(L M⁻¹)``; ``L`` PSD of shape ``(p, p)`` or ``K`` of shape ``(p, m)`` (``L = K Kᵀ``)."""
         A = np.atleast_2d(np.asarray(L, dtype=float))
         if A.shape[0] != p:

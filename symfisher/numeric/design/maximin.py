@@ -118,7 +118,7 @@ def maximin(problem: Problem, settings: Settings = Settings(), rounds: int = 6) 
         replace(c, alphas=np.ones(1) / len(subs)) for c in problem.components)), settings)
     X, w = start.design.matrix, start.weights.copy()
     grid = problem.space.grid(settings.cert_size(problem.space.dim))
-    for r in range(rounds):
+    for r in range(rounds):  # noqa: B007 (r + 1 rounds are reported after the loop)
         X, w = _epigraph(subs, ref, X, w)
         keep = w > 1e-7
         X, w = X[keep], w[keep] / w[keep].sum()

@@ -68,7 +68,7 @@ class PointInfo:
             raise InputError("PointInfo needs either info (I(x)) or features (f(x))")
 
     @staticmethod
-    def rank_one(f: PointFn, df: PointFn | None = None, *, n_params: int) -> "PointInfo":
+    def rank_one(f: PointFn, df: PointFn | None = None, *, n_params: int) -> PointInfo:
         """A model with ``I(x) = f(x) f(x)ᵀ`` (e.g. linear regression with unit variance)."""
         return PointInfo(n_params=n_params, features=f, dfeatures=df)
 

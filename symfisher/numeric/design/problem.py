@@ -58,7 +58,8 @@ class Problem:
         forced = np.asarray(self.forced, dtype=float).reshape(-1, self.space.dim)
         object.__setattr__(self, "forced", forced)
         if not 0.0 <= self.min_weight * forced.shape[0] < 1.0:
-            raise InputError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) must be >= 0 with total < 1")
+            raise InputError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) "
+                             "must be >= 0 with total < 1")
         if forced.shape[0] and not self.space.contains(forced).all():
             raise InputError(f"forced points {forced.tolist()} are not all in the design space")
 

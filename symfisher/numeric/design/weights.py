@@ -38,7 +38,7 @@ def multiplicative(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Arra
     lam = exponent(problem)
     st = state(problem, parts, eta, fixed)
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned after the loop)
         g = np.clip(st.dtilde, 0.0, None)
         mean = float(np.dot(eta, g))
         if g.max() <= (1.0 + tol) * mean:

@@ -101,6 +101,7 @@ def _events(n: int, p: int, y0: np.ndarray, inside: InsideFn | None) -> list[Cal
         m = float(np.max(np.abs(y)))
         return limit - m if np.isfinite(m) else -1.0
 
+    # solve_ivp reads an event's ``terminal`` attribute, which plain functions do not declare.
     blowup.terminal = True  # type: ignore[attr-defined]
     if inside is None:
         return [blowup]
@@ -109,7 +110,7 @@ def _events(n: int, p: int, y0: np.ndarray, inside: InsideFn | None) -> list[Cal
         theta = y.reshape(2, n, p)[0]
         return 1.0 if bool(np.all(inside(theta))) else -1.0
 
-    leaves.terminal = True  # type: ignore[attr-defined]
+    leaves.terminal = True  # type: ignore[attr-defined]  # as for blowup
     return [blowup, leaves]
 
 
@@ -218,6 +219,6 @@ def integrate_batch(
     if not (np.all(np.isfinite(theta0)) and np.all(np.isfinite(v0))):
         return _failed(n, p, 0.0)
     how = resolve_integrator(integrator, christoffel)
-    run = _compiled_batch if how is Integrator.COMPILED else _scipy_batch
-    return run(christoffel, theta0, v0, float(t_end), rtol, atol, t_eval, inside,  # type: ignore[arg-type]
-               max_evals)
+    if how is Integrator.COMPILED and isinstance(christoffel, LoopKernel):  # COMPILED implies a LoopKernel
+        return _compiled_batch(christoffel, theta0, v0, float(t_end), rtol, atol, t_eval, inside, max_evals)
+    return _scipy_batch(christoffel, theta0, v0, float(t_end), rtol, atol, t_eval, inside, max_evals)

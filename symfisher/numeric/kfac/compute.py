@@ -31,15 +31,17 @@ from symfisher.options import CrossTerm, KronMethod, option
 def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
             ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate ``a`` and exactly one of ``g`` / ``B``; return ``a`` and ``B`` (N, d_out, k)."""
-    if (g is None) == (B is None):
+    if g is not None and B is None:
+        name, given, ndim = "g", g, 2
+    elif B is not None and g is None:
+        name, given, ndim = "B", B, 3
+    else:
         raise ShapeError("pass exactly one of 'g' (N, d_out) gradients or 'B' (N, d_out, k) factors")
     a_arr = as_finite("a", a, 2)
-    if g is not None:
-        B_arr = as_finite("g", g, 2)[:, :, None]
-        same_rows(("a", "g"), a_arr, B_arr)
-    else:
-        B_arr = as_finite("B", B, 3)
-        same_rows(("a", "B"), a_arr, B_arr)
+    B_arr = as_finite(name, given, ndim)
+    if ndim == 2:
+        B_arr = B_arr[:, :, None]
+    same_rows(("a", name), a_arr, B_arr)
     return a_arr, B_arr
 
 
@@ -100,7 +102,8 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
                              f"method={how.value!r}")
         how = KronMethod.SAMPLED
     if how is KronMethod.AUTO:
-        how = _auto_method(*B_arr.shape, a_arr.shape[1])
+        n, d_out, k = B_arr.shape
+        how = _auto_method(n, d_out, k, a_arr.shape[1])
     if how is KronMethod.DENSE:
         return _dense_report(a_arr, B_arr)
     A, G = kfac_factors(a_arr, B_arr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from symfisher.errors import OptionError
 from symfisher.numeric.laplace import noncanonical as nc
 from symfisher.numeric.laplace.likelihoods import Bernoulli, Categorical, Gaussian, OutputLikelihood, Poisson
@@ -9,7 +11,7 @@ from symfisher.options import Likelihood, option
 
 __all__ = ["make_likelihood"]
 
-_TABLE = {
+_TABLE: dict[Likelihood, Callable[[float, float, float], OutputLikelihood]] = {
     Likelihood.GAUSSIAN: lambda sigma, df, r: Gaussian(sigma),
     Likelihood.BERNOULLI: lambda sigma, df, r: Bernoulli(),
     Likelihood.CATEGORICAL: lambda sigma, df, r: Categorical(),

@@ -38,7 +38,8 @@ Array = NDArray[np.float64]
 class OutputLikelihood(Protocol):
     """What the Laplace and K-FAC code needs from a likelihood of the output ``f``."""
 
-    name: Likelihood
+    @property
+    def name(self) -> Likelihood: ...
 
     def nll(self, f: Array, y: Array) -> Array: ...
     def grad(self, f: Array, y: Array) -> Array: ...

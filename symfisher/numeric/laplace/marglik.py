@@ -56,7 +56,7 @@ def marglik_gradient(precision: Precision, theta: Array, prior: Array,
     array([0.25])
     """
     per_param = precision.inverse_diagonal() - 1.0 / prior + theta * theta
-    return -0.5 * np.bincount(groups, weights=per_param, minlength=n_groups)
+    return np.asarray(-0.5 * np.bincount(groups, weights=per_param, minlength=n_groups), dtype=np.float64)
 
 
 def optimize_prior(log_lik: float, precision: Precision, theta: Array,

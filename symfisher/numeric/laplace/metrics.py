@@ -43,6 +43,9 @@ def predictive_nll(kind: Likelihood, pred: Predictive, y: Array,
         val = lik.nll(np.log(np.maximum(m, _TINY)), y)
     else:
         v = pred.variance
+        if v is None:
+            raise DomainError(f"predictive_nll for {kind.value} uses the predictive variance, and this "
+                              "Predictive has none (it comes from a classification or count likelihood)")
         val = 0.5 * np.sum((y - m) ** 2 / v + np.log(2 * np.pi * v), axis=1)
     return float(np.mean(val))
 

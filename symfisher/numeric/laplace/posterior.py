@@ -119,7 +119,8 @@ class LaplacePosterior:
             raise DomainError(f"sigma applies to the gaussian and student_t likelihoods only, "
                               f"not {self.likelihood.name.value}")
         s = float(positive("sigma", sigma))
-        lik = replace(self.likelihood, sigma=s)          # type: ignore[type-var]
+        # OutputLikelihood is a Protocol; the gaussian and student_t likelihoods are dataclasses with sigma.
+        lik = replace(self.likelihood, sigma=s)  # type: ignore[type-var]
         f = self.net.forward(self.X)
         return -float(np.sum(lik.nll(f, self.y))), (self.sigma / s) ** 2
 

@@ -90,7 +90,8 @@ def _regression_moments(lik: OutputLikelihood, f: Array, cov: Array, var: Array)
     sigma = float(getattr(lik, "sigma", 1.0))
     noise = sigma**2
     if lik.name is Likelihood.STUDENT_T:
-        nu = float(getattr(lik, "df"))
+        # df is not part of the OutputLikelihood protocol; a student_t likelihood carries it.
+        nu = float(getattr(lik, "df"))  # noqa: B009
         noise = sigma**2 * nu / (nu - 2.0) if nu > 2 else np.inf
     return Predictive(f.copy(), f, cov, var + noise)
 

@@ -12,6 +12,8 @@ from typing import Any
 import sympy as sp
 
 from symfisher._runtime.caches import memo
+from symfisher.errors import DerivationError
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.context import Ctx, judge, skewness_of
 from symfisher.verification.report import Outcome
@@ -41,12 +43,12 @@ class _EF:
 
 
 def _E(expr: sp.Expr, fam: Any) -> sp.Expr:
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
 
-    return expectation(sp.expand(expr), fam)
+    return closed_expectation(sp.expand(expr), fam)
 
 
-def expfam_reason(fam: Any) -> str | None:
+def expfam_reason(fam: Family) -> str | None:
     """None for a full-rank exponential family; otherwise why the identities do not apply."""
     from symfisher.derive.expfam import detect_expfam
 
@@ -68,11 +70,13 @@ def _ef_of(ctx: Ctx) -> _EF:
 
 
 @memo(maxsize=32)
-def expfam_data(fam: Any) -> _EF:
+def expfam_data(fam: Family) -> _EF:
     """Statistics T, natural parameters η, log-partition A, J = ∂η/∂θ, E[T], Cov(T)."""
     from symfisher.derive.expfam import detect_expfam
 
     form = detect_expfam(fam)
+    if form is None:  # callers check expfam_reason first; say so plainly if one did not
+        raise DerivationError(f"{getattr(fam, 'name', fam)}: not an exponential family (no expfam data)")
     th = form.params
     eta = sp.Matrix(form.natural)
     J = eta.jacobian(th)
@@ -88,7 +92,7 @@ def _inv(M: sp.Matrix) -> sp.Matrix:
     return M.inv(method="ADJ") if M.rows <= 3 else M.inv()
 
 
-def _fisher(fam: Any) -> sp.Matrix:
+def _fisher(fam: Family) -> sp.Matrix:
     from symfisher.derive.fisher.api import fisher
 
     return sp.Matrix(fisher(fam))

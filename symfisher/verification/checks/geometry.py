@@ -8,6 +8,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.context import Ctx, judge, judge_numbers, skewness_of
 from symfisher.verification.reparam import standard_reparam
@@ -187,7 +188,7 @@ def _kl_route(ctx: Ctx) -> tuple[str, Any]:
         return "numeric", kl_numeric(ctx.fam, ctx.points, ctx.dps)
 
 
-def _kl_at_diagonal(kl_t: tuple, fam: Any, order: int) -> tuple[list[sp.Expr], list]:
+def _kl_at_diagonal(kl_t: tuple, fam: Family, order: int) -> tuple[list[sp.Expr], list]:
     """Derivatives of KL(θ₁‖θ₂) in θ₂ of the given order at θ₂ = θ₁, in θ."""
     from itertools import product
 

@@ -28,6 +28,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.context import Ctx, judge
 from symfisher.verification.report import Outcome
@@ -47,7 +48,7 @@ _ORDER = {Status.PROVED: 0, Status.NUMERIC: 1, Status.NOT_APPLICABLE: 2, Status.
           Status.FAILS: 4}
 
 
-def _sub_family(fam: Any, theta: sp.Symbol) -> Any:
+def _sub_family(fam: Family, theta: sp.Symbol) -> Any:
     """The one-parameter family in θ; the other parameters become fixed constants."""
     from symfisher.families.base import Family
 
@@ -55,7 +56,7 @@ def _sub_family(fam: Any, theta: sp.Symbol) -> Any:
                   name=f"{fam.name}[{theta}]")
 
 
-def scalar_statistic(fam: Any, theta: sp.Symbol) -> sp.Expr | None:
+def scalar_statistic(fam: Family, theta: sp.Symbol) -> sp.Expr | None:
     """T(x) with ℓ = η(θ) T(x) − A(θ) + h(x) in θ alone (others fixed), or None.
 
     Several statistics T_k with natural parameters η_k(θ) merge into one when every
@@ -88,7 +89,7 @@ def scalar_statistic(fam: Any, theta: sp.Symbol) -> sp.Expr | None:
     return best
 
 
-def sufficiency_reason(fam: Any) -> str | None:
+def sufficiency_reason(fam: Family) -> str | None:
     """None when some parameter has a scalar sufficient statistic (or the family is
     non-regular: then the row fails on regularity), otherwise why the row does not apply."""
     if not fam.regular:
@@ -102,7 +103,7 @@ def sufficiency_reason(fam: Any) -> str | None:
 
 
 # --------------------------------------------------------------------- closed form
-def _discrete_pmf2(fam: Any, theta: sp.Symbol) -> tuple[sp.Expr, sp.Symbol, int] | None:
+def _discrete_pmf2(fam: Family, theta: sp.Symbol) -> tuple[sp.Expr, sp.Symbol, int] | None:
     """P(X₁ + X₂ = t) in closed form for T = x on {lo, lo+1, …} (binomial reduction)."""
     x = fam.variables[0]
     rng = fam.support[0] if isinstance(fam.support, tuple) else fam.support
@@ -123,7 +124,7 @@ def _discrete_pmf2(fam: Any, theta: sp.Symbol) -> tuple[sp.Expr, sp.Symbol, int]
     return pmf, t, 2 * lo
 
 
-def _continuous_pdf2(fam: Any, theta: sp.Symbol, T: sp.Expr) -> tuple[sp.Expr, sp.Symbol, sp.Interval] | None:
+def _continuous_pdf2(fam: Family, theta: sp.Symbol, T: sp.Expr) -> tuple[sp.Expr, sp.Symbol, sp.Interval] | None:
     """Density of T(X₁) + T(X₂) by SymPy's convolution integral (one monotone branch)."""
     from symfisher.verification.numeric.statdist import branches
 
@@ -147,7 +148,7 @@ def _continuous_pdf2(fam: Any, theta: sp.Symbol, T: sp.Expr) -> tuple[sp.Expr, s
     return pdf, u, sp.Interval(2 * a, 2 * b)
 
 
-def _closed_info(fam: Any, theta: sp.Symbol, T: sp.Expr) -> tuple | None:
+def _closed_info(fam: Family, theta: sp.Symbol, T: sp.Expr) -> tuple | None:
     """(I_{T₁+T₂}(θ) in closed form, method text, n, log-law, its variable, its support),
     or None when SymPy finds no closed form of the law."""
     from symfisher.derive.fisher.api import fisher
@@ -175,7 +176,7 @@ def _closed_info(fam: Any, theta: sp.Symbol, T: sp.Expr) -> tuple | None:
     return sp.Matrix(fisher(law))[0, 0], how, 2, log_law, var, support
 
 
-def _normalised(fam: Any, theta: sp.Symbol, law: tuple, ctx: Ctx) -> bool:
+def _normalised(fam: Family, theta: sp.Symbol, law: tuple, ctx: Ctx) -> bool:
     """The closed-form law sums/integrates to 1 at the first check point (mpmath)."""
     from symfisher.derive.check.integrate import numeric_expectations
     from symfisher.families.base import Family
@@ -186,7 +187,7 @@ def _normalised(fam: Any, theta: sp.Symbol, law: tuple, ctx: Ctx) -> bool:
     return bool(abs(mass - 1) < 1e-12)
 
 
-def _finite_info(fam: Any, theta: sp.Symbol, T: sp.Expr, n: int) -> sp.Expr | None:
+def _finite_info(fam: Family, theta: sp.Symbol, T: sp.Expr, n: int) -> sp.Expr | None:
     """Σ_t (∂p_t)²/p_t for T_n on a finite support tabulated exactly (symbolic in θ)."""
     x = fam.variables[0]
     rng = fam.support[0] if isinstance(fam.support, tuple) else fam.support
@@ -206,7 +207,7 @@ def _finite_info(fam: Any, theta: sp.Symbol, T: sp.Expr, n: int) -> sp.Expr | No
     return sp.factor(sp.cancel(sum(sp.diff(p, theta) ** 2 / p for p in acc.values())))
 
 
-def _closed(fam: Any, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome | None:
+def _closed(fam: Family, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome | None:
     from symfisher._runtime.budget import run_with_budget
     from symfisher.errors import BudgetExceeded
 
@@ -231,7 +232,7 @@ def _closed(fam: Any, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome | N
 
 
 # --------------------------------------------------------------------- numeric route
-def _numeric(fam: Any, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome:
+def _numeric(fam: Family, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome:
     from symfisher.verification.numeric.statdist import (
         branches,
         continuous_sum_information,

@@ -10,6 +10,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from symfisher.families.base import Family
 from symfisher.options import Status
 from symfisher.verification.context import Ctx, judge
 from symfisher.verification.numeric.quadrature import param_scales
@@ -19,7 +20,7 @@ __all__ = ["f_divergence_second_order", "f_divergence_applies", "fisher_rao_cons
            "gaussian_entropy", "FDivergence", "F_DIVERGENCES"]
 
 
-def _fisher_quadratic(fam: Any, pt: dict, v: list[sp.Expr], dps: int) -> mpmath.mpf:
+def _fisher_quadratic(fam: Family, pt: dict, v: list[sp.Expr], dps: int) -> mpmath.mpf:
     from symfisher.derive.fisher.api import fisher
 
     I = sp.Matrix(fisher(fam)).subs(pt)
@@ -72,7 +73,7 @@ F_TOL = 1e-8
 """Relative tolerance of the extrapolated ε² coefficient (the extrapolation error is O(ε³))."""
 
 
-def _divergences(fam: Any, pt: dict, v: list[sp.Expr], dps: int) -> list[list[Any]]:
+def _divergences(fam: Family, pt: dict, v: list[sp.Expr], dps: int) -> list[list[Any]]:
     """D_f(p_θ‖p_{θ+εv}) for every f of :data:`F_DIVERGENCES` and ε of ``_STEPS``.
 
     One quadrature/summation pass: the integrands are E_θ[f̃(u)/u] with u = p_θ/p_{θ+εv}
@@ -109,7 +110,7 @@ def _extrapolate(values: list[Any]) -> Any:
     return (4 * r1[1] - r1[0]) / 3
 
 
-def _directions(fam: Any, pt: dict) -> list[list[sp.Expr]]:
+def _directions(fam: Family, pt: dict) -> list[list[sp.Expr]]:
     v = param_scales(fam, pt)
     if len(v) < 2:
         return [v]
@@ -152,7 +153,7 @@ def f_divergence_second_order(ctx: Ctx) -> Outcome:
     return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method, where)
 
 
-def f_divergence_applies(fam: Any) -> str | None:
+def f_divergence_applies(fam: Family) -> str | None:
     """None for one data variable or a finite support, else why the check does not apply."""
     sets = fam.support if isinstance(fam.support, tuple) else (fam.support,)
     if len(fam.variables) == 1 or all(isinstance(s, sp.FiniteSet) for s in sets):
@@ -188,7 +189,7 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
     Σ⁻¹, so maximising log det I minimises h and the confidence-ellipsoid volume
     ∝ det Σ^½.
     """
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
 
     fam = ctx.fam
     xs = fam.variables
@@ -198,7 +199,7 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
                                        for s in _supports(fam)):
         return Outcome(Status.NOT_APPLICABLE, None, "", "not a Gaussian family in x")
     d = len(xs)
-    h = -expectation(sp.expand(ell), fam)
+    h = -closed_expectation(sp.expand(ell), fam)
     rhs = sp.Rational(d, 2) * (1 + sp.log(2 * sp.pi)) - sp.log(P.det()) / 2
     out = judge(ctx, [h - rhs], [h], what="entropy:")
     return Outcome(out.status, out.residual, out.method,
@@ -206,6 +207,6 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
                    "information Σ⁻¹ minimises the entropy and the confidence-ellipsoid volume")
 
 
-def _supports(fam: Any) -> tuple[Any, ...]:
+def _supports(fam: Family) -> tuple[Any, ...]:
     sup = fam.support
     return sup if isinstance(sup, tuple) else (sup,)

@@ -21,9 +21,9 @@ __all__ = [
 
 
 def _E(expr: sp.Expr, ctx: Ctx) -> sp.Expr:
-    from symfisher.derive.expectation.engine import expectation
+    from symfisher.derive.expectation.engine import closed_expectation
 
-    return expectation(sp.expand(expr), ctx.fam)
+    return closed_expectation(sp.expand(expr), ctx.fam)
 
 
 def score_mean_zero(ctx: Ctx) -> Outcome:

@@ -18,13 +18,15 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import sympy as sp
 
-__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients", "kl_directions",
-           "param_scales", "EXTRA_DPS"]
+from symfisher.families.base import Family
+
+__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients",
+           "kl_directions", "param_scales", "EXTRA_DPS"]
 
 EXTRA_DPS = 20
 """Guard digits of the quadratures beyond the check's ``dps`` (the KL's even and odd
@@ -33,6 +35,9 @@ parts at ε ≈ 1e-3 cancel about 3·3 = 9 digits)."""
 _H0 = {True: sp.Rational(1, 1000), False: sp.Rational(1, 10**4)}
 _LEVELS = {True: 3, False: 5}
 _POWERS = {True: (2, 4, 6), False: (1, 2, 3, 4)}
+
+IndexT = TypeVar("IndexT", bound=tuple[int, ...])
+"""An index tuple of score components, e.g. ``(i, j)`` or ``(i, j, k)``."""
 
 
 _PRECISE = frozenset({"mpmath-quad", "mpmath-sum", "finite-sum"})
@@ -70,7 +75,7 @@ def _hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     return [mpmath.re(x) for x in nodes], weights
 
 
-def _gaussian_poly_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict,
+def _gaussian_poly_expectations(fam: Family, exprs: Sequence[sp.Expr], point: dict,
                                 dps: int) -> list[Any] | None:
     """E[f_k] under Gaussian data for polynomial f_k, exactly up to rounding, or None.
 
@@ -110,7 +115,7 @@ def _gaussian_poly_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict,
     return total
 
 
-def expectations_at(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
+def expectations_at(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
     """E_θ[f_k] at one point to about ``dps`` digits (length K), or DerivationError.
 
     mpmath quadrature/summation for one data variable and finite supports; an exact
@@ -128,7 +133,7 @@ def expectations_at(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -
         return [v / res.values[0] for v in res.values[1:]]
 
 
-def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
+def fisher_by_quadrature(fam: Family, point: dict, dps: int) -> mpmath.matrix:
     """I(θ) = E_θ[s sᵀ] at one point, by quadrature/summation of the family's own ℓ.
 
     Parameters
@@ -162,8 +167,7 @@ def fisher_by_quadrature(fam: Any, point: dict, dps: int) -> mpmath.matrix:
     return out
 
 
-def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[tuple[int, ...]]
-                  ) -> dict[tuple[int, ...], Any]:
+def score_moments(fam: Family, point: dict, dps: int, indices: Sequence[IndexT]) -> dict[IndexT, Any]:
     """``E_θ[s_i s_j ...]`` for each index tuple at one point, by quadrature/summation.
 
     Parameters
@@ -194,7 +198,7 @@ def score_moments(fam: Any, point: dict, dps: int, indices: Sequence[tuple[int, 
         return {ix: got.values[n] / got.values[0] for n, ix in enumerate(indices, start=1)}
 
 
-def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, int, int], Any]:
+def skewness_by_quadrature(fam: Family, point: dict, dps: int) -> dict[tuple[int, int, int], Any]:
     """T_ijk = E_θ[s_i s_j s_k] (i ≤ j ≤ k) at one point, by quadrature/summation.
 
     Parameters
@@ -224,7 +228,7 @@ def skewness_by_quadrature(fam: Any, point: dict, dps: int) -> dict[tuple[int, i
                          [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)])
 
 
-def param_scales(fam: Any, point: dict) -> list[sp.Expr]:
+def param_scales(fam: Family, point: dict) -> list[sp.Expr]:
     """Step scale per parameter: θ (positive), θ(1 − θ) (in (0, 1)), 1 otherwise."""
     out = []
     for s in fam.params:
@@ -292,7 +296,7 @@ def _richardson(values: Sequence[Any], powers: Sequence[int]) -> tuple[Any, Any]
     return row[-1], abs(row[-1] - prev)
 
 
-def _kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
+def _kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
     """x where a non-smooth term (|a x + b|, ...) of an integrand switches, at ``point``."""
     from symfisher.derive.smooth import non_smooth_terms
 
@@ -307,7 +311,7 @@ def _kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict) -> list[sp.Expr]:
     return sorted(out, key=float)
 
 
-def _quad_with_kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
+def _quad_with_kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any]:
     """[E[1], E[f_1], …] for one continuous variable, split at every integrand's kinks.
 
     The kinks of ℓ(x; θ + εv) move with ε; the generic quadrature splits only at the
@@ -339,7 +343,7 @@ def _quad_with_kinks(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int) 
         return [mpmath.quad(comp(k), ends) for k in range(len(exprs) + 1)]
 
 
-def kl_coefficients(fam: Any, point: dict, dps: int, smooth: bool = True) -> KLCoefficients:
+def kl_coefficients(fam: Family, point: dict, dps: int, smooth: bool = True) -> KLCoefficients:
     """ε² and ε³ coefficients of KL(p_θ‖p_{θ+εv}) by quadrature and Richardson.
 
     KL(ε) = E_θ[ℓ(x; θ) − ℓ(x; θ + εv)] is integrated at ε = ±h_k, h_k = 10⁻³/2^k
@@ -398,15 +402,17 @@ def kl_coefficients(fam: Any, point: dict, dps: int, smooth: bool = True) -> KLC
             even = [(kl[2 * k] + kl[2 * k + 1]) / (2 * hs[k] ** 2) for k in range(levels)]
             odd = [(kl[2 * k] - kl[2 * k + 1]) / (2 * hs[k] ** 3) for k in range(levels)]
             val, err = _richardson(even, _POWERS[smooth])
-            c2.append(val), e2.append(err)
+            c2.append(val)
+            e2.append(err)
             if smooth:
                 val, err = _richardson(odd, _POWERS[smooth])
-                c3.append(val), e3.append(err)
+                c3.append(val)
+                e3.append(err)
     return KLCoefficients(tuple(dirs), tuple(c2), tuple(c3) if smooth else None, tuple(e2),
                           tuple(e3) if smooth else None, steps)
 
 
-def kl_numeric(fam: Any, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
+def kl_numeric(fam: Family, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:
     """KL expansion coefficients by quadrature at every test point."""
     from symfisher.derive.smooth import non_smooth_terms
 

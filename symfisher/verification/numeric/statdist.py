@@ -28,6 +28,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symfisher.errors import InputError
+from symfisher.families.base import Family
+from symfisher.families.sets import Simplex
+
 __all__ = ["Branch", "branches", "discrete_sum_information", "continuous_sum_information"]
 
 
@@ -48,12 +52,12 @@ class Branch:
     hi: sp.Expr
 
 
-def _interval(fam: Any) -> sp.Interval:
+def _interval(fam: Family) -> sp.Interval:
     sup = fam.support[0] if isinstance(fam.support, tuple) else fam.support
     return sp.Interval(-sp.oo, sp.oo) if sup == sp.Reals else sup
 
 
-def branches(fam: Any, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -> list[Branch] | None:
+def branches(fam: Family, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -> list[Branch] | None:
     """The density of T(X) for one continuous variable as a sum over monotone branches.
 
     Parameters
@@ -150,11 +154,14 @@ def _branch(Tx: sp.Expr, xr: sp.Symbol, ell: sp.Expr, ts: tuple[sp.Symbol, sp.Sy
 
 
 # --------------------------------------------------------------------- discrete route
-def _pmf_table(fam: Any, T: sp.Expr, theta: sp.Symbol, point: dict, dps: int
+def _pmf_table(fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, dps: int
                ) -> Callable[[Any], dict[sp.Expr, Any]]:
     """θ ↦ {T(x): p(x; θ)} over the support (an infinite tail cut below 10^(−dps−5))."""
     x = fam.variables[0]
-    rng = (fam.support[0] if isinstance(fam.support, tuple) else fam.support).xreplace(point)
+    sup = fam.support[0] if isinstance(fam.support, tuple) else fam.support
+    if isinstance(sup, Simplex):
+        raise InputError(f"{fam.name}: a pmf table needs a discrete support, not {sup}")
+    rng = sup.xreplace(point)
     others = {k: v for k, v in point.items() if k != theta}
     ell = sp.sympify(fam.logpdf).xreplace(others)
     logp = sp.lambdify([x, theta], ell, modules="mpmath")
@@ -191,7 +198,7 @@ def _convolve(a: dict, b: dict) -> dict:
     return out
 
 
-def discrete_sum_information(fam: Any, T: sp.Expr, theta: sp.Symbol, point: dict, n: int = 3,
+def discrete_sum_information(fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, n: int = 3,
                              dps: int = 30) -> mpmath.mpf:
     """I_{T_n}(θ) = Σ_t (∂_θ P(T_n = t))² / P(T_n = t) for integer data (mpmath).
 

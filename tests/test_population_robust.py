@@ -1,0 +1,60 @@
+"""Sampling-window robustness and the prediction plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symfisher as sf
+from symfisher.errors import DomainError
+from symfisher.population.robust import window_efficiency
+
+WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
+THETA = {
+    "CL": 0.15,
+    "V": 8.0,
+    "KA": 1.0,
+    "F": 1.0,
+    "omega2_CL": 0.07,
+    "omega2_V": 0.02,
+    "omega2_KA": 0.6,
+    "sigma2_prop": 0.01,
+}
+DESIGN = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
+
+
+@pytest.fixture(scope="module")
+def warfarin() -> sf.PopulationModel:
+    return sf.PopulationModel(
+        WARFARIN,
+        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
+        covariates=["DOSE"],
+        fixed=["F"],
+    )
+
+
+def test_zero_window_has_efficiency_one(warfarin: sf.PopulationModel) -> None:
+    res = window_efficiency(warfarin, DESIGN, THETA, 0.0, draws=5)
+    assert np.allclose(res.efficiencies, 1.0, rtol=0, atol=1e-12)
+
+
+def test_window_efficiency_equals_recomputed_fims(warfarin: sf.PopulationModel) -> None:
+    res = window_efficiency(warfarin, DESIGN, THETA, 0.5, draws=20, seed=2)
+    base = sf.population_fim(warfarin, DESIGN, THETA)
+    for t, e in zip(res.times[:3], res.efficiencies[:3]):
+        other = sf.population_fim(warfarin, {**DESIGN, "times": t.tolist()}, THETA)
+        assert e == pytest.approx(other.efficiency(base), rel=1e-10)
+    assert np.all(np.abs(res.times - np.array(DESIGN["times"])) <= 0.5 + 1e-12)
+    assert "D-efficiency" in res.summary()
+    with pytest.raises(DomainError):
+        window_efficiency(warfarin, DESIGN, THETA, -1.0)
+
+
+def test_prediction_plot(warfarin: sf.PopulationModel, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    from symfisher.report.population_plots import plot_population_predictions
+
+    out = tmp_path / "pred.png"
+    ax = plot_population_predictions(warfarin, DESIGN, THETA, out, individuals=50)
+    assert out.stat().st_size > 1000
+    assert len(ax.lines) == 2  # the typical curve and the sampling times
