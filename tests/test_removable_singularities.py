@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
+import pytest
 import sympy as sp
 
 import symfisher as sf
@@ -58,6 +59,7 @@ def test_poles_are_left_alone():
     assert guard_removable(sp.sin(MU) / MU**2, [MU]) == sp.sin(MU) / MU**2
 
 
+@pytest.mark.slow
 def test_continuous_bernoulli_geodesic_crosses_zero():
     """1-D Fisher-Rao distance = integral of sqrt(I) (independent route: mpmath quadrature of
     the derived I); the geodesic solver evaluates the compiled Christoffel symbol across
