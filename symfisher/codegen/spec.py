@@ -9,7 +9,6 @@ symbols, and numeric domain intervals per argument symbol.
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass

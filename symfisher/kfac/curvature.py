@@ -223,7 +223,7 @@ def output_curvature(family: str | FamilyLike, link: Mapping[Any, Any] | None = 
 
     cat = _CATEGORICAL.match(family) if isinstance(family, str) and link is None else None
     if cat and int(cat.group(1) or 3) > _CLOSED_FORM_FROM:
-        return _softmax_closed_form(family, int(cat.group(1)))
+        return _softmax_closed_form(str(family), int(cat.group(1)))
     fam, link_map, label, mean_text = _resolve(family, link)
     outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
                            - set(fam.logpdf.free_symbols), key=natural_key))
@@ -250,7 +250,7 @@ _CLOSED_FORM_FROM = 12
 def _softmax_closed_form(label: str, k: int) -> OutputCurvature:
     from symfisher.kfac.softmax import softmax_pieces
 
-    pc = softmax_pieces(k)
+    pc: dict[str, Any] = dict(softmax_pieces(k))
     oc = OutputCurvature(label, pc["outputs"], pc["data"], pc["nll"], pc["grad"], pc["fisher"], pc["fisher"],
                          pc["probs"], True)
     oc.__dict__["factor"] = pc["factor"]  # known exactly: skip the generic test of the multinomial form

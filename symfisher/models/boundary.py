@@ -63,7 +63,8 @@ def _term_limit(term: sp.Expr, var: sp.Symbol, point: sp.Expr, side: str) -> sp.
     lim = _limit(dep, var, point, side)
     if lim is not None:
         return coeff * lim
-    regular, singular = [], []
+    regular: list[tuple[sp.Expr, sp.Expr]] = []
+    singular: list[tuple[sp.Expr, sp.Expr]] = []
     for f in sp.Mul.make_args(dep):
         v = f.subs(var, point)
         (regular if _finite(v) and v != 0 else singular).append((f, v))
@@ -178,7 +179,7 @@ class BoundaryEvaluator:
             bad = ~np.isfinite(out.reshape(out.shape[0], out.shape[1], -1)).all(axis=(0, 2))
         except ZeroDivisionError:
             out, bad = None, np.ones(X.shape[0], dtype=bool)
-        if not bad.any():
+        if not bad.any() and out is not None:
             return out
         faces = self.faces(X)
         rows = np.flatnonzero(bad)
@@ -200,14 +201,17 @@ class BoundaryEvaluator:
     def _fallback_slopes(self, out: Array, X: Array, faces: list[Face]) -> None:
         flat = out.reshape(out.shape[0], out.shape[1], -1)
         rows = [i for i in range(X.shape[0]) if faces[i] and not np.isfinite(flat[:, i]).all()]
-        if rows:
+        if rows and self.slope_fallback is not None:
             alt = np.asarray(self.slope_fallback(X[rows]), dtype=float)
             sub = out[:, rows]
             out[:, rows] = np.where(np.isfinite(sub), sub, alt)
 
     def _assemble(self, X: Array, rows: Any, faces: list[Face], probe: Any, interior: Any) -> Array:
-        first = next(i for i in rows if faces[i]) if probe is None else None
-        sample = probe if probe is not None else self.face_fn(faces[first])(X[first : first + 1])
+        if probe is not None:
+            sample = probe
+        else:
+            first = next(i for i in rows if faces[i])
+            sample = self.face_fn(faces[first])(X[first : first + 1])
         out = np.full((sample.shape[0], X.shape[0], *sample.shape[2:]), np.nan)
         if probe is not None:
             out[:, interior] = probe

@@ -26,8 +26,8 @@ from typing import Any
 from symfisher._runtime.cachedir import cache_subdir, read_verified, verified_body, write_verified
 from symfisher._runtime.caches import memo
 from symfisher.errors import KernelFileError
-from symfisher.numeric.numba_cache import drop_numba_cache, from_numba_cache
 from symfisher.numeric.kernel_runtime import PARALLEL_MIN_POINTS, Layout, call_kernel
+from symfisher.numeric.numba_cache import drop_numba_cache, from_numba_cache
 
 __all__ = ["Kernel", "KernelFileError"]
 

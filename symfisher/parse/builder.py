@@ -34,9 +34,9 @@ import sympy as sp
 from symfisher.errors import ParseError
 from symfisher.parse.limits import (
     LATTICE_PAIR_BITS,
+    MAX_DIGITS,
     MAX_HEAVY_ARGUMENT,
     MAX_LATTICE_ARGS,
-    MAX_DIGITS,
     NUMBER_BUDGET_BITS,
     Budget,
     exp_cost,
