@@ -101,17 +101,34 @@ def run(names: list[str], with_sympy: bool, budget: float) -> list[dict[str, Any
         try:
             res = derive_fisher(fam, cache=False)
             seconds = time.perf_counter() - start
-            row = {"family": name, "p": fam.dim, "seconds": seconds, "route": res.route,
-                   "check": res.check.method if res.check else "-",
-                   "residual": res.check.residual if res.check else float("nan")}
+            row = {
+                "family": name,
+                "p": fam.dim,
+                "seconds": seconds,
+                "route": res.route,
+                "check": res.check.method if res.check else "-",
+                "residual": res.check.residual if res.check else float("nan"),
+            }
             ref = res.matrix
         except sf.NonRegularFamilyError:
-            row = {"family": name, "p": fam.dim, "seconds": time.perf_counter() - start,
-                   "route": "NonRegularFamilyError", "check": "-", "residual": float("nan")}
+            row = {
+                "family": name,
+                "p": fam.dim,
+                "seconds": time.perf_counter() - start,
+                "route": "NonRegularFamilyError",
+                "check": "-",
+                "residual": float("nan"),
+            }
             ref = None
         except sf.DerivationError as exc:
-            row = {"family": name, "p": fam.dim, "seconds": time.perf_counter() - start,
-                   "route": f"FAILED: {str(exc)[:60]}", "check": "-", "residual": float("nan")}
+            row = {
+                "family": name,
+                "p": fam.dim,
+                "seconds": time.perf_counter() - start,
+                "route": f"FAILED: {str(exc)[:60]}",
+                "check": "-",
+                "residual": float("nan"),
+            }
             ref = None
         if with_sympy and fam.regular:
             row["sympy"], row["sympy_seconds"] = plain_sympy(fam, ref, budget)
@@ -121,8 +138,10 @@ def run(names: list[str], with_sympy: bool, budget: float) -> list[dict[str, Any
 
 
 def _fmt(row: dict[str, Any], with_sympy: bool) -> str:
-    base = (f"| {row['family']:24s} | {row['p']:2d} | {row['seconds']:7.2f} | {row['route']:10s} | "
-            f"{row['check']:13s} | {row['residual']:9.1e} |")
+    base = (
+        f"| {row['family']:24s} | {row['p']:2d} | {row['seconds']:7.2f} | {row['route']:10s} | "
+        f"{row['check']:13s} | {row['residual']:9.1e} |"
+    )
     if with_sympy:
         base += f" {row.get('sympy', '-'):12s} | {row.get('sympy_seconds', 0.0):7.1f} |"
     return base
@@ -142,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(names, args.sympy, args.budget)
     total = time.perf_counter() - total
     symfisher_total = sum(r["seconds"] for r in rows)
-    print(f"symfisher total (cold, checks included): {symfisher_total:.1f} s for {len(rows)} families; "
-          f"slowest univariate: {max((r['seconds'], r['family']) for r in rows if r['p'] <= 2)}")
+    print(
+        f"symfisher total (cold, checks included): {symfisher_total:.1f} s for {len(rows)} families; "
+        f"slowest univariate: {max((r['seconds'], r['family']) for r in rows if r['p'] <= 2)}"
+    )
     print(f"wall time including plain SymPy: {total:.1f} s")
     print(threading_line())
     return 0

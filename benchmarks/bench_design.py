@@ -25,8 +25,9 @@ RNG = np.random.default_rng(1)
 DRAWS = np.column_stack([np.zeros(1000), np.ones(1000), RNG.lognormal(np.log(25.0), 0.5, 1000)])
 
 
-def fd_jacobian(mean: Callable[[np.ndarray, np.ndarray], np.ndarray], X: np.ndarray, th: np.ndarray,
-                h: float = 1e-6) -> np.ndarray:
+def fd_jacobian(
+    mean: Callable[[np.ndarray, np.ndarray], np.ndarray], X: np.ndarray, th: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
     """Central finite differences of ``mean(X, θ)`` in θ; X (N, q) → (N, p)."""
     cols = []
     for j in range(th.size):
@@ -110,9 +111,11 @@ def timed(fn: Callable[[], tuple[float, int]], runs: int = 5) -> tuple[float, tu
 def main() -> None:
     print("| case | baseline: FD + multiplicative | gap (iters) | symfisher | gap (support pts) | time ratio |")
     print("|---|---|---|---|---|---|")
-    for name, base, ours in [("sigmoid Emax D, [0,150]", base_sigmoid, ours_sigmoid),
-                             ("Bayesian D Emax, 1000 draws, 2000 grid", base_bayes, ours_bayes),
-                             ("two-factor quadratic D, 200x200 grid", base_two_factor, ours_two_factor)]:
+    for name, base, ours in [
+        ("sigmoid Emax D, [0,150]", base_sigmoid, ours_sigmoid),
+        ("Bayesian D Emax, 1000 draws, 2000 grid", base_bayes, ours_bayes),
+        ("two-factor quadratic D, 200x200 grid", base_two_factor, ours_two_factor),
+    ]:
         tb, (gb, ib) = timed(base)
         to, (go, ko) = timed(ours)
         print(f"| {name} | {tb:.2f} s | {gb:.1e} ({ib}) | {to:.2f} s | {go:.1e} ({ko}) | {tb / to:.2f}x |", flush=True)

@@ -64,8 +64,10 @@ def lambdified(md: object) -> tuple[Callable, Callable]:
         def k(th: np.ndarray) -> np.ndarray:
             th = np.asarray(th, float).reshape(-1, p)
             vals = f(*th.T)
-            return np.stack([np.broadcast_to(np.asarray(v, float), th.shape[:1]) for v in vals],
-                            axis=1).reshape((th.shape[0], *shape))
+            return np.stack([np.broadcast_to(np.asarray(v, float), th.shape[:1]) for v in vals], axis=1).reshape(
+                (th.shape[0], *shape)
+            )
+
         return k
 
     return wrap(fG, (p, p, p)), wrap(fg, (p, p))
@@ -90,19 +92,19 @@ def bench_gamma_distance() -> None:
     fam = sf.family("gamma")
     md = metric_data(fam)
     a, b = np.array([2.0, 1.0]), np.array([5.0, 3.0])
-    ref = shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b, tol=1e-13,
-                            integrator="scipy").distance
+    ref = shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b, tol=1e-13, integrator="scipy").distance
     lam_c, lam_g = lambdified(md)
     rows = [
         ("shooting, compiled DOP853 (sf default)", 21, lambda: sf.fisher_rao_distance(fam, a, b)),
-        ("shooting, solve_ivp + Numba kernel", 7,
-         lambda: sf.fisher_rao_distance(fam, a, b, integrator="scipy")),
-        ("shooting, solve_ivp + lambdify kernel", 7,
-         lambda: shooting_distance(lam_c, lam_g, a, b).distance),
+        ("shooting, solve_ivp + Numba kernel", 7, lambda: sf.fisher_rao_distance(fam, a, b, integrator="scipy")),
+        ("shooting, solve_ivp + lambdify kernel", 7, lambda: shooting_distance(lam_c, lam_g, a, b).distance),
         ("scipy solve_bvp + lambdify", 7, lambda: bvp_distance(lam_c, lam_g, a, b)),
     ]
-    print("Fisher–Rao distance, gamma manifold, (2, 1) → (5, 3); reference", f"{ref:.15f}",
-          "(shooting, solve_ivp, tol 1e-13)")
+    print(
+        "Fisher–Rao distance, gamma manifold, (2, 1) → (5, 3); reference",
+        f"{ref:.15f}",
+        "(shooting, solve_ivp, tol 1e-13)",
+    )
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'method':<40}{'median ms':>12}{'ratio':>8}{'rel. error':>12}")
     base = None
@@ -118,8 +120,7 @@ def _timed_subprocess(code: str, env: dict[str, str] | None = None) -> str:
     import subprocess
 
     full = {**os.environ, **(env or {})}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=full)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=full)
     return out.stdout.strip()
 
 
@@ -127,10 +128,12 @@ def bench_first_call() -> None:
     """Compile / cache-load cost of the integrator, and a fresh process's first distance."""
     import tempfile
 
-    compile_code = ("import time, numba, numpy as np\n"
-                    "from symfisher.numeric.geodesic.ode import _compiled\n"
-                    "t = time.perf_counter(); _compiled()\n"
-                    "print(f'{time.perf_counter() - t:.3f}')")
+    compile_code = (
+        "import time, numba, numpy as np\n"
+        "from symfisher.numeric.geodesic.ode import _compiled\n"
+        "t = time.perf_counter(); _compiled()\n"
+        "print(f'{time.perf_counter() - t:.3f}')"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         cold = _timed_subprocess(compile_code, {"NUMBA_CACHE_DIR": tmp})
         warm = _timed_subprocess(compile_code, {"NUMBA_CACHE_DIR": tmp})
@@ -139,7 +142,8 @@ def bench_first_call() -> None:
         first = _timed_subprocess(
             "import time, symfisher as sf\nfam = sf.family('gamma')\nt = time.perf_counter()\n"
             f"sf.fisher_rao_distance(fam, (2, 1), (5, 3), integrator={how!r})\n"
-            "print(f'{time.perf_counter() - t:.2f}')")
+            "print(f'{time.perf_counter() - t:.2f}')"
+        )
         print(f"  fresh process, first gamma distance (warm caches), integrator={how}: {first} s")
 
 
@@ -148,16 +152,17 @@ def bench_normal_distance() -> None:
     a, b = [0.0, 1.0], [1.0, 2.0]
     tc = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="closed"), 21)
     tn = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric"), 21)
-    ts = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric",
-                                                    integrator="scipy"))
+    ts = median_time(lambda: sf.fisher_rao_distance(fam, a, b, method="numeric", integrator="scipy"))
     dc = sf.fisher_rao_distance(fam, a, b, method="closed")
     dn = sf.fisher_rao_distance(fam, a, b, method="numeric")
     ds = sf.fisher_rao_distance(fam, a, b, method="numeric", integrator="scipy")
     print("\nnormal family (0, 1) → (1, 2)")
     print(f"  closed form           {1e3 * tc:8.2f} ms   {dc:.15f}")
     print(f"  numeric, compiled     {1e3 * tn:8.2f} ms   {dn:.15f}   rel. diff {abs(dn - dc) / dc:.1e}")
-    print(f"  numeric, solve_ivp    {1e3 * ts:8.2f} ms   {ds:.15f}   rel. diff {abs(ds - dc) / dc:.1e}"
-          f"   ({ts / tn:.1f}× the compiled time)")
+    print(
+        f"  numeric, solve_ivp    {1e3 * ts:8.2f} ms   {ds:.15f}   rel. diff {abs(ds - dc) / dc:.1e}"
+        f"   ({ts / tn:.1f}× the compiled time)"
+    )
 
 
 def bench_curvature() -> None:
@@ -189,8 +194,7 @@ def bench_verify() -> None:
         print(f"  {name:<10}{time.perf_counter() - t0:7.1f} s   {counts}")
 
 
-_CODE = {"proved": "P", "verified numerically": "N", "fails": "F", "not applicable": "–",
-         "inconclusive": "?"}
+_CODE = {"proved": "P", "verified numerically": "N", "fails": "F", "not applicable": "–", "inconclusive": "?"}
 
 
 def markdown_table(reports: list[dict]) -> str:
@@ -216,10 +220,8 @@ def markdown_table(reports: list[dict]) -> str:
         for row in rep["rows"]:
             codes.append(_CODE[row["status"]])
             totals[codes[-1]] = totals.get(codes[-1], 0) + 1
-            if row["status"] in ("fails", "inconclusive") \
-                    and not row["reason"].startswith("non-regular"):
-                notes.append(f"- {rep['family']} / {row['identity']}: {row['status']} — "
-                             f"{row['reason'][:150]}")
+            if row["status"] in ("fails", "inconclusive") and not row["reason"].startswith("non-regular"):
+                notes.append(f"- {rep['family']} / {row['identity']}: {row['status']} — {row['reason'][:150]}")
         secs = rep.get("seconds") or sum(row["seconds"] for row in rep["rows"])
         out.append(f"| {rep['family']} | " + " | ".join(codes) + f" | {secs:.0f} |")
     legend = ", ".join(f"{k} {n}" for k, n in enumerate(names, 1))
@@ -237,8 +239,10 @@ def bench_verify_all() -> None:
     reps = verify_many(sf.family_names(), VerifyOptions(budget=30.0), jobs=jobs)
     wall = time.perf_counter() - t0
     rows = sum(r.seconds for rep in reps for r in rep.rows)
-    print(f"\nverify --all: {wall:.0f} s wall with {jobs} jobs (sum of row times "
-          f"{rows:.0f} s); load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(
+        f"\nverify --all: {wall:.0f} s wall with {jobs} jobs (sum of row times "
+        f"{rows:.0f} s); load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print(markdown_table([json.loads(rep.to_json()) for rep in reps]))
 
 

@@ -44,8 +44,7 @@ from symfisher.testing.bench_models import BenchModel, bench_models
 Timed = Callable[[], object]
 
 
-def lambdify_numpy(m: BenchModel, arrays: list[np.ndarray], out: np.ndarray,
-                   cse: bool) -> Timed:
+def lambdify_numpy(m: BenchModel, arrays: list[np.ndarray], out: np.ndarray, cse: bool) -> Timed:
     entries = list(m.expr)
     f = sp.lambdify(m.args, entries, modules=["scipy", "numpy"], cse=cse)
     flat = out.reshape(out.shape[0], -1)
@@ -121,8 +120,7 @@ def methods(m: BenchModel, arrays: list[np.ndarray], n: int) -> dict[str, Timed 
     }
 
 
-def time_all(runs: dict[str, Timed | str], repeat: int
-             ) -> dict[str, tuple[float, float] | str]:
+def time_all(runs: dict[str, Timed | str], repeat: int) -> dict[str, tuple[float, float] | str]:
     live = {k: v for k, v in runs.items() if callable(v)}
     for f in live.values():
         f()  # warm-up (compilation, page faults)
@@ -133,8 +131,10 @@ def time_all(runs: dict[str, Timed | str], repeat: int
             t = time.perf_counter()
             f()
             samples[name].append(time.perf_counter() - t)
-    return {k: ((float(np.median(samples[k])), float(np.min(samples[k])))
-                if k in samples else str(v)) for k, v in runs.items()}
+    return {
+        k: ((float(np.median(samples[k])), float(np.min(samples[k]))) if k in samples else str(v))
+        for k, v in runs.items()
+    }
 
 
 def latency(m: BenchModel) -> dict[str, float]:
@@ -180,8 +180,7 @@ def fresh_process(code: str) -> float:
     walls = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                       cwd=Path(__file__).parent)
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, cwd=Path(__file__).parent)
         walls.append(time.perf_counter() - t)
     return float(np.median(walls))
 
@@ -197,9 +196,13 @@ def threading_costs(m: BenchModel) -> str:
     for n in (1_000, 10_000, 100_000):
         arrays = m.sample(np.random.default_rng(3), n)
         out = np.empty((n, p, p))
-        res = time_all({
-            "s": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=False),
-            "p": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=True)}, 15)
+        res = time_all(
+            {
+                "s": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=False),
+                "p": lambda arrays=arrays, out=out: k(*arrays, out=out, check=False, parallel=True),
+            },
+            15,
+        )
         (s_med, _), (p_med, _) = res["s"], res["p"]
         cells.append(f"N={n:,}: serial {s_med * 1e6:.0f} us, parallel {p_med * 1e6:.0f} us")
     return "; ".join(cells)
@@ -208,47 +211,62 @@ def threading_costs(m: BenchModel) -> str:
 def fresh_latency(m: BenchModel, export_dir: Path) -> dict[str, float]:
     k = sf.compile(m.expr, args=list(m.args))
     path = sf.export({"kernel": k}, export_dir / f"bench_{m.name}.py")
-    subprocess.run([sys.executable, "-c", FRESH_EXPORT.format(path=str(path),
-                                                                nargs=len(m.args))],
-                   check=True, capture_output=True)  # compiles the export's Numba cache
-    return {"fresh (warm cache)": fresh_process(FRESH.format(name=m.name)),
-            "fresh exported": fresh_process(FRESH_EXPORT.format(path=str(path),
-                                                                nargs=len(m.args)))}
+    subprocess.run(
+        [sys.executable, "-c", FRESH_EXPORT.format(path=str(path), nargs=len(m.args))], check=True, capture_output=True
+    )  # compiles the export's Numba cache
+    return {
+        "fresh (warm cache)": fresh_process(FRESH.format(name=m.name)),
+        "fresh exported": fresh_process(FRESH_EXPORT.format(path=str(path), nargs=len(m.args))),
+    }
 
 
-def fmt_row(label: str, value: tuple[float, float] | str, ref: tuple[float, float],
-            n: int) -> str:
+def fmt_row(label: str, value: tuple[float, float] | str, ref: tuple[float, float], n: int) -> str:
     if isinstance(value, str):
         return f"| {label} | n/a | n/a | n/a | {value} | |"
     med, low = value
-    return (f"| {label} | {med * 1e3:.2f} | {med / n * 1e9:.1f} | {low / n * 1e9:.1f} | "
-            f"{med / ref[0]:.2f}x | {low / ref[1]:.2f}x |")
+    return (
+        f"| {label} | {med * 1e3:.2f} | {med / n * 1e9:.1f} | {low / n * 1e9:.1f} | "
+        f"{med / ref[0]:.2f}x | {low / ref[1]:.2f}x |"
+    )
 
 
-def report(results: dict[str, dict[str, tuple[float, float] | str]],
-           lat: dict[str, dict[str, float]], threads: dict[str, str], n: int,
-           repeat: int) -> str:
-    lines = [f"N = {n:,} points, float64, medians of {repeat} runs after warm-up; "
-             f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
-             f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs.", ""]
+def report(
+    results: dict[str, dict[str, tuple[float, float] | str]],
+    lat: dict[str, dict[str, float]],
+    threads: dict[str, str],
+    n: int,
+    repeat: int,
+) -> str:
+    lines = [
+        f"N = {n:,} points, float64, medians of {repeat} runs after warm-up; "
+        f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs.",
+        "",
+    ]
     for name, res in results.items():
         ref = res["hand-written Numba"]
         assert not isinstance(ref, str)
-        lines += [f"### {name}", "",
-                  "| method | median ms | median ns/pt | min ns/pt | vs hand (median) "
-                  "| vs hand (min) |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"### {name}",
+            "",
+            "| method | median ms | median ns/pt | min ns/pt | vs hand (median) | vs hand (min) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         lines += [fmt_row(label, v, ref, n) for label, v in res.items()]
         s, q = res["symfisher (serial)"], res["symfisher (parallel)"]
         if not isinstance(s, str) and not isinstance(q, str):
-            lines.append(f"| parallel speed-up over serial | | | | {s[0] / q[0]:.2f}x "
-                         f"| {s[1] / q[1]:.2f}x |")
-        lines += ["", "latency: " + ", ".join(f"{k} {v:.2f} s" for k, v in lat[name].items()),
-                  "", f"threading: {threads.get(name, 'n/a')}", ""]
+            lines.append(f"| parallel speed-up over serial | | | | {s[0] / q[0]:.2f}x | {s[1] / q[1]:.2f}x |")
+        lines += [
+            "",
+            "latency: " + ", ".join(f"{k} {v:.2f} s" for k, v in lat[name].items()),
+            "",
+            f"threading: {threads.get(name, 'n/a')}",
+            "",
+        ]
     return "\n".join(lines)
 
 
-def vectorised_methods(m: BenchModel, arrays: list[np.ndarray], n: int
-                       ) -> tuple[dict[str, Timed | str], float]:
+def vectorised_methods(m: BenchModel, arrays: list[np.ndarray], n: int) -> tuple[dict[str, Timed | str], float]:
     """Hand-written vs generated (vecmath and libm) kernels, serial and parallel.
 
     Returns the timed methods and the bytes the kernel must move (inputs + outputs).
@@ -269,51 +287,59 @@ def vectorised_methods(m: BenchModel, arrays: list[np.ndarray], n: int
     dst = np.ones_like(src)
     return {
         "hand-written Numba (serial)": lambda: run_hand(m.name, arrays, out),
-        "symfisher vecmath (serial)": lambda: vec(*arrays, out=out, check=False,
-                                                  parallel=False),
-        "symfisher libm (serial)": lambda: libm(*arrays, out=out, check=False,
-                                                parallel=False),
+        "symfisher vecmath (serial)": lambda: vec(*arrays, out=out, check=False, parallel=False),
+        "symfisher libm (serial)": lambda: libm(*arrays, out=out, check=False, parallel=False),
         "hand-written again (A/A)": lambda: run_hand(m.name, arrays, out),
         "hand-written Numba (parallel)": lambda: run_hand_parallel(m.name, arrays, out),
-        "symfisher vecmath (parallel)": lambda: vec(*arrays, out=out, check=False,
-                                                    parallel=True),
-        "symfisher libm (parallel)": lambda: libm(*arrays, out=out, check=False,
-                                                  parallel=True),
+        "symfisher vecmath (parallel)": lambda: vec(*arrays, out=out, check=False, parallel=True),
+        "symfisher libm (parallel)": lambda: libm(*arrays, out=out, check=False, parallel=True),
         "NumPy copy of the same bytes": lambda: np.copyto(dst, src),
     }, moved
 
 
-def vectorised_report(name: str, res: dict[str, tuple[float, float] | str], moved: float,
-                      n: int) -> list[str]:
+def vectorised_report(name: str, res: dict[str, tuple[float, float] | str], moved: float, n: int) -> list[str]:
     """One model's table: times, ratios hand/generated, and the memory floor."""
-    lines = [f"### {name}", "", "| method | median ms | min ms | median ns/pt "
-             "| hand ÷ this (median) | hand ÷ this (min) |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"### {name}",
+        "",
+        "| method | median ms | min ms | median ns/pt | hand ÷ this (median) | hand ÷ this (min) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for label, value in res.items():
         assert not isinstance(value, str)
         mode = "parallel" if "parallel" in label else "serial"
         hand = res[f"hand-written Numba ({mode})"]
         assert not isinstance(hand, str)
-        lines.append(f"| {label} | {value[0] * 1e3:.2f} | {value[1] * 1e3:.2f} | "
-                     f"{value[0] / n * 1e9:.1f} | {hand[0] / value[0]:.2f}x | "
-                     f"{hand[1] / value[1]:.2f}x |")
+        lines.append(
+            f"| {label} | {value[0] * 1e3:.2f} | {value[1] * 1e3:.2f} | "
+            f"{value[0] / n * 1e9:.1f} | {hand[0] / value[0]:.2f}x | "
+            f"{hand[1] / value[1]:.2f}x |"
+        )
     copy = res["NumPy copy of the same bytes"]
     assert not isinstance(copy, str)
     bandwidth = moved / copy[1]  # copy reads and writes moved/2 bytes each: `moved` in all
     vec = res["symfisher vecmath (serial)"]
     assert not isinstance(vec, str)
-    lines += ["", f"memory floor: {moved / 1e6:.0f} MB read + written per call, NumPy-copy "
-              f"bandwidth {bandwidth / 1e9:.1f} GB/s (best run) -> floor {copy[1] * 1e3:.2f} ms"
-              f"; vecmath serial (min) is {vec[1] / copy[1]:.1f}x the floor", ""]
+    lines += [
+        "",
+        f"memory floor: {moved / 1e6:.0f} MB read + written per call, NumPy-copy "
+        f"bandwidth {bandwidth / 1e9:.1f} GB/s (best run) -> floor {copy[1] * 1e3:.2f} ms"
+        f"; vecmath serial (min) is {vec[1] / copy[1]:.1f}x the floor",
+        "",
+    ]
     return lines
 
 
 def run_vectorised(models: list[str], n: int, repeat: int) -> str:
     """The issue-15 table for ``models`` (measured round-robin in one run)."""
     load = os.getloadavg()
-    lines = [f"N = {n:,} points, float64, {repeat} round-robin runs after warm-up; numba "
-             f"{numba.__version__} ({numba.get_num_threads()} threads), "
-             f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load "
-             f"average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.", ""]
+    lines = [
+        f"N = {n:,} points, float64, {repeat} round-robin runs after warm-up; numba "
+        f"{numba.__version__} ({numba.get_num_threads()} threads), "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load "
+        f"average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.",
+        "",
+    ]
     for name in models:
         m = bench_models((name,))[name]
         arrays = m.sample(np.random.default_rng(0), n)
@@ -331,8 +357,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--models", default="4pl,gamma,weibull,emax")
     ap.add_argument("--write", action="store_true", help="write benchmarks/results/codegen.md")
-    ap.add_argument("--vectorised", action="store_true",
-                    help="issue 15: vecmath vs libm vs hand-written on 4pl, emax, weibull")
+    ap.add_argument(
+        "--vectorised", action="store_true", help="issue 15: vecmath vs libm vs hand-written on 4pl, emax, weibull"
+    )
     args = ap.parse_args()
     if args.vectorised:
         text = run_vectorised(["4pl", "emax", "weibull"], args.n, args.repeat)
@@ -358,8 +385,9 @@ def main() -> None:
     if args.write:
         out = Path(__file__).parent / "results" / "codegen.md"
         out.parent.mkdir(exist_ok=True)
-        out.write_text("# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text
-                       + "\n\n" + threading_line() + "\n")
+        out.write_text(
+            "# Code generation benchmark (benchmarks/bench_kernels.py)\n\n" + text + "\n\n" + threading_line() + "\n"
+        )
     print(threading_line())
 
 

@@ -37,8 +37,8 @@ def blocked_numpy_norm_sq(a: np.ndarray, g: np.ndarray, block: int = 2048) -> fl
     n, total = a.shape[0], 0.0
     for i0 in range(0, n, block):
         for j0 in range(i0, n, block):
-            ca = a[i0:i0 + block] @ a[j0:j0 + block].T
-            ca *= g[i0:i0 + block] @ g[j0:j0 + block].T
+            ca = a[i0 : i0 + block] @ a[j0 : j0 + block].T
+            ca *= g[i0 : i0 + block] @ g[j0 : j0 + block].T
             part = float(np.vdot(ca, ca))
             total += part if i0 == j0 else 2.0 * part
     return total
@@ -87,24 +87,29 @@ def target_table(n: int, d: int, repeats: int) -> list[str]:
     }
     times = {name: timed_cpu(fn, repeats) for name, fn in rows.items()}
     base = times["plain NumPy, two full N x N Grams (||F||^2)"]
-    out = [f"### k = 1, N = {n}, d_in = d_out = {d} (median of {repeats} after warm-up)", "",
-           "| method | wall s | vs plain | CPU s (2 threads) | vs plain | peak MB |",
-           "|---|---:|---:|---:|---:|---:|"]
+    out = [
+        f"### k = 1, N = {n}, d_in = d_out = {d} (median of {repeats} after warm-up)",
+        "",
+        "| method | wall s | vs plain | CPU s (2 threads) | vs plain | peak MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, fn in rows.items():
         (w, c), (bw, bc) = times[name], base
-        out.append(f"| {name} | {w:.2f} | {bw / w:.2f}x | {c:.2f} | {bc / c:.2f}x "
-                   f"| {peak_mb(fn):.0f} |")
+        out.append(f"| {name} | {w:.2f} | {bw / w:.2f}x | {c:.2f} | {bc / c:.2f}x | {peak_mb(fn):.0f} |")
     ref = plain_numpy_norm_sq(a, g)
-    out += ["", f"relative difference of ||F||^2, symfisher vs plain: "
-            f"{abs(exact_norm_sq(a, B) / ref - 1):.1e}"]
+    out += ["", f"relative difference of ||F||^2, symfisher vs plain: {abs(exact_norm_sq(a, B) / ref - 1):.1e}"]
     return out
 
 
 def k_table(n: int, d: int, ks: list[int], repeats: int) -> list[str]:
     rng = np.random.default_rng(1)
     a = rng.standard_normal((n, d))
-    out = [f"### growth with k: N = {n}, d_in = d_out = {d}, ||F||^2 only", "",
-           "| k | wall s | CPU s | CPU / CPU(k=1) | k^2 |", "|---:|---:|---:|---:|---:|"]
+    out = [
+        f"### growth with k: N = {n}, d_in = d_out = {d}, ||F||^2 only",
+        "",
+        "| k | wall s | CPU s | CPU / CPU(k=1) | k^2 |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     c1 = None
     for k in ks:
         B = rng.standard_normal((n, d, k))
@@ -119,14 +124,17 @@ def sampled_table(n: int, d: int, pairs: list[int]) -> list[str]:
     a = np.tanh(rng.standard_normal((n, d)) + 0.5)
     g = rng.standard_normal((n, d)) * (1 + a[:, :1] ** 2)
     exact = kron_error(a, g, nearest=False, ekfac=False).relative_frobenius
-    out = [f"### sampled pairs, N = {n}, d = {d} (exact relative error {exact:.5f})", "",
-           "| pairs | seconds | estimate | 95% interval |", "|---:|---:|---:|---|"]
+    out = [
+        f"### sampled pairs, N = {n}, d = {d} (exact relative error {exact:.5f})",
+        "",
+        "| pairs | seconds | estimate | 95% interval |",
+        "|---:|---:|---:|---|",
+    ]
     for m in pairs:
         t0 = time.perf_counter()
         rep = kron_error(a, g, method="sampled", num_pairs=m, nearest=False, ekfac=False)
         lo, hi = rep.confidence_interval
-        out.append(f"| {m} | {time.perf_counter() - t0:.2f} | {rep.relative_frobenius:.5f} "
-                   f"| [{lo:.5f}, {hi:.5f}] |")
+        out.append(f"| {m} | {time.perf_counter() - t0:.2f} | {rep.relative_frobenius:.5f} | [{lo:.5f}, {hi:.5f}] |")
     return out
 
 
@@ -137,9 +145,13 @@ def main() -> None:
     parser.add_argument("--out", help="also write the Markdown tables to this file")
     args = parser.parse_args()
     n, d = (2000, 128) if args.quick else (10_000, 512)
-    lines = ["# K-FAC error benchmark", "",
-             f"Machine: {platform.machine()}, {platform.python_version()}, NumPy {np.__version__}; "
-             "2 cores shared with other jobs, so times are noisy.", ""]
+    lines = [
+        "# K-FAC error benchmark",
+        "",
+        f"Machine: {platform.machine()}, {platform.python_version()}, NumPy {np.__version__}; "
+        "2 cores shared with other jobs, so times are noisy.",
+        "",
+    ]
     lines += target_table(n, d, args.repeats) + [""]
     lines += k_table(n // 5, d // 2, [1, 2, 4, 8], args.repeats) + [""]
     lines += sampled_table(n, d // 4, [10_000, 100_000]) + [""]

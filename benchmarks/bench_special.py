@@ -67,8 +67,8 @@ def _logbeta_half(x: float) -> float:
 def _cases(n: int) -> list[tuple[str, str, Callable, Callable, np.ndarray]]:
     """(name, scipy expression, symfisher scalar, scipy array function, points)."""
     rng = np.random.default_rng(0)
-    gam = 10.0 ** rng.uniform(-2, 3, n)      # shape parameters, log-uniform on [0.01, 1000]
-    kappa = rng.uniform(0.0, 50.0, n)        # von Mises concentrations
+    gam = 10.0 ** rng.uniform(-2, 3, n)  # shape parameters, log-uniform on [0.01, 1000]
+    kappa = rng.uniform(0.0, 50.0, n)  # von Mises concentrations
 
     def scipy_ratio(x: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> None:
         sc.i1e(x, out=out)
@@ -93,8 +93,13 @@ def _cases(n: int) -> list[tuple[str, str, Callable, Callable, np.ndarray]]:
     return [
         ("digamma", "psi(x)", S.digamma, lambda x, o, t: sc.psi(x, out=o), gam),
         ("trigamma", "zeta(2, x)", S.trigamma, lambda x, o, t: sc.zeta(2.0, x, out=o), gam),
-        ("polygamma(2, x)", "-2 zeta(3, x)", _polygamma2,
-         lambda x, o, t: np.multiply(sc.zeta(3.0, x, out=o), -2.0, out=o), gam),
+        (
+            "polygamma(2, x)",
+            "-2 zeta(3, x)",
+            _polygamma2,
+            lambda x, o, t: np.multiply(sc.zeta(3.0, x, out=o), -2.0, out=o),
+            gam,
+        ),
         ("logbeta(x, x/2+1)", "betaln", _logbeta_half, scipy_logbeta, gam),
         ("besseli_ratio(0, k)", "i1e/i0e", _ratio0, scipy_ratio, kappa),
         ("besseli_ratio(2, k)", "ive(3)/ive(2)", _ratio2, scipy_ratio2, kappa),

@@ -153,8 +153,7 @@ def emax_par(e0, em, ed, h, s, x, y, out):  # noqa: ANN001, ANN201, PLR0913
     n = e0.shape[0]
     for blk in numba.prange((n + _BLOCK - 1) // _BLOCK):
         lo, hi = blk * _BLOCK, min(n, blk * _BLOCK + _BLOCK)
-        emax(e0[lo:hi], em[lo:hi], ed[lo:hi], h[lo:hi], s[lo:hi], x[lo:hi], y[lo:hi],
-             out[lo:hi])
+        emax(e0[lo:hi], em[lo:hi], ed[lo:hi], h[lo:hi], s[lo:hi], x[lo:hi], y[lo:hi], out[lo:hi])
 
 
 HAND_PARALLEL = {"4pl": fourpl_par, "weibull": weibull_par, "emax": emax_par}

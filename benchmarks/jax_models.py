@@ -25,8 +25,7 @@ def _gamma(a, b):  # noqa: ANN001, ANN202
 def _weibull(k, lam, x):  # noqa: ANN001, ANN202
     def logpdf(theta):  # noqa: ANN001, ANN202
         kk, ll = theta
-        return (jnp.log(kk) - jnp.log(ll) + (kk - 1) * (jnp.log(x) - jnp.log(ll))
-                - (x / ll) ** kk)
+        return jnp.log(kk) - jnp.log(ll) + (kk - 1) * (jnp.log(x) - jnp.log(ll)) - (x / ll) ** kk
 
     return -jax.hessian(logpdf)(jnp.stack([k, lam]))
 

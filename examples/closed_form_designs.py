@@ -47,8 +47,9 @@ def cases() -> list[tuple[str, object, dict, tuple]]:
     out.append(("quadratic regression on [-1, 1]: middle point", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
     w1, w2 = sp.symbols("w1 w2", positive=True)
     for crit in ("D", "A"):
-        sol = sf.solve_design(quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), criterion=crit,
-                              unknowns=[w1, w2])
+        sol = sf.solve_design(
+            quad, sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2]), criterion=crit, unknowns=[w1, w2]
+        )
         out.append((f"quadratic regression on [-1, 1]: {crit}-optimal weights", sol, {b0: 0, b1: 0, b2: 1}, (-1, 1)))
 
     al, be = sp.symbols("alpha beta", real=True)
@@ -72,9 +73,11 @@ def main() -> list[tuple[str, object, object]]:
                 print(f"   {sp.latex(eq)}   (root {', '.join(f'{k} = {v:.12f}' for k, v in sol.roots.items())})")
         print(f"   {sol.note}; depends on {[s.name for s in sol.depends_on] or 'no parameter'}")
         chk = sol.check(values, space=space)
-        print(f"   check: points {chk.points.round(6).tolist()} weights {chk.weights.round(6).tolist()}; "
-              f"numeric optimum agrees to {chk.max_point_error:.1e} (points) / {chk.max_weight_error:.1e} "
-              f"(weights); max sensitivity {chk.max_sensitivity:.9f} <= {chk.bound:g}: {'OK' if chk.ok else 'FAIL'}")
+        print(
+            f"   check: points {chk.points.round(6).tolist()} weights {chk.weights.round(6).tolist()}; "
+            f"numeric optimum agrees to {chk.max_point_error:.1e} (points) / {chk.max_weight_error:.1e} "
+            f"(weights); max sensitivity {chk.max_sensitivity:.9f} <= {chk.bound:g}: {'OK' if chk.ok else 'FAIL'}"
+        )
         results.append((title, sol, chk))
     return results
 

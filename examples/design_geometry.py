@@ -33,7 +33,7 @@ from scipy.stats import chi2
 import symfisher as sf
 
 LEVEL = 0.95
-THETA = (0.0, 1.0)                          # logistic (a, b); normal (mu, sigma) centre
+THETA = (0.0, 1.0)  # logistic (a, b); normal (mu, sigma) centre
 SAMPLE_SIZES = (10, 30, 100, 300, 1000, 3000)
 
 
@@ -125,18 +125,25 @@ def point_information(model: sf.Regression, theta: tuple[float, ...], x: float) 
     return np.array(model.fisher_information().subs(sub).evalf(), dtype=np.float64)
 
 
-def design_row(name: str, model: sf.Regression, points: np.ndarray, weights: np.ndarray,
-               n: int, log_det_opt: float) -> DesignRow:
+def design_row(
+    name: str, model: sf.Regression, points: np.ndarray, weights: np.ndarray, n: int, log_det_opt: float
+) -> DesignRow:
     """Volume, entropy and D-efficiency of the design ``(points (K,), weights (K,))``."""
     M = sum(w * point_information(model, THETA, float(x)) for x, w in zip(points, weights))
     p = M.shape[0]
     logdet = float(np.linalg.slogdet(M)[1])
     c = chi2.ppf(LEVEL, p)
-    volume = float(np.exp(p / 2 * np.log(np.pi) - gammaln(p / 2 + 1)
-                          + p / 2 * np.log(c / n) - 0.5 * logdet))
+    volume = float(np.exp(p / 2 * np.log(np.pi) - gammaln(p / 2 + 1) + p / 2 * np.log(c / n) - 0.5 * logdet))
     entropy = p / 2 * (1 + np.log(2 * np.pi)) - 0.5 * (p * np.log(n) + logdet)
-    return DesignRow(name, tuple(map(float, points)), tuple(map(float, weights)), logdet,
-                     volume, float(entropy), float(np.exp((logdet - log_det_opt) / p)))
+    return DesignRow(
+        name,
+        tuple(map(float, points)),
+        tuple(map(float, weights)),
+        logdet,
+        volume,
+        float(entropy),
+        float(np.exp((logdet - log_det_opt) / p)),
+    )
 
 
 def compare_designs(n: int) -> tuple[DesignRow, ...]:
@@ -146,13 +153,14 @@ def compare_designs(n: int) -> tuple[DesignRow, ...]:
     pts, wts = np.asarray(opt.points).ravel(), np.asarray(opt.weights)
     M = sum(w * point_information(model, THETA, float(x)) for x, w in zip(pts, wts))
     ref = float(np.linalg.slogdet(M)[1])
-    others = {"two points +-0.5": ([-0.5, 0.5], [0.5, 0.5]),
-              "two points +-3": ([-3.0, 3.0], [0.5, 0.5]),
-              "uniform 5 on [-3, 3]": (np.linspace(-3, 3, 5), np.full(5, 0.2)),
-              "uniform 11 on [-5, 5]": (np.linspace(-5, 5, 11), np.full(11, 1 / 11))}
+    others = {
+        "two points +-0.5": ([-0.5, 0.5], [0.5, 0.5]),
+        "two points +-3": ([-3.0, 3.0], [0.5, 0.5]),
+        "uniform 5 on [-3, 3]": (np.linspace(-3, 3, 5), np.full(5, 0.2)),
+        "uniform 11 on [-5, 5]": (np.linspace(-5, 5, 11), np.full(11, 1 / 11)),
+    }
     rows = [design_row("D-optimal", model, pts, wts, n, ref)]
-    rows += [design_row(k, model, np.asarray(x, float), np.asarray(w, float), n, ref)
-             for k, (x, w) in others.items()]
+    rows += [design_row(k, model, np.asarray(x, float), np.asarray(w, float), n, ref) for k, (x, w) in others.items()]
     return tuple(rows)
 
 
@@ -163,12 +171,10 @@ def jeffreys_check(family: sf.Family) -> tuple[sp.Expr, bool]:
     return prior, sp.simplify(prior - vol) == 0
 
 
-def geodesic_circle(family: sf.Family, theta0: tuple[float, float], r: float,
-                    directions: int) -> np.ndarray:
+def geodesic_circle(family: sf.Family, theta0: tuple[float, float], r: float, directions: int) -> np.ndarray:
     """End points of unit-speed geodesics shot to length ``r``, shape (K, 2), angle order."""
-    g0 = np.array(sp.Matrix(sf.fisher(family)).subs(dict(zip(family.params, theta0))),
-                  dtype=np.float64)
-    L = np.linalg.cholesky(g0)                      # g0 = L L^T; v = L^{-T} u has |v|_g = |u|
+    g0 = np.array(sp.Matrix(sf.fisher(family)).subs(dict(zip(family.params, theta0))), dtype=np.float64)
+    L = np.linalg.cholesky(g0)  # g0 = L L^T; v = L^{-T} u has |v|_g = |u|
     ends = []
     for phi in 2 * np.pi * np.arange(directions) / directions:
         v = np.linalg.solve(L.T, np.array([np.cos(phi), np.sin(phi)]))
@@ -200,12 +206,11 @@ def ball_areas(curve: np.ndarray) -> tuple[float, float]:
     return abs(area), abs(fr)
 
 
-def geodesic_balls(directions: int, sizes: tuple[int, ...] = SAMPLE_SIZES
-                   ) -> tuple[tuple[BallRow, ...], np.ndarray]:
+def geodesic_balls(directions: int, sizes: tuple[int, ...] = SAMPLE_SIZES) -> tuple[tuple[BallRow, ...], np.ndarray]:
     """Geodesic balls of the 95 % radii for the sample sizes ``sizes``."""
     family = sf.family("normal")
     c = chi2.ppf(LEVEL, 2)
-    det_g0 = 2.0 / THETA[1] ** 4                    # det diag(1/sigma^2, 2/sigma^2)
+    det_g0 = 2.0 / THETA[1] ** 4  # det diag(1/sigma^2, 2/sigma^2)
     rows, first = [], None
     for n in sizes:
         r = float(np.sqrt(c / n))
@@ -223,8 +228,9 @@ def plot_ball(rep: GeometryReport, path: str | Path) -> Path:
 
     ball = rep.balls[0]
     phi = np.linspace(0, 2 * np.pi, 400)
-    ell = np.stack([ball.radius * THETA[1] * np.cos(phi),
-                    THETA[1] + ball.radius * THETA[1] / np.sqrt(2) * np.sin(phi)], axis=1)
+    ell = np.stack(
+        [ball.radius * THETA[1] * np.cos(phi), THETA[1] + ball.radius * THETA[1] / np.sqrt(2) * np.sin(phi)], axis=1
+    )
     fig = Figure(figsize=(5, 4.5))
     ax = fig.add_subplot()
     closed = np.vstack([rep.boundary, rep.boundary[:1]])
@@ -240,8 +246,7 @@ def plot_ball(rep: GeometryReport, path: str | Path) -> Path:
     return out
 
 
-def run(n_design: int = 100, directions: int = 64,
-        sizes: tuple[int, ...] = SAMPLE_SIZES) -> GeometryReport:
+def run(n_design: int = 100, directions: int = 64, sizes: tuple[int, ...] = SAMPLE_SIZES) -> GeometryReport:
     """Compute the design table, the Jeffreys check and the geodesic balls."""
     designs = compare_designs(n_design)
     prior, equal = jeffreys_check(sf.family("normal"))
@@ -255,16 +260,24 @@ def print_report(rep: GeometryReport) -> None:
     print(f"{'design':<24}{'log det M':>11}{'ellipse area':>14}{'entropy h':>11}{'D-eff':>8}")
     for d in rep.designs:
         print(f"{d.name:<24}{d.log_det_m:>11.4f}{d.volume:>14.5f}{d.entropy:>11.4f}{d.d_efficiency:>8.4f}")
-    print(f"   D-optimal support {np.round(rep.designs[0].points, 4).tolist()}: largest log det M, "
-          "smallest ellipse and entropy")
-    print(f"\n2. normal family: Jeffreys' prior = {rep.jeffreys}; equals sqrt(det I) "
-          f"(the Fisher-Rao volume element): {rep.jeffreys_is_sqrt_det}")
+    print(
+        f"   D-optimal support {np.round(rep.designs[0].points, 4).tolist()}: largest log det M, "
+        "smallest ellipse and entropy"
+    )
+    print(
+        f"\n2. normal family: Jeffreys' prior = {rep.jeffreys}; equals sqrt(det I) "
+        f"(the Fisher-Rao volume element): {rep.jeffreys_is_sqrt_det}"
+    )
     print("\n3. geodesic balls r = sqrt(chi2_2(0.95)/n) around (mu, sigma) = (0, 1)")
-    print(f"{'n':>6}{'r':>9}{'ball area':>12}{'ellipse':>12}{'ratio':>10}{'(ratio-1)/r^2':>15}"
-          f"{'FR area':>12}{'4pi(cosh(r/v2)-1)':>19}")
+    print(
+        f"{'n':>6}{'r':>9}{'ball area':>12}{'ellipse':>12}{'ratio':>10}{'(ratio-1)/r^2':>15}"
+        f"{'FR area':>12}{'4pi(cosh(r/v2)-1)':>19}"
+    )
     for b in rep.balls:
-        print(f"{b.n:>6}{b.radius:>9.4f}{b.area:>12.6f}{b.ellipse_area:>12.6f}{b.ratio:>10.6f}"
-              f"{(b.ratio - 1) / b.radius**2:>15.5f}{b.fisher_rao_area:>12.6f}{b.hyperbolic_area:>19.6f}")
+        print(
+            f"{b.n:>6}{b.radius:>9.4f}{b.area:>12.6f}{b.ellipse_area:>12.6f}{b.ratio:>10.6f}"
+            f"{(b.ratio - 1) / b.radius**2:>15.5f}{b.fisher_rao_area:>12.6f}{b.hyperbolic_area:>19.6f}"
+        )
 
 
 def main() -> None:

@@ -24,8 +24,10 @@ def main(plot: str | None = None) -> None:
 
     d = sf.optimal_design(model, theta=guess, space=(0, 150), criterion="D")
     print("D-optimal doses:", np.round(d.points, 3), "weights", np.round(d.weights, 4))
-    print(f"  certificate: max sensitivity {d.max_sensitivity:.8f} <= {d.sensitivity_bound} "
-          f"-> efficiency >= {d.efficiency_bound:.8f}")
+    print(
+        f"  certificate: max sensitivity {d.max_sensitivity:.8f} <= {d.sensitivity_bound} "
+        f"-> efficiency >= {d.efficiency_bound:.8f}"
+    )
 
     ds = sf.optimal_design(model, theta=guess, space=(0, 150), criterion="Ds", interest=[ed50])
     print("ED50-targeted (Ds) doses:", np.round(ds.points, 3), "weights", np.round(ds.weights, 4))
@@ -33,17 +35,27 @@ def main(plot: str | None = None) -> None:
     rng = np.random.default_rng(2024)
     draws = np.column_stack([np.zeros(50), np.ones(50), rng.lognormal(np.log(25.0), 0.5, 50)])
     bayes = sf.optimal_design(model, prior=(draws, None), space=(0, 150), criterion="D")
-    print("Bayesian D-optimal doses (ED50 lognormal, sd 0.5 on log scale):", np.round(bayes.points, 2),
-          "weights", np.round(bayes.weights, 4), f"efficiency >= {bayes.efficiency_bound:.6f}")
+    print(
+        "Bayesian D-optimal doses (ED50 lognormal, sd 0.5 on log scale):",
+        np.round(bayes.points, 2),
+        "weights",
+        np.round(bayes.weights, 4),
+        f"efficiency >= {bayes.efficiency_bound:.6f}",
+    )
 
     habit = sf.Design([0, 37.5, 75, 112.5, 150])
     eff = sf.efficiency(habit, d)
-    print(f"equally spaced 5-dose design: D-efficiency {eff:.3f}; it needs {1 / eff:.2f}x the subjects "
-          "of the D-optimal design")
+    print(
+        f"equally spaced 5-dose design: D-efficiency {eff:.3f}; it needs {1 / eff:.2f}x the subjects "
+        "of the D-optimal design"
+    )
 
     exact = d.round(120)
-    print("exact allocation of 120 patients:", dict(zip(np.round(exact.points, 2).tolist(), exact.counts.tolist())),
-          f"(efficiency {exact.efficiency:.4f})")
+    print(
+        "exact allocation of 120 patients:",
+        dict(zip(np.round(exact.points, 2).tolist(), exact.counts.tolist())),
+        f"(efficiency {exact.efficiency:.4f})",
+    )
 
     xs = np.linspace(0, 150, 7)
     print("sensitivity tr(M^-1 I(x)) on a few doses:", np.round(d.sensitivity(xs), 4))

@@ -32,6 +32,7 @@ def load_data(seed: int) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.nd
     rng = np.random.default_rng(seed)
     try:
         from sklearn.datasets import load_digits
+
         X, y = load_digits(return_X_y=True)
         name = "digits (scikit-learn)"
     except ImportError:
@@ -53,13 +54,13 @@ def layer_errors(net: MLP, X: np.ndarray) -> list[tuple[float, float, float]]:
     out = []
     for a, B in zip(tr.inputs, backprop_factors(net, tr, S)):
         rep = sf.kfac.kron_error(a, B=B, method="gram")
-        out.append((rep.relative_frobenius, rep.nearest_relative_frobenius,
-                    rep.ekfac_relative_frobenius))
+        out.append((rep.relative_frobenius, rep.nearest_relative_frobenius, rep.ekfac_relative_frobenius))
     return out
 
 
-def train(net: MLP, X: np.ndarray, y: np.ndarray, steps: int, report_every: int,
-          weight_decay: float = 1e-3, lr: float = 0.01) -> MLP:
+def train(
+    net: MLP, X: np.ndarray, y: np.ndarray, steps: int, report_every: int, weight_decay: float = 1e-3, lr: float = 0.01
+) -> MLP:
     """Full-batch Adam on the mean categorical NLL plus weight decay (the MAP objective)."""
     lik = make_likelihood("categorical")
     theta = net.parameters()
@@ -72,38 +73,38 @@ def train(net: MLP, X: np.ndarray, y: np.ndarray, steps: int, report_every: int,
         theta = theta - lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
         net = net.with_parameters(theta)
         if step % report_every == 0 or step == 1:
-            errs = "  ".join(f"L{l}: {k:.3f}/{n:.3f}/{e:.3f}"
-                             for l, (k, n, e) in enumerate(layer_errors(net, X)))
+            errs = "  ".join(f"L{l}: {k:.3f}/{n:.3f}/{e:.3f}" for l, (k, n, e) in enumerate(layer_errors(net, X)))
             nll = float(np.mean(lik.nll(net.forward(X), y)))
             print(f"step {step:5d}  train NLL {nll:.4f}  K-FAC/nearest/EKFAC  {errs}")
     return net
 
 
-def compare_laplace(net: MLP, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, yt: np.ndarray,
-                    weight_decay: float) -> None:
+def compare_laplace(
+    net: MLP, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, yt: np.ndarray, weight_decay: float
+) -> None:
     """Fit the structures, optimise the prior, print evidence and calibration."""
     f = net.forward(Xt)
     probs = make_likelihood("categorical").mean(f)
     map_nll = -np.mean(np.log(probs[np.arange(len(yt)), yt.astype(int)]))
-    print(f"\n{'structure':<12}{'tau':>9}{'log det P':>12}{'log marglik':>14}"
-          f"{'test NLL':>10}{'ECE':>8}{'seconds':>9}")
-    print(f"{'MAP':<12}{'':>9}{'':>12}{'':>14}{map_nll:>10.4f}"
-          f"{expected_calibration_error(probs, yt):>8.4f}")
-    tau0 = weight_decay * X.shape[0]      # the prior implied by the weight decay
+    print(f"\n{'structure':<12}{'tau':>9}{'log det P':>12}{'log marglik':>14}{'test NLL':>10}{'ECE':>8}{'seconds':>9}")
+    print(f"{'MAP':<12}{'':>9}{'':>12}{'':>14}{map_nll:>10.4f}{expected_calibration_error(probs, yt):>8.4f}")
+    tau0 = weight_decay * X.shape[0]  # the prior implied by the weight decay
     for structure in ("full", "kron", "diag", "last_layer"):
         t0 = time.perf_counter()
-        lap = sf.laplace(net, X, y, likelihood="categorical", prior_precision=tau0,
-                         structure=structure).optimize_prior_precision()
+        lap = sf.laplace(
+            net, X, y, likelihood="categorical", prior_precision=tau0, structure=structure
+        ).optimize_prior_precision()
         pred = lap.predict(Xt, link_approx="probit")
         nll = predictive_nll(lap.likelihood.name, pred, yt)
         ece = expected_calibration_error(pred.mean, yt)
-        print(f"{structure:<12}{lap.prior_precision[0]:>9.3f}{lap.log_det_posterior_precision:>12.2f}"
-              f"{lap.log_marginal_likelihood():>14.2f}{nll:>10.4f}{ece:>8.4f}"
-              f"{time.perf_counter() - t0:>9.2f}")
+        print(
+            f"{structure:<12}{lap.prior_precision[0]:>9.3f}{lap.log_det_posterior_precision:>12.2f}"
+            f"{lap.log_marginal_likelihood():>14.2f}{nll:>10.4f}{ece:>8.4f}"
+            f"{time.perf_counter() - t0:>9.2f}"
+        )
 
 
-def compare_optimizers(net0: MLP, X: np.ndarray, y: np.ndarray, steps: int,
-                       weight_decay: float = 1e-3) -> None:
+def compare_optimizers(net0: MLP, X: np.ndarray, y: np.ndarray, steps: int, weight_decay: float = 1e-3) -> None:
     """Training NLL of K-FAC, Adam and gradient descent from the same start."""
     lik = make_likelihood("categorical")
     loss = lambda m: float(np.mean(lik.nll(m.forward(X), y)))  # noqa: E731
@@ -117,8 +118,7 @@ def compare_optimizers(net0: MLP, X: np.ndarray, y: np.ndarray, steps: int,
         kfac, state = kfac_step(kfac, X, lik.grad(f, y), lik.factor(f), state, cfg)
         for name in ("adam", "sgd"):
             cur = adam if name == "adam" else sgd
-            g = (parameter_gradient(cur, X, lik.grad(cur.forward(X), y)) / X.shape[0]
-                 + weight_decay * cur.parameters())
+            g = parameter_gradient(cur, X, lik.grad(cur.forward(X), y)) / X.shape[0] + weight_decay * cur.parameters()
             if name == "sgd":
                 sgd = sgd.with_parameters(sgd.parameters() - 0.3 * g)
                 continue

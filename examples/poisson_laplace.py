@@ -124,12 +124,12 @@ def make_data(n_train: int, n_test: int, seed: int) -> CountData:
     mu = np.exp(0.5 + np.sin(1.5 * X[:, 0]) + 0.5 * X[:, 1])
     y = rng.negative_binomial(TRUE_DISPERSION, TRUE_DISPERSION / (TRUE_DISPERSION + mu))
     y = y.astype(np.float64)
-    return CountData(X[:n_train], y[:n_train], mu[:n_train],
-                     X[n_train:], y[n_train:], mu[n_train:])
+    return CountData(X[:n_train], y[:n_train], mu[:n_train], X[n_train:], y[n_train:], mu[n_train:])
 
 
-def train_map(net: MLP, X: Array, y: Array, lik: OutputLikelihood, tau: float,
-              steps: int, lr: float = 0.02) -> tuple[MLP, float]:
+def train_map(
+    net: MLP, X: Array, y: Array, lik: OutputLikelihood, tau: float, steps: int, lr: float = 0.02
+) -> tuple[MLP, float]:
     """Adam on ``mean nll + tau / (2 N) ||theta||^2`` (the MAP); returns (net, |grad|)."""
     n = X.shape[0]
     yc = y[:, None]
@@ -155,8 +155,7 @@ def sample_counts(name: str, mean: Array, rng: np.random.Generator) -> Array:
     return rng.negative_binomial(r, r / (r + mean)).astype(np.float64)
 
 
-def coverage90(name: str, f_mean: Array, f_var: Array, y: Array, seed: int = 1,
-               n_samples: int = 400) -> float:
+def coverage90(name: str, f_mean: Array, f_var: Array, y: Array, seed: int = 1, n_samples: int = 400) -> float:
     """Fraction of ``y`` (N,) inside the central 90 % interval of the predictive.
 
     ``f ~ N(f_mean, f_var)`` (both (N,)), then ``y ~ likelihood(e^f)``; ``f_var = 0`` gives
@@ -169,19 +168,32 @@ def coverage90(name: str, f_mean: Array, f_var: Array, y: Array, seed: int = 1,
     return float(np.mean((y >= lo) & (y <= hi)))
 
 
-def evaluate(name: str, structure: str, net: MLP, data: CountData, tau0: float,
-             ) -> tuple[StructureResult, LaplacePosterior]:
+def evaluate(
+    name: str,
+    structure: str,
+    net: MLP,
+    data: CountData,
+    tau0: float,
+) -> tuple[StructureResult, LaplacePosterior]:
     """Fit one Laplace posterior, optimise its prior, score it on the held-out set."""
-    lap = sf.laplace(net, data.X, data.y, likelihood=name, prior_precision=tau0,
-                     structure=structure, dispersion=TRUE_DISPERSION)
+    lap = sf.laplace(
+        net, data.X, data.y, likelihood=name, prior_precision=tau0, structure=structure, dispersion=TRUE_DISPERSION
+    )
     initial = lap.log_marginal_likelihood()
     lap = lap.optimize_prior_precision()
     pred = lap.predict(data.X_test, link_approx="lognormal")
     nll = predictive_nll(lap.likelihood.name, pred, data.y_test[:, None], lap.likelihood)
     cov = coverage90(name, pred.f_mean[:, 0], pred.f_cov[:, 0, 0], data.y_test)
-    row = StructureResult(name, structure, lap.log_det_posterior_precision,
-                          lap.log_marginal_likelihood(), initial, float(lap.prior_precision[0]),
-                          nll, cov)
+    row = StructureResult(
+        name,
+        structure,
+        lap.log_det_posterior_precision,
+        lap.log_marginal_likelihood(),
+        initial,
+        float(lap.prior_precision[0]),
+        nll,
+        cov,
+    )
     return row, lap
 
 
@@ -194,19 +206,19 @@ def nb_curvature_check(r: float = TRUE_DISPERSION) -> tuple[bool, float, str, bo
     import sympy as sp
 
     oc = sf.kfac.output_curvature("negative_binomial")
-    f0, = oc.outputs
+    (f0,) = oc.outputs
     r_sym = next(s for s in oc.fisher.free_symbols if s.name == "r")
     hand = r_sym * sp.exp(f0) / (r_sym + sp.exp(f0))
     equal = sp.simplify(oc.fisher[0, 0] - hand) == 0
     compiled = sf.kfac.compile_likelihood(oc, constants={"r": r})
     f = np.linspace(-4.0, 4.0, 41)[:, None]
-    diff = np.abs(compiled.curvature(f) - make_likelihood(
-        "negative_binomial", dispersion=r).curvature(f))
+    diff = np.abs(compiled.curvature(f) - make_likelihood("negative_binomial", dispersion=r).curvature(f))
     return bool(equal), float(diff.max()), str(oc.fisher[0, 0]), oc.ggn_equals_fisher
 
 
-def run(n_train: int = 200, n_test: int = 400, hidden: int = 12, steps: int = 1500,
-        seed: int = 0, tau0: float = 1.0) -> Report:
+def run(
+    n_train: int = 200, n_test: int = 400, hidden: int = 12, steps: int = 1500, seed: int = 0, tau0: float = 1.0
+) -> Report:
     """Train, fit every (likelihood, structure) pair and check the derived curvature."""
     data = make_data(n_train, n_test, seed)
     rows, posts = [], {}
@@ -229,24 +241,34 @@ def run(n_train: int = 200, n_test: int = 400, hidden: int = 12, steps: int = 15
 
 def print_report(rep: Report) -> None:
     """Compact text report."""
-    print(f"{'likelihood':<18}{'structure':<7}{'tau':>8}{'log det P':>11}{'log ML(tau0)':>13}"
-          f"{'log ML':>10}{'test NLL':>10}{'cov90':>7}")
+    print(
+        f"{'likelihood':<18}{'structure':<7}{'tau':>8}{'log det P':>11}{'log ML(tau0)':>13}"
+        f"{'log ML':>10}{'test NLL':>10}{'cov90':>7}"
+    )
     for name in LIKELIHOODS:
-        print(f"{name:<18}{'MAP':<7}{'':>8}{'':>11}{'':>13}{'':>10}"
-              f"{rep.map_nll[name]:>10.4f}{rep.map_coverage90[name]:>7.3f}"
-              f"   (|grad| at MAP {rep.grad_norm[name]:.1e})")
+        print(
+            f"{name:<18}{'MAP':<7}{'':>8}{'':>11}{'':>13}{'':>10}"
+            f"{rep.map_nll[name]:>10.4f}{rep.map_coverage90[name]:>7.3f}"
+            f"   (|grad| at MAP {rep.grad_norm[name]:.1e})"
+        )
         for r in (x for x in rep.rows if x.likelihood == name):
-            print(f"{'':<18}{r.structure:<7}{r.tau:>8.3f}{r.log_det:>11.2f}"
-                  f"{r.log_marglik_initial:>13.2f}{r.log_marglik:>10.2f}"
-                  f"{r.test_nll:>10.4f}{r.coverage90:>7.3f}")
+            print(
+                f"{'':<18}{r.structure:<7}{r.tau:>8.3f}{r.log_det:>11.2f}"
+                f"{r.log_marglik_initial:>13.2f}{r.log_marglik:>10.2f}"
+                f"{r.test_nll:>10.4f}{r.coverage90:>7.3f}"
+            )
     print("\nK-FAC relative Frobenius error per layer (vs exact GGN block):")
     for name, errs in rep.kfac_errors.items():
         print(f"  {name:<18}" + "  ".join(f"L{l}: {e:.3f}" for l, e in errs.items()))
     print(f"\nnegative binomial, derived by symfisher: Lambda(f) = {rep.nb_lambda}")
-    print(f"  equals hand-written r e^f/(r + e^f) symbolically: {rep.nb_symbolic_equal}; "
-          f"compiled kernels max |diff| on f in [-4, 4]: {rep.nb_kernel_max_abs_diff:.1e}")
-    print(f"  GGN (Hessian in f) equals the Fisher: {rep.nb_ggn_equals_fisher} "
-          "(it depends on y for the non-canonical log link)")
+    print(
+        f"  equals hand-written r e^f/(r + e^f) symbolically: {rep.nb_symbolic_equal}; "
+        f"compiled kernels max |diff| on f in [-4, 4]: {rep.nb_kernel_max_abs_diff:.1e}"
+    )
+    print(
+        f"  GGN (Hessian in f) equals the Fisher: {rep.nb_ggn_equals_fisher} "
+        "(it depends on y for the non-canonical log link)"
+    )
 
 
 def main() -> None:
@@ -257,8 +279,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(f"data: y ~ NB(mean exp(0.5 + sin(1.5 x1) + 0.5 x2), r = {TRUE_DISPERSION:g}), "
-          f"{args.n_train} train / 400 test; MLP 2-{args.hidden}-1 (tanh)\n")
+    print(
+        f"data: y ~ NB(mean exp(0.5 + sin(1.5 x1) + 0.5 x2), r = {TRUE_DISPERSION:g}), "
+        f"{args.n_train} train / 400 test; MLP 2-{args.hidden}-1 (tanh)\n"
+    )
     print_report(run(args.n_train, 400, args.hidden, args.steps, args.seed))
 
 

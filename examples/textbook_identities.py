@@ -20,9 +20,18 @@ from __future__ import annotations
 import symfisher as sf
 
 IDENTITIES = [
-    "score_mean_zero", "information_equality", "bartlett_third", "fisher_spd",
-    "reparametrization", "kl_second_order", "kl_third_order", "alpha_duality",
-    "location_scale_scaling", "e_flat_natural", "m_flat_mean", "cramer_rao_attained",
+    "score_mean_zero",
+    "information_equality",
+    "bartlett_third",
+    "fisher_spd",
+    "reparametrization",
+    "kl_second_order",
+    "kl_third_order",
+    "alpha_duality",
+    "location_scale_scaling",
+    "e_flat_natural",
+    "m_flat_mean",
+    "cramer_rao_attained",
 ]
 
 
@@ -43,8 +52,10 @@ def main() -> None:
     numeric = sf.fisher_rao_distance(normal, [0.0, 1.0], [1.0, 2.0], method="numeric")
     print(f"\nFisher–Rao distance N(0,1) → N(1,4): closed {closed:.15f}, shooting {numeric:.15f}")
     gamma = sf.family("gamma")
-    print(f"Fisher–Rao distance Gamma(2,1) → Gamma(5,3) (no closed form): "
-          f"{sf.fisher_rao_distance(gamma, [2.0, 1.0], [5.0, 3.0]):.12f}")
+    print(
+        f"Fisher–Rao distance Gamma(2,1) → Gamma(5,3) (no closed form): "
+        f"{sf.fisher_rao_distance(gamma, [2.0, 1.0], [5.0, 3.0]):.12f}"
+    )
 
 
 if __name__ == "__main__":

@@ -96,7 +96,6 @@ class Link(str, Enum):
     LOG = "log"
 
 
-
 class Backend(str, Enum):
     """Where compiled expressions are evaluated."""
 

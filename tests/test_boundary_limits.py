@@ -43,20 +43,14 @@ def test_betamod_gradient_at_dose_zero_is_the_exact_limit():
         0.0,
     ]  # exact limit (issue 12: base gave 0.0026, -0.0200, ...)
     np.testing.assert_allclose(g[1], _mp_features(m, BETA_THETA, [10.0])[0], rtol=1e-12)
-    f = point_info(m, th[None], np.array([[0.0, 150.0]])).features(
-        np.array([[0.0], [150.0]])
-    )
+    f = point_info(m, th[None], np.array([[0.0, 150.0]])).features(np.array([[0.0], [150.0]]))
     assert f[0, 0].tolist() == [1.0, 0.0, 0.0, 0.0]
-    np.testing.assert_allclose(
-        f[0, 1], _mp_features(m, BETA_THETA, [150.0])[0], rtol=1e-12
-    )
+    np.testing.assert_allclose(f[0, 1], _mp_features(m, BETA_THETA, [150.0])[0], rtol=1e-12)
 
 
 def test_sigmoid_emax_features_at_placebo_are_exact():
     m = sf.model("sigmoid_emax")
-    f = point_info(
-        m, np.array([[0.0, 1.0, 0.5, 0.5]]), np.array([[0.0, 1.0]])
-    ).features(np.array([[0.0]]))
+    f = point_info(m, np.array([[0.0, 1.0, 0.5, 0.5]]), np.array([[0.0, 1.0]])).features(np.array([[0.0]]))
     assert f[0, 0].tolist() == [
         1.0,
         0.0,
@@ -77,9 +71,7 @@ def _mult_d_weights(F: np.ndarray, iters: int = 20000) -> np.ndarray:
 def test_betamod_d_optimal_weights_match_an_independent_computation():
     m = sf.model("beta", 200)
     doses = [0.0, 10.0, 25.0, 50.0, 100.0, 150.0]
-    F = np.vstack(
-        [[1.0, 0.0, 0.0, 0.0], _mp_features(m, BETA_THETA, doses[1:])]
-    )  # exact limit at dose 0
+    F = np.vstack([[1.0, 0.0, 0.0, 0.0], _mp_features(m, BETA_THETA, doses[1:])])  # exact limit at dose 0
     ref = _mult_d_weights(F)
     d = sf.optimal_design(m, theta=BETA_THETA, candidates=doses)
     got = np.zeros(len(doses))
@@ -95,9 +87,7 @@ def test_sigmoid_emax_continuous_design_certified_with_exact_features():
     d = sf.optimal_design(m, theta=theta, space=(0, 1))
     assert d.points.ravel()[0] == 0.0
     support = d.points.ravel()
-    F = np.vstack(
-        [[1.0, 0, 0, 0] if x == 0 else _mp_features(m, theta, [x])[0] for x in support]
-    )
+    F = np.vstack([[1.0, 0, 0, 0] if x == 0 else _mp_features(m, theta, [x])[0] for x in support])
     Minv = np.linalg.inv(F.T @ (d.weights[:, None] * F))
     grid = np.concatenate(
         [
@@ -108,9 +98,7 @@ def test_sigmoid_emax_continuous_design_certified_with_exact_features():
     )
     G = _mp_features(m, theta, grid)
     sens = np.einsum("ni,ij,nj->n", G, Minv, G)
-    assert sens.max() <= 4 * (
-        1 + 1e-6
-    )  # base b6723fa: 4.0000158 at x = 0.00722 (its support point was off)
+    assert sens.max() <= 4 * (1 + 1e-6)  # base b6723fa: 4.0000158 at x = 0.00722 (its support point was off)
 
 
 def test_boundary_value_limits():
@@ -119,9 +107,7 @@ def test_boundary_value_limits():
     x = sp.Symbol("x", nonnegative=True)
     h = sp.Symbol("h", positive=True)
     e = sp.Symbol("e", positive=True)
-    assert (
-        boundary_value(x**h * sp.log(x) * e**h / (e**h + x**h) ** 2, x, 0.0, "+") == 0
-    )
+    assert boundary_value(x**h * sp.log(x) * e**h / (e**h + x**h) ** 2, x, 0.0, "+") == 0
     assert boundary_value(sp.sin(x) / x, x, 0.0, "+") == 1
     assert boundary_value(x + 1, x, 2.0, "-") == 3
     with pytest.raises(sf.DerivationError, match="limit"):

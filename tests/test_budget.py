@@ -76,7 +76,7 @@ def test_fisher_route_timeout_leaves_no_descendant(tmp_path: Path) -> None:
 
     x = sp.Symbol("x", real=True)
     s = sp.Symbol("s", positive=True)
-    fam = Family(-x**4 / s - sp.log(s), x, [s], sp.Interval(-sp.oo, sp.oo))
+    fam = Family(-(x**4) / s - sp.log(s), x, [s], sp.Interval(-sp.oo, sp.oo))
     with pytest.raises(Exception):  # every route fails: no closed form
         derive_fisher(fam, "score", expect=hanging_expect, budget=0.1, check=False, cache=False)
     grandchild = int(pidfile.read_text())

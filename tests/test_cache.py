@@ -48,8 +48,14 @@ print(json.dumps({
 
 def _spawn(cache: Path, start: Path, seed: int) -> subprocess.Popen[str]:
     env = dict(os.environ, SYMFISHER_CACHE=str(cache), PYTHONHASHSEED=str(seed))
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(start)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(start)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _results(procs: list[subprocess.Popen[str]]) -> list[dict]:
@@ -115,8 +121,12 @@ for i in range(300):
 def test_write_verified_races_between_processes(tmp_path: Path) -> None:
     """Four processes write the same 300 entries at once: every entry ends up valid."""
     start = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), str(start)],
-                              cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(tmp_path), str(start)], cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
     time.sleep(0.3)
     start.touch()
     for p in procs:
@@ -146,8 +156,7 @@ def test_content_key_is_unambiguous() -> None:
     assert content_key("x") == content_key("x") and len(content_key("x")) == 64
 
 
-def test_unusable_cache_dir_falls_back_to_temp_with_warning(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unusable_cache_dir_falls_back_to_temp_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("SYMFISHER_CACHE", str(blocker / "cache"))
@@ -186,8 +195,7 @@ def test_read_only_cache_dir_falls_back(tmp_path: Path, monkeypatch: pytest.Monk
         ro.chmod(0o700)
 
 
-def test_compile_in_fallback_dir_still_works(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_in_fallback_dir_still_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
     import sympy as sp
 
@@ -213,8 +221,14 @@ def test_cli_cache_list_info_clear(tmp_path: Path) -> None:
     (kdir / bad).write_text("# symfisher-sha256: 0\nx = 2\n")
 
     def cli(*args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "symfisher", "cache", *args], cwd=ROOT,
-                             env=env, capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "symfisher", "cache", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert res.returncode == 0, res.stderr
         return res.stdout
 

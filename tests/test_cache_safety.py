@@ -44,9 +44,7 @@ def _populate(cache: Path, outside: Path) -> dict[str, Path]:
     (cache / "linkdir").symlink_to(outside, target_is_directory=True)
     (cache / "kernels" / f"k_{KEY[::-1]}.py").symlink_to(outside / "precious.txt")
     write_verified(cache / "kernels" / f"k_{KEY}.py", "x = 1\n")
-    (cache / "kernels" / "__pycache__" / f"k_{KEY}._serial-1.py311.nbi").write_bytes(
-        b"\x80"
-    )
+    (cache / "kernels" / "__pycache__" / f"k_{KEY}._serial-1.py311.nbi").write_bytes(b"\x80")
     write_verified(cache / "derivations" / f"{KEY}.json", "{}\n")
     return foreign
 
@@ -66,12 +64,8 @@ def test_cache_clear_removes_only_symfisher_entries(
     for name, p in foreign.items():
         assert p.read_text() == "keep me" or name == "outside_target", name
     assert (tmp_path / "outside" / "precious.txt").read_text() == "not symfisher's"
-    assert (cache / "linkdir").is_symlink() and (
-        cache / "kernels" / f"k_{KEY[::-1]}.py"
-    ).is_symlink()
-    assert not (
-        cache / "kernels" / f"k_{KEY}.py"
-    ).exists()  # base b6723fa deleted photos/ as well
+    assert (cache / "linkdir").is_symlink() and (cache / "kernels" / f"k_{KEY[::-1]}.py").is_symlink()
+    assert not (cache / "kernels" / f"k_{KEY}.py").exists()  # base b6723fa deleted photos/ as well
 
 
 def test_cache_cli_with_symlinked_subdir_has_no_traceback(tmp_path: Path) -> None:
@@ -102,9 +96,7 @@ def _compile_value(n: int) -> np.ndarray:
     return sf.compile(1 / A**3 + n, [A])(np.array([1.0, 2.0]))
 
 
-def test_kernels_dir_unwritable_falls_back_with_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_kernels_dir_unwritable_falls_back_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import symfisher.codegen.cache as kc
 
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "ro"))
@@ -121,9 +113,7 @@ def test_kernels_dir_unwritable_falls_back_with_warning(
         np.testing.assert_allclose(_compile_value(11), [12.0, 11.125], rtol=1e-15)
 
 
-def test_disk_full_falls_back_with_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_disk_full_falls_back_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import symfisher._runtime.cachedir as cd
 
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "full"))
@@ -140,9 +130,7 @@ def test_disk_full_falls_back_with_warning(
     assert not any((tmp_path / "full" / "kernels").glob("*.tmp"))
 
 
-def test_kernel_path_replaced_by_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_kernel_path_replaced_by_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from symfisher.codegen.cache import kernel_key
     from symfisher.codegen.spec import make_spec
 
@@ -155,14 +143,10 @@ def test_kernel_path_replaced_by_directory(
     assert blocker.is_dir()  # left alone
 
 
-def test_symlinked_kernels_dir_is_not_followed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_symlinked_kernels_dir_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "target").mkdir()
     (tmp_path / "root").mkdir()
-    (tmp_path / "root" / "kernels").symlink_to(
-        tmp_path / "target", target_is_directory=True
-    )
+    (tmp_path / "root" / "kernels").symlink_to(tmp_path / "target", target_is_directory=True)
     monkeypatch.setenv("SYMFISHER_CACHE", str(tmp_path / "root"))
     with pytest.warns(RuntimeWarning, match="symbolic link"):
         np.testing.assert_allclose(_compile_value(14), [15.0, 14.125], rtol=1e-15)
@@ -195,9 +179,7 @@ def test_damaged_numba_cache_is_rebuilt(tmp_path: Path) -> None:
     files = list((tmp_path / "nb" / "kernels" / "__pycache__").glob("*.nb[ic]"))
     assert files
     for f in files:
-        f.write_bytes(
-            f.read_bytes()[:40]
-        )  # truncated: UnpicklingError / EOFError inside Numba
+        f.write_bytes(f.read_bytes()[:40])  # truncated: UnpicklingError / EOFError inside Numba
     res = run()
     assert res.returncode == 0 and res.stdout.strip() == "[16.0, 15.125]", res.stderr
     assert "damaged" in res.stderr and "Traceback" not in res.stderr

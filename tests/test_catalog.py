@@ -172,8 +172,9 @@ UNIVARIATE = [n for n in family_names() if n not in (*NON_REGULAR, "categorical"
 
 def _hessian_expectation(fam: sf.Family) -> sp.Matrix:
     P = fam.params
-    upper = {(i, j): expectation(-sp.diff(fam.logpdf, P[i], P[j]), fam)
-             for i in range(len(P)) for j in range(i, len(P))}
+    upper = {
+        (i, j): expectation(-sp.diff(fam.logpdf, P[i], P[j]), fam) for i in range(len(P)) for j in range(i, len(P))
+    }
     return sp.Matrix(len(P), len(P), lambda i, j: upper[(min(i, j), max(i, j))])
 
 

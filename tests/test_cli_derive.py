@@ -12,8 +12,18 @@ import sympy as sp
 from symfisher.cli import main
 from symfisher.report.jsonout import read_json
 
-NORMAL = ["--logpdf", "-(x - mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2",
-          "--var", "x", "--param", "mu:real", "--param", "sigma:positive", "--support", "(-oo, oo)"]
+NORMAL = [
+    "--logpdf",
+    "-(x - mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2",
+    "--var",
+    "x",
+    "--param",
+    "mu:real",
+    "--param",
+    "sigma:positive",
+    "--support",
+    "(-oo, oo)",
+]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,8 +44,17 @@ def test_subprocess_catalog_family_json_round_trip() -> None:
 
 def test_subprocess_malicious_string_exit_2_and_nothing_runs(tmp_path: Path) -> None:
     target = tmp_path / "pwned"
-    run = _cli("derive", "--logpdf", f"__import__('os').system('touch {target}')",
-               "--var", "x", "--param", "mu", "--support", "(-oo, oo)")
+    run = _cli(
+        "derive",
+        "--logpdf",
+        f"__import__('os').system('touch {target}')",
+        "--var",
+        "x",
+        "--param",
+        "mu",
+        "--support",
+        "(-oo, oo)",
+    )
     assert run.returncode == 2
     assert "private or dunder name '__import__'" in run.stderr
     assert run.stdout == ""
@@ -51,8 +70,18 @@ def test_user_written_family_latex(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_user_written_discrete_pdf_with_symbolic_range(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["derive", "--json", "--pdf", "binomial(n, x)*p**x*(1 - p)**(n - x)", "--var", "x",
-            "--param", "p:(0, 1)", "--support", "0..n"]
+    args = [
+        "derive",
+        "--json",
+        "--pdf",
+        "binomial(n, x)*p**x*(1 - p)**(n - x)",
+        "--var",
+        "x",
+        "--param",
+        "p:(0, 1)",
+        "--support",
+        "0..n",
+    ]
     assert main(args) == 0
     data = read_json(capsys.readouterr().out)
     (p,) = data["params"]
@@ -71,20 +100,74 @@ def test_user_written_discrete_pdf_with_symbolic_range(capsys: pytest.CaptureFix
         (["derive", "student_t", "--param", "nu:positive"], "NAME=VALUE"),
         (["derive"], "nothing to derive"),
         (["derive", "gamma", *NORMAL], "either a catalog FAMILY"),
-        (["derive", "--logpdf", "x.__class__", "--var", "x", "--param", "mu", "--support", "(-oo, oo)"],
-         "attribute access"),
-        (["derive", "--logpdf", "-x**2/2 + mu", "--var", "x", "--param", "mu", "--support", "0..oo",
-          "--param", "nu"], "parameter nu does not appear"),
-        (["derive", "--logpdf", "log(theta) - theta*x", "--var", "x", "--param", "theta:positive",
-          "--support", "(0, bogus"], "cannot read support"),
+        (
+            ["derive", "--logpdf", "x.__class__", "--var", "x", "--param", "mu", "--support", "(-oo, oo)"],
+            "attribute access",
+        ),
+        (
+            [
+                "derive",
+                "--logpdf",
+                "-x**2/2 + mu",
+                "--var",
+                "x",
+                "--param",
+                "mu",
+                "--support",
+                "0..oo",
+                "--param",
+                "nu",
+            ],
+            "parameter nu does not appear",
+        ),
+        (
+            [
+                "derive",
+                "--logpdf",
+                "log(theta) - theta*x",
+                "--var",
+                "x",
+                "--param",
+                "theta:positive",
+                "--support",
+                "(0, bogus",
+            ],
+            "cannot read support",
+        ),
         (["derive", "uniform"], "not regular"),
         (["derive", "categorical", "--param", "k=-1"], "k >= 2"),
-        (["derive", "--logpdf", "-(x - mu)**2/2", "--var", "x", "--param", "mu", "--support", "(-oo, oo)"],
-         "not normalised"),
-        (["derive", "--logpdf", "k*log(lam) - lam - loggamma(k + 1)", "--var", "k:integer",
-          "--params", "lam:positive", "--support", "[0, oo)"], "variable is an integer"),
-        (["derive", "--logpdf", "log(lam) - lam*x + I", "--var", "x", "--param", "lam:positive",
-          "--support", "(0, oo)"], "'I' is reserved"),
+        (
+            ["derive", "--logpdf", "-(x - mu)**2/2", "--var", "x", "--param", "mu", "--support", "(-oo, oo)"],
+            "not normalised",
+        ),
+        (
+            [
+                "derive",
+                "--logpdf",
+                "k*log(lam) - lam - loggamma(k + 1)",
+                "--var",
+                "k:integer",
+                "--params",
+                "lam:positive",
+                "--support",
+                "[0, oo)",
+            ],
+            "variable is an integer",
+        ),
+        (
+            [
+                "derive",
+                "--logpdf",
+                "log(lam) - lam*x + I",
+                "--var",
+                "x",
+                "--param",
+                "lam:positive",
+                "--support",
+                "(0, oo)",
+            ],
+            "'I' is reserved",
+        ),
     ],
     ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else None,
 )
@@ -124,9 +207,23 @@ def test_core_tour_step() -> None:
 
 
 def test_user_written_vector_family_with_constraint(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["derive", "--json", "--logpdf", "x*log(p1) + y*log(p2) + (1 - x - y)*log(1 - p1 - p2)",
-            "--var", "x", "--var", "y", "--params", "p1:(0,1)", "p2:(0,1)",
-            "--support", "{(1, 0), (0, 1), (0, 0)}", "--constraint", "p1 + p2 < 1"]
+    args = [
+        "derive",
+        "--json",
+        "--logpdf",
+        "x*log(p1) + y*log(p2) + (1 - x - y)*log(1 - p1 - p2)",
+        "--var",
+        "x",
+        "--var",
+        "y",
+        "--params",
+        "p1:(0,1)",
+        "p2:(0,1)",
+        "--support",
+        "{(1, 0), (0, 1), (0, 0)}",
+        "--constraint",
+        "p1 + p2 < 1",
+    ]
     assert main(args) == 0
     data = read_json(capsys.readouterr().out)
     p1, p2 = data["params"]
@@ -140,8 +237,20 @@ def test_user_written_vector_family_with_constraint(capsys: pytest.CaptureFixtur
 def test_user_written_family_on_the_simplex(capsys: pytest.CaptureFixture[str]) -> None:
     # Dirichlet(theta, 1, 1): normaliser Gamma(theta + 2)/Gamma(theta) = theta*(theta + 1), so
     # I(theta) = trigamma(theta) - trigamma(theta + 2) = 1/theta^2 + 1/(theta + 1)^2 exactly.
-    args = ["derive", "--json", "--logpdf", "log(theta) + log(theta + 1) + (theta - 1)*log(x1)",
-            "--var", "x1", "--var", "x2", "--param", "theta:positive", "--support", "simplex"]
+    args = [
+        "derive",
+        "--json",
+        "--logpdf",
+        "log(theta) + log(theta + 1) + (theta - 1)*log(x1)",
+        "--var",
+        "x1",
+        "--var",
+        "x2",
+        "--param",
+        "theta:positive",
+        "--support",
+        "simplex",
+    ]
     assert main(args) == 0
     data = read_json(capsys.readouterr().out)
     (theta,) = data["params"]

@@ -63,26 +63,42 @@ def test_polygamma_orders_print_as_dedicated_functions() -> None:
 
 def test_power_printing_keeps_precedence() -> None:
     # 2/b**2 once printed as 2/b*b; evaluate printed forms against exact values.
-    k = sf.compile(sp.Matrix([2 / x**2, x**2 * y, -(x**-3), 3 / (x * y) ** 2,
-                              x ** sp.Rational(3, 2), 1 / sp.sqrt(x * y + 1), x**y]), [x, y])
+    k = sf.compile(
+        sp.Matrix(
+            [2 / x**2, x**2 * y, -(x**-3), 3 / (x * y) ** 2, x ** sp.Rational(3, 2), 1 / sp.sqrt(x * y + 1), x**y]
+        ),
+        [x, y],
+    )
     xv, yv = 1.7, 0.6
-    want = [2 / xv**2, xv**2 * yv, -(xv**-3), 3 / (xv * yv) ** 2, xv**1.5,
-            1 / math.sqrt(xv * yv + 1), xv**yv]
+    want = [2 / xv**2, xv**2 * yv, -(xv**-3), 3 / (xv * yv) ** 2, xv**1.5, 1 / math.sqrt(xv * yv + 1), xv**yv]
     np.testing.assert_allclose(k(xv, yv), want, rtol=4e-16 * 8)
 
 
 def _as_plain(e: sp.Expr) -> sp.Expr:
     """Undo the kernel-only heads so SymPy can evaluate the rewritten form."""
-    return (e.replace(besseli_ratio, lambda n, z: sp.besseli(n + 1, z) / sp.besseli(n, z))
-             .replace(log1p, lambda a: sp.log(1 + a)).replace(expm1, lambda a: sp.exp(a) - 1))
+    return (
+        e.replace(besseli_ratio, lambda n, z: sp.besseli(n + 1, z) / sp.besseli(n, z))
+        .replace(log1p, lambda a: sp.log(1 + a))
+        .replace(expm1, lambda a: sp.exp(a) - 1)
+    )
 
 
-@pytest.mark.parametrize("expr", [
-    sp.log(1 + x), sp.exp(u) - 1, 1 - sp.exp(u), sp.log(1 + sp.exp(u)),
-    sp.exp(u) / (1 + sp.exp(u)) ** 2, 1 / (1 + sp.exp(-u)), sp.exp(2 * u) / (1 + sp.exp(u)) ** 3,
-    sp.log(sp.gamma(x)), sp.besseli(2, x) / sp.besseli(0, x), 1 - 1 / (1 + sp.exp(u)),
-    x**u / (x**u + y**u) ** 2 + x ** (2 * u) + x ** (u + 1) + (x / y) ** u * sp.log(x / y),
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        sp.log(1 + x),
+        sp.exp(u) - 1,
+        1 - sp.exp(u),
+        sp.log(1 + sp.exp(u)),
+        sp.exp(u) / (1 + sp.exp(u)) ** 2,
+        1 / (1 + sp.exp(-u)),
+        sp.exp(2 * u) / (1 + sp.exp(u)) ** 3,
+        sp.log(sp.gamma(x)),
+        sp.besseli(2, x) / sp.besseli(0, x),
+        1 - 1 / (1 + sp.exp(u)),
+        x**u / (x**u + y**u) ** 2 + x ** (2 * u) + x ** (u + 1) + (x / y) ** u * sp.log(x / y),
+    ],
+)
 def test_stable_rewrites_are_identities(expr: sp.Expr) -> None:
     new = stable_rewrite(expr)
     assert new != expr
@@ -96,13 +112,13 @@ def test_stable_rewrites_are_identities(expr: sp.Expr) -> None:
 
 def test_bessel_ratio_rewrite_structure() -> None:
     assert stable_rewrite(sp.besseli(1, x) / sp.besseli(0, x)) == besseli_ratio(0, x)
-    assert stable_rewrite(sp.besseli(2, x) / sp.besseli(0, x)) == \
-        besseli_ratio(0, x) * besseli_ratio(1, x)
+    assert stable_rewrite(sp.besseli(2, x) / sp.besseli(0, x)) == besseli_ratio(0, x) * besseli_ratio(1, x)
 
 
 def test_stable_kernels_at_extreme_inputs() -> None:
-    k = sf.compile([sp.log(1 + sp.exp(u)), sp.exp(u) / (1 + sp.exp(u)) ** 2,
-                    sp.log(1 + u**2), 1 - 1 / (1 + sp.exp(u))], [u])
+    k = sf.compile(
+        [sp.log(1 + sp.exp(u)), sp.exp(u) / (1 + sp.exp(u)) ** 2, sp.log(1 + u**2), 1 - 1 / (1 + sp.exp(u))], [u]
+    )
     vals = k(np.array([-800.0, 800.0, 1e-20]))
     # 1 - 1/(1 + e^u) = e^u/(1 + e^u): no cancellation at u = -800 (e^-800 underflows to 0
     # either way) and u = -30, where the naive form keeps only ~3 digits.
@@ -116,8 +132,7 @@ def test_stable_kernels_at_extreme_inputs() -> None:
 
 
 def test_symmetric_matrix_upper_triangle_only() -> None:
-    m = sp.Matrix([[x**2, sp.exp(x * y), x + y], [sp.exp(x * y), y, 1 / y],
-                   [x + y, 1 / y, x * y]])
+    m = sp.Matrix([[x**2, sp.exp(x * y), x + y], [sp.exp(x * y), y, 1 / y], [x + y, 1 / y, x * y]])
     spec = make_spec(m, [x, y])
     targets = unique_targets(spec)
     assert len(targets) == 6  # p (p + 1) / 2 entries computed
@@ -151,5 +166,4 @@ def test_user_function_table_entry_compiles() -> None:
     k = sf.compile(sp.zeta(s), [s], functions={"zeta": "symfisher.numeric.special.zeta"})
     assert "from symfisher.numeric.special import zeta as _sf_zeta" in k.source
     # zeta(2) = pi^2/6, zeta(4) = pi^4/90 (exact)
-    np.testing.assert_allclose(k(np.array([2.0, 4.0])), [math.pi**2 / 6, math.pi**4 / 90],
-                               rtol=1e-14)
+    np.testing.assert_allclose(k(np.array([2.0, 4.0])), [math.pi**2 / 6, math.pi**4 / 90], rtol=1e-14)

@@ -50,10 +50,10 @@ def test_symbolic_fisher_is_textbook_softmax_hessian(cat3) -> None:
     textbook = sp.Matrix(3, 3, lambda i, j: p[i] * (sp.KroneckerDelta(i, j) - p[j]))
     assert cat3.outputs == tuple(f) and cat3.one_hot and [str(x) for x in cat3.data] == ["x1", "x2"]
     assert _is_zero(cat3.fisher - textbook)
-    assert _is_zero(cat3.ggn - textbook)                  # GGN = Fisher (canonical link)
+    assert _is_zero(cat3.ggn - textbook)  # GGN = Fisher (canonical link)
     assert cat3.ggn_equals_fisher and not cat3.constant
-    assert _is_zero(cat3.fisher * sp.ones(3, 1))          # Lambda 1 = 0: singular, rank k - 1
-    assert _is_zero(cat3.mean - p)                        # class probabilities
+    assert _is_zero(cat3.fisher * sp.ones(3, 1))  # Lambda 1 = 0: singular, rank k - 1
+    assert _is_zero(cat3.mean - p)  # class probabilities
 
 
 def test_factor_of_singular_curvature(cat3) -> None:
@@ -83,9 +83,13 @@ def test_compiled_matches_hand_written(compiled3) -> None:
     labels = rng.integers(0, 3, 9)
     y, y_ref = lik.targets(labels, 3), ref.targets(labels, 3)
     assert y.shape == (9, 1) and lik.data_dim == 2 and lik.k == 3
-    pairs = {"nll": (lik.nll(f, y), ref.nll(f, y_ref)), "grad": (lik.grad(f, y), ref.grad(f, y_ref)),
-             "curvature": (lik.curvature(f), ref.curvature(f)),
-             "factor": (lik.factor(f), ref.factor(f)), "mean": (lik.mean(f), ref.mean(f))}
+    pairs = {
+        "nll": (lik.nll(f, y), ref.nll(f, y_ref)),
+        "grad": (lik.grad(f, y), ref.grad(f, y_ref)),
+        "curvature": (lik.curvature(f), ref.curvature(f)),
+        "factor": (lik.factor(f), ref.factor(f)),
+        "mean": (lik.mean(f), ref.mean(f)),
+    }
     for name, (a, b) in pairs.items():
         assert a.shape == b.shape, name
         # grad = p - e_c cancels for the true class: atol at the rounding of p (~1e-16)
@@ -118,9 +122,10 @@ def test_laplace_with_compiled_categorical_matches_built_in(compiled3, structure
     ml_a, ml_b = a.log_marginal_likelihood(), b.log_marginal_likelihood()
     assert abs(ml_a - ml_b) <= REL * abs(ml_b)
     assert abs(a.log_det_posterior_precision - b.log_det_posterior_precision) <= REL * abs(
-        b.log_det_posterior_precision)
+        b.log_det_posterior_precision
+    )
     assert abs(a.log_likelihood - b.log_likelihood) <= REL * abs(b.log_likelihood)
-    if structure == "kron":         # same Gaussian draws: MC predictives agree to rounding
+    if structure == "kron":  # same Gaussian draws: MC predictives agree to rounding
         pa = a.predict(X[:4], link_approx="mc", n_samples=200, seed=3).mean
         pb = b.predict(X[:4], link_approx="mc", n_samples=200, seed=3).mean
         assert pa.shape == (4, 3) and np.allclose(pa, pb, rtol=1e-8, atol=1e-12)
@@ -129,11 +134,9 @@ def test_laplace_with_compiled_categorical_matches_built_in(compiled3, structure
 def test_laplace_with_categorical_family_defaults_to_softmax() -> None:
     """A categorical Family without a link gets the softmax link (k = 4 outputs)."""
     net, X, y = _net_and_data(11, 4, n=16)
-    a = sf.laplace(net, X, y, likelihood=sf.family("categorical", k=4), structure="kron",
-                   prior_precision=1.3)
+    a = sf.laplace(net, X, y, likelihood=sf.family("categorical", k=4), structure="kron", prior_precision=1.3)
     b = sf.laplace(net, X, y, likelihood="categorical", structure="kron", prior_precision=1.3)
-    assert abs(a.log_marginal_likelihood() - b.log_marginal_likelihood()) <= REL * abs(
-        b.log_marginal_likelihood())
+    assert abs(a.log_marginal_likelihood() - b.log_marginal_likelihood()) <= REL * abs(b.log_marginal_likelihood())
     assert a.likelihood.data_dim == 3 and a.likelihood.one_hot
 
 
@@ -161,7 +164,7 @@ def test_several_observation_variables_dirichlet() -> None:
     y = lik.targets(full[:, :2], 3)
     ref = [-dirichlet.logpdf(full[n], np.exp(fv[n])) for n in range(4)]
     assert np.allclose(lik.nll(fv, y), ref, rtol=1e-12)
-    h = 1e-6                                               # central differences, error O(h^2)
+    h = 1e-6  # central differences, error O(h^2)
     fd = np.stack([(lik.nll(fv + h * e, y) - lik.nll(fv - h * e, y)) / (2 * h) for e in np.eye(3)], 1)
     assert np.allclose(lik.grad(fv, y), fd, rtol=1e-6, atol=1e-8)
     with pytest.raises(ShapeError, match="2 column"):
@@ -180,9 +183,13 @@ def test_many_classes_without_the_catalog_fisher() -> None:
     f = 2.0 * rng.standard_normal((5, 11))
     labels = np.array([0, 10, 3, 9, 1])
     y = lik.targets(labels, 11)
-    for a, b in ((lik.nll(f, y), ref.nll(f, labels)), (lik.grad(f, y), ref.grad(f, labels)),
-                 (lik.curvature(f), ref.curvature(f)), (lik.factor(f), ref.factor(f)),
-                 (lik.mean(f), ref.mean(f))):
+    for a, b in (
+        (lik.nll(f, y), ref.nll(f, labels)),
+        (lik.grad(f, y), ref.grad(f, labels)),
+        (lik.curvature(f), ref.curvature(f)),
+        (lik.factor(f), ref.factor(f)),
+        (lik.mean(f), ref.mean(f)),
+    ):
         assert np.allclose(a, b, rtol=REL, atol=1e-15)
 
 

@@ -122,9 +122,24 @@ def test_bad_input(emax_model: sf.Regression) -> None:
 
 def test_catalog_names() -> None:
     names = sf.model_names()
-    for n in ["linear", "quadratic", "polynomial", "emax", "sigmoid_emax", "exponential", "log_linear",
-              "logistic_4pl", "beta", "michaelis_menten", "exponential_decay", "one_compartment",
-              "logistic", "probit", "poisson", "quadratic_2factor"]:
+    for n in [
+        "linear",
+        "quadratic",
+        "polynomial",
+        "emax",
+        "sigmoid_emax",
+        "exponential",
+        "log_linear",
+        "logistic_4pl",
+        "beta",
+        "michaelis_menten",
+        "exponential_decay",
+        "one_compartment",
+        "logistic",
+        "probit",
+        "poisson",
+        "quadratic_2factor",
+    ]:
         assert n in names
     assert sf.model("polynomial", 3).params[-1].name == "b3"
 
@@ -149,13 +164,20 @@ def test_glm_working_weights() -> None:
     from scipy.stats import norm
 
     eta0 = 0.7
-    mu = lambda link: {"logit": 1 / (1 + np.exp(-eta0)), "probit": norm.cdf(eta0),  # noqa: E731
-                       "cloglog": 1 - np.exp(-np.exp(eta0)), "log": np.exp(eta0)}[link]
+    def mu(link):
+        return {
+            "logit": 1 / (1 + np.exp(-eta0)),
+            "probit": norm.cdf(eta0),  # noqa: E731
+            "cloglog": 1 - np.exp(-np.exp(eta0)),
+            "log": np.exp(eta0),
+        }[link]
     cases = [
         (dict(noise="bernoulli", link="logit"), mu("logit") * (1 - mu("logit"))),
         (dict(noise="bernoulli", link="probit"), norm.pdf(eta0) ** 2 / (mu("probit") * (1 - mu("probit")))),
-        (dict(noise="binomial", link="cloglog", n=3),
-         3 * (np.exp(eta0) * np.exp(-np.exp(eta0))) ** 2 / (mu("cloglog") * (1 - mu("cloglog")))),
+        (
+            dict(noise="binomial", link="cloglog", n=3),
+            3 * (np.exp(eta0) * np.exp(-np.exp(eta0))) ** 2 / (mu("cloglog") * (1 - mu("cloglog"))),
+        ),
         (dict(noise="poisson", link="log"), mu("log")),
         (dict(noise="gamma", link="log", alpha=2.5), 2.5),
         (dict(noise="negative_binomial", link="log", r=2.0), mu("log") * 2.0 / (2.0 + mu("log"))),
@@ -173,7 +195,7 @@ def test_unknown_sigma_matches_family_route() -> None:
     s = sp.Symbol("s", positive=True)
     y = sp.Symbol("y", real=True)
     mu = a + b * xr
-    fam = sf.Family(-(y - mu) ** 2 / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [a, b, s], sp.Reals)
+    fam = sf.Family(-((y - mu) ** 2) / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [a, b, s], sp.Reals)
     m = sf.Regression(mu, xr, [a, b, s], sigma=s)
     assert sp.simplify(sf.fisher(fam) - sf.fisher(m)) == sp.zeros(3, 3)
 
@@ -211,9 +233,27 @@ def test_cli_json() -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "symfisher", "design", "emax", "--space", "0:150", "--theta",
-                          "e0=0,emax=1,ed50=25", "--n", "120", "--compare", "0,37.5,75,112.5,150", "--json"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symfisher",
+            "design",
+            "emax",
+            "--space",
+            "0:150",
+            "--theta",
+            "e0=0,emax=1,ed50=25",
+            "--n",
+            "120",
+            "--compare",
+            "0,37.5,75,112.5,150",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert np.allclose(res["points"], [0, 18.75, 150], atol=1e-6) and res["exact"]["counts"] == [40, 40, 40]
@@ -226,8 +266,13 @@ def test_cli_expression_model_and_bad_input() -> None:
     import subprocess
     import sys
 
-    run = lambda *a: subprocess.run([sys.executable, "-m", "symfisher", "design", *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=300)
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "symfisher", "design", *a],  # noqa: E731
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     # Exponential decay a + b e^{-kx} on [0, 10]: the D-optimal design has 0 and 10 among its
     # three equally weighted points (a three-parameter model with a three-point optimum).
     out = run("a + b*exp(-k*x)", "--params", "a,b,k", "--space", "0:10", "--theta", "a=0,b=1,k=0.5", "--json")
@@ -248,8 +293,11 @@ def test_exponential_decay_and_catalog_certificates() -> None:
     d = sf.optimal_design(m, theta={A: 2.0, K: 0.25}, space=(0, 10))
     assert np.allclose(d.points, [0.0, 4.0], atol=1e-7) and np.allclose(d.weights, 0.5, atol=1e-8)
     # Every computed design satisfies its own equivalence theorem (continuous certificate).
-    for name, th, space in [("exponential", [0, 1, 50], (0, 150)), ("log_linear", [0, 1, 5], (0, 150)),
-                            ("one_compartment", [1.0, 0.2, 1.0], (0, 24))]:
+    for name, th, space in [
+        ("exponential", [0, 1, 50], (0, 150)),
+        ("log_linear", [0, 1, 5], (0, 150)),
+        ("one_compartment", [1.0, 0.2, 1.0], (0, 24)),
+    ]:
         mod = sf.model(name)
         r = sf.optimal_design(mod, theta=dict(zip(mod.params, th)), space=space)
         assert r.efficiency_bound > 1 - 1e-6, name
@@ -259,7 +307,7 @@ def test_noise_given_as_family_and_heteroscedastic() -> None:
     # A user Family whose first parameter is the mean gives the same information as the catalog
     # name (independent construction of the same density).
     y, mu, s = sp.Symbol("y", real=True), sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
-    fam = sf.Family(-(y - mu) ** 2 / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [mu, s], sp.Reals)
+    fam = sf.Family(-((y - mu) ** 2) / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2, y, [mu, s], sp.Reals)
     m1 = sf.Regression(a + b * xr, xr, [a, b], noise=fam, s=2)
     m2 = sf.Regression(a + b * xr, xr, [a, b], noise="gaussian", sigma=2)
     assert sp.simplify(sf.fisher(m1) - sf.fisher(m2)) == sp.zeros(2, 2)

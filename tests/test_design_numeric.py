@@ -29,6 +29,7 @@ def poly(k: int) -> PointInfo:
 
 def logistic(a: float, b: float) -> PointInfo:
     """2-parameter logistic regression, I(x) = p(1-p) (1, x)(1, x)ᵀ."""
+
     def f(X: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-(a + b * X[:, 0])))
         s = np.sqrt(p * (1 - p))
@@ -179,10 +180,15 @@ def test_two_factor_factorial() -> None:
     # Atkinson, Donev & Tobias (2007) §11.6: the 2² factorial (weights 1/4) is D-optimal for
     # 1 + x1 + x2 + x1 x2 on [-1, 1]².
     f = lambda X: np.stack([np.ones(len(X)), X[:, 0], X[:, 1], X[:, 0] * X[:, 1]], -1)  # noqa: E731
-    df = lambda X: np.stack([np.stack([0 * X[:, 0], 1 + 0 * X[:, 0], 0 * X[:, 0], X[:, 1]], -1),  # noqa: E731
-                             np.stack([0 * X[:, 0], 0 * X[:, 0], 1 + 0 * X[:, 0], X[:, 0]], -1)], 1)
-    r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=4), DCriterion()),),
-                      Space.box([(-1, 1), (-1, 1)])))
+    def df(X):
+        return np.stack(
+            [
+                np.stack([0 * X[:, 0], 1 + 0 * X[:, 0], 0 * X[:, 0], X[:, 1]], -1),  # noqa: E731
+                np.stack([0 * X[:, 0], 0 * X[:, 0], 1 + 0 * X[:, 0], X[:, 0]], -1),
+            ],
+            1,
+        )
+    r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=4), DCriterion()),), Space.box([(-1, 1), (-1, 1)])))
     assert sorted(map(tuple, np.round(r.points, 8))) == [(-1, -1), (-1, 1), (1, -1), (1, 1)]
     assert np.allclose(r.weights, 0.25, atol=1e-8) and r.certified
 
@@ -190,8 +196,9 @@ def test_two_factor_factorial() -> None:
 def test_bayesian_identical_draws_equal_local() -> None:
     # Exact special case: a prior with two identical draws gives the locally optimal design.
     m = logistic(0.0, 1.0)
-    two = PointInfo.rank_one(lambda X: np.stack([m.features_at(X)[0]] * 2),
-                             lambda X: np.stack([m.dfeatures(X)] * 2), n_params=2)
+    two = PointInfo.rank_one(
+        lambda X: np.stack([m.features_at(X)[0]] * 2), lambda X: np.stack([m.dfeatures(X)] * 2), n_params=2
+    )
     r = solve(Problem((Component(two, DCriterion(), np.array([0.5, 0.5])),), Space.box((-5, 5))))
     assert np.allclose(r.points, [-1.5434046, 1.5434046], atol=1e-6)
     assert r.sensitivity_bound == pytest.approx(2.0)
@@ -232,8 +239,7 @@ def test_two_factor_full_quadratic() -> None:
         z, o = np.zeros_like(a), np.ones_like(a)
         return np.stack([np.stack([z, o, z, b, 2 * a, z], -1), np.stack([z, z, o, a, z, 2 * b], -1)], 1)
 
-    r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=6), DCriterion()),),
-                      Space.box([(-1, 1), (-1, 1)])))
+    r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=6), DCriterion()),), Space.box([(-1, 1), (-1, 1)])))
     pts = np.round(r.points, 6)
     kind = np.abs(pts).sum(axis=1)  # 2 corners, 1 midpoints, 0 centre
     assert len(pts) == 9 and r.certified
@@ -246,19 +252,27 @@ def test_bayesian_and_compound_equivalence_independent() -> None:
     # three slopes satisfies Σ_s α_s tr(M_s⁻¹ I_s(x)) ≤ p on a fine grid (Chaloner & Larntz 1989).
     slopes, alphas = [0.5, 1.0, 2.0], np.array([0.2, 0.5, 0.3])
     models = [logistic(0.0, s) for s in slopes]
-    stacked = PointInfo.rank_one(lambda X: np.stack([m.features_at(X)[0] for m in models]),
-                                 lambda X: np.stack([m.dfeatures(X) for m in models]), n_params=2)
+    stacked = PointInfo.rank_one(
+        lambda X: np.stack([m.features_at(X)[0] for m in models]),
+        lambda X: np.stack([m.dfeatures(X) for m in models]),
+        n_params=2,
+    )
     r = solve(Problem((Component(stacked, DCriterion(), alphas),), Space.box((-6, 6))))
     xs = np.linspace(-6, 6, 24001)
     d = sum(a * d_sensitivity(m, r.design, xs) for a, m in zip(alphas, models))
     assert d.max() <= 2.0 * (1 + 1e-6) and r.certified
     # Compound ½ D + ½ A for the quadratic: d̃ = ½ tr(M⁻¹I)/3 + ½ tr(M⁻²I)/tr(M⁻¹) ≤ 1.
     q = poly(2)
-    c = solve(Problem((Component(q, DCriterion(), np.array([0.5])), Component(q, ACriterion(), np.array([0.5]))),
-                      Space.box((-1, 1))))
+    c = solve(
+        Problem(
+            (Component(q, DCriterion(), np.array([0.5])), Component(q, ACriterion(), np.array([0.5]))),
+            Space.box((-1, 1)),
+        )
+    )
     M = moment_matrix(q, c.design)
     F = q.features_at(FINE.reshape(-1, 1))[0]
     Minv = np.linalg.inv(M)
-    dd = (0.5 * np.einsum("np,pq,nq->n", F, Minv, F) / 3
-          + 0.5 * np.einsum("np,pq,nq->n", F, Minv @ Minv, F) / np.trace(Minv))
+    dd = 0.5 * np.einsum("np,pq,nq->n", F, Minv, F) / 3 + 0.5 * np.einsum("np,pq,nq->n", F, Minv @ Minv, F) / np.trace(
+        Minv
+    )
     assert dd.max() <= 1 + 1e-6 and np.allclose(c.points, [-1, 0, 1], atol=1e-8)

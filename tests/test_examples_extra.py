@@ -23,7 +23,7 @@ def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"_example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses resolve annotations through it
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through it
     spec.loader.exec_module(module)
     return module
 
@@ -49,7 +49,7 @@ def test_full_log_det_matches_dense_slogdet(poisson_report, poisson_example, nam
     # independent route: build J^T Lambda J + tau I from the network Jacobian and the
     # textbook output curvature, then numpy.linalg.slogdet
     lap = poisson_report.posteriors[(name, "full")]
-    J = jacobian(lap.net, lap.X)[:, 0, :]                        # (N, P)
+    J = jacobian(lap.net, lap.X)[:, 0, :]  # (N, P)
     lam = _output_curvature(name, lap.net.forward(lap.X)[:, 0], poisson_example.TRUE_DISPERSION)
     tau = lap.prior_precision[0]
     P = J.T @ (lam[:, None] * J) + tau * np.eye(J.shape[1])
@@ -82,8 +82,7 @@ def test_full_marglik_matches_laplace_formula(poisson_report) -> None:  # type: 
     assert lap.log_marginal_likelihood() == pytest.approx(expect, rel=1e-10)
 
 
-@pytest.mark.parametrize("key", [("poisson", "full"), ("negative_binomial", "kron"),
-                                 ("negative_binomial", "diag")])
+@pytest.mark.parametrize("key", [("poisson", "full"), ("negative_binomial", "kron"), ("negative_binomial", "diag")])
 def test_prior_precision_is_a_stationary_maximum(poisson_report, key) -> None:  # type: ignore[no-untyped-def]
     # finite differences of the evidence in log tau: central slope ~ 0, both sides lower
     lap = poisson_report.posteriors[key]

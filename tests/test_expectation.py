@@ -41,8 +41,9 @@ def _point(fam: Family, seed: int) -> dict[sp.Symbol, sp.Rational]:
     return vals
 
 
-def _quad(fam: Family, stat: sp.Expr, vals: dict, breaks: list | None = None,
-          lower: sp.Expr | None = None) -> mpmath.mpf:
+def _quad(
+    fam: Family, stat: sp.Expr, vals: dict, breaks: list | None = None, lower: sp.Expr | None = None
+) -> mpmath.mpf:
     """E[stat] by mpmath quadrature over the family's interval support at DPS digits.
 
     ``lower`` truncates the support where the density is below 1e-60 (Gumbel's
@@ -149,12 +150,15 @@ def test_half_integer_besselk_matches_mpmath() -> None:
 
 
 # ------------------------------------------------------------ reductions
-@pytest.mark.parametrize("name, stat_fn, breaks", [
-    ("gumbel", lambda z: z**2 * sp.exp(-z), [0]),
-    ("logistic", lambda z: z * sp.tanh(z / 2), [0]),
-    ("laplace", lambda z: sp.Abs(z) ** 3, [0]),
-    ("cauchy", lambda z: z**2 / (1 + z**2) ** 2, [0]),
-])
+@pytest.mark.parametrize(
+    "name, stat_fn, breaks",
+    [
+        ("gumbel", lambda z: z**2 * sp.exp(-z), [0]),
+        ("logistic", lambda z: z * sp.tanh(z / 2), [0]),
+        ("laplace", lambda z: sp.Abs(z) ** 3, [0]),
+        ("cauchy", lambda z: z**2 / (1 + z**2) ** 2, [0]),
+    ],
+)
 def test_location_scale_reductions(name: str, stat_fn, breaks) -> None:
     fam = family(name)
     loc, scale = fam.params
@@ -302,7 +306,7 @@ def test_pslq_recognises_and_confirms_constants() -> None:
     assert sp.simplify(value - sp.pi**2 / 3) == 0
     assert recognise_constant(lambda dps: mpmath.zeta(3) + mpmath.euler**2, "test") == sp.zeta(3) + sp.EulerGamma**2
     with pytest.raises(DerivationError):
-        recognise_constant(lambda dps: mpmath.e ** mpmath.pi, "e^pi")
+        recognise_constant(lambda dps: mpmath.e**mpmath.pi, "e^pi")
 
 
 def test_linearity_and_canonical_form() -> None:

@@ -23,8 +23,9 @@ def test_normal_natural_parameters_avoid_the_sympy_gaussian_bug() -> None:
     # needs no integral: I = ∇²A with A = −η1²/(4η2) − log(−2η2)/2.
     e1 = sp.Symbol("eta1", real=True)
     e2 = sp.Symbol("eta2", negative=True)
-    fam = sf.Family(e1 * x + e2 * x**2 + e1**2 / (4 * e2) + sp.log(-2 * e2) / 2 - sp.log(2 * sp.pi) / 2,
-                    x, [e1, e2], REALS)
+    fam = sf.Family(
+        e1 * x + e2 * x**2 + e1**2 / (4 * e2) + sp.log(-2 * e2) / 2 - sp.log(2 * sp.pi) / 2, x, [e1, e2], REALS
+    )
     form = detect_expfam(fam)
     assert set(form.statistics) == {x, x**2}
     expected = sp.Matrix([[-1 / (2 * e2), e1 / (2 * e2**2)], [e1 / (2 * e2**2), (e2 - e1**2) / (2 * e2**3)]])
@@ -42,8 +43,9 @@ def test_gamma_shape_rate_is_trigamma() -> None:
 def test_von_mises_bessel_ratio() -> None:
     # von Mises(μ, κ): I = diag(κ A(κ), 1 − A/κ − A²), A = I1/I0 (Mardia & Jupp,
     # Directional Statistics (2000), §5.3).
-    fam = sf.Family(kappa * sp.cos(x - mu) - sp.log(2 * sp.pi * sp.besseli(0, kappa)), x, [mu, kappa],
-                    sp.Interval(-sp.pi, sp.pi))
+    fam = sf.Family(
+        kappa * sp.cos(x - mu) - sp.log(2 * sp.pi * sp.besseli(0, kappa)), x, [mu, kappa], sp.Interval(-sp.pi, sp.pi)
+    )
     form = detect_expfam(fam)
     assert set(form.statistics) == {sp.cos(x), sp.sin(x)}
     ratio = sp.besseli(1, kappa) / sp.besseli(0, kappa)
@@ -65,7 +67,7 @@ def test_geometric_in_open_unit_interval_has_no_case_split() -> None:
 def test_curved_and_non_exponential_families_fall_through() -> None:
     # N(θ, θ²): two statistics, one parameter (curved) → no full-rank form.
     th = sp.Symbol("theta", positive=True)
-    curved = sf.Family(-(x - th) ** 2 / (2 * th**2) - sp.log(th), x, [th], REALS)
+    curved = sf.Family(-((x - th) ** 2) / (2 * th**2) - sp.log(th), x, [th], REALS)
     form = detect_expfam(curved)
     assert form is not None and not form.full_rank and expfam_fisher(curved) is None
     # Weibull with unknown shape: x**k mixes data and parameter.
@@ -97,8 +99,7 @@ def test_bivariate_normal_mean_and_covariance() -> None:
     cov = sp.Matrix([[s11, s12], [s12, s22]])
     d = sp.Matrix([x1 - m1, x2 - m2])
     logpdf = -(d.T * cov.inv() * d)[0, 0] / 2 - sp.log(cov.det()) / 2 - sp.log(2 * sp.pi)
-    fam = sf.Family(logpdf, [x1, x2], [m1, m2, s11, s12, s22], (REALS, REALS),
-                    constraints=[s11 * s22 - s12**2 > 0])
+    fam = sf.Family(logpdf, [x1, x2], [m1, m2, s11, s12, s22], (REALS, REALS), constraints=[s11 * s22 - s12**2 > 0])
     from symfisher.derive.fisher.api import derive_fisher
 
     res = derive_fisher(fam)

@@ -46,8 +46,9 @@ def test_exported_module_runs_without_sympy_or_symfisher(tmp_path: Path) -> None
     path = sf.export({"fisher": k, "multi": k2}, tmp_path / "gamma_kernels.py")
     text = path.read_text()
     assert "import sympy" not in text and "from symfisher" not in text
-    res = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                         text=True, timeout=300, cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert res.returncode == 0, res.stderr
     got = json.loads(res.stdout.strip().splitlines()[-1])
     av = np.array([0.5, 1.5, 4.0])

@@ -19,7 +19,7 @@ n = sp.Symbol("n", integer=True, positive=True)
 
 
 def test_domains_from_assumptions_and_dict() -> None:
-    fam = sf.Family(-(x - mu) ** 2 / (2 * sigma**2) - sp.log(sigma), x, [mu, sigma], sp.Reals)
+    fam = sf.Family(-((x - mu) ** 2) / (2 * sigma**2) - sp.log(sigma), x, [mu, sigma], sp.Reals)
     assert fam.domains[mu] == sp.Reals
     assert fam.domains[sigma] == sp.Interval.open(0, sp.oo)
     fam2 = sf.Family(k * sp.log(p) + sp.log(1 - p), k, {p: sp.Interval.open(0, 1)}, sp.Range(0, sp.oo))
@@ -29,8 +29,12 @@ def test_domains_from_assumptions_and_dict() -> None:
 
 
 def test_fixed_constants_and_discreteness() -> None:
-    fam = sf.Family(sp.log(sp.binomial(n, k)) + k * sp.log(p) + (n - k) * sp.log(1 - p), k,
-                    {p: sp.Interval.open(0, 1)}, sp.Range(0, n + 1))
+    fam = sf.Family(
+        sp.log(sp.binomial(n, k)) + k * sp.log(p) + (n - k) * sp.log(1 - p),
+        k,
+        {p: sp.Interval.open(0, 1)},
+        sp.Range(0, n + 1),
+    )
     assert fam.fixed == (n,)
     assert fam.is_discrete and fam.regular and fam.dim == 1
     assert fam.with_fixed(n=5).fixed == ()
@@ -86,8 +90,15 @@ def test_simplex_support() -> None:
         Simplex(0)
     y = sp.Symbol("y")
     a1, a2, a3 = sp.symbols("a1 a2 a3", positive=True)
-    logpdf = (sp.loggamma(a1 + a2 + a3) - sp.loggamma(a1) - sp.loggamma(a2) - sp.loggamma(a3)
-              + (a1 - 1) * sp.log(x) + (a2 - 1) * sp.log(y) + (a3 - 1) * sp.log(1 - x - y))
+    logpdf = (
+        sp.loggamma(a1 + a2 + a3)
+        - sp.loggamma(a1)
+        - sp.loggamma(a2)
+        - sp.loggamma(a3)
+        + (a1 - 1) * sp.log(x)
+        + (a2 - 1) * sp.log(y)
+        + (a3 - 1) * sp.log(1 - x - y)
+    )
     fam = sf.Family(logpdf, [x, y], [a1, a2, a3], Simplex(2))
     assert not fam.is_discrete and fam.regular
     with pytest.raises(SymfisherError, match="coordinates"):
@@ -95,7 +106,12 @@ def test_simplex_support() -> None:
 
 
 def test_repr_mentions_parametrization_and_fixed() -> None:
-    fam = sf.Family(sp.log(sp.binomial(n, k)) + k * sp.log(p) + (n - k) * sp.log(1 - p), k,
-                    {p: sp.Interval.open(0, 1)}, sp.Range(0, n + 1), name="binomial",
-                    parametrization="success probability p")
+    fam = sf.Family(
+        sp.log(sp.binomial(n, k)) + k * sp.log(p) + (n - k) * sp.log(1 - p),
+        k,
+        {p: sp.Interval.open(0, 1)},
+        sp.Range(0, n + 1),
+        name="binomial",
+        parametrization="success probability p",
+    )
     assert "binomial" in repr(fam) and "success probability" in repr(fam) and "n" in repr(fam)

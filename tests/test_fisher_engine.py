@@ -29,7 +29,7 @@ def integrate_expect(expr: sp.Expr, fam: sf.Family, *, budget: float = 10.0) -> 
 
 
 def normal_family() -> sf.Family:
-    pdf = sp.exp(-(x - mu) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2)
+    pdf = sp.exp(-((x - mu) ** 2) / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2)
     return sf.Family.from_pdf(pdf, variables=x, params=[mu, sigma], support=REALS)
 
 
@@ -107,7 +107,7 @@ def test_jeffreys_and_cramer_rao() -> None:
 
 
 def test_non_normalised_density_rejected() -> None:
-    fam = sf.Family(-(x - mu) ** 2 / 2, x, [mu], REALS, name="unnormalised")
+    fam = sf.Family(-((x - mu) ** 2) / 2, x, [mu], REALS, name="unnormalised")
     with pytest.raises(SymfisherError, match="not normalised"):
         sf.fisher(fam)
 
@@ -176,8 +176,9 @@ def test_disk_cache_round_trip_without_rederiving(tmp_path) -> None:
     env = {**__import__("os").environ, "SYMFISHER_CACHE": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code, "first"], capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
-    second = subprocess.run([sys.executable, "-c", code, "second"], capture_output=True, text=True, env=env,
-                            timeout=300)
+    second = subprocess.run(
+        [sys.executable, "-c", code, "second"], capture_output=True, text=True, env=env, timeout=300
+    )
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "polygamma(1, a)" in second.stdout
@@ -193,8 +194,13 @@ def test_user_weibull_through_the_expectation_engine() -> None:
     # (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions vol. 1, 2nd ed.
     # (1994), eq. 21.87). Not an exponential family: the Hessian route must be used.
     k = sp.Symbol("k", positive=True)
-    fam = sf.Family(sp.log(k / lam) + (k - 1) * sp.log(x / lam) - (x / lam) ** k, x, [k, lam],
-                    sp.Interval(0, sp.oo), name="user weibull")
+    fam = sf.Family(
+        sp.log(k / lam) + (k - 1) * sp.log(x / lam) - (x / lam) ** k,
+        x,
+        [k, lam],
+        sp.Interval(0, sp.oo),
+        name="user weibull",
+    )
     res = derive_fisher(fam, cache=False)
     g = sp.EulerGamma
     expected = sp.Matrix([[((1 - g) ** 2 + sp.pi**2 / 6) / k**2, (g - 1) / lam], [(g - 1) / lam, k**2 / lam**2]])
@@ -210,8 +216,13 @@ def test_dirichlet_checked_exactly() -> None:
 
     y = sp.Symbol("y")
     a = sp.symbols("a1:4", positive=True)
-    logpdf = (sp.loggamma(sum(a)) - sum(sp.loggamma(t) for t in a) + (a[0] - 1) * sp.log(x)
-              + (a[1] - 1) * sp.log(y) + (a[2] - 1) * sp.log(1 - x - y))
+    logpdf = (
+        sp.loggamma(sum(a))
+        - sum(sp.loggamma(t) for t in a)
+        + (a[0] - 1) * sp.log(x)
+        + (a[1] - 1) * sp.log(y)
+        + (a[2] - 1) * sp.log(1 - x - y)
+    )
     res = derive_fisher(sf.Family(logpdf, [x, y], list(a), Simplex(2)), cache=False)
     expected = sp.diag(*[sp.polygamma(1, t) for t in a]) - sp.polygamma(1, sum(a)) * sp.ones(3, 3)
     assert sp.simplify(res.matrix - expected) == sp.zeros(3, 3)

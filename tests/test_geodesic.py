@@ -43,30 +43,34 @@ def cat_fr(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 
 # ----------------------------------------------------------------------------- closed forms
-@pytest.mark.parametrize(("g", "coords", "a", "b", "want"), [
-    # Poisson: 2|√λ1 − √λ2| (Atkinson & Mitchell 1981, Sankhyā A 43)
-    (POISSON, [lam], [1.0], [4.0], 2.0),
-    # Bernoulli: 2|arcsin√p1 − arcsin√p2| = 2(π/4 − π/6) (Atkinson & Mitchell 1981)
-    (BERNOULLI, UNIT, [0.5], [0.25], math.pi / 6),
-    # exponential: |log(λ1/λ2)| (Atkinson & Mitchell 1981)
-    (EXPONENTIAL, [lam], [1.0], [math.e], 1.0),
-    (NORMAL, [mu, sigma], [0.0, 1.0], [1.0, 2.0], normal_fr((0.0, 1.0), (1.0, 2.0))),
-    (CATEGORICAL, SIMPLEX_COORDS, [1 / 3, 1 / 3], [0.5, 0.25], cat_fr((1 / 3, 1 / 3), (0.5, 0.25))),
-])
+@pytest.mark.parametrize(
+    ("g", "coords", "a", "b", "want"),
+    [
+        # Poisson: 2|√λ1 − √λ2| (Atkinson & Mitchell 1981, Sankhyā A 43)
+        (POISSON, [lam], [1.0], [4.0], 2.0),
+        # Bernoulli: 2|arcsin√p1 − arcsin√p2| = 2(π/4 − π/6) (Atkinson & Mitchell 1981)
+        (BERNOULLI, UNIT, [0.5], [0.25], math.pi / 6),
+        # exponential: |log(λ1/λ2)| (Atkinson & Mitchell 1981)
+        (EXPONENTIAL, [lam], [1.0], [math.e], 1.0),
+        (NORMAL, [mu, sigma], [0.0, 1.0], [1.0, 2.0], normal_fr((0.0, 1.0), (1.0, 2.0))),
+        (CATEGORICAL, SIMPLEX_COORDS, [1 / 3, 1 / 3], [0.5, 0.25], cat_fr((1 / 3, 1 / 3), (0.5, 0.25))),
+    ],
+)
 def test_closed_forms_recognised_from_metric(g, coords, a, b, want) -> None:
-    assert fisher_rao_distance(g, a, b, method="closed", coords=coords) == pytest.approx(
-        want, rel=1e-14)
+    assert fisher_rao_distance(g, a, b, method="closed", coords=coords) == pytest.approx(want, rel=1e-14)
 
 
-@pytest.mark.parametrize(("g", "coords", "a", "b", "want"), [
-    (POISSON, [lam], [0.3], [7.5], 2 * abs(math.sqrt(0.3) - math.sqrt(7.5))),
-    (BERNOULLI, UNIT, [0.1], [0.85],
-     2 * abs(math.asin(math.sqrt(0.1)) - math.asin(math.sqrt(0.85)))),
-    (EXPONENTIAL, [lam], [0.2], [3.0], abs(math.log(0.2 / 3.0))),
-    (NORMAL, [mu, sigma], [-1.0, 0.5], [2.0, 1.5], normal_fr((-1.0, 0.5), (2.0, 1.5))),
-    (NORMAL, [mu, sigma], [0.0, 1.0], [10.0, 1.0], normal_fr((0.0, 1.0), (10.0, 1.0))),
-    (CATEGORICAL, SIMPLEX_COORDS, [0.2, 0.3], [0.6, 0.1], cat_fr((0.2, 0.3), (0.6, 0.1))),
-])
+@pytest.mark.parametrize(
+    ("g", "coords", "a", "b", "want"),
+    [
+        (POISSON, [lam], [0.3], [7.5], 2 * abs(math.sqrt(0.3) - math.sqrt(7.5))),
+        (BERNOULLI, UNIT, [0.1], [0.85], 2 * abs(math.asin(math.sqrt(0.1)) - math.asin(math.sqrt(0.85)))),
+        (EXPONENTIAL, [lam], [0.2], [3.0], abs(math.log(0.2 / 3.0))),
+        (NORMAL, [mu, sigma], [-1.0, 0.5], [2.0, 1.5], normal_fr((-1.0, 0.5), (2.0, 1.5))),
+        (NORMAL, [mu, sigma], [0.0, 1.0], [10.0, 1.0], normal_fr((0.0, 1.0), (10.0, 1.0))),
+        (CATEGORICAL, SIMPLEX_COORDS, [0.2, 0.3], [0.6, 0.1], cat_fr((0.2, 0.3), (0.6, 0.1))),
+    ],
+)
 @pytest.mark.parametrize("integrator", ["compiled", "scipy"])
 def test_numeric_solver_reproduces_closed_forms(g, coords, a, b, want, integrator) -> None:
     got = fisher_rao_distance(g, a, b, method="numeric", coords=coords, integrator=integrator)
@@ -117,8 +121,7 @@ def test_distance_consistency_small_step() -> None:
 # ----------------------------------------------------------------------------- geodesics
 def test_geodesic_along_sigma_axis_is_exponential() -> None:
     # Exact special case: for 2 dσ²/σ², σ(t) = σ0 exp(t v/σ0) along μ = const.
-    _sol = geodesic(NORMAL, {"mu": 0.0, "sigma": 2.0}, [0.0, 1.0], t=1.5, steps=6,
-                            coords=[mu, sigma])
+    _sol = geodesic(NORMAL, {"mu": 0.0, "sigma": 2.0}, [0.0, 1.0], t=1.5, steps=6, coords=[mu, sigma])
     t = _sol.t
     path = _sol.path
     vel = _sol.vel
@@ -182,13 +185,16 @@ def test_bernoulli_geodesic_closed_form() -> None:
 
 
 # ----------------------------------------------------------------------------- catalog families
-@pytest.mark.parametrize(("name", "a", "b", "want"), [
-    ("poisson", [1.0], [4.0], 2.0),                          # 2|√λ1 − √λ2|
-    ("bernoulli", [0.5], [0.25], math.pi / 6),               # 2|asin√p1 − asin√p2|
-    ("exponential", [1.0], [math.e], 1.0),                   # |log(λ1/λ2)|
-    ("normal", [0.0, 1.0], [1.0, 2.0], normal_fr((0.0, 1.0), (1.0, 2.0))),
-    ("categorical", [1 / 3, 1 / 3], [0.5, 0.25], cat_fr((1 / 3, 1 / 3), (0.5, 0.25))),
-])
+@pytest.mark.parametrize(
+    ("name", "a", "b", "want"),
+    [
+        ("poisson", [1.0], [4.0], 2.0),  # 2|√λ1 − √λ2|
+        ("bernoulli", [0.5], [0.25], math.pi / 6),  # 2|asin√p1 − asin√p2|
+        ("exponential", [1.0], [math.e], 1.0),  # |log(λ1/λ2)|
+        ("normal", [0.0, 1.0], [1.0, 2.0], normal_fr((0.0, 1.0), (1.0, 2.0))),
+        ("categorical", [1 / 3, 1 / 3], [0.5, 0.25], cat_fr((1 / 3, 1 / 3), (0.5, 0.25))),
+    ],
+)
 def test_catalog_closed_forms_and_numeric_solver(name, a, b, want) -> None:
     import symfisher as sf
 
@@ -203,8 +209,7 @@ def test_geometric_closed_form_matches_numeric() -> None:
     # I(p) = 1/(p²(1−p)): the recognised antiderivative against the shooting solver.
     fam = sf.family("geometric")
     closed = sf.fisher_rao_distance(fam, [0.3], [0.6], method="closed")
-    assert closed == pytest.approx(sf.fisher_rao_distance(fam, [0.3], [0.6], method="numeric"),
-                                   rel=1e-8)
+    assert closed == pytest.approx(sf.fisher_rao_distance(fam, [0.3], [0.6], method="numeric"), rel=1e-8)
 
 
 def test_binomial_needs_its_fixed_n() -> None:

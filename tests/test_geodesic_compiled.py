@@ -44,8 +44,7 @@ FLAT2 = LoopKernel(_flat2, 2, (2, 2, 2))
 def _bvp_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Collocation (scipy.integrate.solve_bvp) with a lambdify/SciPy-special Christoffel."""
     md = metric_data(GAMMA, [k, beta])
-    G = sp.lambdify(md.coords, sp.flatten(christoffel_of(md, "second").tolist()),
-                    ["scipy", "numpy"])
+    G = sp.lambdify(md.coords, sp.flatten(christoffel_of(md, "second").tolist()), ["scipy", "numpy"])
     g = sp.lambdify(md.coords, GAMMA, ["scipy", "numpy"])
 
     def f(_x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -57,8 +56,7 @@ def _bvp_distance(a: np.ndarray, b: np.ndarray) -> float:
 
     x = np.linspace(0, 1, 21)
     y0 = np.vstack([a[:, None] + (b - a)[:, None] * x, np.repeat((b - a)[:, None], x.size, 1)])
-    sol = solve_bvp(f, lambda ya, yb: np.concatenate([ya[:2] - a, yb[:2] - b]), x, y0, tol=1e-10,
-                    max_nodes=100_000)
+    sol = solve_bvp(f, lambda ya, yb: np.concatenate([ya[:2] - a, yb[:2] - b]), x, y0, tol=1e-10, max_nodes=100_000)
     assert sol.status == 0
     v = sol.y[2:, 0]
     return float(np.sqrt(v @ np.array(g(*a), dtype=float) @ v))
@@ -72,8 +70,7 @@ def test_gamma_distance_matches_collocation(a, b) -> None:
     want = _bvp_distance(a, b)
     got = sf.fisher_rao_distance(sf.family("gamma"), a, b)
     assert got == pytest.approx(want, rel=1e-8)
-    assert got == pytest.approx(sf.fisher_rao_distance(sf.family("gamma"), a, b,
-                                                       integrator="scipy"), rel=1e-10)
+    assert got == pytest.approx(sf.fisher_rao_distance(sf.family("gamma"), a, b, integrator="scipy"), rel=1e-10)
 
 
 def test_compiled_and_scipy_paths_agree_on_output_times() -> None:
@@ -114,8 +111,7 @@ def test_backward_time_is_reversed_velocity() -> None:
 def test_normal_sigma_axis_without_python_steps() -> None:
     # Exact: σ(t) = σ0 exp(t v/σ0) on μ = const for 2 dσ²/σ² (numeric layer, compiled).
     md = metric_data(NORMAL, [mu, sigma])
-    sol = integrate_geodesic(_christoffel_kernel(md), [0.0, 2.0], [0.0, 1.0], t_end=3.0,
-                             steps=3, integrator="compiled")
+    sol = integrate_geodesic(_christoffel_kernel(md), [0.0, 2.0], [0.0, 1.0], t_end=3.0, steps=3, integrator="compiled")
     np.testing.assert_allclose(sol.path[:, 1], 2.0 * np.exp(sol.t / 2.0), rtol=1e-10)
 
 
@@ -129,10 +125,8 @@ def test_loop_kernel_equals_checked_kernel_call() -> None:
 
 def test_constraint_exit_is_detected() -> None:
     # Straight line (0.2, 0.2) + t(1, 1) leaves {x + y < 1} at t = 0.3 (exact).
-    box = Box((0.0, 0.0), (1.0, 1.0), (False, False), (False, False),
-              constraints=lambda th: th.sum(axis=1) < 1)
-    b = integrate_batch(FLAT2, np.array([[0.2, 0.2]]), np.array([[1.0, 1.0]]), 1.0,
-                        1e-10, 1e-12, inside=box)
+    box = Box((0.0, 0.0), (1.0, 1.0), (False, False), (False, False), constraints=lambda th: th.sum(axis=1) < 1)
+    b = integrate_batch(FLAT2, np.array([[0.2, 0.2]]), np.array([[1.0, 1.0]]), 1.0, 1e-10, 1e-12, inside=box)
     assert not b.ok and 0.0 <= b.t_stop < 0.3
     with pytest.raises(DomainError, match="leaves the parameter domain"):
         integrate_geodesic(FLAT2, [0.2, 0.2], [1.0, 1.0], inside=box)
@@ -143,8 +137,9 @@ def test_constraint_exit_is_detected() -> None:
 
 def test_step_budget_fails_softly() -> None:
     md = metric_data(GAMMA, [k, beta])
-    b = integrate_batch(_christoffel_kernel(md), np.array([[2.0, 1.0]]), np.array([[3.0, 2.0]]),
-                        1.0, 1e-12, 1e-13, max_evals=24)
+    b = integrate_batch(
+        _christoffel_kernel(md), np.array([[2.0, 1.0]]), np.array([[3.0, 2.0]]), 1.0, 1e-12, 1e-13, max_evals=24
+    )
     assert not b.ok and math.isnan(b.t_stop)
 
 
@@ -177,9 +172,14 @@ def test_integrator_is_cached_on_disk(tmp_path: Path) -> None:
     # it for `python -c`) must load it from Numba's cache.
     _compiled()
     root = str(Path(sf.__file__).resolve().parents[1])
-    code = ("from symfisher.numeric.geodesic.ode import _compiled; "
-            "print(sum(_compiled().stats.cache_hits.values()))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": root})
+    code = "from symfisher.numeric.geodesic.ode import _compiled; print(sum(_compiled().stats.cache_hits.values()))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": root},
+    )
     assert int(out.stdout.strip()) >= 1

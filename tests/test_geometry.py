@@ -196,7 +196,7 @@ def test_unevaluated_integral_is_reported_with_its_entry() -> None:
     from symfisher.errors import DerivationError
 
     x = sp.Symbol("x")
-    g = sp.diag(1 / sigma**2, sp.Integral(sp.exp(-x**2 * sigma), (x, 0, 1)))
+    g = sp.diag(1 / sigma**2, sp.Integral(sp.exp(-(x**2) * sigma), (x, 0, 1)))
     with pytest.raises(DerivationError, match=r"\[1, 1\].*numeric"):
         christoffel(g, [mu, sigma])
 
@@ -223,8 +223,13 @@ def test_curvature_invariant_under_reparametrisation_gamma() -> None:
 
     # Arwini & Dodson (2008) ch. 3 formula in three parametrisations of the gamma family
     # (rate, scale, mean): the Gaussian curvature is a scalar, a function of the shape only.
-    ref = lambda a: (sp.polygamma(1, a) + a * sp.polygamma(2, a)) / (  # noqa: E731
-        4 * (a * sp.polygamma(1, a) - 1) ** 2)
+    def ref(a):
+        return (
+            (sp.polygamma(1, a) + a * sp.polygamma(2, a))
+            / (  # noqa: E731
+                4 * (a * sp.polygamma(1, a) - 1) ** 2
+            )
+        )
     for name in ("gamma", "gamma_shape_scale", "gamma_shape_mean"):
         fam = sf.family(name)
         shape = fam.params[0]

@@ -84,10 +84,7 @@ def test_every_top_level_module_has_a_layer() -> None:
 def test_imports_respect_the_layers() -> None:
     every, _ = _graph()
     upward = sorted(
-        f"{src} -> {dst}"
-        for src, dsts in every.items()
-        for dst in dsts
-        if RANK[_layer(dst)] > RANK[_layer(src)]
+        f"{src} -> {dst}" for src, dsts in every.items() for dst in dsts if RANK[_layer(dst)] > RANK[_layer(src)]
     )
     assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
 
@@ -103,7 +100,7 @@ def test_no_import_cycles() -> None:
         stack.append(node)
         for nxt in sorted(runtime.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()

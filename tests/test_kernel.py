@@ -67,8 +67,8 @@ def test_grouped_arguments_broadcast() -> None:
     k = sf.compile(f * f.T, args=[th, xs])
     assert k.args == (("t0", "t1", "t2"), "xs")
     rng = np.random.default_rng(2)
-    draws = rng.normal(size=(6, 1, 3))          # (S, 1, p)
-    grid = np.linspace(-1, 1, 4)[None, :]        # (1, G)
+    draws = rng.normal(size=(6, 1, 3))  # (S, 1, p)
+    grid = np.linspace(-1, 1, 4)[None, :]  # (1, G)
     got = k(draws, grid)
     assert got.shape == (6, 4, 2, 2)
     fx = np.stack([draws[..., 0] + draws[..., 1] * grid, draws[..., 2] * grid**2], axis=-1)
@@ -136,8 +136,7 @@ def test_multiple_outputs_share_one_kernel() -> None:
     assert set(res) == {"fisher", "logdet", "grad"}
     assert k.shape == ((2, 2), (), (2,))
     # exact: log det = log 2 - 2 log a - 2 log b; gradient (-2/a, -2/b)
-    np.testing.assert_allclose(res["logdet"], [math.log(2), math.log(2) - 2 * math.log(2)],
-                               rtol=1e-15)
+    np.testing.assert_allclose(res["logdet"], [math.log(2), math.log(2) - 2 * math.log(2)], rtol=1e-15)
     np.testing.assert_allclose(res["grad"], [[-2, -2], [-1, -2]], rtol=1e-15)
     bufs = {"fisher": np.empty((2, 2, 2)), "logdet": np.empty(2), "grad": np.empty((2, 2))}
     res2 = k(np.array([1.0, 2.0]), 1.0, out=bufs)
@@ -154,8 +153,13 @@ def test_fastmath_accuracy_through_kernel() -> None:
     strict = sf.compile(info, [b, c, d, e, x], fastmath=set())
     assert fast.key != strict.key and "FASTMATH = {'afn', 'arcp', 'contract', 'nsz'}" in fast.source
     rng = np.random.default_rng(4)
-    pts = [rng.uniform(0.5, 2, 40), rng.uniform(0, 1, 40), rng.uniform(2, 3, 40),
-           rng.uniform(0.5, 2, 40), rng.uniform(0.05, 5, 40)]
+    pts = [
+        rng.uniform(0.5, 2, 40),
+        rng.uniform(0, 1, 40),
+        rng.uniform(2, 3, 40),
+        rng.uniform(0.5, 2, 40),
+        rng.uniform(0.05, 5, 40),
+    ]
     got, ieee = fast(*pts), strict(*pts)
     ref = sf.compile(info, [b, c, d, e, x], backend="mpmath", dps=30)
     want = ref.to_float(ref(*[v[:10] for v in pts]))

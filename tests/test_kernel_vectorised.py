@@ -32,9 +32,7 @@ def four_pl() -> sp.ImmutableMatrix:
 
 def weibull() -> sp.ImmutableMatrix:
     """Observed information of Weibull(k, λ) at x (uses exp(k log(x/λ)))."""
-    logpdf = (
-        sp.log(k) - sp.log(lam) + (k - 1) * (sp.log(x) - sp.log(lam)) - (x / lam) ** k
-    )
+    logpdf = sp.log(k) - sp.log(lam) + (k - 1) * (sp.log(x) - sp.log(lam)) - (x / lam) ** k
     return sp.ImmutableMatrix(-sp.hessian(logpdf, (k, lam)))
 
 
@@ -89,9 +87,7 @@ def test_hot_loop_is_vectorised(name: str, fresh_cache) -> None:  # type: ignore
     ir = dense.inspect_llvm(dense.signatures[0])
     widths = {int(w) for w in VECTOR_OP.findall(ir)}
     assert widths and min(widths) >= 2, f"no vector floating-point ops in {name}'s loop"
-    assert not SCALAR_CALL.findall(ir), (
-        "libm exp/log/pow called from the vectorised loop"
-    )
+    assert not SCALAR_CALL.findall(ir), "libm exp/log/pow called from the vectorised loop"
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -103,10 +99,7 @@ def test_same_numbers_as_libm_kernel(name: str) -> None:
         sf.compile(expr, list(args)),
         sf.compile(expr, list(args), vecmath=False),
     )
-    assert (
-        "error_model='numpy'" in vec.source
-        and "_sf_" not in libm.source.split("KEY")[0]
-    )
+    assert "error_model='numpy'" in vec.source and "_sf_" not in libm.source.split("KEY")[0]
     pts = sample(args, 5000, 1)
     want = libm(*pts)
     scale = np.linalg.norm(want, axis=(1, 2), keepdims=True)
@@ -128,9 +121,7 @@ def test_option_is_part_of_the_key_and_off_with_unsafe_flags() -> None:
     expr = weibull()
     on, off = Options(), Options(vecmath=False)
     assert on.vectorised and not off.vectorised
-    assert kernel_key(make_spec(expr, [k, lam, x], options=on)) != kernel_key(
-        make_spec(expr, [k, lam, x], options=off)
-    )
+    assert kernel_key(make_spec(expr, [k, lam, x], options=on)) != kernel_key(make_spec(expr, [k, lam, x], options=off))
     fast = Options(fastmath=frozenset({"fast"}))
     assert not fast.vectorised
     assert kernel_key(make_spec(expr, [k, lam, x], options=fast)) == kernel_key(
@@ -146,9 +137,7 @@ def test_division_by_zero_gives_ieee_values_not_an_exception() -> None:
     """The vectorised loops use error_model='numpy' (no early exit from the hot loop)."""
     y = sp.Symbol("y", real=True)
     kern = sf.compile(1 / y, [y])
-    np.testing.assert_array_equal(
-        kern(np.array([0.0, -0.0, 2.0])), [np.inf, -np.inf, 0.5]
-    )
+    np.testing.assert_array_equal(kern(np.array([0.0, -0.0, 2.0])), [np.inf, -np.inf, 0.5])
 
 
 def test_exported_vectorised_kernel_runs_standalone(tmp_path) -> None:  # type: ignore[no-untyped-def]

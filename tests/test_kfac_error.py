@@ -14,7 +14,7 @@ from symfisher.numeric.kfac.checks import ShapeError
 from symfisher.numeric.kfac.dense import dense_errors, exact_block, rearrange
 from symfisher.numeric.kfac.error import exact_norm_sq, kfac_factors, plain_numpy_norm_sq
 
-RTOL_F = 1e-7   # the error is a difference of squares: accuracy ~ sqrt(eps) ||F||
+RTOL_F = 1e-7  # the error is a difference of squares: accuracy ~ sqrt(eps) ||F||
 
 
 def _layer(seed: int, n: int, d_in: int, d_out: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +27,7 @@ def _layer(seed: int, n: int, d_in: int, d_out: int, k: int) -> tuple[np.ndarray
 @pytest.mark.parametrize("k", [1, 3])
 def test_gram_matches_dense_oracle(k: int) -> None:
     a, B = _layer(0, 37, 6, 5, k)
-    norm, kfac, near, ekfac = dense_errors(a, B)   # independent route: F formed explicitly
+    norm, kfac, near, ekfac = dense_errors(a, B)  # independent route: F formed explicitly
     rep = kron_error(a, B=B, method="gram", block=8)  # several blocks, incl. ragged ones
     assert abs(rep.exact_norm - norm) <= 1e-12 * norm
     assert abs(rep.frobenius - kfac * norm) <= RTOL_F * norm
@@ -40,7 +40,7 @@ def test_norm_identity_against_explicit_block() -> None:
     F = exact_block(a, B)
     A, G = kfac_factors(a, B)
     # block layout: row-major vec of (d_out, d_in) weights is kron(G, A), G first
-    i, j, k, l = 2, 1, 0, 3      # F[(i, j), (k, l)] = sum_n (B_n B_n^T)[i, k] a_n[j] a_n[l]
+    i, j, k, l = 2, 1, 0, 3  # F[(i, j), (k, l)] = sum_n (B_n B_n^T)[i, k] a_n[j] a_n[l]
     entry = sum((b @ b.T)[i, k] * x[j] * x[l] for x, b in zip(a, B))
     assert abs(F[i * 4 + j, k * 4 + l] - entry) <= 1e-12 * np.abs(F).max()
     assert abs(exact_norm_sq(a, B, block=7) - np.sum(F * F)) <= 1e-12 * np.sum(F * F)
@@ -91,7 +91,7 @@ def test_exact_for_identical_inputs() -> None:
 def test_ekfac_and_nearest_never_worse(seed: int) -> None:
     a, B = _layer(seed, 60, 8, 7, 2)
     rep = kron_error(a, B=B, method="gram")
-    assert rep.relative_frobenius > 0.05          # a genuinely inexact case
+    assert rep.relative_frobenius > 0.05  # a genuinely inexact case
     assert rep.ekfac_relative_frobenius <= rep.relative_frobenius + 1e-12
     assert rep.nearest_relative_frobenius <= rep.relative_frobenius + 1e-12
 
@@ -101,18 +101,19 @@ def test_sampled_estimate_covers_exact_value() -> None:
     exact = kron_error(a, B=B, method="gram", nearest=False, ekfac=False)
     hits = 0
     for seed in range(20):
-        rep = kron_error(a, B=B, method="sampled", num_pairs=4000, seed=seed,
-                         nearest=False, ekfac=False)
+        rep = kron_error(a, B=B, method="sampled", num_pairs=4000, seed=seed, nearest=False, ekfac=False)
         lo, hi = rep.confidence_interval
         hits += lo <= exact.relative_frobenius <= hi
-    assert hits >= 15      # nominal 95% coverage; P(hits < 15) < 1e-3 under binomial(20, .95)
+    assert hits >= 15  # nominal 95% coverage; P(hits < 15) < 1e-3 under binomial(20, .95)
 
 
 def test_sampled_is_unbiased_on_average() -> None:
     a, B = _layer(11, 120, 4, 3, 2)
     exact = kron_error(a, B=B, method="gram", nearest=False, ekfac=False).exact_norm ** 2
-    ests = [kron_error(a, B=B, method="sampled", num_pairs=2000, seed=s, nearest=False,
-                       ekfac=False).exact_norm ** 2 for s in range(30)]
+    ests = [
+        kron_error(a, B=B, method="sampled", num_pairs=2000, seed=s, nearest=False, ekfac=False).exact_norm ** 2
+        for s in range(30)
+    ]
     se = np.std(ests, ddof=1) / np.sqrt(len(ests))
     assert abs(np.mean(ests) - exact) <= 4 * se
 
@@ -147,23 +148,45 @@ def test_cli_prints_report(tmp_path: object) -> None:
     a, B = _layer(14, 25, 4, 3, 2)
     path = f"{tmp_path}/acts.npz"
     np.savez(path, a=a, B=B)
-    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "symfisher", "kfac-error", path], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     rel = kron_error(a, B=B).relative_frobenius
     assert f"{rel:.6f}" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path, "--cross",
-                          "sampled", "--pairs", "500", "--seed", "4", "--no-nearest"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symfisher",
+            "kfac-error",
+            path,
+            "--cross",
+            "sampled",
+            "--pairs",
+            "500",
+            "--seed",
+            "4",
+            "--no-nearest",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     est = kron_error(a, B=B, cross="sampled", num_pairs=500, seed=4, nearest=False)
     assert f"{est.relative_frobenius:.6f}" in out.stdout and "500 triples" in out.stdout
     np.savez(path, a=a)
-    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", path],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "symfisher", "kfac-error", path], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 2 and "'g' or 'B'" in out.stderr
-    out = subprocess.run([sys.executable, "-m", "symfisher", "kfac-error", f"{tmp_path}/none.npz"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "symfisher", "kfac-error", f"{tmp_path}/none.npz"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and "cannot read" in out.stderr
 
 
@@ -175,9 +198,13 @@ def test_example_runs_small(tmp_path: object) -> None:
 
     script = pathlib.Path(__file__).resolve().parents[1] / "examples" / "kfac_error.py"
     env = {**os.environ, "PYTHONPATH": str(script.parents[1])}
-    out = subprocess.run([sys.executable, str(script), "--steps", "30", "--hidden", "6",
-                          "--opt-steps", "10"],
-                         capture_output=True, text=True, timeout=300, env=env)
+    out = subprocess.run(
+        [sys.executable, str(script), "--steps", "30", "--hidden", "6", "--opt-steps", "10"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     assert "last_layer" in out.stdout and "K-FAC/nearest/EKFAC" in out.stdout
     assert "Adam" in out.stdout
@@ -185,8 +212,9 @@ def test_example_runs_small(tmp_path: object) -> None:
 
 @pytest.mark.slow
 def test_tour_step_runs() -> None:
-    out = subprocess.run([sys.executable, "-m", "symfisher", "tour", "--only", "K-FAC"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "symfisher", "tour", "--only", "K-FAC"], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert "relative error, K-FAC" in out.stdout and "log marglik" in out.stdout
 
@@ -203,12 +231,12 @@ def test_poisson_glm_closed_form_matches_large_sample() -> None:
     cov = L @ L.T
     rel, norm = poisson_glm_kfac_error(W, mu, cov)
     x = mu + rng.standard_normal((n, d_in)) @ L.T
-    B = np.einsum("ni,ij->nij", np.exp(0.5 * x @ W.T), np.eye(d_out))   # diag(e^{f/2})
-    rep = kron_error(x, B=B, nearest=False, ekfac=False)      # auto: dense for a 2 x 3 layer
+    B = np.einsum("ni,ij->nij", np.exp(0.5 * x @ W.T), np.eye(d_out))  # diag(e^{f/2})
+    rep = kron_error(x, B=B, nearest=False, ekfac=False)  # auto: dense for a 2 x 3 layer
     assert rep.method.value == "dense"
-    assert rel > 0.1                                          # a genuinely inexact case
+    assert rel > 0.1  # a genuinely inexact case
     assert abs(rep.relative_frobenius - rel) <= 0.05 * rel
-    assert abs(rep.exact_norm / n - norm) <= 0.05 * norm      # F / N -> population F
+    assert abs(rep.exact_norm / n - norm) <= 0.05 * norm  # F / N -> population F
     assert poisson_glm_kfac_error(np.zeros((2, 3)), mu, cov)[0] == 0.0
 
 
@@ -222,7 +250,7 @@ def test_kfac_optimizer_one_step_is_newton_for_linear_gaussian() -> None:
     X = rng.standard_normal((50, 4))
     Y = rng.standard_normal((50, 3))
     net = MLP([rng.standard_normal((3, 4))], [rng.standard_normal(3)], activation="identity")
-    S = np.broadcast_to(np.eye(3), (50, 3, 3)).copy()            # sigma = 1
+    S = np.broadcast_to(np.eye(3), (50, 3, 3)).copy()  # sigma = 1
     cfg = KFACConfig(lr=1.0, damping=1e-20, decay=0.0, inverse_every=1)
     new, state = kfac_step(net, X, net.forward(X) - Y, S, KFACState(), cfg)
     Xt = np.hstack([X, np.ones((50, 1))])
@@ -238,7 +266,7 @@ def test_kfac_optimizer_decreases_loss_faster_than_gradient_descent() -> None:
     from symfisher.numeric.nn import MLP, parameter_gradient
 
     rng = np.random.default_rng(23)
-    X = rng.standard_normal((200, 5)) * np.array([1, 1, 1, 5, 0.2])   # ill-conditioned inputs
+    X = rng.standard_normal((200, 5)) * np.array([1, 1, 1, 5, 0.2])  # ill-conditioned inputs
     y = (X @ rng.standard_normal(5) + 0.3 * rng.standard_normal(200) > 0).astype(float)[:, None]
     lik = make_likelihood("bernoulli")
     net0 = MLP.random([5, 8, 1], rng, activation="tanh")
@@ -266,6 +294,7 @@ def test_glm_quadrature_matches_closed_form_and_samples() -> None:
     q_rel, q_norm = glm_kfac_error(W, mu, cov, np.exp)
     c_rel, c_norm = poisson_glm_kfac_error(W, mu, cov)
     assert abs(q_rel - c_rel) <= 1e-10 * c_rel and abs(q_norm - c_norm) <= 1e-10 * c_norm
+
     # Bernoulli (no closed form): quadrature vs the exact Gram route on 3e4 samples
     def lam(u: np.ndarray) -> np.ndarray:
         p = 1 / (1 + np.exp(-u))
@@ -282,11 +311,13 @@ def test_glm_quadrature_matches_closed_form_and_samples() -> None:
 
 
 def test_facade_is_lazy_and_numeric_path_avoids_sympy() -> None:
-    code = ("import sys, numpy as np, symfisher as sf\n"
-            "m0 = {'sympy', 'numba'} & set(sys.modules)\n"
-            "sf.kfac.kron_error(np.ones((3, 2)), np.ones((3, 2)))\n"
-            "sf.laplace(sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)]), np.ones((3, 2)), np.zeros(3))\n"
-            "print(sorted(m0), 'sympy' in sys.modules)")
+    code = (
+        "import sys, numpy as np, symfisher as sf\n"
+        "m0 = {'sympy', 'numba'} & set(sys.modules)\n"
+        "sf.kfac.kron_error(np.ones((3, 2)), np.ones((3, 2)))\n"
+        "sf.laplace(sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)]), np.ones((3, 2)), np.zeros(3))\n"
+        "print(sorted(m0), 'sympy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[]", "False"]

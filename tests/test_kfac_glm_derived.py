@@ -20,8 +20,9 @@ from symfisher.kfac.glm import block_formulas, glm_layer_fisher
 from symfisher.numeric.kfac.glm import fisher_blocks, glm_error_from_moments, glm_kfac_error, poisson_glm_kfac_error
 
 
-def _layer(seed: int, d_out: int, d_in: int, scale: float = 0.4
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _layer(
+    seed: int, d_out: int, d_in: int, scale: float = 0.4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     W = scale * rng.standard_normal((d_out, d_in))
     mu = 0.3 * rng.standard_normal(d_in)
@@ -30,7 +31,7 @@ def _layer(seed: int, d_out: int, d_in: int, scale: float = 0.4
 
 
 def _sigmoid_curvature(u: np.ndarray) -> np.ndarray:
-    z = np.exp(-np.abs(u))                     # sigma(u)(1 - sigma(u)), no overflow
+    z = np.exp(-np.abs(u))  # sigma(u)(1 - sigma(u)), no overflow
     return z / (1.0 + z) ** 2
 
 
@@ -45,7 +46,7 @@ def test_poisson_moments_are_the_gaussian_mgf() -> None:
     for got, want in zip(glm.moments, (base, sp.sqrt(s) * base, (1 + s) * base)):
         assert sp.simplify(got - want) == 0
     assert glm.lam == sp.exp(glm.u)
-    assert "quadrature" in glm.note                 # closed forms are cross-checked
+    assert "quadrature" in glm.note  # closed forms are cross-checked
 
 
 def test_poisson_derived_error_matches_hand_closed_form_and_dense_tilt() -> None:
@@ -83,18 +84,17 @@ def test_poisson_symbolic_error_matches_invariant_substitution() -> None:
     assert sp.simplify(glm.f_sq.subs(glm.s, 0) - sp.exp(2 * glm.nu) * bf.MM) == 0
 
 
-@pytest.mark.parametrize("name, consts", [("gaussian", {"sigma": 0.7}),
-                                          ("student_t", {"sigma": 0.7, "nu": 4.0})])
+@pytest.mark.parametrize("name, consts", [("gaussian", {"sigma": 0.7}), ("student_t", {"sigma": 0.7, "nu": 4.0})])
 def test_constant_curvature_is_exact(name: str, consts: dict[str, float]) -> None:
     glm = glm_layer_fisher(name)
     assert glm.exact and glm.closed_form
     assert "does not depend on the pre-activation" in glm.reason
     W, mu, cov, _ = _layer(32, 3, 4, scale=2.0)
     rel, norm = glm.error(W, mu, cov, constants=consts)
-    assert rel == 0.0                          # err_sq has no cancellation: e1 = e2 - e0 = 0
+    assert rel == 0.0  # err_sq has no cancellation: e1 = e2 - e0 = 0
     lam = float(glm.lam.subs({s: consts[str(s)] for s in glm.lam.free_symbols}))
     M = cov + np.outer(mu, mu)
-    exact_norm = lam * np.sqrt(3) * np.linalg.norm(M)          # ||diag(lam) kron M||_F
+    exact_norm = lam * np.sqrt(3) * np.linalg.norm(M)  # ||diag(lam) kron M||_F
     assert abs(norm - exact_norm) <= 1e-12 * exact_norm
 
 
@@ -109,10 +109,9 @@ def _mpmath_moments(nu: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarr
                 z = mpmath.exp(m + r * t)
                 return z / (1 + z) ** 2 * mpmath.npdf(t)
 
-            c = -m / r if v > 0 else mpmath.mpf(0)        # lam peaks at u = 0: split there
+            c = -m / r if v > 0 else mpmath.mpf(0)  # lam peaks at u = 0: split there
             for j in range(3):
-                out[j, i] = float(mpmath.quad(lambda t: lam(t) * t**j,
-                                              [-mpmath.inf, c - 1, c, c + 1, mpmath.inf]))
+                out[j, i] = float(mpmath.quad(lambda t: lam(t) * t**j, [-mpmath.inf, c - 1, c, c + 1, mpmath.inf]))
     return out[0], out[1], out[2]
 
 
@@ -121,9 +120,9 @@ def test_bernoulli_has_no_closed_form_and_kernel_matches_mpmath() -> None:
     assert not glm.closed_form and glm.moments is None and glm.err_sq is None
     assert "no closed form" in glm.note and not glm.exact
     W, mu, cov, _ = _layer(33, 3, 4, scale=1.2)
-    rel, norm = glm.error(W, mu, cov)                       # compiled lam + Gauss-Hermite
+    rel, norm = glm.error(W, mu, cov)  # compiled lam + Gauss-Hermite
     ref_rel, ref_norm = glm_error_from_moments(W, mu, cov, _mpmath_moments)
-    assert rel > 0.05                                        # a genuinely inexact layer
+    assert rel > 0.05  # a genuinely inexact layer
     assert abs(rel - ref_rel) <= 1e-10 * ref_rel and abs(norm - ref_norm) <= 1e-10 * ref_norm
 
 
@@ -138,9 +137,9 @@ def test_adaptive_quadrature_settles_where_fixed_gauss_hermite_does_not() -> Non
     size = np.abs(ref).sum(axis=0)
     assert np.all(np.abs(got - ref) <= 1e-12 * size)
     fixed = np.stack(gauss_hermite_moments(_sigmoid_curvature, nu, s, 80))
-    assert np.max(np.abs(fixed - ref)[:, 2] / size[2]) > 1e-6        # 80 nodes are not enough
+    assert np.max(np.abs(fixed - ref)[:, 2] / size[2]) > 1e-6  # 80 nodes are not enough
     with pytest.raises(DomainError, match="overflow"):
-        adaptive_normal_moments(np.exp, np.zeros(1), np.array([400.0]))   # e^{20 t} phi(t)
+        adaptive_normal_moments(np.exp, np.zeros(1), np.array([400.0]))  # e^{20 t} phi(t)
 
 
 def test_bernoulli_kernel_matches_dense_monte_carlo_kronecker_sum() -> None:
@@ -152,7 +151,7 @@ def test_bernoulli_kernel_matches_dense_monte_carlo_kronecker_sum() -> None:
     W, mu, cov, L = _layer(34, d_out, d_in, scale=1.5)
     rng = np.random.default_rng(35)
     x = mu + rng.standard_normal((n, d_in)) @ L.T
-    lam = _sigmoid_curvature(x @ W.T)                                   # (n, d_out)
+    lam = _sigmoid_curvature(x @ W.T)  # (n, d_out)
     Lam = np.einsum("ni,ij->nij", lam, np.eye(d_out))
     terms = np.einsum("nij,nab->niajb", Lam, np.einsum("na,nb->nab", x, x))
     terms = terms.reshape(n, d_out * d_in, d_out * d_in)
@@ -160,7 +159,7 @@ def test_bernoulli_kernel_matches_dense_monte_carlo_kronecker_sum() -> None:
     F_blocks, K_blocks = glm.blocks(W, mu, cov)
     F = np.zeros((d_out * d_in,) * 2)
     for i in range(d_out):
-        F[i * d_in:(i + 1) * d_in, i * d_in:(i + 1) * d_in] = F_blocks[i]
+        F[i * d_in : (i + 1) * d_in, i * d_in : (i + 1) * d_in] = F_blocks[i]
     assert np.all(np.abs(F - F_mc) <= 5 * F_se + 1e-15)
 
     def estimate(sl: slice) -> tuple[float, float]:
@@ -177,7 +176,7 @@ def test_bernoulli_kernel_matches_dense_monte_carlo_kronecker_sum() -> None:
     # the blocks and the error formula agree (same moments, two formulas)
     dense = np.zeros_like(F)
     for i in range(d_out):
-        dense[i * d_in:(i + 1) * d_in, i * d_in:(i + 1) * d_in] = F_blocks[i] - K_blocks[i]
+        dense[i * d_in : (i + 1) * d_in, i * d_in : (i + 1) * d_in] = F_blocks[i] - K_blocks[i]
     assert abs(np.linalg.norm(dense) / np.linalg.norm(F) - rel) <= 1e-12
 
 
@@ -204,9 +203,14 @@ def test_symbolic_full_block_two_inputs_matches_invariant_formula() -> None:
     Sigma = sp.Matrix([[a, b], [b, c]])
     xv, mv, wv = sp.Matrix([x1, x2]), sp.Matrix([m1, m2]), sp.Matrix([w1, w2])
     quad = ((xv - mv).T * Sigma.adjugate() * (xv - mv))[0, 0] / Sigma.det()
-    law = Family(-quad / 2 - sp.log(Sigma.det()) / 2 - sp.log(2 * sp.pi), [x1, x2],
-                 [m1, m2, b, a, c], (sp.Reals, sp.Reals), name="input",
-                 constraints=[a * c - b**2 > 0])  # Σ positive definite: expectation() checks at such points
+    law = Family(
+        -quad / 2 - sp.log(Sigma.det()) / 2 - sp.log(2 * sp.pi),
+        [x1, x2],
+        [m1, m2, b, a, c],
+        (sp.Reals, sp.Reals),
+        name="input",
+        constraints=[a * c - b**2 > 0],
+    )  # Σ positive definite: expectation() checks at such points
     lam = sp.exp((wv.T * xv)[0, 0])
     F_engine = sp.Matrix(2, 2, lambda i, j: expectation(lam * xv[i] * xv[j], law))
 
@@ -232,7 +236,7 @@ def test_a_wrong_closed_form_is_refused_by_the_mpmath_check() -> None:
 
     glm = glm_layer_fisher("poisson")
     assert glm.moments is not None
-    _verify(glm.lam, glm.moments, glm.u, glm.nu, glm.s, "poisson")          # passes
+    _verify(glm.lam, glm.moments, glm.u, glm.nu, glm.s, "poisson")  # passes
     wrong = (glm.moments[0] * (1 + sp.Rational(1, 10**17)), *glm.moments[1:])
     with pytest.raises(DerivationError, match="poisson: closed form e0"):
         _verify(glm.lam, wrong, glm.u, glm.nu, glm.s, "poisson")
@@ -270,17 +274,19 @@ def test_zero_variance_rows_reduce_to_the_pointwise_curvature() -> None:
     rel, norm = glm_layer_fisher("bernoulli", budget=1.0).error(np.zeros_like(W), mu, cov)
     M = cov + np.outer(mu, mu)
     assert rel == 0.0
-    assert abs(norm - 0.25 * np.sqrt(2) * np.linalg.norm(M)) <= 1e-12 * norm   # lam(0) = 1/4
+    assert abs(norm - 0.25 * np.sqrt(2) * np.linalg.norm(M)) <= 1e-12 * norm  # lam(0) = 1/4
     F, K = fisher_blocks(np.zeros_like(W), mu, cov, lambda nu, s: (nu + 1, nu, nu + 1))
     assert np.array_equal(F, K)
 
 
 def test_numeric_glm_module_does_not_import_sympy() -> None:
-    code = ("import sys, numpy as np\n"
-            "from symfisher.numeric.kfac.glm import glm_kfac_error, poisson_glm_kfac_error\n"
-            "glm_kfac_error(np.ones((1, 2)), np.zeros(2), np.eye(2), np.exp)\n"
-            "poisson_glm_kfac_error(np.ones((1, 2)), np.zeros(2), np.eye(2))\n"
-            "print('sympy' in sys.modules)")
+    code = (
+        "import sys, numpy as np\n"
+        "from symfisher.numeric.kfac.glm import glm_kfac_error, poisson_glm_kfac_error\n"
+        "glm_kfac_error(np.ones((1, 2)), np.zeros(2), np.eye(2), np.exp)\n"
+        "poisson_glm_kfac_error(np.ones((1, 2)), np.zeros(2), np.eye(2))\n"
+        "print('sympy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False"]
@@ -295,7 +301,16 @@ def test_block_formulas_are_shared_and_match_numeric_error_terms() -> None:
     inv = row_invariants(W, mu, cov)
     e = np.array([0.7]), np.array([-0.3]), np.array([1.9])
     diff, full = error_terms(*e, inv)
-    vals = {bf.e0: 0.7, bf.e1: -0.3, bf.e2: 1.9, bf.mm: inv.mm, bf.MM: inv.MM, bf.md: inv.md[0],
-            bf.dd: inv.dd[0], bf.dMmu: inv.dMmu[0], bf.dMd: inv.dMd[0]}
+    vals = {
+        bf.e0: 0.7,
+        bf.e1: -0.3,
+        bf.e2: 1.9,
+        bf.mm: inv.mm,
+        bf.MM: inv.MM,
+        bf.md: inv.md[0],
+        bf.dd: inv.dd[0],
+        bf.dMmu: inv.dMmu[0],
+        bf.dMd: inv.dMd[0],
+    }
     assert abs(float(bf.err_sq.subs(vals)) - diff[0]) <= 1e-13 * abs(diff[0])
     assert abs(float(bf.f_sq.subs(vals)) - full[0]) <= 1e-13 * abs(full[0])

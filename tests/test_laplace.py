@@ -94,7 +94,7 @@ def test_joint_bias_block_permutation() -> None:
     start = 0
     for blk in lap.precision.blocks:
         m = blk.index.size
-        sub = lap.precision.to_dense()[start:start + m, start:start + m]
+        sub = lap.precision.to_dense()[start : start + m, start : start + m]
         assert np.allclose(sub, P[np.ix_(blk.index, blk.index)], rtol=1e-10, atol=1e-10)
         start += m
     assert sorted(idx) == list(range(net.n_params))
@@ -103,8 +103,7 @@ def test_joint_bias_block_permutation() -> None:
 @pytest.mark.parametrize("structure", STRUCTURES)
 def test_interface_solve_inverse_diagonal_log_det(structure: str) -> None:
     net, X, y = _classification(seed=5)
-    lap = sf.laplace(net, X, y, likelihood="categorical", prior_precision=[0.5, 2.0],
-                     structure=structure)
+    lap = sf.laplace(net, X, y, likelihood="categorical", prior_precision=[0.5, 2.0], structure=structure)
     P = lap.precision.to_dense()
     rng = np.random.default_rng(6)
     v = rng.standard_normal((P.shape[0], 3))
@@ -120,17 +119,16 @@ def test_diag_and_last_layer_are_restrictions_of_full() -> None:
     assert np.allclose(np.diag(diag.precision.to_dense()), np.diag(ggn) + 2.0, rtol=1e-11)
     ll = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer")
     idx = ll.precision.index
-    assert np.allclose(ll.precision.to_dense(), ggn[np.ix_(idx, idx)] + 2.0 * np.eye(idx.size),
-                       rtol=1e-10, atol=1e-10)
+    assert np.allclose(ll.precision.to_dense(), ggn[np.ix_(idx, idx)] + 2.0 * np.eye(idx.size), rtol=1e-10, atol=1e-10)
     lld = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer_diag")
     assert np.array_equal(lld.precision.index, idx)
     assert np.allclose(np.diag(lld.precision.to_dense()), np.diag(ggn)[idx] + 2.0, rtol=1e-11)
     # Gaussian output layer: K-FAC is exact there, and with the joint [W | b] block the
     # last-layer K-FAC posterior equals the last-layer full one
-    llk = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer_kron",
-                     joint_bias=True)
+    llk = sf.laplace(net, X, y, sigma=0.3, prior_precision=2.0, structure="last_layer_kron", joint_bias=True)
     assert abs(llk.log_det_posterior_precision - ll.log_det_posterior_precision) <= 1e-9 * abs(
-        ll.log_det_posterior_precision)
+        ll.log_det_posterior_precision
+    )
 
 
 def test_marginal_likelihood_exact_for_linear_gaussian() -> None:
@@ -147,8 +145,7 @@ def test_marginal_likelihood_exact_for_linear_gaussian() -> None:
     ref = -0.5 * (y @ np.linalg.solve(C, y) + np.linalg.slogdet(C)[1] + n * np.log(2 * np.pi))
     # one layer, constant Lambda: full, last-layer and the joint [W | b] K-FAC block are exact
     for structure, joint in (("full", False), ("last_layer", False), ("kron", True)):
-        lap = sf.laplace(net, X, y, sigma=sigma, prior_precision=tau, structure=structure,
-                         joint_bias=joint)
+        lap = sf.laplace(net, X, y, sigma=sigma, prior_precision=tau, structure=structure, joint_bias=joint)
         assert abs(lap.log_marginal_likelihood() - ref) <= 1e-9 * abs(ref)
 
 
@@ -162,7 +159,7 @@ def test_prior_optimum_is_stationary(structure: str, per_layer: bool) -> None:
     best = opt.log_marginal_likelihood()
     assert best >= lap.log_marginal_likelihood()
     directions = np.eye(tau.size) if per_layer else np.ones((1, tau.size))
-    for e in directions:        # central differences in log tau, step 1e-4
+    for e in directions:  # central differences in log tau, step 1e-4
         up = lap.log_marginal_likelihood(prior_precision=tau * np.exp(1e-4 * e))
         dn = lap.log_marginal_likelihood(prior_precision=tau * np.exp(-1e-4 * e))
         assert abs(up - dn) / 2e-4 <= 1e-5 * max(1.0, abs(best))
@@ -184,19 +181,19 @@ def test_likelihood_curvature_factor_and_derivatives(name: str) -> None:
     k = {"bernoulli": 1, "categorical": 4}.get(name, 3)
     lik = make_likelihood(name, sigma=0.6)
     f = rng.standard_normal((5, k))
-    y = {"bernoulli": rng.integers(0, 2, (5, 1)).astype(float),
-         "categorical": rng.integers(0, k, 5).astype(float),
-         "poisson": rng.poisson(2.0, (5, k)).astype(float)}.get(name, rng.standard_normal((5, k)))
+    y = {
+        "bernoulli": rng.integers(0, 2, (5, 1)).astype(float),
+        "categorical": rng.integers(0, k, 5).astype(float),
+        "poisson": rng.poisson(2.0, (5, k)).astype(float),
+    }.get(name, rng.standard_normal((5, k)))
     S, Lam = lik.factor(f), lik.curvature(f)
     assert np.allclose(S @ np.swapaxes(S, 1, 2), Lam, rtol=1e-12, atol=1e-14)
     h = 1e-5
-    for j in range(k):     # grad vs central differences of nll; Hessian vs differences of grad
+    for j in range(k):  # grad vs central differences of nll; Hessian vs differences of grad
         e = np.zeros(k)
         e[j] = h
-        assert np.allclose((lik.nll(f + e, y) - lik.nll(f - e, y)) / (2 * h), lik.grad(f, y)[:, j],
-                           atol=1e-8)
-        assert np.allclose((lik.grad(f + e, y) - lik.grad(f - e, y)) / (2 * h), Lam[:, :, j],
-                           atol=1e-8)
+        assert np.allclose((lik.nll(f + e, y) - lik.nll(f - e, y)) / (2 * h), lik.grad(f, y)[:, j], atol=1e-8)
+        assert np.allclose((lik.grad(f + e, y) - lik.grad(f - e, y)) / (2 * h), Lam[:, :, j], atol=1e-8)
 
 
 def test_curvatures_match_textbook_forms() -> None:
@@ -213,8 +210,7 @@ def test_categorical_curvature_is_fisher_by_enumeration() -> None:
     f = np.array([[0.3, -1.2, 0.5, 2.0]])
     lik = make_likelihood("categorical")
     p = lik.mean(f)[0]
-    fisher = sum(p[c] * np.outer(g, g) for c in range(4)
-                 for g in [lik.grad(f, np.array([float(c)]))[0]])
+    fisher = sum(p[c] * np.outer(g, g) for c in range(4) for g in [lik.grad(f, np.array([float(c)]))[0]])
     assert np.allclose(fisher, lik.curvature(f)[0], rtol=1e-12, atol=1e-15)
 
 
@@ -246,9 +242,9 @@ def test_bernoulli_probit_and_mc_against_quadrature() -> None:
     lap = sf.laplace(net, X, y, likelihood="bernoulli", prior_precision=0.1, structure="full")
     pred = lap.predict(X[:6], link_approx="probit")
     mu, s = pred.f_mean[:, 0], np.sqrt(pred.f_cov[:, 0, 0])
-    x, w = np.polynomial.hermite_e.hermegauss(80)       # independent route: E[sigmoid(f)]
+    x, w = np.polynomial.hermite_e.hermegauss(80)  # independent route: E[sigmoid(f)]
     quad = (w * (1 / (1 + np.exp(-(mu[:, None] + s[:, None] * x))))).sum(axis=1) / w.sum()
-    assert np.max(s) > 0.5                               # the variance matters here
+    assert np.max(s) > 0.5  # the variance matters here
     # MacKay's probit approximation: max abs error ~0.013 over mu in [-6, 6], s in (0, 10]
     # (measured against the same quadrature); 0.02 leaves a margin
     assert np.max(np.abs(pred.mean[:, 0] - quad)) <= 0.02
@@ -262,14 +258,14 @@ def test_poisson_lognormal_predictive_matches_mc() -> None:
     X = rng.standard_normal((30, 2))
     y = rng.poisson(np.exp(net.forward(X)[:, 0]))
     lap = sf.laplace(net, X, y, likelihood="poisson", prior_precision=1.0, structure="diag")
-    ln = lap.predict(X[:5]).mean                          # E[e^f] = e^{mu + s^2 / 2}, exact
+    ln = lap.predict(X[:5]).mean  # E[e^f] = e^{mu + s^2 / 2}, exact
     mc = lap.predict(X[:5], link_approx="mc", n_samples=200000, seed=2).mean
     assert np.allclose(ln, mc, rtol=0.02)
 
 
 def test_calibration_metrics() -> None:
     probs = np.array([[0.8, 0.2], [0.8, 0.2], [0.8, 0.2], [0.8, 0.2], [0.8, 0.2]])
-    y = np.array([0, 0, 0, 1, 1])                  # accuracy 0.6 at confidence 0.8
+    y = np.array([0, 0, 0, 1, 1])  # accuracy 0.6 at confidence 0.8
     assert abs(expected_calibration_error(probs, y) - 0.2) <= 1e-12
     net, X, yc = _classification(seed=15)
     lap = sf.laplace(net, X, yc, likelihood="categorical", prior_precision=1.0, structure="diag")
@@ -302,8 +298,7 @@ def test_bad_inputs_name_the_problem() -> None:
     with pytest.raises(sf.OptionError, match="likelihood='gumbel' is not one of"):
         sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="gumbel")
     with pytest.raises(DomainError, match="dispersion must be finite and > 0"):
-        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="negative_binomial",
-                   dispersion=0.0)
+        sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="negative_binomial", dispersion=0.0)
     with pytest.raises(ShapeError, match="even number of outputs"):
         sf.laplace(netp, np.zeros((2, 2)), np.zeros(2), likelihood="heteroscedastic_gaussian")
     lap = sf.laplace(netc, Xc, np.zeros(Xc.shape[0]), likelihood="categorical")
@@ -315,10 +310,12 @@ def test_sf_laplace_callable_after_submodule_import() -> None:
     import subprocess
     import sys
 
-    code = ("import numpy as np, symfisher.kfac.laplace, symfisher as sf\n"
-            "net = sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)])\n"
-            "lap = sf.laplace(net, np.ones((3, 2)), np.zeros(3), structure='full')\n"
-            "print(type(lap).__name__)")
+    code = (
+        "import numpy as np, symfisher.kfac.laplace, symfisher as sf\n"
+        "net = sf.nn.MLP([np.ones((1, 2))], [np.zeros(1)])\n"
+        "lap = sf.laplace(net, np.ones((3, 2)), np.zeros(3), structure='full')\n"
+        "print(type(lap).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "LaplacePosterior"
@@ -345,6 +342,7 @@ def test_noncanonical_normalised_and_fisher_by_quadrature(name: str) -> None:
         g = lik.grad(np.repeat(f, y.shape[0], axis=0), y)[:, 0]
         total, fisher = p.sum(), np.array([[np.sum(p * g * g)]])
     else:
+
         def dens(t: float) -> float:
             return float(np.exp(-lik.nll(f, np.array([[t]])))[0])
 
@@ -354,8 +352,9 @@ def test_noncanonical_normalised_and_fisher_by_quadrature(name: str) -> None:
 
         total = quad(dens, -np.inf, np.inf, epsabs=1e-13)[0]
         k = f.shape[1]
-        fisher = np.array([[quad(outer, -np.inf, np.inf, args=(i, j), epsabs=1e-13)[0]
-                            for j in range(k)] for i in range(k)])
+        fisher = np.array(
+            [[quad(outer, -np.inf, np.inf, args=(i, j), epsabs=1e-13)[0] for j in range(k)] for i in range(k)]
+        )
     assert abs(total - 1.0) <= 1e-9
     assert np.allclose(fisher, lik.curvature(f)[0], rtol=1e-7, atol=1e-10)
 
@@ -382,19 +381,22 @@ def test_noncanonical_gradient_and_factor(name: str) -> None:
 
 def test_student_t_kfac_exact_on_output_layer_and_laplace_runs() -> None:
     net, X, y = _regression(seed=17, k=1)
-    lap = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0,
-                     prior_precision=1.0, structure="kron")
-    assert lap.kfac_errors()[2] <= 1e-7          # constant Fisher, like the Gaussian case
-    full = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0,
-                      prior_precision=1.0, structure="full")
-    ref = np.linalg.slogdet(_dense_ggn_lik(net, X, make_likelihood("student_t", 0.5, df=4.0))
-                            + np.eye(net.n_params))[1]
+    lap = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0, prior_precision=1.0, structure="kron")
+    assert lap.kfac_errors()[2] <= 1e-7  # constant Fisher, like the Gaussian case
+    full = sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.5, df=4.0, prior_precision=1.0, structure="full")
+    ref = np.linalg.slogdet(_dense_ggn_lik(net, X, make_likelihood("student_t", 0.5, df=4.0)) + np.eye(net.n_params))[1]
     assert abs(full.log_det_posterior_precision - ref) <= 1e-10 * abs(ref)
     pred = full.predict(X[:3])
     assert np.allclose(pred.variance, pred.f_cov[:, :, 0] + 0.25 * 4.0 / 2.0, rtol=1e-12)
-    assert abs(full.log_marginal_likelihood(sigma=0.8)
-               - sf.laplace(net, X, y[:, 0], likelihood="student_t", sigma=0.8, df=4.0,
-                            structure="full").log_marginal_likelihood()) <= 1e-9
+    assert (
+        abs(
+            full.log_marginal_likelihood(sigma=0.8)
+            - sf.laplace(
+                net, X, y[:, 0], likelihood="student_t", sigma=0.8, df=4.0, structure="full"
+            ).log_marginal_likelihood()
+        )
+        <= 1e-9
+    )
 
 
 def test_heteroscedastic_and_negative_binomial_laplace() -> None:
@@ -408,13 +410,11 @@ def test_heteroscedastic_and_negative_binomial_laplace() -> None:
     assert np.allclose(pred.variance[:, 0], v[:, 0] + np.exp(f[:, 1] + v[:, 1] / 2), rtol=1e-12)
     netc = MLP.random([2, 5, 1], rng)
     counts = rng.poisson(2.0, 30).astype(float)
-    nb = sf.laplace(netc, X, counts, likelihood="negative_binomial", dispersion=3.0,
-                    structure="full")
+    nb = sf.laplace(netc, X, counts, likelihood="negative_binomial", dispersion=3.0, structure="full")
     P = _dense_ggn_lik(netc, X, make_likelihood("negative_binomial", dispersion=3.0))
     assert np.allclose(nb.precision.to_dense(), P + np.eye(netc.n_params), rtol=1e-10)
     ln = nb.predict(X[:3]).mean
-    assert np.allclose(ln, np.exp(nb.predict(X[:3]).f_mean[:, 0:1]
-                                  + 0.5 * nb.predict(X[:3]).f_cov[:, 0]), rtol=1e-12)
+    assert np.allclose(ln, np.exp(nb.predict(X[:3]).f_mean[:, 0:1] + 0.5 * nb.predict(X[:3]).f_cov[:, 0]), rtol=1e-12)
 
 
 def _dense_ggn_lik(net: MLP, X: np.ndarray, lik: object) -> np.ndarray:
@@ -433,17 +433,17 @@ def test_symbolic_output_curvature_textbook_forms() -> None:
     f0 = sp.Symbol("f0", real=True)
     sigma = sp.Symbol("sigma", positive=True)
     gauss = sf.kfac.output_curvature("gaussian")
-    assert sp.simplify(gauss.fisher[0, 0] - 1 / sigma**2) == 0          # I / sigma^2
+    assert sp.simplify(gauss.fisher[0, 0] - 1 / sigma**2) == 0  # I / sigma^2
     assert gauss.ggn_equals_fisher and gauss.constant
     p = 1 / (1 + sp.exp(-f0))
     bern = sf.kfac.output_curvature("bernoulli")
-    assert sp.simplify((bern.fisher[0, 0] - p * (1 - p)).rewrite(sp.exp)) == 0   # p (1 - p)
+    assert sp.simplify((bern.fisher[0, 0] - p * (1 - p)).rewrite(sp.exp)) == 0  # p (1 - p)
     assert bern.ggn_equals_fisher and not bern.constant
     pois = sf.kfac.output_curvature("poisson")
-    assert sp.simplify(pois.fisher[0, 0] - sp.exp(f0)) == 0              # e^f
+    assert sp.simplify(pois.fisher[0, 0] - sp.exp(f0)) == 0  # e^f
     assert pois.ggn_equals_fisher
     st = sf.kfac.output_curvature("student_t")
-    assert not st.ggn_equals_fisher and st.constant                      # Hessian depends on y
+    assert not st.ggn_equals_fisher and st.constant  # Hessian depends on y
     het = sf.kfac.output_curvature("heteroscedastic_gaussian")
     assert not het.ggn_equals_fisher and not het.constant
     S = het.factor
@@ -458,7 +458,7 @@ def test_symbolic_categorical_is_softmax_curvature() -> None:
     Z = sum(sp.exp(x) for x in f)
     oc = sf.kfac.output_curvature("categorical", link={"p1": sp.exp(f[1]) / Z, "p2": sp.exp(f[2]) / Z})
     p = sp.Matrix([sp.exp(x) / Z for x in f])
-    assert sp.simplify(oc.fisher - (sp.diag(*p) - p * p.T)).is_zero_matrix   # diag(p) - p p^T
+    assert sp.simplify(oc.fisher - (sp.diag(*p) - p * p.T)).is_zero_matrix  # diag(p) - p p^T
     assert oc.ggn_equals_fisher
 
 
@@ -470,18 +470,29 @@ def test_exactness_statements() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,consts", [("poisson", {}), ("student_t", {"sigma": 0.7, "nu": 5.0}),
-                                         ("negative_binomial", {"r": 2.5}),
-                                         ("heteroscedastic_gaussian", {}), ("bernoulli", {})])
+@pytest.mark.parametrize(
+    "name,consts",
+    [
+        ("poisson", {}),
+        ("student_t", {"sigma": 0.7, "nu": 5.0}),
+        ("negative_binomial", {"r": 2.5}),
+        ("heteroscedastic_gaussian", {}),
+        ("bernoulli", {}),
+    ],
+)
 def test_compiled_likelihood_matches_hand_written(name: str, consts: dict) -> None:
     lik = sf.kfac.compile_likelihood(name, consts)
     ref = make_likelihood(name, sigma=0.7, df=5.0, dispersion=2.5)
     rng = np.random.default_rng(19)
     f = rng.standard_normal((6, lik.k))
     y = (rng.integers(0, 2, (6, 1)) if name == "bernoulli" else rng.poisson(2.0, (6, 1))).astype(float)
-    for a, b in ((lik.curvature(f), ref.curvature(f)), (lik.factor(f), ref.factor(f)),
-                 (lik.nll(f, y), ref.nll(f, y)), (lik.grad(f, y), ref.grad(f, y)),
-                 (lik.mean(f), ref.mean(f))):
+    for a, b in (
+        (lik.curvature(f), ref.curvature(f)),
+        (lik.factor(f), ref.factor(f)),
+        (lik.nll(f, y), ref.nll(f, y)),
+        (lik.grad(f, y), ref.grad(f, y)),
+        (lik.mean(f), ref.mean(f)),
+    ):
         assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
@@ -494,9 +505,8 @@ def test_laplace_with_compiled_likelihood() -> None:
     lik = sf.kfac.compile_likelihood("poisson")
     a = sf.laplace(net, X, y, likelihood=lik, structure="kron", prior_precision=0.8)
     b = sf.laplace(net, X, y, likelihood="poisson", structure="kron", prior_precision=0.8)
-    assert abs(a.log_marginal_likelihood() - b.log_marginal_likelihood()) <= 1e-10 * abs(
-        b.log_marginal_likelihood())
-    mc = a.predict(X[:3], n_samples=100000, seed=4).mean          # custom likelihood: MC
+    assert abs(a.log_marginal_likelihood() - b.log_marginal_likelihood()) <= 1e-10 * abs(b.log_marginal_likelihood())
+    mc = a.predict(X[:3], n_samples=100000, seed=4).mean  # custom likelihood: MC
     assert np.allclose(mc, b.predict(X[:3]).mean, rtol=0.02)
     with pytest.raises(DomainError, match="'y' is outside the support of the poisson"):
         sf.laplace(net, X[:2], np.array([1.0, -2.0]), likelihood=lik)
@@ -513,12 +523,10 @@ def test_laplace_with_a_family_and_link() -> None:
     y = rng.exponential(np.exp(-net.forward(X)[:, 0]))
     f0 = sp.Symbol("f0", real=True)
     fam = sf.family("exponential")
-    lap = sf.laplace(net, X, y, likelihood=fam, link={fam.params[0]: sp.exp(f0)},
-                     structure="full", prior_precision=1.0)
+    lap = sf.laplace(net, X, y, likelihood=fam, link={fam.params[0]: sp.exp(f0)}, structure="full", prior_precision=1.0)
     assert np.allclose(lap.likelihood.curvature(np.zeros((3, 1))), 1.0, rtol=1e-13)
     P = _dense_ggn_lik(net, X, lap.likelihood) + np.eye(net.n_params)
-    assert abs(lap.log_det_posterior_precision - np.linalg.slogdet(P)[1]) <= 1e-10 * abs(
-        np.linalg.slogdet(P)[1])
+    assert abs(lap.log_det_posterior_precision - np.linalg.slogdet(P)[1]) <= 1e-10 * abs(np.linalg.slogdet(P)[1])
     J = jacobian(net, X)
     assert np.allclose(np.einsum("nkp,nkq->pq", J, J) + np.eye(net.n_params), P, rtol=1e-12)
 

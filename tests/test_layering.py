@@ -9,7 +9,10 @@ import sys
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     ).stdout
     return set(out.split())
 
@@ -43,9 +46,7 @@ def test_public_names_resolve() -> None:
 
 
 def test_cli_help_lists_commands() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "symfisher", "--help"], capture_output=True, text=True, timeout=120
-    )
+    out = subprocess.run([sys.executable, "-m", "symfisher", "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "tour" in out.stdout
 

@@ -24,8 +24,7 @@ def _normwise(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(num / den))
 
 
-def _compare(expr: sp.Expr, args: list, points: list[np.ndarray], tol: float = TOL,
-             **kw: object) -> float:
+def _compare(expr: sp.Expr, args: list, points: list[np.ndarray], tol: float = TOL, **kw: object) -> float:
     k = sf.compile(expr, args=args, **kw)
     ref = sf.compile(expr, args=args, backend="mpmath", dps=40, **kw)
     err = _normwise(k(*points, check=False), ref.to_float(ref(*points)))
@@ -89,13 +88,11 @@ def test_scalar_and_rank3_outputs() -> None:
 
 def test_mpmath_backend_exact_values() -> None:
     a = sp.Symbol("a", positive=True)
-    ref = sf.compile(sp.Matrix([sp.polygamma(1, a), sp.besseli(1, a)]), [a], backend="mpmath",
-                     dps=50)
+    ref = sf.compile(sp.Matrix([sp.polygamma(1, a), sp.besseli(1, a)]), [a], backend="mpmath", dps=50)
     val = ref(1.0)
     assert abs(val[0] - sp.pi.evalf(60) ** 2 / 6) < 1e-45  # trigamma(1) = pi^2/6
     # I1(1) from its power series sum_k 1/(k! (k+1)! 2^(2k+1)), in exact rationals
-    series = sum(sp.Rational(1, sp.factorial(k) * sp.factorial(k + 1) * 2 ** (2 * k + 1))
-                 for k in range(30))
+    series = sum(sp.Rational(1, sp.factorial(k) * sp.factorial(k + 1) * 2 ** (2 * k + 1)) for k in range(30))
     assert abs(val[1] - series.evalf(60)) < 1e-45
     assert ref.shape == (2,) and ref.args == (a,)
     assert math.isclose(float(val[0]), math.pi**2 / 6, rel_tol=1e-16)
@@ -134,5 +131,10 @@ def test_catalog_family_fisher_kernels_match_mpmath(name: str) -> None:
     consts = {s: (5 if s.is_integer else sp.Rational(7, 2)) for s in fam.fixed}
     rng = np.random.default_rng(24)
     pts = [_sample_domain(fam.domains[s], rng, 10) for s in fam.params]
-    _compare(fisher, list(fam.params), pts, constants=consts,
-             domains={s: fam.domains[s] for s in fam.params if fam.domains[s] != sp.S.Reals})
+    _compare(
+        fisher,
+        list(fam.params),
+        pts,
+        constants=consts,
+        domains={s: fam.domains[s] for s in fam.params if fam.domains[s] != sp.S.Reals},
+    )

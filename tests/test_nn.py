@@ -25,8 +25,7 @@ def test_jacobian_matches_central_differences(act: str) -> None:
     for p in range(theta.size):
         e = np.zeros_like(theta)
         e[p] = h
-        fd[:, :, p] = (net.with_parameters(theta + e).forward(X)
-                       - net.with_parameters(theta - e).forward(X)) / (2 * h)
+        fd[:, :, p] = (net.with_parameters(theta + e).forward(X) - net.with_parameters(theta - e).forward(X)) / (2 * h)
     # central differences: truncation O(h^2) ~ 1e-12, rounding O(eps / h) ~ 1e-10
     # (relu: no input sits within h of a kink for this seed, checked by the agreement)
     assert np.max(np.abs(J - fd)) <= 1e-7

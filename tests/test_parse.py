@@ -200,8 +200,10 @@ def test_parser_never_calls_eval_or_exec(monkeypatch: pytest.MonkeyPatch) -> Non
         ("polygamma(1000, 1000)", "too costly"),  # within the per-argument cap, but a huge rational
         ("lowergamma(1000, 1000)", "too costly"),
         ("Max(" + ", ".join(f"x{i}" for i in range(13)) + ")", "Max of 13 arguments"),
-        ("+".join(["Max(" + ", ".join(f"y{j}x{i}" for i in range(10)) + ")" for j in range(5)]),
-         "Max of many arguments is too costly"),
+        (
+            "+".join(["Max(" + ", ".join(f"y{j}x{i}" for i in range(10)) + ")" for j in range(5)]),
+            "Max of many arguments is too costly",
+        ),
         ("*".join(["factorial(999)"] * 30), "too costly"),
         ("-" * 5000 + "1", "nested too deeply|parser"),
         ("(" * 300 + "1" + ")" * 300, "nested parentheses|nested too deeply"),
@@ -232,7 +234,8 @@ def _roundtrip_cases() -> list[sp.Basic]:
         sp.polygamma(1, a) - 1 / a,
         sp.polygamma(1, a) * sp.polygamma(1, b) - sp.polygamma(1, a + b) * (sp.polygamma(1, a) + sp.polygamma(1, b)),
         kappa * sp.besseli(1, kappa) / sp.besseli(0, kappa),
-        1 - sp.besseli(1, kappa) / (kappa * sp.besseli(0, kappa))
+        1
+        - sp.besseli(1, kappa) / (kappa * sp.besseli(0, kappa))
         - sp.besseli(1, kappa) ** 2 / sp.besseli(0, kappa) ** 2,
         (sp.pi**2 / 6 + (1 - sp.EulerGamma) ** 2) / lam**2,
         (-2 * sp.EulerGamma + sp.EulerGamma**2 + 1 + sp.pi**2 / 6) / a**2,
@@ -241,11 +244,16 @@ def _roundtrip_cases() -> list[sp.Basic]:
         2 * n / ((n + 3) * sigma**2),
         n / (p * (1 - p)),
         1 / (p**2 * (1 - p)),
-        sp.exp(-(x - mu) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2),
+        sp.exp(-((x - mu) ** 2) / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2),
         sp.sqrt(2) / sigma**2,
         sp.Rational(1, 3) * sp.pi**2 + half,
-        -sp.oo, sp.oo, sp.Integer(-7), sp.Integer(10) ** 40 + 1,
-        sp.Float("0.1"), sp.Float("2.718281828459045235360287471352662", 34), sp.Float("-1.5e-30"),
+        -sp.oo,
+        sp.oo,
+        sp.Integer(-7),
+        sp.Integer(10) ** 40 + 1,
+        sp.Float("0.1"),
+        sp.Float("2.718281828459045235360287471352662", 34),
+        sp.Float("-1.5e-30"),
         x ** sp.Rational(-3, 2) * sp.exp(-lam * (x - mu) ** 2 / (2 * mu**2 * x)),
         sp.log(x) * (a - 1) - x / b - sp.loggamma(a) - a * sp.log(b),
         sp.Abs(x - mu) / b + sp.sign(x - mu) * sp.Heaviside(x) + sp.DiracDelta(x - mu),
@@ -258,7 +266,12 @@ def _roundtrip_cases() -> list[sp.Basic]:
         sp.Piecewise((x**2, x > 0), (0, True)),
         sp.ImmutableMatrix([[1 / sigma**2, 0], [0, 2 / sigma**2]]),
         sp.ImmutableMatrix([[sp.polygamma(1, a), -1 / b], [-1 / b, a / b**2]]),
-        -x, -x**2 * mu, (-x) ** 3, x ** (-2), 1 / (1 + x) ** 2, (a + b) ** (a - b),
+        -x,
+        -(x**2) * mu,
+        (-x) ** 3,
+        x ** (-2),
+        1 / (1 + x) ** 2,
+        (a + b) ** (a - b),
         lam ** (-2) + lam,
         sp.hyper([1, 2], [3], x) + sp.hyper([], [half], x**2) + sp.Si(x) + sp.Ci(a) + sp.li(a),
         sp.Rational(1, 2) * x / (a + b),  # prints as x/(2*(a + b))
@@ -360,9 +373,23 @@ def _random_expr(rng: np.random.Generator, depth: int) -> sp.Expr:
     """A random expression over a, b, x, n, small rationals and constants (no Floats:
     ``str`` prints a Float to 15 digits, so only its printed value can come back)."""
     leaves = [a, b, x, n, sp.pi, sp.E, sp.EulerGamma]
-    unary = [sp.exp, sp.log, sp.sqrt, sp.sin, sp.Abs, sp.gamma, sp.loggamma, sp.erf, sp.atan,
-             lambda e: sp.polygamma(1, e), lambda e: sp.besseli(0, e), lambda e: -e, lambda e: 1 / e,
-             lambda e: e**2, lambda e: e ** sp.Rational(-3, 2)]
+    unary = [
+        sp.exp,
+        sp.log,
+        sp.sqrt,
+        sp.sin,
+        sp.Abs,
+        sp.gamma,
+        sp.loggamma,
+        sp.erf,
+        sp.atan,
+        lambda e: sp.polygamma(1, e),
+        lambda e: sp.besseli(0, e),
+        lambda e: -e,
+        lambda e: 1 / e,
+        lambda e: e**2,
+        lambda e: e ** sp.Rational(-3, 2),
+    ]
     if depth == 0 or rng.random() < 0.25:
         if rng.random() < 0.75:
             return leaves[rng.integers(len(leaves))]
@@ -386,7 +413,7 @@ def test_round_trip_of_random_expressions() -> None:
         try:
             expr = _random_expr(rng, 4)
         except TypeError:  # SymPy itself sometimes fails to build one (e.g. arg(log(erf(8))) raises
-            continue       # "Invalid comparison of non-real", depending on its assumptions cache)
+            continue  # "Invalid comparison of non-real", depending on its assumptions cache)
         if expr.has(sp.zoo, sp.nan, sp.I) or expr.is_infinite:
             continue
         try:

@@ -47,7 +47,22 @@ def test_plot_rejects_two_factor_designs() -> None:
 
 def test_cli_writes_plot(tmp_path: Path) -> None:
     out = tmp_path / "cli.png"
-    r = subprocess.run([sys.executable, "-m", "symfisher", "design", "linear", "--space=-1:1",
-                        "--theta", "b0=0,b1=1", "--plot", str(out)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symfisher",
+            "design",
+            "linear",
+            "--space=-1:1",
+            "--theta",
+            "b0=0,b1=1",
+            "--plot",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 1000

@@ -93,8 +93,12 @@ def test_numeric_fisher_is_marked_in_every_format() -> None:
     from symfisher.derive.fisher.numeric import NumericFisher
 
     fam = sf.family("normal")
-    nf = NumericFisher(family=fam, closed={(0, 0): 1 / fam.params[1] ** 2, (0, 1): sp.Integer(0)},
-                       numeric=((1, 1),), notes=("I[1, 1]: no closed form (test)",))
+    nf = NumericFisher(
+        family=fam,
+        closed={(0, 0): 1 / fam.params[1] ** 2, (0, 1): sp.Integer(0)},
+        numeric=((1, 1),),
+        notes=("I[1, 1]: no closed form (test)",),
+    )
     assert r"\text{numeric}" in to_latex(nf)
     text = format_result(nf)
     assert "<numeric>" in text and "evaluated numerically: (1, 1)" in text

@@ -55,7 +55,5 @@ def test_closed_form_agrees_with_the_derived_route_for_five_classes():
 def test_many_classes_are_refused_instantly():
     t0 = time.perf_counter()
     with pytest.raises(OptionError, match="numeric likelihood"):
-        sf.kfac.output_curvature(
-            "categorical_400"
-        )  # base b6723fa: minutes of symbolic expansion
+        sf.kfac.output_curvature("categorical_400")  # base b6723fa: minutes of symbolic expansion
     assert time.perf_counter() - t0 < 5.0  # no hang (generous for a loaded machine)

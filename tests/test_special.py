@@ -27,8 +27,9 @@ from symfisher.numeric.special import gamma_family as GF
 SOURCE_TEXT = S.standalone_source()  # the package as one module (what sf.export copies)
 
 
-def _worst(f: Callable[..., float], ref: Callable[..., object], points: list[tuple],
-           relative: bool = False) -> tuple[float, tuple]:
+def _worst(
+    f: Callable[..., float], ref: Callable[..., object], points: list[tuple], relative: bool = False
+) -> tuple[float, tuple]:
     """Largest mixed (or relative) error of ``f`` against the mpmath ``ref`` at 50 digits."""
     worst, where = 0.0, ()
     with mp.workdps(50):
@@ -43,8 +44,9 @@ def _worst(f: Callable[..., float], ref: Callable[..., object], points: list[tup
 
 def _gamma_points(seed: int, n: int = 300) -> list[tuple[float]]:
     rng = np.random.default_rng(seed)
-    xs = np.concatenate([10.0 ** rng.uniform(-6, 6, n), rng.uniform(0.2, 12.0, n),
-                         [1.4616321449683622, 1.0, 2.0, 10.0, 1e-6, 1e6]])
+    xs = np.concatenate(
+        [10.0 ** rng.uniform(-6, 6, n), rng.uniform(0.2, 12.0, n), [1.4616321449683622, 1.0, 2.0, 10.0, 1e-6, 1e6]]
+    )
     return [(float(x),) for x in xs]
 
 
@@ -126,9 +128,9 @@ def test_digamma_recurrence_and_root() -> None:
 def test_exact_values() -> None:
     # DLMF 5.4.12, 5.15.2, 25.6.1: psi(1) = -gamma, psi'(1) = zeta(2) = pi^2/6
     assert S.digamma(1.0) == pytest.approx(-0.5772156649015329, rel=1e-15)
-    assert S.trigamma(1.0) == pytest.approx(math.pi ** 2 / 6, rel=1e-15)
-    assert S.zeta(2.0) == pytest.approx(math.pi ** 2 / 6, rel=1e-15)
-    assert S.zeta(4.0) == pytest.approx(math.pi ** 4 / 90, rel=1e-15)
+    assert S.trigamma(1.0) == pytest.approx(math.pi**2 / 6, rel=1e-15)
+    assert S.zeta(2.0) == pytest.approx(math.pi**2 / 6, rel=1e-15)
+    assert S.zeta(4.0) == pytest.approx(math.pi**4 / 90, rel=1e-15)
     assert S.beta(2.0, 3.0) == pytest.approx(1.0 / 12.0, rel=1e-15)
     assert S.besseli0(0.0) == 1.0 and S.besseli1(0.0) == 0.0
 
@@ -141,12 +143,10 @@ def _zeta_120_digits(s: mp.mpf, q: mp.mpf) -> mp.mpf:
 
 def test_zeta_functions_vs_mpmath() -> None:
     rng = np.random.default_rng(15)
-    pts = [(float(s), float(q)) for s, q in zip(rng.uniform(1.05, 14.0, 250),
-                                                10.0 ** rng.uniform(-4, 4, 250))]
+    pts = [(float(s), float(q)) for s, q in zip(rng.uniform(1.05, 14.0, 250), 10.0 ** rng.uniform(-4, 4, 250))]
     worst, where = _worst(S.hurwitz_zeta, _zeta_120_digits, pts, relative=True)
     assert worst <= 1e-15, where
-    worst, where = _worst(S.zeta, mp.zeta, [(float(s),) for s in rng.uniform(1.01, 60, 200)],
-                          relative=True)
+    worst, where = _worst(S.zeta, mp.zeta, [(float(s),) for s in rng.uniform(1.01, 60, 200)], relative=True)
     assert worst <= 1e-15, where
 
 
@@ -154,15 +154,19 @@ def test_erf_erfc_vs_mpmath() -> None:
     rng = np.random.default_rng(16)
     worst, _ = _worst(S.erf, mp.erf, [(float(x),) for x in rng.uniform(-7, 7, 300)])
     assert worst <= 1e-15
-    worst, _ = _worst(S.erfc, mp.erfc, [(float(x),) for x in rng.uniform(-6, 26, 300)],
-                      relative=True)
+    worst, _ = _worst(S.erfc, mp.erfc, [(float(x),) for x in rng.uniform(-6, 26, 300)], relative=True)
     assert worst <= 1e-15
 
 
 def _beta_points(seed: int) -> list[tuple[float, float]]:
     rng = np.random.default_rng(seed)
-    ab = np.concatenate([10.0 ** rng.uniform(-3, 4, (400, 2)), rng.uniform(0.2, 12, (300, 2)),
-                         [[1e4, 1e4], [1e-3, 1e4], [1e-3, 1e-3], [9.99, 10.01]]])
+    ab = np.concatenate(
+        [
+            10.0 ** rng.uniform(-3, 4, (400, 2)),
+            rng.uniform(0.2, 12, (300, 2)),
+            [[1e4, 1e4], [1e-3, 1e4], [1e-3, 1e-3], [9.99, 10.01]],
+        ]
+    )
     return [(float(a), float(b)) for a, b in ab]
 
 
@@ -179,9 +183,16 @@ def test_logbeta_and_beta_vs_mpmath() -> None:
 # ---------------------------------------------------------------- Bessel
 def _bessel_points(seed: int, top: float) -> list[float]:
     rng = np.random.default_rng(seed)
-    return [float(x) for x in np.concatenate(
-        [rng.uniform(0, 30, 150), 10.0 ** rng.uniform(-6, math.log10(top), 150),
-         [12.0, 12.000000000000002, 700.0, top]])]
+    return [
+        float(x)
+        for x in np.concatenate(
+            [
+                rng.uniform(0, 30, 150),
+                10.0 ** rng.uniform(-6, math.log10(top), 150),
+                [12.0, 12.000000000000002, 700.0, top],
+            ]
+        )
+    ]
 
 
 def test_besseli0_besseli1_vs_mpmath() -> None:
@@ -204,8 +215,7 @@ def test_scaled_ratio_log_vs_mpmath(n: int) -> None:
     pts = [(n, x) for x in _bessel_points(23 + n, 1e5) if x > 0]
     worst, where = _worst(S.besseli_e, lambda m, x: mp.besseli(m, x) * mp.exp(-x), pts, True)
     assert worst <= 2e-15, ("besseli_e", where)
-    worst, where = _worst(S.besseli_ratio,
-                          lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x), pts, True)
+    worst, where = _worst(S.besseli_ratio, lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x), pts, True)
     assert worst <= 2e-15, ("besseli_ratio", where)
     worst, where = _worst(S.log_besseli, lambda m, x: mp.log(mp.besseli(m, x)), pts)
     assert worst <= 1e-15, ("log_besseli", where)
@@ -217,12 +227,14 @@ def test_large_orders_vs_mpmath(n: int) -> None:
     xs = [0.1, 1.0, 5.0, 20.0, 50.0, 100.0, 300.0, 700.0]
     worst, where = _worst(S.besseli, mp.besseli, [(n, x) for x in xs], relative=True)
     assert worst <= 3e-15, where
-    worst, where = _worst(S.log_besseli, lambda m, x: mp.log(mp.besseli(m, x)),
-                          [(n, x) for x in xs + [2e3, 1e5]])
+    worst, where = _worst(S.log_besseli, lambda m, x: mp.log(mp.besseli(m, x)), [(n, x) for x in xs + [2e3, 1e5]])
     assert worst <= 1e-15, where
-    worst, where = _worst(S.besseli_ratio,
-                          lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x),
-                          [(n, x) for x in xs + [2e3, 1e5]], relative=True)
+    worst, where = _worst(
+        S.besseli_ratio,
+        lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x),
+        [(n, x) for x in xs + [2e3, 1e5]],
+        relative=True,
+    )
     assert worst <= 2e-15, where
 
 
@@ -232,8 +244,7 @@ def test_ratio_near_switch_points() -> None:
     for n in range(1, 12):
         for t in (50.0 + 2.0 * (n + 1) ** 2, 4.0 * n * n + 4.0):
             pts += [(n, t * f) for f in (0.7, 0.999999, 1.0, 1.000001, 1.5)]
-    worst, where = _worst(S.besseli_ratio,
-                          lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x), pts, True)
+    worst, where = _worst(S.besseli_ratio, lambda m, x: mp.besseli(m + 1, x) / mp.besseli(m, x), pts, True)
     assert worst <= 2e-15, where
 
 
@@ -270,18 +281,33 @@ def test_bessel_edge_cases() -> None:
 @numba.njit(cache=False)
 def _kernel_like(x: np.ndarray, out: np.ndarray) -> None:
     for i in range(x.shape[0]):
-        out[i] = (S.digamma(x[i]) + S.trigamma(x[i]) + S.polygamma(3, x[i])
-                  + S.logbeta(x[i], 2.0) + S.besseli_ratio(0, x[i]) + S.log_besseli(2, x[i])
-                  + S.besseli(3, x[i]) + S.erf(x[i]))
+        out[i] = (
+            S.digamma(x[i])
+            + S.trigamma(x[i])
+            + S.polygamma(3, x[i])
+            + S.logbeta(x[i], 2.0)
+            + S.besseli_ratio(0, x[i])
+            + S.log_besseli(2, x[i])
+            + S.besseli(3, x[i])
+            + S.erf(x[i])
+        )
 
 
 def test_callable_from_njit() -> None:
     x = np.array([0.3, 1.7, 25.0, 300.0])
     out = np.empty_like(x)
     _kernel_like(x, out)
-    expected = [S.digamma(v) + S.trigamma(v) + S.polygamma(3, v) + S.logbeta(v, 2.0)
-                + S.besseli_ratio(0, v) + S.log_besseli(2, v) + S.besseli(3, v) + S.erf(v)
-                for v in x]
+    expected = [
+        S.digamma(v)
+        + S.trigamma(v)
+        + S.polygamma(3, v)
+        + S.logbeta(v, 2.0)
+        + S.besseli_ratio(0, v)
+        + S.log_besseli(2, v)
+        + S.besseli(3, v)
+        + S.erf(v)
+        for v in x
+    ]
     np.testing.assert_allclose(out, expected, rtol=1e-15)
 
 
@@ -306,8 +332,7 @@ def test_docstring_examples() -> None:
     """The Examples sections of the public functions (Numba dispatchers escape doctest)."""
     failed = 0
     for name in S.__all__:
-        test = doctest.DocTestParser().get_doctest(getattr(S, name).__doc__, vars(S), name,
-                                                   None, 0)
+        test = doctest.DocTestParser().get_doctest(getattr(S, name).__doc__, vars(S), name, None, 0)
         assert test.examples, f"{name} has no Examples section"
         failed += doctest.DocTestRunner().run(test).failed
     assert failed == 0
@@ -334,8 +359,7 @@ def _recompiled(tmp_path: Path, flags: object) -> object:
     text = "from __future__ import annotations\n" + SOURCE_TEXT
     assert text.count("@numba.njit(cache=True)") >= 17
     path = tmp_path / "special_fastmath.py"
-    path.write_text(text.replace("@numba.njit(cache=True)",
-                                 f"@numba.njit(cache=False, fastmath={flags!r})"))
+    path.write_text(text.replace("@numba.njit(cache=True)", f"@numba.njit(cache=False, fastmath={flags!r})"))
     spec = importlib.util.spec_from_file_location("special_fastmath", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -354,14 +378,22 @@ def test_accuracy_survives_fastmath(mode: str, tmp_path: Path) -> None:
         (F.trigamma, lambda x: mp.polygamma(1, x), gpts, 1e-15, True),
         (lambda x: F.polygamma(3, x), lambda x: mp.polygamma(3, x), gpts, 1e-15, True),
         (F.logbeta, lambda a, b: mp.log(mp.beta(a, b)), _beta_points(33)[::3], 2e-15, False),
-        (lambda x: F.besseli_ratio(0, x), lambda x: mp.besseli(1, x) / mp.besseli(0, x),
-         [(x,) for x in bpts], 2e-15, True),
-        (lambda x: F.besseli_ratio(2, x), lambda x: mp.besseli(3, x) / mp.besseli(2, x),
-         [(x,) for x in bpts], 2e-15, True),
-        (lambda x: F.log_besseli(2, x), lambda x: mp.log(mp.besseli(2, x)),
-         [(x,) for x in bpts], 1e-15, False),
-        (lambda x: F.besseli(3, x), lambda x: mp.besseli(3, x),
-         [(x,) for x in bpts if x < 700], 2e-15, True),
+        (
+            lambda x: F.besseli_ratio(0, x),
+            lambda x: mp.besseli(1, x) / mp.besseli(0, x),
+            [(x,) for x in bpts],
+            2e-15,
+            True,
+        ),
+        (
+            lambda x: F.besseli_ratio(2, x),
+            lambda x: mp.besseli(3, x) / mp.besseli(2, x),
+            [(x,) for x in bpts],
+            2e-15,
+            True,
+        ),
+        (lambda x: F.log_besseli(2, x), lambda x: mp.log(mp.besseli(2, x)), [(x,) for x in bpts], 1e-15, False),
+        (lambda x: F.besseli(3, x), lambda x: mp.besseli(3, x), [(x,) for x in bpts if x < 700], 2e-15, True),
     ]
     for f, ref, pts, bound, relative in checks:
         worst, where = _worst(f, ref, pts, relative)
@@ -383,6 +415,7 @@ def test_tables_reproduce_recipes() -> None:
     np.testing.assert_allclose(GF._DIGAMMA_Q, [float(c) for c in q[::-1]], rtol=1e-13, atol=0)
     for table, nu in ((BS._I0_LARGE, 0), (BS._I1_LARGE, 1)):
         with mp.workdps(40):
+
             def scaled(t: mp.mpf, nu: int = nu) -> mp.mpf:
                 x = 24 / (t + 1)
                 return mp.sqrt(x) * mp.exp(-x) * mp.besseli(nu, x)

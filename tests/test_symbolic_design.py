@@ -76,8 +76,9 @@ def test_linear_regression_optimum_on_the_boundary() -> None:
 
 def test_quadratic_regression_points_and_weights(quad_model: sf.Regression) -> None:
     c = sp.Symbol("c", real=True)
-    sol = sf.solve_design(quad_model, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c],
-                          assumptions=[c > -1, c < 1])
+    sol = sf.solve_design(
+        quad_model, sf.SymbolicDesign([-1, c, 1]), criterion="D", unknowns=[c], assumptions=[c > -1, c < 1]
+    )
     assert sol.formula == {c: 0}
     w1, w2 = sp.symbols("w1 w2", positive=True)
     tmpl = sf.SymbolicDesign([-1, 0, 1], [w1, w2, 1 - w1 - w2])

@@ -23,9 +23,7 @@ def _reference(mean: sp.Matrix, cov: sp.Matrix, params: list[sp.Symbol]) -> sp.M
     return sp.Matrix(
         p,
         p,
-        lambda i, j: (
-            (dm[i].T * inv * dm[j])[0, 0] + (inv * dS[i] * inv * dS[j]).trace() / 2
-        ),
+        lambda i, j: (dm[i].T * inv * dm[j])[0, 0] + (inv * dS[i] * inv * dS[j]).trace() / 2,
     )
 
 
@@ -45,9 +43,7 @@ def test_bivariate_normal_written_by_a_user():
     syms = {s.name: s for s in (X1, X2, m1, m2, s11, s12, s22)}
     pdf = sf.parse_expression(text, syms)
     params = [m1, m2, s11, s12, s22]
-    fam = sf.Family.from_pdf(
-        pdf, variables=[X1, X2], params=params, support=(REALS, REALS)
-    )
+    fam = sf.Family.from_pdf(pdf, variables=[X1, X2], params=params, support=(REALS, REALS))
     ref = _reference(sp.Matrix([m1, m2]), sp.Matrix([[s11, s12], [s12, s22]]), params)
     _assert_equal(sf.fisher(fam), ref)
 
@@ -61,7 +57,5 @@ def test_trivariate_normal_with_parametrised_mean_and_covariance():
     quad = ((x - mean).T * cov.inv() * (x - mean))[0, 0]
     pdf = sp.exp(-quad / 2) / sp.sqrt((2 * sp.pi) ** 3 * cov.det())
     params = [a, b, v, w]
-    fam = sf.Family.from_pdf(
-        pdf, variables=[X1, X2, X3], params=params, support=(REALS,) * 3
-    )
+    fam = sf.Family.from_pdf(pdf, variables=[X1, X2, X3], params=params, support=(REALS,) * 3)
     _assert_equal(sf.fisher(fam), _reference(mean, cov, params))

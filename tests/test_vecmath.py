@@ -131,9 +131,7 @@ def arguments(name: str, n: int, seed: int) -> tuple[np.ndarray, ...]:
         bound = 745 / np.abs(np.log(x))
         y = _signed(
             rng,
-            np.minimum(
-                _logu(rng, 1e-6, 1e15, x.size), bound * rng.uniform(0, 1, x.size) ** 0.2
-            ),
+            np.minimum(_logu(rng, 1e-6, 1e15, x.size), bound * rng.uniform(0, 1, x.size) ** 0.2),
         )
         y[: q // 2] = np.round(y[: q // 2])  # integer exponents
         return x, y
@@ -146,9 +144,7 @@ def _ulp_from_exponent(e: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, np.clip(e - 52, -1074, 971).astype(np.int32))
 
 
-def ulp_errors(
-    got: np.ndarray, ref: np.ndarray, resid: np.ndarray, lead: np.ndarray
-) -> np.ndarray:
+def ulp_errors(got: np.ndarray, ref: np.ndarray, resid: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """Errors in ulps; ``ref`` is the exact value rounded to double, ``resid`` the rest."""
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs((got - ref) - resid) / _ulp_from_exponent(lead)
@@ -170,9 +166,7 @@ def x87_reference(name: str, args: tuple[np.ndarray, ...]) -> tuple[np.ndarray, 
         else:
             val = getattr(np, name)(x)
         ref = val.astype(np.float64)
-        resid = np.where(
-            np.isfinite(ref), (val - ref.astype(LD)).astype(np.float64), 0.0
-        )
+        resid = np.where(np.isfinite(ref), (val - ref.astype(LD)).astype(np.float64), 0.0)
     _, e = np.frexp(val)
     return ref, resid, np.where(val == 0, -1074, e.astype(np.int64) - 1)
 
@@ -193,9 +187,7 @@ def _mp_value(name: str, x: float, y: float) -> tuple:
     if name == "expm1":
         if abs(x) < 2.0**-60:
             half_sq = libmp.mpf_shift(libmp.mpf_mul(a, a), -1)
-            return libmp.mpf_add(
-                a, half_sq, _PREC, "n"
-            )  # x + x^2/2 (next term 2^-120 x)
+            return libmp.mpf_add(a, half_sq, _PREC, "n")  # x + x^2/2 (next term 2^-120 x)
         return libmp.mpf_sub(libmp.mpf_exp(a, 2 * _PREC + 64, "n"), _ONE, _PREC, "n")
     if name == "log1p":
         return _mp_log1p(a)
@@ -203,16 +195,11 @@ def _mp_value(name: str, x: float, y: float) -> tuple:
     if name == "logistic":
         num = _ONE if x >= 0 else t
         return libmp.mpf_div(num, libmp.mpf_add(_ONE, t, _PREC + 64, "n"), _PREC, "n")
-    return libmp.mpf_add(
-        a if x > 0 else libmp.fzero, _mp_log1p(t), _PREC, "n"
-    )  # softplus
+    return libmp.mpf_add(a if x > 0 else libmp.fzero, _mp_log1p(t), _PREC, "n")  # softplus
 
 
 def _mp_log1p(a: tuple) -> tuple:
-    if (
-        a == libmp.fzero
-        or libmp.mpf_cmp(libmp.mpf_abs(a), libmp.from_float(2.0**-200)) < 0
-    ):
+    if a == libmp.fzero or libmp.mpf_cmp(libmp.mpf_abs(a), libmp.from_float(2.0**-200)) < 0:
         return libmp.mpf_sub(a, libmp.mpf_shift(libmp.mpf_mul(a, a), -1), _PREC, "n")
     return libmp.mpf_log(libmp.mpf_add(_ONE, a, 4 * _PREC + 2100, "n"), _PREC, "n")
 
@@ -245,9 +232,7 @@ def mpmath_reference(name: str, args: tuple[np.ndarray, ...]) -> tuple[np.ndarra
     return ref, resid, lead
 
 
-def evaluate(
-    name: str, args: tuple[np.ndarray, ...], loops: str = "kernel flags"
-) -> np.ndarray:
+def evaluate(name: str, args: tuple[np.ndarray, ...], loops: str = "kernel flags") -> np.ndarray:
     apply1, apply2 = LOOPS[loops]
     f = FUNCS[name]
     return apply2(f, *args) if len(args) == 2 else apply1(f, *args)
@@ -280,9 +265,7 @@ def test_within_2_ulp_vs_mpmath_sample(name: str) -> None:
         mp_ref, mp_resid, lead = ref
         finite = np.isfinite(mp_ref)
         with np.errstate(invalid="ignore"):
-            gap = np.abs((x87 - mp_ref) + (x87_resid - mp_resid)) / _ulp_from_exponent(
-                lead
-            )
+            gap = np.abs((x87 - mp_ref) + (x87_resid - mp_resid)) / _ulp_from_exponent(lead)
         assert np.array_equal(x87[~finite], mp_ref[~finite])
         assert gap[finite].max() <= 0.05, _worst(name, args, np.where(finite, gap, 0.0))
 
@@ -409,12 +392,8 @@ def test_scalar_calls_from_python_match_the_loops() -> None:
     """The dispatchers are also callable from Python (compiled with vecmath's own flags)."""
     x = np.array([-700.5, -1.5, 0.25, 3.0, 700.25])
     for name in ("exp", "expm1", "logistic", "softplus"):
-        np.testing.assert_array_equal(
-            [FUNCS[name](float(v)) for v in x], evaluate(name, (x,))
-        )
-    assert (
-        vm.power(3.0, 2.5) == evaluate("power", (np.array([3.0]), np.array([2.5])))[0]
-    )
+        np.testing.assert_array_equal([FUNCS[name](float(v)) for v in x], evaluate(name, (x,)))
+    assert vm.power(3.0, 2.5) == evaluate("power", (np.array([3.0]), np.array([2.5])))[0]
 
 
 def test_broadcast_block_repeats_a_row() -> None:

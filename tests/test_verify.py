@@ -51,9 +51,18 @@ def test_judge_can_fail_and_pass() -> None:
 
 # ----------------------------------------------------------------------------- families
 def test_poisson_identities_are_proved() -> None:
-    names = ["score_mean_zero", "information_equality", "bartlett_third", "kl_second_order",
-             "kl_third_order", "alpha_duality", "e_flat_natural", "m_flat_mean", "sufficiency",
-             "score_factorisation"]
+    names = [
+        "score_mean_zero",
+        "information_equality",
+        "bartlett_third",
+        "kl_second_order",
+        "kl_third_order",
+        "alpha_duality",
+        "e_flat_natural",
+        "m_flat_mean",
+        "sufficiency",
+        "score_factorisation",
+    ]
     rep = sf.verify("poisson", identities=names, budget=120)
     assert rep.ok
     assert [r.status for r in rep.rows] == [Status.PROVED] * len(names), rep.table()
@@ -61,8 +70,7 @@ def test_poisson_identities_are_proved() -> None:
 
 def test_uniform_is_non_regular_and_fails_with_reason() -> None:
     # Uniform(0, θ): the support depends on θ, E[score] = E[−1/θ] = −1/θ ≠ 0.
-    rep = sf.verify("uniform", identities=["score_mean_zero", "information_equality",
-                                           "expfam_fisher_cov"])
+    rep = sf.verify("uniform", identities=["score_mean_zero", "information_equality", "expfam_fisher_cov"])
     assert not rep.ok
     row = rep.row("score_mean_zero")
     assert row.status is Status.FAILS and "depends on" in row.reason
@@ -84,9 +92,15 @@ def test_laplace_information_equality_needs_distributional_hessian() -> None:
 
 @pytest.mark.slow
 def test_normal_exponential_family_and_entropy() -> None:
-    names = ["expfam_fisher_cov", "expfam_observed_expected", "legendre_duality",
-             "cramer_rao_attained", "gaussian_entropy", "location_scale_scaling",
-             "efficient_information"]
+    names = [
+        "expfam_fisher_cov",
+        "expfam_observed_expected",
+        "legendre_duality",
+        "cramer_rao_attained",
+        "gaussian_entropy",
+        "location_scale_scaling",
+        "efficient_information",
+    ]
     rep = sf.verify("normal", identities=names, budget=120)
     assert all(r.status is Status.PROVED for r in rep.rows), rep.table()
     assert "mu⊥sigma" in rep.row("efficient_information").reason
@@ -95,8 +109,9 @@ def test_normal_exponential_family_and_entropy() -> None:
 
 @pytest.mark.slow
 def test_weibull_not_exponential_family_but_numeric_identities_hold() -> None:
-    rep = sf.verify("weibull", identities=["expfam_log_partition", "f_divergence_second_order",
-                                           "curvature_invariance"], budget=120)
+    rep = sf.verify(
+        "weibull", identities=["expfam_log_partition", "f_divergence_second_order", "curvature_invariance"], budget=120
+    )
     assert rep.row("expfam_log_partition").status is Status.NOT_APPLICABLE
     assert rep.row("f_divergence_second_order").status is Status.NUMERIC
     assert rep.row("f_divergence_second_order").residual < 1e-6
@@ -124,15 +139,25 @@ def test_kl_normal_gamma_weibull_match_published_formulas() -> None:
     kl, (a1, b1), (a2, b2) = kl_divergence(sf.family("gamma"))
     # Gamma (shape a, rate b): Penny (2001), "KL-divergences of Normal, Gamma, Dirichlet and
     # Wishart densities", eq. 11.
-    ref = ((a1 - a2) * sp.digamma(a1) - sp.loggamma(a1) + sp.loggamma(a2)
-           + a2 * (sp.log(b1) - sp.log(b2)) + a1 * (b2 - b1) / b1)
+    ref = (
+        (a1 - a2) * sp.digamma(a1)
+        - sp.loggamma(a1)
+        + sp.loggamma(a2)
+        + a2 * (sp.log(b1) - sp.log(b2))
+        + a1 * (b2 - b1) / b1
+    )
     pt = {a1: sp.Rational(3, 2), b1: sp.Rational(2, 3), a2: sp.Rational(5, 2), b2: sp.Rational(7, 4)}
     assert abs(_num(kl, pt) - _num(ref, pt)) < mpmath.mpf(10) ** -25
 
     kl, (k1, l1), (k2, l2) = kl_divergence(sf.family("weibull"))
     # Weibull: Bauckhage (2013), arXiv:1310.3713, eq. (10).
-    ref = (sp.log(k1 / l1**k1) - sp.log(k2 / l2**k2) + (k1 - k2) * (sp.log(l1) - sp.EulerGamma / k1)
-           + (l1 / l2) ** k2 * sp.gamma(k2 / k1 + 1) - 1)
+    ref = (
+        sp.log(k1 / l1**k1)
+        - sp.log(k2 / l2**k2)
+        + (k1 - k2) * (sp.log(l1) - sp.EulerGamma / k1)
+        + (l1 / l2) ** k2 * sp.gamma(k2 / k1 + 1)
+        - 1
+    )
     pt = {k1: sp.Rational(3, 2), l1: sp.Rational(2, 3), k2: sp.Rational(5, 2), l2: sp.Rational(7, 4)}
     assert abs(_num(kl, pt) - _num(ref, pt)) < mpmath.mpf(10) ** -25
 
@@ -174,8 +199,7 @@ def test_skewness_tensor_and_alpha_connection_of_normal_family() -> None:
 
 # ----------------------------------------------------------------------------- CLI
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "symfisher", *args], capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "symfisher", *args], capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
@@ -263,15 +287,13 @@ def test_shared_timeout_makes_dependants_inconclusive_without_paying_again() -> 
 
 
 def _table(reps: list) -> list[tuple]:
-    return [(r.family, w.identity, w.status, w.residual, w.method, w.reason)
-            for r in reps for w in r.rows]
+    return [(r.family, w.identity, w.status, w.residual, w.method, w.reason) for r in reps for w in r.rows]
 
 
 def test_parallel_jobs_give_the_serial_table() -> None:
     from symfisher.verification.parallel import VerifyOptions, verify_many
 
-    opts = VerifyOptions(("score_mean_zero", "fisher_spd", "f_divergence_second_order"),
-                         points=2, dps=20, budget=60)
+    opts = VerifyOptions(("score_mean_zero", "fisher_spd", "f_divergence_second_order"), points=2, dps=20, budget=60)
     names = ["poisson", "exponential"]
     with open(os.devnull, "w") as sink:
         serial = verify_many(names, opts, jobs=1, stream=sink)
@@ -285,8 +307,7 @@ def test_parallel_jobs_give_the_serial_table() -> None:
 
 @pytest.mark.slow
 def test_cli_verify_jobs_reports_progress_and_rejects_zero() -> None:
-    out = _cli("verify", "poisson", "exponential", "--identities", "score_mean_zero",
-               "--jobs", "2")
+    out = _cli("verify", "poisson", "exponential", "--identities", "score_mean_zero", "--jobs", "2")
     assert out.returncode == 0, out.stderr
     assert "[1/2] poisson: score_mean_zero proved" in out.stderr
     assert "[2/2] exponential: score_mean_zero proved" in out.stderr
@@ -323,4 +344,9 @@ def test_ok_means_every_applicable_identity_checked() -> None:
     assert rep(Status.PROVED, Status.NOT_APPLICABLE, Status.NUMERIC).ok
     assert not rep(Status.PROVED, Status.FAILS).ok
     assert rep(Status.PROVED, Status.INCONCLUSIVE).counts == {
-        "proved": 1, "verified numerically": 0, "fails": 0, "not applicable": 0, "inconclusive": 1}
+        "proved": 1,
+        "verified numerically": 0,
+        "fails": 0,
+        "not applicable": 0,
+        "inconclusive": 1,
+    }

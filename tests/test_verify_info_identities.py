@@ -53,8 +53,11 @@ def test_scalar_statistics_per_parameter() -> None:
 def test_sufficiency_proved_from_closed_form_laws() -> None:
     # Poisson: X₁ + X₂ ~ Poisson(2λ); exponential: X₁ + X₂ ~ Gamma(2, λ) (density λ²u e^{−λu});
     # Bernoulli: X₁ + X₂ + X₃ ~ Binomial(3, p). Each law's information equals n I exactly.
-    for name, law in (("poisson", "(2*lambda)**t"), ("exponential", "lambda**2*u*exp(-lambda*u)"),
-                      ("bernoulli", "finite support")):
+    for name, law in (
+        ("poisson", "(2*lambda)**t"),
+        ("exponential", "lambda**2*u*exp(-lambda*u)"),
+        ("bernoulli", "finite support"),
+    ):
         out = sufficiency(_ctx(name))
         assert out.status is Status.PROVED, (name, out)
         assert law in out.method, out.method
@@ -87,8 +90,9 @@ def test_continuous_route_matches_n_times_information() -> None:
     n = sf.family("normal")
     mu, s = n.params
     T = (n.variables[0] - mu) ** 2
-    info, err = continuous_sum_information(branches(n, T, t, {mu: sp.Rational(1, 3)}), t, s,
-                                           {mu: sp.Rational(1, 3), s: sp.Rational(3, 2)})
+    info, err = continuous_sum_information(
+        branches(n, T, t, {mu: sp.Rational(1, 3)}), t, s, {mu: sp.Rational(1, 3), s: sp.Rational(3, 2)}
+    )
     assert abs(info - 4 / 2.25) < 1e-7 * 4 / 2.25 and err < 1e-7
 
 
@@ -201,8 +205,7 @@ def test_ellipsoid_check_detects_a_wrong_determinant_and_monte_carlo_for_p4() ->
     M = [[4.0, 1.0], [1.0, 3.0]]
     assert ellipsoid_check(M, float(np.log(11.0)) + 0.01).residual > 1e-3
     # p = 4: Monte Carlo volume within its 5-standard-error bound of the closed form.
-    A = np.array([[3.0, 0.5, 0.2, 0.0], [0.5, 2.0, 0.3, 0.1], [0.2, 0.3, 1.5, 0.2],
-                  [0.0, 0.1, 0.2, 1.0]])
+    A = np.array([[3.0, 0.5, 0.2, 0.0], [0.5, 2.0, 0.3, 0.1], [0.2, 0.3, 1.5, 0.2], [0.0, 0.1, 0.2, 1.0]])
     chk = ellipsoid_check(A.tolist(), float(np.linalg.slogdet(A)[1]), seed=3)
     assert "Monte Carlo" in chk.method
     assert abs(chk.volume - chk.volume_formula) / chk.volume_formula <= chk.volume_tol
@@ -213,8 +216,7 @@ def test_d_optimality_not_applicable_for_singular_information() -> None:
     # Only a + b is identified: I = [[1, 1], [1, 1]] is singular.
     x = sp.Symbol("x", real=True)
     a, b = sp.symbols("a b", real=True)
-    fam = sf.Family(-(x - a - b) ** 2 / 2 - sp.log(2 * sp.pi) / 2, x, [a, b], sp.Reals,
-                    name="sum_only")
+    fam = sf.Family(-((x - a - b) ** 2) / 2 - sp.log(2 * sp.pi) / 2, x, [a, b], sp.Reals, name="sum_only")
     out = d_optimality_entropy(Ctx(fam, ({a: sp.Rational(1, 2), b: sp.Rational(1, 3)},), 30))
     assert out.status is Status.NOT_APPLICABLE and "singular" in out.reason
 

@@ -114,8 +114,13 @@ def test_skewness_of_exponential_families_from_cov_equals_direct_expectation() -
     via_cov = _skewness_expfam(fam)
     s = list(score(fam))
     mu1, mu2, s11, s12, s22 = fam.params
-    pt = {mu1: sp.Rational(1, 3), mu2: sp.Rational(-1, 2), s11: sp.Integer(2),
-          s12: sp.Rational(1, 2), s22: sp.Rational(3, 2)}
+    pt = {
+        mu1: sp.Rational(1, 3),
+        mu2: sp.Rational(-1, 2),
+        s11: sp.Integer(2),
+        s12: sp.Rational(1, 2),
+        s22: sp.Rational(3, 2),
+    }
     triples = _sorted_triples(len(s))
     gh = numeric_expectations(fam, [sp.expand(s[i] * s[j] * s[k]) for i, j, k in triples], pt)
     assert gh.method == "gauss-hermite"
@@ -130,8 +135,7 @@ def test_skewness_of_exponential_families_from_cov_equals_direct_expectation() -
 def test_families_without_closed_forms_are_verified_numerically() -> None:
     # Gumbel: no closed-form KL from the engine and no symbolic reparametrised Fisher
     # matrix in time; both identities come out verified numerically, never inconclusive.
-    names = ["reparametrization", "jeffreys_transforms", "curvature_invariance",
-             "kl_second_order", "kl_third_order"]
+    names = ["reparametrization", "jeffreys_transforms", "curvature_invariance", "kl_second_order", "kl_third_order"]
     rep = sf.verify("gumbel", identities=names, budget=60)
     for row in rep.rows:
         assert row.status in (Status.PROVED, Status.NUMERIC), row
@@ -156,8 +160,13 @@ def test_exact_gauss_hermite_for_gaussian_data_matches_moments() -> None:
     fam = sf.family("multivariate_normal")
     x1, x2 = fam.variables
     mu1, mu2, s11, s12, s22 = fam.params
-    pt = {mu1: sp.Rational(1, 3), mu2: sp.Rational(-1, 2), s11: sp.Integer(2),
-          s12: sp.Rational(1, 2), s22: sp.Rational(3, 2)}
+    pt = {
+        mu1: sp.Rational(1, 3),
+        mu2: sp.Rational(-1, 2),
+        s11: sp.Integer(2),
+        s12: sp.Rational(1, 2),
+        s22: sp.Rational(3, 2),
+    }
     got = expectations_at(fam, [x1**4, x1 * x2], pt, 40)
     want = [sp.Rational(1, 81) + 6 * sp.Rational(1, 9) * 2 + 3 * 4, sp.Rational(-1, 6) + sp.Rational(1, 2)]
     with mpmath.workdps(40):
@@ -169,6 +178,7 @@ def test_bartlett_third_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch
     # with no time for the closed-form expectations, the identity is still checked
     # (quadrature at the points), never left inconclusive
     from symfisher.verification.checks import score as checks_score
+
     monkeypatch.setattr(checks_score, "BARTLETT_SYMBOLIC_SECONDS", 1e-3)
     rep = sf.verify("gamma", identities=["bartlett_third"], budget=60)
     row = rep.row("bartlett_third")

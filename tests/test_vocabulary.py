@@ -21,8 +21,11 @@ from symfisher.families.domains import assumptions_of, domain_from_assumptions, 
 
 
 def _option_enums() -> list[type[enum.Enum]]:
-    return [obj for _, obj in inspect.getmembers(options, inspect.isclass)
-            if issubclass(obj, enum.Enum) and obj.__module__ == "symfisher.options"]
+    return [
+        obj
+        for _, obj in inspect.getmembers(options, inspect.isclass)
+        if issubclass(obj, enum.Enum) and obj.__module__ == "symfisher.options"
+    ]
 
 
 def test_every_option_enum_is_exported_at_top_level() -> None:
@@ -74,21 +77,26 @@ def test_unknown_likelihood_is_the_same_error_everywhere() -> None:
     x, a = sp.symbols("x a", real=True)
     rng = np.random.default_rng(1)
     net = sf.nn.MLP.random([2, 3, 1], rng)
-    calls = (lambda: sf.Regression(a * x, x, [a], noise="gumbel-ish"),
-             lambda: sf.laplace(net, np.zeros((2, 2)), np.zeros(2), likelihood="gumbel-ish"))
+    calls = (
+        lambda: sf.Regression(a * x, x, [a], noise="gumbel-ish"),
+        lambda: sf.laplace(net, np.zeros((2, 2)), np.zeros(2), likelihood="gumbel-ish"),
+    )
     for call in calls:
         with pytest.raises(OptionError, match="='gumbel-ish' is not one of"):
             call()
 
 
-@pytest.mark.parametrize(("domain", "want"), [
-    (sp.Interval.open(0, sp.oo), {"positive": True}),
-    (sp.Interval(0, sp.oo), {"nonnegative": True}),
-    (sp.Interval.open(-sp.oo, 0), {"negative": True}),
-    (sp.Interval(-sp.oo, 0), {"nonpositive": True}),
-    (sp.Interval(-1, 1), {"real": True}),
-    (sp.Interval.open(0, 1), {"positive": True}),
-])
+@pytest.mark.parametrize(
+    ("domain", "want"),
+    [
+        (sp.Interval.open(0, sp.oo), {"positive": True}),
+        (sp.Interval(0, sp.oo), {"nonnegative": True}),
+        (sp.Interval.open(-sp.oo, 0), {"negative": True}),
+        (sp.Interval(-sp.oo, 0), {"nonpositive": True}),
+        (sp.Interval(-1, 1), {"real": True}),
+        (sp.Interval.open(0, 1), {"positive": True}),
+    ],
+)
 def test_domain_assumption_round_trip(domain: sp.Set, want: dict) -> None:
     assert assumptions_of(domain) == want
     sym = sp.Symbol("t", **want)

@@ -43,8 +43,7 @@ from pathlib import Path
 from symfisher._runtime.caches import memo
 from symfisher.errors import InputError
 
-__all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified",
-           "verified_body"]
+__all__ = ["cache_root", "cache_subdir", "content_key", "write_verified", "read_verified", "verified_body"]
 
 _HEADER_PREFIX = "# symfisher-sha256: "
 MARKER = ".symfisher-cache"
@@ -245,7 +244,7 @@ def verified_body(text: str) -> str | None:
     header, sep, body = text.partition("\n")
     if not sep or not header.startswith(_HEADER_PREFIX):
         return None
-    if header[len(_HEADER_PREFIX):].strip() != _digest(body):
+    if header[len(_HEADER_PREFIX) :].strip() != _digest(body):
         return None
     return body
 

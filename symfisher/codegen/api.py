@@ -86,10 +86,8 @@ def compile(  # noqa: A001  (public name fixed by the contract: sf.compile)
     >>> k(np.array([1.0, 2.0]), 1.0)[:, 0, 0].tolist()
     [1.0, 0.25]
     """
-    options = Options(cse=cse, stable=stable, symmetric=symmetric,
-                      fastmath=frozenset(fastmath), vecmath=vecmath)
-    spec = make_spec(exprs, args, constants=constants, domains=domains, functions=functions,
-                     options=options)
+    options = Options(cse=cse, stable=stable, symmetric=symmetric, fastmath=frozenset(fastmath), vecmath=vecmath)
+    spec = make_spec(exprs, args, constants=constants, domains=domains, functions=functions, options=options)
     if option(Backend, backend, "backend") is Backend.MPMATH:
         from symfisher.codegen.mpmath_backend import MpmathKernel
 

@@ -32,8 +32,7 @@ from symfisher.errors import CacheError
 
 __all__ = ["kernel_key", "kernel_path", "ensure_kernel_file", "versions"]
 
-_GENERATOR_MODULES = ("printer.py", "rewrite.py", "singular.py", "spec.py", "writer.py", "writer_vec.py",
-                      "cache.py")
+_GENERATOR_MODULES = ("printer.py", "rewrite.py", "singular.py", "spec.py", "writer.py", "writer_vec.py", "cache.py")
 
 
 @memo(maxsize=1)
@@ -49,15 +48,18 @@ def _generator_fingerprint() -> str:
     here = Path(__file__).parent
     numeric = here.parent / "numeric"
     files = [here / m for m in _GENERATOR_MODULES]
-    files += [numeric / "kernel_runtime.py", numeric / "kernel_checks.py", numeric / "vecmath.py",
-              *sorted((numeric / "special").glob("*.py"))]
+    files += [
+        numeric / "kernel_runtime.py",
+        numeric / "kernel_checks.py",
+        numeric / "vecmath.py",
+        *sorted((numeric / "special").glob("*.py")),
+    ]
     return content_key(*(f"{f.name}\n{f.read_text(encoding='utf-8')}" for f in files))
 
 
 def versions() -> str:
     """Versions that affect generated code, as one line."""
-    return (f"symfisher {__version__}, sympy {sp.__version__}, "
-            f"numba {numba.__version__}, numpy {numpy.__version__}")
+    return f"symfisher {__version__}, sympy {sp.__version__}, numba {numba.__version__}, numpy {numpy.__version__}"
 
 
 def canonical_text(spec: KernelSpec) -> str:
@@ -128,9 +130,13 @@ def _fallback_file(spec: KernelSpec, key: str, exc: OSError, source: str | None 
     from symfisher.codegen.writer import generate_source
 
     path = _fallback_dir() / f"k_{key}.py"
-    warnings.warn(f"symfisher kernel cache: cannot use {getattr(exc, 'filename', None) or 'the kernels directory'} "
-                  f"({exc}); kernel {key[:12]} is compiled in the temporary directory {str(path.parent)!r} "
-                  "instead (it is not kept after this process)", RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"symfisher kernel cache: cannot use {getattr(exc, 'filename', None) or 'the kernels directory'} "
+        f"({exc}); kernel {key[:12]} is compiled in the temporary directory {str(path.parent)!r} "
+        "instead (it is not kept after this process)",
+        RuntimeWarning,
+        stacklevel=4,
+    )
     try:
         write_verified(path, source or generate_source(spec, key, versions()))
     except OSError as exc2:

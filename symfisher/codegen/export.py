@@ -20,13 +20,23 @@ from symfisher.errors import InputError, InputTypeError
 
 __all__ = ["write_module"]
 
-_KERNEL_GLOBALS = ("KEY", "ARGS", "GROUPED", "OUTPUT_NAMES", "OUTPUT_SHAPES", "MULTI",
-                   "DOMAINS", "FASTMATH", "_serial_dense", "_parallel_dense", "_serial",
-                   "_parallel")
+_KERNEL_GLOBALS = (
+    "KEY",
+    "ARGS",
+    "GROUPED",
+    "OUTPUT_NAMES",
+    "OUTPUT_SHAPES",
+    "MULTI",
+    "DOMAINS",
+    "FASTMATH",
+    "_serial_dense",
+    "_parallel_dense",
+    "_serial",
+    "_parallel",
+)
 _CHECKS_IMPORT = re.compile(r"^from symfisher\.numeric\.kernel_checks import (\([^)]*\)|[^\n]*)\n", re.M)
 _PLAIN_IMPORTS = ("import math", "import numba", "import numpy as np")
-_SPECIAL_IMPORT = re.compile(
-    r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
+_SPECIAL_IMPORT = re.compile(r"^from symfisher\.numeric\.(special|vecmath) import (\w+) as (\w+)$")
 
 
 def _error_shim(line: str) -> list[str]:
@@ -40,10 +50,12 @@ def _error_shim(line: str) -> list[str]:
     for name in names:
         cls = getattr(errors, name)
         bases = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins" and b is not object]
-        out += [f"class {name}({bases[0] if bases else 'Exception'}):",
-                f'    """{(cls.__doc__ or name).strip().splitlines()[0]}"""', ""]
+        out += [
+            f"class {name}({bases[0] if bases else 'Exception'}):",
+            f'    """{(cls.__doc__ or name).strip().splitlines()[0]}"""',
+            "",
+        ]
     return out
-
 
 
 def _strip_future(source: str) -> str:
@@ -88,8 +100,10 @@ def _kernel_block(name: str, kernel: Any) -> tuple[list[str], set[tuple[str, str
             specials.add((m.group(1), m.group(2), m.group(3)))
             continue
         if line.startswith(("from ", "import ")):
-            raise InputError(f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
-                             f"and vecmath functions can be exported")
+            raise InputError(
+                f"kernel {name!r} imports {line!r}; only symfisher.numeric.special "
+                f"and vecmath functions can be exported"
+            )
         lines.append(pattern.sub(lambda mt: f"_{name}_{mt.group(1).lstrip('_')}", line))
     return lines, specials
 
@@ -123,13 +137,19 @@ def assemble(items: Mapping[str, Any]) -> str:
         lines, used = _kernel_block(name, k)
         blocks.append((name, k, lines))
         specials |= used
-    out = ['"""Standalone kernels exported by symfisher (needs only numpy and numba).',
-           "", "Functions: " + ", ".join(items) + '."""', ""]
+    out = [
+        '"""Standalone kernels exported by symfisher (needs only numpy and numba).',
+        "",
+        "Functions: " + ", ".join(items) + '."""',
+        "",
+    ]
     out.append(_strip_future(Path(kernel_checks.__file__).read_text(encoding="utf-8")))
     runtime = Path(kernel_runtime.__file__).read_text(encoding="utf-8")
     out.append(_strip_future(_CHECKS_IMPORT.sub("", runtime)))  # its names are defined just above
-    sources = {"special": special.standalone_source,
-               "vecmath": lambda: Path(vecmath.__file__).read_text(encoding="utf-8")}
+    sources = {
+        "special": special.standalone_source,
+        "vecmath": lambda: Path(vecmath.__file__).read_text(encoding="utf-8"),
+    }
     for short, source in sources.items():
         aliases = sorted((f, a) for m, f, a in specials if m == short)
         if aliases:

@@ -49,8 +49,7 @@ class MpmathKernel:
         self._spec = spec
         self.dps = int(dps)
         symbols = list(spec.symbols)
-        self._funcs = [sp.lambdify(symbols, list(o.entries), modules="mpmath")
-                       for o in spec.outputs]
+        self._funcs = [sp.lambdify(symbols, list(o.entries), modules="mpmath") for o in spec.outputs]
 
     @property
     def args(self) -> tuple[Any, ...]:
@@ -84,8 +83,9 @@ class MpmathKernel:
         arrs = [np.asarray(a, dtype=np.float64) for a in arrays]
         leads = [a.shape[:-1] if g else a.shape for a, g in zip(arrs, spec.grouped)]
         bshape = tuple(np.broadcast_shapes(*leads))
-        full = [np.broadcast_to(a, bshape + ((len(g),) if gr else ()))
-                for a, g, gr in zip(arrs, spec.groups, spec.grouped)]
+        full = [
+            np.broadcast_to(a, bshape + ((len(g),) if gr else ())) for a, g, gr in zip(arrs, spec.groups, spec.grouped)
+        ]
         results = [np.empty(bshape + o.shape, dtype=object) for o in spec.outputs]
         with mpmath.workdps(self.dps):
             for idx in np.ndindex(*bshape) if bshape else [()]:

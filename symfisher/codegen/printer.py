@@ -35,41 +35,67 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from symfisher.errors import CodegenError
 
-__all__ = ["CodegenError", "FUNCTIONS", "VECMATH", "NumbaPrinter", "function_table",
-           "import_lines"]
+__all__ = ["CodegenError", "FUNCTIONS", "VECMATH", "NumbaPrinter", "function_table", "import_lines"]
 
 _SPECIAL = "symfisher.numeric.special"
 _VEC = "symfisher.numeric.vecmath"
 
 
 #: SymPy function head → fully qualified kernel function (the one translation table).
-FUNCTIONS: Mapping[str, str] = MappingProxyType({
-    "exp": "math.exp", "log": "math.log", "log1p": "math.log1p", "expm1": "math.expm1",
-    "sin": "math.sin", "cos": "math.cos", "tan": "math.tan",
-    "asin": "math.asin", "acos": "math.acos", "atan": "math.atan", "atan2": "math.atan2",
-    "sinh": "math.sinh", "cosh": "math.cosh", "tanh": "math.tanh",
-    "asinh": "math.asinh", "acosh": "math.acosh", "atanh": "math.atanh",
-    "hypot": "math.hypot", "Abs": "abs",
-    "erf": "math.erf", "erfc": "math.erfc", "gamma": "math.gamma", "loggamma": "math.lgamma",
-    "digamma": f"{_SPECIAL}.digamma", "trigamma": f"{_SPECIAL}.trigamma",
-    "polygamma": f"{_SPECIAL}.polygamma", "beta": f"{_SPECIAL}.beta",
-    "logbeta": f"{_SPECIAL}.logbeta", "besseli": f"{_SPECIAL}.besseli",
-    "log_besseli": f"{_SPECIAL}.log_besseli", "besseli_ratio": f"{_SPECIAL}.besseli_ratio",
-})
+FUNCTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "exp": "math.exp",
+        "log": "math.log",
+        "log1p": "math.log1p",
+        "expm1": "math.expm1",
+        "sin": "math.sin",
+        "cos": "math.cos",
+        "tan": "math.tan",
+        "asin": "math.asin",
+        "acos": "math.acos",
+        "atan": "math.atan",
+        "atan2": "math.atan2",
+        "sinh": "math.sinh",
+        "cosh": "math.cosh",
+        "tanh": "math.tanh",
+        "asinh": "math.asinh",
+        "acosh": "math.acosh",
+        "atanh": "math.atanh",
+        "hypot": "math.hypot",
+        "Abs": "abs",
+        "erf": "math.erf",
+        "erfc": "math.erfc",
+        "gamma": "math.gamma",
+        "loggamma": "math.lgamma",
+        "digamma": f"{_SPECIAL}.digamma",
+        "trigamma": f"{_SPECIAL}.trigamma",
+        "polygamma": f"{_SPECIAL}.polygamma",
+        "beta": f"{_SPECIAL}.beta",
+        "logbeta": f"{_SPECIAL}.logbeta",
+        "besseli": f"{_SPECIAL}.besseli",
+        "log_besseli": f"{_SPECIAL}.log_besseli",
+        "besseli_ratio": f"{_SPECIAL}.besseli_ratio",
+    }
+)
 
 
 #: Entries put in front of :data:`FUNCTIONS` by the ``vecmath`` option: branch-free,
 #: inlined implementations that let LLVM vectorise the point loop. ``"power"`` is used
 #: for ``b**e`` with a non-integer exponent (and by :class:`~symfisher.codegen.rewrite.powr`).
-VECMATH: Mapping[str, str] = MappingProxyType({
-    "exp": f"{_VEC}.exp", "log": f"{_VEC}.log", "log1p": f"{_VEC}.log1p",
-    "expm1": f"{_VEC}.expm1", "power": f"{_VEC}.power",
-    "logistic": f"{_VEC}.logistic", "softplus": f"{_VEC}.softplus",
-})
+VECMATH: Mapping[str, str] = MappingProxyType(
+    {
+        "exp": f"{_VEC}.exp",
+        "log": f"{_VEC}.log",
+        "log1p": f"{_VEC}.log1p",
+        "expm1": f"{_VEC}.expm1",
+        "power": f"{_VEC}.power",
+        "logistic": f"{_VEC}.logistic",
+        "softplus": f"{_VEC}.softplus",
+    }
+)
 
 
-def function_table(extra: Mapping[str, str] | None = None,
-                   vecmath: bool = False) -> ChainMap[str, str]:
+def function_table(extra: Mapping[str, str] | None = None, vecmath: bool = False) -> ChainMap[str, str]:
     """The effective translation table: ``extra`` (user entries) first, then :data:`FUNCTIONS`.
 
     Parameters
@@ -132,16 +158,14 @@ class NumbaPrinter(PythonCodePrinter):
 
     printmethod = "_numbacode"
 
-    def __init__(self, names: Mapping[sp.Symbol, str],
-                 functions: Mapping[str, str] | None = None) -> None:
+    def __init__(self, names: Mapping[sp.Symbol, str], functions: Mapping[str, str] | None = None) -> None:
         super().__init__({"strict": True, "fully_qualified_modules": True})
         self._names = dict(names)
         self._functions = function_table() if functions is None else functions
         self.used: set[str] = set()
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, sp.Function) and not isinstance(expr, sp.Piecewise) \
-                and not hasattr(expr, self.printmethod):
+        if isinstance(expr, sp.Function) and not isinstance(expr, sp.Piecewise) and not hasattr(expr, self.printmethod):
             return self._print_mapped(expr)
         return super()._print(expr, **kwargs)
 
@@ -161,7 +185,8 @@ class NumbaPrinter(PythonCodePrinter):
         if head not in self._functions:
             raise CodegenError(
                 f"function {head!r} (in {expr}) has no kernel implementation; map it with "
-                f"functions={{{head!r}: 'package.module.njit_function'}}")
+                f"functions={{{head!r}: 'package.module.njit_function'}}"
+            )
         if head == "polygamma" and expr.args[0] in (0, 1):
             short = "digamma" if expr.args[0] == 0 else "trigamma"
             if short in self._functions:

@@ -41,8 +41,16 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.precedence import PRECEDENCE
 
-__all__ = ["besseli_ratio", "exp_neg_abs", "log_besseli", "logbeta", "powr", "recip",
-           "share_reciprocals", "stable_rewrite"]
+__all__ = [
+    "besseli_ratio",
+    "exp_neg_abs",
+    "log_besseli",
+    "logbeta",
+    "powr",
+    "recip",
+    "share_reciprocals",
+    "stable_rewrite",
+]
 
 
 class exp_neg_abs(sp.Function):  # noqa: N801
@@ -74,8 +82,10 @@ class powr(sp.Function):  # noqa: N801
 
     def _numbacode(self, printer: Any) -> str:
         base, e = self.args
-        return (f"{printer.function('exp')}({printer.parenthesize(e, PRECEDENCE['Mul'])}"
-                f"*{printer.function('log')}({printer._print(base)}))")
+        return (
+            f"{printer.function('exp')}({printer.parenthesize(e, PRECEDENCE['Mul'])}"
+            f"*{printer.function('log')}({printer._print(base)}))"
+        )
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return (self.args[0] ** self.args[1])._eval_evalf(prec)
@@ -119,9 +129,9 @@ def share_reciprocals(expr: sp.Expr) -> sp.Expr:
     >>> share_reciprocals(1 / (1 + x) ** 3 + 2 / (1 + x))
     recip(x + 1)**3 + 2*recip(x + 1)
     """
+
     def is_neg_power(e: sp.Basic) -> bool:
-        return (isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp < 0
-                and not e.base.is_Number)
+        return isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp < 0 and not e.base.is_Number
 
     return expr.replace(is_neg_power, lambda e: recip(e.base) ** (-e.exp))
 
@@ -199,7 +209,7 @@ def _rewrite_logistic(factors: list[sp.Expr]) -> sp.Expr | None:
             else:
                 rest.append(g)
         t = exp_neg_abs(u)
-        stable = sp.Piecewise((t**m, u < 0), (t**(k - m), True)) / (1 + t) ** k
+        stable = sp.Piecewise((t**m, u < 0), (t ** (k - m), True)) / (1 + t) ** k
         return sp.Mul(stable, *rest)
     return None
 
@@ -210,8 +220,7 @@ def _rewrite_bessel_ratios(factors: list[sp.Expr]) -> sp.Expr | None:
     rest: list[sp.Expr] = []
     for f in factors:
         base, e = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.S.One)
-        if isinstance(base, sp.besseli) and base.args[0].is_Integer and e.is_Integer \
-                and base.args[0] >= 0:
+        if isinstance(base, sp.besseli) and base.args[0].is_Integer and e.is_Integer and base.args[0] >= 0:
             groups[base.args[1]].append((int(base.args[0]), int(e)))
         else:
             rest.append(f)
@@ -229,11 +238,13 @@ def _rewrite_bessel_ratios(factors: list[sp.Expr]) -> sp.Expr | None:
 
 def _distribute_over_bessel(factors: list[sp.Expr]) -> bool:
     """True for ``(sum of besseli terms) * besseli(n, x)**(-k)``: distributing gives ratios."""
+
     def is_inverse_bessel(f: sp.Expr) -> bool:
         return isinstance(f, sp.Pow) and isinstance(f.base, sp.besseli) and f.exp.is_negative
 
     return any(is_inverse_bessel(f) for f in factors) and any(
-        isinstance(f, sp.Add) and f.has(sp.besseli) for f in factors)
+        isinstance(f, sp.Add) and f.has(sp.besseli) for f in factors
+    )
 
 
 def _is_logistic_complement(e: sp.Basic) -> bool:

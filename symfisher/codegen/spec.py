@@ -19,8 +19,7 @@ import sympy as sp
 from symfisher.errors import CodegenError
 from symfisher.families.domains import float_interval, symbol_interval
 
-__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "VECMATH_SAFE_FASTMATH",
-           "make_spec"]
+__all__ = ["DEFAULT_FASTMATH", "KernelSpec", "Options", "Output", "VECMATH_SAFE_FASTMATH", "make_spec"]
 
 #: LLVM fast-math flags used by default. Not 'nnan'/'ninf' (NaN/Inf tests must keep
 #: working) and not 'reassoc' (it changes results of sums in ways a test cannot bound
@@ -70,8 +69,9 @@ class Options:
     def canonical(self) -> str:
         """A deterministic text form (for the cache key and the file header)."""
         flags = ",".join(sorted(self.fastmath))
-        return (f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};"
-                f"fastmath={flags};vecmath={self.vectorised}")
+        return (
+            f"cse={self.cse};stable={self.stable};symmetric={self.symmetric};fastmath={flags};vecmath={self.vectorised}"
+        )
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,7 @@ def _groups(args: Any) -> tuple[tuple[tuple[sp.Symbol, ...], ...], tuple[bool, .
         if isinstance(item, sp.Symbol):
             groups.append((item,))
             grouped.append(False)
-        elif isinstance(item, Iterable) and not isinstance(item, (str, sp.Basic)) \
-                or isinstance(item, sp.MatrixBase):
+        elif isinstance(item, Iterable) and not isinstance(item, (str, sp.Basic)) or isinstance(item, sp.MatrixBase):
             group = tuple(item)
             if not group or any(not isinstance(s, sp.Symbol) for s in group):
                 raise CodegenError(f"argument group {item!r} must be a non-empty list of symbols")
@@ -166,8 +165,7 @@ def _groups(args: Any) -> tuple[tuple[tuple[sp.Symbol, ...], ...], tuple[bool, .
     return tuple(groups), tuple(grouped)
 
 
-def _interval(symbol: sp.Symbol, domains: Mapping[sp.Symbol, sp.Set]
-              ) -> tuple[float, float, bool, bool]:
+def _interval(symbol: sp.Symbol, domains: Mapping[sp.Symbol, sp.Set]) -> tuple[float, float, bool, bool]:
     if symbol not in domains:
         return symbol_interval(symbol)
     try:
@@ -176,22 +174,25 @@ def _interval(symbol: sp.Symbol, domains: Mapping[sp.Symbol, sp.Set]
         raise CodegenError(f"domain of {symbol} must be a sympy.Interval, got {domains[symbol]!r}") from None
 
 
-def _substitute(outputs: tuple[Output, ...], constants: Mapping[sp.Symbol, Any]
-                ) -> tuple[Output, ...]:
+def _substitute(outputs: tuple[Output, ...], constants: Mapping[sp.Symbol, Any]) -> tuple[Output, ...]:
     if not constants:
         return outputs
     rep = {sp.Symbol(k) if isinstance(k, str) else k: sp.sympify(v) for k, v in constants.items()}
     for k, v in rep.items():
         if not v.is_number:
             raise CodegenError(f"constant {k} must be a number, got {v}")
-    return tuple(Output(o.name, o.shape, tuple(e.xreplace(rep) for e in o.entries))
-                 for o in outputs)
+    return tuple(Output(o.name, o.shape, tuple(e.xreplace(rep) for e in o.entries)) for o in outputs)
 
 
-def make_spec(exprs: Any, args: Any, *, constants: Mapping[Any, Any] | None = None,
-              domains: Mapping[sp.Symbol, sp.Set] | None = None,
-              functions: Mapping[str, str] | None = None,
-              options: Options | None = None) -> KernelSpec:
+def make_spec(
+    exprs: Any,
+    args: Any,
+    *,
+    constants: Mapping[Any, Any] | None = None,
+    domains: Mapping[sp.Symbol, sp.Set] | None = None,
+    functions: Mapping[str, str] | None = None,
+    options: Options | None = None,
+) -> KernelSpec:
     """Validate and normalise the inputs of ``compile`` (see its docstring).
 
     Raises
@@ -206,8 +207,7 @@ def make_spec(exprs: Any, args: Any, *, constants: Mapping[Any, Any] | None = No
     flat = {s for g in groups for s in g}
     free = set().union(*(e.free_symbols for o in outputs for e in o.entries)) - flat
     if free:
-        raise CodegenError(f"free symbols {sorted(map(str, free))} are neither in args nor "
-                           f"given in constants={{...}}")
+        raise CodegenError(f"free symbols {sorted(map(str, free))} are neither in args nor given in constants={{...}}")
     stray = sorted(str(s) for s in (domains or {}) if s not in flat)
     if stray:
         raise CodegenError(f"domains given for {stray}, which are not arguments")
@@ -224,8 +224,13 @@ def _functions(functions: Mapping[str, str] | None) -> tuple[tuple[str, str], ..
     for head, qualified in (functions or {}).items():
         if not (isinstance(head, str) and head.isidentifier()):
             raise CodegenError(f"functions: key {head!r} is not a SymPy function name")
-        if not (isinstance(qualified, str) and _QUALIFIED.fullmatch(qualified)
-                and not any(keyword.iskeyword(p) for p in qualified.split("."))):
-            raise CodegenError(f"functions: {head!r} -> {qualified!r} is not a qualified name "
-                               "'package.module.function' (it is written into an import line)")
+        if not (
+            isinstance(qualified, str)
+            and _QUALIFIED.fullmatch(qualified)
+            and not any(keyword.iskeyword(p) for p in qualified.split("."))
+        ):
+            raise CodegenError(
+                f"functions: {head!r} -> {qualified!r} is not a qualified name "
+                "'package.module.function' (it is written into an import line)"
+            )
     return tuple(sorted((functions or {}).items()))

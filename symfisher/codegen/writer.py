@@ -37,6 +37,7 @@ from symfisher.codegen.writer_vec import BLOCK_IMPORT, vector_loops
 
 __all__ = ["generate_source", "identifiers", "unique_targets"]
 
+
 def identifiers(spec: KernelSpec) -> dict[sp.Symbol, str]:
     """Readable, unique Python identifiers ``v_<name>`` for the argument symbols."""
     names: dict[sp.Symbol, str] = {}
@@ -76,8 +77,7 @@ def unique_targets(spec: KernelSpec) -> list[tuple[sp.Expr, list[tuple[int, int]
     return list(targets.items())
 
 
-def _cse(exprs: list[sp.Expr], spec: KernelSpec
-         ) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+def _cse(exprs: list[sp.Expr], spec: KernelSpec) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
     if spec.options.stable:
         exprs = [stable_rewrite(guard_removable(e, spec.symbols)) for e in exprs]
     if not spec.options.cse:
@@ -99,10 +99,10 @@ def _body(spec: KernelSpec, names: Mapping[sp.Symbol, str]) -> tuple[list[str], 
     replacements, reduced = _cse([t for t, _ in targets], spec)
     all_names = dict(names)
     all_names.update({s: str(s) for s, _ in replacements})
-    printer = NumbaPrinter(all_names, function_table(dict(spec.functions),
-                                                     vecmath=spec.options.vectorised))
-    used = set().union(*(e.free_symbols for e in reduced),
-                       *(e.free_symbols for _, e in replacements)) & set(spec.symbols)
+    printer = NumbaPrinter(all_names, function_table(dict(spec.functions), vecmath=spec.options.vectorised))
+    used = set().union(*(e.free_symbols for e in reduced), *(e.free_symbols for _, e in replacements)) & set(
+        spec.symbols
+    )
     lines = []
     for k, (group, grouped) in enumerate(zip(spec.groups, spec.grouped)):
         for col, s in enumerate(group):
@@ -153,8 +153,7 @@ def _metadata(spec: KernelSpec, key: str) -> list[str]:
 
 
 def _header(spec: KernelSpec, key: str, versions: str) -> list[str]:
-    args = [str(g[0]) if not gr else "[" + ", ".join(map(str, g)) + "]"
-            for g, gr in zip(spec.groups, spec.grouped)]
+    args = [str(g[0]) if not gr else "[" + ", ".join(map(str, g)) + "]" for g, gr in zip(spec.groups, spec.grouped)]
     outs = [f"{o.name or f'out{j}'}{list(o.shape)}" for j, o in enumerate(spec.outputs)]
     return [
         f"# symfisher generated kernel {key}",
@@ -167,15 +166,14 @@ def _header(spec: KernelSpec, key: str, versions: str) -> list[str]:
     ]
 
 
-def _loop(name: str, parallel: bool, dense: bool, signature: str, body: list[str],
-          nargs: int) -> list[str]:
+def _loop(name: str, parallel: bool, dense: bool, signature: str, body: list[str], nargs: int) -> list[str]:
     deco = "@numba.njit(cache=True, nogil=True, error_model='numpy', fastmath=FASTMATH" + (
-        ", parallel=True)" if parallel else ")")
+        ", parallel=True)" if parallel else ")"
+    )
     rng = "numba.prange(n)" if parallel else "range(n)"
     rows = {f"row_{k}": ("i" if dense else f"i * s_{k}") for k in range(nargs)}
     text = [line.format(**rows) if line.lstrip().startswith("v_") else line for line in body]
-    return ["", "", deco, f"def {name}({signature}):", f"    for i in {rng}:",
-            *[f"        {line}" for line in text]]
+    return ["", "", deco, f"def {name}({signature}):", f"    for i in {rng}:", *[f"        {line}" for line in text]]
 
 
 def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
@@ -206,8 +204,11 @@ def generate_source(spec: KernelSpec, key: str, versions: str = "") -> str:
     if spec.options.vectorised:
         return "\n".join(lines + vector_loops(spec, signature, body)) + "\n"
     nargs = len(spec.groups)
-    for name, parallel, dense in (("_serial", False, False), ("_parallel", True, False),
-                                  ("_serial_dense", False, True),
-                                  ("_parallel_dense", True, True)):
+    for name, parallel, dense in (
+        ("_serial", False, False),
+        ("_parallel", True, False),
+        ("_serial_dense", False, True),
+        ("_parallel_dense", True, True),
+    ):
         lines += _loop(name, parallel, dense, signature, body, nargs)
     return "\n".join(lines) + "\n"

@@ -53,11 +53,7 @@ def _dense_body(spec: KernelSpec, body: list[str]) -> tuple[list[str], list[str]
     widths = [len(g) for g in spec.groups]
     rows = {f"row_{k}": "i" for k in range(len(spec.groups))}
     prologue = [f"o_{j} = out_{j}.reshape(out_{j}.size)" for j in range(len(sizes))]
-    prologue += [
-        f"g_{k} = in_{k}.reshape(in_{k}.size)"
-        for k, grouped in enumerate(spec.grouped)
-        if grouped
-    ]
+    prologue += [f"g_{k} = in_{k}.reshape(in_{k}.size)" for k, grouped in enumerate(spec.grouped) if grouped]
     out = []
     for line in body:
         if line.lstrip().startswith("v_"):
@@ -92,15 +88,8 @@ def _staged(spec: KernelSpec, prologue: list[str], dense: list[str]) -> list[str
             compute.append(f"t[{slots[value] * STAGE} + i] = {value}")
         copies.append((j, f"{int(size)} + {idx}", slots[value]))
     views = [f"inx_{k} = in_{k}[lo:]" for k in range(len(spec.groups))]
-    views += [
-        f"gx_{k} = g_{k}[lo * {len(spec.groups[k])}:]"
-        for k, grouped in enumerate(spec.grouped)
-        if grouped
-    ]
-    views += [
-        f"ox_{j} = o_{j}[lo * {max(1, math.prod(o.shape))}:]"
-        for j, o in enumerate(spec.outputs)
-    ]
+    views += [f"gx_{k} = g_{k}[lo * {len(spec.groups[k])}:]" for k, grouped in enumerate(spec.grouped) if grouped]
+    views += [f"ox_{j} = o_{j}[lo * {max(1, math.prod(o.shape))}:]" for j, o in enumerate(spec.outputs)]
     return [
         *prologue,
         f"t = np.empty({len(slots) * STAGE})",
@@ -114,18 +103,14 @@ def _staged(spec: KernelSpec, prologue: list[str], dense: list[str]) -> list[str
     ]
 
 
-def _blocks(
-    name: str, parallel: bool, signature: str, nargs: int, nouts: int, broadcast: bool
-) -> list[str]:
+def _blocks(name: str, parallel: bool, signature: str, nargs: int, nouts: int, broadcast: bool) -> list[str]:
     """A loop over blocks of ``_sf_CHUNK`` points calling ``_serial_dense`` on slices."""
     deco = _DECO + (", parallel=True)" if parallel else ")")
     rng = "numba.prange" if parallel else "range"
     lines = ["", "", deco, f"def {name}({signature}):"]
     src = "b" if broadcast else "in"
     if broadcast:
-        lines += [
-            f"    b_{k} = _sf_broadcast_block(in_{k}, s_{k}, n)" for k in range(nargs)
-        ]
+        lines += [f"    b_{k} = _sf_broadcast_block(in_{k}, s_{k}, n)" for k in range(nargs)]
     stride = [f"s_{k}" if broadcast else "1" for k in range(nargs)]
     ins = ", ".join(f"{src}_{k}[lo * {stride[k]}:], 1" for k in range(nargs))
     outs = ", ".join(f"out_{j}[lo:hi]" for j in range(nouts))

@@ -56,8 +56,10 @@ def _reparam_and_jeffreys(out: TextIO) -> None:
     i_beta = sf.fisher(new)
     jac = sp.Matrix([[sp.diff(1 / beta, beta)]])
     pulled = sp.simplify(jac.T * sf.fisher(fam).subs(lam, 1 / beta) * jac)
-    out.write(f"  exponential: I(lambda) = {sf.fisher(fam)[0]}; with lambda = 1/beta: I(beta) = {i_beta[0]}"
-              f"  (J^T I J = {pulled[0]}: {'agrees' if sp.simplify(pulled[0] - i_beta[0]) == 0 else 'DIFFERS'})\n")
+    out.write(
+        f"  exponential: I(lambda) = {sf.fisher(fam)[0]}; with lambda = 1/beta: I(beta) = {i_beta[0]}"
+        f"  (J^T I J = {pulled[0]}: {'agrees' if sp.simplify(pulled[0] - i_beta[0]) == 0 else 'DIFFERS'})\n"
+    )
     normal = sf.family("normal")
     out.write(f"  Jeffreys prior of the normal (mu, sigma): {sf.jeffreys_prior(normal)}\n")
 

@@ -114,13 +114,15 @@ def _constraints(texts: Sequence[str], table: dict[str, sp.Symbol]) -> tuple[sp.
     return tuple(out)
 
 
-def _supports(texts: Sequence[str], table: dict[str, sp.Symbol],
-              kinds: Sequence[tuple[str, bool | None]]) -> tuple[sp.Set, ...]:
+def _supports(
+    texts: Sequence[str], table: dict[str, sp.Symbol], kinds: Sequence[tuple[str, bool | None]]
+) -> tuple[sp.Set, ...]:
     if not texts:
         raise ParseError("a user-written family needs --support (e.g. '(-oo, oo)', '[0, oo)', '0..oo', '0..n')")
     if len(texts) not in (1, len(kinds)):
-        raise ParseError(f"give one --support per variable ({len(kinds)}), or one finite set of tuples; "
-                         f"got {len(texts)}")
+        raise ParseError(
+            f"give one --support per variable ({len(kinds)}), or one finite set of tuples; got {len(texts)}"
+        )
     if len(texts) == 1 and texts[0].strip().lower() == "simplex":
         from symfisher.families.sets import Simplex
 
@@ -186,7 +188,8 @@ def catalog_options(specs: Sequence[str]) -> dict[str, Any]:
         if "=" not in spec:
             raise ParseError(
                 f"--param {spec!r}: with a catalog family write NAME=VALUE for a fixed constant "
-                "(NAME:DOMAIN specs are for --logpdf/--pdf families)")
+                "(NAME:DOMAIN specs are for --logpdf/--pdf families)"
+            )
         name, value = parse_assignment(spec)
         out[name] = int(value) if isinstance(value, sp.Integer) else value
     return out

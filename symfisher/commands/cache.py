@@ -44,8 +44,10 @@ def _info(root: Path) -> int:
     for d in owned_subdirs(root):
         items = entries(root, d.name)
         owned = [e for e in items if e.owned]
-        print(f"  {d.name:<14} {len(owned):>6d} entries  {_size(items) / 1e6:9.2f} MB"
-              + (f"  ({len(items) - len(owned)} foreign, left alone)" if len(owned) < len(items) else ""))
+        print(
+            f"  {d.name:<14} {len(owned):>6d} entries  {_size(items) / 1e6:9.2f} MB"
+            + (f"  ({len(items) - len(owned)} foreign, left alone)" if len(owned) < len(items) else "")
+        )
     return 0
 
 
@@ -62,8 +64,10 @@ def _clear(root: Path, kind: str | None) -> int:
             pass  # removed concurrently
         except OSError as exc:
             raise CacheError(f"cannot remove cache entry {str(e.path)!r}: {exc.strerror}") from None
-    print(f"removed {removed} entries from {root}"
-          + (f"; left {kept} files not written by symfisher (see `symfisher cache list`)" if kept else ""))
+    print(
+        f"removed {removed} entries from {root}"
+        + (f"; left {kept} files not written by symfisher (see `symfisher cache list`)" if kept else "")
+    )
     return 0
 
 
@@ -88,5 +92,5 @@ COMMAND = Command(
     configure=_configure,
     run=_run,
     description="list | info | clear the content-addressed cache under $SYMFISHER_CACHE "
-                "or the platform's user cache directory.",
+    "or the platform's user cache directory.",
 )

@@ -43,18 +43,40 @@ def _configure(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--logpdf", metavar="EXPR", help="log-density of a user-written family")
     src.add_argument("--pdf", metavar="EXPR", help="density of a user-written family")
-    p.add_argument("--var", action="append", default=[], metavar="NAME[:KIND]",
-                   help="data variable, KIND real or integer (default: from its support; repeatable)")
-    p.add_argument("--param", action="append", default=[], metavar="SPEC",
-                   help="NAME[:DOMAIN] parameter, or NAME=VALUE fixed constant (repeatable)")
-    p.add_argument("--params", action="extend", nargs="+", dest="param", metavar="SPEC",
-                   help="several --param SPECs at once")
-    p.add_argument("--const", action="append", default=[], metavar="NAME[:DOMAIN]",
-                   help="symbolic fixed constant with a domain (repeatable; others are real)")
-    p.add_argument("--support", action="append", default=[], metavar="SET",
-                   help="support of each variable (repeatable)")
-    p.add_argument("--constraint", action="append", default=[], metavar="REL",
-                   help="joint constraint on the parameters, e.g. 'p1 + p2 < 1' (repeatable)")
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME[:KIND]",
+        help="data variable, KIND real or integer (default: from its support; repeatable)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="NAME[:DOMAIN] parameter, or NAME=VALUE fixed constant (repeatable)",
+    )
+    p.add_argument(
+        "--params", action="extend", nargs="+", dest="param", metavar="SPEC", help="several --param SPECs at once"
+    )
+    p.add_argument(
+        "--const",
+        action="append",
+        default=[],
+        metavar="NAME[:DOMAIN]",
+        help="symbolic fixed constant with a domain (repeatable; others are real)",
+    )
+    p.add_argument(
+        "--support", action="append", default=[], metavar="SET", help="support of each variable (repeatable)"
+    )
+    p.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="REL",
+        help="joint constraint on the parameters, e.g. 'p1 + p2 < 1' (repeatable)",
+    )
     p.add_argument("--name", default="custom", help="name of a user-written family")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--latex", action="store_true", help="print LaTeX")
@@ -63,8 +85,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hessian", action="store_true", help="also print the Hessian of the log-density")
     p.add_argument("--jeffreys", action="store_true", help="also print the Jeffreys prior")
     p.add_argument("--method", default="auto", choices=["auto", "expfam", "hessian", "score"])
-    p.add_argument("--allow-numeric", action="store_true",
-                   help="accept a numeric evaluation when no closed form exists")
+    p.add_argument(
+        "--allow-numeric", action="store_true", help="accept a numeric evaluation when no closed form exists"
+    )
 
 
 def family_from_args(args: argparse.Namespace) -> Any:
@@ -79,8 +102,9 @@ def family_from_args(args: argparse.Namespace) -> Any:
         import symfisher as sf
 
         if args.var or args.support or args.const or args.constraint:
-            raise ParseError("--var/--support/--const/--constraint describe a user-written family; "
-                             "not allowed with FAMILY")
+            raise ParseError(
+                "--var/--support/--const/--constraint describe a user-written family; not allowed with FAMILY"
+            )
         options = catalog_options(args.param)
         try:
             return sf.family(args.family, **options)
@@ -90,9 +114,16 @@ def family_from_args(args: argparse.Namespace) -> Any:
             raise SymfisherError(f"{args.family} with {options}: {exc}") from None
     if density is None:
         raise ParseError("nothing to derive: give a catalog FAMILY or --logpdf EXPR (see --help)")
-    spec = UserSpec(density=density, is_pdf=args.pdf is not None, variables=tuple(args.var),
-                    params=tuple(args.param), supports=tuple(args.support),
-                    constants=tuple(args.const), name=args.name, constraints=tuple(args.constraint))
+    spec = UserSpec(
+        density=density,
+        is_pdf=args.pdf is not None,
+        variables=tuple(args.var),
+        params=tuple(args.param),
+        supports=tuple(args.support),
+        constants=tuple(args.const),
+        name=args.name,
+        constraints=tuple(args.constraint),
+    )
     return build_user_family(spec)
 
 
@@ -100,8 +131,14 @@ def _run(args: argparse.Namespace) -> int:
     from symfisher.report.derivation import derive_report
 
     fam = family_from_args(args)
-    result = derive_report(fam, method=args.method, allow_numeric=args.allow_numeric,
-                           score=args.score, hessian=args.hessian, jeffreys=args.jeffreys)
+    result = derive_report(
+        fam,
+        method=args.method,
+        allow_numeric=args.allow_numeric,
+        score=args.score,
+        hessian=args.hessian,
+        jeffreys=args.jeffreys,
+    )
     if args.latex:
         from symfisher.report.latex import to_latex
 
@@ -124,7 +161,7 @@ COMMAND = Command(
     configure=_configure,
     run=_run,
     description="Derive the Fisher information (and optionally score, Hessian, Jeffreys prior) "
-                "of a catalog or user-written family, verified numerically.",
+    "of a catalog or user-written family, verified numerically.",
 )
 
 

@@ -11,8 +11,11 @@ from symfisher.commands.registry import Command, TourStep
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="catalog model name (see symfisher.model_names()) or an expression "
-                   "such as 'e0 + emax*x/(ed50 + x)' (safe parser)")
+    p.add_argument(
+        "model",
+        help="catalog model name (see symfisher.model_names()) or an expression "
+        "such as 'e0 + emax*x/(ed50 + x)' (safe parser)",
+    )
     p.add_argument("--x", default="x", help="design variable(s) of an expression model (comma-separated)")
     p.add_argument("--params", default=None, help="parameters of an expression model (default: all other names)")
     p.add_argument("--noise", default="normal", help="noise of an expression model (default normal, sigma=1)")
@@ -23,8 +26,12 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interest", default=None, help="comma-separated parameters for Ds")
     p.add_argument("--n", type=int, default=None, help="exact allocation for n subjects")
     p.add_argument("--compare", default=None, help="comma-separated doses of a design to compare (equal weights)")
-    p.add_argument("--plot", metavar="FILE", default=None,
-                   help="save the sensitivity function with its bound (needs the 'plot' extra: matplotlib)")
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        default=None,
+        help="save the sensitivity function with its bound (needs the 'plot' extra: matplotlib)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -47,8 +54,9 @@ def _model(args: argparse.Namespace) -> Any:
     by_name = {s.name: s for s in expr.free_symbols}
     params = [by_name.get(n.strip(), sp.Symbol(n.strip(), real=True)) for n in names]
     extra = {"sigma": 1} if args.noise in ("normal", "gaussian") else {}
-    return sf.Regression(expr, xs if len(xs) > 1 else xs[0], params, noise=args.noise, link=args.link,
-                         name="user model", **extra)
+    return sf.Regression(
+        expr, xs if len(xs) > 1 else xs[0], params, noise=args.noise, link=args.link, name="user model", **extra
+    )
 
 
 def _assignments(text: str, option: str) -> dict[str, float]:
@@ -75,13 +83,19 @@ def _summary(args: argparse.Namespace) -> dict[str, Any]:
     model = _model(args)
     theta = _assignments(args.theta, "--theta")
     interest = args.interest.split(",") if args.interest else None
-    d = sf.optimal_design(model, theta=theta, space=_parse_space(args.space), criterion=args.criterion,
-                          interest=interest)
+    d = sf.optimal_design(
+        model, theta=theta, space=_parse_space(args.space), criterion=args.criterion, interest=interest
+    )
     out: dict[str, Any] = {
-        "model": args.model, "criterion": args.criterion, "points": d.points.tolist(),
-        "weights": d.weights.tolist(), "criterion_value": d.criterion_value,
-        "max_sensitivity": d.max_sensitivity, "sensitivity_bound": d.sensitivity_bound,
-        "efficiency_bound": d.efficiency_bound, "efficiency_formula": d.efficiency_formula,
+        "model": args.model,
+        "criterion": args.criterion,
+        "points": d.points.tolist(),
+        "weights": d.weights.tolist(),
+        "criterion_value": d.criterion_value,
+        "max_sensitivity": d.max_sensitivity,
+        "sensitivity_bound": d.sensitivity_bound,
+        "efficiency_bound": d.efficiency_bound,
+        "efficiency_formula": d.efficiency_formula,
     }
     if args.n:
         ex = d.round(args.n)
@@ -102,16 +116,22 @@ def _print(s: dict[str, Any], out: TextIO) -> None:
     print(f"{s['criterion']}-optimal design for {s['model']}:", file=out)
     for p, w in zip(s["points"], s["weights"]):
         print(f"  x = {p}  weight {w:.4f}", file=out)
-    print(f"criterion value {s['criterion_value']:.6g}; certificate: max sensitivity "
-          f"{s['max_sensitivity']:.8g} vs bound {s['sensitivity_bound']:.8g}", file=out)
+    print(
+        f"criterion value {s['criterion_value']:.6g}; certificate: max sensitivity "
+        f"{s['max_sensitivity']:.8g} vs bound {s['sensitivity_bound']:.8g}",
+        file=out,
+    )
     print(f"efficiency >= {s['efficiency_bound']:.8f}  [{s['efficiency_formula']}]", file=out)
     if "exact" in s:
         e = s["exact"]
         print(f"exact allocation for n = {e['n']}: {e['counts']} (efficiency {e['efficiency']:.4f})", file=out)
     if "compare" in s:
         c = s["compare"]
-        print(f"the {len(c['points'])}-point comparison design has efficiency {c['efficiency']:.3f}: it needs "
-              f"{c['sample_size_ratio']:.2f}x the subjects of the optimal design", file=out)
+        print(
+            f"the {len(c['points'])}-point comparison design has efficiency {c['efficiency']:.3f}: it needs "
+            f"{c['sample_size_ratio']:.2f}x the subjects of the optimal design",
+            file=out,
+        )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -130,13 +150,30 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _tour(out: TextIO) -> None:
-    ns = argparse.Namespace(model="emax", x="x", params=None, noise="normal", link=None, space="0:150",
-                            theta="e0=0,emax=1,ed50=25", criterion="D", interest=None, n=120,
-                            compare="0,37.5,75,112.5,150", json=False, plot=None)
+    ns = argparse.Namespace(
+        model="emax",
+        x="x",
+        params=None,
+        noise="normal",
+        link=None,
+        space="0:150",
+        theta="e0=0,emax=1,ed50=25",
+        criterion="D",
+        interest=None,
+        n=120,
+        compare="0,37.5,75,112.5,150",
+        json=False,
+        plot=None,
+    )
     _print(_summary(ns), out)
 
 
-COMMAND = Command(name="design", help="optimal experimental designs with certificates", configure=_configure,
-                  run=_run, description="Compute a locally optimal design for a catalog model, its "
-                  "equivalence-theorem certificate, an exact allocation and comparisons.")
+COMMAND = Command(
+    name="design",
+    help="optimal experimental designs with certificates",
+    configure=_configure,
+    run=_run,
+    description="Compute a locally optimal design for a catalog model, its "
+    "equivalence-theorem certificate, an exact allocation and comparisons.",
+)
 TOUR = TourStep(order=30, title="Optimal design: a D-optimal dose-finding design with its certificate", run=_tour)

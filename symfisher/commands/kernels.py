@@ -30,11 +30,12 @@ def _tour(out: TextIO) -> None:
         s = time.perf_counter()
         k(a, b, out=buf, check=False)
         runs.append(time.perf_counter() - s)
-    out.write(f"  kernel file: {k.path.name} (codegen {t1 - t0:.2f} s, "
-              f"first call {t2 - t1:.2f} s)\n")
-    out.write(f"  1e6 points -> out (1000000, 2, 2): {min(runs) * 1e3:.1f} ms "
-              f"({min(runs) / n * 1e9:.0f} ns/point); "
-              f"I[0,0] at alpha={a[0]:.3f}: {buf[0, 0, 0]:.6f}\n")
+    out.write(f"  kernel file: {k.path.name} (codegen {t1 - t0:.2f} s, first call {t2 - t1:.2f} s)\n")
+    out.write(
+        f"  1e6 points -> out (1000000, 2, 2): {min(runs) * 1e3:.1f} ms "
+        f"({min(runs) / n * 1e9:.0f} ns/point); "
+        f"I[0,0] at alpha={a[0]:.3f}: {buf[0, 0, 0]:.6f}\n"
+    )
 
 
 TOUR = TourStep(order=20, title="Code generation: a compiled Fisher kernel", run=_tour)

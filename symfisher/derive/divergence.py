@@ -59,8 +59,9 @@ with 10 s either for any catalog family, so the derivation gives up quickly and 
 caller can take the numeric route (quadrature of the KL integrand)."""
 
 
-def _check_kl(fam: Any, kl: sp.Expr, th1: tuple[sp.Dummy, ...], th2: tuple[sp.Dummy, ...],
-              integrand: sp.Expr, n_pairs: int = 2) -> None:
+def _check_kl(
+    fam: Any, kl: sp.Expr, th1: tuple[sp.Dummy, ...], th2: tuple[sp.Dummy, ...], integrand: sp.Expr, n_pairs: int = 2
+) -> None:
     """Cross-check KL(θ₁‖θ₂) = E_θ₁[ℓ(x; θ₁) − ℓ(x; θ₂)] at pairs of parameter points.
 
     ``integrand`` is written in ``fam.params`` (standing for θ₁) and ``th2``; each pair
@@ -71,8 +72,10 @@ def _check_kl(fam: Any, kl: sp.Expr, th1: tuple[sp.Dummy, ...], th2: tuple[sp.Du
     from symfisher.derive.check.points import sample_points
 
     pts = sample_points(fam, 2 * n_pairs, salt="kl-divergence")
-    pairs = [{**a, **{t1: a[s] for s, t1 in zip(fam.params, th1)}, **{t2: b[s] for s, t2 in zip(fam.params, th2)}}
-             for a, b in zip(pts[::2], pts[1::2])]
+    pairs = [
+        {**a, **{t1: a[s] for s, t1 in zip(fam.params, th1)}, **{t2: b[s] for s, t2 in zip(fam.params, th2)}}
+        for a, b in zip(pts[::2], pts[1::2])
+    ]
     label = f"KL({getattr(fam, 'name', 'family')})"
     check_expectations(fam, {label: integrand}, {label: kl}, points=pairs)
 
@@ -111,8 +114,13 @@ class KLDivergence:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the formula as a string readable by ``symfisher.parse``)."""
-        return {"family": self.family, "expr": str(self.expr), "theta1": [str(t) for t in self.theta1],
-                "theta2": [str(t) for t in self.theta2], "checked": self.checked}
+        return {
+            "family": self.family,
+            "expr": str(self.expr),
+            "theta1": [str(t) for t in self.theta1],
+            "theta2": [str(t) for t in self.theta2],
+            "checked": self.checked,
+        }
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {sp.latex(self.expr)}$"

@@ -113,8 +113,7 @@ def detect_expfam(fam: FamilyLike) -> ExpFamForm | None:
             nat.append(coef.xreplace(back))
     if not stats:
         return None
-    return ExpFamForm(tuple(stats), tuple(nat), (-minus_a).xreplace(back), base.xreplace(back),
-                      tuple(fam.params))
+    return ExpFamForm(tuple(stats), tuple(nat), (-minus_a).xreplace(back), base.xreplace(back), tuple(fam.params))
 
 
 def _simplify_entry(expr: sp.Expr) -> sp.Expr:
@@ -135,8 +134,16 @@ def _generic_det_nonzero(jac: sp.Matrix, theta: list) -> bool:
         return False
 
 
-def _mean_statistics(fam: FamilyLike, form: ExpFamForm, need: list[int], jac: sp.Matrix, grad_a: sp.Matrix,
-                     expect: Any, back: dict, budget: float) -> dict[int, sp.Expr] | None:
+def _mean_statistics(
+    fam: FamilyLike,
+    form: ExpFamForm,
+    need: list[int],
+    jac: sp.Matrix,
+    grad_a: sp.Matrix,
+    expect: Any,
+    back: dict,
+    budget: float,
+) -> dict[int, sp.Expr] | None:
     """E[T_k] for the needed k: from Jᵀ E[T] = ∇A, else from the expectation engine.
 
     Every time limit derives from the caller's per-expectation ``budget``: the exact
@@ -159,8 +166,9 @@ def _mean_statistics(fam: FamilyLike, form: ExpFamForm, need: list[int], jac: sp
     if expect is None:
         return None
     try:
-        out = run_with_budget(_engine_means, fam, form, need, expect, budget / 2.0,
-                              seconds=budget / 2.0 * (len(need) + 1))
+        out = run_with_budget(
+            _engine_means, fam, form, need, expect, budget / 2.0, seconds=budget / 2.0 * (len(need) + 1)
+        )
     except BudgetExceeded:
         return None
     if out.error is not None or out.value is None:
@@ -193,15 +201,16 @@ def _gaussian_means(fam: FamilyLike, form: ExpFamForm, need: list[int]) -> dict[
         poly = sp.Poly(form.statistics[k], *xs)
         if len(poly.terms()) != 1 or poly.total_degree() not in (1, 2):
             return None
-        (powers, coeff), = poly.terms()
+        ((powers, coeff),) = poly.terms()
         idx = [i for i, e in enumerate(powers) for _ in range(e)]
         second = cov[idx[0], idx[-1]] + mean[idx[0]] * mean[idx[-1]] if len(idx) == 2 else mean[idx[0]]
         out[k] = sp.cancel(coeff * second)
     return out
 
 
-def _engine_means(fam: FamilyLike, form: ExpFamForm, need: list[int], expect: Any,
-                  budget: float) -> dict[int, sp.Expr] | None:
+def _engine_means(
+    fam: FamilyLike, form: ExpFamForm, need: list[int], expect: Any, budget: float
+) -> dict[int, sp.Expr] | None:
     """E[T_k] from the expectation engine (run in a budgeted child), None if any fails."""
     got: dict[int, sp.Expr] = {}
     for k in need:
@@ -226,8 +235,9 @@ def _solve_mean(jac: sp.Matrix, grad_a: sp.Matrix) -> sp.Matrix:
     return sol.to_Matrix().applyfunc(sp.cancel)
 
 
-def expfam_fisher(fam: FamilyLike, form: ExpFamForm | None = None, expect: Any = None, *,
-                  budget: float = 10.0) -> sp.ImmutableMatrix | None:
+def expfam_fisher(
+    fam: FamilyLike, form: ExpFamForm | None = None, expect: Any = None, *, budget: float = 10.0
+) -> sp.ImmutableMatrix | None:
     """Fisher information of a full-rank exponential family, or None.
 
     Parameters

@@ -89,8 +89,9 @@ def cramer_rao(fam: FamilyLike, g: sp.Expr | None = None, **options: Any) -> sp.
     allowed = set(params) | set(getattr(fam, "fixed", ()))
     stray = g.free_symbols - allowed
     if stray:
-        raise SymfisherError(f"cramer_rao: g = {g} uses {sorted(map(str, stray))}, "
-                             "which are not parameters of the family")
+        raise SymfisherError(
+            f"cramer_rao: g = {g} uses {sorted(map(str, stray))}, which are not parameters of the family"
+        )
     grad = sp.Matrix([sp.diff(g, t) for t in params])
     info = _matrix(fam, **options)
     require_invertible(info, params, "cramer_rao")

@@ -21,8 +21,16 @@ from symfisher.families.protocol import FamilyLike
 __all__ = ["NonSmoothTerm", "non_smooth_terms", "hessian_route_problem"]
 
 _NON_SMOOTH: tuple[type[sp.Basic], ...] = (
-    sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise, sp.DiracDelta,
-    sp.floor, sp.ceiling, sp.frac,
+    sp.Abs,
+    sp.sign,
+    sp.Max,
+    sp.Min,
+    sp.Heaviside,
+    sp.Piecewise,
+    sp.DiracDelta,
+    sp.floor,
+    sp.ceiling,
+    sp.frac,
 )
 
 

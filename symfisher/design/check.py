@@ -73,8 +73,7 @@ def numeric_design(solution: Any, values: Mapping[Any, float]) -> tuple[np.ndarr
     return pts, w
 
 
-def check_solution(solution: Any, theta: Mapping[Any, float], *, space: Any = None,
-                   grid: int = 2001) -> DesignCheck:
+def check_solution(solution: Any, theta: Mapping[Any, float], *, space: Any = None, grid: int = 2001) -> DesignCheck:
     """Compare a closed-form design with the numeric optimum and its equivalence theorem."""
     from symfisher.design.optimal import optimal_design
     from symfisher.numeric.design.core import Design
@@ -99,8 +98,9 @@ def check_solution(solution: Any, theta: Mapping[Any, float], *, space: Any = No
     return DesignCheck(pts, w, opt.points, opt.weights, perr, werr, res[0], res[1], eff, bool(ok))
 
 
-def _own_certificate(model: Any, theta: dict[Any, float], design: Any, space: tuple[float, float],
-                     solution: Any, grid: int) -> tuple[float, float]:
+def _own_certificate(
+    model: Any, theta: dict[Any, float], design: Any, space: tuple[float, float], solution: Any, grid: int
+) -> tuple[float, float]:
     """Max of the design's sensitivity on a fine grid (plus local refinement) and its bound."""
     from symfisher.design.optimal import build_problem
     from symfisher.numeric.design.certificate import maximise
@@ -117,10 +117,12 @@ def _own_certificate(model: Any, theta: dict[Any, float], design: Any, space: tu
     return top.value, st.scale
 
 
-def _efficiency(model: Any, theta: dict[Any, float], design: Any, opt: Any, space: tuple[float, float],
-                solution: Any) -> float:
+def _efficiency(
+    model: Any, theta: dict[Any, float], design: Any, opt: Any, space: tuple[float, float], solution: Any
+) -> float:
     from symfisher.design.optimal import efficiency
 
     opts = _criterion_options(solution)
-    return float(efficiency(design, opt.design, model=model, theta=theta, criterion=solution.criterion,
-                            space=space, **opts))
+    return float(
+        efficiency(design, opt.design, model=model, theta=theta, criterion=solution.criterion, space=space, **opts)
+    )

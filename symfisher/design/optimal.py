@@ -65,8 +65,16 @@ def _c_vector(model: Regression, c: Any, theta: Array) -> Array:
     return v
 
 
-def local_criterion(name: Any, model: Regression, theta: Array, *, interest: Any = None, c: Any = None,
-                    L: Any = None, region: Any = None) -> Any:
+def local_criterion(
+    name: Any,
+    model: Regression,
+    theta: Array,
+    *,
+    interest: Any = None,
+    c: Any = None,
+    L: Any = None,
+    region: Any = None,
+) -> Any:
     """The numeric criterion object for ``name`` ("D", "A", "E", "c", "L", "Ds", "I")."""
     crit = option(Criterion, name, "criterion")
     p = len(model.params)
@@ -100,7 +108,7 @@ def _interest(model: Regression, interest: Any) -> tuple[int, ...]:
         raise SymfisherError("criterion 'Ds' needs interest=[parameters of interest]")
     names = [s.name for s in model.params]
     idx = []
-    for s in (interest if isinstance(interest, (list, tuple)) else [interest]):
+    for s in interest if isinstance(interest, (list, tuple)) else [interest]:
         key = s.name if isinstance(s, sp.Symbol) else str(s)
         if key not in names:
             raise SymfisherError(f"interest: {key} is not a parameter of the model ({names})")
@@ -108,8 +116,16 @@ def _interest(model: Regression, interest: Any) -> tuple[int, ...]:
     return tuple(idx)
 
 
-def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space,
-                model_weights: Any, kw: dict[str, Any], on_draws: Any = None) -> tuple[Component, ...]:
+def _components(
+    model: Any,
+    theta: Any,
+    prior: Any,
+    criterion: Any,
+    space: Space,
+    model_weights: Any,
+    kw: dict[str, Any],
+    on_draws: Any = None,
+) -> tuple[Component, ...]:
     models = list(model) if isinstance(model, (list, tuple)) else [model]
     mw = np.full(len(models), 1.0 / len(models)) if model_weights is None else np.asarray(model_weights, float)
     crits = criterion if isinstance(criterion, (list, tuple)) else [(criterion, 1.0)]
@@ -118,7 +134,7 @@ def _components(model: Any, theta: Any, prior: Any, criterion: Any, space: Space
         if not isinstance(m, Regression):
             raise SymfisherError(f"model must be a symfisher Regression, got {type(m).__name__}")
     known = {p.name for m in models for p in m.params}
-    for th in (theta if isinstance(theta, (list, tuple)) else [theta or {}]):
+    for th in theta if isinstance(theta, (list, tuple)) else [theta or {}]:
         unknown = sorted({k.name if isinstance(k, sp.Symbol) else str(k) for k in th} - known)
         if unknown:  # a typo must never be ignored silently
             raise DomainError(f"theta has unknown parameter(s) {unknown}; the models' parameters are {sorted(known)}")
@@ -158,16 +174,35 @@ def _prior(m: Regression, prior: Any) -> tuple[Array, Array]:
     return draws, pw / pw.sum()
 
 
-def _per_criterion(m: Regression, draws: Array, th0: Array, weights: Array, crits: Any, space: Space,
-                   kw: dict[str, Any], on_draws: Any = None) -> list[Component]:
+def _per_criterion(
+    m: Regression,
+    draws: Array,
+    th0: Array,
+    weights: Array,
+    crits: Any,
+    space: Space,
+    kw: dict[str, Any],
+    on_draws: Any = None,
+) -> list[Component]:
     info = point_info(m, draws, space.bounds, on_draws=on_draws)
     total = sum(w for _, w in crits)
     return [Component(info, local_criterion(name, m, th0, **kw), weights * cw / total) for name, cw in crits]
 
 
-def build_problem(model: Any, theta: Any = None, *, space: Any = None, criterion: Any = "D",
-                  prior: Any = None, candidates: Any = None, include: Any = None, min_weight: float = 0.0,
-                  model_weights: Any = None, on_draws: Any = None, **kw: Any) -> Problem:
+def build_problem(
+    model: Any,
+    theta: Any = None,
+    *,
+    space: Any = None,
+    criterion: Any = "D",
+    prior: Any = None,
+    candidates: Any = None,
+    include: Any = None,
+    min_weight: float = 0.0,
+    model_weights: Any = None,
+    on_draws: Any = None,
+    **kw: Any,
+) -> Problem:
     """The numeric :class:`~symfisher.numeric.design.problem.Problem` behind :func:`optimal_design`.
 
     ``on_draws`` evaluates the per-draw information (see :func:`symfisher.models.kernels.point_info`).
@@ -181,13 +216,26 @@ def build_problem(model: Any, theta: Any = None, *, space: Any = None, criterion
     return Problem(comps, spc, forced, float(min_weight))
 
 
-def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, space: Any = None,
-                   criterion: Any = "D", interest: Sequence[Any] | None = None, c: Any = None,
-                   L: ArrayLike | None = None, region: Any = None, prior: Any = None,
-                   candidates: ArrayLike | None = None, include: ArrayLike | None = None,
-                   min_weight: float = 0.0, model_weights: ArrayLike | None = None,
-                   maximin: bool = False, grid: int = 0, tol: float = 1e-7,
-                   client: Any = None) -> DesignResult:
+def optimal_design(
+    model: Any,
+    theta: Mapping[Any, float] | None = None,
+    *,
+    space: Any = None,
+    criterion: Any = "D",
+    interest: Sequence[Any] | None = None,
+    c: Any = None,
+    L: ArrayLike | None = None,
+    region: Any = None,
+    prior: Any = None,
+    candidates: ArrayLike | None = None,
+    include: ArrayLike | None = None,
+    min_weight: float = 0.0,
+    model_weights: ArrayLike | None = None,
+    maximin: bool = False,
+    grid: int = 0,
+    tol: float = 1e-7,
+    client: Any = None,
+) -> DesignResult:
     """Optimal approximate design with its equivalence-theorem certificate.
 
     Parameters
@@ -237,9 +285,22 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
         from symfisher.dask.design import draw_evaluator
 
         on_draws = draw_evaluator(client)
-    problem = build_problem(model, theta, space=space, criterion=criterion, prior=prior, candidates=candidates,
-                            include=include, min_weight=min_weight, model_weights=model_weights,
-                            interest=interest, c=c, L=L, region=region, on_draws=on_draws)
+    problem = build_problem(
+        model,
+        theta,
+        space=space,
+        criterion=criterion,
+        prior=prior,
+        candidates=candidates,
+        include=include,
+        min_weight=min_weight,
+        model_weights=model_weights,
+        interest=interest,
+        c=c,
+        L=L,
+        region=region,
+        on_draws=on_draws,
+    )
     if maximin:
         from symfisher.numeric.design.maximin import maximin as _maximin
 
@@ -249,8 +310,9 @@ def optimal_design(model: Any, theta: Mapping[Any, float] | None = None, *, spac
     return solve(problem, Settings(grid=grid, tol=tol))
 
 
-def efficiency(design: Any, reference: Any, *, model: Any = None, theta: Any = None,
-               criterion: Any = "D", **options: Any) -> float:
+def efficiency(
+    design: Any, reference: Any, *, model: Any = None, theta: Any = None, criterion: Any = "D", **options: Any
+) -> float:
     """Efficiency of ``design`` relative to ``reference`` (D: ``(det M/det M_ref)^(1/p)``).
 
     ``reference`` may be a :class:`DesignResult` (then ``model``/``theta`` default to its
@@ -276,8 +338,10 @@ def efficiency(design: Any, reference: Any, *, model: Any = None, theta: Any = N
             space = list(zip(lo, np.maximum(hi, lo + 1)))
             outside = ~np.all((des.matrix >= lo) & (des.matrix <= np.maximum(hi, lo + 1)), axis=1)
             if outside.any():
-                raise DomainError(f"efficiency: design point {des.points[int(np.argmax(outside))]} lies outside the "
-                                  f"reference design's space {space}; give space= explicitly")
+                raise DomainError(
+                    f"efficiency: design point {des.points[int(np.argmax(outside))]} lies outside the "
+                    f"reference design's space {space}; give space= explicitly"
+                )
         problem = build_problem(model, theta, space=space, criterion=criterion, **options)
     problem.space.check_design(des)
     return _efficiency(problem, des, ref)

@@ -109,8 +109,9 @@ def _sample_symbols(symbols: Sequence[sp.Symbol], rng: np.random.Generator) -> d
     return out
 
 
-def _samples(free: Sequence[sp.Symbol], assumptions: Sequence[sp.Basic], seed: int,
-             n: int = 4) -> list[dict[sp.Symbol, sp.Float]]:
+def _samples(
+    free: Sequence[sp.Symbol], assumptions: Sequence[sp.Basic], seed: int, n: int = 4
+) -> list[dict[sp.Symbol, sp.Float]]:
     rng = np.random.default_rng(seed)
     out: list[dict[sp.Symbol, sp.Float]] = []
     for _ in range(400):
@@ -122,8 +123,12 @@ def _samples(free: Sequence[sp.Symbol], assumptions: Sequence[sp.Basic], seed: i
     raise SymfisherError(f"could not draw parameter values satisfying the assumptions {list(assumptions)}")
 
 
-def _admissible(sol: dict[sp.Symbol, sp.Expr], xi: SymbolicDesign, assumptions: Sequence[sp.Basic],
-                samples: list[dict[sp.Symbol, sp.Float]]) -> bool:
+def _admissible(
+    sol: dict[sp.Symbol, sp.Expr],
+    xi: SymbolicDesign,
+    assumptions: Sequence[sp.Basic],
+    samples: list[dict[sp.Symbol, sp.Float]],
+) -> bool:
     for vals in samples:
         num = {u: sp.N(e.subs(vals), 30) for u, e in sol.items()}
         if any(not v.is_real for v in num.values()):
@@ -148,8 +153,9 @@ def _score(crit: sp.Expr, sol: dict[sp.Symbol, sp.Expr], vals: dict[sp.Symbol, s
     return sign * float(v)
 
 
-def _best(cands: list[dict[sp.Symbol, sp.Expr]], crit: sp.Expr, sign: int,
-          samples: list[dict[sp.Symbol, sp.Float]]) -> dict[sp.Symbol, sp.Expr]:
+def _best(
+    cands: list[dict[sp.Symbol, sp.Expr]], crit: sp.Expr, sign: int, samples: list[dict[sp.Symbol, sp.Float]]
+) -> dict[sp.Symbol, sp.Expr]:
     return max(cands, key=lambda sol: _score(crit, sol, samples[0], sign))
 
 
@@ -178,9 +184,16 @@ def _try_solve(eqs: list[sp.Expr], unknowns: Sequence[sp.Symbol]) -> list[dict[s
     return sols or None
 
 
-def solve_design(model: Any, xi: SymbolicDesign, *, criterion: str = "D",
-                 unknowns: Sequence[sp.Symbol], assumptions: Sequence[sp.Basic] = (),
-                 space: tuple[Any, Any] | None = None, **criterion_options: Any) -> DesignSolution:
+def solve_design(
+    model: Any,
+    xi: SymbolicDesign,
+    *,
+    criterion: str = "D",
+    unknowns: Sequence[sp.Symbol],
+    assumptions: Sequence[sp.Basic] = (),
+    space: tuple[Any, Any] | None = None,
+    **criterion_options: Any,
+) -> DesignSolution:
     """Stationary points of a design criterion, in closed form where mathematics allows.
 
     Parameters
@@ -217,20 +230,27 @@ def solve_design(model: Any, xi: SymbolicDesign, *, criterion: str = "D",
     unknowns = tuple(unknowns)
     bad = [u for u in unknowns if u not in xi.free_symbols]
     if bad or not unknowns:
-        raise SymfisherError(f"unknowns {bad or '[]'} are not free symbols of the design "
-                             f"(its symbols: {sorted(map(str, xi.free_symbols))})")
+        raise SymfisherError(
+            f"unknowns {bad or '[]'} are not free symbols of the design "
+            f"(its symbols: {sorted(map(str, xi.free_symbols))})"
+        )
     sign = _MAXIMISED.get(criterion)
     if sign is None:
         raise SymfisherError(f"unknown criterion {criterion!r}; choose one of {sorted(_MAXIMISED)}")
     crit = criterion_formula(model, xi, criterion=criterion, **criterion_options)
     eqs = _reduced(_numerators(crit, unknowns), unknowns)
-    others = sorted((crit.free_symbols | xi.free_symbols) - set(unknowns) - set(getattr(model, "x", ())),
-                    key=lambda s: s.name)
+    others = sorted(
+        (crit.free_symbols | xi.free_symbols) - set(unknowns) - set(getattr(model, "x", ())), key=lambda s: s.name
+    )
     seed = zlib.crc32(sp.srepr(crit).encode())
     samples = _samples(others, assumptions, seed)
     equations = tuple(sp.Eq(e, 0) for e in eqs)
-    base = dict(model=model, criterion=criterion, equations=equations,
-                options=dict(criterion_options, assumptions=tuple(assumptions), space=space, crit=crit))
+    base = dict(
+        model=model,
+        criterion=criterion,
+        equations=equations,
+        options=dict(criterion_options, assumptions=tuple(assumptions), space=space, crit=crit),
+    )
     sols = _try_solve([e for e in eqs if e != 1], unknowns)
     cands = [s for s in (sols or []) if _admissible(s, xi, assumptions, samples)]
     if cands:
@@ -241,22 +261,36 @@ def solve_design(model: Any, xi: SymbolicDesign, *, criterion: str = "D",
         if edge is not None:
             return _solution(base, xi, edge, "no interior stationary point: the optimum is on the boundary")
     roots = _numeric_roots(eqs, unknowns, crit, sign, assumptions)
-    note = ("the stationarity equation has no elementary solution"
-            + ("; numerical root to 1e-12 given" if roots else "; solve it numerically for given parameter values"))
+    note = "the stationarity equation has no elementary solution" + (
+        "; numerical root to 1e-12 given" if roots else "; solve it numerically for given parameter values"
+    )
     deps = tuple(sorted(set().union(*(e.free_symbols for e in eqs)) & set(model.params), key=lambda s: s.name))
     return DesignSolution(design=xi, formula={}, elementary=False, roots=roots, depends_on=deps, note=note, **base)
 
 
-def _solution(base: dict[str, Any], xi: SymbolicDesign, formula: dict[sp.Symbol, sp.Expr],
-              note: str) -> DesignSolution:
+def _solution(base: dict[str, Any], xi: SymbolicDesign, formula: dict[sp.Symbol, sp.Expr], note: str) -> DesignSolution:
     model = base["model"]
     deps = set().union(*(e.free_symbols for e in formula.values())) & set(model.params)
-    return DesignSolution(design=xi.subs(formula), formula=formula, elementary=True, roots={},
-                          depends_on=tuple(sorted(deps, key=lambda s: s.name)), note=note, **base)
+    return DesignSolution(
+        design=xi.subs(formula),
+        formula=formula,
+        elementary=True,
+        roots={},
+        depends_on=tuple(sorted(deps, key=lambda s: s.name)),
+        note=note,
+        **base,
+    )
 
 
-def _boundary(crit: sp.Expr, u: sp.Symbol, space: tuple[Any, Any], sign: int, samples: list[dict[sp.Symbol, sp.Float]],
-              xi: SymbolicDesign, assumptions: Sequence[sp.Basic]) -> dict[sp.Symbol, sp.Expr] | None:
+def _boundary(
+    crit: sp.Expr,
+    u: sp.Symbol,
+    space: tuple[Any, Any],
+    sign: int,
+    samples: list[dict[sp.Symbol, sp.Float]],
+    xi: SymbolicDesign,
+    assumptions: Sequence[sp.Basic],
+) -> dict[sp.Symbol, sp.Expr] | None:
     ends = [{u: sp.sympify(e)} for e in space]
     ok = [e for e in ends if _admissible(e, xi, assumptions, samples)]
     if not ok:
@@ -265,8 +299,9 @@ def _boundary(crit: sp.Expr, u: sp.Symbol, space: tuple[Any, Any], sign: int, sa
     return best if np.isfinite(_score(crit, best, samples[0], sign)) else None
 
 
-def _numeric_roots(eqs: list[sp.Expr], unknowns: Sequence[sp.Symbol], crit: sp.Expr, sign: int,
-                   assumptions: Sequence[sp.Basic]) -> dict[sp.Symbol, float]:
+def _numeric_roots(
+    eqs: list[sp.Expr], unknowns: Sequence[sp.Symbol], crit: sp.Expr, sign: int, assumptions: Sequence[sp.Basic]
+) -> dict[sp.Symbol, float]:
     """Roots of a single univariate equation free of other symbols, to 1e-12; else {}."""
     if len(unknowns) != 1 or len([e for e in eqs if e != 1]) != 1:
         return {}
@@ -287,6 +322,5 @@ def _numeric_roots(eqs: list[sp.Expr], unknowns: Sequence[sp.Symbol], crit: sp.E
                     roots.append(r)
     if not roots:
         return {}
-    best = max(roots, key=lambda r: _score(crit, {u: sp.Float(r, 30)}, {}, sign)
-               if crit.free_symbols <= {u} else 0.0)
+    best = max(roots, key=lambda r: _score(crit, {u: sp.Float(r, 30)}, {}, sign) if crit.free_symbols <= {u} else 0.0)
     return {u: float(best)}

@@ -99,12 +99,14 @@ def _check_design(model: Any, xi: SymbolicDesign) -> None:
     if len(xi.points) > MAX_SYMBOLIC_POINTS:
         raise SymfisherError(
             f"a symbolic design with {len(xi.points)} points is too large for closed forms "
-            f"(at most {MAX_SYMBOLIC_POINTS}); use sf.optimal_design for the numeric path")
+            f"(at most {MAX_SYMBOLIC_POINTS}); use sf.optimal_design for the numeric path"
+        )
     p = len(model.params)
     if len(xi.points) < p:
         raise SymfisherError(
             f"the design has {len(xi.points)} support point(s) for {p} parameters: its information "
-            "matrix is singular, so the criterion is not defined (use at least p points)")
+            "matrix is singular, so the criterion is not defined (use at least p points)"
+        )
 
 
 def factor_rows(model: Any, xi: SymbolicDesign) -> list[sp.Matrix] | None:
@@ -143,8 +145,10 @@ def information_matrix(model: Any, xi: Any, *, theta: Any = None) -> Any:
     if not isinstance(xi, SymbolicDesign):
         return _numeric_information(model, xi, theta)
     if theta is not None:
-        raise InputError("information_matrix of a SymbolicDesign is symbolic: drop theta= and "
-                         "substitute values into the returned matrix")
+        raise InputError(
+            "information_matrix of a SymbolicDesign is symbolic: drop theta= and "
+            "substitute values into the returned matrix"
+        )
     _check_points_only(model, xi)
     rows = factor_rows(model, xi)
     if rows is not None:
@@ -249,8 +253,15 @@ def _weight_matrix(model: Any, name: str, c: Any, L: Any) -> sp.Matrix:
     return Lm
 
 
-def criterion(model: Any, xi: SymbolicDesign, *, criterion: str = "D", interest: Sequence[Any] | None = None,
-              c: Any = None, L: Any = None) -> sp.Expr:
+def criterion(
+    model: Any,
+    xi: SymbolicDesign,
+    *,
+    criterion: str = "D",
+    interest: Sequence[Any] | None = None,
+    c: Any = None,
+    L: Any = None,
+) -> sp.Expr:
     """The design criterion as a formula.
 
     ``"D"``: ``log det M``; ``"A"``: ``tr M⁻¹``; ``"c"``: ``cᵀ M⁻¹ c``; ``"L"``: ``tr(L M⁻¹)``;
@@ -288,8 +299,15 @@ def criterion(model: Any, xi: SymbolicDesign, *, criterion: str = "D", interest:
     raise SymfisherError(f"unknown criterion {criterion!r}; choose one of {list(CRITERIA)}")
 
 
-def sensitivity(model: Any, xi: SymbolicDesign, *, criterion: str = "D", interest: Sequence[Any] | None = None,
-                c: Any = None, L: Any = None) -> tuple[sp.Expr, sp.Expr]:
+def sensitivity(
+    model: Any,
+    xi: SymbolicDesign,
+    *,
+    criterion: str = "D",
+    interest: Sequence[Any] | None = None,
+    c: Any = None,
+    L: Any = None,
+) -> tuple[sp.Expr, sp.Expr]:
     """The equivalence-theorem sensitivity ``d(x, ξ)`` and its bound at the optimum.
 
     D: ``tr(M⁻¹ I(x))`` ≤ p; Ds: ``tr(M⁻¹ I(x)) − tr(M₂₂⁻¹ I₂₂(x))`` ≤ s; A/c/L:

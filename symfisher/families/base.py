@@ -184,8 +184,7 @@ class Family:
                 raise InputTypeError(f"support of {var} must be a SymPy Set, got {s!r}")
             if var.is_integer and isinstance(s, sp.Interval):
                 raise SymfisherError(
-                    f"variable {var} is declared integer but its support {s} is an interval; "
-                    "use sp.Range for a count"
+                    f"variable {var} is declared integer but its support {s} is an interval; use sp.Range for a count"
                 )
             if var.is_integer is False and _is_integer_set(s):
                 raise SymfisherError(f"variable {var} is declared non-integer but its support {s} is discrete")
@@ -280,9 +279,7 @@ class Family:
         return cls(logpdf, var_t, params, support, **kwargs)
 
     # ---------------------------------------------------------- transformations
-    def reparametrize(
-        self, mapping: Mapping[sp.Symbol, sp.Expr], new_params: ParamsLike, **kwargs: Any
-    ) -> Family:
+    def reparametrize(self, mapping: Mapping[sp.Symbol, sp.Expr], new_params: ParamsLike, **kwargs: Any) -> Family:
         """The same family in new parameters η, given θ = θ(η).
 
         Parameters
@@ -305,10 +302,13 @@ class Family:
             if key in self.params:
                 continue
             name = getattr(key, "name", str(key))
-            same = (f" (the family's {name} has different assumptions: use fam.params to get it)"
-                    if name in names else "")
-            raise UnknownNameError(f"reparametrize: {name!r} is not a parameter of {self.name}{same}; "
-                                   f"its parameters are {[s.name for s in self.params]}")
+            same = (
+                f" (the family's {name} has different assumptions: use fam.params to get it)" if name in names else ""
+            )
+            raise UnknownNameError(
+                f"reparametrize: {name!r} is not a parameter of {self.name}{same}; "
+                f"its parameters are {[s.name for s in self.params]}"
+            )
         missing = [s for s in self.params if s not in mapping]
         if missing:
             raise UnknownNameError(f"reparametrize: no expression given for parameter(s) {missing}")
@@ -340,9 +340,14 @@ class Family:
             sets = tuple(s.subs(subs) for s in _support_sets(support))
             support = sets if isinstance(self.support, tuple) else sets[0]
         return Family(
-            self.logpdf.subs(subs), self.variables, dict(self.domains), support,
-            constraints=tuple(c.subs(subs) for c in self.constraints), name=self.name,
-            parametrization=self.parametrization, citation=self.citation,
+            self.logpdf.subs(subs),
+            self.variables,
+            dict(self.domains),
+            support,
+            constraints=tuple(c.subs(subs) for c in self.constraints),
+            name=self.name,
+            parametrization=self.parametrization,
+            citation=self.citation,
         )
 
     def __repr__(self) -> str:

@@ -28,19 +28,28 @@ def dirichlet(k: int = 3) -> Family:
     xs = sp.symbols(f"x1:{k}", positive=True)
     al = sp.symbols(f"alpha1:{k + 1}", positive=True)
     comps = (*xs, 1 - sum(xs))
-    logpdf = (sp.loggamma(sum(al)) - sum(sp.loggamma(a) for a in al)
-              + sum((a - 1) * sp.log(c) for a, c in zip(al, comps)))
-    return Family(logpdf, xs, list(al), Simplex(k - 1), name="dirichlet" if k == 3 else f"dirichlet_{k}",
-                  parametrization=f"concentrations alpha1..alpha{k}",
-                  citation="KBJ (2000), ch. 49: I_ij = trigamma(alpha_i) δ_ij - trigamma(sum alpha)")
+    logpdf = (
+        sp.loggamma(sum(al)) - sum(sp.loggamma(a) for a in al) + sum((a - 1) * sp.log(c) for a, c in zip(al, comps))
+    )
+    return Family(
+        logpdf,
+        xs,
+        list(al),
+        Simplex(k - 1),
+        name="dirichlet" if k == 3 else f"dirichlet_{k}",
+        parametrization=f"concentrations alpha1..alpha{k}",
+        citation="KBJ (2000), ch. 49: I_ij = trigamma(alpha_i) δ_ij - trigamma(sum alpha)",
+    )
 
 
 def covariance_symbols(d: int) -> sp.Matrix:
     """Symmetric covariance matrix of symbols ``sigma_ij`` (i ≤ j); diagonal positive."""
+
     def entry(i: int, j: int) -> sp.Symbol:
         i, j = min(i, j), max(i, j)
         name = f"sigma_{i + 1}{j + 1}"
         return sp.Symbol(name, positive=True) if i == j else sp.Symbol(name, real=True)
+
     return sp.Matrix(d, d, entry)
 
 
@@ -57,13 +66,21 @@ def multivariate_normal(d: int = 2) -> Family:
     logpdf = -d * sp.log(2 * sp.pi) / 2 - sp.log(det) / 2 - quad / (2 * det)
     sig = [cov[i, j] for i in range(d) for j in range(i, d)]
     minors = [sp.factor(cov[:m, :m].det()) > 0 for m in range(2, d + 1)]
-    params = {**{m: sp.Reals for m in mus},
-              **{s: (sp.Interval.open(0, sp.oo) if s.is_positive else sp.Reals) for s in sig}}
-    return Family(logpdf, xs, params, tuple(sp.Reals for _ in xs), constraints=minors,
-                  name=f"multivariate_normal_{d}",
-                  parametrization=f"mean mu (d={d}), covariance entries sigma_ij (i<=j)",
-                  citation="MKB (1979), §4.2 / Magnus & Neudecker (1999), §15.3: I_mu = Sigma^-1, "
-                  "I_(sigma_ij, sigma_kl) = tr(Sigma^-1 dSigma_ij Sigma^-1 dSigma_kl)/2")
+    params = {
+        **{m: sp.Reals for m in mus},
+        **{s: (sp.Interval.open(0, sp.oo) if s.is_positive else sp.Reals) for s in sig},
+    }
+    return Family(
+        logpdf,
+        xs,
+        params,
+        tuple(sp.Reals for _ in xs),
+        constraints=minors,
+        name=f"multivariate_normal_{d}",
+        parametrization=f"mean mu (d={d}), covariance entries sigma_ij (i<=j)",
+        citation="MKB (1979), §4.2 / Magnus & Neudecker (1999), §15.3: I_mu = Sigma^-1, "
+        "I_(sigma_ij, sigma_kl) = tr(Sigma^-1 dSigma_ij Sigma^-1 dSigma_kl)/2",
+    )
 
 
 MULTIVARIATE = {"dirichlet": dirichlet, "multivariate_normal": multivariate_normal}

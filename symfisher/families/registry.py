@@ -26,12 +26,24 @@ __all__ = ["family", "family_names", "UnknownFamilyError", "ALIASES"]
 _BUILDERS: dict[str, Callable[..., Family]] = {**CONTINUOUS, **DISCRETE, **MULTIVARIATE}
 
 ALIASES: dict[str, str] = {
-    "gaussian": "normal", "normal_mean_sd": "normal", "gamma_shape_rate": "gamma",
-    "exponential_rate": "exponential", "log_normal": "lognormal", "t": "student_t", "student": "student_t",
-    "wald": "inverse_gaussian", "halfnormal": "half_normal", "circular_normal": "von_mises",
-    "mvn": "multivariate_normal", "bivariate_normal": "multivariate_normal", "multinoulli": "categorical",
-    "poisson_rate": "poisson", "logistic_regression_bernoulli": "bernoulli_logit", "bernoulli_p": "bernoulli",
-    "negative_binomial_p": "negative_binomial", "gamma_mean": "gamma_shape_mean",
+    "gaussian": "normal",
+    "normal_mean_sd": "normal",
+    "gamma_shape_rate": "gamma",
+    "exponential_rate": "exponential",
+    "log_normal": "lognormal",
+    "t": "student_t",
+    "student": "student_t",
+    "wald": "inverse_gaussian",
+    "halfnormal": "half_normal",
+    "circular_normal": "von_mises",
+    "mvn": "multivariate_normal",
+    "bivariate_normal": "multivariate_normal",
+    "multinoulli": "categorical",
+    "poisson_rate": "poisson",
+    "logistic_regression_bernoulli": "bernoulli_logit",
+    "bernoulli_p": "bernoulli",
+    "negative_binomial_p": "negative_binomial",
+    "gamma_mean": "gamma_shape_mean",
 }
 
 

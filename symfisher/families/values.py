@@ -46,8 +46,9 @@ def _by_name(params: Sequence[sp.Symbol], theta: Mapping[Any, Any], what: str) -
     return [given[n] for n in names]
 
 
-def parameter_vector(params: Sequence[sp.Symbol], theta: Any, what: str = "theta", *,
-                     domains: Mapping[sp.Symbol, sp.Set] | None = None) -> np.ndarray:
+def parameter_vector(
+    params: Sequence[sp.Symbol], theta: Any, what: str = "theta", *, domains: Mapping[sp.Symbol, sp.Set] | None = None
+) -> np.ndarray:
     """``theta`` as a float vector in ``params`` order, validated.
 
     Parameters
@@ -77,8 +78,9 @@ def parameter_vector(params: Sequence[sp.Symbol], theta: Any, what: str = "theta
     else:
         raw = list(np.asarray(theta, dtype=object).ravel())
         if len(raw) != len(params):
-            raise DomainError(f"{what} has {len(raw)} values but there are {len(params)} parameters "
-                              f"{[p.name for p in params]}")
+            raise DomainError(
+                f"{what} has {len(raw)} values but there are {len(params)} parameters {[p.name for p in params]}"
+            )
     out = np.empty(len(params))
     for k, (p, v) in enumerate(zip(params, raw)):
         try:

@@ -117,8 +117,9 @@ def as_point(md: MetricData, theta: Any, name: str = "theta") -> np.ndarray:
         _explain_outside(md, x, name)
     g = _metric_kernel(md)(x[None])[0]
     if not (np.all(np.isfinite(g)) and np.all(np.linalg.eigvalsh(g) > 0)):
-        raise DomainError(f"{name} = {x.tolist()}: the metric is not finite and positive "
-                          f"definite there (g = {g.tolist()})")
+        raise DomainError(
+            f"{name} = {x.tolist()}: the metric is not finite and positive definite there (g = {g.tolist()})"
+        )
     return x
 
 
@@ -238,10 +239,10 @@ def geodesic(
     x0 = as_point(md, theta0, "theta0")
     v0 = np.asarray(velocity, dtype=float).ravel()
     if v0.size != md.dim:
-        raise InputError(f"velocity has {v0.size} components but there are {md.dim} "
-                         f"parameters {md.coords}")
-    return integrate_geodesic(_christoffel_kernel(md), x0, v0, float(t), steps,
-                              inside=_inside_fn(md), integrator=integrator)
+        raise InputError(f"velocity has {v0.size} components but there are {md.dim} parameters {md.coords}")
+    return integrate_geodesic(
+        _christoffel_kernel(md), x0, v0, float(t), steps, inside=_inside_fn(md), integrator=integrator
+    )
 
 
 def _closed_value(md: MetricData, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -315,5 +316,6 @@ def fisher_rao_distance(
             )
     if np.array_equal(a, b):
         return 0.0
-    return shooting_distance(_christoffel_kernel(md), _metric_kernel(md), a, b,
-                             inside=_inside_fn(md), integrator=integrator).distance
+    return shooting_distance(
+        _christoffel_kernel(md), _metric_kernel(md), a, b, inside=_inside_fn(md), integrator=integrator
+    ).distance

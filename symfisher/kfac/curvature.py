@@ -123,8 +123,9 @@ def _canonical(name: str) -> str:
         return name
 
 
-def _resolve(family: str | FamilyLike, link: Mapping[Any, Any] | None
-             ) -> tuple[FamilyLike, dict[sp.Symbol, sp.Expr], str, Any]:
+def _resolve(
+    family: str | FamilyLike, link: Mapping[Any, Any] | None
+) -> tuple[FamilyLike, dict[sp.Symbol, sp.Expr], str, Any]:
     """Family object, ``{parameter: link expression}``, a label and the mean (text or SymPy)."""
 
     label = family if isinstance(family, str) else getattr(family, "name", "custom")
@@ -137,9 +138,11 @@ def _resolve(family: str | FamilyLike, link: Mapping[Any, Any] | None
             family = _canonical(family)
             if link is None:
                 if family not in LINKS:
-                    raise DerivationError(f"no default link for {family!r}; pass link= "
-                                          f"(defaults exist for {sorted(LINKS)} and "
-                                          "'categorical' / 'categorical_<k>')")
+                    raise DerivationError(
+                        f"no default link for {family!r}; pass link= "
+                        f"(defaults exist for {sorted(LINKS)} and "
+                        "'categorical' / 'categorical_<k>')"
+                    )
                 family, link, mean = LINKS[family]
             family = family_by_name(family)
     if link is None and one_hot(family):
@@ -151,8 +154,7 @@ def _resolve(family: str | FamilyLike, link: Mapping[Any, Any] | None
     for key, expr in link.items():
         sym = by_name.get(str(key))
         if sym is None:
-            raise DerivationError(f"link names {key!r}, not a parameter of {label!r} "
-                                  f"({sorted(by_name)})")
+            raise DerivationError(f"link names {key!r}, not a parameter of {label!r} ({sorted(by_name)})")
         out[sym] = _link_expr(expr, family)
     return family, out, label, mean
 
@@ -225,8 +227,11 @@ def output_curvature(family: str | FamilyLike, link: Mapping[Any, Any] | None = 
     if cat and int(cat.group(1) or 3) > _CLOSED_FORM_FROM:
         return _softmax_closed_form(str(family), int(cat.group(1)))
     fam, link_map, label, mean_text = _resolve(family, link)
-    outputs = tuple(sorted(set().union(*[e.free_symbols for e in link_map.values()])
-                           - set(fam.logpdf.free_symbols), key=natural_key))
+    outputs = tuple(
+        sorted(
+            set().union(*[e.free_symbols for e in link_map.values()]) - set(fam.logpdf.free_symbols), key=natural_key
+        )
+    )
     if one_hot(fam):
         nll, grad, lam, ggn, probs = one_hot_curvature(fam, link_map, outputs)
         return OutputCurvature(label, outputs, tuple(fam.variables), nll, grad, lam, ggn, probs, True)
@@ -236,7 +241,7 @@ def output_curvature(family: str | FamilyLike, link: Mapping[Any, Any] | None = 
     sub_info = info.extract(idx, idx).subs(link_map)
     J = sp.Matrix([[sp.diff(link_map[p], f) for f in outputs] for p in params])
     lam = sp.ImmutableMatrix((J.T * sub_info * J).applyfunc(tidy))
-    nll = -fam.logpdf.subs(link_map)          # not simplified: keeps loggamma printable
+    nll = -fam.logpdf.subs(link_map)  # not simplified: keeps loggamma printable
     grad = sp.ImmutableMatrix([sp.diff(nll, f) for f in outputs])
     ggn = sp.ImmutableMatrix(sp.hessian(nll, outputs).applyfunc(tidy))
     mean = None if mean_text is None else _link_expr(mean_text, fam)
@@ -251,8 +256,9 @@ def _softmax_closed_form(label: str, k: int) -> OutputCurvature:
     from symfisher.kfac.softmax import softmax_pieces
 
     pc: dict[str, Any] = dict(softmax_pieces(k))
-    oc = OutputCurvature(label, pc["outputs"], pc["data"], pc["nll"], pc["grad"], pc["fisher"], pc["fisher"],
-                         pc["probs"], True)
+    oc = OutputCurvature(
+        label, pc["outputs"], pc["data"], pc["nll"], pc["grad"], pc["fisher"], pc["fisher"], pc["probs"], True
+    )
     oc.__dict__["factor"] = pc["factor"]  # known exactly: skip the generic test of the multinomial form
     return oc
 
@@ -285,21 +291,30 @@ def exactness(family: str | FamilyLike, link: Mapping[Any, Any] | None = None) -
     (True, False)
     """
     oc = output_curvature(family, link)
-    notes = ["one example: F = (B B^T) kron (a a^T) = G kron A, exact for every layer",
-             "identical layer inputs a_n = a: exact for that layer"]
+    notes = [
+        "one example: F = (B B^T) kron (a a^T) = G kron A, exact for every layer",
+        "identical layer inputs a_n = a: exact for that layer",
+    ]
     if oc.constant:
-        notes.append(f"Lambda = {oc.fisher} does not depend on f: B_n B_n^T is the same for "
-                     "every example in the output layer, so its block is exact for any N")
+        notes.append(
+            f"Lambda = {oc.fisher} does not depend on f: B_n B_n^T is the same for "
+            "every example in the output layer, so its block is exact for any N"
+        )
     else:
-        notes.append(f"Lambda = {oc.fisher} depends on f: the output-layer block is exact "
-                     "only when Lambda(f_n) is the same for all examples")
+        notes.append(
+            f"Lambda = {oc.fisher} depends on f: the output-layer block is exact "
+            "only when Lambda(f_n) is the same for all examples"
+        )
     if not oc.ggn_equals_fisher:
         notes.append("the Hessian of -log p in f depends on y: the Fisher is used as curvature")
     return Exactness(oc, oc.constant, tuple(notes))
 
 
-def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any, float] | None = None,
-                       link: Mapping[Any, Any] | None = None) -> Any:
+def compile_likelihood(
+    curv: OutputCurvature | str | Any,
+    constants: Mapping[Any, float] | None = None,
+    link: Mapping[Any, Any] | None = None,
+) -> Any:
     """Compile a derived output curvature into a numeric likelihood for K-FAC / Laplace.
 
     Parameters
@@ -340,6 +355,14 @@ def compile_likelihood(curv: OutputCurvature | str | Any, constants: Mapping[Any
         return compile_kernel(expr, args=[fs, y_arg] if with_y else [fs], constants=consts)
 
     mean = kern(oc.mean, False) if oc.mean is not None else None
-    return CompiledLikelihood(oc.name, len(fs), kern(oc.nll, True), kern(oc.grad, True),
-                              kern(oc.fisher, False), kern(oc.factor, False), mean,
-                              data_dim=len(oc.data), one_hot=oc.one_hot)
+    return CompiledLikelihood(
+        oc.name,
+        len(fs),
+        kern(oc.nll, True),
+        kern(oc.grad, True),
+        kern(oc.fisher, False),
+        kern(oc.factor, False),
+        mean,
+        data_dim=len(oc.data),
+        one_hot=oc.one_hot,
+    )

@@ -110,8 +110,7 @@ def block_formulas() -> BlockFormulas:
     F_ii = K_ii + e1 * (mu * d.T + d * mu.T) + c * d * d.T
     err_sq = e1**2 * (2 * mm * dd + 2 * md**2) + c**2 * dd**2 + 4 * e1 * c * md * dd
     f_sq = e0**2 * MM + 2 * e0 * (2 * e1 * dMmu + c * dMd) + err_sq
-    return BlockFormulas(e0, e1, e2, mm, md, dd, dMmu, dMd, MM, mu, d, M, F_ii, K_ii,
-                         err_sq, f_sq, e0**2 * MM)
+    return BlockFormulas(e0, e1, e2, mm, md, dd, dMmu, dMd, MM, mu, d, M, F_ii, K_ii, err_sq, f_sq, e0**2 * MM)
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,7 @@ class GLMLayerFisher:
         """``||F_ii||^2`` in the invariants, ``nu`` and ``s`` (None without closed form)."""
         return self._in_moments(self.formulas.f_sq)
 
-    def moment_function(self, constants: Mapping[Any, float] | None = None,
-                        nodes: int | None = None) -> Any:
+    def moment_function(self, constants: Mapping[Any, float] | None = None, nodes: int | None = None) -> Any:
         """Numeric ``moments(nu, s) -> (e0, e1, e2)`` backed by a compiled kernel.
 
         Parameters
@@ -198,8 +196,9 @@ class GLMLayerFisher:
             return lambda nu, s: adaptive_normal_moments(lam_k, nu, s)
         return lambda nu, s: gauss_hermite_moments(lam_k, nu, s, nodes)
 
-    def error(self, W: Any, mean: Any, cov: Any, constants: Mapping[Any, float] | None = None,
-              nodes: int | None = None) -> tuple[float, float]:
+    def error(
+        self, W: Any, mean: Any, cov: Any, constants: Mapping[Any, float] | None = None, nodes: int | None = None
+    ) -> tuple[float, float]:
         """``(||F - K||_F / ||F||_F, ||F||_F)`` per example for ``x ~ N(mean, cov)``.
 
         Parameters
@@ -216,15 +215,15 @@ class GLMLayerFisher:
 
         return glm_error_from_moments(W, mean, cov, self.moment_function(constants, nodes))
 
-    def blocks(self, W: Any, mean: Any, cov: Any, constants: Mapping[Any, float] | None = None,
-               nodes: int | None = None) -> tuple[Any, Any]:
+    def blocks(
+        self, W: Any, mean: Any, cov: Any, constants: Mapping[Any, float] | None = None, nodes: int | None = None
+    ) -> tuple[Any, Any]:
         """Dense diagonal blocks ``(F_ii, K_ii)``, each of shape (d_out, d_in, d_in)."""
         from symfisher.numeric.kfac.glm import fisher_blocks
 
         return fisher_blocks(W, mean, cov, self.moment_function(constants, nodes))
 
-    def _constants(self, constants: Mapping[Any, float] | None
-                   ) -> tuple[tuple[sp.Symbol, float], ...]:
+    def _constants(self, constants: Mapping[Any, float] | None) -> tuple[tuple[sp.Symbol, float], ...]:
         exprs = (self.lam, *(self.moments or ()))
         free = set().union(*[e.free_symbols for e in exprs]) - {self.u, self.nu, self.s}
         by_name = {str(v): v for v in free}
@@ -234,16 +233,16 @@ class GLMLayerFisher:
         if unknown or missing:
             raise DerivationError(
                 f"likelihood {self.name!r}: lam(u) = {self.lam} needs constants= for "
-                f"{missing or 'nothing'}; unknown names {unknown or 'none'}")
+                f"{missing or 'nothing'}; unknown names {unknown or 'none'}"
+            )
         return tuple(sorted(((by_name[k], v) for k, v in given.items()), key=lambda kv: kv[0].name))
 
 
 @memo(maxsize=64)
-def _compiled(expr: sp.Basic, args: tuple[sp.Symbol, ...],
-              consts: tuple[tuple[sp.Symbol, float], ...]) -> Any:
+def _compiled(expr: sp.Basic, args: tuple[sp.Symbol, ...], consts: tuple[tuple[sp.Symbol, float], ...]) -> Any:
     """A compiled kernel (in-memory cache over symfisher's content-addressed disk cache)."""
 
-    domains = {a: sp.Interval(0, sp.oo) for a in args if a.is_positive}   # s = 0 is allowed
+    domains = {a: sp.Interval(0, sp.oo) for a in args if a.is_positive}  # s = 0 is allowed
     return compile_kernel(expr, args=list(args), constants=dict(consts), domains=domains or None)
 
 
@@ -252,37 +251,37 @@ def _fresh(name: str, taken: set[str], **assumptions: Any) -> sp.Symbol:
     return sp.Symbol(name if name not in taken else f"{name}_u", **assumptions)
 
 
-def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol,
-            label: str) -> None:
+def _verify(lam: sp.Expr, mom: tuple[sp.Expr, ...], u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, label: str) -> None:
     """Check closed-form moments against mpmath quadrature (30 digits) at two points."""
-    others = sorted((lam.free_symbols | set().union(*[m.free_symbols for m in mom])) - {u, nu, s},
-                    key=lambda v: v.name)
-    vals = {v: (sp.Integer(3) if v.is_integer else sp.Rational(17, 10) if v.is_positive
-                else sp.Rational(3, 5)) for v in others}
-    for point in ({nu: sp.Rational(3, 10), s: sp.Rational(7, 10)},
-                  {nu: -sp.Rational(2, 5), s: sp.Rational(19, 10)}):
+    others = sorted((lam.free_symbols | set().union(*[m.free_symbols for m in mom])) - {u, nu, s}, key=lambda v: v.name)
+    vals = {
+        v: (sp.Integer(3) if v.is_integer else sp.Rational(17, 10) if v.is_positive else sp.Rational(3, 5))
+        for v in others
+    }
+    for point in ({nu: sp.Rational(3, 10), s: sp.Rational(7, 10)}, {nu: -sp.Rational(2, 5), s: sp.Rational(19, 10)}):
         sub = {**vals, **point}
         f = sp.lambdify(u, lam.xreplace(sub), "mpmath")
         with mpmath.workdps(30):
             m_ = mpmath.mpf(point[nu].p) / point[nu].q
             r_ = mpmath.sqrt(mpmath.mpf(point[s].p) / point[s].q)
             for j, e in enumerate(mom):
-                ref = mpmath.quad(lambda t, f=f, m_=m_, r_=r_, j=j: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
-                                  [-mpmath.inf, 0, mpmath.inf])
+                ref = mpmath.quad(
+                    lambda t, f=f, m_=m_, r_=r_, j=j: f(m_ + r_ * t) * t**j * mpmath.npdf(t),
+                    [-mpmath.inf, 0, mpmath.inf],
+                )
                 got = mpmath.mpmathify(str(sp.N(e.xreplace(sub), 30)))
-                if not abs(got - ref) <= 1e-18 * (1 + abs(ref)):       # NaN fails too
-                    raise DerivationError(f"{label}: closed form e{j} = {e} gives {got} at "
-                                          f"{point}, quadrature {ref}")
+                if not abs(got - ref) <= 1e-18 * (1 + abs(ref)):  # NaN fails too
+                    raise DerivationError(f"{label}: closed form e{j} = {e} gives {got} at {point}, quadrature {ref}")
 
 
-def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: float
-             ) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr] | None, str]:
+def _moments(
+    lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: float
+) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr] | None, str]:
     """The engine's closed forms of ``E[lam(u) t^j]``, or None and the engine's message."""
     from symfisher.derive.expectation.engine import closed_expectation
     from symfisher.families.base import Family
 
-    law = Family(-(u - nu)**2 / (2 * s) - sp.log(2 * sp.pi * s) / 2, u, [nu, s], sp.Reals,
-                 name="pre_activation")
+    law = Family(-((u - nu) ** 2) / (2 * s) - sp.log(2 * sp.pi * s) / 2, u, [nu, s], sp.Reals, name="pre_activation")
     t = (u - nu) / sp.sqrt(s)
     out = []
     for j in range(3):
@@ -290,12 +289,14 @@ def _moments(lam: sp.Expr, u: sp.Symbol, nu: sp.Symbol, s: sp.Symbol, budget: fl
             out.append(closed_expectation(lam * t**j, law, budget=budget))
         except DerivationError as exc:
             return None, f"no closed form for e{j} = E[lam(u) t^{j}]: {exc}"
-    return (out[0], out[1], out[2]), "closed form from the Gaussian expectation engine, " \
-                                     "checked against mpmath quadrature (30 digits)"
+    return (
+        out[0],
+        out[1],
+        out[2],
+    ), "closed form from the Gaussian expectation engine, checked against mpmath quadrature (30 digits)"
 
 
-def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
-                     budget: float = 2.0) -> GLMLayerFisher:
+def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *, budget: float = 2.0) -> GLMLayerFisher:
     """Derive the exact Fisher of a GLM layer with Gaussian inputs and its K-FAC error.
 
     Parameters
@@ -327,7 +328,7 @@ def glm_layer_fisher(likelihood: Any, link: Mapping[Any, Any] | None = None, *,
     oc = likelihood if isinstance(likelihood, OutputCurvature) else output_curvature(likelihood, link)
     try:
         hash((oc, budget))
-    except TypeError:                          # an unhashable part: derive without the cache
+    except TypeError:  # an unhashable part: derive without the cache
         return inspect.unwrap(_derive)(oc, budget)
     return _derive(oc, budget)
 
@@ -338,7 +339,8 @@ def _derive(oc: OutputCurvature, budget: float) -> GLMLayerFisher:
         raise DerivationError(
             f"likelihood {oc.name!r} has a {oc.fisher.rows} x {oc.fisher.cols} output curvature "
             f"Lambda = {oc.fisher.tolist()} in outputs {list(oc.outputs)}: the GLM-layer Fisher "
-            "needs one output per row of W with a scalar curvature lam(f0)")
+            "needs one output per row of W with a scalar curvature lam(f0)"
+        )
     taken = {v.name for v in oc.fisher.free_symbols}
     u, nu = _fresh("u", taken, real=True), _fresh("nu", taken, real=True)
     s = _fresh("s", taken, positive=True)
@@ -348,10 +350,13 @@ def _derive(oc: OutputCurvature, budget: float) -> GLMLayerFisher:
         _verify(lam, mom, u, nu, s, oc.name)
     exact = u not in lam.free_symbols
     if exact:
-        reason = (f"lam = {lam} does not depend on the pre-activation, so "
-                  "E[lam x x^T] = E[lam] E[x x^T]: K-FAC's block is exact for every W, mean and cov")
+        reason = (
+            f"lam = {lam} does not depend on the pre-activation, so "
+            "E[lam x x^T] = E[lam] E[x x^T]: K-FAC's block is exact for every W, mean and cov"
+        )
     else:
-        reason = (f"lam(u) = {lam} varies with u: F_ii - K_ii = e1 (mu d^T + d mu^T) + (e2 - e0) d d^T "
-                  "with d = Sigma w_i / sqrt(s), which vanishes only when Sigma w_i = 0 for every row")
-    return GLMLayerFisher(oc.name, oc, u, nu, s, lam, mom, mom is not None, note, exact, reason,
-                          block_formulas())
+        reason = (
+            f"lam(u) = {lam} varies with u: F_ii - K_ii = e1 (mu d^T + d mu^T) + (e2 - e0) d d^T "
+            "with d = Sigma w_i / sqrt(s), which vanishes only when Sigma w_i = 0 for every row"
+        )
+    return GLMLayerFisher(oc.name, oc, u, nu, s, lam, mom, mom is not None, note, exact, reason, block_formulas())

@@ -23,12 +23,21 @@ from symfisher.options import Likelihood, Structure
 __all__ = ["laplace", "LaplacePosterior", "Structure", "Likelihood"]
 
 
-def laplace(net: MLP, X: ArrayLike, y: ArrayLike, *,
-            likelihood: Likelihood | str | OutputLikelihood = "gaussian",
-            sigma: float = 1.0, prior_precision: ArrayLike = 1.0,
-            structure: Structure | str = "kron", joint_bias: bool = False, df: float = 4.0,
-            dispersion: float = 1.0, link: Mapping[Any, Any] | None = None,
-            constants: Mapping[Any, float] | None = None) -> LaplacePosterior:
+def laplace(
+    net: MLP,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    likelihood: Likelihood | str | OutputLikelihood = "gaussian",
+    sigma: float = 1.0,
+    prior_precision: ArrayLike = 1.0,
+    structure: Structure | str = "kron",
+    joint_bias: bool = False,
+    df: float = 4.0,
+    dispersion: float = 1.0,
+    link: Mapping[Any, Any] | None = None,
+    constants: Mapping[Any, float] | None = None,
+) -> LaplacePosterior:
     """Laplace approximation of an MLP's posterior at its (MAP) parameters.
 
     Parameters
@@ -82,7 +91,7 @@ def laplace(net: MLP, X: ArrayLike, y: ArrayLike, *,
     """
     if isinstance(likelihood, str):
         lik = make_likelihood(likelihood, sigma, df=df, dispersion=dispersion)
-    elif hasattr(likelihood, "logpdf"):                  # a Family: derive and compile
+    elif hasattr(likelihood, "logpdf"):  # a Family: derive and compile
         from symfisher.kfac.curvature import compile_likelihood
 
         lik = compile_likelihood(likelihood, constants, link=link)

@@ -17,8 +17,16 @@ import sympy as sp
 from symfisher.errors import DerivationError
 from symfisher.families.protocol import FamilyLike
 
-__all__ = ["class_probabilities", "log_ratios", "natural_key", "one_hot", "one_hot_curvature",
-           "output_symbols", "softmax_link", "tidy"]
+__all__ = [
+    "class_probabilities",
+    "log_ratios",
+    "natural_key",
+    "one_hot",
+    "one_hot_curvature",
+    "output_symbols",
+    "softmax_link",
+    "tidy",
+]
 
 
 def one_hot(family: FamilyLike) -> bool:
@@ -61,8 +69,7 @@ def natural_key(sym: sp.Symbol) -> tuple[Any, ...]:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", sym.name))
 
 
-def log_ratios(nll: sp.Expr, outputs: tuple[sp.Symbol, ...], data: tuple[sp.Symbol, ...]
-                ) -> sp.Expr:
+def log_ratios(nll: sp.Expr, outputs: tuple[sp.Symbol, ...], data: tuple[sp.Symbol, ...]) -> sp.Expr:
     """Split ``log(e^{f_j} / z)`` into ``f_j - log z`` (no cancellation in ``1 - sum p``).
 
     Applied only when ``nll`` depends on nothing but ``f`` and the one-hot data; the rewrite
@@ -71,15 +78,15 @@ def log_ratios(nll: sp.Expr, outputs: tuple[sp.Symbol, ...], data: tuple[sp.Symb
     """
     if not nll.free_symbols <= set(outputs) | set(data):
         return nll
-    new = sp.expand(sp.expand_log(nll.replace(sp.log, lambda arg: sp.log(sp.together(arg))),
-                                  force=True))
+    new = sp.expand(sp.expand_log(nll.replace(sp.log, lambda arg: sp.log(sp.together(arg))), force=True))
     at_f = {f: sp.Rational(3 * i + 1, 10) - 1 for i, f in enumerate(outputs)}
     for c in range(len(data) + 1):
         point = {**at_f, **{x: int(i + 1 == c) for i, x in enumerate(data)}}
         before, after = (sp.N(e.subs(point), 30) for e in (nll, new))
         if abs(before - after) > sp.Float("1e-25", 30) * (1 + abs(before)):
-            raise DerivationError(f"splitting the logarithms of the nll changed its value "
-                                  f"for class {c}: {before} vs {after}")
+            raise DerivationError(
+                f"splitting the logarithms of the nll changed its value for class {c}: {before} vs {after}"
+            )
     return new
 
 
@@ -92,9 +99,9 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 _TIDY_MAX_OUTPUTS = 5
 
 
-def one_hot_curvature(fam: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr], outputs: tuple[sp.Symbol, ...]
-                      ) -> tuple[sp.Expr, sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix,
-                                 sp.ImmutableMatrix]:
+def one_hot_curvature(
+    fam: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr], outputs: tuple[sp.Symbol, ...]
+) -> tuple[sp.Expr, sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix]:
     """Finite support ``{0, e_1, ..., e_n}``: every expectation is a sum over the classes.
 
     ``Lambda = sum_c P_c g_c g_c^T`` (``g_c`` the gradient of the nll at class ``c``) by
@@ -118,8 +125,7 @@ def one_hot_curvature(fam: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr], ou
     if len(outputs) <= _TIDY_MAX_OUTPUTS or not y_free:
         hess = hess.applyfunc(tidy)
     ggn = sp.ImmutableMatrix(hess)
-    per_class = [grad.subs({x: int(i + 1 == c) for i, x in enumerate(data)})
-                 for c in range(len(data) + 1)]
+    per_class = [grad.subs({x: int(i + 1 == c) for i, x in enumerate(data)}) for c in range(len(data) + 1)]
     if y_free and tidy(sum(probs) - 1) == 0:
         lam = ggn
     else:
@@ -131,8 +137,12 @@ def one_hot_curvature(fam: FamilyLike, link_map: Mapping[sp.Symbol, sp.Expr], ou
     return nll, grad, lam, ggn, probs
 
 
-def _check_class_sum(lam: sp.ImmutableMatrix, probs: sp.ImmutableMatrix,
-                     per_class: list[sp.ImmutableMatrix], outputs: tuple[sp.Symbol, ...]) -> None:
+def _check_class_sum(
+    lam: sp.ImmutableMatrix,
+    probs: sp.ImmutableMatrix,
+    per_class: list[sp.ImmutableMatrix],
+    outputs: tuple[sp.Symbol, ...],
+) -> None:
     """``Lambda`` vs ``sum_c P_c g_c g_c^T`` at a fixed ``f`` to 25 digits (skipped if other
     symbols remain); a mismatch is a :class:`DerivationError`."""
     at = {f: sp.Rational(3 * i + 1, 10) - 1 for i, f in enumerate(outputs)}
@@ -145,5 +155,7 @@ def _check_class_sum(lam: sp.ImmutableMatrix, probs: sp.ImmutableMatrix,
     diff = max(abs(sp.N(e, 40)) for e in (lam.subs(at) - direct))
     scale = max(abs(e) for e in direct)
     if diff > sp.Float("1e-25", 40) * (1 + scale):
-        raise DerivationError(f"Lambda of {lam.rows} outputs differs from sum_c P_c g_c g_c^T "
-                              f"by {sp.N(diff, 5)} at f = {tuple(at.values())}")
+        raise DerivationError(
+            f"Lambda of {lam.rows} outputs differs from sum_c P_c g_c g_c^T "
+            f"by {sp.N(diff, 5)} at f = {tuple(at.values())}"
+        )

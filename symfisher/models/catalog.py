@@ -85,6 +85,7 @@ def _glm(noise: str, link: str) -> Callable[[], Regression]:
     def build() -> Regression:
         x, (a, b) = _x(False), sp.symbols("a b", **R)
         return Regression(a + b * x, x, [a, b], noise=noise, link=link, name=f"{noise}_{link}")
+
     return build
 
 
@@ -96,14 +97,31 @@ def _two_factor() -> Regression:
 
 
 _MODELS: dict[str, Callable[..., Regression]] = {
-    "linear": lambda: _poly(1), "quadratic": lambda: _poly(2), "polynomial": _poly,
-    "emax": _emax, "sigmoid_emax": _sigemax, "exponential": _exponential, "log_linear": _loglinear,
-    "logistic_4pl": _4pl, "beta": _beta, "michaelis_menten": _mm, "exponential_decay": _decay,
-    "one_compartment": _pk1, "logistic": _glm("bernoulli", "logit"), "probit": _glm("bernoulli", "probit"),
-    "poisson": _glm("poisson", "log"), "quadratic_2factor": _two_factor,
+    "linear": lambda: _poly(1),
+    "quadratic": lambda: _poly(2),
+    "polynomial": _poly,
+    "emax": _emax,
+    "sigmoid_emax": _sigemax,
+    "exponential": _exponential,
+    "log_linear": _loglinear,
+    "logistic_4pl": _4pl,
+    "beta": _beta,
+    "michaelis_menten": _mm,
+    "exponential_decay": _decay,
+    "one_compartment": _pk1,
+    "logistic": _glm("bernoulli", "logit"),
+    "probit": _glm("bernoulli", "probit"),
+    "poisson": _glm("poisson", "log"),
+    "quadratic_2factor": _two_factor,
 }
-_ALIASES = {"hill": "sigmoid_emax", "4pl": "logistic_4pl", "loglinear": "log_linear", "mm": "michaelis_menten",
-            "pk": "one_compartment", "two_factor": "quadratic_2factor"}
+_ALIASES = {
+    "hill": "sigmoid_emax",
+    "4pl": "logistic_4pl",
+    "loglinear": "log_linear",
+    "mm": "michaelis_menten",
+    "pk": "one_compartment",
+    "two_factor": "quadratic_2factor",
+}
 
 
 def model_names() -> list[str]:

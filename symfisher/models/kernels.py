@@ -44,8 +44,7 @@ def _quantities(model: Regression) -> tuple[bool, Any, Any, Any]:
         der = sp.Matrix([[sp.diff(fj, xa) for fj in f] for xa in model.x])
     else:
         val = sp.Matrix(model.fisher_information())
-        der = sp.Array([[[sp.diff(val[i, j], xa) for j in range(val.cols)] for i in range(val.rows)]
-                        for xa in model.x])
+        der = sp.Array([[[sp.diff(val[i, j], xa) for j in range(val.cols)] for i in range(val.rows)] for xa in model.x])
     grad = sp.Matrix([model.mean]).jacobian(list(model.params)).T
     return f is not None, val, der, grad
 
@@ -57,8 +56,9 @@ def compiled(model: Regression) -> CompiledModel:
 
     args = [list(model.params), list(model.x)]
     rank_one, val, der, grad = _quantities(model)
-    return CompiledModel(rank_one, sf_compile(val, args), sf_compile(der, args),
-                         sf_compile(grad, args), len(model.params))
+    return CompiledModel(
+        rank_one, sf_compile(val, args), sf_compile(der, args), sf_compile(grad, args), len(model.params)
+    )
 
 
 @memo(maxsize=256)
@@ -80,8 +80,9 @@ def local_draws(th: Array) -> DrawCall:
     return lambda kernel, X: kernel(th, X, check=False)
 
 
-def point_info(model: Regression, thetas: Array, bounds: Array, *,
-               on_draws: Callable[[Array], DrawCall] | None = None) -> PointInfo:
+def point_info(
+    model: Regression, thetas: Array, bounds: Array, *, on_draws: Callable[[Array], DrawCall] | None = None
+) -> PointInfo:
     """A :class:`PointInfo` for ``thetas`` (S, p) on a space with ``bounds`` (q, 2).
 
     ``on_draws(th)`` makes the function that evaluates a kernel on the draws ``th``

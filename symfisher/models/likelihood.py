@@ -51,20 +51,38 @@ class MeanForm:
 
 
 MEAN_FORMS: dict[LikelihoodName, MeanForm] = {
-    LikelihoodName.GAUSSIAN: MeanForm("normal", Link.IDENTITY, ("sigma",), (),
-                         lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}),
+    LikelihoodName.GAUSSIAN: MeanForm(
+        "normal", Link.IDENTITY, ("sigma",), (), lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}
+    ),
     LikelihoodName.BERNOULLI: MeanForm("bernoulli", Link.LOGIT, (), (), lambda mu, nu, c: {"p": mu}),
-    LikelihoodName.BINOMIAL: MeanForm("binomial", Link.LOGIT, (), ("n",), lambda mu, nu, c: {"p": mu},
-                           "mean n·p; the link acts on the success probability p"),
+    LikelihoodName.BINOMIAL: MeanForm(
+        "binomial",
+        Link.LOGIT,
+        (),
+        ("n",),
+        lambda mu, nu, c: {"p": mu},
+        "mean n·p; the link acts on the success probability p",
+    ),
     LikelihoodName.POISSON: MeanForm("poisson", Link.LOG, (), (), lambda mu, nu, c: {"lambda": mu}),
-    LikelihoodName.GAMMA: MeanForm("gamma", Link.LOG, ("alpha",), (),
-                        lambda mu, nu, c: {"alpha": nu["alpha"], "beta": nu["alpha"] / mu},
-                        "shape alpha, mean mu = alpha/beta (McCullagh & Nelder 1989, §8)"),
-    LikelihoodName.NEGATIVE_BINOMIAL: MeanForm("negative_binomial", Link.LOG, (), ("r",),
-                                    lambda mu, nu, c: {"p": c["r"] / (c["r"] + mu)},
-                                    "mean mu = r(1-p)/p (Hilbe 2011, §8)"),
-    LikelihoodName.STUDENT_T: MeanForm("student_t", Link.IDENTITY, ("sigma",), ("nu",),
-                            lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}),
+    LikelihoodName.GAMMA: MeanForm(
+        "gamma",
+        Link.LOG,
+        ("alpha",),
+        (),
+        lambda mu, nu, c: {"alpha": nu["alpha"], "beta": nu["alpha"] / mu},
+        "shape alpha, mean mu = alpha/beta (McCullagh & Nelder 1989, §8)",
+    ),
+    LikelihoodName.NEGATIVE_BINOMIAL: MeanForm(
+        "negative_binomial",
+        Link.LOG,
+        (),
+        ("r",),
+        lambda mu, nu, c: {"p": c["r"] / (c["r"] + mu)},
+        "mean mu = r(1-p)/p (Hilbe 2011, §8)",
+    ),
+    LikelihoodName.STUDENT_T: MeanForm(
+        "student_t", Link.IDENTITY, ("sigma",), ("nu",), lambda mu, nu, c: {"mu": mu, "sigma": nu["sigma"]}
+    ),
 }
 
 
@@ -100,8 +118,8 @@ def likelihood(name: str | LikelihoodName) -> MeanForm:
     """
     kind = option(LikelihoodName, name, "noise")
     if kind not in MEAN_FORMS:
-        raise OptionError(f"noise={name!r} is not available for regression models; choose one of "
-                          f"{[k.value for k in MEAN_FORMS]} or pass a Family")
+        raise OptionError(
+            f"noise={name!r} is not available for regression models; choose one of "
+            f"{[k.value for k in MEAN_FORMS]} or pass a Family"
+        )
     return MEAN_FORMS[kind]
-
-

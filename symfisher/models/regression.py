@@ -34,16 +34,19 @@ def _catalog_names() -> set[str]:
     return {lk.family for lk in MEAN_FORMS.values()}
 
 
-def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
-                   kw: dict[str, Any]) -> tuple[Family, Link, tuple[sp.Expr, ...]]:
+def _resolve_noise(
+    noise: str | Family, link: str | Link | None, mu: sp.Expr, kw: dict[str, Any]
+) -> tuple[Family, Link, tuple[sp.Expr, ...]]:
     """The noise family, the link and the family's parameters as expressions (φ)."""
     if isinstance(noise, Family):
         lk = option(Link, link or "identity", "link")
         missing = [s.name for s in noise.params[1:] if s.name not in kw]
         if missing:
             raise SymfisherError(f"noise family {noise.name}: give a value or expression for {missing}")
-        values = {noise.params[0].name: link_inverse(lk, mu),
-                  **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]}}
+        values = {
+            noise.params[0].name: link_inverse(lk, mu),
+            **{s.name: sp.sympify(kw.pop(s.name)) for s in noise.params[1:]},
+        }
         return noise, lk, tuple(values[s.name] for s in noise.params)
     spec = likelihood(noise)
     lk = option(Link, link or spec.default_link, "link")
@@ -56,8 +59,10 @@ def _resolve_noise(noise: str | Family, link: str | Link | None, mu: sp.Expr,
             raise SymfisherError(f"noise {noise!r}: the constant {c} must be a number, got {v!r}")
     missing = [n for n in spec.nuisance if n not in kw]
     if missing:
-        raise SymfisherError(f"noise {noise!r} needs {missing}: a number fixes it (sigma=1), a symbol "
-                             "listed in params estimates it, an expression in θ and x models it")
+        raise SymfisherError(
+            f"noise {noise!r} needs {missing}: a number fixes it (sigma=1), a symbol "
+            "listed in params estimates it, an expression in θ and x models it"
+        )
     nuis = {n: sp.sympify(kw.pop(n)) for n in spec.nuisance}
     fam = __import__("symfisher.families.registry", fromlist=["family"]).family(spec.family, **consts)
     values = spec.params_of(link_inverse(lk, mu), nuis, {c: sp.sympify(v) for c, v in consts.items()})
@@ -108,9 +113,17 @@ class Regression:
     _noise_name: str | Family = field(repr=False, compare=False)
     _noise_kwargs: tuple[tuple[str, sp.Expr], ...] = field(repr=False, compare=False)
 
-    def __init__(self, predictor_expr: Any, x: sp.Symbol | Sequence[sp.Symbol], params: Sequence[sp.Symbol],
-                 noise: str | Family = "normal", link: str | Link | None = None, *, name: str = "regression",
-                 **noise_kwargs: Any) -> None:
+    def __init__(
+        self,
+        predictor_expr: Any,
+        x: sp.Symbol | Sequence[sp.Symbol],
+        params: Sequence[sp.Symbol],
+        noise: str | Family = "normal",
+        link: str | Link | None = None,
+        *,
+        name: str = "regression",
+        **noise_kwargs: Any,
+    ) -> None:
         eta = sp.sympify(predictor_expr)
         xs, ps = _symbols(x, "x"), _symbols(params, "params")
         if not ps:
@@ -126,10 +139,16 @@ class Regression:
         if unused:
             raise SymfisherError(f"parameters {unused} do not appear in the model")
         object.__setattr__(self, "_noise_name", noise)
-        object.__setattr__(self, "_noise_kwargs", tuple(sorted(
-            (k, sp.sympify(v)) for k, v in noise_kwargs.items())))
-        for k, v in (("predictor", eta), ("x", xs), ("params", ps), ("noise", fam), ("link", lk),
-                     ("family_params", phi), ("name", name)):
+        object.__setattr__(self, "_noise_kwargs", tuple(sorted((k, sp.sympify(v)) for k, v in noise_kwargs.items())))
+        for k, v in (
+            ("predictor", eta),
+            ("x", xs),
+            ("params", ps),
+            ("noise", fam),
+            ("link", lk),
+            ("family_params", phi),
+            ("name", name),
+        ):
             object.__setattr__(self, k, v)
 
     @property
@@ -191,8 +210,10 @@ class Regression:
         return sp.ImmutableMatrix(J.T * self.noise_information() * J)
 
     def __repr__(self) -> str:  # noqa: D105
-        return (f"Regression({self.name}: {self.predictor}, x={list(self.x)}, params={list(self.params)}, "
-                f"noise={self.noise.name}, link={self.link.value})")
+        return (
+            f"Regression({self.name}: {self.predictor}, x={list(self.x)}, params={list(self.params)}, "
+            f"noise={self.noise.name}, link={self.link.value})"
+        )
 
 
 @memo(maxsize=128)

@@ -65,8 +65,9 @@ def _materialise(name: str, text: str, origin: str) -> str:
     match = _KERNEL_NAME.fullmatch(name)
     body = verified_body(text)
     if match is None or body is None or f"KEY = {match.group(1)!r}" not in body:
-        raise KernelFileError(f"received kernel {name!r} fails its content check "
-                              "(name, recorded hash or KEY do not match the source)")
+        raise KernelFileError(
+            f"received kernel {name!r} fails its content check (name, recorded hash or KEY do not match the source)"
+        )
     if read_verified(Path(origin)) == body:
         return origin
     path = write_verified(cache_subdir("kernels") / name, body)
@@ -87,8 +88,14 @@ def _restore(name: str, text: str, origin: str, threshold: int) -> Kernel:
 
 
 def _layout(module: ModuleType) -> Layout:
-    return Layout(args=module.ARGS, grouped=module.GROUPED, shapes=module.OUTPUT_SHAPES,
-                  names=module.OUTPUT_NAMES, multi=module.MULTI, domains=module.DOMAINS)
+    return Layout(
+        args=module.ARGS,
+        grouped=module.GROUPED,
+        shapes=module.OUTPUT_SHAPES,
+        names=module.OUTPUT_NAMES,
+        multi=module.MULTI,
+        domains=module.DOMAINS,
+    )
 
 
 class Kernel:
@@ -125,17 +132,21 @@ class Kernel:
     _symbols: Any
     _threshold: int
 
-    def __init__(self, path: str | Path, *, symbols: Any = None,
-                 threshold: int = PARALLEL_MIN_POINTS) -> None:
+    def __init__(self, path: str | Path, *, symbols: Any = None, threshold: int = PARALLEL_MIN_POINTS) -> None:
         p = Path(path).resolve()
         try:
             st = p.stat()
         except OSError as exc:
             raise KernelFileError(f"kernel file {str(p)!r} does not exist") from exc
         module, source = _load_module(str(p), (st.st_mtime_ns, st.st_size))
-        for name, value in (("_path", p), ("_module", module), ("_source", source),
-                            ("_layout", _layout(module)), ("_symbols", symbols),
-                            ("_threshold", int(threshold))):
+        for name, value in (
+            ("_path", p),
+            ("_module", module),
+            ("_source", source),
+            ("_layout", _layout(module)),
+            ("_symbols", symbols),
+            ("_threshold", int(threshold)),
+        ):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -199,8 +210,7 @@ class Kernel:
         m = self._module
         return (m._serial, m._parallel, m._serial_dense, m._parallel_dense)
 
-    def __call__(self, *arrays: Any, out: Any = None, check: bool | None = None,
-                 parallel: bool | None = None) -> Any:
+    def __call__(self, *arrays: Any, out: Any = None, check: bool | None = None, parallel: bool | None = None) -> Any:
         """Evaluate the kernel.
 
         Parameters
@@ -227,14 +237,16 @@ class Kernel:
         m = self._module
         loops = (m._serial, m._parallel, m._serial_dense, m._parallel_dense)
         try:
-            return call_kernel(self._layout, loops, arrays, out=out, check=check,
-                               parallel=parallel, threshold=self._threshold)
+            return call_kernel(
+                self._layout, loops, arrays, out=out, check=check, parallel=parallel, threshold=self._threshold
+            )
         except Exception as exc:  # noqa: BLE001 (re-raised unless it is Numba's damaged cache)
             if not from_numba_cache(exc):
                 raise
             drop_numba_cache(self._path, exc)
-            return call_kernel(self._layout, loops, arrays, out=out, check=check,
-                               parallel=parallel, threshold=self._threshold)
+            return call_kernel(
+                self._layout, loops, arrays, out=out, check=check, parallel=parallel, threshold=self._threshold
+            )
 
     def __reduce__(self) -> tuple[Any, tuple[str, str, str, int]]:
         """Pickle by content: the file name (its content key), the verified source, the

@@ -84,8 +84,7 @@ class Layout:
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_outside(x: np.ndarray, col: int, lo: float, hi: float,
-                   lo_closed: bool, hi_closed: bool) -> int:
+def _first_outside(x: np.ndarray, col: int, lo: float, hi: float, lo_closed: bool, hi_closed: bool) -> int:
     """Row index of the first ``x[:, col]`` outside the interval (NaN is outside), or -1."""
     for k in range(x.shape[0]):
         v = x[k, col]
@@ -125,34 +124,39 @@ def check_domains(layout: Layout, arrays: Sequence[np.ndarray]) -> None:
                 where = tuple(int(i) for i in index)
                 raise DomainError(
                     f"parameter {name!r} = {float(rows[bad, col])!r} at index {where} is outside "
-                    f"its domain {_interval_text(lo, hi, lo_c, hi_c)}")
+                    f"its domain {_interval_text(lo, hi, lo_c, hi_c)}"
+                )
 
 
 def as_float_args(layout: Layout, arrays: Sequence[Any]) -> list[np.ndarray]:
     """Convert the arguments to float64 arrays and check their count and group widths."""
     if len(arrays) != len(layout.args):
-        raise ArgumentCountError(f"kernel takes {len(layout.args)} arguments "
-                        f"{[n[0] if not g else list(n) for n, g in zip(layout.args, layout.grouped)]}"
-                        f", got {len(arrays)}")
+        raise ArgumentCountError(
+            f"kernel takes {len(layout.args)} arguments "
+            f"{[n[0] if not g else list(n) for n, g in zip(layout.args, layout.grouped)]}"
+            f", got {len(arrays)}"
+        )
     out = []
     for names, grouped, x in zip(layout.args, layout.grouped, arrays):
         a = as_float64(names[0] if not grouped else ",".join(names), x)
         if grouped and (a.ndim == 0 or a.shape[-1] != len(names)):
-            raise ShapeError(f"argument group {list(names)} needs an array whose last axis has "
-                             f"length {len(names)}, got shape {a.shape}")
+            raise ShapeError(
+                f"argument group {list(names)} needs an array whose last axis has "
+                f"length {len(names)}, got shape {a.shape}"
+            )
         out.append(a)
     return out
 
 
-def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
-                     ) -> tuple[tuple[int, ...], int, list[Any]]:
+def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]) -> tuple[tuple[int, ...], int, list[Any]]:
     """Broadcast the leading axes; return ``(shape, n, [in_0, s_0, in_1, s_1, ...])``."""
     leads = [a.shape[:-1] if g else a.shape for a, g in zip(arrays, layout.grouped)]
     try:
         shape = tuple(np.broadcast_shapes(*leads))
     except ValueError:
-        raise ShapeError(f"argument shapes {[a.shape for a in arrays]} do not broadcast "
-                         f"(leading axes {leads})") from None
+        raise ShapeError(
+            f"argument shapes {[a.shape for a in arrays]} do not broadcast (leading axes {leads})"
+        ) from None
     n = math.prod(shape)
     per_point = sum(len(names) for names in layout.args) + sum(math.prod(s) for s in layout.shapes)
     check_memory(n, per_point, shape)
@@ -172,8 +176,9 @@ def broadcast_inputs(layout: Layout, arrays: Sequence[np.ndarray]
 _check_out = check_out_array
 
 
-def prepare_outputs(layout: Layout, shape: tuple[int, ...], n: int, out: Any
-                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def prepare_outputs(
+    layout: Layout, shape: tuple[int, ...], n: int, out: Any
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Allocate or validate the outputs; return ``(user arrays, flat (n, P) views)``."""
     expected = [shape + s for s in layout.shapes]
     if out is None:
@@ -213,9 +218,15 @@ def _check_size(layout: Layout, args: Sequence[np.ndarray]) -> None:
     check_memory(math.prod(shape), per_point, shape)
 
 
-def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Sequence[Any],
-                out: Any = None, check: bool | None = None, parallel: bool | None = None,
-                threshold: int = PARALLEL_MIN_POINTS) -> Any:
+def call_kernel(
+    layout: Layout,
+    loops: Sequence[Callable[..., None]],
+    arrays: Sequence[Any],
+    out: Any = None,
+    check: bool | None = None,
+    parallel: bool | None = None,
+    threshold: int = PARALLEL_MIN_POINTS,
+) -> Any:
     """Evaluate a generated kernel on broadcast arguments.
 
     Parameters
@@ -251,8 +262,7 @@ def call_kernel(layout: Layout, loops: Sequence[Callable[..., None]], arrays: Se
         check_not_aliased(results, args, [f"out[{j}]" if len(results) > 1 else "out" for j in range(len(results))])
     if n > 0:
         if parallel is None:
-            parallel = (n >= threshold and numba.get_num_threads() > 1
-                        and not machine_is_busy())
+            parallel = n >= threshold and numba.get_num_threads() > 1 and not machine_is_busy()
         dense = all(s == 1 for s in flat_in[1::2])
         loops[2 * dense + bool(parallel)](n, *flat_in, *flat_out)
     return _package(layout, results, scalar_in=(shape == () and out is None))

@@ -91,8 +91,9 @@ class MLP:
     biases: tuple[Array, ...] = field(repr=False)
     activation: Activation = Activation.TANH
 
-    def __init__(self, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
-                 activation: Activation | str = Activation.TANH) -> None:
+    def __init__(
+        self, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], activation: Activation | str = Activation.TANH
+    ) -> None:
         ws = tuple(as_finite(f"weights[{i}]", w, 2) for i, w in enumerate(weights))
         bs = tuple(as_finite(f"biases[{i}]", b, 1) for i, b in enumerate(biases))
         _check_chain(ws, bs)
@@ -101,8 +102,7 @@ class MLP:
         object.__setattr__(self, "activation", option(Activation, activation, "activation"))
 
     @classmethod
-    def random(cls, sizes: list[int], rng: np.random.Generator,
-               activation: Activation | str = Activation.TANH) -> MLP:
+    def random(cls, sizes: list[int], rng: np.random.Generator, activation: Activation | str = Activation.TANH) -> MLP:
         """Glorot-scaled random network with layer widths ``sizes = [d_0, ..., d_L]``."""
         ws = [rng.standard_normal((o, i)) / np.sqrt(i) for i, o in zip(sizes[:-1], sizes[1:])]
         return cls(ws, [0.1 * rng.standard_normal(o) for o in sizes[1:]], activation)
@@ -158,23 +158,28 @@ class MLP:
     def _check_inputs(self, X: ArrayLike) -> Array:
         arr = as_finite("X", X, 2)
         if arr.shape[1] != self.weights[0].shape[1]:
-            raise ShapeError(f"array 'X' has {arr.shape[1]} columns, weights[0] expects "
-                             f"{self.weights[0].shape[1]} inputs")
+            raise ShapeError(
+                f"array 'X' has {arr.shape[1]} columns, weights[0] expects {self.weights[0].shape[1]} inputs"
+            )
         return arr
 
 
 def _check_chain(ws: tuple[Array, ...], bs: tuple[Array, ...]) -> None:
     """Weights must chain and biases match their layer's output dimension."""
     if not ws or len(ws) != len(bs):
-        raise ShapeError(f"need one bias per weight matrix (and at least one layer): "
-                         f"got {len(ws)} weights and {len(bs)} biases")
+        raise ShapeError(
+            f"need one bias per weight matrix (and at least one layer): got {len(ws)} weights and {len(bs)} biases"
+        )
     for l in range(len(ws)):
         if bs[l].shape != (ws[l].shape[0],):
-            raise ShapeError(f"biases[{l}] has shape {bs[l].shape}, weights[{l}] of shape "
-                             f"{ws[l].shape} needs ({ws[l].shape[0]},)")
+            raise ShapeError(
+                f"biases[{l}] has shape {bs[l].shape}, weights[{l}] of shape {ws[l].shape} needs ({ws[l].shape[0]},)"
+            )
         if l and ws[l].shape[1] != ws[l - 1].shape[0]:
-            raise ShapeError(f"weights[{l}] has shape {ws[l].shape} but weights[{l - 1}] has "
-                             f"shape {ws[l - 1].shape}: d_in of layer {l} must be {ws[l - 1].shape[0]}")
+            raise ShapeError(
+                f"weights[{l}] has shape {ws[l].shape} but weights[{l - 1}] has "
+                f"shape {ws[l - 1].shape}: d_in of layer {l} must be {ws[l - 1].shape[0]}"
+            )
 
 
 def backprop_factors(net: MLP, trace: Trace, S: Array) -> list[Array]:
@@ -201,7 +206,7 @@ def backprop_factors(net: MLP, trace: Trace, S: Array) -> list[Array]:
     >>> backprop_factors(net, tr, np.eye(2)[None])[0].shape
     (1, 2, 2)
     """
-    E = np.ascontiguousarray(np.swapaxes(S, 1, 2))            # (N, k', k)
+    E = np.ascontiguousarray(np.swapaxes(S, 1, 2))  # (N, k', k)
     out = [E]
     for l in range(len(net.weights) - 1, 0, -1):
         E = (E @ net.weights[l]) * trace.derivs[l - 1][:, None, :]
@@ -225,7 +230,7 @@ def jacobian(net: MLP, X: ArrayLike) -> Array:
     Bs = backprop_factors(net, tr, np.broadcast_to(np.eye(k), (n, k, k)))
     cols = []
     for a, B in zip(tr.inputs, Bs):
-        D = np.swapaxes(B, 1, 2)                                # (N, k, d_out)
+        D = np.swapaxes(B, 1, 2)  # (N, k, d_out)
         cols.append((D[:, :, :, None] * a[:, None, None, :]).reshape(n, k, -1))
         cols.append(D)
     return np.concatenate(cols, axis=2)

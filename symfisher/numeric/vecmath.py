@@ -83,9 +83,7 @@ __all__ = [
 #: length of the filled block that stands for a broadcast argument).
 CHUNK = 4096
 
-_vm_jit = numba.njit(
-    cache=True, nogil=True, fastmath={"contract"}, error_model="numpy", inline="always"
-)
+_vm_jit = numba.njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy", inline="always")
 
 
 @intrinsic
@@ -120,9 +118,7 @@ def _vm_fma(typingctx, a, b, c):
 
     def codegen(context, builder, sig, args):
         f64 = ir.DoubleType()
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(f64, [f64, f64, f64]), "llvm.fma.f64"
-        )
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f64, [f64, f64, f64]), "llvm.fma.f64")
         return builder.call(fn, args)
 
     return types.float64(types.float64, types.float64, types.float64), codegen

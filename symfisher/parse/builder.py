@@ -82,8 +82,10 @@ def _value_problem(value: Any) -> str:
         return "is imaginary (expressions are real)"
     if any(isinstance(a, _TRUTH) for a in args):
         return "uses a truth value in arithmetic"
-    if any(isinstance(v, sp.Pow) and v.base.is_Rational and v.base < 0 and v.exp.is_Rational
-           and not v.exp.is_integer for v in (value, *args)):
+    if any(
+        isinstance(v, sp.Pow) and v.base.is_Rational and v.base < 0 and v.exp.is_Rational and not v.exp.is_integer
+        for v in (value, *args)
+    ):
         return "is a complex root of a negative number (use real_root or cbrt for the real root)"
     return ""
 
@@ -127,8 +129,11 @@ class _Builder:
             return sp.true if value else sp.false
         if isinstance(value, int):
             if value.bit_length() * 0.30103 > MAX_DIGITS:
-                raise self.fail(f"integer literal of about {int(value.bit_length() * 0.30103)} digits is too large "
-                                f"(limit {MAX_DIGITS} digits)", node)
+                raise self.fail(
+                    f"integer literal of about {int(value.bit_length() * 0.30103)} digits is too large "
+                    f"(limit {MAX_DIGITS} digits)",
+                    node,
+                )
             return sp.Integer(value)
         if isinstance(value, float):
             text = ast.get_source_segment(self.src.prepared, node) or repr(value)

@@ -62,8 +62,9 @@ class Budget:
         the one result would have more than :data:`MAX_DIGITS` digits."""
         digits = int(bits * 0.30103)
         if digits > MAX_DIGITS:
-            raise ParseError(f"{what} is too costly to compute eagerly (about {digits} digits; "
-                             f"limit {MAX_DIGITS} digits per number)")
+            raise ParseError(
+                f"{what} is too costly to compute eagerly (about {digits} digits; limit {MAX_DIGITS} digits per number)"
+            )
         self.left -= bits
         if self.left < 0:
             raise ParseError(f"{what} is too costly to compute eagerly (budget of {NUMBER_BUDGET_BITS} exceeded)")

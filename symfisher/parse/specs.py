@@ -23,16 +23,18 @@ _INTERVAL = re.compile(r"\s*([\[(])(.*),(.*)([\])])\s*\Z", re.S)
 _RANGE = re.compile(r"\s*(.*?)\s*\.\.\s*(.*?)\s*\Z", re.S)
 _FINITE = re.compile(r"\s*\{(.*)\}\s*\Z", re.S)
 
-DOMAIN_KINDS: Mapping[str, tuple[Mapping[str, bool], sp.Set]] = MappingProxyType({
-    "real": ({"real": True}, sp.S.Reals),
-    "positive": ({"positive": True}, sp.Interval.open(0, sp.oo)),
-    "negative": ({"negative": True}, sp.Interval.open(-sp.oo, 0)),
-    "nonnegative": ({"nonnegative": True}, sp.Interval(0, sp.oo)),
-    "nonpositive": ({"nonpositive": True}, sp.Interval(-sp.oo, 0)),
-    "integer": ({"integer": True}, sp.S.Integers),
-    "positive_integer": ({"integer": True, "positive": True}, sp.Range(1, sp.oo)),
-    "nonnegative_integer": ({"integer": True, "nonnegative": True}, sp.Range(0, sp.oo)),
-})
+DOMAIN_KINDS: Mapping[str, tuple[Mapping[str, bool], sp.Set]] = MappingProxyType(
+    {
+        "real": ({"real": True}, sp.S.Reals),
+        "positive": ({"positive": True}, sp.Interval.open(0, sp.oo)),
+        "negative": ({"negative": True}, sp.Interval.open(-sp.oo, 0)),
+        "nonnegative": ({"nonnegative": True}, sp.Interval(0, sp.oo)),
+        "nonpositive": ({"nonpositive": True}, sp.Interval(-sp.oo, 0)),
+        "integer": ({"integer": True}, sp.S.Integers),
+        "positive_integer": ({"integer": True, "positive": True}, sp.Range(1, sp.oo)),
+        "nonnegative_integer": ({"integer": True, "nonnegative": True}, sp.Range(0, sp.oo)),
+    }
+)
 """Named domains of :func:`parse_param`: kind -> (symbol assumptions, domain set)."""
 
 

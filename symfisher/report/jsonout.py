@@ -56,8 +56,12 @@ def _check(report: Any) -> dict[str, Any] | None:
     if report is None:
         return None
     return {
-        "method": report.method, "points": list(report.points), "residual": report.residual,
-        "tolerance": report.tolerance, "dps": report.dps, "hessian_checked": report.hessian_checked,
+        "method": report.method,
+        "points": list(report.points),
+        "residual": report.residual,
+        "tolerance": report.tolerance,
+        "dps": report.dps,
+        "hessian_checked": report.hessian_checked,
         "summary": str(report),
     }
 
@@ -67,16 +71,27 @@ def _fisher_dict(result: Any) -> tuple[dict[str, Any], list[Any]]:
     if getattr(result, "is_numeric", False):
         p = len(result.family.params)
         closed = {f"{i},{j}": str(e) for (i, j), e in sorted(result.closed.items())}
-        return ({"numeric": True, "shape": [p, p], "closed": closed,
-                 "numeric_entries": [list(ij) for ij in result.numeric], "notes": list(result.notes)},
-                list(result.closed.values()))
+        return (
+            {
+                "numeric": True,
+                "shape": [p, p],
+                "closed": closed,
+                "numeric_entries": [list(ij) for ij in result.numeric],
+                "notes": list(result.notes),
+            },
+            list(result.closed.values()),
+        )
     out = {
         "numeric": False,
         "matrix": _cells(result.matrix),
         "latex": to_latex(result.matrix),
         "provenance": {
-            "routes": [list(r) for r in result.routes], "method": result.method, "route": result.route,
-            "seconds": result.seconds, "check": _check(result.check), "notes": list(result.notes),
+            "routes": [list(r) for r in result.routes],
+            "method": result.method,
+            "route": result.route,
+            "seconds": result.seconds,
+            "check": _check(result.check),
+            "notes": list(result.notes),
         },
     }
     return out, [result.matrix]
@@ -163,6 +178,9 @@ def read_json(text: str) -> dict[str, Any]:
     for key in ("score", "hessian", "jeffreys"):
         if key in data:
             value = data[key]["value"]
-            out[key] = (_matrix_back(value, table) if isinstance(value, list)
-                        else parse_expression(value, table, allow_new_symbols=False))
+            out[key] = (
+                _matrix_back(value, table)
+                if isinstance(value, list)
+                else parse_expression(value, table, allow_new_symbols=False)
+            )
     return out

@@ -69,8 +69,11 @@ def _derivation(d: Derivation) -> str:
         lines.append(r"\nabla^2_\theta \log p = " + _matrix(d.hessian))
     if d.jeffreys is not None:
         lines.append(r"\pi_J" + theta + r" \propto " + sp.latex(d.jeffreys))
-    return r"\begin{aligned}" + r" \\ ".join(line.replace(" = ", " &= ", 1).replace(r" \propto ", r" &\propto ", 1)
-                                            for line in lines) + r"\end{aligned}"
+    return (
+        r"\begin{aligned}"
+        + r" \\ ".join(line.replace(" = ", " &= ", 1).replace(r" \propto ", r" &\propto ", 1) for line in lines)
+        + r"\end{aligned}"
+    )
 
 
 def to_latex(obj: Any) -> str:

@@ -27,8 +27,9 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_sensitivity(result: Any, path: str | Path | None = None, *, n: int = 1001, ax: Any = None,
-                     title: str | None = None) -> Any:
+def plot_sensitivity(
+    result: Any, path: str | Path | None = None, *, n: int = 1001, ax: Any = None, title: str | None = None
+) -> Any:
     """Plot a design's sensitivity function with its bound and the support points marked.
 
     Parameters
@@ -66,8 +67,14 @@ def plot_sensitivity(result: Any, path: str | Path | None = None, *, n: int = 10
     pts = np.asarray(result.points, float).ravel()
     ax.plot(pts, result.sensitivity(pts), "o", color="C1", label="support points")
     for x, w in zip(pts, result.weights):
-        ax.annotate(f"{w:.3f}", (x, result.sensitivity_bound), textcoords="offset points", xytext=(0, 6),
-                    ha="center", fontsize=8)
+        ax.annotate(
+            f"{w:.3f}",
+            (x, result.sensitivity_bound),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=8,
+        )
     ax.set_xlabel("design point x")
     ax.set_ylabel("d(x, ξ)")
     ax.set_title(title or f"equivalence theorem: max d = {result.max_sensitivity:.6g}")

@@ -58,8 +58,14 @@ def _four_pl() -> BenchModel:
     expr = sp.ImmutableMatrix(f * f.T / sigma**2)
 
     def sample(rng: np.random.Generator, n: int) -> list[np.ndarray]:
-        return [rng.uniform(0.5, 3, n), rng.uniform(0.05, 1, n), rng.uniform(2, 4, n),
-                rng.uniform(0.5, 2, n), rng.uniform(0.01, 10, n), rng.uniform(0.5, 2, n)]
+        return [
+            rng.uniform(0.5, 3, n),
+            rng.uniform(0.05, 1, n),
+            rng.uniform(2, 4, n),
+            rng.uniform(0.5, 2, n),
+            rng.uniform(0.01, 10, n),
+            rng.uniform(0.5, 2, n),
+        ]
 
     return BenchModel("4pl", expr, (b, c, d, e, x, sigma), sample)
 
@@ -94,15 +100,20 @@ def _emax() -> BenchModel:
     expr = sp.ImmutableMatrix(-sp.hessian(loglik, (e0, emax, ed50, h, s)))
 
     def sample(rng: np.random.Generator, n: int) -> list[np.ndarray]:
-        return [rng.uniform(0.1, 2, n), rng.uniform(0.5, 3, n), rng.uniform(0.5, 5, n),
-                rng.uniform(0.5, 4, n), rng.uniform(-1, 1, n), rng.uniform(0.01, 10, n),
-                rng.normal(1.5, 1, n)]
+        return [
+            rng.uniform(0.1, 2, n),
+            rng.uniform(0.5, 3, n),
+            rng.uniform(0.5, 5, n),
+            rng.uniform(0.5, 4, n),
+            rng.uniform(-1, 1, n),
+            rng.uniform(0.01, 10, n),
+            rng.normal(1.5, 1, n),
+        ]
 
     return BenchModel("emax", expr, (e0, emax, ed50, h, s, x, y), sample)
 
 
-_BUILDERS: dict[str, Callable[[], BenchModel]] = {
-    "4pl": _four_pl, "gamma": _gamma, "weibull": _weibull, "emax": _emax}
+_BUILDERS: dict[str, Callable[[], BenchModel]] = {"4pl": _four_pl, "gamma": _gamma, "weibull": _weibull, "emax": _emax}
 
 
 def bench_models(names: tuple[str, ...] | None = None) -> dict[str, BenchModel]:

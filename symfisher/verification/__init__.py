@@ -18,5 +18,4 @@ from symfisher.verification.registry import IDENTITIES, Identity, identity_names
 from symfisher.verification.report import Outcome, Row, VerifyReport
 from symfisher.verification.runner import verify
 
-__all__ = ["verify", "identity_names", "IDENTITIES", "Identity", "Row", "Status",
-           "VerifyReport", "Outcome"]
+__all__ = ["verify", "identity_names", "IDENTITIES", "Identity", "Row", "Status", "VerifyReport", "Outcome"]

@@ -18,8 +18,19 @@ from symfisher.verification.report import Outcome
 
 T = TypeVar("T")
 
-__all__ = ["Ctx", "judge", "skewness_of", "within", "Deadline", "judge_numbers", "numeric_abs", "abs_at_points", "flat",
-           "tidy_within", "SIMPLIFY_SECONDS"]
+__all__ = [
+    "Ctx",
+    "judge",
+    "skewness_of",
+    "within",
+    "Deadline",
+    "judge_numbers",
+    "numeric_abs",
+    "abs_at_points",
+    "flat",
+    "tidy_within",
+    "SIMPLIFY_SECONDS",
+]
 
 
 @dataclass(frozen=True)
@@ -76,12 +87,14 @@ def skewness_of(ctx: Ctx) -> tuple[Any, Ctx, str]:
         return ctx.shared_or("skewness", skewness_tensor), ctx, ""
     p = len(ctx.fam.params)
     tau = {ix: sp.Dummy("T_" + "".join(map(str, ix))) for ix in ctx.shared["skewness_numeric"][0]}
-    T = sp.ImmutableDenseNDimArray([[[tau[tuple(sorted((i, j, k)))] for k in range(p)]
-                                     for j in range(p)] for i in range(p)])
+    T = sp.ImmutableDenseNDimArray(
+        [[[tau[tuple(sorted((i, j, k)))] for k in range(p)] for j in range(p)] for i in range(p)]
+    )
     digits = ctx.dps + 15
-    pts = tuple({**pt, **{tau[ix]: sp.Float(mpmath.nstr(v, digits), digits)
-                          for ix, v in vals.items()}}
-                for pt, vals in zip(ctx.points, ctx.shared["skewness_numeric"]))
+    pts = tuple(
+        {**pt, **{tau[ix]: sp.Float(mpmath.nstr(v, digits), digits) for ix, v in vals.items()}}
+        for pt, vals in zip(ctx.points, ctx.shared["skewness_numeric"])
+    )
     why = ctx.notes.get("skewness", "")
     note = "T_ijk = E[s_i s_j s_k] by mpmath quadrature" + (f" (symbolic route: {why})" if why else "")
     return T, Ctx(ctx.fam, pts, ctx.dps, ctx.shared, ctx.notes), note
@@ -206,8 +219,9 @@ def data_values(fam: Family) -> list[dict]:
     return [{x: v[k] for x, v in zip(fam.variables, picks)} for k in range(2)]
 
 
-def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = None,
-          what: str = "", simplify: bool = True) -> Outcome:
+def judge(
+    ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = None, what: str = "", simplify: bool = True
+) -> Outcome:
     """Proved if every residual simplifies to 0; else verified/fails numerically.
 
     Parameters
@@ -246,13 +260,12 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
         if at:
             res = [sp.sympify(r).xreplace(xv) for r in res for xv in at]
             sc = [sp.sympify(e).xreplace(xv) for e in sc for xv in at]
-            note += ", at data values " + "; ".join(
-                ", ".join(f"{k} = {v}" for k, v in xv.items()) for xv in at)
+            note += ", at data values " + "; ".join(", ".join(f"{k} = {v}" for k, v in xv.items()) for xv in at)
     worst, where = mpmath.mpf(0), None
     values = abs_at_points([*sc, *res], ctx.points, ctx.dps)
     for pt, vals in zip(ctx.points, values):
         scale = max([*vals[: len(sc)], mpmath.mpf(1)])
-        for r in vals[len(sc):]:
+        for r in vals[len(sc) :]:
             v = r / scale
             if not mpmath.isfinite(v) or v > worst:
                 worst, where = v, pt
@@ -260,12 +273,17 @@ def judge(ctx: Ctx, residuals: Iterable[Any], scales: Iterable[Any] | None = Non
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
     where_str = {str(k): str(v) for k, v in (where or {}).items()}
-    return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
-                   f"{what} residual {mpmath.nstr(worst, 5)} at {where_str}".strip())
+    return Outcome(
+        Status.FAILS,
+        float(worst) if mpmath.isfinite(worst) else None,
+        method,
+        f"{what} residual {mpmath.nstr(worst, 5)} at {where_str}".strip(),
+    )
 
 
-def judge_numbers(ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable[Iterable[Any]],
-                  method: str, what: str = "") -> Outcome:
+def judge_numbers(
+    ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable[Iterable[Any]], method: str, what: str = ""
+) -> Outcome:
     """Verified numerically if every residual is below ``ctx.tol`` relative; else fails.
 
     For residuals that are already numbers (e.g. a quadrature minus a closed form):
@@ -303,5 +321,9 @@ def judge_numbers(ctx: Ctx, residuals: Iterable[Iterable[Any]], scales: Iterable
     if mpmath.isfinite(worst) and worst <= ctx.tol:
         return Outcome(Status.NUMERIC, float(worst), method)
     at = {str(k): str(v) for k, v in (where or {}).items()}
-    return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method,
-                   f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip())
+    return Outcome(
+        Status.FAILS,
+        float(worst) if mpmath.isfinite(worst) else None,
+        method,
+        f"{what} residual {mpmath.nstr(worst, 5)} at {at}".strip(),
+    )

@@ -85,8 +85,7 @@ def expected_cost(name: str) -> float:
 
 
 def _progress_line(k: int, n: int, row: Row) -> str:
-    return (f"[{k}/{n}] {row.family}: {row.identity} {row.status.value} "
-            f"({row.seconds:.1f} s)")
+    return f"[{k}/{n}] {row.family}: {row.identity} {row.status.value} ({row.seconds:.1f} s)"
 
 
 def _one(name: str, k: int, n: int, opts: VerifyOptions, stream: TextIO | None) -> VerifyReport:
@@ -98,16 +97,18 @@ def _one(name: str, k: int, n: int, opts: VerifyOptions, stream: TextIO | None) 
     def progress(row: Row) -> None:
         print(_progress_line(k, n, row), file=out, flush=True)
 
-    return verify(name, identities=opts.identities, points=opts.points, dps=opts.dps,
-                  budget=opts.budget, progress=progress)
+    return verify(
+        name, identities=opts.identities, points=opts.points, dps=opts.dps, budget=opts.budget, progress=progress
+    )
 
 
 def _worker(name: str, k: int, n: int, opts: VerifyOptions) -> VerifyReport:
     return _one(name, k, n, opts, None)
 
 
-def verify_many(names: Sequence[str], opts: VerifyOptions = VerifyOptions(),
-                jobs: int | None = None, stream: TextIO | None = None) -> list[VerifyReport]:
+def verify_many(
+    names: Sequence[str], opts: VerifyOptions = VerifyOptions(), jobs: int | None = None, stream: TextIO | None = None
+) -> list[VerifyReport]:
     """Verify catalog families, ``jobs`` families at a time in separate processes.
 
     Every family runs in its own worker process (forked; each check inside it still

@@ -94,8 +94,7 @@ class VerifyReport:
         row makes it False, and so does a report in which nothing was checked.
         """
         checked = any(r.status in (Status.PROVED, Status.NUMERIC) for r in self.rows)
-        return checked and all(r.status in (Status.PROVED, Status.NUMERIC, Status.NOT_APPLICABLE)
-                               for r in self.rows)
+        return checked and all(r.status in (Status.PROVED, Status.NUMERIC, Status.NOT_APPLICABLE) for r in self.rows)
 
     def summary(self) -> str:
         """One line: the verdict and the counts per status."""
@@ -105,8 +104,14 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
-        return {"family": self.family, "ok": self.ok, "complete": self.complete, "counts": self.counts,
-                "seconds": self.seconds, "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "family": self.family,
+            "ok": self.ok,
+            "complete": self.complete,
+            "counts": self.counts,
+            "seconds": self.seconds,
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
     def row(self, identity: str) -> Row:
         """The row of the identity named ``identity``."""
@@ -124,6 +129,7 @@ class VerifyReport:
         lines = [self.summary()]
         for r in self.rows:
             res = "" if r.residual is None else f"{r.residual:.1e}"
-            lines.append(f"  {r.identity:<34} {r.status.value:<21} {res:>8}  {r.method}"
-                         + (f" — {r.reason}" if r.reason else ""))
+            lines.append(
+                f"  {r.identity:<34} {r.status.value:<21} {res:>8}  {r.method}" + (f" — {r.reason}" if r.reason else "")
+            )
         return "\n".join(lines)

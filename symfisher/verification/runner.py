@@ -57,8 +57,9 @@ def _score_residual(fam: Family, ctx: Ctx, budget: float) -> Outcome:
 
     out = _run_one(Identity("score_mean_zero", "", "", score_mean_zero), ctx, budget)
     reason = f"non-regular: {fam.irregularity}"
-    return Outcome(Status.FAILS, out.residual, out.method or "regularity check",
-                   reason + (f"; {out.reason}" if out.reason else ""))
+    return Outcome(
+        Status.FAILS, out.residual, out.method or "regularity check", reason + (f"; {out.reason}" if out.reason else "")
+    )
 
 
 def _check(ident: Identity, ctx: Ctx, budget: float, shared: Shared) -> Outcome:
@@ -81,12 +82,21 @@ def _check(ident: Identity, ctx: Ctx, budget: float, shared: Shared) -> Outcome:
 
 
 _PRELOAD = (
-    "symfisher.derive.check.integrate", "symfisher.derive.geometry.connections",
-    "symfisher.derive.geometry.curvature", "symfisher.derive.divergence",
-    "symfisher.derive.expectation.engine", "symfisher.derive.expfam", "symfisher.derive.fisher.api",
-    "symfisher.derive.score", "symfisher.derive.smooth", "symfisher.families.iid",
-    "symfisher.geometry.geodesic", "symfisher.numeric.kernel", "symfisher.codegen",
-    "scipy.integrate", "numba",
+    "symfisher.derive.check.integrate",
+    "symfisher.derive.geometry.connections",
+    "symfisher.derive.geometry.curvature",
+    "symfisher.derive.divergence",
+    "symfisher.derive.expectation.engine",
+    "symfisher.derive.expfam",
+    "symfisher.derive.fisher.api",
+    "symfisher.derive.score",
+    "symfisher.derive.smooth",
+    "symfisher.families.iid",
+    "symfisher.geometry.geodesic",
+    "symfisher.numeric.kernel",
+    "symfisher.codegen",
+    "scipy.integrate",
+    "numba",
 )
 """Modules the checks import: imported once here, so every forked check inherits them
 instead of paying the import (SciPy, Numba) again in its own child process."""
@@ -142,11 +152,15 @@ def _check_options(points: Any, dps: Any, budget: Any) -> None:
     from symfisher.errors import DomainError
 
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 1:
-        raise DomainError(f"verify: points={points!r} must be a positive integer "
-                          "(with no points, numeric checks would pass without checking anything)")
+        raise DomainError(
+            f"verify: points={points!r} must be a positive integer "
+            "(with no points, numeric checks would pass without checking anything)"
+        )
     if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)) or dps < MIN_DPS:
-        raise DomainError(f"verify: dps={dps!r} must be an integer >= {MIN_DPS} (a residual passes below "
-                          "10^(-dps/2); fewer digits would accept visible disagreement)")
+        raise DomainError(
+            f"verify: dps={dps!r} must be an integer >= {MIN_DPS} (a residual passes below "
+            "10^(-dps/2); fewer digits would accept visible disagreement)"
+        )
     if not isinstance(budget, (int, float, np.integer, np.floating)) or not budget > 0 or not np.isfinite(budget):
         raise DomainError(f"verify: budget={budget!r} must be a positive number of seconds")
 
@@ -204,15 +218,13 @@ def verify(
     _preload()
     _warm(fam, budget)
     pts = tuple(sample_points(fam, points, salt="verify"))
-    shared = (derive_shared(fam, {i.name for i in chosen}, budget, _budgeted, pts, dps)
-              if fam.regular else Shared())
+    shared = derive_shared(fam, {i.name for i in chosen}, budget, _budgeted, pts, dps) if fam.regular else Shared()
     ctx = Ctx(fam, pts, dps, shared.values, shared.notes)
     rows = []
     for ident in chosen:
         t0 = time.perf_counter()
         out = _check(ident, ctx, budget, shared)
-        row = Row(fam.name, ident.name, out.status, out.residual, out.method, out.reason,
-                  time.perf_counter() - t0)
+        row = Row(fam.name, ident.name, out.status, out.residual, out.method, out.reason, time.perf_counter() - t0)
         rows.append(row)
         if progress is not None:
             progress(row)

@@ -34,8 +34,7 @@ SKEWNESS_SYMBOLIC_BUDGET = 10.0
 """Seconds (at most) for the symbolic skewness tensor; when it does not come in time,
 T is computed by quadrature at the test points instead."""
 
-_SYMBOLIC_BUDGET = {"reparam_fisher": REPARAM_SYMBOLIC_BUDGET,
-                    "skewness": SKEWNESS_SYMBOLIC_BUDGET}
+_SYMBOLIC_BUDGET = {"reparam_fisher": REPARAM_SYMBOLIC_BUDGET, "skewness": SKEWNESS_SYMBOLIC_BUDGET}
 
 
 def _reparam_fisher(fam: Family) -> Any:
@@ -121,8 +120,7 @@ def _derivers() -> dict[str, Callable[[Any], Any]]:
     from symfisher.derive.geometry.connections import skewness_tensor
     from symfisher.verification.checks.expfam import expfam_data
 
-    return {"skewness": skewness_tensor, "kl": kl_divergence, "expfam": expfam_data,
-            "reparam_fisher": _reparam_fisher}
+    return {"skewness": skewness_tensor, "kl": kl_divergence, "expfam": expfam_data, "reparam_fisher": _reparam_fisher}
 
 
 def _wanted(fam: Family, names: set[str]) -> list[str]:
@@ -135,8 +133,7 @@ def _wanted(fam: Family, names: set[str]) -> list[str]:
             continue
         if key == "expfam" and expfam_reason(fam):
             continue
-        if key == "skewness" and not names & {"alpha_duality", "kl_third_order"} \
-                and expfam_reason(fam):
+        if key == "skewness" and not names & {"alpha_duality", "kl_third_order"} and expfam_reason(fam):
             continue
         keys.append(key)
     return keys
@@ -151,8 +148,9 @@ def _at_points(fn: NumericDeriver, points: tuple[dict, ...], dps: int) -> Callab
     return lambda fam: fn(fam, points, dps)
 
 
-def _attempt(fn: Callable[[Any], Any], fam: Family, budget: float,
-             budgeted: Callable[[Callable[..., Any], Any, float], Any]) -> tuple[Any, str | None]:
+def _attempt(
+    fn: Callable[[Any], Any], fam: Family, budget: float, budgeted: Callable[[Callable[..., Any], Any, float], Any]
+) -> tuple[Any, str | None]:
     """(value, None) or (None, why it failed) of ``fn(fam)`` under ``budget``."""
     from symfisher.errors import BudgetExceeded
 
@@ -166,8 +164,10 @@ def _attempt(fn: Callable[[Any], Any], fam: Family, budget: float,
 
 
 _NUMERIC: dict[str, tuple[str, NumericDeriver]] = {
-    "kl": ("kl_numeric", kl_numeric), "reparam_fisher": ("reparam_numeric", _reparam_numeric),
-    "skewness": ("skewness_numeric", skewness_numeric)}
+    "kl": ("kl_numeric", kl_numeric),
+    "reparam_fisher": ("reparam_numeric", _reparam_numeric),
+    "skewness": ("skewness_numeric", skewness_numeric),
+}
 """Shared objects with a numeric stand-in at the test points: key → (value key, deriver)."""
 
 
@@ -185,9 +185,14 @@ def _short(why: str, limit: int = 160) -> str:
     return why if len(why) <= limit else why[: limit - 1].rstrip() + "…"
 
 
-def derive_shared(fam: Family, names: set[str], budget: float,
-                  budgeted: Callable[[Callable[..., Any], Any, float], Any],
-                  points: tuple[dict, ...] = (), dps: int = 30) -> Shared:
+def derive_shared(
+    fam: Family,
+    names: set[str],
+    budget: float,
+    budgeted: Callable[[Callable[..., Any], Any, float], Any],
+    points: tuple[dict, ...] = (),
+    dps: int = 30,
+) -> Shared:
     """Derive every shared object the chosen identities need, each under ``budget``.
 
     The KL divergence, the skewness tensor and the reparametrised Fisher matrix are
@@ -222,8 +227,7 @@ def derive_shared(fam: Family, names: set[str], budget: float,
     failures: dict[str, str] = {}
     notes: dict[str, str] = {}
     for key in _wanted(fam, names):
-        limit = min(budget, _SYMBOLIC_BUDGET.get(key, budget)) if _one_variable(fam) \
-            else budget
+        limit = min(budget, _SYMBOLIC_BUDGET.get(key, budget)) if _one_variable(fam) else budget
         value, why = _attempt(derivers[key], fam, limit, budgeted)
         if why is None:
             values[key] = value

@@ -22,8 +22,15 @@ from symfisher.derive.score import hessian, score
 from symfisher.errors import DerivationError, SymfisherError
 from symfisher.families.protocol import FamilyLike
 
-__all__ = ["CheckReport", "cross_check", "check_normalised", "DEFAULT_DPS", "MONTE_CARLO", "method_tolerance",
-           "mass_check"]
+__all__ = [
+    "CheckReport",
+    "cross_check",
+    "check_normalised",
+    "DEFAULT_DPS",
+    "MONTE_CARLO",
+    "method_tolerance",
+    "mass_check",
+]
 
 DEFAULT_DPS = 30
 _QUAD_TOL = 1e-10
@@ -72,9 +79,11 @@ class CheckReport:
         mc = self.method == MONTE_CARLO
         unit = " std errors" if mc else " (relative)"
         prec = "float64" if mc else f"dps={self.dps}"
-        return (f"{what} by {self.method} at {len(self.points)} point(s), {prec}: "
-                f"residual {self.residual:.2e}{unit} <= {self.tolerance:.0e}; "
-                f"resolves relative deviations >= {self.resolution:.1e}")
+        return (
+            f"{what} by {self.method} at {len(self.points)} point(s), {prec}: "
+            f"residual {self.residual:.2e}{unit} <= {self.tolerance:.0e}; "
+            f"resolves relative deviations >= {self.resolution:.1e}"
+        )
 
 
 def _fmt_point(point: dict) -> str:
@@ -160,8 +169,14 @@ def _compare(matrix: sp.MatrixBase, got: Expectations, index: list, point: dict,
     return worst, resolution
 
 
-def cross_check(fam: FamilyLike, matrix: sp.MatrixBase, *, hessian_valid: bool = True,
-                n_points: int | None = None, dps: int = DEFAULT_DPS) -> CheckReport:
+def cross_check(
+    fam: FamilyLike,
+    matrix: sp.MatrixBase,
+    *,
+    hessian_valid: bool = True,
+    n_points: int | None = None,
+    dps: int = DEFAULT_DPS,
+) -> CheckReport:
     """Verify a closed-form Fisher matrix numerically.
 
     Parameters
@@ -207,8 +222,15 @@ def cross_check(fam: FamilyLike, matrix: sp.MatrixBase, *, hessian_valid: bool =
             dev, res = _compare(matrix, got, index, point, dps)
         worst, resolution = max(worst, dev), max(resolution, res)
         method, tol = got.method, method_tolerance(got)
-    return CheckReport(method, tuple(_fmt_point(pt) for pt in points), worst, tol,
-                       0 if method == MONTE_CARLO else dps, hessian_valid, resolution)
+    return CheckReport(
+        method,
+        tuple(_fmt_point(pt) for pt in points),
+        worst,
+        tol,
+        0 if method == MONTE_CARLO else dps,
+        hessian_valid,
+        resolution,
+    )
 
 
 def check_normalised(fam: FamilyLike, n_points: int = 2, dps: int = 20) -> None:

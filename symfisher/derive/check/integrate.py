@@ -64,8 +64,9 @@ def _safe_exp(v: Any) -> Any:
 Combine = Callable[[Sequence[Any]], Sequence[Any]]
 
 
-def _vector_fn(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: str,
-               combine: Combine | None = None) -> Callable[..., Any]:
+def _vector_fn(
+    fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: str, combine: Combine | None = None
+) -> Callable[..., Any]:
     """x ↦ (p(x), p(x) g_1(x), ...) as a plain function of the data variables.
 
     g = combine(f(x)) when ``combine`` is given (e.g. the products s_i s_j formed
@@ -77,8 +78,10 @@ def _vector_fn(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, module: s
     try:
         fn = sp.lambdify([*fam.variables, *consts], [ell, *exprs], modules=modules, cse=True)
     except ValueError as exc:  # Python's int-to-str limit: an exact number of > 4300 digits
-        raise DerivationError(f"the numeric check cannot evaluate {fam.name}: {exc} (an exact number in the "
-                              "density is too large; fix smaller constants)") from None
+        raise DerivationError(
+            f"the numeric check cannot evaluate {fam.name}: {exc} (an exact number in the "
+            "density is too large; fix smaller constants)"
+        ) from None
     if module == "mpmath":
         values = [mpmath.mpmathify(str(sp.N(point[c], mpmath.mp.dps + 10))) for c in consts]
     else:
@@ -128,6 +131,7 @@ def _quad_1d(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, c
                 if t not in memo:
                     memo[t] = vec(t)
                 return memo[t][k]
+
             return f
 
         ends = [mpmath.mpmathify(str(sp.N(lo, dps + 5))) if lo.is_finite else -mpmath.inf]
@@ -186,8 +190,9 @@ def _finite(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, dps: int, co
     return Expectations(tuple(total), "finite-sum", 10.0 ** (-(dps // 2)))
 
 
-def numeric_expectations(fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30,
-                         combine: Combine | None = None) -> Expectations:
+def numeric_expectations(
+    fam: Any, exprs: Sequence[sp.Expr], point: dict, dps: int = 30, combine: Combine | None = None
+) -> Expectations:
     """E_θ[1], E_θ[f_1], …, E_θ[f_m] at the parameter point ``point``.
 
     Parameters

@@ -26,8 +26,9 @@ __all__ = ["monte_carlo_simplex", "MC_SAMPLES"]
 MC_SAMPLES = 200_000
 
 
-def monte_carlo_simplex(fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES,
-                        combine: Any = None) -> Any:
+def monte_carlo_simplex(
+    fam: FamilyLike, exprs: Sequence[sp.Expr], point: dict, samples: int = MC_SAMPLES, combine: Any = None
+) -> Any:
     """Importance-sampled E[1], E[f_1], … on ``Simplex(n)``.
 
     Parameters

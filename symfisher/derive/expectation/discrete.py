@@ -41,8 +41,9 @@ def finite_points(support: object, nvars: int) -> list[tuple[sp.Expr, ...]] | No
     return None
 
 
-def finite_expectation(g: sp.Expr, logpdf: sp.Expr, xs: Sequence[sp.Symbol],
-                       points: Sequence[tuple[sp.Expr, ...]]) -> sp.Expr:
+def finite_expectation(
+    g: sp.Expr, logpdf: sp.Expr, xs: Sequence[sp.Symbol], points: Sequence[tuple[sp.Expr, ...]]
+) -> sp.Expr:
     """``Σ_points g(x) exp(logpdf(x))``.
 
     Examples

@@ -155,8 +155,9 @@ def _fallback(stat: sp.Expr, fam: FamilyLike, budget: float, tried: list[str]) -
     if len(fam.variables) == 1 and isinstance(sets[0], (sp.Interval, sp.Range)):
         lo, hi = sets[0].inf, sets[0].sup
         try:
-            return integrate_with_budget(stat, fam.logpdf, fam.variables[0], lo, hi, fam.domains,
-                                         fam.is_discrete, budget)
+            return integrate_with_budget(
+                stat, fam.logpdf, fam.variables[0], lo, hi, fam.domains, fam.is_discrete, budget
+            )
         except DerivationError as exc:
             tried.append(str(exc))
     raise DerivationError(f"no closed form for E[{stat}] under {fam!r}; tried: " + "; ".join(tried))

@@ -44,8 +44,16 @@ def _do_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr, d
     return sp.integrate(integrand, (var, lo, hi), conds="none")
 
 
-def integrate_with_budget(stat: sp.Expr, logpdf: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
-                          domains: Mapping[sp.Symbol, sp.Set], discrete: bool, seconds: float) -> sp.Expr:
+def integrate_with_budget(
+    stat: sp.Expr,
+    logpdf: sp.Expr,
+    var: sp.Symbol,
+    lo: sp.Expr,
+    hi: sp.Expr,
+    domains: Mapping[sp.Symbol, sp.Set],
+    discrete: bool,
+    seconds: float,
+) -> sp.Expr:
     """E[stat] by SymPy ``integrate``/``summation`` in a child process with a deadline.
 
     Parameters
@@ -89,14 +97,15 @@ def integrate_with_budget(stat: sp.Expr, logpdf: sp.Expr, var: sp.Symbol, lo: sp
     return sp.simplify(value.xreplace(back)) if back else value
 
 
-
-
 def _basis(dps: int) -> list[tuple[str, mpmath.mpf, sp.Expr]]:
     with mpmath.workdps(dps):
         return [
-            ("pi", +mpmath.pi, sp.pi), ("pi2", mpmath.pi**2, sp.pi**2),
-            ("g", +mpmath.euler, sp.EulerGamma), ("g2", mpmath.euler**2, sp.EulerGamma**2),
-            ("l2", mpmath.log(2), sp.log(2)), ("z3", mpmath.zeta(3), sp.zeta(3)),
+            ("pi", +mpmath.pi, sp.pi),
+            ("pi2", mpmath.pi**2, sp.pi**2),
+            ("g", +mpmath.euler, sp.EulerGamma),
+            ("g2", mpmath.euler**2, sp.EulerGamma**2),
+            ("l2", mpmath.log(2), sp.log(2)),
+            ("z3", mpmath.zeta(3), sp.zeta(3)),
             ("gl2", mpmath.euler * mpmath.log(2), sp.EulerGamma * sp.log(2)),
             ("l22", mpmath.log(2) ** 2, sp.log(2) ** 2),
         ]

@@ -97,7 +97,7 @@ def _isserlis(index: tuple[int, ...], cov: sp.ImmutableMatrix) -> sp.Expr:
     first, rest = index[0], index[1:]
     total = sp.S.Zero
     for pos, j in enumerate(rest):
-        total += cov[first, j] * _isserlis(rest[:pos] + rest[pos + 1:], cov)
+        total += cov[first, j] * _isserlis(rest[:pos] + rest[pos + 1 :], cov)
     return total
 
 

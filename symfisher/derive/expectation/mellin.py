@@ -89,8 +89,12 @@ def beta_kernel(y: sp.Symbol, a: sp.Expr, b: sp.Expr) -> MellinKernel:
     """Beta ``y^(a−1) (1−y)^(b−1)`` on (0, 1); bases ``y, 1 − y``."""
 
     def mellin(s: tuple[sp.Expr, ...]) -> sp.Expr:
-        return (sp.gamma(a + s[0]) * sp.gamma(b + s[1]) * sp.gamma(a + b)
-                / (sp.gamma(a) * sp.gamma(b) * sp.gamma(a + b + s[0] + s[1])))
+        return (
+            sp.gamma(a + s[0])
+            * sp.gamma(b + s[1])
+            * sp.gamma(a + b)
+            / (sp.gamma(a) * sp.gamma(b) * sp.gamma(a + b + s[0] + s[1]))
+        )
 
     return MellinKernel("BETA", (y,), (y, 1 - y), mellin)
 
@@ -231,8 +235,9 @@ def mellin_expectation(expr: sp.Expr, kernel: MellinKernel) -> sp.Expr:
     -EulerGamma
     """
     K = len(kernel.bases)
-    marks = _Marks(tuple(sp.Dummy(f"P{j}", positive=True) for j in range(K)),
-                   tuple(sp.Dummy(f"L{j}") for j in range(K)))
+    marks = _Marks(
+        tuple(sp.Dummy(f"P{j}", positive=True) for j in range(K)), tuple(sp.Dummy(f"L{j}") for j in range(K))
+    )
     rewritten = _rewrite(sp.expand(expr), kernel, marks)
     s = tuple(sp.Dummy(f"s{j}") for j in range(K))
     base_m = kernel.mellin(s)
@@ -249,4 +254,3 @@ def mellin_expectation(expr: sp.Expr, kernel: MellinKernel) -> sp.Expr:
                 value = sp.diff(value, sj, m)
         total += coef * value.subs(dict(zip(s, exps)))
     return total
-

@@ -119,7 +119,7 @@ def _step_locscale(d: Density1D, ctx: _Ctx) -> Iterator[tuple[str, Density1D, Ma
             continue
         z = sp.Dummy("z", real=True)
         logpdf, mapper = _subst(d, z, m + c * z)
-        used = (m.free_symbols | c.free_symbols)
+        used = m.free_symbols | c.free_symbols
         if not logpdf.free_symbols & used:
             lo, hi = (d.lo, d.hi) if kind == "R" else (-sp.pi, sp.pi)
             yield "locscale", Density1D(z, logpdf, lo, hi), mapper

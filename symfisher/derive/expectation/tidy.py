@@ -33,8 +33,11 @@ def _besseli_low(n: int, z: sp.Expr) -> sp.Expr:
 
 
 def _lower_bessel(expr: sp.Expr) -> sp.Expr:
-    subs = {b: _besseli_low(int(b.args[0]), b.args[1]) for b in expr.atoms(sp.besseli)
-            if b.args[0].is_Integer and b.args[0] not in (0, 1)}
+    subs = {
+        b: _besseli_low(int(b.args[0]), b.args[1])
+        for b in expr.atoms(sp.besseli)
+        if b.args[0].is_Integer and b.args[0] not in (0, 1)
+    }
     return expr.xreplace(subs) if subs else expr
 
 

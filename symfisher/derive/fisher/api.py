@@ -79,8 +79,16 @@ def _verify(fam: FamilyLike, mat: sp.ImmutableMatrix, check: bool, hessian_ok: b
     return cross_check(fam, mat, hessian_valid=hessian_ok) if check else None
 
 
-def _derive(fam: FamilyLike, method: FisherMethod, *, allow_numeric: bool, check: bool, expect: ExpectFn,
-            budget: float, simplify_budget: float) -> FisherResult | NumericFisher:
+def _derive(
+    fam: FamilyLike,
+    method: FisherMethod,
+    *,
+    allow_numeric: bool,
+    check: bool,
+    expect: ExpectFn,
+    budget: float,
+    simplify_budget: float,
+) -> FisherResult | NumericFisher:
     start = time.monotonic()
     problem = hessian_route_problem(fam)
     notes: list[str] = [problem] if problem else []
@@ -105,13 +113,15 @@ def _derive(fam: FamilyLike, method: FisherMethod, *, allow_numeric: bool, check
             notes.append(f"{name} route rejected by the numeric check: {exc}")
             failures.append(f"{name}: failed the numeric check")
             continue
-        return FisherResult(mat, tuple(fam.params), _routes_table(cand, p), report, tuple(notes),
-                            method.value, time.monotonic() - start)
+        return FisherResult(
+            mat, tuple(fam.params), _routes_table(cand, p), report, tuple(notes), method.value, time.monotonic() - start
+        )
     return _give_up(fam, partial, notes, failures, allow_numeric)
 
 
-def _give_up(fam: FamilyLike, partial: Candidate | None, notes: list[str], failures: list[str],
-             allow_numeric: bool) -> NumericFisher:
+def _give_up(
+    fam: FamilyLike, partial: Candidate | None, notes: list[str], failures: list[str], allow_numeric: bool
+) -> NumericFisher:
     if allow_numeric:
         p = len(fam.params)
         closed = dict(partial.entries) if partial else {}
@@ -126,9 +136,17 @@ def _give_up(fam: FamilyLike, partial: Candidate | None, notes: list[str], failu
     )
 
 
-def derive_fisher(fam: FamilyLike, method: str | FisherMethod = "auto", *, allow_numeric: bool = False,
-                  check: bool = True, expect: ExpectFn | None = None, budget: float = 10.0,
-                  simplify_budget: float = 3.0, cache: bool = True) -> FisherResult | NumericFisher:
+def derive_fisher(
+    fam: FamilyLike,
+    method: str | FisherMethod = "auto",
+    *,
+    allow_numeric: bool = False,
+    check: bool = True,
+    expect: ExpectFn | None = None,
+    budget: float = 10.0,
+    simplify_budget: float = 3.0,
+    cache: bool = True,
+) -> FisherResult | NumericFisher:
     """Derive the Fisher information of a family, with provenance.
 
     Parameters
@@ -181,15 +199,23 @@ def derive_fisher(fam: FamilyLike, method: str | FisherMethod = "auto", *, allow
         hit = default_cache().get(fam, method.value, check)
         if hit is not None:
             return hit
-    result = _derive(fam, method, allow_numeric=allow_numeric, check=check,
-                     expect=expect or default_expect, budget=budget, simplify_budget=simplify_budget)
+    result = _derive(
+        fam,
+        method,
+        allow_numeric=allow_numeric,
+        check=check,
+        expect=expect or default_expect,
+        budget=budget,
+        simplify_budget=simplify_budget,
+    )
     if use_cache and isinstance(result, FisherResult):
         default_cache().put(fam, method.value, check, result)
     return result
 
 
-def fisher(obj: Any, method: str | FisherMethod = "auto", *, allow_numeric: bool = False, check: bool = True,
-           **options: Any) -> sp.ImmutableMatrix | NumericFisher:
+def fisher(
+    obj: Any, method: str | FisherMethod = "auto", *, allow_numeric: bool = False, check: bool = True, **options: Any
+) -> sp.ImmutableMatrix | NumericFisher:
     """Expected Fisher information I(θ) in closed form.
 
     Parameters

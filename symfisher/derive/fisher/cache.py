@@ -49,9 +49,15 @@ def _encode(result: Any, key: str) -> str:
         "params": [s.name for s in result.params],
         "matrix": [[str(result.matrix[i, j]) for j in range(result.matrix.cols)] for i in range(result.matrix.rows)],
         "routes": [list(r) for r in result.routes],
-        "check": None if check is None else {
-            "method": check.method, "points": list(check.points), "residual": check.residual,
-            "tolerance": check.tolerance, "dps": check.dps, "hessian_checked": check.hessian_checked,
+        "check": None
+        if check is None
+        else {
+            "method": check.method,
+            "points": list(check.points),
+            "residual": check.residual,
+            "tolerance": check.tolerance,
+            "dps": check.dps,
+            "hessian_checked": check.hessian_checked,
             "resolution": check.resolution,
         },
         "notes": list(result.notes),
@@ -75,11 +81,28 @@ def _decode(body: str, fam: FamilyLike, key: str) -> Any:
     if any(not (c.free_symbols <= allowed) for row in cells for c in row):
         return None
     chk = data["check"]
-    report = None if chk is None else CheckReport(
-        chk["method"], tuple(chk["points"]), float(chk["residual"]), float(chk["tolerance"]),
-        int(chk["dps"]), bool(chk["hessian_checked"]), float(chk["resolution"]))
-    return FisherResult(sp.ImmutableMatrix(cells), tuple(fam.params), tuple(tuple(r) for r in data["routes"]),
-                        report, tuple(data["notes"]), data["method"], float(data["seconds"]))
+    report = (
+        None
+        if chk is None
+        else CheckReport(
+            chk["method"],
+            tuple(chk["points"]),
+            float(chk["residual"]),
+            float(chk["tolerance"]),
+            int(chk["dps"]),
+            bool(chk["hessian_checked"]),
+            float(chk["resolution"]),
+        )
+    )
+    return FisherResult(
+        sp.ImmutableMatrix(cells),
+        tuple(fam.params),
+        tuple(tuple(r) for r in data["routes"]),
+        report,
+        tuple(data["notes"]),
+        data["method"],
+        float(data["seconds"]),
+    )
 
 
 @dataclass

@@ -20,11 +20,13 @@ _SIMPLIFY_MAX_OPS = 400
 
 def _rewrite_bessel(expr: sp.Expr) -> sp.Expr:
     """Lower Bessel orders ≥ 2 with the recurrence I_{n+1} = I_{n-1} − (2n/z) I_n."""
+
     def lower(b: sp.Expr) -> sp.Expr:
         order, arg = b.args
         if order.is_Integer and order >= 2:
             return sp.besseli(order - 2, arg) - 2 * (order - 1) / arg * sp.besseli(order - 1, arg)
         return b
+
     for _ in range(4):
         new = expr.replace(lambda e: isinstance(e, sp.besseli), lower)
         if new == expr:

@@ -97,5 +97,7 @@ class NumericFisher:
         return out
 
     def __repr__(self) -> str:
-        return (f"NumericFisher(NUMERIC evaluation for {getattr(self.family, 'name', 'family')}: "
-                f"entries {list(self.numeric)} by quadrature, {len(self.closed)} closed-form entries)")
+        return (
+            f"NumericFisher(NUMERIC evaluation for {getattr(self.family, 'name', 'family')}: "
+            f"entries {list(self.numeric)} by quadrature, {len(self.closed)} closed-form entries)"
+        )

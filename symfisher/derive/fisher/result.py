@@ -50,12 +50,15 @@ class FisherResult:
 
     def summary(self) -> str:
         """One line per fact: parameters, route, check and time."""
-        lines = [f"Fisher information in ({', '.join(map(str, self.params))}): route {self.route}, "
-                 f"{self.seconds:.2f} s"]
+        lines = [
+            f"Fisher information in ({', '.join(map(str, self.params))}): route {self.route}, {self.seconds:.2f} s"
+        ]
         if self.check is not None:
-            lines.append(f"  checked: {self.check.method} at {len(self.check.points)} point(s), "
-                         f"residual {self.check.residual:.1e} (tolerance {self.check.tolerance:.0e}, "
-                         f"{self.check.dps} digits)")
+            lines.append(
+                f"  checked: {self.check.method} at {len(self.check.points)} point(s), "
+                f"residual {self.check.residual:.1e} (tolerance {self.check.tolerance:.0e}, "
+                f"{self.check.dps} digits)"
+            )
         else:
             lines.append("  NOT cross-checked (check=False)")
         lines += [f"  note: {n}" for n in self.notes]
@@ -63,11 +66,15 @@ class FisherResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (entries as SymPy strings readable by ``symfisher.parse``)."""
-        return {"params": [s.name for s in self.params],
-                "matrix": [[str(self.matrix[i, j]) for j in range(self.matrix.cols)]
-                           for i in range(self.matrix.rows)],
-                "routes": [list(r) for r in self.routes], "method": self.method,
-                "checked": self.check is not None, "notes": list(self.notes), "seconds": self.seconds}
+        return {
+            "params": [s.name for s in self.params],
+            "matrix": [[str(self.matrix[i, j]) for j in range(self.matrix.cols)] for i in range(self.matrix.rows)],
+            "routes": [list(r) for r in self.routes],
+            "method": self.method,
+            "checked": self.check is not None,
+            "notes": list(self.notes),
+            "seconds": self.seconds,
+        }
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {sp.latex(self.matrix)}$"

@@ -35,8 +35,7 @@ def _first_kind(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> sp.Immu
     p = len(coords)
     dg = [g.diff(c) for c in coords]  # dg[k][i, j] = ∂_k g_ij
     comps = [
-        [[tidy((dg[i][j, k] + dg[j][i, k] - dg[k][i, j]) / 2) for k in range(p)] for j in range(p)]
-        for i in range(p)
+        [[tidy((dg[i][j, k] + dg[j][i, k] - dg[k][i, j]) / 2) for k in range(p)] for j in range(p)] for i in range(p)
     ]
     return sp.ImmutableDenseNDimArray(comps)
 
@@ -59,8 +58,9 @@ def inverse_metric(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...] | None =
     return sp.ImmutableMatrix(g.rows, g.cols, [tidy(e) for e in inv])
 
 
-def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix,
-                coords: tuple[sp.Symbol, ...] | None = None) -> sp.ImmutableDenseNDimArray:
+def raise_first(
+    gamma1: sp.NDimArray, g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...] | None = None
+) -> sp.ImmutableDenseNDimArray:
     """Raise the last index of a first-kind array: ``A^k_ij = g^{kl} A_ij,l`` → order (k, i, j).
 
     Parameters
@@ -78,8 +78,7 @@ def raise_first(gamma1: sp.NDimArray, g: sp.ImmutableMatrix,
     ginv = inverse_metric(g, coords)
     p = g.rows
     comps = [
-        [[tidy(sum(ginv[k, m] * gamma1[i, j, m] for m in range(p))) for j in range(p)]
-         for i in range(p)]
+        [[tidy(sum(ginv[k, m] * gamma1[i, j, m] for m in range(p))) for j in range(p)] for i in range(p)]
         for k in range(p)
     ]
     return sp.ImmutableDenseNDimArray(comps)
@@ -168,8 +167,7 @@ def _skewness_expfam(fam: FamilyLike) -> dict[tuple[int, int, int], sp.Expr] | N
     mean = [expect(sp.expand(ta), fam) for ta in t]
     C = sp.Matrix(k, k, lambda a, b: expect(sp.expand(t[a] * t[b]), fam) - mean[a] * mean[b])
     dC = [C.diff(v) for v in th]
-    return {(i, j, m): tidy((J[:, i].T * dC[m] * J[:, j])[0, 0])
-            for (i, j, m) in _sorted_triples(len(th))}
+    return {(i, j, m): tidy((J[:, i].T * dC[m] * J[:, j])[0, 0]) for (i, j, m) in _sorted_triples(len(th))}
 
 
 def _check_skewness(fam: Any, vals: dict[tuple[int, int, int], sp.Expr]) -> None:
@@ -179,8 +177,9 @@ def _check_skewness(fam: Any, vals: dict[tuple[int, int, int], sp.Expr]) -> None
 
     s = list(score(fam))
     labels = {ix: f"T{list(ix)}" for ix in vals}
-    check_expectations(fam, {labels[ix]: s[ix[0]] * s[ix[1]] * s[ix[2]] for ix in vals},
-                       {labels[ix]: v for ix, v in vals.items()})
+    check_expectations(
+        fam, {labels[ix]: s[ix[0]] * s[ix[1]] * s[ix[2]] for ix in vals}, {labels[ix]: v for ix, v in vals.items()}
+    )
 
 
 def skewness_tensor(fam: Any, *, check: bool = True) -> sp.ImmutableDenseNDimArray:
@@ -236,16 +235,17 @@ def _skewness(fam: Any, check: bool) -> sp.ImmutableDenseNDimArray:
         from symfisher.derive.score import score
 
         s = list(score(fam))
-        vals = {ix: tidy(closed_expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
-                for ix in _sorted_triples(len(s))}
+        vals = {
+            ix: tidy(closed_expectation(sp.expand(s[ix[0]] * s[ix[1]] * s[ix[2]]), fam))
+            for ix in _sorted_triples(len(s))
+        }
     for idx, val in vals.items():
         if val.has(sp.Integral, sp.Sum):
             raise DerivationError(f"skewness tensor entry T{list(idx)} has no closed form: {val}")
     if check:
         _check_skewness(fam, vals)
     p = len(fam.params)
-    comps = [[[vals[_sorted3(i, j, k)] for k in range(p)] for j in range(p)]
-             for i in range(p)]
+    comps = [[[vals[_sorted3(i, j, k)] for k in range(p)] for j in range(p)] for i in range(p)]
     return sp.ImmutableDenseNDimArray(comps)
 
 
@@ -302,8 +302,7 @@ def alpha_connection(
         raise InputError(f"skewness has shape {T.shape}, expected {(p, p, p)}")
     a = sp.sympify(alpha)
     g1 = _first_kind(md.g, md.coords)
-    comps = [[[tidy(g1[i, j, k] - a / 2 * T[i, j, k]) for k in range(p)] for j in range(p)]
-             for i in range(p)]
+    comps = [[[tidy(g1[i, j, k] - a / 2 * T[i, j, k]) for k in range(p)] for j in range(p)] for i in range(p)]
     first = sp.ImmutableDenseNDimArray(comps)
     if _kind(kind) is ConnectionKind.FIRST:
         return first

@@ -36,9 +36,11 @@ def _riemann_up(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> sp.Immu
         for j in range(p):
             for k in range(p):
                 for l in range(k + 1, p):
-                    val = (sp.diff(G[i, l, j], coords[k]) - sp.diff(G[i, k, j], coords[l])
-                           + sum(G[i, k, m] * G[m, l, j] - G[i, l, m] * G[m, k, j]
-                                 for m in range(p)))
+                    val = (
+                        sp.diff(G[i, l, j], coords[k])
+                        - sp.diff(G[i, k, j], coords[l])
+                        + sum(G[i, k, m] * G[m, l, j] - G[i, l, m] * G[m, k, j] for m in range(p))
+                    )
                     val = tidy(val)
                     R[i, j, k, l] = val
                     R[i, j, l, k] = -val
@@ -47,8 +49,10 @@ def _riemann_up(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> sp.Immu
 
 def _lower(R: sp.NDimArray, g: sp.ImmutableMatrix) -> sp.ImmutableDenseNDimArray:
     p = g.rows
-    comps = [[[[tidy(sum(g[i, m] * R[m, j, k, l] for m in range(p))) for l in range(p)]
-               for k in range(p)] for j in range(p)] for i in range(p)]
+    comps = [
+        [[[tidy(sum(g[i, m] * R[m, j, k, l] for m in range(p))) for l in range(p)] for k in range(p)] for j in range(p)]
+        for i in range(p)
+    ]
     return sp.ImmutableDenseNDimArray(comps)
 
 
@@ -169,8 +173,7 @@ def gaussian_curvature(fam_or_metric: Any, coords: Any = None) -> sp.Expr:
     md = metric_data(fam_or_metric, coords)
     if md.dim != 2:
         raise InputError(
-            f"gaussian_curvature needs exactly 2 parameters, got {md.dim}: {md.coords}; "
-            "use scalar_curvature or riemann"
+            f"gaussian_curvature needs exactly 2 parameters, got {md.dim}: {md.coords}; use scalar_curvature or riemann"
         )
     R = _riemann_up(md.g, md.coords)
     r1212 = sum(md.g[0, m] * R[m, 1, 0, 1] for m in range(2))
@@ -212,11 +215,12 @@ def brioschi_curvature(g: sp.MatrixBase, coords: Any) -> sp.Expr:
     u, v = coords
     E, F, G = g[0, 0], g[0, 1], g[1, 1]
     half = sp.Rational(1, 2)
-    m1 = sp.Matrix([
-        [-half * E.diff(v, 2) + F.diff(u, v) - half * G.diff(u, 2), half * E.diff(u),
-         F.diff(u) - half * E.diff(v)],
-        [F.diff(v) - half * G.diff(u), E, F],
-        [half * G.diff(v), F, G]])
-    m2 = sp.Matrix([[0, half * E.diff(v), half * G.diff(u)], [half * E.diff(v), E, F],
-                    [half * G.diff(u), F, G]])
+    m1 = sp.Matrix(
+        [
+            [-half * E.diff(v, 2) + F.diff(u, v) - half * G.diff(u, 2), half * E.diff(u), F.diff(u) - half * E.diff(v)],
+            [F.diff(v) - half * G.diff(u), E, F],
+            [half * G.diff(v), F, G],
+        ]
+    )
+    m2 = sp.Matrix([[0, half * E.diff(v), half * G.diff(u)], [half * E.diff(v), E, F], [half * G.diff(u), F, G]])
     return (m1.det(method="berkowitz") - m2.det(method="berkowitz")) / (E * G - F**2) ** 2

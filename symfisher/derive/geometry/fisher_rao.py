@@ -111,16 +111,20 @@ def antiderivative(g: sp.Expr, x: sp.Symbol, samples: tuple[float, ...]) -> sp.E
     return None
 
 
-def _one_dim(g: sp.Expr, x: sp.Symbol, a: sp.Dummy, b: sp.Dummy,
-             samples: tuple[float, ...]) -> sp.Expr | None:
+def _one_dim(g: sp.Expr, x: sp.Symbol, a: sp.Dummy, b: sp.Dummy, samples: tuple[float, ...]) -> sp.Expr | None:
     F = antiderivative(g, x, samples)
     if F is None:
         return None
     return sp.Abs(F.subs(x, b) - F.subs(x, a))
 
 
-def _product(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: tuple,
-             samples: dict[sp.Symbol, tuple[float, ...]]) -> sp.Expr | None:
+def _product(
+    g: sp.ImmutableMatrix,
+    coords: tuple[sp.Symbol, ...],
+    a: tuple,
+    b: tuple,
+    samples: dict[sp.Symbol, tuple[float, ...]],
+) -> sp.Expr | None:
     p = len(coords)
     if any(g[i, j] != 0 for i in range(p) for j in range(p) if i != j):
         return None
@@ -135,8 +139,7 @@ def _product(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: 
     return sp.sqrt(sp.Add(*parts))
 
 
-def _half_plane(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: tuple
-                ) -> sp.Expr | None:
+def _half_plane(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: tuple) -> sp.Expr | None:
     if len(coords) != 2:
         return None
     for k in (1, 0):  # which coordinate plays σ
@@ -156,8 +159,7 @@ def _half_plane(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, 
     return None
 
 
-def _simplex(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: tuple
-             ) -> sp.Expr | None:
+def _simplex(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...], a: tuple, b: tuple) -> sp.Expr | None:
     last = 1 - sp.Add(*coords)
     p = len(coords)
     ref = sp.Matrix(p, p, lambda i, j: (1 / coords[i] if i == j else 0) + 1 / last)
@@ -207,9 +209,11 @@ def closed_form_distance(
     if len(coords) == 1:
         d = _one_dim(g[0, 0], coords[0], a[0], b[0], samples[0])
         return None if d is None else ClosedDistance(d, a, b, "1-D integral")
-    for form, fn in (("half-plane", lambda: _half_plane(g, coords, a, b)),
-                     ("simplex", lambda: _simplex(g, coords, a, b)),
-                     ("product", lambda: _product(g, coords, a, b, samp))):
+    for form, fn in (
+        ("half-plane", lambda: _half_plane(g, coords, a, b)),
+        ("simplex", lambda: _simplex(g, coords, a, b)),
+        ("product", lambda: _product(g, coords, a, b, samp)),
+    ):
         d = fn()
         if d is not None:
             return ClosedDistance(d, a, b, form)

@@ -118,8 +118,7 @@ def _check_symmetric(g: sp.MatrixBase) -> None:
         for j in range(i + 1, g.cols):
             if sp.simplify(g[i, j] - g[j, i]) != 0:
                 raise InputError(
-                    f"metric is not symmetric: g[{i}, {j}] = {g[i, j]} differs from "
-                    f"g[{j}, {i}] = {g[j, i]}"
+                    f"metric is not symmetric: g[{i}, {j}] = {g[i, j]} differs from g[{j}, {i}] = {g[j, i]}"
                 )
 
 
@@ -180,12 +179,9 @@ def metric_data(obj: Any, coords: Any = None) -> MetricData:
         g = sp.ImmutableMatrix(fisher(obj))
         check_closed_form(g)
         doms = tuple(obj.domains[c] for c in params)
-        return MetricData(g=g, coords=params, family=obj, domains=doms,
-                          constraints=tuple(obj.constraints))
+        return MetricData(g=g, coords=params, family=obj, domains=doms, constraints=tuple(obj.constraints))
     if not isinstance(obj, sp.MatrixBase):
-        raise InputTypeError(
-            f"expected a Family or a SymPy Matrix, got {type(obj).__name__}"
-        )
+        raise InputTypeError(f"expected a Family or a SymPy Matrix, got {type(obj).__name__}")
     g = sp.ImmutableMatrix(obj)
     _check_symmetric(g)
     check_closed_form(g)

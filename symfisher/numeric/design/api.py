@@ -43,8 +43,13 @@ def solve(problem: Problem, settings: Settings = Settings()) -> DesignResult:
             raise InputError("E-optimality is supported for one model at one parameter value only")
         return e_optimal(problem, settings)
     crit = comps[0].criterion
-    if (single and isinstance(crit, LCriterion) and crit.name == "c" and comps[0].model.is_rank_one
-            and problem.forced.shape[0] == 0):
+    if (
+        single
+        and isinstance(crit, LCriterion)
+        and crit.name == "c"
+        and comps[0].model.is_rank_one
+        and problem.forced.shape[0] == 0
+    ):
         lam, vec = np.linalg.eigh(crit.L)
         return c_optimal(problem, vec[:, -1] * np.sqrt(max(lam[-1], 0.0)), settings)
     return optimise(problem, settings)

@@ -32,35 +32,46 @@ class Maximum:
 
 def on_grid(fn: SensFn, X: Array) -> Array:
     """Evaluate ``fn`` on ``X`` (N, q) in chunks; shape (N,)."""
-    return np.concatenate([fn(X[i:i + CHUNK]) for i in range(0, X.shape[0], CHUNK)])
+    return np.concatenate([fn(X[i : i + CHUNK]) for i in range(0, X.shape[0], CHUNK)])
 
 
 def _local(fn: SensFn, grad: SensFn | None, space: Space, x0: Array, step: Array) -> tuple[float, Array]:
     lo = np.maximum(space.bounds[:, 0], x0 - step)
     hi = np.minimum(space.bounds[:, 1], x0 + step)
     if grad is None and x0.size == 1:
-        r = minimize_scalar(lambda t: -fn(np.array([[t]]))[0], bounds=(lo[0], hi[0]),
-                            method="bounded", options={"xatol": 1e-12 * space.width[0]})
+        r = minimize_scalar(
+            lambda t: -fn(np.array([[t]]))[0],
+            bounds=(lo[0], hi[0]),
+            method="bounded",
+            options={"xatol": 1e-12 * space.width[0]},
+        )
         return -float(r.fun), np.array([r.x])
     if grad is None:
-        r = minimize(lambda z: -fn(z[None])[0], x0, method="Powell", bounds=list(zip(lo, hi)),
-                     options={"xtol": 1e-10, "ftol": 1e-14})
+        r = minimize(
+            lambda z: -fn(z[None])[0],
+            x0,
+            method="Powell",
+            bounds=list(zip(lo, hi)),
+            options={"xtol": 1e-10, "ftol": 1e-14},
+        )
     else:
+
         def obj(z: Array) -> tuple[float, Array]:
             if not np.all(np.isfinite(z)):
                 return np.inf, np.zeros_like(z)
             v, g = fn(z[None])[0], grad(z[None])[0]
             return (-v, -g) if np.isfinite(v) and np.all(np.isfinite(g)) else (np.inf, np.zeros_like(z))
 
-        r = minimize(obj, x0, jac=True,
-                     method="L-BFGS-B", bounds=list(zip(lo, hi)),
-                     options={"ftol": 1e-15, "gtol": 1e-12})
+        r = minimize(
+            obj, x0, jac=True, method="L-BFGS-B", bounds=list(zip(lo, hi)), options={"ftol": 1e-15, "gtol": 1e-12}
+        )
     x = np.asarray(r.x, float)
     return (-float(r.fun), x) if np.all(np.isfinite(x)) and np.isfinite(r.fun) else (-np.inf, x0)
 
 
-def maximise(fn: SensFn, grad: SensFn | None, space: Space, *, n_grid: int,
-             n_starts: int = 8, extra: Array | None = None) -> Maximum:
+def maximise(
+    fn: SensFn, grad: SensFn | None, space: Space, *, n_grid: int, n_starts: int = 8, extra: Array | None = None
+) -> Maximum:
     """Maximum of ``fn`` over ``space``.
 
     Parameters

@@ -172,5 +172,7 @@ class Space:
         ok = self.contains(design.matrix)
         if not ok.all():
             i = int(np.argmin(ok))
-            raise InputError(f"design point {design.points[i]} (index {i}) lies outside the design space "
-                             f"{self.bounds.tolist() if self.candidates is None else 'of candidates'}")
+            raise InputError(
+                f"design point {design.points[i]} (index {i}) lies outside the design space "
+                f"{self.bounds.tolist() if self.candidates is None else 'of candidates'}"
+            )

@@ -28,8 +28,10 @@ from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult
 
 Array = NDArray[np.float64]
-E_FORMULA = ("eff_E >= lambda_min(M) / max_x tr(E I(x)), E = sum_k pi_k v_k v_k^T from the LP duals "
-             "(general equivalence theorem; Pukelsheim 1993 §7.21)")
+E_FORMULA = (
+    "eff_E >= lambda_min(M) / max_x tr(E I(x)), E = sum_k pi_k v_k v_k^T from the LP duals "
+    "(general equivalence theorem; Pukelsheim 1993 §7.21)"
+)
 
 
 def _cuts(M: Array, tol: float = 1e-6) -> Array:
@@ -46,16 +48,25 @@ def _lp(Q: Array, base: Array, free: float, lower: Array) -> tuple[Array, float,
     A_ub = np.hstack([-free * Q, np.ones((K, 1))])
     A_eq = np.concatenate([np.ones(N), [0.0]])[None]
     bounds = [(lo, None) for lo in lower] + [(None, None)]
-    res = linprog(cost, A_ub=A_ub, b_ub=base, A_eq=A_eq, b_eq=[1.0], bounds=bounds, method="highs",
-                  options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+    res = linprog(
+        cost,
+        A_ub=A_ub,
+        b_ub=base,
+        A_eq=A_eq,
+        b_eq=[1.0],
+        bounds=bounds,
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
     if res.status != 0:
         raise RuntimeError(f"E-optimal cutting-plane LP failed: {res.message}")
     pi = -np.asarray(res.ineqlin.marginals)
     return res.x[:N], float(res.x[-1]), np.clip(pi, 0.0, None)
 
 
-def _kelley(F: Array, M0: Array, free: float, V: Array, tol: float,
-            max_iter: int) -> tuple[Array, float, Array, Array, int]:
+def _kelley(
+    F: Array, M0: Array, free: float, V: Array, tol: float, max_iter: int
+) -> tuple[Array, float, Array, Array, int]:
     """Kelley's method on the columns ``F`` (1, N, r, p): weights, λ_min, duals, cuts, iterations."""
     best, best_it, it = (-np.inf, np.full(F.shape[1], 1.0 / F.shape[1]), np.zeros(1)), 0, 0
     for it in range(max_iter):
@@ -86,8 +97,7 @@ class _Columns:
     iterations: int
 
 
-def _generate(problem: Problem, settings: Settings, cols: _Columns, M0: Array, free: float,
-              max_iter: int) -> _Columns:
+def _generate(problem: Problem, settings: Settings, cols: _Columns, M0: Array, free: float, max_iter: int) -> _Columns:
     """Kelley's LP on the active columns; add grid columns and continuous maximisers of
     ``tr(E I(x))`` that violate the certificate, until none is left (at most 30 rounds)."""
     m = problem.forced.shape[0]
@@ -165,8 +175,7 @@ def _merge_close(problem: Problem, settings: Settings, cols: _Columns) -> _Colum
     return _Columns(X, F, active, np.zeros(X.shape[0]), cols.lam, cols.E, cols.V, cols.iterations)
 
 
-def _continuous_column(problem: Problem, Emat: Array, lam: float, support: Array,
-                       settings: Settings) -> Array | None:
+def _continuous_column(problem: Problem, Emat: Array, lam: float, support: Array, settings: Settings) -> Array | None:
     """A point of the continuous space with ``tr(E I(x)) > λ_min`` (between grid points), or None."""
     model = problem.components[0].model
     if problem.space.is_finite or not model.has_derivative:
@@ -200,8 +209,10 @@ def _smooth_polish(problem: Problem, settings: Settings, free_pts: Array, eta: A
         return None
     st = final_state(problem, fixed, pts, w)
     res = assemble(problem, settings, pts, w, st, {"refined": True})
-    return replace(res, efficiency_formula="eff_E >= lambda_min / max_x v^T I(x) v (simple smallest eigenvalue; "
-                   "Pukelsheim 1993 §7.21)")
+    return replace(
+        res,
+        efficiency_formula="eff_E >= lambda_min / max_x v^T I(x) v (simple smallest eigenvalue; Pukelsheim 1993 §7.21)",
+    )
 
 
 def _moment_of(problem: Problem, fixed: tuple[Array, ...], pts: Array, eta: Array) -> Array:

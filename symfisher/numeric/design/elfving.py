@@ -32,8 +32,14 @@ def _lp(Fm: Array, c: Array) -> tuple[Array, Array]:
     """Solve ``min Σ|u| s.t. Fmᵀ u = c`` for ``Fm`` (N, p); returns ``u`` (N,) and the dual ``y`` (p,)."""
     N = Fm.shape[0]
     A_eq = np.hstack([Fm.T, -Fm.T])
-    res = linprog(np.ones(2 * N), A_eq=A_eq, b_eq=c, bounds=[(0, None)] * (2 * N), method="highs",
-                  options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+    res = linprog(
+        np.ones(2 * N),
+        A_eq=A_eq,
+        b_eq=c,
+        bounds=[(0, None)] * (2 * N),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
     if res.status != 0:
         raise InputError("c is not estimable on this design space (c lies outside the span of f(x))")
     return res.x[:N] - res.x[N:], np.asarray(res.eqlin.marginals)
@@ -41,6 +47,7 @@ def _lp(Fm: Array, c: Array) -> tuple[Array, Array]:
 
 def _dual_sensitivity(model: PointInfo, y: Array) -> tuple[SensFn, SensFn]:
     """``(yᵀf(x))²`` and its x-gradient ``2 (yᵀf) (∂f/∂x) y``; X (N, q) → (N,), (N, q)."""
+
     def fn(Z: Array) -> Array:
         return (model.features_at(Z)[0] @ y) ** 2
 

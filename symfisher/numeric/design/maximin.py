@@ -34,8 +34,10 @@ from symfisher.numeric.design.problem import (
 from symfisher.numeric.design.result import DesignResult
 
 Array = NDArray[np.float64]
-MAXIMIN_FORMULA = ("eff >= min_j eff_j / max_x sum_j pi_j eff_j d_j(x) / b_j with pi from an LP "
-                   "(general equivalence theorem for maximin; Dette 1997)")
+MAXIMIN_FORMULA = (
+    "eff >= min_j eff_j / max_x sum_j pi_j eff_j d_j(x) / b_j with pi from an LP "
+    "(general equivalence theorem for maximin; Dette 1997)"
+)
 
 
 def _single(problem: Problem, j: int) -> Problem:
@@ -55,7 +57,7 @@ def _epigraph(subs: list[Problem], ref: Array, X: Array, w: Array) -> tuple[Arra
     k, q = X.shape
 
     def unpack(z: Array) -> tuple[Array, Array]:
-        return lo + width * np.clip(z[: k * q], 0, 1).reshape(k, q), np.clip(z[k * q: k * q + k], 0, None)
+        return lo + width * np.clip(z[: k * q], 0, 1).reshape(k, q), np.clip(z[k * q : k * q + k], 0, None)
 
     def cons(z: Array) -> Array:
         Xz, wz = unpack(z)
@@ -74,11 +76,18 @@ def _epigraph(subs: list[Problem], ref: Array, X: Array, w: Array) -> tuple[Arra
     z0 = np.concatenate([((X - lo) / width).ravel(), w, [t0]])
     fixed_x = space.is_finite or not all(c.model.has_derivative for s in subs for c in s.components)
     xb = [(v, v) for v in z0[: k * q]] if fixed_x else [(0.0, 1.0)] * (k * q)
-    res = minimize(lambda z: (-z[-1], np.r_[np.zeros(z.size - 1), -1.0]), z0, jac=True, method="SLSQP",
-                   bounds=xb + [(0.0, 1.0)] * k + [(None, None)],
-                   constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac},
-                                {"type": "eq", "fun": lambda z: z[k * q: k * q + k].sum() - 1.0}],
-                   options={"ftol": 1e-14, "maxiter": 300})
+    res = minimize(
+        lambda z: (-z[-1], np.r_[np.zeros(z.size - 1), -1.0]),
+        z0,
+        jac=True,
+        method="SLSQP",
+        bounds=xb + [(0.0, 1.0)] * k + [(None, None)],
+        constraints=[
+            {"type": "ineq", "fun": cons, "jac": cons_jac},
+            {"type": "eq", "fun": lambda z: z[k * q : k * q + k].sum() - 1.0},
+        ],
+        options={"ftol": 1e-14, "maxiter": 300},
+    )
     Xn, wn = unpack(res.x)
     if _log_effs(subs, ref, Xn, wn / wn.sum())[0].min() < t0:
         return X, w
@@ -88,14 +97,21 @@ def _epigraph(subs: list[Problem], ref: Array, X: Array, w: Array) -> tuple[Arra
 def _pi_lp(scores: Array) -> Array:
     """π minimising ``max_i Σ_j π_j scores[j, i]`` over the simplex (scores (J, N))."""
     J, N = scores.shape
-    res = linprog(np.r_[np.zeros(J), 1.0], A_ub=np.hstack([scores.T, -np.ones((N, 1))]), b_ub=np.zeros(N),
-                  A_eq=np.r_[np.ones(J), 0.0][None], b_eq=[1.0], bounds=[(0, None)] * J + [(None, None)],
-                  method="highs")
+    res = linprog(
+        np.r_[np.zeros(J), 1.0],
+        A_ub=np.hstack([scores.T, -np.ones((N, 1))]),
+        b_ub=np.zeros(N),
+        A_eq=np.r_[np.ones(J), 0.0][None],
+        b_eq=[1.0],
+        bounds=[(0, None)] * J + [(None, None)],
+        method="highs",
+    )
     return np.clip(res.x[:J], 0.0, None) / np.clip(res.x[:J], 0.0, None).sum()
 
 
 def _mixture(subs: list[Problem], states: list, mix: Array) -> tuple[SensFn, SensFn]:
     """``Σ_j mix_j d̃_j(x)`` and its x-gradient, with the gradients of each ``φ_j`` held fixed."""
+
     def fn(Z: Array) -> Array:
         return sum(m * certificate_sensitivity(s, st.evals, Z) for m, s, st in zip(mix, subs, states))
 
@@ -114,8 +130,10 @@ def maximin(problem: Problem, settings: Settings = Settings(), rounds: int = 6) 
     """
     subs = [_single(problem, j) for j in range(len(problem.components))]
     ref = np.array([solve(s, settings).phi for s in subs])
-    start = solve(replace(problem, components=tuple(
-        replace(c, alphas=np.ones(1) / len(subs)) for c in problem.components)), settings)
+    start = solve(
+        replace(problem, components=tuple(replace(c, alphas=np.ones(1) / len(subs)) for c in problem.components)),
+        settings,
+    )
     X, w = start.design.matrix, start.weights.copy()
     grid = problem.space.grid(settings.cert_size(problem.space.dim))
     for r in range(rounds):  # noqa: B007 (r + 1 rounds are reported after the loop)
@@ -134,6 +152,17 @@ def maximin(problem: Problem, settings: Settings = Settings(), rounds: int = 6) 
         X, w = np.vstack([X, top.point[None]]), np.r_[w * 0.95, 0.05]
     design = Design(X[:, 0] if X.shape[1] == 1 else X, w)
     eff = 1.0 / top.value
-    return DesignResult(design, psi, float(le.min()), 1.0, float(top.value), top.point, eff, MAXIMIN_FORMULA,
-                        bool(eff >= 1 - 10 * settings.tol), problem, fn,
-                        {"efficiencies": np.exp(le).tolist(), "pi": pi.tolist(), "rounds": r + 1})
+    return DesignResult(
+        design,
+        psi,
+        float(le.min()),
+        1.0,
+        float(top.value),
+        top.point,
+        eff,
+        MAXIMIN_FORMULA,
+        bool(eff >= 1 - 10 * settings.tol),
+        problem,
+        fn,
+        {"efficiencies": np.exp(le).tolist(), "pi": pi.tolist(), "rounds": r + 1},
+    )

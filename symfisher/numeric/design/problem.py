@@ -58,8 +58,9 @@ class Problem:
         forced = np.asarray(self.forced, dtype=float).reshape(-1, self.space.dim)
         object.__setattr__(self, "forced", forced)
         if not 0.0 <= self.min_weight * forced.shape[0] < 1.0:
-            raise InputError(f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) "
-                             "must be >= 0 with total < 1")
+            raise InputError(
+                f"min_weight = {self.min_weight} for {forced.shape[0]} forced point(s) must be >= 0 with total < 1"
+            )
         if forced.shape[0] and not self.space.contains(forced).all():
             raise InputError(f"forced points {forced.tolist()} are not all in the design space")
 
@@ -98,8 +99,7 @@ def quad_form(F: Array, G: Array) -> Array:
     return np.einsum("snrp,snrp->sn", FG, F)
 
 
-def state(problem: Problem, parts: tuple[Array, ...], eta: Array,
-          fixed: tuple[Array, ...] | None = None) -> State:
+def state(problem: Problem, parts: tuple[Array, ...], eta: Array, fixed: tuple[Array, ...] | None = None) -> State:
     """Evaluate the design with free weights ``eta`` on the points behind ``parts``.
 
     ``fixed`` are the factors at the forced points (each (S, m, r, p)); their weight is

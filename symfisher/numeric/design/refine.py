@@ -40,7 +40,7 @@ def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int
         if not np.all(np.isfinite(z)):
             return PENALTY, np.zeros_like(z)
         X = np.vstack([forced, lo + width * np.clip(z[: k * q], 0.0, 1.0).reshape(k, q)])
-        eta = np.clip(z[k * q:], 0.0, None)
+        eta = np.clip(z[k * q :], 0.0, None)
         st = state(problem, factors(problem, X), eta, fixed)
         if not np.isfinite(st.phi):
             return PENALTY, np.zeros_like(z)
@@ -52,8 +52,9 @@ def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int
     return fun
 
 
-def refine(problem: Problem, fixed: tuple[Array, ...], points: Array, eta: Array,
-           *, ftol: float = 1e-16, max_iter: int = 400) -> tuple[Array, Array]:
+def refine(
+    problem: Problem, fixed: tuple[Array, ...], points: Array, eta: Array, *, ftol: float = 1e-16, max_iter: int = 400
+) -> tuple[Array, Array]:
     """Jointly optimise free support points ``points`` (k, q) and all weights ``eta``.
 
     ``eta`` has the forced points' free weights first, then one per free point.
@@ -69,14 +70,20 @@ def refine(problem: Problem, fixed: tuple[Array, ...], points: Array, eta: Array
     z0 = np.concatenate([((points - lo) / width).ravel(), eta])
     fun = _objective(problem, fixed, forced, k)
     bounds = [(0.0, 1.0)] * (k * q) + [(0.0, 1.0)] * eta.size
-    cons = [{"type": "eq", "fun": lambda z: z[k * q:].sum() - 1.0,
-             "jac": lambda z: np.concatenate([np.zeros(k * q), np.ones(eta.size)])}]
-    res = minimize(fun, z0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
-                   options={"ftol": ftol, "maxiter": max_iter})
+    cons = [
+        {
+            "type": "eq",
+            "fun": lambda z: z[k * q :].sum() - 1.0,
+            "jac": lambda z: np.concatenate([np.zeros(k * q), np.ones(eta.size)]),
+        }
+    ]
+    res = minimize(
+        fun, z0, jac=True, method="SLSQP", bounds=bounds, constraints=cons, options={"ftol": ftol, "maxiter": max_iter}
+    )
     z = res.x if res.fun <= fun(z0)[0] else z0
     z = polish_stationary(fun, z, k * q)
     pts = lo + width * np.clip(z[: k * q], 0.0, 1.0).reshape(k, q)
-    w = np.clip(z[k * q:], 0.0, None)
+    w = np.clip(z[k * q :], 0.0, None)
     return pts, w / w.sum()
 
 
@@ -103,7 +110,7 @@ def polish_stationary(fun: Objective, z: Array, nx: int, *, gtol: float = 1e-13)
         out = z.copy()
         out[free_x] = u[: free_x.size]
         ww = np.zeros_like(w)
-        ww[rest] = u[free_x.size:]
+        ww[rest] = u[free_x.size :]
         ww[last] = 1.0 - ww[rest].sum()
         out[nx:] = ww
         return out
@@ -122,8 +129,9 @@ def polish_stationary(fun: Objective, z: Array, nx: int, *, gtol: float = 1e-13)
     return unpack(res.x) if res.fun <= f0 else unpack(u0)
 
 
-def merge(problem: Problem, points: Array, eta: Array, *, rel_dist: float = 1e-4,
-          min_weight: float = 1e-7) -> tuple[Array, Array]:
+def merge(
+    problem: Problem, points: Array, eta: Array, *, rel_dist: float = 1e-4, min_weight: float = 1e-7
+) -> tuple[Array, Array]:
     """Drop free points of negligible weight and merge free points closer than ``rel_dist`` of the width.
 
     ``eta`` has the forced points' weights first (kept as they are).

@@ -84,18 +84,27 @@ class DesignResult:
     def summary(self) -> str:
         """Support points, weights and the certificate, as text."""
         pts = np.asarray(self.points)
-        rows = [f"{np.array2string(np.atleast_1d(x), precision=6)}  weight {w:.6f}"
-                for x, w in zip(pts, self.weights)]
-        cert = ("certified" if self.certified else "NOT certified")
-        return "\n".join([f"optimal design ({len(rows)} support points), criterion {self.criterion_value:.6g}",
-                          *(f"  {r}" for r in rows),
-                          f"  {cert}: max sensitivity {self.max_sensitivity:.6g} vs bound "
-                          f"{self.sensitivity_bound:.6g}; efficiency >= {self.efficiency_bound:.6f} "
-                          f"({self.efficiency_formula})"])
+        rows = [f"{np.array2string(np.atleast_1d(x), precision=6)}  weight {w:.6f}" for x, w in zip(pts, self.weights)]
+        cert = "certified" if self.certified else "NOT certified"
+        return "\n".join(
+            [
+                f"optimal design ({len(rows)} support points), criterion {self.criterion_value:.6g}",
+                *(f"  {r}" for r in rows),
+                f"  {cert}: max sensitivity {self.max_sensitivity:.6g} vs bound "
+                f"{self.sensitivity_bound:.6g}; efficiency >= {self.efficiency_bound:.6f} "
+                f"({self.efficiency_formula})",
+            ]
+        )
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
-        return {"points": np.asarray(self.points).tolist(), "weights": np.asarray(self.weights).tolist(),
-                "criterion_value": self.criterion_value, "max_sensitivity": self.max_sensitivity,
-                "sensitivity_bound": self.sensitivity_bound, "efficiency_bound": self.efficiency_bound,
-                "efficiency_formula": self.efficiency_formula, "certified": self.certified}
+        return {
+            "points": np.asarray(self.points).tolist(),
+            "weights": np.asarray(self.weights).tolist(),
+            "criterion_value": self.criterion_value,
+            "max_sensitivity": self.max_sensitivity,
+            "sensitivity_bound": self.sensitivity_bound,
+            "efficiency_bound": self.efficiency_bound,
+            "efficiency_formula": self.efficiency_formula,
+            "certified": self.certified,
+        }

@@ -25,8 +25,15 @@ def exponent(problem: Problem) -> float:
     return 1.0 if all(c.criterion.name in ("D", "Ds") for c in problem.components) else 0.5
 
 
-def multiplicative(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
-                   eta: Array, *, max_iter: int = 2000, tol: float = 1e-3) -> tuple[Array, State, int]:
+def multiplicative(
+    problem: Problem,
+    parts: tuple[Array, ...],
+    fixed: tuple[Array, ...],
+    eta: Array,
+    *,
+    max_iter: int = 2000,
+    tol: float = 1e-3,
+) -> tuple[Array, State, int]:
     """Run the multiplicative algorithm from ``eta`` (N,) until ``max d̃ ≤ (1 + tol) Σ η d̃``.
 
     Returns
@@ -52,8 +59,15 @@ def multiplicative(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Arra
     return eta, st, it
 
 
-def polish(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
-           eta: Array, *, ftol: float = 1e-15, max_iter: int = 500) -> tuple[Array, State]:
+def polish(
+    problem: Problem,
+    parts: tuple[Array, ...],
+    fixed: tuple[Array, ...],
+    eta: Array,
+    *,
+    ftol: float = 1e-15,
+    max_iter: int = 500,
+) -> tuple[Array, State]:
     """Maximise φ over the weights of the given points (SLSQP, exact gradient)."""
     free = 1.0 - problem.fixed_mass
 
@@ -63,10 +77,15 @@ def polish(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
             return PENALTY, np.zeros_like(e)
         return -st.phi, -free * st.dtilde
 
-    res = minimize(fun, eta, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * eta.size,
-                   constraints=[{"type": "eq", "fun": lambda e: e.sum() - 1.0,
-                                 "jac": lambda e: np.ones_like(e)}],
-                   options={"ftol": ftol, "maxiter": max_iter})
+    res = minimize(
+        fun,
+        eta,
+        jac=True,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * eta.size,
+        constraints=[{"type": "eq", "fun": lambda e: e.sum() - 1.0, "jac": lambda e: np.ones_like(e)}],
+        options={"ftol": ftol, "maxiter": max_iter},
+    )
     out = np.clip(res.x, 0.0, None)
     out /= out.sum()
     st = state(problem, parts, out, fixed)

@@ -67,16 +67,19 @@ def resolve_integrator(integrator: str | Integrator, christoffel: ChristoffelFn)
     how = option(Integrator, integrator, "integrator")
     compiled = isinstance(christoffel, LoopKernel)
     if how is Integrator.COMPILED and not compiled:
-        raise InputError("integrator='compiled' needs the Christoffel symbols as a LoopKernel "
-                         f"(a generated kernel loop), got {type(christoffel).__name__}; "
-                         "use integrator='scipy' for a Python callable")
+        raise InputError(
+            "integrator='compiled' needs the Christoffel symbols as a LoopKernel "
+            f"(a generated kernel loop), got {type(christoffel).__name__}; "
+            "use integrator='scipy' for a Python callable"
+        )
     if how is Integrator.AUTO:
         return Integrator.COMPILED if compiled else Integrator.SCIPY
     return how
 
 
-def _rhs(christoffel: ChristoffelFn, n: int, p: int,
-         max_evals: int | None = None) -> Callable[[float, np.ndarray], np.ndarray]:
+def _rhs(
+    christoffel: ChristoffelFn, n: int, p: int, max_evals: int | None = None
+) -> Callable[[float, np.ndarray], np.ndarray]:
     count = [0]
 
     def f(_t: float, y: np.ndarray) -> np.ndarray:
@@ -119,16 +122,31 @@ def _failed(n: int, p: int, t_stop: float) -> Batch:
     return Batch(np.array([np.nan]), nan, nan, False, t_stop)
 
 
-def _scipy_batch(christoffel: ChristoffelFn, theta0: np.ndarray, v0: np.ndarray, t_end: float,
-                 rtol: float, atol: float, t_eval: np.ndarray | None,
-                 inside: InsideFn | None, max_evals: int | None) -> Batch:
+def _scipy_batch(
+    christoffel: ChristoffelFn,
+    theta0: np.ndarray,
+    v0: np.ndarray,
+    t_end: float,
+    rtol: float,
+    atol: float,
+    t_eval: np.ndarray | None,
+    inside: InsideFn | None,
+    max_evals: int | None,
+) -> Batch:
     n, p = theta0.shape
     y0 = np.concatenate((theta0.ravel(), v0.ravel()))
     try:
         with np.errstate(all="ignore"):
-            sol = solve_ivp(_rhs(christoffel, n, p, max_evals), (0.0, t_end), y0,
-                            method="DOP853", rtol=rtol, atol=atol, t_eval=t_eval,
-                            events=_events(n, p, y0, inside))
+            sol = solve_ivp(
+                _rhs(christoffel, n, p, max_evals),
+                (0.0, t_end),
+                y0,
+                method="DOP853",
+                rtol=rtol,
+                atol=atol,
+                t_eval=t_eval,
+                events=_events(n, p, y0, inside),
+            )
     except StepBudgetExceeded:
         return _failed(n, p, np.nan)
     t_stop = float(sol.t[-1]) if len(sol.t) else 0.0
@@ -151,20 +169,28 @@ def _outside_rows(inside: InsideFn | None, theta: np.ndarray) -> np.ndarray:
     return ~np.all(ok, axis=1)
 
 
-def _compiled_batch(christoffel: LoopKernel, theta0: np.ndarray, v0: np.ndarray,
-                    t_end: float, rtol: float, atol: float, t_eval: np.ndarray | None,
-                    inside: InsideFn | None, max_evals: int | None) -> Batch:
+def _compiled_batch(
+    christoffel: LoopKernel,
+    theta0: np.ndarray,
+    v0: np.ndarray,
+    t_end: float,
+    rtol: float,
+    atol: float,
+    t_eval: np.ndarray | None,
+    inside: InsideFn | None,
+    max_evals: int | None,
+) -> Batch:
     n, p = theta0.shape
     times = np.array([0.0, t_end]) if t_eval is None else np.asarray(t_eval, dtype=float)
     if t_end == 0.0:  # nothing to integrate: every requested time is the start
         times = times[:1] if t_eval is None else times
-        return Batch(times, np.repeat(theta0[None], times.size, 0),
-                     np.repeat(v0[None], times.size, 0), True, 0.0)
+        return Batch(times, np.repeat(theta0[None], times.size, 0), np.repeat(v0[None], times.size, 0), True, 0.0)
     t_out = times[times != 0.0]
     steps = 100_000 if max_evals is None else max(1, max_evals // 12)
     with np.errstate(all="ignore"):
-        tr = dop853_geodesics(christoffel, theta0, v0, t_out, rtol, atol,
-                              inside if isinstance(inside, Box) else None, steps)
+        tr = dop853_geodesics(
+            christoffel, theta0, v0, t_out, rtol, atol, inside if isinstance(inside, Box) else None, steps
+        )
     bad = np.flatnonzero(_outside_rows(inside, tr.theta))
     if bad.size:
         return _failed(n, p, float(tr.t[max(bad[0] - 1, 0)]))
@@ -175,9 +201,15 @@ def _compiled_batch(christoffel: LoopKernel, theta0: np.ndarray, v0: np.ndarray,
 
 
 def integrate_batch(
-    christoffel: ChristoffelFn, theta0: np.ndarray, v0: np.ndarray, t_end: float,
-    rtol: float, atol: float, t_eval: np.ndarray | None = None,
-    inside: InsideFn | None = None, max_evals: int | None = None,
+    christoffel: ChristoffelFn,
+    theta0: np.ndarray,
+    v0: np.ndarray,
+    t_end: float,
+    rtol: float,
+    atol: float,
+    t_eval: np.ndarray | None = None,
+    inside: InsideFn | None = None,
+    max_evals: int | None = None,
     integrator: str | Integrator = Integrator.AUTO,
 ) -> Batch:
     """Integrate N geodesics (theta0, v0 shape (N, p)) at once as one system.

@@ -104,8 +104,12 @@ class Box:
         th = np.asarray(theta, dtype=float).reshape(-1, len(self.lo))
         lo, hi = np.array(self.lo), np.array(self.hi)
         with np.errstate(invalid="ignore"):
-            ok = np.all(np.where(self.lo_closed, th >= lo, th > lo)
-                        & np.where(self.hi_closed, th <= hi, th < hi) & np.isfinite(th), axis=1)
+            ok = np.all(
+                np.where(self.lo_closed, th >= lo, th > lo)
+                & np.where(self.hi_closed, th <= hi, th < hi)
+                & np.isfinite(th),
+                axis=1,
+            )
         if self.constraints is not None and th.shape[0]:
             ok &= np.asarray(self.constraints(th), dtype=bool)
         return ok
@@ -143,13 +147,11 @@ _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _EPS, _TINY = float(np.finfo(np.float64).eps), 5e-324
 
 #: Numba type of a generated dense loop ``loop(n, x, 1, out)``.
-LOOP_TYPE = types.FunctionType(types.none(types.int64, types.float64[:, ::1], types.int64,
-                                          types.float64[:, ::1]))
+LOOP_TYPE = types.FunctionType(types.none(types.int64, types.float64[:, ::1], types.int64, types.float64[:, ::1]))
 
 
 @numba.njit(cache=True, nogil=True)
-def _rhs(loop: Any, y: np.ndarray, n: int, p: int, x: np.ndarray, G: np.ndarray,
-         f: np.ndarray) -> None:
+def _rhs(loop: Any, y: np.ndarray, n: int, p: int, x: np.ndarray, G: np.ndarray, f: np.ndarray) -> None:
     """f = (v, −Γ(θ)[v, v]) for the state y = (θ (n, p), v (n, p)) flattened."""
     off = n * p
     for a in range(n):
@@ -192,8 +194,18 @@ def _error_norm(K: np.ndarray, h: float, scale: np.ndarray) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _rk_step(loop: Any, y: np.ndarray, h: float, K: np.ndarray, n: int, p: int,
-             x: np.ndarray, G: np.ndarray, y_new: np.ndarray, tmp: np.ndarray) -> None:
+def _rk_step(
+    loop: Any,
+    y: np.ndarray,
+    h: float,
+    K: np.ndarray,
+    n: int,
+    p: int,
+    x: np.ndarray,
+    G: np.ndarray,
+    y_new: np.ndarray,
+    tmp: np.ndarray,
+) -> None:
     """One DOP853 step from y (K[0] = f(y) on entry); K[-1] = f(y_new) on exit."""
     m = y.size
     for s in range(1, _STAGES):
@@ -212,9 +224,20 @@ def _rk_step(loop: Any, y: np.ndarray, h: float, K: np.ndarray, n: int, p: int,
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_step(loop: Any, y0: np.ndarray, f0: np.ndarray, span: float, rtol: float,
-                atol: float, n: int, p: int, x: np.ndarray, G: np.ndarray,
-                tmp: np.ndarray, f1: np.ndarray) -> float:
+def _first_step(
+    loop: Any,
+    y0: np.ndarray,
+    f0: np.ndarray,
+    span: float,
+    rtol: float,
+    atol: float,
+    n: int,
+    p: int,
+    x: np.ndarray,
+    G: np.ndarray,
+    tmp: np.ndarray,
+    f1: np.ndarray,
+) -> float:
     """scipy's ``select_initial_step`` (Hairer, Nørsett & Wanner, §II.4), |h| only."""
     scale = np.empty(y0.size)
     for i in range(y0.size):
@@ -237,8 +260,16 @@ def _first_step(loop: Any, y0: np.ndarray, f0: np.ndarray, span: float, rtol: fl
 
 
 @numba.njit(cache=True, nogil=True)
-def _bad_state(y: np.ndarray, n: int, p: int, lo: np.ndarray, hi: np.ndarray,
-               lo_closed: np.ndarray, hi_closed: np.ndarray, limit: float) -> bool:
+def _bad_state(
+    y: np.ndarray,
+    n: int,
+    p: int,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    lo_closed: np.ndarray,
+    hi_closed: np.ndarray,
+    limit: float,
+) -> bool:
     """A point outside the box, or a non-finite or blown-up state."""
     for i in range(y.size):
         if not (abs(y[i]) <= limit):
@@ -254,8 +285,7 @@ def _bad_state(y: np.ndarray, n: int, p: int, lo: np.ndarray, hi: np.ndarray,
 
 
 @numba.njit(cache=True, nogil=True)
-def _record(ts: np.ndarray, ys: np.ndarray, m: int, t: float,
-            y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _record(ts: np.ndarray, ys: np.ndarray, m: int, t: float, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Store row m (doubling the buffers when full)."""
     if m == ts.size:
         ts2, ys2 = np.empty(2 * m), np.empty((2 * m, ys.shape[1]))
@@ -270,10 +300,19 @@ def _record(ts: np.ndarray, ys: np.ndarray, m: int, t: float,
     return ts, ys
 
 
-def _dop853_impl(loop: Any, theta0: np.ndarray, v0: np.ndarray, t_out: np.ndarray,
-                 rtol: float, atol: float, lo: np.ndarray, hi: np.ndarray,
-                 lo_closed: np.ndarray, hi_closed: np.ndarray,
-                 max_steps: int) -> tuple[int, np.ndarray, np.ndarray]:
+def _dop853_impl(
+    loop: Any,
+    theta0: np.ndarray,
+    v0: np.ndarray,
+    t_out: np.ndarray,
+    rtol: float,
+    atol: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    lo_closed: np.ndarray,
+    hi_closed: np.ndarray,
+    max_steps: int,
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Compiled body of :func:`dop853_geodesics` (steps land exactly on every t_out)."""
     n, p = theta0.shape
     m = 2 * n * p
@@ -316,11 +355,10 @@ def _dop853_impl(loop: Any, theta0: np.ndarray, v0: np.ndarray, t_out: np.ndarra
                     scale[i] = atol + max(abs(y[i]), abs(y_new[i])) * rtol
                 err = _error_norm(K, h, scale)
                 if err < 1.0:
-                    factor = _MAX_FACTOR if err == 0.0 else min(_MAX_FACTOR,
-                                                                _SAFETY * err ** _EXPONENT)
+                    factor = _MAX_FACTOR if err == 0.0 else min(_MAX_FACTOR, _SAFETY * err**_EXPONENT)
                     h_abs = abs(h) * (min(1.0, factor) if rejected else factor)
                     break
-                grow = _SAFETY * err ** _EXPONENT if math.isfinite(err) else _MIN_FACTOR
+                grow = _SAFETY * err**_EXPONENT if math.isfinite(err) else _MIN_FACTOR
                 h_abs = abs(h) * max(_MIN_FACTOR, grow)
                 rejected = True
             if _bad_state(y_new, n, p, lo, hi, lo_closed, hi_closed, limit):
@@ -335,9 +373,18 @@ def _dop853_impl(loop: Any, theta0: np.ndarray, v0: np.ndarray, t_out: np.ndarra
 
 
 _SIGNATURE = types.Tuple((types.int64, types.float64[::1], types.float64[:, ::1]))(
-    LOOP_TYPE, types.float64[:, ::1], types.float64[:, ::1], types.float64[::1],
-    types.float64, types.float64, types.float64[::1], types.float64[::1],
-    types.boolean[::1], types.boolean[::1], types.int64)
+    LOOP_TYPE,
+    types.float64[:, ::1],
+    types.float64[:, ::1],
+    types.float64[::1],
+    types.float64,
+    types.float64,
+    types.float64[::1],
+    types.float64[::1],
+    types.boolean[::1],
+    types.boolean[::1],
+    types.int64,
+)
 
 
 @memo(maxsize=None)
@@ -346,9 +393,16 @@ def _compiled() -> Any:
     return numba.njit(_SIGNATURE, cache=True, nogil=True)(_dop853_impl)
 
 
-def dop853_geodesics(christoffel: LoopKernel, theta0: np.ndarray, v0: np.ndarray,
-                     t_out: np.ndarray, rtol: float = 1e-12, atol: float = 1e-13,
-                     box: Box | None = None, max_steps: int = 100_000) -> Trajectories:
+def dop853_geodesics(
+    christoffel: LoopKernel,
+    theta0: np.ndarray,
+    v0: np.ndarray,
+    t_out: np.ndarray,
+    rtol: float = 1e-12,
+    atol: float = 1e-13,
+    box: Box | None = None,
+    max_steps: int = 100_000,
+) -> Trajectories:
     """Integrate N geodesics from (θ₀, v₀) in one compiled call (DOP853, common steps).
 
     Parameters
@@ -392,9 +446,17 @@ def dop853_geodesics(christoffel: LoopKernel, theta0: np.ndarray, v0: np.ndarray
     if box is None:
         box = Box((-np.inf,) * p, (np.inf,) * p, (True,) * p, (True,) * p)
     status, ts, ys = _compiled()(
-        christoffel.loop, th, v, np.ascontiguousarray(t_out, dtype=np.float64),
-        float(rtol), float(atol), np.array(box.lo, dtype=np.float64),
-        np.array(box.hi, dtype=np.float64), np.array(box.lo_closed, dtype=np.bool_),
-        np.array(box.hi_closed, dtype=np.bool_), int(max_steps))
+        christoffel.loop,
+        th,
+        v,
+        np.ascontiguousarray(t_out, dtype=np.float64),
+        float(rtol),
+        float(atol),
+        np.array(box.lo, dtype=np.float64),
+        np.array(box.hi, dtype=np.float64),
+        np.array(box.lo_closed, dtype=np.bool_),
+        np.array(box.hi_closed, dtype=np.bool_),
+        int(max_steps),
+    )
     Y = ys.reshape(-1, 2, n, p)
     return Trajectories(int(status), ts, Y[:, 0], Y[:, 1])

@@ -60,9 +60,11 @@ class GeodesicSolution:
 
     def summary(self) -> str:
         """Start, end and length in time, as text."""
-        return (f"geodesic from {np.array2string(self.path[0], precision=6)} to "
-                f"{np.array2string(self.path[-1], precision=6)} over t in [{self.t[0]:g}, {self.t[-1]:g}] "
-                f"({self.t.size} samples)")
+        return (
+            f"geodesic from {np.array2string(self.path[0], precision=6)} to "
+            f"{np.array2string(self.path[-1], precision=6)} over t in [{self.t[0]:g}, {self.t[-1]:g}] "
+            f"({self.t.size} samples)"
+        )
 
     def to_dict(self) -> dict[str, list]:
         """JSON-ready dict of the samples."""
@@ -145,8 +147,7 @@ def integrate_geodesic(
     if steps is not None and int(steps) < 1:
         raise InputError(f"steps must be a positive integer, got {steps!r}")
     t_eval = None if steps is None else np.linspace(0.0, float(t_end), int(steps) + 1)
-    b = integrate_batch(christoffel, th0, v0, float(t_end), rtol, atol, t_eval, inside,
-                        integrator=integrator)
+    b = integrate_batch(christoffel, th0, v0, float(t_end), rtol, atol, t_eval, inside, integrator=integrator)
     if not b.ok:
         raise DomainError(
             f"the geodesic from {th0[0].tolist()} with velocity {v0[0].tolist()} stops at "
@@ -173,8 +174,18 @@ class _Shooter:
     def ends(self, V: np.ndarray, rtol: float | None = None) -> np.ndarray:
         """End points γ(1) for initial velocities V (N, p); NaN rows when a geodesic fails."""
         starts = np.broadcast_to(self.theta1, V.shape).copy()
-        b = integrate_batch(self.christoffel, starts, V, 1.0, rtol or self.rtol, self.atol,
-                            np.array([1.0]), self.inside, self.max_evals, self.integrator)
+        b = integrate_batch(
+            self.christoffel,
+            starts,
+            V,
+            1.0,
+            rtol or self.rtol,
+            self.atol,
+            np.array([1.0]),
+            self.inside,
+            self.max_evals,
+            self.integrator,
+        )
         return b.theta[-1] if b.ok else np.full(V.shape, np.nan)
 
     def jacobian(self, v: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +193,7 @@ class _Shooter:
         p = v.size
         h = 1e-6 * max(1.0, float(np.linalg.norm(v)))
         E = self.ends(np.vstack([v, v + h * np.eye(p), v - h * np.eye(p)]), rtol)
-        return E[0], (E[1:p + 1] - E[p + 1:]).T / (2 * h)
+        return E[0], (E[1 : p + 1] - E[p + 1 :]).T / (2 * h)
 
 
 @dataclass(frozen=True)
@@ -199,8 +210,9 @@ def _gnorm(g: np.ndarray, r: np.ndarray) -> float:
     return float(np.sqrt(q)) if q >= 0 else float(np.linalg.norm(r))
 
 
-def _line_search(sh: _Shooter, target: np.ndarray, g2: np.ndarray, v: np.ndarray,
-                 step: np.ndarray, res: float, rtol: float) -> np.ndarray | None:
+def _line_search(
+    sh: _Shooter, target: np.ndarray, g2: np.ndarray, v: np.ndarray, step: np.ndarray, res: float, rtol: float
+) -> np.ndarray | None:
     """Backtracking from λ = 1/2 (the full step was already rejected)."""
     lam = 0.5
     while lam > 1e-4:
@@ -219,8 +231,7 @@ def _trust(g1: np.ndarray, v: np.ndarray, step: np.ndarray) -> np.ndarray:
     return step * (cap / ng) if ng > cap else step
 
 
-def _newton(sh: _Shooter, target: np.ndarray, v: np.ndarray, tol: float, max_iter: int,
-            rtol: float) -> _Newton:
+def _newton(sh: _Shooter, target: np.ndarray, v: np.ndarray, tol: float, max_iter: int, rtol: float) -> _Newton:
     """Damped Newton on F(v) = γ_v(1) − target, residual measured in the metric at target.
 
     A full step is tried together with the Jacobian at the new velocity (one batched
@@ -331,8 +342,9 @@ def shooting_distance(
     if a.shape != b.shape:
         raise InputError(f"theta1 has shape {a.shape} but theta2 {b.shape}")
     g1 = np.asarray(metric(a[None]), dtype=float).reshape(a.size, a.size)
-    sh = _Shooter(christoffel, metric, a, inside, rtol, atol, g1,
-                  integrator=resolve_integrator(integrator, christoffel))
+    sh = _Shooter(
+        christoffel, metric, a, inside, rtol, atol, g1, integrator=resolve_integrator(integrator, christoffel)
+    )
     v, iters = _continuation(sh, b, tol, max_iter)
     out = _newton(sh, b, v, tol, max_iter, rtol)
     iters += out.iterations
@@ -341,5 +353,6 @@ def shooting_distance(
             f"shooting from {a.tolist()} to {b.tolist()}: final Newton solve stalled at "
             f"residual {out.residual:.3g} (tolerance {tol:.3g})"
         )
-    return ShootingResult(distance=float(np.sqrt(out.v @ g1 @ out.v)), velocity=out.v,
-                          residual=out.residual, iterations=iters)
+    return ShootingResult(
+        distance=float(np.sqrt(out.v @ g1 @ out.v)), velocity=out.v, residual=out.residual, iterations=iters
+    )

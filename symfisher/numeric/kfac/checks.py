@@ -45,13 +45,14 @@ def as_finite(name: str, x: ArrayLike, ndim: int | tuple[int, ...]) -> NDArray[n
     raw = np.asarray(x)
     if raw.dtype.kind not in "biuf":
         kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "M": "datetime", "m": "timedelta"}
-        raise DomainError(f"array {name!r} has dtype {raw.dtype} ({kind.get(raw.dtype.kind, raw.dtype.kind)}); "
-                          "real numbers are required (complex values would silently lose their imaginary part)")
+        raise DomainError(
+            f"array {name!r} has dtype {raw.dtype} ({kind.get(raw.dtype.kind, raw.dtype.kind)}); "
+            "real numbers are required (complex values would silently lose their imaginary part)"
+        )
     arr = np.ascontiguousarray(raw, dtype=np.float64)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
-        raise ShapeError(f"array {name!r} must have {' or '.join(map(str, allowed))} "
-                         f"dimensions, got shape {arr.shape}")
+        raise ShapeError(f"array {name!r} must have {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise DomainError(f"array {name!r} contains {bad} NaN or infinite value(s)")

@@ -28,8 +28,7 @@ from symfisher.numeric.kfac.sampled import delta_interval, sampled_terms
 from symfisher.options import CrossTerm, KronMethod, option
 
 
-def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
-            ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate ``a`` and exactly one of ``g`` / ``B``; return ``a`` and ``B`` (N, d_out, k)."""
     if g is not None and B is None:
         name, given, ndim = "g", g, 2
@@ -45,11 +44,20 @@ def _inputs(a: ArrayLike, g: ArrayLike | None, B: ArrayLike | None
     return a_arr, B_arr
 
 
-def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None = None,
-               method: KronMethod | str = KronMethod.AUTO, nearest: bool = True, ekfac: bool = True,
-               block: int = DEFAULT_BLOCK, num_pairs: int = 200_000, seed: int = 0,
-               max_iter: int = 100, cross: CrossTerm | str = CrossTerm.EXACT
-               ) -> KronErrorReport:
+def kron_error(
+    a: ArrayLike,
+    g: ArrayLike | None = None,
+    *,
+    B: ArrayLike | None = None,
+    method: KronMethod | str = KronMethod.AUTO,
+    nearest: bool = True,
+    ekfac: bool = True,
+    block: int = DEFAULT_BLOCK,
+    num_pairs: int = 200_000,
+    seed: int = 0,
+    max_iter: int = 100,
+    cross: CrossTerm | str = CrossTerm.EXACT,
+) -> KronErrorReport:
     """Exact (or estimated) Frobenius error of K-FAC for one weight block.
 
     Parameters
@@ -94,12 +102,13 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
     a_arr, B_arr = _inputs(a, g, B)
     how, cross_how = option(KronMethod, method, "method"), option(CrossTerm, cross, "cross")
     if block < 1 or num_pairs < 2 or max_iter < 1:
-        raise ShapeError(f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
-                         f"num_pairs={num_pairs}, max_iter={max_iter}")
+        raise ShapeError(
+            f"need block >= 1, num_pairs >= 2 and max_iter >= 1; got block={block}, "
+            f"num_pairs={num_pairs}, max_iter={max_iter}"
+        )
     if cross_how is CrossTerm.SAMPLED:
         if how not in (KronMethod.AUTO, KronMethod.SAMPLED):
-            raise ShapeError(f"cross='sampled' needs method='sampled' (or 'auto'), got "
-                             f"method={how.value!r}")
+            raise ShapeError(f"cross='sampled' needs method='sampled' (or 'auto'), got method={how.value!r}")
         how = KronMethod.SAMPLED
     if how is KronMethod.AUTO:
         n, d_out, k = B_arr.shape
@@ -117,12 +126,26 @@ def kron_error(a: ArrayLike, g: ArrayLike | None = None, *, B: ArrayLike | None 
         est = _Estimate(f_sq, c, rel, err)
     rel, f_sq = est.relative, est.norm_sq
     near = _nearest_rel(a_arr, B_arr, A, f_sq, rel, max_iter) if nearest else None
-    ek = (math.sqrt(ekfac_error_sq(f_sq, ekfac_diagonal(a_arr, B_arr, A, G)) / f_sq)
-          if ekfac and f_sq > 0 else None)
-    return KronErrorReport(est.frobenius, rel, near, ek, A, G, math.sqrt(f_sq), math.sqrt(k_sq),
-                           a_arr.shape[0], B_arr.shape[2], KronMethod(how.value),
-                           est.interval, est.num, est.cross, est.cross_se, est.norm_sq_se,
-                           est.relative_se)
+    ek = math.sqrt(ekfac_error_sq(f_sq, ekfac_diagonal(a_arr, B_arr, A, G)) / f_sq) if ekfac and f_sq > 0 else None
+    return KronErrorReport(
+        est.frobenius,
+        rel,
+        near,
+        ek,
+        A,
+        G,
+        math.sqrt(f_sq),
+        math.sqrt(k_sq),
+        a_arr.shape[0],
+        B_arr.shape[2],
+        KronMethod(how.value),
+        est.interval,
+        est.num,
+        est.cross,
+        est.cross_se,
+        est.norm_sq_se,
+        est.relative_se,
+    )
 
 
 @dataclass(frozen=True)
@@ -140,12 +163,19 @@ class _Estimate:
     relative_se: float | None = None
 
 
-def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],
-             G: NDArray[np.float64], k_sq: float, how: CrossTerm, num: int, seed: int
-             ) -> _Estimate:
+def _sampled(
+    a: NDArray[np.float64],
+    B: NDArray[np.float64],
+    A: NDArray[np.float64],
+    G: NDArray[np.float64],
+    k_sq: float,
+    how: CrossTerm,
+    num: int,
+    seed: int,
+) -> _Estimate:
     """``method="sampled"``: ``||F||^2`` (and, if asked, the cross term) estimated."""
     rng = np.random.default_rng(seed)
-    t = sampled_terms(a, B, num, rng)          # importance-sampled: see .sampled
+    t = sampled_terms(a, B, num, rng)  # importance-sampled: see .sampled
     x, var_x, num = t.norm_sq, t.norm_sq_var, t.num_triples
     if how is CrossTerm.EXACT:
         c, var_c, cov, cross_se = cross_term(a, B, A, G), 0.0, 0.0, None
@@ -153,8 +183,7 @@ def _sampled(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float
         c, var_c, cov = t.cross, t.cross_var, t.covariance
         cross_se = math.sqrt(var_c)
     rel, rel_se, interval = delta_interval(x, c, k_sq, var_x, var_c, cov)
-    return _Estimate(x, c, rel, rel * math.sqrt(max(x, 0.0)), interval, num, cross_se,
-                     math.sqrt(var_x), rel_se)
+    return _Estimate(x, c, rel, rel * math.sqrt(max(x, 0.0)), interval, num, cross_se, math.sqrt(var_x), rel_se)
 
 
 DENSE_MAX_BLOCK = 1024
@@ -173,8 +202,9 @@ def _auto_method(n: int, d_out: int, k: int, d_in: int) -> KronMethod:
     return KronMethod.DENSE if size <= DENSE_ALWAYS_BLOCK or dense_cost < gram_cost else KronMethod.GRAM
 
 
-def _nearest_rel(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64],
-                 f_sq: float, kfac_rel: float, max_iter: int) -> float:
+def _nearest_rel(
+    a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64], f_sq: float, kfac_rel: float, max_iter: int
+) -> float:
     """Relative nearest-Kronecker error, capped by K-FAC's (rounding can exceed it)."""
     if f_sq <= 0:
         return 0.0
@@ -190,6 +220,17 @@ def _dense_report(a: NDArray[np.float64], B: NDArray[np.float64]) -> KronErrorRe
     A, G = kfac_factors(a, B)
     norm, kfac, near, ek = dense_errors(a, B)
     k_norm = float(np.linalg.norm(G) * np.linalg.norm(A))
-    return KronErrorReport(kfac * norm, kfac, near, ek, A, G, norm, k_norm,
-                           a.shape[0], B.shape[2], KronMethod.DENSE,
-                           cross=cross_term(a, B, A, G))
+    return KronErrorReport(
+        kfac * norm,
+        kfac,
+        near,
+        ek,
+        A,
+        G,
+        norm,
+        k_norm,
+        a.shape[0],
+        B.shape[2],
+        KronMethod.DENSE,
+        cross=cross_term(a, B, A, G),
+    )

@@ -35,13 +35,13 @@ def exact_block(a: NDArray[np.float64], B: NDArray[np.float64]) -> NDArray[np.fl
     """
     d_in, d_out = a.shape[1], B.shape[1]
     if d_in * d_out > MAX_DENSE_SIZE:
-        raise ShapeError(f"dense K-FAC oracle: block of size {d_in * d_out} exceeds "
-                         f"{MAX_DENSE_SIZE}; use the Gram method")
+        raise ShapeError(
+            f"dense K-FAC oracle: block of size {d_in * d_out} exceeds {MAX_DENSE_SIZE}; use the Gram method"
+        )
     return unrearrange(rearranged_block(a, B), d_out, d_in)
 
 
-def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64],
-                     chunk: int = 2048) -> NDArray[np.float64]:
+def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64], chunk: int = 2048) -> NDArray[np.float64]:
     """``R(F) = sum_n vec(B_n B_n^T) vec(a_n a_n^T)^T`` by GEMMs over chunks of examples.
 
     Memory is ``chunk (d_out^2 + d_in^2)`` floats besides the result (d_out^2, d_in^2).
@@ -53,7 +53,7 @@ def rearranged_block(a: NDArray[np.float64], B: NDArray[np.float64],
     """
     R = np.zeros((B.shape[1] ** 2, a.shape[1] ** 2))
     for s in range(0, a.shape[0], chunk):
-        Bc, ac = B[s:s + chunk], a[s:s + chunk]
+        Bc, ac = B[s : s + chunk], a[s : s + chunk]
         C = np.einsum("nik,njk->nij", Bc, Bc).reshape(Bc.shape[0], -1)
         R += C.T @ (ac[:, :, None] * ac[:, None, :]).reshape(ac.shape[0], -1)
     return R
@@ -87,8 +87,7 @@ def rearrange(F: NDArray[np.float64], d_out: int, d_in: int) -> NDArray[np.float
     return F.reshape(d_out, d_in, d_out, d_in).transpose(0, 2, 1, 3).reshape(d_out**2, d_in**2)
 
 
-def dense_errors(a: NDArray[np.float64], B: NDArray[np.float64]
-                 ) -> tuple[float, float, float, float]:
+def dense_errors(a: NDArray[np.float64], B: NDArray[np.float64]) -> tuple[float, float, float, float]:
     """``(||F||, K-FAC, nearest-Kronecker, EKFAC relative errors)`` by dense algebra.
 
     Parameters

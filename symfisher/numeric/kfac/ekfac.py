@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from symfisher.numeric.kfac.error import flat_factors
 
 
-def ekfac_diagonal(a: NDArray[np.float64], B: NDArray[np.float64],
-                   A: NDArray[np.float64], G: NDArray[np.float64]) -> NDArray[np.float64]:
+def ekfac_diagonal(
+    a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64], G: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Corrected eigenvalues ``s`` (d_out, d_in) in K-FAC's eigenbasis.
 
     Parameters

@@ -29,8 +29,7 @@ from numpy.typing import NDArray
 DEFAULT_BLOCK = 2048
 
 
-def kfac_factors(a: NDArray[np.float64], B: NDArray[np.float64]
-                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def kfac_factors(a: NDArray[np.float64], B: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """K-FAC factors ``A = mean_n a_n a_n^T`` and ``G = sum_n B_n B_n^T``.
 
     Parameters
@@ -71,8 +70,7 @@ def flat_factors(B: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.ascontiguousarray(B.transpose(0, 2, 1)).reshape(n * k, d_out)
 
 
-def cross_term(a: NDArray[np.float64], B: NDArray[np.float64],
-               A: NDArray[np.float64], G: NDArray[np.float64]) -> float:
+def cross_term(a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64], G: NDArray[np.float64]) -> float:
     """``<F, G kron A> = sum_n tr(B_n^T G B_n) (a_n^T A a_n)``.
 
     Parameters
@@ -125,8 +123,7 @@ def _block_sum_k(ca: NDArray[np.float64], cb: NDArray[np.float64], k: int) -> fl
     return total
 
 
-def exact_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64],
-                  block: int = DEFAULT_BLOCK) -> float:
+def exact_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64], block: int = DEFAULT_BLOCK) -> float:
     """``||F||_F^2`` from blocked Gram products, without forming ``F``.
 
     Only the upper triangle of block pairs is visited (the sum is symmetric) and at
@@ -150,7 +147,7 @@ def exact_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64],
     step = max(1, block // k)
     total = 0.0
     m = min(step, n)
-    buf_a, buf_b = np.empty(m * m), np.empty(m * m * k * k)   # reused: no fresh page faults
+    buf_a, buf_b = np.empty(m * m), np.empty(m * m * k * k)  # reused: no fresh page faults
     for i0 in range(0, n, step):
         i1 = min(i0 + step, n)
         for j0 in range(i0, n, step):
@@ -162,8 +159,13 @@ def exact_norm_sq(a: NDArray[np.float64], B: NDArray[np.float64],
     return total
 
 
-def pair_norm_sq(a1: NDArray[np.float64], B1: NDArray[np.float64], a2: NDArray[np.float64],
-                 B2: NDArray[np.float64], block: int = DEFAULT_BLOCK) -> float:
+def pair_norm_sq(
+    a1: NDArray[np.float64],
+    B1: NDArray[np.float64],
+    a2: NDArray[np.float64],
+    B2: NDArray[np.float64],
+    block: int = DEFAULT_BLOCK,
+) -> float:
     """``sum_{n in 1, m in 2} (a_n . a_m)^2 ||B_n^T B_m||_F^2`` for two sets of examples.
 
     The off-diagonal part of :func:`exact_norm_sq` between two chunks of examples (each
@@ -192,17 +194,18 @@ def pair_norm_sq(a1: NDArray[np.float64], B1: NDArray[np.float64], a2: NDArray[n
         for j0 in range(0, a2.shape[0], step):
             j1 = min(j0 + step, a2.shape[0])
             ca = a1[i0:i1] @ a2[j0:j1].T
-            cb = f1[i0 * k:i1 * k] @ f2[j0 * k:j1 * k].T
+            cb = f1[i0 * k : i1 * k] @ f2[j0 * k : j1 * k].T
             total += _block_sum_k1(ca, cb) if k == 1 else _block_sum_k(ca, cb, k)
     return total
 
 
-def _gram_block(x: NDArray[np.float64], i0: int, i1: int, j0: int, j1: int,
-                buf: NDArray[np.float64]) -> NDArray[np.float64]:
+def _gram_block(
+    x: NDArray[np.float64], i0: int, i1: int, j0: int, j1: int, buf: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``x[i0:i1] @ x[j0:j1].T`` written into ``buf``; a diagonal block passes one buffer
     twice, which NumPy turns into ``syrk`` (half the flops)."""
     left = x[i0:i1]
-    out = buf[:(i1 - i0) * (j1 - j0)].reshape(i1 - i0, j1 - j0)
+    out = buf[: (i1 - i0) * (j1 - j0)].reshape(i1 - i0, j1 - j0)
     return np.matmul(left, left.T if (i0, i1) == (j0, j1) else x[j0:j1].T, out=out)
 
 

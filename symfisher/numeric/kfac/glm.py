@@ -41,10 +41,18 @@ from symfisher.numeric.kfac.checks import DomainError, ShapeError, as_finite
 Array = NDArray[np.float64]
 Moments = Callable[[Array, Array], tuple[Array, Array, Array]]
 
-__all__ = ["RowInvariants", "row_invariants", "error_terms", "fisher_blocks",
-           "glm_error_from_moments", "gauss_hermite_moments", "adaptive_normal_moments",
-           "poisson_moments",
-           "poisson_glm_kfac_error", "glm_kfac_error"]
+__all__ = [
+    "RowInvariants",
+    "row_invariants",
+    "error_terms",
+    "fisher_blocks",
+    "glm_error_from_moments",
+    "gauss_hermite_moments",
+    "adaptive_normal_moments",
+    "poisson_moments",
+    "poisson_glm_kfac_error",
+    "glm_kfac_error",
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,10 @@ def _check(W: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> tuple[Array, Array,
     W_arr, mu, S = as_finite("W", W, 2), as_finite("mean", mean, 1), as_finite("cov", cov, 2)
     d_in = W_arr.shape[1]
     if mu.shape != (d_in,) or S.shape != (d_in, d_in):
-        raise ShapeError(f"W has d_in = {d_in}: 'mean' must have shape ({d_in},) and 'cov' "
-                         f"({d_in}, {d_in}); got {mu.shape} and {S.shape}")
+        raise ShapeError(
+            f"W has d_in = {d_in}: 'mean' must have shape ({d_in},) and 'cov' "
+            f"({d_in}, {d_in}); got {mu.shape} and {S.shape}"
+        )
     if W_arr.shape[0] == 0 or d_in == 0:
         raise ShapeError(f"'W' must have at least one row and one column, got shape {W_arr.shape}")
     return W_arr, mu, S
@@ -107,15 +117,25 @@ def row_invariants(W: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> RowInvarian
     ([1.0], [[1.0, 0.0]])
     """
     W_arr, mu, S = _check(W, mean, cov)
-    SW = W_arr @ S                                         # rows Sigma w_i
+    SW = W_arr @ S  # rows Sigma w_i
     s = np.maximum(np.einsum("ij,ij->i", SW, W_arr), 0.0)
     root = np.sqrt(s)
     d = np.divide(SW, root[:, None], out=np.zeros_like(SW), where=root[:, None] > 0)
     M = S + np.outer(mu, mu)
-    Md = d @ M                                             # rows M d_i (M symmetric)
-    return RowInvariants(nu=W_arr @ mu, s=s, d=d, mu=mu, M=M, mm=float(mu @ mu),
-                         MM=float(np.sum(M * M)), md=d @ mu, dd=np.einsum("ij,ij->i", d, d),
-                         dMmu=Md @ mu, dMd=np.einsum("ij,ij->i", Md, d))
+    Md = d @ M  # rows M d_i (M symmetric)
+    return RowInvariants(
+        nu=W_arr @ mu,
+        s=s,
+        d=d,
+        mu=mu,
+        M=M,
+        mm=float(mu @ mu),
+        MM=float(np.sum(M * M)),
+        md=d @ mu,
+        dd=np.einsum("ij,ij->i", d, d),
+        dMmu=Md @ mu,
+        dMd=np.einsum("ij,ij->i", Md, d),
+    )
 
 
 def error_terms(e0: Array, e1: Array, e2: Array, inv: RowInvariants) -> tuple[Array, Array]:
@@ -134,14 +154,12 @@ def error_terms(e0: Array, e1: Array, e2: Array, inv: RowInvariants) -> tuple[Ar
     [0.0, 2.0]
     """
     c = e2 - e0
-    diff = (e1**2 * (2.0 * inv.mm * inv.dd + 2.0 * inv.md**2) + c**2 * inv.dd**2
-            + 4.0 * e1 * c * inv.md * inv.dd)
+    diff = e1**2 * (2.0 * inv.mm * inv.dd + 2.0 * inv.md**2) + c**2 * inv.dd**2 + 4.0 * e1 * c * inv.md * inv.dd
     full = e0**2 * inv.MM + 2.0 * e0 * (2.0 * e1 * inv.dMmu + c * inv.dMd) + diff
     return diff, full
 
 
-def fisher_blocks(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moments: Moments
-                  ) -> tuple[Array, Array]:
+def fisher_blocks(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moments: Moments) -> tuple[Array, Array]:
     """Diagonal blocks ``F_ii`` and ``K_ii`` (the off-diagonal blocks of both are 0).
 
     Parameters
@@ -165,8 +183,11 @@ def fisher_blocks(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moments: Moment
     e0, e1, e2 = _moments(moments, inv)
     mu_d = inv.mu[None, :, None] * inv.d[:, None, :]
     K = e0[:, None, None] * inv.M[None]
-    F = (K + e1[:, None, None] * (mu_d + mu_d.transpose(0, 2, 1))
-         + (e2 - e0)[:, None, None] * np.einsum("ij,ik->ijk", inv.d, inv.d))
+    F = (
+        K
+        + e1[:, None, None] * (mu_d + mu_d.transpose(0, 2, 1))
+        + (e2 - e0)[:, None, None] * np.einsum("ij,ik->ijk", inv.d, inv.d)
+    )
     return F, K
 
 
@@ -179,13 +200,13 @@ def _moments(moments: Moments, inv: RowInvariants) -> tuple[Array, Array, Array]
         bad = np.flatnonzero(~np.isfinite(e))
         if bad.size:
             i = int(bad[0])
-            raise DomainError(f"moment e{j} is not finite for row {i} of W "
-                              f"(nu = {inv.nu[i]:.6g}, s = {inv.s[i]:.6g}): {e[i]!r}")
+            raise DomainError(
+                f"moment e{j} is not finite for row {i} of W (nu = {inv.nu[i]:.6g}, s = {inv.s[i]:.6g}): {e[i]!r}"
+            )
     return out[0], out[1], out[2]
 
 
-def glm_error_from_moments(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moments: Moments
-                           ) -> tuple[float, float]:
+def glm_error_from_moments(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moments: Moments) -> tuple[float, float]:
     """``(||F - G kron A||_F / ||F||_F, ||F||_F)`` per example, given the row moments.
 
     Parameters
@@ -212,16 +233,18 @@ def glm_error_from_moments(W: ArrayLike, mean: ArrayLike, cov: ArrayLike, moment
     scale = float(max(np.max(np.abs(e0)), np.max(np.abs(e1)), np.max(np.abs(e2))))
     if scale == 0.0:
         raise DomainError("the exact Fisher block is 0: lam vanishes at every pre-activation")
-    diff, full = error_terms(e0 / scale, e1 / scale, e2 / scale, inv)   # scaled: no overflow
+    diff, full = error_terms(e0 / scale, e1 / scale, e2 / scale, inv)  # scaled: no overflow
     err_sq, f_sq = float(np.sum(diff)), float(np.sum(full))
     if not f_sq > 0.0:
-        raise DomainError(f"||F||^2 = {f_sq!r} is not positive: lam must be a non-negative "
-                          "curvature and 'cov' positive semi-definite")
+        raise DomainError(
+            f"||F||^2 = {f_sq!r} is not positive: lam must be a non-negative curvature and 'cov' positive semi-definite"
+        )
     return math.sqrt(max(err_sq, 0.0) / f_sq), scale * math.sqrt(f_sq)
 
 
-def gauss_hermite_moments(lam: Callable[[Array], Array], nu: ArrayLike, s: ArrayLike,
-                          nodes: int = 80) -> tuple[Array, Array, Array]:
+def gauss_hermite_moments(
+    lam: Callable[[Array], Array], nu: ArrayLike, s: ArrayLike, nodes: int = 80
+) -> tuple[Array, Array, Array]:
     """``e_j = E[lam(nu + sqrt(s) t) t^j]`` (j = 0, 1, 2), ``t ~ N(0, 1)``, by Gauss-Hermite.
 
     Parameters
@@ -249,9 +272,9 @@ def gauss_hermite_moments(lam: Callable[[Array], Array], nu: ArrayLike, s: Array
     return vals.sum(axis=1), vals @ t, vals @ (t * t)
 
 
-def adaptive_normal_moments(lam: Callable[[Array], Array], nu: ArrayLike, s: ArrayLike,
-                            rtol: float = 1e-13, max_points: int = 1 << 15
-                            ) -> tuple[Array, Array, Array]:
+def adaptive_normal_moments(
+    lam: Callable[[Array], Array], nu: ArrayLike, s: ArrayLike, rtol: float = 1e-13, max_points: int = 1 << 15
+) -> tuple[Array, Array, Array]:
     """``e_j = E[lam(nu + sqrt(s) t) t^j]`` to about ``rtol``, with the rule refined until it settles.
 
     Gauss-Hermite (64 against 128 nodes) first. It converges geometrically for analytic
@@ -288,7 +311,7 @@ def adaptive_normal_moments(lam: Callable[[Array], Array], nu: ArrayLike, s: Arr
     s_a = np.maximum(np.atleast_1d(np.asarray(s, np.float64)), 0.0)
     coarse = np.stack(gauss_hermite_moments(lam, nu_a, s_a, 64))
     out = np.stack(gauss_hermite_moments(lam, nu_a, s_a, 128))
-    todo = np.flatnonzero(~(_change(coarse, out) <= rtol))            # NaN: refine too
+    todo = np.flatnonzero(~(_change(coarse, out) <= rtol))  # NaN: refine too
     if todo.size:
         out[:, todo] = _trapezoid_moments(lam, nu_a[todo], s_a[todo], rtol, max_points)
     return out[0], out[1], out[2]
@@ -299,32 +322,35 @@ def _change(old: Array, new: Array) -> Array:
     return np.max(np.abs(new - old), axis=0) / np.maximum(np.sum(np.abs(new), axis=0), 1e-300)
 
 
-def _trapezoid_moments(lam: Callable[[Array], Array], nu: Array, s: Array, rtol: float,
-                       max_points: int) -> Array:
+def _trapezoid_moments(lam: Callable[[Array], Array], nu: Array, s: Array, rtol: float, max_points: int) -> Array:
     """Adaptive trapezoidal rule on the real ``t`` line (see :func:`adaptive_normal_moments`)."""
     h, T, prev = 0.25, 12.0, None
     while True:
         t = np.arange(-math.ceil(T / h), math.ceil(T / h) + 1) * h
-        with np.errstate(over="ignore", invalid="ignore"):     # reported below, by row
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, by row
             vals = np.asarray(lam(nu[:, None] + np.sqrt(s)[:, None] * t[None, :]), dtype=np.float64)
             vals = vals * (h * np.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi))
         cur = np.stack([vals.sum(axis=1), vals @ t, vals @ (t * t)])
         if not np.all(np.isfinite(cur)):
             i = int(np.flatnonzero(~np.all(np.isfinite(cur), axis=0))[0])
-            raise DomainError(f"lam(nu + sqrt(s) t) phi(t) is not finite on t in [-{T:g}, {T:g}] "
-                              f"for row {i} (nu = {nu[i]:.6g}, s = {s[i]:.6g}): overflow")
+            raise DomainError(
+                f"lam(nu + sqrt(s) t) phi(t) is not finite on t in [-{T:g}, {T:g}] "
+                f"for row {i} (nu = {nu[i]:.6g}, s = {s[i]:.6g}): overflow"
+            )
         edge = np.max(np.abs(vals[:, [0, -1]]) * T * T, axis=1)
         if np.any(edge > 1e-3 * rtol * np.sum(np.abs(cur), axis=0)) and T < 40.0:
-            T, prev = 1.5 * T, None                       # mass beyond +-T: widen, restart
+            T, prev = 1.5 * T, None  # mass beyond +-T: widen, restart
             continue
         change = _change(prev, cur) if prev is not None else np.full(nu.shape, np.inf)
         if np.all(change <= rtol):
             return cur
         if 2 * t.size > max_points:
             i = int(np.argmax(change))
-            raise DomainError(f"the moments of row {i} (s = {s[i]:.6g}) did not settle on "
-                              f"{t.size} quadrature points (relative change {change[i]:.3g}); "
-                              "raise max_points")
+            raise DomainError(
+                f"the moments of row {i} (s = {s[i]:.6g}) did not settle on "
+                f"{t.size} quadrature points (relative change {change[i]:.3g}); "
+                "raise max_points"
+            )
         h, prev = h / 2, cur
 
 
@@ -364,8 +390,9 @@ def poisson_glm_kfac_error(W: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> tup
     return glm_error_from_moments(W, mean, cov, poisson_moments)
 
 
-def glm_kfac_error(W: ArrayLike, mean: ArrayLike, cov: ArrayLike,
-                   lam: Callable[[Array], Array], nodes: int = 80) -> tuple[float, float]:
+def glm_kfac_error(
+    W: ArrayLike, mean: ArrayLike, cov: ArrayLike, lam: Callable[[Array], Array], nodes: int = 80
+) -> tuple[float, float]:
     """``(relative K-FAC error, ||F||_F)`` per example for a diagonal output curvature.
 
     Parameters
@@ -385,5 +412,4 @@ def glm_kfac_error(W: ArrayLike, mean: ArrayLike, cov: ArrayLike,
     >>> round(rel, 10) == round(poisson_glm_kfac_error(np.ones((1, 2)), np.zeros(2), np.eye(2))[0], 10)
     True
     """
-    return glm_error_from_moments(
-        W, mean, cov, lambda nu, s: gauss_hermite_moments(lam, nu, s, nodes))
+    return glm_error_from_moments(W, mean, cov, lambda nu, s: gauss_hermite_moments(lam, nu, s, nodes))

@@ -45,23 +45,21 @@ class NearestKronecker:
     converged: bool
 
 
-def _apply_r(a: NDArray[np.float64], flat: NDArray[np.float64], k: int,
-             Y: NDArray[np.float64]) -> NDArray[np.float64]:
+def _apply_r(a: NDArray[np.float64], flat: NDArray[np.float64], k: int, Y: NDArray[np.float64]) -> NDArray[np.float64]:
     """``X = sum_n (a_n^T Y a_n) B_n B_n^T`` with ``flat`` the (N k, d_out) factor rows."""
-    w = np.maximum(np.einsum("ij,ij->i", a @ Y, a), 0.0)      # >= 0: Y stays PSD
+    w = np.maximum(np.einsum("ij,ij->i", a @ Y, a), 0.0)  # >= 0: Y stays PSD
     return gram_t(flat * np.sqrt(np.repeat(w, k))[:, None])
 
 
-def _apply_rt(a: NDArray[np.float64], flat: NDArray[np.float64], k: int,
-              X: NDArray[np.float64]) -> NDArray[np.float64]:
+def _apply_rt(a: NDArray[np.float64], flat: NDArray[np.float64], k: int, X: NDArray[np.float64]) -> NDArray[np.float64]:
     """``Y = sum_n tr(B_n^T X B_n) a_n a_n^T``."""
     c = np.einsum("ij,ij->i", flat @ X, flat).reshape(a.shape[0], k).sum(axis=1)
     return gram_t(a * np.sqrt(np.maximum(c, 0.0))[:, None])
 
 
-def nearest_kronecker(a: NDArray[np.float64], B: NDArray[np.float64],
-                      A: NDArray[np.float64], *, max_iter: int = 100,
-                      rtol: float = 1e-10) -> NearestKronecker:
+def nearest_kronecker(
+    a: NDArray[np.float64], B: NDArray[np.float64], A: NDArray[np.float64], *, max_iter: int = 100, rtol: float = 1e-10
+) -> NearestKronecker:
     """Leading singular pair of the rearranged exact block by power iteration.
 
     Parameters

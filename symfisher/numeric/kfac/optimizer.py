@@ -76,8 +76,7 @@ def _batch_factors(net: MLP, X: Array, S: Array) -> tuple[list[Array], list[Arra
     return As, Gs, Bs
 
 
-def _update_state(state: KFACState, As: list[Array], Gs: list[Array],
-                  config: KFACConfig) -> KFACState:
+def _update_state(state: KFACState, As: list[Array], Gs: list[Array], config: KFACConfig) -> KFACState:
     """Running averages and (periodically) new eigendecompositions."""
     if state.step == 0:
         A, G = tuple(As), tuple(Gs)
@@ -91,8 +90,7 @@ def _update_state(state: KFACState, As: list[Array], Gs: list[Array],
     return KFACState(state.step + 1, A, G, eig_A, eig_G)
 
 
-def _precondition(V: Array, eig_G: tuple[Array, Array], eig_A: tuple[Array, Array],
-                  gamma: float) -> Array:
+def _precondition(V: Array, eig_G: tuple[Array, Array], eig_A: tuple[Array, Array], gamma: float) -> Array:
     """``(G + gamma I)^{-1} V (A + gamma I)^{-1}`` through eigendecompositions."""
     lg, Ug = eig_G
     la, Ua = eig_A
@@ -101,8 +99,9 @@ def _precondition(V: Array, eig_G: tuple[Array, Array], eig_A: tuple[Array, Arra
     return Ug @ R @ Ua.T
 
 
-def kfac_step(net: MLP, X: Array, residual: Array, S: Array, state: KFACState,
-              config: KFACConfig) -> tuple[MLP, KFACState]:
+def kfac_step(
+    net: MLP, X: Array, residual: Array, S: Array, state: KFACState, config: KFACConfig
+) -> tuple[MLP, KFACState]:
     """One K-FAC step on the mean loss.
 
     Parameters

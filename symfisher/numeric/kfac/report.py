@@ -77,7 +77,7 @@ class KronErrorReport:
     method: KronMethod = KronMethod.GRAM
     confidence_interval: tuple[float, float] | None = None
     num_pairs: int | None = None
-    cross: float | None = None                 # set by kron_error on every route
+    cross: float | None = None  # set by kron_error on every route
     cross_std_error: float | None = None
     norm_sq_std_error: float | None = None
     relative_std_error: float | None = None
@@ -102,9 +102,11 @@ class KronErrorReport:
         >>> print(kron_error(np.ones((1, 2)), np.ones((1, 3))).summary().splitlines()[0])
         K-FAC error for a 3 x 2 weight block (N = 1, k = 1, method dense)
         """
-        rows = [("||F||_F", f"{self.exact_norm:.6e}"),
-                ("||F - G (x) A||_F", f"{self.frobenius:.6e}"),
-                ("relative error, K-FAC", f"{self.relative_frobenius:.6f}")]
+        rows = [
+            ("||F||_F", f"{self.exact_norm:.6e}"),
+            ("||F - G (x) A||_F", f"{self.frobenius:.6e}"),
+            ("relative error, K-FAC", f"{self.relative_frobenius:.6f}"),
+        ]
         if self.confidence_interval is not None:
             lo, hi = self.confidence_interval
             what = "triples" if self.cross_std_error is not None else "pairs"
@@ -115,19 +117,30 @@ class KronErrorReport:
             rows.append(("relative error, nearest Kron", f"{self.nearest_relative_frobenius:.6f}"))
         if self.ekfac_relative_frobenius is not None:
             rows.append(("relative error, EKFAC", f"{self.ekfac_relative_frobenius:.6f}"))
-        lines = [f"K-FAC error for a {self.d_out} x {self.d_in} weight block "
-                 f"(N = {self.n}, k = {self.k}, method {self.method.value})"]
+        lines = [
+            f"K-FAC error for a {self.d_out} x {self.d_in} weight block "
+            f"(N = {self.n}, k = {self.k}, method {self.method.value})"
+        ]
         lines += [f"  {label:<32}{value}" for label, value in rows]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict (the factors as nested lists are left out: they can be large)."""
-        return {"d_out": self.d_out, "d_in": int(self.A.shape[0]), "n": self.n, "k": self.k,
-                "method": self.method.value, "frobenius": self.frobenius,
-                "relative_frobenius": self.relative_frobenius, "exact_norm": self.exact_norm,
-                "kfac_norm": self.kfac_norm, "nearest_relative_frobenius": self.nearest_relative_frobenius,
-                "ekfac_relative_frobenius": self.ekfac_relative_frobenius,
-                "confidence_interval": self.confidence_interval, "num_pairs": self.num_pairs}
+        return {
+            "d_out": self.d_out,
+            "d_in": int(self.A.shape[0]),
+            "n": self.n,
+            "k": self.k,
+            "method": self.method.value,
+            "frobenius": self.frobenius,
+            "relative_frobenius": self.relative_frobenius,
+            "exact_norm": self.exact_norm,
+            "kfac_norm": self.kfac_norm,
+            "nearest_relative_frobenius": self.nearest_relative_frobenius,
+            "ekfac_relative_frobenius": self.ekfac_relative_frobenius,
+            "confidence_interval": self.confidence_interval,
+            "num_pairs": self.num_pairs,
+        }
 
 
 def relative_from_squares(f_sq: float, cross: float, k_sq: float) -> tuple[float, float]:

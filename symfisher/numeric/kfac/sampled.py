@@ -77,8 +77,7 @@ class SampledTerms:
     num_triples: int
 
 
-def diagonal_terms(a: NDArray[np.float64], B: NDArray[np.float64]
-                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def diagonal_terms(a: NDArray[np.float64], B: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``u(n, n) = ||B_n^T B_n||_F^2`` and ``v(n, n) = ||a_n||^4``, each shape (N,).
 
     Examples
@@ -145,10 +144,16 @@ def proposal(a: NDArray[np.float64], B: NDArray[np.float64]) -> Proposal:
     return Proposal(_defensive(scale), _defensive(scale), _defensive(sq_a))
 
 
-def triple_terms(a: NDArray[np.float64], B: NDArray[np.float64], u_diag: NDArray[np.float64],
-                 v_diag: NDArray[np.float64], prop: Proposal, n: NDArray[np.int64],
-                 m: NDArray[np.int64], l: NDArray[np.int64]
-                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def triple_terms(
+    a: NDArray[np.float64],
+    B: NDArray[np.float64],
+    u_diag: NDArray[np.float64],
+    v_diag: NDArray[np.float64],
+    prop: Proposal,
+    n: NDArray[np.int64],
+    m: NDArray[np.int64],
+    l: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per-triple terms ``(x_t, y_t)`` of :func:`sampled_terms` (see the module docstring).
 
     Parameters
@@ -187,8 +192,7 @@ def triple_terms(a: NDArray[np.float64], B: NDArray[np.float64], u_diag: NDArray
     beta_m = prop.beta[m] / (1.0 - prop.beta[n])
     alpha_l = prop.alpha[l] / (1.0 - prop.alpha[n])
     x = u_nm * v_nm / (p_n * beta_m)
-    y = (u_diag[n] * v_nl / alpha_l + u_nm * v_diag[n] / beta_m
-         + u_nm * v_nl / (beta_m * alpha_l)) / (big_n * p_n)
+    y = (u_diag[n] * v_nl / alpha_l + u_nm * v_diag[n] / beta_m + u_nm * v_nl / (beta_m * alpha_l)) / (big_n * p_n)
     return x, y
 
 
@@ -198,8 +202,7 @@ def _draw(rng: np.random.Generator, cdf: NDArray[np.float64], size: int) -> NDAr
     return np.minimum(idx, cdf.size - 1)
 
 
-def _draw_others(rng: np.random.Generator, cdf: NDArray[np.float64],
-                 n: NDArray[np.int64]) -> NDArray[np.int64]:
+def _draw_others(rng: np.random.Generator, cdf: NDArray[np.float64], n: NDArray[np.int64]) -> NDArray[np.int64]:
     """One index per entry of ``n`` from ``cdf`` conditioned on differing from it (rejection)."""
     out = _draw(rng, cdf, n.size)
     clash = np.flatnonzero(out == n)
@@ -209,9 +212,14 @@ def _draw_others(rng: np.random.Generator, cdf: NDArray[np.float64],
     return out
 
 
-def sampled_terms(a: NDArray[np.float64], B: NDArray[np.float64], num_triples: int,
-                  rng: np.random.Generator, chunk: int = 4096,
-                  prop: Proposal | None = None) -> SampledTerms:
+def sampled_terms(
+    a: NDArray[np.float64],
+    B: NDArray[np.float64],
+    num_triples: int,
+    rng: np.random.Generator,
+    chunk: int = 4096,
+    prop: Proposal | None = None,
+) -> SampledTerms:
     """Unbiased estimates of ``||F||^2`` and ``<F, G kron A>`` from shared sampled triples.
 
     Parameters
@@ -246,7 +254,7 @@ def sampled_terms(a: NDArray[np.float64], B: NDArray[np.float64], num_triples: i
         return SampledTerms(diag, diag / big_n, 0.0, 0.0, 0.0, 0)
     prop = proposal(a, B) if prop is None else prop
     cdfs = [np.cumsum(q) for q in (prop.p, prop.beta, prop.alpha)]
-    xs, ys = np.empty(num_triples), np.empty(num_triples)     # 16 bytes per triple
+    xs, ys = np.empty(num_triples), np.empty(num_triples)  # 16 bytes per triple
     for start in range(0, num_triples, chunk):
         stop = min(start + chunk, num_triples)
         n = _draw(rng, cdfs[0], stop - start)
@@ -255,13 +263,14 @@ def sampled_terms(a: NDArray[np.float64], B: NDArray[np.float64], num_triples: i
     mx, my = float(xs.mean()), float(ys.mean())
     if num_triples == 1:
         return SampledTerms(diag + mx, diag / big_n + my, math.inf, math.inf, 0.0, 1)
-    cov = np.cov(xs, ys) / num_triples                       # of the two means
+    cov = np.cov(xs, ys) / num_triples  # of the two means
     var_x, var_y, cov_xy = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1])
     return SampledTerms(diag + mx, diag / big_n + my, var_x, var_y, cov_xy, num_triples)
 
 
-def delta_interval(x: float, c: float, k_sq: float, var_x: float, var_c: float = 0.0,
-                   cov: float = 0.0) -> tuple[float, float, tuple[float, float]]:
+def delta_interval(
+    x: float, c: float, k_sq: float, var_x: float, var_c: float = 0.0, cov: float = 0.0
+) -> tuple[float, float, tuple[float, float]]:
     """``r = sqrt(1 - (2 c - k) / x)``, its delta-method standard error and 95% interval.
 
     ``dr/dx = (2 c - k) / (2 r x^2)`` and ``dr/dc = -1 / (r x)``, so

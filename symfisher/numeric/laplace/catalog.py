@@ -22,8 +22,9 @@ _TABLE: dict[Likelihood, Callable[[float, float, float], OutputLikelihood]] = {
 }
 
 
-def make_likelihood(name: Likelihood | str, sigma: float = 1.0, *, df: float = 4.0,
-                    dispersion: float = 1.0) -> OutputLikelihood:
+def make_likelihood(
+    name: Likelihood | str, sigma: float = 1.0, *, df: float = 4.0, dispersion: float = 1.0
+) -> OutputLikelihood:
     """The numeric likelihood called ``name``.
 
     Parameters
@@ -46,6 +47,8 @@ def make_likelihood(name: Likelihood | str, sigma: float = 1.0, *, df: float = 4
     """
     kind = option(Likelihood, name, "likelihood")
     if kind not in _TABLE:
-        raise OptionError(f"likelihood={name!r} has no hand-written numeric curvature; choose one of "
-                          f"{[k.value for k in _TABLE]}, or derive it with sf.kfac.compile_likelihood")
+        raise OptionError(
+            f"likelihood={name!r} has no hand-written numeric curvature; choose one of "
+            f"{[k.value for k in _TABLE]}, or derive it with sf.kfac.compile_likelihood"
+        )
     return _TABLE[kind](float(sigma), float(df), float(dispersion))

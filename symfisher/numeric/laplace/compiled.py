@@ -67,8 +67,7 @@ class CompiledLikelihood:
 
     def _f(self, f: Array) -> Array:
         if f.ndim != 2 or f.shape[1] != self.k:
-            raise ShapeError(f"the {self.label} likelihood needs network outputs of shape "
-                             f"(N, {self.k}), got {f.shape}")
+            raise ShapeError(f"the {self.label} likelihood needs network outputs of shape (N, {self.k}), got {f.shape}")
         return f
 
     def _y(self, y: Array) -> Array:
@@ -91,8 +90,7 @@ class CompiledLikelihood:
 
     def mean(self, f: Array) -> Array:
         if self.mean_kernel is None:
-            raise SymfisherError(f"the {self.label} likelihood has no derived mean E[y | f]; "
-                                 "the predictive needs one")
+            raise SymfisherError(f"the {self.label} likelihood has no derived mean E[y | f]; the predictive needs one")
         return np.asarray(self.mean_kernel(self._f(f))).reshape(f.shape[0], -1)
 
     def targets(self, y: ArrayLike, k: int) -> Array:
@@ -102,18 +100,18 @@ class CompiledLikelihood:
         cols = 1 if self.one_hot else self.data_dim
         if arr.shape[1] != cols:
             what = "class indices (N,)" if self.one_hot else f"{cols} column(s)"
-            raise ShapeError(f"array 'y' must hold {what} for the {self.label} likelihood, "
-                             f"got shape {arr.shape}")
+            raise ShapeError(f"array 'y' must hold {what} for the {self.label} likelihood, got shape {arr.shape}")
         if self.one_hot:
             m = self.data_dim + 1
             bad = (arr != np.round(arr)) | (arr < 0) | (arr >= m)
             if np.any(bad):
-                raise DomainError(f"array 'y' must hold class indices 0..{m - 1} for the "
-                                  f"{self.label} likelihood; found {arr[bad][0]:g}")
+                raise DomainError(
+                    f"array 'y' must hold class indices 0..{m - 1} for the "
+                    f"{self.label} likelihood; found {arr[bad][0]:g}"
+                )
             return arr
-        try:                                   # the kernel checks the family's support
+        try:  # the kernel checks the family's support
             self.nll_kernel(np.zeros((arr.shape[0], self.k)), self._y(arr))
         except ValueError as exc:
-            raise DomainError(f"array 'y' is outside the support of the {self.label} "
-                              f"likelihood: {exc}") from None
+            raise DomainError(f"array 'y' is outside the support of the {self.label} likelihood: {exc}") from None
         return arr

@@ -50,8 +50,9 @@ class DiagPrecision:
         return DiagPrecision(self.index, self.curvature, prior, scale)
 
 
-def diag_precision(inputs: list[Array], factors: list[Array], prior: Array,
-                   slices: list[tuple[slice, slice]] | None = None) -> DiagPrecision:
+def diag_precision(
+    inputs: list[Array], factors: list[Array], prior: Array, slices: list[tuple[slice, slice]] | None = None
+) -> DiagPrecision:
     """Exact GGN diagonal over all parameters, layer by layer.
 
     Parameters
@@ -72,7 +73,7 @@ def diag_precision(inputs: list[Array], factors: list[Array], prior: Array,
     """
     parts = []
     for a, B in zip(inputs, factors):
-        q = np.sum(B * B, axis=2)                     # (N, d_out)
+        q = np.sum(B * B, axis=2)  # (N, d_out)
         parts += [(q.T @ (a * a)).ravel(), q.sum(axis=0)]
     curv = np.concatenate(parts)
     if slices is None:

@@ -38,8 +38,7 @@ class DensePrecision:
         try:
             chol = scipy.linalg.cholesky(self.to_dense(), lower=True)
         except np.linalg.LinAlgError:
-            raise DomainError("posterior precision is not positive definite "
-                              "(check prior_precision > 0)") from None
+            raise DomainError("posterior precision is not positive definite (check prior_precision > 0)") from None
         object.__setattr__(self, "_chol", chol)
 
     def log_det(self) -> float:

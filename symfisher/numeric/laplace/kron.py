@@ -44,8 +44,7 @@ class KronBlock:
     scale: float = 1.0
 
     @classmethod
-    def from_factors(cls, index: NDArray[np.intp], G: Array, A: Array, prior: Array,
-                     scale: float = 1.0) -> KronBlock:
+    def from_factors(cls, index: NDArray[np.intp], G: Array, A: Array, prior: Array, scale: float = 1.0) -> KronBlock:
         """Block from the factors ``G`` (d_out, d_out) and ``A`` (d_in, d_in)."""
         lam_g, U_g = np.linalg.eigh(G)
         lam_a, U_a = np.linalg.eigh(A)
@@ -76,8 +75,7 @@ class KronBlock:
     def updated(self, prior: Array, scale: float) -> KronBlock:
         if np.ptp(prior) > 1e-12 * abs(prior[0]):
             raise DomainError("a K-FAC weight block needs one prior precision for the whole block")
-        return KronBlock(self.index, self.lam_g, self.U_g, self.lam_a, self.U_a,
-                         float(prior[0]), scale)
+        return KronBlock(self.index, self.lam_g, self.U_g, self.lam_a, self.U_a, float(prior[0]), scale)
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +111,7 @@ class BlockDiagonal:
         out, start = np.zeros((m, m)), 0
         for b in self.blocks:
             s = b.index.size
-            out[start:start + s, start:start + s] = b.to_dense()
+            out[start : start + s, start : start + s] = b.to_dense()
             start += s
         return out
 
@@ -138,9 +136,9 @@ def joint_index(w_start: int, b_start: int, d_out: int, d_in: int) -> NDArray[np
     return np.hstack([w, b]).ravel()
 
 
-def kron_precision(inputs: list[Array], factors: list[Array],
-                   slices: list[tuple[slice, slice]], prior: Array,
-                   joint_bias: bool = False) -> BlockDiagonal:
+def kron_precision(
+    inputs: list[Array], factors: list[Array], slices: list[tuple[slice, slice]], prior: Array, joint_bias: bool = False
+) -> BlockDiagonal:
     """K-FAC posterior precision of an MLP.
 
     Parameters

@@ -28,8 +28,7 @@ def last_layer_jacobian(a: Array, k: int) -> Array:
     return np.concatenate([jw, np.broadcast_to(eye, (n, k, k))], axis=2)
 
 
-def last_layer_precision(a: Array, S: Array, w_slice: slice, b_slice: slice,
-                         prior: Array) -> DensePrecision:
+def last_layer_precision(a: Array, S: Array, w_slice: slice, b_slice: slice, prior: Array) -> DensePrecision:
     """Full GGN posterior precision over the last layer.
 
     Parameters
@@ -53,6 +52,5 @@ def last_layer_precision(a: Array, S: Array, w_slice: slice, b_slice: slice,
     """
     J = last_layer_jacobian(a, S.shape[1])
     JS = np.einsum("nkj,nkp->njp", S, J).reshape(-1, J.shape[2])
-    idx = np.concatenate([np.arange(w_slice.start, w_slice.stop),
-                          np.arange(b_slice.start, b_slice.stop)])
+    idx = np.concatenate([np.arange(w_slice.start, w_slice.stop), np.arange(b_slice.start, b_slice.stop)])
     return DensePrecision(idx, JS.T @ JS, prior[idx])

@@ -55,8 +55,9 @@ def _column_targets(name: str, y: ArrayLike, k: int) -> Array:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.shape[1] != k:
-        raise ShapeError(f"array 'y' has {arr.shape[1]} columns, the {name} likelihood "
-                         f"with {k} network outputs needs {k}")
+        raise ShapeError(
+            f"array 'y' has {arr.shape[1]} columns, the {name} likelihood with {k} network outputs needs {k}"
+        )
     return arr
 
 
@@ -151,8 +152,10 @@ class Categorical:
         arr = as_finite("y", y, 1)
         if np.any(arr != np.round(arr)) or np.any(arr < 0) or np.any(arr >= k):
             bad = arr[(arr != np.round(arr)) | (arr < 0) | (arr >= k)][0]
-            raise DomainError(f"array 'y' must hold class indices 0..{k - 1} for the "
-                              f"categorical likelihood with {k} outputs; found {bad:g}")
+            raise DomainError(
+                f"array 'y' must hold class indices 0..{k - 1} for the "
+                f"categorical likelihood with {k} outputs; found {bad:g}"
+            )
         return arr
 
 
@@ -180,8 +183,8 @@ class Poisson:
     def targets(self, y: ArrayLike, k: int) -> Array:
         arr = _column_targets("poisson", y, k)
         if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise DomainError("array 'y' must hold non-negative integer counts for the "
-                              f"poisson likelihood; found {arr[(arr < 0) | (arr != np.round(arr))][0]:g}")
+            raise DomainError(
+                "array 'y' must hold non-negative integer counts for the "
+                f"poisson likelihood; found {arr[(arr < 0) | (arr != np.round(arr))][0]:g}"
+            )
         return arr
-
-

@@ -18,8 +18,7 @@ from numpy.typing import NDArray
 from symfisher.numeric.laplace.base import Array, Precision
 
 
-def log_marginal_likelihood(log_lik: float, precision: Precision, theta: Array,
-                            prior: Array) -> float:
+def log_marginal_likelihood(log_lik: float, precision: Precision, theta: Array, prior: Array) -> float:
     """Laplace log marginal likelihood.
 
     Parameters
@@ -40,12 +39,12 @@ def log_marginal_likelihood(log_lik: float, precision: Precision, theta: Array,
     >>> log_marginal_likelihood(0.0, P, np.zeros(1), np.ones(1))
     0.0
     """
-    return float(log_lik - 0.5 * (precision.log_det() - np.sum(np.log(prior))
-                                  + theta @ (prior * theta)))
+    return float(log_lik - 0.5 * (precision.log_det() - np.sum(np.log(prior)) + theta @ (prior * theta)))
 
 
-def marglik_gradient(precision: Precision, theta: Array, prior: Array,
-                     groups: NDArray[np.intp], n_groups: int) -> Array:
+def marglik_gradient(
+    precision: Precision, theta: Array, prior: Array, groups: NDArray[np.intp], n_groups: int
+) -> Array:
     """Gradient of the log marginal likelihood wrt the group precisions ``tau_g``, (G,).
 
     Examples
@@ -59,8 +58,9 @@ def marglik_gradient(precision: Precision, theta: Array, prior: Array,
     return np.asarray(-0.5 * np.bincount(groups, weights=per_param, minlength=n_groups), dtype=np.float64)
 
 
-def optimize_prior(log_lik: float, precision: Precision, theta: Array,
-                   groups: NDArray[np.intp], tau0: Array, scale: float = 1.0) -> Array:
+def optimize_prior(
+    log_lik: float, precision: Precision, theta: Array, groups: NDArray[np.intp], tau0: Array, scale: float = 1.0
+) -> Array:
     """Prior precisions ``tau`` (G,) maximising the log marginal likelihood.
 
     Optimises ``log tau`` with L-BFGS-B and the analytic gradient; groups that
@@ -96,7 +96,12 @@ def optimize_prior(log_lik: float, precision: Precision, theta: Array,
         grad = marglik_gradient(post, theta, prior, groups, n_groups) * tau
         return -value, -grad
 
-    res = scipy.optimize.minimize(objective, np.log(tau0), jac=True, method="L-BFGS-B",
-                                  bounds=[(-25.0, 25.0)] * n_groups,
-                                  options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 500})
+    res = scipy.optimize.minimize(
+        objective,
+        np.log(tau0),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-25.0, 25.0)] * n_groups,
+        options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 500},
+    )
     return np.exp(res.x)

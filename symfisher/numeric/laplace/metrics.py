@@ -14,8 +14,7 @@ from symfisher.options import Likelihood
 _TINY = 1e-300
 
 
-def predictive_nll(kind: Likelihood, pred: Predictive, y: Array,
-                   lik: OutputLikelihood | None = None) -> float:
+def predictive_nll(kind: Likelihood, pred: Predictive, y: Array, lik: OutputLikelihood | None = None) -> float:
     """Mean negative log predictive density of targets ``y``.
 
     ``y`` is (N,) class indices for categorical, (N, k) otherwise. Regression likelihoods
@@ -44,8 +43,10 @@ def predictive_nll(kind: Likelihood, pred: Predictive, y: Array,
     else:
         v = pred.variance
         if v is None:
-            raise DomainError(f"predictive_nll for {kind.value} uses the predictive variance, and this "
-                              "Predictive has none (it comes from a classification or count likelihood)")
+            raise DomainError(
+                f"predictive_nll for {kind.value} uses the predictive variance, and this "
+                "Predictive has none (it comes from a classification or count likelihood)"
+            )
         val = 0.5 * np.sum((y - m) ** 2 / v + np.log(2 * np.pi * v), axis=1)
     return float(np.mean(val))
 

@@ -45,8 +45,9 @@ class NegativeBinomial:
     def nll(self, f: Array, y: Array) -> Array:
         r = self.dispersion
         log_norm = gammaln(y + r) - gammaln(r) - gammaln(y + 1.0)
-        return -np.sum(log_norm + r * (np.log(r) - np.logaddexp(np.log(r), f))
-                       + y * (f - np.logaddexp(np.log(r), f)), axis=1)
+        return -np.sum(
+            log_norm + r * (np.log(r) - np.logaddexp(np.log(r), f)) + y * (f - np.logaddexp(np.log(r), f)), axis=1
+        )
 
     def grad(self, f: Array, y: Array) -> Array:
         r, mu = self.dispersion, np.exp(f)
@@ -65,8 +66,7 @@ class NegativeBinomial:
     def targets(self, y: ArrayLike, k: int) -> Array:
         arr = _column_targets("negative_binomial", y, k)
         if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise DomainError("array 'y' must hold non-negative integer counts for the "
-                              "negative_binomial likelihood")
+            raise DomainError("array 'y' must hold non-negative integer counts for the negative_binomial likelihood")
         return arr
 
 
@@ -135,6 +135,8 @@ class HeteroscedasticGaussian:
 
     def targets(self, y: ArrayLike, k: int) -> Array:
         if k % 2:
-            raise ShapeError(f"the heteroscedastic_gaussian likelihood needs an even number of "
-                             f"outputs (means, then log-variances), got {k}")
+            raise ShapeError(
+                f"the heteroscedastic_gaussian likelihood needs an even number of "
+                f"outputs (means, then log-variances), got {k}"
+            )
         return _column_targets("heteroscedastic_gaussian", y, k // 2)

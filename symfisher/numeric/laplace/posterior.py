@@ -35,8 +35,9 @@ def layer_of_parameter(net: MLP) -> NDArray[np.intp]:
     >>> layer_of_parameter(MLP([np.ones((1, 1)), np.ones((1, 1))], [np.ones(1), np.ones(1)]))
     array([0, 0, 1, 1])
     """
-    return np.concatenate([np.full(w.size + b.size, l, dtype=np.intp)
-                           for l, (w, b) in enumerate(zip(net.weights, net.biases))])
+    return np.concatenate(
+        [np.full(w.size + b.size, l, dtype=np.intp) for l, (w, b) in enumerate(zip(net.weights, net.biases))]
+    )
 
 
 def prior_per_layer(net: MLP, prior_precision: ArrayLike) -> Array:
@@ -46,13 +47,13 @@ def prior_per_layer(net: MLP, prior_precision: ArrayLike) -> Array:
     if tau.ndim == 0:
         return np.full(L, float(tau))
     if tau.shape != (L,):
-        raise ShapeError(f"prior_precision must be a scalar or have one entry per layer ({L}), "
-                         f"got shape {tau.shape}")
+        raise ShapeError(f"prior_precision must be a scalar or have one entry per layer ({L}), got shape {tau.shape}")
     return tau.copy()
 
 
-def build_precision(net: MLP, X: Array, lik: OutputLikelihood, structure: Structure,
-                    prior: Array, joint_bias: bool) -> Precision:
+def build_precision(
+    net: MLP, X: Array, lik: OutputLikelihood, structure: Structure, prior: Array, joint_bias: bool
+) -> Precision:
     """The posterior precision of ``structure`` at the network's parameters."""
     tr = net.trace(X)
     S = lik.factor(tr.output)
@@ -116,16 +117,16 @@ class LaplacePosterior:
         if sigma is None:
             return self.log_likelihood, 1.0
         if self.likelihood.name not in (Likelihood.GAUSSIAN, Likelihood.STUDENT_T):
-            raise DomainError(f"sigma applies to the gaussian and student_t likelihoods only, "
-                              f"not {self.likelihood.name.value}")
+            raise DomainError(
+                f"sigma applies to the gaussian and student_t likelihoods only, not {self.likelihood.name.value}"
+            )
         s = float(positive("sigma", sigma))
         # OutputLikelihood is a Protocol; the gaussian and student_t likelihoods are dataclasses with sigma.
         lik = replace(self.likelihood, sigma=s)  # type: ignore[type-var]
         f = self.net.forward(self.X)
         return -float(np.sum(lik.nll(f, self.y))), (self.sigma / s) ** 2
 
-    def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None,
-                                sigma: float | None = None) -> float:
+    def log_marginal_likelihood(self, prior_precision: ArrayLike | None = None, sigma: float | None = None) -> float:
         """Laplace log evidence; ``None`` means the fitted value.
 
         Examples
@@ -138,8 +139,7 @@ class LaplacePosterior:
         >>> bool(np.isfinite(lap.log_marginal_likelihood(prior_precision=2.0)))
         True
         """
-        tau = self.prior_precision if prior_precision is None else prior_per_layer(
-            self.net, prior_precision)
+        tau = self.prior_precision if prior_precision is None else prior_per_layer(self.net, prior_precision)
         log_lik, scale = self._scaled(sigma)
         prior = self._prior_vector(tau)
         post = self.precision.updated(prior, scale)
@@ -157,8 +157,7 @@ class LaplacePosterior:
         theta = self.net.parameters()[self.precision.index]
         tau = optimize_prior(self.log_likelihood, self.precision, theta, groups, tau0.copy())
         tau_l = tau if per_layer else np.full(len(self.net.weights), tau[0])
-        return replace(self, prior_precision=tau_l,
-                       precision=self.precision.updated(self._prior_vector(tau_l), 1.0))
+        return replace(self, prior_precision=tau_l, precision=self.precision.updated(self._prior_vector(tau_l), 1.0))
 
     def kfac_errors(self) -> dict[int, float]:
         """Relative Frobenius error of each K-FAC weight block vs the exact GGN block."""
@@ -166,11 +165,14 @@ class LaplacePosterior:
 
         tr = self.net.trace(self.X)
         Bs = backprop_factors(self.net, tr, self.likelihood.factor(tr.output))
-        return {l: kron_error(a, B=B, nearest=False, ekfac=False).relative_frobenius
-                for l, (a, B) in enumerate(zip(tr.inputs, Bs))}
+        return {
+            l: kron_error(a, B=B, nearest=False, ekfac=False).relative_frobenius
+            for l, (a, B) in enumerate(zip(tr.inputs, Bs))
+        }
 
-    def predict(self, X_test: ArrayLike, link_approx: LinkApprox | str = LinkApprox.AUTO,
-                n_samples: int = 1000, seed: int = 0) -> Predictive:
+    def predict(
+        self, X_test: ArrayLike, link_approx: LinkApprox | str = LinkApprox.AUTO, n_samples: int = 1000, seed: int = 0
+    ) -> Predictive:
         """Linearised (GLM) predictive at ``X_test`` (N*, d_0)."""
         J = jacobian(self.net, X_test)[:, :, self.precision.index]
         f = self.net.forward(X_test)
@@ -179,26 +181,40 @@ class LaplacePosterior:
 
     def summary(self) -> str:
         """Structure, likelihood, parameters covered, prior and evidence, as text."""
-        return "\n".join([
-            f"Laplace posterior ({self.structure.value}) of an MLP {self.net.shapes}, "
-            f"likelihood {self.likelihood.name.value}, N = {self.X.shape[0]}",
-            f"  parameters covered: {self.precision.index.size}; prior precision "
-            f"{np.array2string(self.prior_precision, precision=4)}",
-            f"  log p(y | MAP) = {self.log_likelihood:.6f}; log marginal likelihood = "
-            f"{self.log_marginal_likelihood():.6f}"])
+        return "\n".join(
+            [
+                f"Laplace posterior ({self.structure.value}) of an MLP {self.net.shapes}, "
+                f"likelihood {self.likelihood.name.value}, N = {self.X.shape[0]}",
+                f"  parameters covered: {self.precision.index.size}; prior precision "
+                f"{np.array2string(self.prior_precision, precision=4)}",
+                f"  log p(y | MAP) = {self.log_likelihood:.6f}; log marginal likelihood = "
+                f"{self.log_marginal_likelihood():.6f}",
+            ]
+        )
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict of the scalar results."""
-        return {"structure": self.structure.value, "likelihood": self.likelihood.name.value,
-                "shapes": [list(s) for s in self.net.shapes], "n": int(self.X.shape[0]),
-                "prior_precision": self.prior_precision.tolist(), "log_likelihood": self.log_likelihood,
-                "log_marginal_likelihood": self.log_marginal_likelihood(),
-                "log_det_posterior_precision": self.log_det_posterior_precision}
+        return {
+            "structure": self.structure.value,
+            "likelihood": self.likelihood.name.value,
+            "shapes": [list(s) for s in self.net.shapes],
+            "n": int(self.X.shape[0]),
+            "prior_precision": self.prior_precision.tolist(),
+            "log_likelihood": self.log_likelihood,
+            "log_marginal_likelihood": self.log_marginal_likelihood(),
+            "log_det_posterior_precision": self.log_det_posterior_precision,
+        }
 
 
-def fit_laplace(net: MLP, X: ArrayLike, y: ArrayLike, lik: OutputLikelihood,
-                prior_precision: ArrayLike, structure: Structure | str,
-                joint_bias: bool = False) -> LaplacePosterior:
+def fit_laplace(
+    net: MLP,
+    X: ArrayLike,
+    y: ArrayLike,
+    lik: OutputLikelihood,
+    prior_precision: ArrayLike,
+    structure: Structure | str,
+    joint_bias: bool = False,
+) -> LaplacePosterior:
     """Build the Laplace posterior (see :func:`symfisher.laplace`)."""
     kind = option(Structure, structure, "structure")
     X_arr = net._check_inputs(X)

@@ -56,29 +56,29 @@ def function_covariance(J: Array, precision: Precision) -> Array:
     array([[[1.]]])
     """
     n, k, m = J.shape
-    X = precision.solve(J.reshape(n * k, m).T)          # (m, N k)
+    X = precision.solve(J.reshape(n * k, m).T)  # (m, N k)
     return np.einsum("nkm,mnj->nkj", J, X.reshape(m, n, k))
 
 
-_REGRESSION = {Likelihood.GAUSSIAN, Likelihood.STUDENT_T,
-               Likelihood.HETEROSCEDASTIC_GAUSSIAN}
+_REGRESSION = {Likelihood.GAUSSIAN, Likelihood.STUDENT_T, Likelihood.HETEROSCEDASTIC_GAUSSIAN}
 _LOG_LINK = {Likelihood.POISSON, Likelihood.NEGATIVE_BINOMIAL}
 
 
 def _resolve(link: LinkApprox, kind: Likelihood) -> LinkApprox:
     if kind in _REGRESSION:
-        return LinkApprox.AUTO                      # exact moments, any choice accepted
+        return LinkApprox.AUTO  # exact moments, any choice accepted
     if kind is Likelihood.CUSTOM:
         ok = {LinkApprox.MC}
         link = LinkApprox.MC if link is LinkApprox.AUTO else link
     elif link is LinkApprox.AUTO:
         return LinkApprox.LOGNORMAL if kind in _LOG_LINK else LinkApprox.PROBIT
     else:
-        ok = {LinkApprox.LOGNORMAL, LinkApprox.MC} if kind in _LOG_LINK else {
-            LinkApprox.PROBIT, LinkApprox.MC}
+        ok = {LinkApprox.LOGNORMAL, LinkApprox.MC} if kind in _LOG_LINK else {LinkApprox.PROBIT, LinkApprox.MC}
     if link not in ok:
-        raise DomainError(f"link_approx {link.value!r} does not fit the {kind.value} likelihood; "
-                          f"use one of {sorted(x.value for x in ok)}")
+        raise DomainError(
+            f"link_approx {link.value!r} does not fit the {kind.value} likelihood; "
+            f"use one of {sorted(x.value for x in ok)}"
+        )
     return link
 
 
@@ -96,8 +96,9 @@ def _regression_moments(lik: OutputLikelihood, f: Array, cov: Array, var: Array)
     return Predictive(f.copy(), f, cov, var + noise)
 
 
-def predictive(lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | str,
-               n_samples: int = 1000, seed: int = 0) -> Predictive:
+def predictive(
+    lik: OutputLikelihood, f: Array, cov: Array, link: LinkApprox | str, n_samples: int = 1000, seed: int = 0
+) -> Predictive:
     """Predictive mean (and variance for Gaussian) from ``f`` (N, k) and ``cov`` (N, k, k).
 
     Examples

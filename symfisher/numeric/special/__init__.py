@@ -30,9 +30,23 @@ MODULES = ("_common", "gamma_family", "erf_beta", "bessel")
 """The package's modules in dependency order (each imports only from earlier ones)."""
 
 __all__ = [
-    "loggamma", "gamma", "digamma", "trigamma", "polygamma", "hurwitz_zeta", "zeta",
-    "erf", "erfc", "logbeta", "beta", "besseli0", "besseli1", "besseli", "besseli_e",
-    "log_besseli", "besseli_ratio",
+    "loggamma",
+    "gamma",
+    "digamma",
+    "trigamma",
+    "polygamma",
+    "hurwitz_zeta",
+    "zeta",
+    "erf",
+    "erfc",
+    "logbeta",
+    "beta",
+    "besseli0",
+    "besseli1",
+    "besseli",
+    "besseli_e",
+    "log_besseli",
+    "besseli_ratio",
 ]
 
 

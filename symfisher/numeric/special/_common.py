@@ -9,7 +9,6 @@ _NAN = np.nan
 _INF = np.inf
 
 
-
 @numba.njit(cache=True, inline="always")
 def _estrin4(coeffs: np.ndarray, t: float) -> float:
     """As :func:`_horner` for len(coeffs) % 4 == 0: Horner in t^4 over independent blocks

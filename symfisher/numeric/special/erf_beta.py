@@ -74,8 +74,7 @@ def _log_gamma_ratio(p: float, q: float) -> tuple:
         prod *= (p + q) / q
         q += 1.0
     s = p + q
-    g = (_lgamma_corr(q) - _lgamma_corr(s) + p - p * math.log(s)
-         + (q - 0.5) * math.log1p(-p / s))
+    g = _lgamma_corr(q) - _lgamma_corr(s) + p - p * math.log(s) + (q - 0.5) * math.log1p(-p / s)
     return g, prod
 
 
@@ -119,8 +118,7 @@ def logbeta(a: float, b: float) -> float:
     if p >= 10.0:
         w = p / (p + q)
         corr = _lgamma_corr(p) + _lgamma_corr(q) - _lgamma_corr(p + q)
-        return (_LOG_SQRT_2PI - 0.5 * math.log(p + q) + corr
-                + (p - 0.5) * math.log(w) + (q - 0.5) * math.log1p(-w))
+        return _LOG_SQRT_2PI - 0.5 * math.log(p + q) + corr + (p - 0.5) * math.log(w) + (q - 0.5) * math.log1p(-w)
     g, prod = _log_gamma_ratio(p, q)
     return math.lgamma(p) + g + math.log(prod)
 

@@ -15,15 +15,14 @@ from symfisher.numeric.special._common import _INF, _NAN, _estrin4, _horner, _or
 
 _LOG_SQRT_2PI = 0.9189385332046727  # log(2 pi) / 2
 # Bernoulli numbers B_2 .. B_20 as exact fractions (numerator, denominator).
-_BERN = ((1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6),
-         (-3617, 510), (43867, 798), (-174611, 330))
+_BERN = ((1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510), (43867, 798), (-174611, 330))
 # Asymptotic coefficients, highest order first (for Horner in 1/x^2).
 # (for x >= 10 the first omitted term is < 6e-18 relative)
-_TRIGAMMA_ASY = np.array([p / q for p, q in reversed(_BERN[:9])])                 # B_2k
-_DIGAMMA_ASY = np.array([p / (q * 2 * k)
-                         for k, (p, q) in reversed(list(enumerate(_BERN[:8], 1)))])  # B_2k/2k
-_STIRLING = np.array([p / (q * 2 * k * (2 * k - 1))
-                      for k, (p, q) in reversed(list(enumerate(_BERN, 1)))])  # lgamma tail
+_TRIGAMMA_ASY = np.array([p / q for p, q in reversed(_BERN[:9])])  # B_2k
+_DIGAMMA_ASY = np.array([p / (q * 2 * k) for k, (p, q) in reversed(list(enumerate(_BERN[:8], 1)))])  # B_2k/2k
+_STIRLING = np.array(
+    [p / (q * 2 * k * (2 * k - 1)) for k, (p, q) in reversed(list(enumerate(_BERN, 1)))]
+)  # lgamma tail
 _EM = np.array([p / (q * math.factorial(2 * k)) for k, (p, q) in enumerate(_BERN, 1)])
 # Positive root of digamma, split hi + lo.
 _X0_HI = 1.4616321449683622
@@ -31,13 +30,30 @@ _X0_LO = 9.549995429965697e-17
 # psi(x) / (x - x0) on [1, 2] as P(t)/Q(t), t = x - 3/2, highest degree first: the [7/7]
 # Pade approximant (mpmath.pade, 60 digits) of its Taylor series at 3/2 (from polygamma);
 # max error 3.8e-19 on |t| <= 1/2.
-_DIGAMMA_P = np.array([
-    2.2875231319320657e-08, 1.892968919494365e-05, 0.0010366613449104174,
-    0.01911466203267289, 0.15928276913496772, 0.6546958523432582, 1.284632596633948,
-    0.9510558760318328])
-_DIGAMMA_Q = np.array([
-    3.6295290578449713e-06, 0.00028135413004280757, 0.006839903223994221,
-    0.07489705708833223, 0.41957339533187704, 1.235533208093123, 1.7961720872204896, 1.0])
+_DIGAMMA_P = np.array(
+    [
+        2.2875231319320657e-08,
+        1.892968919494365e-05,
+        0.0010366613449104174,
+        0.01911466203267289,
+        0.15928276913496772,
+        0.6546958523432582,
+        1.284632596633948,
+        0.9510558760318328,
+    ]
+)
+_DIGAMMA_Q = np.array(
+    [
+        3.6295290578449713e-06,
+        0.00028135413004280757,
+        0.006839903223994221,
+        0.07489705708833223,
+        0.41957339533187704,
+        1.235533208093123,
+        1.7961720872204896,
+        1.0,
+    ]
+)
 
 
 # ---------------------------------------------------------------- gamma family

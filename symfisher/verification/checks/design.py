@@ -68,20 +68,20 @@ class EllipsoidCheck:
     @property
     def residual(self) -> float:
         """Largest relative discrepancy of the two numeric sides."""
-        return max(abs(self.entropy - self.entropy_formula) / max(1.0, abs(self.entropy_formula)),
-                   abs(self.volume - self.volume_formula) / self.volume_formula)
+        return max(
+            abs(self.entropy - self.entropy_formula) / max(1.0, abs(self.entropy_formula)),
+            abs(self.volume - self.volume_formula) / self.volume_formula,
+        )
 
 
 def _chi2_quantile(p: int, level: float) -> Any:
-    return mpmath.findroot(lambda c: mpmath.gammainc(mpmath.mpf(p) / 2, 0, c / 2,
-                                                     regularized=True) - level, p + 1.0)
+    return mpmath.findroot(lambda c: mpmath.gammainc(mpmath.mpf(p) / 2, 0, c / 2, regularized=True) - level, p + 1.0)
 
 
 def _entropy_1d(prec: Any) -> Any:
     """−∫φ log φ for N(0, 1/prec): h = log Z + E[q]/2 with Z = ∫e^(−q/2), q = prec·d²."""
     z = mpmath.quad(lambda d: mpmath.exp(-prec * d * d / 2), [-mpmath.inf, 0, mpmath.inf])
-    m = mpmath.quad(lambda d: prec * d * d / 2 * mpmath.exp(-prec * d * d / 2),
-                    [-mpmath.inf, 0, mpmath.inf])
+    m = mpmath.quad(lambda d: prec * d * d / 2 * mpmath.exp(-prec * d * d / 2), [-mpmath.inf, 0, mpmath.inf])
     return mpmath.log(z) + m / z
 
 
@@ -104,15 +104,19 @@ def _volume(M: Any, c: Any, seed: int) -> tuple[Any, float, str]:
     if p == 1:
         return 2 * mpmath.sqrt(c / M[0, 0]), QUAD_TOL, "interval"
     if p == 2:
+
         def r2(f: Any) -> Any:
             u = (mpmath.cos(f), mpmath.sin(f))
             return c / sum(u[i] * M[i, j] * u[j] for i in range(2) for j in range(2)) / 2
+
         return mpmath.quad(r2, mpmath.linspace(0, 2 * mpmath.pi, 5)), QUAD_TOL, "polar quadrature"
     if p == 3:
+
         def r3(a: Any, b: Any) -> Any:
             u = (mpmath.sin(a) * mpmath.cos(b), mpmath.sin(a) * mpmath.sin(b), mpmath.cos(a))
             q = sum(u[i] * M[i, j] * u[j] for i in range(3) for j in range(3))
             return (c / q) ** mpmath.mpf(1.5) / 3 * mpmath.sin(a)
+
         with mpmath.workdps(15):
             v = mpmath.quad(r3, [0, mpmath.pi], [0, 2 * mpmath.pi])
         return v, QUAD_TOL, "spherical quadrature"
@@ -128,8 +132,7 @@ def _volume(M: Any, c: Any, seed: int) -> tuple[Any, float, str]:
     return mpmath.mpf(scale * mean), float(5 * se / mean), f"Monte Carlo on the sphere ({MC_SAMPLES})"
 
 
-def ellipsoid_check(M: Any, logdet: Any, dps: int = 20, level: float = LEVEL,
-                    seed: int = 0) -> EllipsoidCheck:
+def ellipsoid_check(M: Any, logdet: Any, dps: int = 20, level: float = LEVEL, seed: int = 0) -> EllipsoidCheck:
     """Entropy of N(0, M⁻¹) and volume of {dᵀMd ≤ χ²_{p,level}}: numeric vs closed form.
 
     Parameters
@@ -166,8 +169,15 @@ def ellipsoid_check(M: Any, logdet: Any, dps: int = 20, level: float = LEVEL,
         vp = mpmath.pi ** (mpmath.mpf(p) / 2) / mpmath.gamma(mpmath.mpf(p) / 2 + 1)
         v_formula = vp * c ** (mpmath.mpf(p) / 2) * mpmath.exp(-ld / 2)
     ent_how = "1-D quadrature" if p == 1 else "chain rule of 1-D quadratures"
-    return EllipsoidCheck(float(ld), float(h), float(h_formula), float(vol), float(v_formula),
-                          tol, f"entropy by {ent_how}, volume by {how}")
+    return EllipsoidCheck(
+        float(ld),
+        float(h),
+        float(h_formula),
+        float(vol),
+        float(v_formula),
+        tol,
+        f"entropy by {ent_how}, volume by {how}",
+    )
 
 
 def d_optimality_entropy(ctx: Ctx) -> Outcome:
@@ -205,12 +215,21 @@ def d_optimality_entropy(ctx: Ctx) -> Outcome:
     ent = [checks[i].entropy for i in order]
     vol = [checks[i].volume for i in order]
     ranked = all(a >= b for a, b in zip(ent, ent[1:])) and all(a >= b for a, b in zip(vol, vol[1:]))
-    note = ("points by increasing log det I: " + ", ".join(f"{checks[i].logdet:.4g}" for i in order)
-            + "; entropies " + ", ".join(f"{e:.6g}" for e in ent)
-            + "; volumes " + ", ".join(f"{v:.4g}" for v in vol))
+    note = (
+        "points by increasing log det I: "
+        + ", ".join(f"{checks[i].logdet:.4g}" for i in order)
+        + "; entropies "
+        + ", ".join(f"{e:.6g}" for e in ent)
+        + "; volumes "
+        + ", ".join(f"{v:.4g}" for v in vol)
+    )
     if worst > tol:
         return Outcome(Status.FAILS, worst, method, "numeric ≠ closed form; " + note)
     if not ranked:
-        return Outcome(Status.FAILS, worst, method, "ranking by log det I is not the reverse "
-                       "ranking by entropy and volume; " + note)
+        return Outcome(
+            Status.FAILS,
+            worst,
+            method,
+            "ranking by log det I is not the reverse ranking by entropy and volume; " + note,
+        )
     return Outcome(Status.NUMERIC, worst, method, "larger log det I, smaller entropy and volume; " + note)

@@ -19,15 +19,30 @@ from symfisher.verification.context import Ctx, judge, skewness_of
 from symfisher.verification.report import Outcome
 
 __all__ = [
-    "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",
-    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "score_factorisation", "expfam_reason",
+    "expfam_fisher_cov",
+    "expfam_log_partition",
+    "expfam_observed_expected",
+    "e_flat_natural",
+    "m_flat_mean",
+    "legendre_duality",
+    "cramer_rao_attained",
+    "score_factorisation",
+    "expfam_reason",
     "expfam_data",
 ]
 
-EXPFAM_IDENTITIES: frozenset[str] = frozenset({
-    "expfam_fisher_cov", "expfam_log_partition", "expfam_observed_expected", "e_flat_natural",
-    "m_flat_mean", "legendre_duality", "cramer_rao_attained", "score_factorisation",
-})
+EXPFAM_IDENTITIES: frozenset[str] = frozenset(
+    {
+        "expfam_fisher_cov",
+        "expfam_log_partition",
+        "expfam_observed_expected",
+        "e_flat_natural",
+        "m_flat_mean",
+        "legendre_duality",
+        "cramer_rao_attained",
+        "score_factorisation",
+    }
+)
 """Identities that apply only to full-rank exponential families (``applies=expfam_reason``
 in the registry; a test keeps the two in step). They share the ``"expfam"`` object."""
 
@@ -57,8 +72,7 @@ def expfam_reason(fam: Family) -> str | None:
         return "not an exponential family"
     if not form.full_rank:
         return f"curved exponential family ({len(form.statistics)} statistics, {len(form.params)} parameters)"
-    J = sp.Matrix(len(form.natural), len(form.params),
-                  lambda i, j: sp.diff(form.natural[i], form.params[j]))
+    J = sp.Matrix(len(form.natural), len(form.params), lambda i, j: sp.diff(form.natural[i], form.params[j]))
     if sp.simplify(J.det()) == 0:
         return "natural parameters are not identified (∂η/∂θ singular)"
     return None
@@ -82,8 +96,7 @@ def expfam_data(fam: Family) -> _EF:
     J = eta.jacobian(th)
     mean = sp.Matrix([_E(t, fam) for t in form.statistics])
     k = len(form.statistics)
-    cov = sp.Matrix(k, k, lambda i, j: _E(form.statistics[i] * form.statistics[j], fam)
-                    - mean[i] * mean[j])
+    cov = sp.Matrix(k, k, lambda i, j: _E(form.statistics[i] * form.statistics[j], fam) - mean[i] * mean[j])
     return _EF(tuple(form.statistics), eta, form.log_partition, J, mean, cov)
 
 
@@ -101,8 +114,9 @@ def _fisher(fam: Family) -> sp.Matrix:
 def _hess_eta_A(ctx: Ctx) -> sp.Matrix:
     """∇²_η A = J⁻ᵀ (∇²_θ A − Σ_k μ_k ∂²_θ η_k) J⁻¹ (chain rule, μ = ∇_η A)."""
     ef, th = _ef_of(ctx), ctx.fam.params
-    H = sp.hessian(ef.A, th) - sum((ef.mean[k] * sp.hessian(ef.eta[k], th)
-                                    for k in range(len(ef.T))), sp.zeros(len(th)))
+    H = sp.hessian(ef.A, th) - sum(
+        (ef.mean[k] * sp.hessian(ef.eta[k], th) for k in range(len(ef.T))), sp.zeros(len(th))
+    )
     Ji = _inv(ef.J)
     return Ji.T * H * Ji
 
@@ -119,8 +133,7 @@ def expfam_fisher_cov(ctx: Ctx) -> Outcome:
 def expfam_log_partition(ctx: Ctx) -> Outcome:
     """Cov_θ(T) = ∇²_η A: the log-partition's Hessian in natural parameters."""
     ef = _ef_of(ctx)
-    return judge(ctx, list(ef.cov - _hess_eta_A(ctx)), list(ef.cov),
-                 what="Cov(T) ≠ ∇²A:")
+    return judge(ctx, list(ef.cov - _hess_eta_A(ctx)), list(ef.cov), what="Cov(T) ≠ ∇²A:")
 
 
 def expfam_observed_expected(ctx: Ctx) -> Outcome:
@@ -130,8 +143,9 @@ def expfam_observed_expected(ctx: Ctx) -> Outcome:
     ef, th = _ef_of(ctx), ctx.fam.params
     Ji = _inv(ef.J)
     s_eta = Ji.T * sp.Matrix(score(ctx.fam))
-    H = sp.Matrix(hessian(ctx.fam)) - sum((s_eta[k] * sp.hessian(ef.eta[k], th)
-                                          for k in range(len(ef.T))), sp.zeros(len(th)))
+    H = sp.Matrix(hessian(ctx.fam)) - sum(
+        (s_eta[k] * sp.hessian(ef.eta[k], th) for k in range(len(ef.T))), sp.zeros(len(th))
+    )
     observed = -(Ji.T * H * Ji)
     return judge(ctx, list(observed - _hess_eta_A(ctx)), what="observed ≠ expected:")
 
@@ -147,14 +161,17 @@ def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix, T: Any) -> list[sp.Expr]
     Ki = _inv(xi.jacobian(th))  # ∂θ/∂ξ
     hx = [sp.hessian(xi[m], th) for m in range(p)]
     # θ^j_ab = −Ki_jm ∂²ξ_m/∂θ_r∂θ_s Ki_ra Ki_sb
-    second = [[[-sum(Ki[j, m] * (Ki.T * hx[m] * Ki)[a, b] for m in range(p))
-                for j in range(p)] for b in range(p)] for a in range(p)]
+    second = [
+        [[-sum(Ki[j, m] * (Ki.T * hx[m] * Ki)[a, b] for m in range(p)) for j in range(p)] for b in range(p)]
+        for a in range(p)
+    ]
     out = []
     for a in range(p):
         for b in range(p):
             for c in range(p):
-                v = sum(G[i, j, k] * Ki[i, a] * Ki[j, b] * Ki[k, c]
-                        for i in range(p) for j in range(p) for k in range(p))
+                v = sum(
+                    G[i, j, k] * Ki[i, a] * Ki[j, b] * Ki[k, c] for i in range(p) for j in range(p) for k in range(p)
+                )
                 v += sum(g[j, k] * second[a][b][j] * Ki[k, c] for j in range(p) for k in range(p))
                 out.append(v)
     return out
@@ -163,8 +180,7 @@ def _connection_in(ctx: Ctx, alpha: int, xi: sp.Matrix, T: Any) -> list[sp.Expr]
 def _flat(ctx: Ctx, alpha: int, xi: sp.Matrix, what: str) -> Outcome:
     T, tctx, note = skewness_of(ctx)
     out = judge(tctx, _connection_in(ctx, alpha, xi, T), what=what)
-    return Outcome(out.status, out.residual, f"{out.method}; {note}" if note else out.method,
-                   out.reason)
+    return Outcome(out.status, out.residual, f"{out.method}; {note}" if note else out.method, out.reason)
 
 
 def e_flat_natural(ctx: Ctx) -> Outcome:
@@ -184,8 +200,7 @@ def legendre_duality(ctx: Ctx) -> Outcome:
     K = ef.mean.jacobian(th)
     grad = sp.Matrix([sp.diff(A_star, t) for t in th])
     gradA = sp.Matrix([sp.diff(ef.A, t) for t in th])
-    return judge(ctx, list(grad - K.T * ef.eta) + list(gradA - ef.J.T * ef.mean),
-                 what="Legendre duality:")
+    return judge(ctx, list(grad - K.T * ef.eta) + list(gradA - ef.J.T * ef.mean), what="Legendre duality:")
 
 
 def cramer_rao_attained(ctx: Ctx) -> Outcome:
@@ -209,8 +224,9 @@ def cramer_rao_attained(ctx: Ctx) -> Outcome:
     if any(g < -1e-12 * (1 + s) for g, s in zip(gaps, scale)):
         return Outcome(Status.FAILS, out.residual, out.method, note + " (should be ≥ 0)")
     if all(abs(g) <= 1e-12 * (1 + s) for g, s in zip(gaps, scale)):
-        return Outcome(out.status, out.residual, out.method,
-                       note + f": ({ef.T[0]})² is affine in T on the support, so equality")
+        return Outcome(
+            out.status, out.residual, out.method, note + f": ({ef.T[0]})² is affine in T on the support, so equality"
+        )
     return Outcome(out.status, out.residual, out.method, note + " > 0 (strict)")
 
 

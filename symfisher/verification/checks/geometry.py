@@ -15,8 +15,14 @@ from symfisher.verification.reparam import standard_reparam
 from symfisher.verification.report import Outcome
 
 __all__ = [
-    "reparametrization", "jeffreys_transforms", "curvature_invariance", "alpha_duality",
-    "kl_second_order", "kl_third_order", "location_invariance", "location_scale_scaling",
+    "reparametrization",
+    "jeffreys_transforms",
+    "curvature_invariance",
+    "alpha_duality",
+    "kl_second_order",
+    "kl_third_order",
+    "location_invariance",
+    "location_scale_scaling",
 ]
 
 
@@ -41,8 +47,7 @@ def _value(expr: sp.Expr, point: dict, dps: int) -> mpmath.mpf:
     """expr at ``point`` as an mpmath number (``dps + 10`` digits)."""
     val = sp.N(sp.sympify(expr).subs(point), dps + 10)
     with mpmath.workdps(dps + 10):
-        return mpmath.mpc(str(sp.re(val)), str(sp.im(val))) if val.has(sp.I) \
-            else mpmath.mpf(str(val))
+        return mpmath.mpc(str(sp.re(val)), str(sp.im(val))) if val.has(sp.I) else mpmath.mpf(str(val))
 
 
 def _pulled_back(ctx: Ctx) -> sp.Matrix:
@@ -63,8 +68,9 @@ def _reparam_route(ctx: Ctx) -> tuple[str, Any]:
 
 def _numeric_method(ctx: Ctx, what: str, key: str) -> str:
     why = ctx.notes.get(key, "")
-    return (f"{what}, mpmath quadrature at {len(ctx.points)} points, {ctx.dps} digits"
-            + (f" (symbolic route: {why})" if why else ""))
+    return f"{what}, mpmath quadrature at {len(ctx.points)} points, {ctx.dps} digits" + (
+        f" (symbolic route: {why})" if why else ""
+    )
 
 
 def reparametrization(ctx: Ctx) -> Outcome:
@@ -80,8 +86,10 @@ def reparametrization(ctx: Ctx) -> Outcome:
     if kind == "symbolic":
         return judge(new_ctx, list(I_eta - rhs), list(I_eta), what="I_η ≠ Jᵀ I J:")
     with mpmath.workdps(ctx.dps + 10):
-        res = [[I[i][j] - _value(rhs[i, j], pt, ctx.dps) for i in range(rhs.rows)
-                for j in range(rhs.cols)] for I, pt in zip(I_eta, new_ctx.points)]
+        res = [
+            [I[i][j] - _value(rhs[i, j], pt, ctx.dps) for i in range(rhs.rows) for j in range(rhs.cols)]
+            for I, pt in zip(I_eta, new_ctx.points)
+        ]
     scales = [[e for row in I for e in row] for I in I_eta]
     method = _numeric_method(ctx, "I_η = E[s_η s_ηᵀ]", "reparam_fisher")
     return judge_numbers(new_ctx, res, scales, method, what="I_η ≠ Jᵀ I J:")
@@ -103,8 +111,7 @@ def jeffreys_transforms(ctx: Ctx) -> Outcome:
         dets = [mpmath.det(mpmath.matrix(I)) for I in I_eta]
         res = [[d - _value(rhs, pt, ctx.dps)] for d, pt in zip(dets, new_ctx.points)]
     method = _numeric_method(ctx, "det of I_η = E[s_η s_ηᵀ]", "reparam_fisher")
-    return judge_numbers(new_ctx, res, [[d] for d in dets], method,
-                         what="det I_η ≠ det I (det J)²:")
+    return judge_numbers(new_ctx, res, [[d] for d in dets], method, what="det I_η ≠ det I (det J)²:")
 
 
 CURVATURE_SECONDS = 6.0
@@ -135,17 +142,17 @@ def curvature_invariance(ctx: Ctx) -> Outcome:
     else:
         g_eta, note = _pulled_back(ctx), "metric: Jᵀ I_θ J in η (= I_η: reparametrization row)"
     try:
-        k_new, k_old = within(CURVATURE_SECONDS, lambda: (
-            gaussian_curvature(sp.ImmutableMatrix(g_eta), etas), _to_new(ctx, gaussian_curvature(ctx.fam))))
+        k_new, k_old = within(
+            CURVATURE_SECONDS,
+            lambda: (gaussian_curvature(sp.ImmutableMatrix(g_eta), etas), _to_new(ctx, gaussian_curvature(ctx.fam))),
+        )
         simplify = True
     except Deadline:
         k_new = brioschi_curvature(g_eta, etas)
         k_old = _to_new(ctx, brioschi_curvature(_fisher(ctx.fam), ctx.fam.params))
         simplify = False
-        note += (f"; Brioschi's formula at the points (simplified curvatures took over "
-                 f"{CURVATURE_SECONDS:g} s)")
-    out = judge(_new_ctx(ctx), [k_new - k_old], [k_old], what="curvature changed:",
-                simplify=simplify)
+        note += f"; Brioschi's formula at the points (simplified curvatures took over {CURVATURE_SECONDS:g} s)"
+    out = judge(_new_ctx(ctx), [k_new - k_old], [k_old], what="curvature changed:", simplify=simplify)
     return _noted(out, note)
 
 
@@ -160,15 +167,13 @@ def alpha_duality(ctx: Ctx) -> Outcome:
     ap = alpha_connection(ctx.fam, a, kind="first", skewness=T)
     am = alpha_connection(ctx.fam, -a, kind="first", skewness=T)
     p = len(th)
-    res = [sp.diff(g[i, j], th[k]) - ap[k, i, j] - am[k, j, i]
-           for i in range(p) for j in range(p) for k in range(p)]
+    res = [sp.diff(g[i, j], th[k]) - ap[k, i, j] - am[k, j, i] for i in range(p) for j in range(p) for k in range(p)]
     return _noted(judge(tctx, res, what="duality:"), note)
 
 
 def _noted(out: Outcome, note: str) -> Outcome:
     """``out`` with ``note`` appended to its method column."""
-    return Outcome(out.status, out.residual, f"{out.method}; {note}" if note else out.method,
-                   out.reason)
+    return Outcome(out.status, out.residual, f"{out.method}; {note}" if note else out.method, out.reason)
 
 
 def _kl_route(ctx: Ctx) -> tuple[str, Any]:
@@ -232,8 +237,8 @@ def _kl_numeric_judge(ctx: Ctx, coeffs: list, order: int, want: Coeff, what: str
             scales.append(expected)
     steps = ", ".join(str(h) for h in coeffs[0].steps)
     method = _numeric_method(
-        ctx, f"KL(p_θ‖p_(θ+εv)) at ε = ±({steps}) along {len(coeffs[0].directions)} "
-        "directions, Richardson", "kl")
+        ctx, f"KL(p_θ‖p_(θ+εv)) at ε = ±({steps}) along {len(coeffs[0].directions)} directions, Richardson", "kl"
+    )
     return judge_numbers(ctx, res, scales, method, what=what)
 
 
@@ -246,8 +251,7 @@ def kl_second_order(ctx: Ctx) -> Outcome:
     g = _fisher(ctx.fam)
     kind, kl_t = _kl_route(ctx)
     if kind == "numeric":
-        return _kl_numeric_judge(ctx, kl_t, 2, lambda ix: g[ix[0], ix[1]] / 2,
-                                 "KL ε² coefficient ≠ ½ vᵀIv:")
+        return _kl_numeric_judge(ctx, kl_t, 2, lambda ix: g[ix[0], ix[1]] / 2, "KL ε² coefficient ≠ ½ vᵀIv:")
     zero, _ = _kl_at_diagonal(kl_t, ctx.fam, 0)
     grad, _ = _kl_at_diagonal(kl_t, ctx.fam, 1)
     hess, idx = _kl_at_diagonal(kl_t, ctx.fam, 2)
@@ -267,12 +271,17 @@ def kl_third_order(ctx: Ctx) -> Outcome:
 
     th = ctx.fam.params
     if non_smooth_terms(sp.sympify(ctx.fam.logpdf), ctx.fam.variables, th):
-        return Outcome(Status.NOT_APPLICABLE, None, "", "ℓ is not three times differentiable "
-                       "in the parameters (the KL divergence has a |d|³ term)")
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            None,
+            "",
+            "ℓ is not three times differentiable in the parameters (the KL divergence has a |d|³ term)",
+        )
     g = _fisher(ctx.fam)
     T, tctx, note = skewness_of(ctx)
     kind, kl_t = _kl_route(ctx)
     if kind == "numeric":
+
         def cubic(ix: tuple[int, ...]) -> sp.Expr:
             return sp.diff(g[ix[0], ix[1]], th[ix[2]]) / 4 - T[ix[0], ix[1], ix[2]] / 12
 
@@ -280,8 +289,7 @@ def kl_third_order(ctx: Ctx) -> Outcome:
     d = sp.symbols(f"d0:{len(th)}")
     third, idx = _kl_at_diagonal(kl_t, ctx.fam, 3)
     lhs = sum(c * d[i] * d[j] * d[k] for c, (i, j, k) in zip(third, idx)) / 6
-    rhs = sum((sp.diff(g[i, j], th[k]) / 4 - T[i, j, k] / 12) * d[i] * d[j] * d[k]
-              for (i, j, k) in idx)
+    rhs = sum((sp.diff(g[i, j], th[k]) / 4 - T[i, j, k] / 12) * d[i] * d[j] * d[k] for (i, j, k) in idx)
     coeffs = sp.Poly(sp.expand(lhs - rhs), *d).coeffs() if lhs != rhs else [sp.S.Zero]
     return _noted(judge(tctx, coeffs, what="third-order KL term:"), note)
 

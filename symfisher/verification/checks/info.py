@@ -44,16 +44,14 @@ CLOSED_BUDGET = 4.0
 NUMERIC_TOL = 1e-7
 """Relative tolerance of the float64 quadrature route (its error estimate must be below it too)."""
 
-_ORDER = {Status.PROVED: 0, Status.NUMERIC: 1, Status.NOT_APPLICABLE: 2, Status.INCONCLUSIVE: 3,
-          Status.FAILS: 4}
+_ORDER = {Status.PROVED: 0, Status.NUMERIC: 1, Status.NOT_APPLICABLE: 2, Status.INCONCLUSIVE: 3, Status.FAILS: 4}
 
 
 def _sub_family(fam: Family, theta: sp.Symbol) -> Any:
     """The one-parameter family in θ; the other parameters become fixed constants."""
     from symfisher.families.base import Family
 
-    return Family(fam.logpdf, fam.variables, {theta: fam.domains[theta]}, fam.support,
-                  name=f"{fam.name}[{theta}]")
+    return Family(fam.logpdf, fam.variables, {theta: fam.domains[theta]}, fam.support, name=f"{fam.name}[{theta}]")
 
 
 def scalar_statistic(fam: Family, theta: sp.Symbol) -> sp.Expr | None:
@@ -97,8 +95,10 @@ def sufficiency_reason(fam: Family) -> str | None:
     if len(fam.variables) != 1:
         return "implemented for one data variable"
     if all(scalar_statistic(fam, th) is None for th in fam.params):
-        return ("no parameter has a scalar sufficient statistic (not an exponential family "
-                "in any single parameter): the minimal sufficient statistic is the order statistic")
+        return (
+            "no parameter has a scalar sufficient statistic (not an exponential family "
+            "in any single parameter): the minimal sufficient statistic is the order statistic"
+        )
     return None
 
 
@@ -113,8 +113,7 @@ def _discrete_pmf2(fam: Family, theta: sp.Symbol) -> tuple[sp.Expr, sp.Symbol, i
     k = sp.Dummy("k", integer=True, nonnegative=True)
     t = sp.Symbol("t", integer=True, nonnegative=True)
     p = sp.exp(sp.sympify(fam.logpdf))
-    summand = sp.powsimp(sp.expand_power_exp(sp.expand_log(
-        p.subs(x, k + lo) * p.subs(x, t - k + lo), force=True)))
+    summand = sp.powsimp(sp.expand_power_exp(sp.expand_log(p.subs(x, k + lo) * p.subs(x, t - k + lo), force=True)))
     const, rest = summand.as_independent(k)
     reduced = sp.combsimp(sp.simplify(rest.rewrite(sp.factorial) * sp.factorial(t)))
     total = sp.summation(reduced, (k, 0, t))
@@ -214,10 +213,8 @@ def _closed(fam: Family, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome 
     theta = fam.params[j]
     fin = _finite_info(fam, theta, T, N_DISCRETE) if fam.is_discrete else None
     if fin is not None:
-        out = judge(ctx, [fin - N_DISCRETE * I[j, j]], [N_DISCRETE * I[j, j]],
-                    what=f"I_T ≠ {N_DISCRETE}·I:")
-        return Outcome(out.status, out.residual, f"exact law of T₁+T₂+T₃ (finite support), "
-                       f"{out.method}", out.reason)
+        out = judge(ctx, [fin - N_DISCRETE * I[j, j]], [N_DISCRETE * I[j, j]], what=f"I_T ≠ {N_DISCRETE}·I:")
+        return Outcome(out.status, out.residual, f"exact law of T₁+T₂+T₃ (finite support), {out.method}", out.reason)
     try:
         res = run_with_budget(_closed_info, fam, theta, T, seconds=CLOSED_BUDGET)
     except BudgetExceeded:
@@ -265,10 +262,14 @@ def _numeric(fam: Family, j: int, T: sp.Expr, ctx: Ctx, I: sp.Matrix) -> Outcome
                 got, err = continuous_sum_information(brs, t, theta, pt)
             want = float(sp.N(n * I[j, j].subs(pt), 20))
             if not (np.isfinite(got) and err <= NUMERIC_TOL * abs(want)):
-                return Outcome(Status.INCONCLUSIVE, None, "Gauss–Legendre convolution (float64)",
-                               f"quadrature error estimate {err:.2g} (I_T = {got:.6g}, {n}·I = "
-                               f"{want:.6g}) exceeds the tolerance: the density of T = {T} is "
-                               "singular at an end of its support")
+                return Outcome(
+                    Status.INCONCLUSIVE,
+                    None,
+                    "Gauss–Legendre convolution (float64)",
+                    f"quadrature error estimate {err:.2g} (I_T = {got:.6g}, {n}·I = "
+                    f"{want:.6g}) exceeds the tolerance: the density of T = {T} is "
+                    "singular at an end of its support",
+                )
             rel = abs(got - want) / abs(want)
             if rel > worst:
                 worst, why = rel, f"I_T = {got:.12g} ≠ {n}·I = {want:.12g}"
@@ -314,6 +315,8 @@ def sufficiency(ctx: Ctx) -> Outcome:
     notes = [f"{th}: {o.reason}" for th, _, o in parts if o.reason]
     if skipped:
         notes.append(f"no scalar sufficient statistic for {', '.join(skipped)} (others known)")
-    notes.append("the score factors through T (Fisher–Neyman); a non-sufficient statistic, "
-                 "e.g. X₁ alone, carries strictly less (I instead of n·I)")
+    notes.append(
+        "the score factors through T (Fisher–Neyman); a non-sufficient statistic, "
+        "e.g. X₁ alone, carries strictly less (I instead of n·I)"
+    )
     return Outcome(status, max(resid) if resid else None, method, "; ".join(notes))

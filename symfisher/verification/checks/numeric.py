@@ -16,8 +16,14 @@ from symfisher.verification.context import Ctx, judge
 from symfisher.verification.numeric.quadrature import param_scales
 from symfisher.verification.report import Outcome
 
-__all__ = ["f_divergence_second_order", "f_divergence_applies", "fisher_rao_consistency",
-           "gaussian_entropy", "FDivergence", "F_DIVERGENCES"]
+__all__ = [
+    "f_divergence_second_order",
+    "f_divergence_applies",
+    "fisher_rao_consistency",
+    "gaussian_entropy",
+    "FDivergence",
+    "F_DIVERGENCES",
+]
 
 
 def _fisher_quadratic(fam: Family, pt: dict, v: list[sp.Expr], dps: int) -> mpmath.mpf:
@@ -60,8 +66,7 @@ F_DIVERGENCES: tuple[FDivergence, ...] = (
     FDivergence("Pearson χ²", lambda u: (u - 1) ** 2, "0", "2"),
     FDivergence("Neyman χ²", lambda u: (1 - u) ** 2 / u, "0", "2"),
     FDivergence("squared Hellinger", lambda u: (mpmath.sqrt(u) - 1) ** 2, "0", "1/2"),
-    FDivergence("Jensen–Shannon", lambda u: (u * mpmath.log(u)
-                                             - (1 + u) * mpmath.log((1 + u) / 2)) / 2, "0", "1/4"),
+    FDivergence("Jensen–Shannon", lambda u: (u * mpmath.log(u) - (1 + u) * mpmath.log((1 + u) / 2)) / 2, "0", "1/4"),
     FDivergence("Amari α=1/2", _amari("0.5"), "-4", "1"),
     FDivergence("Amari α=-1/2", _amari("-0.5"), "-4/3", "1"),
 )
@@ -144,10 +149,11 @@ def f_divergence_second_order(ctx: Ctx) -> Outcome:
                 rel = abs(_extrapolate(vals) - want) / abs(want)
                 if not rel <= worst:
                     worst = rel
-                    where = (f"{d.name}: limit {mpmath.nstr(_extrapolate(vals), 12)} ≠ "
-                             f"½f''(1)vᵀIv = {mpmath.nstr(want, 12)}")
+                    where = (
+                        f"{d.name}: limit {mpmath.nstr(_extrapolate(vals), 12)} ≠ ½f''(1)vᵀIv = {mpmath.nstr(want, 12)}"
+                    )
     names = ", ".join(f"{d.name} (f''(1) = {d.f2})" for d in F_DIVERGENCES)
-    method = (f"mpmath, ε = {', '.join(_STEPS)}, Richardson, {len(dirs)} direction(s): {names}")
+    method = f"mpmath, ε = {', '.join(_STEPS)}, Richardson, {len(dirs)} direction(s): {names}"
     if worst <= F_TOL:
         return Outcome(Status.NUMERIC, float(worst), method)
     return Outcome(Status.FAILS, float(worst) if mpmath.isfinite(worst) else None, method, where)
@@ -171,8 +177,7 @@ def fisher_rao_consistency(ctx: Ctx) -> Outcome:
     v = [float(e) for e in param_scales(fam, pt)]
     x = [float(pt[s]) for s in fam.params]
     eps = 1e-3
-    r = [fisher_rao_distance(fam, x, [a + h * b for a, b in zip(x, v)]) / h
-         for h in (eps, eps / 2)]
+    r = [fisher_rao_distance(fam, x, [a + h * b for a, b in zip(x, v)]) / h for h in (eps, eps / 2)]
     limit = 2 * r[1] - r[0]
     want = float(mpmath.sqrt(_fisher_quadratic(ctx.fam, pt, [sp.Float(e) for e in v], 20)))
     rel = abs(limit - want) / want
@@ -195,16 +200,19 @@ def gaussian_entropy(ctx: Ctx) -> Outcome:
     xs = fam.variables
     ell = sp.sympify(fam.logpdf)
     P = sp.hessian(-ell, xs)
-    if P.free_symbols & set(xs) or any(str(s) != "Reals" and s != sp.Reals
-                                       for s in _supports(fam)):
+    if P.free_symbols & set(xs) or any(str(s) != "Reals" and s != sp.Reals for s in _supports(fam)):
         return Outcome(Status.NOT_APPLICABLE, None, "", "not a Gaussian family in x")
     d = len(xs)
     h = -closed_expectation(sp.expand(ell), fam)
     rhs = sp.Rational(d, 2) * (1 + sp.log(2 * sp.pi)) - sp.log(P.det()) / 2
     out = judge(ctx, [h - rhs], [h], what="entropy:")
-    return Outcome(out.status, out.residual, out.method,
-                   "h = (d/2)(1+log 2π) − ½ log det Σ⁻¹: maximising log det of the location "
-                   "information Σ⁻¹ minimises the entropy and the confidence-ellipsoid volume")
+    return Outcome(
+        out.status,
+        out.residual,
+        out.method,
+        "h = (d/2)(1+log 2π) − ½ log det Σ⁻¹: maximising log det of the location "
+        "information Σ⁻¹ minimises the entropy and the confidence-ellipsoid volume",
+    )
 
 
 def _supports(fam: Family) -> tuple[Any, ...]:

@@ -15,8 +15,12 @@ from symfisher.verification.context import Ctx, judge
 from symfisher.verification.report import Outcome
 
 __all__ = [
-    "score_mean_zero", "information_equality", "bartlett_third", "fisher_spd",
-    "efficient_information", "iid_additivity",
+    "score_mean_zero",
+    "information_equality",
+    "bartlett_third",
+    "fisher_spd",
+    "efficient_information",
+    "iid_additivity",
 ]
 
 
@@ -46,20 +50,24 @@ def information_equality(ctx: Ctx) -> Outcome:
     p = len(s)
     lhs = [[_E(s[i] * s[j], ctx) for j in range(p)] for i in range(p)]
     rhs = [[-_E(H[i, j], ctx) for j in range(p)] for i in range(p)]
-    out = judge(ctx, [lhs[i][j] - rhs[i][j] for i in range(p) for j in range(p)],
-                [lhs[i][i] for i in range(p)], what="E[s sᵀ] ≠ −E[∇²ℓ]:")
+    out = judge(
+        ctx,
+        [lhs[i][j] - rhs[i][j] for i in range(p) for j in range(p)],
+        [lhs[i][i] for i in range(p)],
+        what="E[s sᵀ] ≠ −E[∇²ℓ]:",
+    )
     kinks = non_smooth_terms(sp.sympify(ctx.fam.logpdf), ctx.fam.variables, ctx.fam.params)
     if not kinks or not H.has(sp.DiracDelta):
         return out
     classical = [[-_E(_drop_delta(H[i, j]), ctx) for j in range(p)] for i in range(p)]
-    bad = [(i, j) for i in range(p) for j in range(p)
-           if sp.simplify(classical[i][j] - lhs[i][j]) != 0]
+    bad = [(i, j) for i in range(p) for j in range(p) if sp.simplify(classical[i][j] - lhs[i][j]) != 0]
     listed = ", ".join(str(t.term) for t in kinks)
-    detail = "; ".join(f"[{i},{j}]: −E[∂²ℓ] = {classical[i][j]} vs E[s s] = {lhs[i][j]}"
-                       for i, j in bad)
-    reason = (f"ℓ is not twice differentiable ({listed}): the equality holds only with the "
-              f"distributional second derivative (Dirac delta at the kink), as the core's "
-              f"score route assumes; the classical pointwise Hessian gives {detail}")
+    detail = "; ".join(f"[{i},{j}]: −E[∂²ℓ] = {classical[i][j]} vs E[s s] = {lhs[i][j]}" for i, j in bad)
+    reason = (
+        f"ℓ is not twice differentiable ({listed}): the equality holds only with the "
+        f"distributional second derivative (Dirac delta at the kink), as the core's "
+        f"score route assumes; the classical pointwise Hessian gives {detail}"
+    )
     return Outcome(out.status, out.residual, out.method + ", distributional Hessian", reason)
 
 
@@ -81,29 +89,29 @@ def bartlett_third(ctx: Ctx) -> Outcome:
     ell = log_density(ctx.fam)
     th = ctx.fam.params
     if non_smooth_terms(ell, ctx.fam.variables, th):
-        return Outcome(Status.NOT_APPLICABLE, None, "",
-                       "ℓ is not three times differentiable in the parameters")
+        return Outcome(Status.NOT_APPLICABLE, None, "", "ℓ is not three times differentiable in the parameters")
     d1 = [sp.diff(ell, a) for a in th]
     ints = []
     for i in range(len(th)):
         for j in range(i, len(th)):
             for k in range(j, len(th)):
-                dij, dik, djk = (sp.diff(d1[i], th[j]), sp.diff(d1[i], th[k]),
-                                 sp.diff(d1[j], th[k]))
-                ints.append(sp.diff(dij, th[k]) + dij * d1[k] + dik * d1[j] + djk * d1[i]
-                            + d1[i] * d1[j] * d1[k])
+                dij, dik, djk = (sp.diff(d1[i], th[j]), sp.diff(d1[i], th[k]), sp.diff(d1[j], th[k]))
+                ints.append(sp.diff(dij, th[k]) + dij * d1[k] + dik * d1[j] + djk * d1[i] + d1[i] * d1[j] * d1[k])
     if "skewness" in ctx.notes:  # E[ℓ_i ℓ_j ℓ_k] = T_ijk alone had no closed form in time
-        return _numeric_expectations_zero(ctx, ints, "third Bartlett identity:",
-                                          "the skewness tensor E[ℓ_i ℓ_j ℓ_k], one of its "
-                                          "terms, had no closed form in time")
+        return _numeric_expectations_zero(
+            ctx,
+            ints,
+            "third Bartlett identity:",
+            "the skewness tensor E[ℓ_i ℓ_j ℓ_k], one of its terms, had no closed form in time",
+        )
     if isinstance(ctx.fam.support, Simplex):  # no precise numeric route: no deadline
         return judge(ctx, [_E(e, ctx) for e in ints], what="third Bartlett identity:")
     res = expectations_within(ints, ctx, BARTLETT_SYMBOLIC_SECONDS)
     if res is not None:
         return judge(ctx, res, what="third Bartlett identity:")
-    return _numeric_expectations_zero(ctx, ints, "third Bartlett identity:",
-                                      "closed-form expectations took over "
-                                      f"{BARTLETT_SYMBOLIC_SECONDS:g} s")
+    return _numeric_expectations_zero(
+        ctx, ints, "third Bartlett identity:", f"closed-form expectations took over {BARTLETT_SYMBOLIC_SECONDS:g} s"
+    )
 
 
 def expectations_within(ints: list[sp.Expr], ctx: Ctx, seconds: float) -> list[sp.Expr] | None:
@@ -127,8 +135,7 @@ def _numeric_expectations_zero(ctx: Ctx, ints: list[sp.Expr], what: str, why: st
         vals = [expectations_at(ctx.fam, ints, pt, ctx.dps + 10) for pt in ctx.points]
     except DerivationError as exc:
         return Outcome(Status.INCONCLUSIVE, None, "", f"{why}, and {exc}")
-    how = ("an exact Gauss–Hermite rule in mpmath" if len(ctx.fam.variables) > 1
-           else "mpmath quadrature")
+    how = "an exact Gauss–Hermite rule in mpmath" if len(ctx.fam.variables) > 1 else "mpmath quadrature"
     method = f"E[·] by {how} at {len(ctx.points)} points, {ctx.dps} digits ({why})"
     return judge_numbers(ctx, vals, [[1]] * len(vals), method, what=what)
 
@@ -149,11 +156,16 @@ def fisher_spd(ctx: Ctx) -> Outcome:
         for k, m in enumerate(minors, 1):
             v = float(sp.N(m.subs(pt), ctx.dps))
             if not v > 0:
-                return Outcome(Status.FAILS, v, "minors at test points",
-                               f"leading minor {k} = {v:.3g} ≤ 0 at { {str(a): str(b) for a, b in pt.items()} }")
+                return Outcome(
+                    Status.FAILS,
+                    v,
+                    "minors at test points",
+                    f"leading minor {k} = {v:.3g} ≤ 0 at { {str(a): str(b) for a, b in pt.items()} }",
+                )
             worst = v if worst is None else min(worst, v)
-    return Outcome(Status.NUMERIC, 0.0, f"leading minors > 0 at {len(ctx.points)} points",
-                   f"smallest minor {worst:.3g}")
+    return Outcome(
+        Status.NUMERIC, 0.0, f"leading minors > 0 at {len(ctx.points)} points", f"smallest minor {worst:.3g}"
+    )
 
 
 def efficient_information(ctx: Ctx) -> Outcome:
@@ -172,10 +184,8 @@ def efficient_information(ctx: Ctx) -> Outcome:
         res.append(a - (b * c.inv() * b.T)[0, 0] - 1 / inv[i, i])
     out = judge(ctx, res, what="efficient information:")
     names = ctx.fam.params
-    ortho = [f"{names[i]}⊥{names[j]}" for i in range(p) for j in range(i + 1, p)
-             if sp.simplify(I[i, j]) == 0]
-    reason = ("orthogonal pairs (I_ij = 0): " + ", ".join(ortho)) if ortho else \
-        "no orthogonal parameter pair"
+    ortho = [f"{names[i]}⊥{names[j]}" for i in range(p) for j in range(i + 1, p) if sp.simplify(I[i, j]) == 0]
+    reason = ("orthogonal pairs (I_ij = 0): " + ", ".join(ortho)) if ortho else "no orthogonal parameter pair"
     return Outcome(out.status, out.residual, out.method, (out.reason + "; " if out.reason else "") + reason)
 
 

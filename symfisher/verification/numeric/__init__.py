@@ -1,2 +1,1 @@
-"""Numeric routes of the verifier (mpmath quadrature stand-ins, laws of statistics).
-"""
+"""Numeric routes of the verifier (mpmath quadrature stand-ins, laws of statistics)."""

@@ -25,8 +25,16 @@ import sympy as sp
 
 from symfisher.families.base import Family
 
-__all__ = ["expectations_at", "fisher_by_quadrature", "skewness_by_quadrature", "KLCoefficients", "kl_coefficients",
-           "kl_directions", "param_scales", "EXTRA_DPS"]
+__all__ = [
+    "expectations_at",
+    "fisher_by_quadrature",
+    "skewness_by_quadrature",
+    "KLCoefficients",
+    "kl_coefficients",
+    "kl_directions",
+    "param_scales",
+    "EXTRA_DPS",
+]
 
 EXTRA_DPS = 20
 """Guard digits of the quadratures beyond the check's ``dps`` (the KL's even and odd
@@ -54,8 +62,7 @@ def _precise(got: Any) -> Any:
     from symfisher.errors import DerivationError
 
     if got.method not in _PRECISE:
-        raise DerivationError(f"numeric route: {got.method} reaches only a relative "
-                              f"accuracy of {got.rel_tol:g}")
+        raise DerivationError(f"numeric route: {got.method} reaches only a relative accuracy of {got.rel_tol:g}")
     return got
 
 
@@ -68,15 +75,13 @@ def _hermite_rule(n: int) -> tuple[list[Any], list[Any]]:
     """
     z = sp.Symbol("z")
     he = sp.Poly(sp.hermite_prob(n, z), z)
-    nodes = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=200,
-                             extraprec=2 * mpmath.mp.prec)
+    nodes = mpmath.polyroots([mpmath.mpf(int(c)) for c in he.all_coeffs()], maxsteps=200, extraprec=2 * mpmath.mp.prec)
     prev = sp.lambdify(z, sp.hermite_prob(n - 1, z), "mpmath")
     weights = [mpmath.factorial(n - 1) / (n * prev(mpmath.re(x)) ** 2) for x in nodes]
     return [mpmath.re(x) for x in nodes], weights
 
 
-def _gaussian_poly_expectations(fam: Family, exprs: Sequence[sp.Expr], point: dict,
-                                dps: int) -> list[Any] | None:
+def _gaussian_poly_expectations(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: int) -> list[Any] | None:
     """E[f_k] under Gaussian data for polynomial f_k, exactly up to rounding, or None.
 
     When ℓ is a concave quadratic in x ∈ ℝ^d at ``point`` and every integrand is a
@@ -90,17 +95,17 @@ def _gaussian_poly_expectations(fam: Family, exprs: Sequence[sp.Expr], point: di
     n = 6
     try:
         if sp.Poly(ell, *xs).total_degree() != 2 or any(
-                sp.Poly(f, *xs).total_degree() > 2 * n - 1 for f in fs if f != 0):
+            sp.Poly(f, *xs).total_degree() > 2 * n - 1 for f in fs if f != 0
+        ):
             return None
     except sp.PolificationFailed:
         return None
     prec = -sp.hessian(ell, xs)
     grad0 = sp.Matrix([sp.diff(ell, v).subs({u: 0 for u in xs}) for v in xs])
     with mpmath.workdps(dps):
-        P = mpmath.matrix([[mpmath.mpmathify(str(sp.N(e, dps + 5))) for e in row]
-                           for row in prec.tolist()])
+        P = mpmath.matrix([[mpmath.mpmathify(str(sp.N(e, dps + 5))) for e in row] for row in prec.tolist()])
         g0 = mpmath.matrix([mpmath.mpmathify(str(sp.N(e, dps + 5))) for e in grad0])
-        cov = P ** -1
+        cov = P**-1
         mean = cov * g0
         L = mpmath.cholesky(cov)
         nodes, weights = _hermite_rule(n)
@@ -224,8 +229,7 @@ def skewness_by_quadrature(fam: Family, point: dict, dps: int) -> dict[tuple[int
     '0.25'
     """
     p = len(fam.params)
-    return score_moments(fam, point, dps,
-                         [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)])
+    return score_moments(fam, point, dps, [(i, j, k) for i in range(p) for j in range(i, p) for k in range(j, p)])
 
 
 def param_scales(fam: Family, point: dict) -> list[sp.Expr]:
@@ -321,14 +325,14 @@ def _quad_with_kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: in
     support = sp.Interval(-sp.oo, sp.oo) if support == sp.Reals else support.xreplace(point)
     x = fam.variables[0]
     ell = sp.sympify(fam.logpdf).xreplace(point)
-    fn = sp.lambdify([x], [ell, *[sp.sympify(e).xreplace(point) for e in exprs]],
-                     modules="mpmath", cse=True)
+    fn = sp.lambdify([x], [ell, *[sp.sympify(e).xreplace(point) for e in exprs]], modules="mpmath", cse=True)
     with mpmath.workdps(dps):
-        ends = [mpmath.mpf(str(sp.N(c, dps + 5))) for c in
-                [support.inf, *_kinks(fam, [ell, *exprs], point), support.sup]
-                if c.is_finite and support.inf <= c <= support.sup]
-        ends = ([] if support.inf.is_finite else [-mpmath.inf]) + ends \
-            + ([] if support.sup.is_finite else [mpmath.inf])
+        ends = [
+            mpmath.mpf(str(sp.N(c, dps + 5)))
+            for c in [support.inf, *_kinks(fam, [ell, *exprs], point), support.sup]
+            if c.is_finite and support.inf <= c <= support.sup
+        ]
+        ends = ([] if support.inf.is_finite else [-mpmath.inf]) + ends + ([] if support.sup.is_finite else [mpmath.inf])
         memo: dict[Any, list[Any]] = {}
 
         def comp(k: int) -> Any:
@@ -338,6 +342,7 @@ def _quad_with_kinks(fam: Family, exprs: Sequence[sp.Expr], point: dict, dps: in
                     dens = mpmath.exp(vals[0])
                     memo[t] = [dens, *[dens * v for v in vals[1:]]]
                 return memo[t][k]
+
             return f
 
         return [mpmath.quad(comp(k), ends) for k in range(len(exprs) + 1)]
@@ -397,7 +402,7 @@ def kl_coefficients(fam: Family, point: dict, dps: int, smooth: bool = True) -> 
     c2, c3, e2, e3 = [], [], [], []
     with mpmath.workdps(work):
         for d in range(len(dirs)):
-            kl = got[1 + 2 * levels * d: 1 + 2 * levels * (d + 1)]
+            kl = got[1 + 2 * levels * d : 1 + 2 * levels * (d + 1)]
             hs = [mpmath.mpf(h.p) / h.q for h in steps]
             even = [(kl[2 * k] + kl[2 * k + 1]) / (2 * hs[k] ** 2) for k in range(levels)]
             odd = [(kl[2 * k] - kl[2 * k + 1]) / (2 * hs[k] ** 3) for k in range(levels)]
@@ -408,8 +413,9 @@ def kl_coefficients(fam: Family, point: dict, dps: int, smooth: bool = True) -> 
                 val, err = _richardson(odd, _POWERS[smooth])
                 c3.append(val)
                 e3.append(err)
-    return KLCoefficients(tuple(dirs), tuple(c2), tuple(c3) if smooth else None, tuple(e2),
-                          tuple(e3) if smooth else None, steps)
+    return KLCoefficients(
+        tuple(dirs), tuple(c2), tuple(c3) if smooth else None, tuple(e2), tuple(e3) if smooth else None, steps
+    )
 
 
 def kl_numeric(fam: Family, points: tuple[dict, ...], dps: int) -> tuple[Any, ...]:

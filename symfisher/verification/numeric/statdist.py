@@ -93,11 +93,15 @@ def branches(fam: Family, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -
     # |u(x)|: cut at the kinks u = 0 and look for turning points of either sign choice
     absolutes = list(T_sym.atoms(sp.Abs))
     kinks = [r for a in absolutes for r in sp.solve(a.args[0], xr)]
-    smooth = [T_sym.xreplace(dict(zip(absolutes, signs)))
-              for signs in itertools.product(*[(a.args[0], -a.args[0]) for a in absolutes])]
+    smooth = [
+        T_sym.xreplace(dict(zip(absolutes, signs)))
+        for signs in itertools.product(*[(a.args[0], -a.args[0]) for a in absolutes])
+    ]
     turning = [r for v in smooth for r in sp.solve(sp.diff(v, xr), xr)]
-    crit = sorted({c for c in (r.xreplace(point) for r in [*turning, *kinks])
-                   if c.is_real and c.is_number and lo < c < hi}, key=float)
+    crit = sorted(
+        {c for c in (r.xreplace(point) for r in [*turning, *kinks]) if c.is_real and c.is_number and lo < c < hi},
+        key=float,
+    )
     cuts = [lo, *crit, hi]
     ell = sp.sympify(fam.logpdf).xreplace({x: xr})
     tt = sp.Dummy("t", real=True)
@@ -117,6 +121,7 @@ def branches(fam: Family, T: sp.Expr, t: sp.Symbol, point: dict | None = None) -
 def _without_abs(Tx: sp.Expr, xr: sp.Symbol, mid: sp.Expr, point: dict) -> sp.Expr:
     """``T`` on the piece around ``mid`` with every ``|u|`` replaced by ``±u`` (its sign
     at ``mid`` and ``point``; the pieces are cut at the kinks ``u = 0``)."""
+
     def sign_of(e: sp.Abs) -> sp.Expr:
         return e.args[0] if e.args[0].xreplace(point).subs(xr, mid) >= 0 else -e.args[0]
 
@@ -133,8 +138,15 @@ def _inside(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return sp.S.Zero
 
 
-def _branch(Tx: sp.Expr, xr: sp.Symbol, ell: sp.Expr, ts: tuple[sp.Symbol, sp.Symbol],
-            roots: list[sp.Expr], a: sp.Expr, b: sp.Expr) -> Branch | None:
+def _branch(
+    Tx: sp.Expr,
+    xr: sp.Symbol,
+    ell: sp.Expr,
+    ts: tuple[sp.Symbol, sp.Symbol],
+    roots: list[sp.Expr],
+    a: sp.Expr,
+    b: sp.Expr,
+) -> Branch | None:
     """The root x(t) of T(x) = t on (a, b) and the image of (a, b)."""
     t, tt = ts
     mid = _inside(a, b)
@@ -143,8 +155,10 @@ def _branch(Tx: sp.Expr, xr: sp.Symbol, ell: sp.Expr, ts: tuple[sp.Symbol, sp.Sy
         val = sp.N(root.subs(tt, t_mid), 20)
         if not val.is_real or abs(val - mid) > 1e-12 * (1 + abs(mid)):
             continue
-        ends = sorted((sp.limit(Tx, xr, a, "+"), sp.limit(Tx, xr, b, "-")),
-                      key=lambda e: float(e) if e.is_finite else (-1e300 if e == -sp.oo else 1e300))
+        ends = sorted(
+            (sp.limit(Tx, xr, a, "+"), sp.limit(Tx, xr, b, "-")),
+            key=lambda e: float(e) if e.is_finite else (-1e300 if e == -sp.oo else 1e300),
+        )
         jac = sp.log(sp.Abs(sp.diff(root, tt)))
         logp = (ell.subs(xr, root) + jac).subs(tt, t)
         # simplify turns log(1/(2b)) - |u|/b into log((2b)**(2b)) / (2b): keep |u| as is
@@ -154,8 +168,7 @@ def _branch(Tx: sp.Expr, xr: sp.Symbol, ell: sp.Expr, ts: tuple[sp.Symbol, sp.Sy
 
 
 # --------------------------------------------------------------------- discrete route
-def _pmf_table(fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, dps: int
-               ) -> Callable[[Any], dict[sp.Expr, Any]]:
+def _pmf_table(fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, dps: int) -> Callable[[Any], dict[sp.Expr, Any]]:
     """θ ↦ {T(x): p(x; θ)} over the support (an infinite tail cut below 10^(−dps−5))."""
     x = fam.variables[0]
     sup = fam.support[0] if isinstance(fam.support, tuple) else fam.support
@@ -198,8 +211,9 @@ def _convolve(a: dict, b: dict) -> dict:
     return out
 
 
-def discrete_sum_information(fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, n: int = 3,
-                             dps: int = 30) -> mpmath.mpf:
+def discrete_sum_information(
+    fam: Family, T: sp.Expr, theta: sp.Symbol, point: dict, n: int = 3, dps: int = 30
+) -> mpmath.mpf:
     """I_{T_n}(θ) = Σ_t (∂_θ P(T_n = t))² / P(T_n = t) for integer data (mpmath).
 
     Parameters
@@ -278,8 +292,9 @@ def _rule(edges: np.ndarray, order: int = 16) -> tuple[np.ndarray, np.ndarray]:
 class _Dens:
     """log p_T(t) and ∂_θ log p_T(t) per branch, vectorised numpy functions of t."""
 
-    parts: tuple[tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray],
-                       float, float, float], ...]
+    parts: tuple[
+        tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray], float, float, float], ...
+    ]
 
     def both(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """p_T(t) and ∂_θ p_T(t), shape of t (0 outside every branch)."""
@@ -349,8 +364,7 @@ def _sum_info(dens: _Dens, a: float, b: float, k: int, sing: tuple[bool, bool]) 
     return info
 
 
-def continuous_sum_information(brs: list[Branch], t: sp.Symbol, theta: sp.Symbol,
-                               point: dict) -> tuple[float, float]:
+def continuous_sum_information(brs: list[Branch], t: sp.Symbol, theta: sp.Symbol, point: dict) -> tuple[float, float]:
     """I_{T₁+T₂}(θ) for one continuous variable by quadrature of the convolution (float64).
 
     Parameters
