@@ -31,6 +31,7 @@ from symfisher.numeric.design.problem import (
 )
 from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult
+from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.weights import multiplicative, polish
 
 Array = NDArray[np.float64]
@@ -57,6 +58,8 @@ DROP_WEIGHT = 1e-12
 """Active candidates at or below this weight leave the active set."""
 KEEP_WEIGHT = 1e-10
 """Support points at or below this weight are dropped from the returned design."""
+NEWTON_MAX_POINTS = 300
+"""Finite candidate sets up to this size are solved by the active-set Newton method directly."""
 CHEAP_CERTIFICATE_DRAWS = 64
 """Above this many prior draws the certificate grid is capped at CAPPED_CERTIFICATE_GRID points."""
 CAPPED_CERTIFICATE_GRID = 2001
@@ -157,8 +160,15 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     m = problem.forced.shape[0]
+    direct = newton(problem, parts, fixed, eta) if problem.space.is_finite and X.shape[0] <= NEWTON_MAX_POINTS else None
+    if direct is not None:
+        eta = direct[0]
+        keep = np.flatnonzero(eta[m:] > KEEP_WEIGHT) + m
+        w = np.concatenate([eta[:m], eta[keep]])
+        sub = tuple(F[:, np.r_[:m, keep]] for F in parts)
+        return X[keep], w / w.sum(), state(problem, sub, w / w.sum(), fixed), {"newton_iterations": direct[1], "rounds": 0}
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     active = np.union1d(np.arange(m), np.flatnonzero(eta > ACTIVE_MIN_WEIGHT * eta.max()))
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
     for r in range(settings.rounds * 3):
