@@ -28,11 +28,17 @@ from symfisher.numeric.design.problem import Problem, moment
 
 Array = NDArray[np.float64]
 
-STEP_TOL = 1e-12
+STEP_TOL = 1e-15
 """Largest Newton step component below which the weights on the support set count as converged."""
+SPREAD_TOL = 1e-13
+"""Relative spread of ``∂φ/∂ηᵢ`` over the support below which it counts as converged."""
+ROUNDING_SPREAD = 1e-9
+"""If the line search stalls with a spread below this, the weights are returned (rounding-limited)."""
 KKT_TOL = 1e-10
 """Relative excess of ``∂φ/∂ηᵢ`` over the multiplier that lets a candidate enter the support."""
 ARMIJO = 1e-4
+PHI_ROUNDING = 1e-13
+"""Relative slack of the line search: near the optimum the gain (~ spread²) is below φ's rounding."""
 MAX_ITER = 200
 COND_MAX = 1e12
 """``M`` with a larger condition number is treated as singular (no Newton step)."""
@@ -46,37 +52,49 @@ def _pair(F: Array, A: Array) -> Array:
 
 
 def _component(crit: object, F: Array, M: Array, free: float) -> tuple[Array, Array, Array] | None:
-    """``φ_s`` (S,), gradient (S, N) and Hessian (S, N, N) of one component, or None."""
+    """``φ_s`` (S,), gradient (S, N) and Hessian (S, N, N) of one component, or None.
+
+    The parameters are first rescaled so that ``M`` has unit diagonal (``M' = DMD``,
+    ``F' = FD``, ``L' = DLD``): the criteria change by a constant only, and the rounding
+    error of the gradient no longer grows with the spread of the parameter scales.
+    """
     S, N, r, p = F.shape
+    dg = np.sqrt(np.clip(np.diagonal(M, axis1=-2, axis2=-1), 1e-300, None))
+    F, M = F / dg[:, None, None, :], M / (dg[:, :, None] * dg[:, None, :])
     logdet, B = logdet_inv(M)
     if not np.all(np.isfinite(logdet)) or np.any(np.linalg.cond(M) > COND_MAX):
         return None
+    logdet = logdet + 2.0 * np.log(dg).sum(axis=-1)
     KB = _pair(F, B)
     if isinstance(crit, DCriterion) or (isinstance(crit, DsCriterion) and len(crit.interest) == p):
         grad = free * np.einsum("sirir->si", KB) / p
-        hess = -free**2 * np.einsum("siajb,siajb->sij", KB, KB) / p
+        hess = -(free**2) * np.einsum("siajb,siajb->sij", KB, KB) / p
         return logdet / p, grad, hess
     if isinstance(crit, DsCriterion):
         s, nuis = len(crit.interest), [i for i in range(p) if i not in crit.interest]
         ld2, B2 = logdet_inv(M[:, nuis][:, :, nuis])
+        ld2 = ld2 + 2.0 * np.log(dg[:, nuis]).sum(axis=-1)
         K2 = _pair(F[..., nuis], B2)
         grad = free * (np.einsum("sirir->si", KB) - np.einsum("sirir->si", K2)) / s
-        hess = -free**2 * (np.einsum("siajb,siajb->sij", KB, KB) - np.einsum("siajb,siajb->sij", K2, K2)) / s
+        hess = -(free**2) * (np.einsum("siajb,siajb->sij", KB, KB) - np.einsum("siajb,siajb->sij", K2, K2)) / s
         return (logdet - ld2) / s, grad, hess
     if isinstance(crit, (LCriterion, ACriterion)):
-        L = crit.L if isinstance(crit, LCriterion) else np.eye(p)
-        v = np.einsum("ij,sji->s", L, B)
+        L0 = crit.L if isinstance(crit, LCriterion) else np.eye(p)
+        L = L0[None] / (dg[:, :, None] * dg[:, None, :])
+        v = np.einsum("sij,sji->s", L, B)
         KN = _pair(F, B @ L @ B)
         g = np.einsum("sirir->si", KN)
         T = np.einsum("sjaib,sibja->sij", KN, KB)
-        hess = free**2 * (-(T + np.swapaxes(T, -1, -2)) / v[:, None, None]
-                          + g[:, :, None] * g[:, None, :] / v[:, None, None] ** 2)
+        hess = free**2 * (
+            -(T + np.swapaxes(T, -1, -2)) / v[:, None, None] + g[:, :, None] * g[:, None, :] / v[:, None, None] ** 2
+        )
         return -np.log(v), free * g / v[:, None], hess
     return None
 
 
-def derivatives(problem: Problem, parts: tuple[Array, ...], eta: Array,
-                fixed: tuple[Array, ...]) -> tuple[float, Array, Array] | None:
+def derivatives(
+    problem: Problem, parts: tuple[Array, ...], eta: Array, fixed: tuple[Array, ...]
+) -> tuple[float, Array, Array] | None:
     """``φ``, ``∂φ/∂η`` (N,) and ``∂²φ/∂η²`` (N, N) at ``eta`` (N,), or None (no Hessian)."""
     free = 1.0 - problem.fixed_mass
     phi, grad, hess = 0.0, np.zeros(eta.size), np.zeros((eta.size, eta.size))
@@ -104,8 +122,9 @@ def _kkt_step(g: Array, H: Array) -> Array:
     return np.linalg.solve(K, np.concatenate([-g, [0.0]]))[:n]
 
 
-def newton(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...], eta: Array,
-           *, max_iter: int = MAX_ITER) -> tuple[Array, int] | None:
+def newton(
+    problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...], eta: Array, *, max_iter: int = MAX_ITER
+) -> tuple[Array, int] | None:
     """Maximise ``φ`` over free weights ``eta`` (N,) on the simplex, warm-started at ``eta``.
 
     Returns
@@ -122,8 +141,10 @@ def newton(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
         S = np.flatnonzero(eta > 0.0)
         d = np.zeros(eta.size)
         d[S] = _kkt_step(g[S], H[np.ix_(S, S)])
-        slope = float(g @ d)
-        if np.abs(d).max() <= STEP_TOL or slope <= 0.0:
+        gc = g - float(g[S].mean())  # centred: Σ d = 0, so this avoids cancellation in gᵀd
+        slope = float(gc @ d)
+        spread = float(np.ptp(g[S])) / max(1e-300, abs(float(g[S].mean())))
+        if np.abs(d).max() <= STEP_TOL or slope <= 0.0 or spread <= SPREAD_TOL:
             mu = float(g[S].mean())
             out = np.setdiff1d(np.arange(eta.size), S)
             if out.size == 0 or g[out].max() <= mu * (1.0 + KKT_TOL) + KKT_TOL:
@@ -134,19 +155,26 @@ def newton(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
             d[S2] = _kkt_step(g[S2], H[np.ix_(S2, S2)])
             if d[j] <= 0.0:
                 return None
-            slope = float(g @ d)
+            slope = float(gc @ d)
         neg = d < 0.0
         amax = min(1.0, float(np.min(-eta[neg] / d[neg]))) if neg.any() else 1.0
         step = _line_search(problem, parts, fixed, eta, d, phi, slope, amax)
         if step is None:
-            return None
+            return (eta, it) if spread <= ROUNDING_SPREAD else None
         eta, cur = step
     return None
 
 
-def _line_search(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...], eta: Array,
-                 d: Array, phi: float, slope: float,
-                 amax: float) -> tuple[Array, tuple[float, Array, Array]] | None:
+def _line_search(
+    problem: Problem,
+    parts: tuple[Array, ...],
+    fixed: tuple[Array, ...],
+    eta: Array,
+    d: Array,
+    phi: float,
+    slope: float,
+    amax: float,
+) -> tuple[Array, tuple[float, Array, Array]] | None:
     """Backtracking (Armijo) along ``d`` from step ``amax``; weights reaching ~0 are set to 0."""
     a = amax
     for _ in range(40):
@@ -155,7 +183,7 @@ def _line_search(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array,
         new = np.clip(new, 0.0, None)
         new /= new.sum()
         nxt = derivatives(problem, parts, new, fixed)
-        if nxt is not None and np.isfinite(nxt[0]) and nxt[0] >= phi + ARMIJO * a * slope - 1e-15 * abs(phi):
+        if nxt is not None and np.isfinite(nxt[0]) and nxt[0] >= phi + ARMIJO * a * slope - PHI_ROUNDING * abs(phi):
             return new, nxt
         a *= 0.5
     return None
