@@ -9,7 +9,7 @@ from symfisher.numeric.design.core import Space
 from symfisher.numeric.design.criteria import ACriterion, DCriterion, DsCriterion, ECriterion, LCriterion
 from symfisher.numeric.design.model import PointInfo
 from symfisher.numeric.design.newton import derivatives, newton
-from symfisher.numeric.design.problem import Component, Problem, factors, moment, state
+from symfisher.numeric.design.problem import Component, Problem, factors, state
 from symfisher.numeric.design.weights import multiplicative, polish
 
 DOSES = np.array([0.0, 10.0, 25.0, 50.0, 100.0, 150.0])

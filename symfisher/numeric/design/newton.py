@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from symfisher.numeric.design.criteria import DCriterion, DsCriterion, LCriterion, ACriterion, logdet_inv
+from symfisher.numeric.design.criteria import ACriterion, DCriterion, DsCriterion, LCriterion, logdet_inv
 from symfisher.numeric.design.problem import Problem, moment
 
 Array = NDArray[np.float64]
