@@ -283,3 +283,84 @@ def test_td_optimal_matches_dosefinding(name: str) -> None:
     assert crit <= ref_crit + 1e-9
     assert crit == pytest.approx(ref_crit, abs=1e-6)
     assert np.abs(w - np.array(ref_w)).max() <= 1e-5
+
+
+# R: Mods(emax = 25, sigEmax = c(25, 5), exponential = 85, logistic = c(50, 10), betaMod = c(0.33, 2.31),
+#         linear = NULL, linlog = NULL, doses = doses, placEff = 0, maxEff = 1,
+#         addArgs = list(scal = 200, off = 1))
+#    optDesign(fm, probs = rep(1/7, 7), doses = doses, designCrit = <crit>, Delta = 0.5)
+R_AVERAGED = {
+    "Dopt": (
+        [0.2706167958159, 0.0859734002128, 0.1469372536841, 0.1453584670113, 0.0959866399316, 0.2551274433443],
+        2.40728922238,
+    ),
+    "TD": (
+        [0.318055894089, 0.125568141767, 0.150887006998, 0.168681652258, 0.123115607543, 0.113691697346],
+        9.58441397665,
+    ),
+    "Dopt&TD": (
+        [0.298326200903, 0.110683518655, 0.145855772860, 0.157632420099, 0.111541222161, 0.175960865322],
+        6.00754772373,
+    ),
+}
+GUESSES = {
+    "emax": 25,
+    "sigEmax": (25, 5),
+    "exponential": 85,
+    "logistic": (50, 10),
+    "betaMod": (0.33, 2.31),
+    "linear": None,
+    "linlog": None,
+}
+
+
+def test_dose_models_reproduce_mods_parameters() -> None:
+    """R's Mods(..., placEff = 0, maxEff = 1) full parameter values (printed to 15 digits)."""
+    import symfisher as sf
+
+    m = sf.dose_models(DOSES, scal=200, off=1, quadratic=-0.0035, **GUESSES)
+    for name, theta in zip(m.names, m.thetas):
+        assert np.allclose(theta, MODELS[name][2], rtol=1e-11, atol=1e-14), name
+
+
+@pytest.mark.parametrize("crit", sorted(R_AVERAGED))
+def test_model_averaged_designs_match_dosefinding(crit: str) -> None:
+    import symfisher as sf
+    from symfisher.design.dosefinding import dosefinding_criterion
+
+    res = sf.dose_design(sf.dose_models(DOSES, scal=200, off=1, **GUESSES), crit, delta=0.5)
+    w = np.zeros(DOSES.size)
+    w[np.searchsorted(DOSES, res.points)] = res.weights
+    ref_w, ref_crit = R_AVERAGED[crit]
+    assert res.certified
+    assert dosefinding_criterion(res) <= ref_crit + 1e-9
+    assert dosefinding_criterion(res) == pytest.approx(ref_crit, abs=1e-7)
+    # nlminb stops where the criterion is flat to 1e-10 (ours is not worse); its weights are off by <= 4.1e-5
+    assert np.abs(w - np.array(ref_w)).max() <= 5e-5
+
+
+def test_target_dose_closed_form_emax() -> None:
+    """Emax: TD = Δ ED50 / (Emax - Δ) and DoseFinding's calcTDgrad closed form (e0, Emax, ED50 entries)."""
+    import symfisher as sf
+
+    m = sf.dose_models(DOSES, emax=25)
+    e0_, emax_, ed50_ = m.thetas[0]
+    td, grad = sf.target_dose(m.models[0], m.thetas[0], 0.5, 150.0)
+    assert td == pytest.approx(0.5 * ed50_ / (emax_ - 0.5), rel=1e-12)
+    ref = [0.0, -0.5 * ed50_ / (emax_ - 0.5) ** 2, -0.5 / ((0.5 / emax_ - 1) * emax_)]
+    assert np.allclose(grad, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_criteria_validation() -> None:
+    import symfisher as sf
+    from symfisher.errors import DomainError, InputError
+
+    m = sf.dose_models(DOSES, emax=25)
+    with pytest.raises(InputError, match="delta"):
+        sf.dose_design(m, "TD")
+    with pytest.raises(InputError, match="criterion"):
+        sf.dose_design(m, "Aopt")
+    with pytest.raises(DomainError, match="does not exist"):
+        sf.dose_design(m, "MED", delta=5.0)
+    with pytest.raises(InputError, match="unknown dose-response model"):
+        sf.dose_models(DOSES, hill=3)
