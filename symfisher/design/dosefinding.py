@@ -154,24 +154,53 @@ def dose_models(
     return DoseModels(tuple(names), tuple(models), tuple(thetas), pw / pw.sum(), d)
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """NumPy callables ``(x, *θ)`` of one model: mean, ∂mean/∂x, ∇θ mean (p lists), ∂/∂x ∇θ mean."""
+
+    mean: Callable[..., Any]
+    slope: Callable[..., Any]
+    grad: Callable[..., Any]
+    dgrad: Callable[..., Any]
+
+
+_COMPILED: dict[int, tuple[Regression, _Compiled]] = {}
+
+
+def _compiled(model: Regression) -> _Compiled:
+    """Lambdified once per model object (θ an argument), so repeated designs skip SymPy."""
+    hit = _COMPILED.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    mu, ps = model.predictor, list(model.params)
+    grad = [sp.diff(mu, p) for p in ps]
+    out = _Compiled(
+        *(sp.lambdify([X, *ps], e, "numpy") for e in (mu, sp.diff(mu, X), grad, [sp.diff(g, X) for g in grad]))
+    )
+    _COMPILED[id(model)] = (model, out)
+    return out
+
+
+def _clean(fn: Callable[..., Any], x: Array, theta: Array) -> Array:
+    """``fn(x, *θ)`` stacked to (N, p); NaN/inf (``0 · log 0`` at dose 0) replaced by the limit 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.stack([np.broadcast_to(np.asarray(v, float), x.shape) for v in fn(x, *theta)], -1)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
 def target_dose(model: Regression, theta: ArrayLike, delta: float, max_dose: float) -> tuple[float, Array]:
     """TD (smallest dose in ``(0, max_dose]`` with ``f(d) - f(0) = Δ``) and ``∂TD/∂θ`` (p,)."""
-    th = dict(zip(model.params, np.asarray(theta, float)))
-    mean = model.predictor.subs(th)
-    f = sp.lambdify(X, mean, "numpy")
+    th = np.asarray(theta, float)
+    c = _compiled(model)
+    f0 = float(c.mean(0.0, *th))
     grid = np.linspace(0.0, max_dose, GRID)
-    gap = np.broadcast_to(np.asarray(f(grid), float), grid.shape) - float(f(0.0)) - delta
+    gap = np.broadcast_to(np.asarray(c.mean(grid, *th), float), grid.shape) - f0 - delta
     hit = np.flatnonzero(gap >= 0.0)
     if delta <= 0 or hit.size == 0 or hit[0] == 0:
         raise DomainError(f"TD for Δ = {delta} does not exist in (0, {max_dose}] for the {model.name} model")
-    td = brentq(lambda v: float(f(v)) - float(f(0.0)) - delta, grid[hit[0] - 1], grid[hit[0]], xtol=1e-14)
-    dmu = [sp.diff(model.predictor, p).subs(th) for p in model.params]
-    at = sp.lambdify(X, dmu, "numpy")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g_td = np.array(at(td), float)
-        g_0 = np.nan_to_num(np.array(at(0.0), float), nan=0.0, posinf=0.0, neginf=0.0)  # x^h log x → 0
-    slope = float(sp.diff(mean, X).subs(X, td))
-    return float(td), -(g_td - g_0) / slope
+    td = brentq(lambda v: float(c.mean(v, *th)) - f0 - delta, grid[hit[0] - 1], grid[hit[0]], xtol=1e-14)
+    g = _clean(c.grad, np.array([td, 0.0]), th)  # x^h log x -> 0 at dose 0
+    return float(td), -(g[0] - g[1]) / float(c.slope(td, *th))
 
 
 def _point_info(model: Regression, theta: Array) -> PointInfo:
@@ -181,18 +210,11 @@ def _point_info(model: Regression, theta: Array) -> PointInfo:
     ``x = 0`` is 0: NaN from ``0 · (-inf)`` is replaced by that limit (and an infinite x-slope at
     the boundary by 0, which keeps a support point at dose 0 there during refinement).
     """
-    th = dict(zip(model.params, theta))
-    grad = [sp.diff(model.predictor, p).subs(th) for p in model.params]
-    fg = sp.lambdify(X, grad, "numpy")
-    fd = sp.lambdify(X, [sp.diff(g, X) for g in grad], "numpy")
-
-    def clean(fn: Callable[[Array], Any], x: Array) -> Array:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.stack([np.broadcast_to(np.asarray(v, float), x.shape) for v in fn(x)], -1)
-        return np.where(np.isfinite(out), out, 0.0)
-
+    c, th = _compiled(model), np.asarray(theta, float)
     return PointInfo.rank_one(
-        lambda P: clean(fg, P[:, 0]), lambda P: clean(fd, P[:, 0])[:, None, :], n_params=len(model.params)
+        lambda P: _clean(c.grad, P[:, 0], th),
+        lambda P: _clean(c.dgrad, P[:, 0], th)[:, None, :],
+        n_params=len(model.params),
     )
 
 
