@@ -51,21 +51,29 @@ def _pair(F: Array, A: Array) -> Array:
     return (Ff @ A @ np.swapaxes(Ff, -1, -2)).reshape(S, N, r, N, r)
 
 
-def _component(crit: object, F: Array, M: Array, free: float) -> tuple[Array, Array, Array] | None:
-    """``φ_s`` (S,), gradient (S, N) and Hessian (S, N, N) of one component, or None.
+Prepared = tuple[Array, Array, Array, Array, Array, Array]
 
-    The parameters are first rescaled so that ``M`` has unit diagonal (``M' = DMD``,
-    ``F' = FD``, ``L' = DLD``): the criteria change by a constant only, and the rounding
-    error of the gradient no longer grows with the spread of the parameter scales.
+
+def _prepare(F: Array, M: Array) -> Prepared | None:
+    """Rescaled ``F``, ``M``, the scales ``dg``, ``log det M``, ``B = M'⁻¹`` and ``F' B F'ᵀ`` blocks.
+
+    The parameters are rescaled so that ``M`` has unit diagonal (``M' = DMD``, ``F' = FD``,
+    ``L' = DLD``): the criteria change by a constant only, and the rounding error of the
+    gradient no longer grows with the spread of the parameter scales. Shared by all the
+    criteria of one model (compound criteria evaluate it once).
     """
-    S, N, r, p = F.shape
     dg = np.sqrt(np.clip(np.diagonal(M, axis1=-2, axis2=-1), 1e-300, None))
     F, M = F / dg[:, None, None, :], M / (dg[:, :, None] * dg[:, None, :])
     logdet, B = logdet_inv(M)
     if not np.all(np.isfinite(logdet)) or np.any(np.linalg.cond(M) > COND_MAX):
         return None
-    logdet = logdet + 2.0 * np.log(dg).sum(axis=-1)
-    KB = _pair(F, B)
+    return F, M, dg, logdet + 2.0 * np.log(dg).sum(axis=-1), B, _pair(F, B)
+
+
+def _component(crit: object, prep: Prepared, free: float) -> tuple[Array, Array, Array] | None:
+    """``φ_s`` (S,), gradient (S, N) and Hessian (S, N, N) of one component, or None."""
+    F, M, dg, logdet, B, KB = prep
+    p = F.shape[-1]
     if isinstance(crit, DCriterion) or (isinstance(crit, DsCriterion) and len(crit.interest) == p):
         grad = free * np.einsum("sirir->si", KB) / p
         hess = -(free**2) * np.einsum("siajb,siajb->sij", KB, KB) / p
@@ -98,11 +106,15 @@ def derivatives(
     """``φ``, ``∂φ/∂η`` (N,) and ``∂²φ/∂η²`` (N, N) at ``eta`` (N,), or None (no Hessian)."""
     free = 1.0 - problem.fixed_mass
     phi, grad, hess = 0.0, np.zeros(eta.size), np.zeros((eta.size, eta.size))
+    shared: dict[int, Prepared | None] = {}
     for i, (comp, F) in enumerate(zip(problem.components, parts)):
-        M = free * moment(F, eta)
-        if fixed[i].shape[1]:
-            M = M + moment(fixed[i], np.full(fixed[i].shape[1], problem.min_weight))
-        out = _component(comp.criterion, F, M, free)
+        if id(comp.model) not in shared:
+            M = free * moment(F, eta)
+            if fixed[i].shape[1]:
+                M = M + moment(fixed[i], np.full(fixed[i].shape[1], problem.min_weight))
+            shared[id(comp.model)] = _prepare(F, M)
+        prep = shared[id(comp.model)]
+        out = None if prep is None else _component(comp.criterion, prep, free)
         if out is None:
             return None
         ph, g, h = out
