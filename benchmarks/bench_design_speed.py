@@ -31,10 +31,26 @@ import symfisher as sf
 from symfisher.design.dosefinding import DoseModels
 
 DOSES = [0, 10, 25, 50, 100, 150]
-GUESSES: dict[str, Any] = {"emax": 25, "sigEmax": (25, 5), "exponential": 85, "logistic": (50, 10),
-                           "betaMod": (0.33, 2.31), "quadratic": -0.0035, "linear": None, "linlog": None}
-R_GUESS = {"emax": "25", "sigEmax": "c(25, 5)", "exponential": "85", "logistic": "c(50, 10)",
-           "betaMod": "c(0.33, 2.31)", "quadratic": "-0.0035", "linear": "NULL", "linlog": "NULL"}
+GUESSES: dict[str, Any] = {
+    "emax": 25,
+    "sigEmax": (25, 5),
+    "exponential": 85,
+    "logistic": (50, 10),
+    "betaMod": (0.33, 2.31),
+    "quadratic": -0.0035,
+    "linear": None,
+    "linlog": None,
+}
+R_GUESS = {
+    "emax": "25",
+    "sigEmax": "c(25, 5)",
+    "exponential": "85",
+    "logistic": "c(50, 10)",
+    "betaMod": "c(0.33, 2.31)",
+    "quadratic": "-0.0035",
+    "linear": "NULL",
+    "linlog": "NULL",
+}
 AVERAGED = [n for n in GUESSES if n != "quadratic"]
 DELTA = 0.5
 
@@ -52,17 +68,20 @@ def rows() -> list[tuple[str, list[str], str]]:
 
 
 def r_script(reps: int) -> str:
-    lines = ["suppressMessages(library(DoseFinding))", "doses <- c(0, 10, 25, 50, 100, 150)",
-             "tm <- function(f, reps) { f(); t <- numeric(reps); for (i in 1:reps) { s <- proc.time()[[3]];"
-             " f(); t[i] <- proc.time()[[3]] - s }; median(t) }",
-             "hr <- function(f, reps) { f(); k <- 20; t <- numeric(reps); for (i in 1:reps) {"
-             " s <- Sys.time(); for (j in 1:k) f(); t[i] <- as.numeric(Sys.time() - s, units = 'secs') / k };"
-             " median(t) }"]
+    lines = [
+        "suppressMessages(library(DoseFinding))",
+        "doses <- c(0, 10, 25, 50, 100, 150)",
+        "hr <- function(f, reps) { f(); k <- 20; t <- numeric(reps); for (i in 1:reps) {"
+        " s <- Sys.time(); for (j in 1:k) f(); t[i] <- as.numeric(Sys.time() - s, units = 'secs') / k };"
+        " median(t) }",
+    ]
     for label, names, crit in rows():
         args = ", ".join(f"{n} = {R_GUESS[n]}" for n in names)
         lines.append(f"m <- Mods({args}, doses = doses, placEff = 0, maxEff = 1, addArgs = list(scal = 200, off = 1))")
-        lines.append(f"f <- function() optDesign(m, probs = rep(1/{len(names)}, {len(names)}), doses = doses, "
-                     f"designCrit = '{crit}', Delta = {DELTA})")
+        lines.append(
+            f"f <- function() optDesign(m, probs = rep(1/{len(names)}, {len(names)}), doses = doses, "
+            f"designCrit = '{crit}', Delta = {DELTA})"
+        )
         lines.append(f"cat('{label}', 1000 * hr(f, {reps}), '\\n')")
     return "\n".join(lines)
 
@@ -83,8 +102,13 @@ def run_r(reps: int) -> dict[str, float]:
 
 def subset(models: DoseModels, names: list[str]) -> DoseModels:
     idx = [models.names.index(n) for n in names]
-    return DoseModels(tuple(names), tuple(models.models[i] for i in idx), tuple(models.thetas[i] for i in idx),
-                      np.full(len(idx), 1.0 / len(idx)), models.doses)
+    return DoseModels(
+        tuple(names),
+        tuple(models.models[i] for i in idx),
+        tuple(models.thetas[i] for i in idx),
+        np.full(len(idx), 1.0 / len(idx)),
+        models.doses,
+    )
 
 
 def timed(fn: Any, reps: int) -> tuple[float, Any]:
@@ -109,7 +133,7 @@ def main() -> None:
     print("\n| design (finite doses) | symfisher ms | DoseFinding ms | ratio sf/R | certified |")
     print("|---|---:|---:|---:|---|")
     for label, names, crit in rows():
-        ms, res = timed(lambda: sf.dose_design(subset(full, names), crit, delta=DELTA), a.reps)
+        ms, res = timed(lambda n=names, c=crit: sf.dose_design(subset(full, n), c, delta=DELTA), a.reps)
         rm = r.get(label, float("nan"))
         print(f"| {label} | {ms:.2f} | {rm:.2f} | {ms / rm:.2f} | {res.certified} |")
     if a.no_continuous:
@@ -120,11 +144,14 @@ def main() -> None:
     for label, names, crit in rows():
         if crit == "TD" and names == ["quadratic"]:
             continue
-        ms, res = timed(lambda: sf.dose_design(subset(full, names), crit, delta=DELTA, space=(0, 150)),
-                        max(3, a.reps // 3))
+        ms, res = timed(
+            lambda n=names, c=crit: sf.dose_design(subset(full, n), c, delta=DELTA, space=(0, 150)), max(3, a.reps // 3)
+        )
         pts = np.round(np.atleast_1d(res.points), 2).tolist()
-        print(f"| {label} | {ms:.1f} | {pts} | {res.max_sensitivity:.6g} / {res.sensitivity_bound:.6g} "
-              f"| {res.certified} |")
+        print(
+            f"| {label} | {ms:.1f} | {pts} | {res.max_sensitivity:.6g} / {res.sensitivity_bound:.6g} "
+            f"| {res.certified} |"
+        )
 
 
 if __name__ == "__main__":

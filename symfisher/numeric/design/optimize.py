@@ -21,6 +21,7 @@ from scipy.cluster.hierarchy import fclusterdata
 from symfisher.errors import SingularDesignError
 from symfisher.numeric.design.certificate import maximise
 from symfisher.numeric.design.core import Design
+from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.problem import (
     Problem,
     State,
@@ -31,7 +32,6 @@ from symfisher.numeric.design.problem import (
 )
 from symfisher.numeric.design.refine import final_state, merge, refine
 from symfisher.numeric.design.result import DesignResult
-from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.weights import multiplicative, polish
 
 Array = NDArray[np.float64]
@@ -161,13 +161,15 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
     m = problem.forced.shape[0]
-    direct = newton(problem, parts, fixed, eta) if problem.space.is_finite and X.shape[0] <= NEWTON_MAX_POINTS else None
+    small = problem.space.is_finite and X.shape[0] <= NEWTON_MAX_POINTS
+    direct = newton(problem, parts, fixed, eta) if small else None
     if direct is not None:
         eta = direct[0]
         keep = np.flatnonzero(eta[m:] > KEEP_WEIGHT) + m
         w = np.concatenate([eta[:m], eta[keep]])
         sub = tuple(F[:, np.r_[:m, keep]] for F in parts)
-        return X[keep], w / w.sum(), state(problem, sub, w / w.sum(), fixed), {"newton_iterations": direct[1], "rounds": 0}
+        info_n: dict[str, object] = {"newton_iterations": direct[1], "rounds": 0}
+        return X[keep], w / w.sum(), state(problem, sub, w / w.sum(), fixed), info_n
     eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     active = np.union1d(np.arange(m), np.flatnonzero(eta > ACTIVE_MIN_WEIGHT * eta.max()))
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
