@@ -79,6 +79,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Design": ("symfisher.numeric.design.core", "Design"),
     "optimal_design": ("symfisher.design.optimal", "optimal_design"),
     "efficiency": ("symfisher.design.optimal", "efficiency"),
+    "dose_models": ("symfisher.design.dosefinding", "dose_models"),
+    "dose_design": ("symfisher.design.dosefinding", "dose_design"),
+    "target_dose": ("symfisher.design.dosefinding", "target_dose"),
     # symbolic design (issue 7)
     "SymbolicDesign": ("symfisher.design.symbolic", "SymbolicDesign"),
     "information_matrix": ("symfisher.design.symbolic", "information_matrix"),

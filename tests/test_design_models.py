@@ -164,6 +164,7 @@ def test_glm_working_weights() -> None:
     from scipy.stats import norm
 
     eta0 = 0.7
+
     def mu(link):
         return {
             "logit": 1 / (1 + np.exp(-eta0)),
@@ -171,6 +172,7 @@ def test_glm_working_weights() -> None:
             "cloglog": 1 - np.exp(-np.exp(eta0)),
             "log": np.exp(eta0),
         }[link]
+
     cases = [
         (dict(noise="bernoulli", link="logit"), mu("logit") * (1 - mu("logit"))),
         (dict(noise="bernoulli", link="probit"), norm.pdf(eta0) ** 2 / (mu("probit") * (1 - mu("probit")))),
@@ -273,6 +275,7 @@ def test_cli_expression_model_and_bad_input() -> None:
             text=True,
             timeout=300,
         )
+
     # Exponential decay a + b e^{-kx} on [0, 10]: the D-optimal design has 0 and 10 among its
     # three equally weighted points (a three-parameter model with a three-point optimum).
     out = run("a + b*exp(-k*x)", "--params", "a,b,k", "--space", "0:10", "--theta", "a=0,b=1,k=0.5", "--json")

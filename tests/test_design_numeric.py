@@ -180,6 +180,7 @@ def test_two_factor_factorial() -> None:
     # Atkinson, Donev & Tobias (2007) §11.6: the 2² factorial (weights 1/4) is D-optimal for
     # 1 + x1 + x2 + x1 x2 on [-1, 1]².
     f = lambda X: np.stack([np.ones(len(X)), X[:, 0], X[:, 1], X[:, 0] * X[:, 1]], -1)  # noqa: E731
+
     def df(X):
         return np.stack(
             [
@@ -188,6 +189,7 @@ def test_two_factor_factorial() -> None:
             ],
             1,
         )
+
     r = solve(Problem((Component(PointInfo.rank_one(f, df, n_params=4), DCriterion()),), Space.box([(-1, 1), (-1, 1)])))
     assert sorted(map(tuple, np.round(r.points, 8))) == [(-1, -1), (-1, 1), (1, -1), (1, 1)]
     assert np.allclose(r.weights, 0.25, atol=1e-8) and r.certified

@@ -224,12 +224,10 @@ def test_curvature_invariant_under_reparametrisation_gamma() -> None:
     # Arwini & Dodson (2008) ch. 3 formula in three parametrisations of the gamma family
     # (rate, scale, mean): the Gaussian curvature is a scalar, a function of the shape only.
     def ref(a):
-        return (
-            (sp.polygamma(1, a) + a * sp.polygamma(2, a))
-            / (  # noqa: E731
-                4 * (a * sp.polygamma(1, a) - 1) ** 2
-            )
+        return (sp.polygamma(1, a) + a * sp.polygamma(2, a)) / (  # noqa: E731
+            4 * (a * sp.polygamma(1, a) - 1) ** 2
         )
+
     for name in ("gamma", "gamma_shape_scale", "gamma_shape_mean"):
         fam = sf.family(name)
         shape = fam.params[0]

@@ -21,6 +21,7 @@ from scipy.cluster.hierarchy import fclusterdata
 from symfisher.errors import SingularDesignError
 from symfisher.numeric.design.certificate import maximise
 from symfisher.numeric.design.core import Design
+from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.problem import (
     Problem,
     State,
@@ -57,6 +58,8 @@ DROP_WEIGHT = 1e-12
 """Active candidates at or below this weight leave the active set."""
 KEEP_WEIGHT = 1e-10
 """Support points at or below this weight are dropped from the returned design."""
+NEWTON_MAX_POINTS = 300
+"""Finite candidate sets up to this size are solved by the active-set Newton method directly."""
 CHEAP_CERTIFICATE_DRAWS = 64
 """Above this many prior draws the certificate grid is capped at CAPPED_CERTIFICATE_GRID points."""
 CAPPED_CERTIFICATE_GRID = 2001
@@ -88,7 +91,8 @@ def start(problem: Problem, X: Array) -> tuple[tuple[Array, ...], tuple[Array, .
     if not np.isfinite(state(problem, parts, eta, fixed).phi):
         raise SingularDesignError(
             "the information matrix is singular for every candidate design (even all "
-            f"{X.shape[0]} candidate points together): the model is not identifiable on this space")
+            f"{X.shape[0]} candidate points together): the model is not identifiable on this space"
+        )
     return parts, fixed, eta
 
 
@@ -101,8 +105,13 @@ def clusters(problem: Problem, X: Array, eta: Array, step: float) -> tuple[Array
     pts, w = X[idx], eta[idx]
     if idx.size == 1:
         return pts, w / w.sum()
-    labels = fclusterdata(pts / problem.space.width, t=CLUSTER_RADIUS_STEPS * step, criterion="distance",
-                          metric="chebyshev", method="single")
+    labels = fclusterdata(
+        pts / problem.space.width,
+        t=CLUSTER_RADIUS_STEPS * step,
+        criterion="distance",
+        metric="chebyshev",
+        method="single",
+    )
     cen = np.array([np.average(pts[labels == c], axis=0, weights=w[labels == c]) for c in np.unique(labels)])
     cw = np.array([w[labels == c].sum() for c in np.unique(labels)])
     return cen, cw / cw.sum()
@@ -117,15 +126,21 @@ def level(problem: Problem, st: State, fixed: tuple[Array, ...]) -> float:
     return (1.0 - problem.min_weight * fsum) / (1.0 - m)
 
 
-def thin(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...],
-         max_draws: int = 64) -> tuple[Problem, tuple[Array, ...], tuple[Array, ...]]:
+def thin(
+    problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...], max_draws: int = 64
+) -> tuple[Problem, tuple[Array, ...], tuple[Array, ...]]:
     """Every k-th prior draw (alphas renormalised) so the grid phase stays cheap; the
     refinement and the certificate always use all draws."""
     steps = [max(1, c.alphas.size // max_draws) for c in problem.components]
-    comps = tuple(replace(c, alphas=c.alphas[::k] * (c.alphas.sum() / c.alphas[::k].sum()))
-                  for c, k in zip(problem.components, steps))
-    return (replace(problem, components=comps), tuple(F[::k] for F, k in zip(parts, steps)),
-            tuple(F[::k] for F, k in zip(fixed, steps)))
+    comps = tuple(
+        replace(c, alphas=c.alphas[::k] * (c.alphas.sum() / c.alphas[::k].sum()))
+        for c, k in zip(problem.components, steps)
+    )
+    return (
+        replace(problem, components=comps),
+        tuple(F[::k] for F, k in zip(parts, steps)),
+        tuple(F[::k] for F, k in zip(fixed, steps)),
+    )
 
 
 def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, State, dict[str, object]]:
@@ -157,8 +172,17 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     q = problem.space.dim
     X = np.vstack([problem.forced, problem.space.grid(settings.grid_size(q))])
     parts, fixed, eta = start(problem, X)
-    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     m = problem.forced.shape[0]
+    small = problem.space.is_finite and X.shape[0] <= NEWTON_MAX_POINTS
+    direct = newton(problem, parts, fixed, eta) if small else None
+    if direct is not None:
+        eta = direct[0]
+        keep = np.flatnonzero(eta[m:] > KEEP_WEIGHT) + m
+        w = np.concatenate([eta[:m], eta[keep]])
+        sub = tuple(F[:, np.r_[:m, keep]] for F in parts)
+        info_n: dict[str, object] = {"newton_iterations": direct[1], "rounds": 0}
+        return X[keep], w / w.sum(), state(problem, sub, w / w.sum(), fixed), info_n
+    eta, st, its = multiplicative(problem, parts, fixed, eta, tol=FINE_TOL)
     active = np.union1d(np.arange(m), np.flatnonzero(eta > ACTIVE_MIN_WEIGHT * eta.max()))
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
     for r in range(settings.rounds * 3):
@@ -179,8 +203,9 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     return X[keep], w / w.sum(), state(problem, tuple(F[:, np.r_[:m, keep]] for F in parts), w / w.sum(), fixed), info
 
 
-def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings,
-                 support: Array) -> tuple[float, Array]:
+def _certificate(
+    problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings, support: Array
+) -> tuple[float, Array]:
     smooth = all(c.model.has_derivative for c in problem.components)
     fn = partial(certificate_sensitivity, problem, st.evals)
     grad = partial(certificate_gradient, problem, st.evals) if smooth else None
@@ -210,8 +235,9 @@ def optimise(problem: Problem, settings: Settings = Settings()) -> DesignResult:
     return assemble(problem, settings, pts, w, st, info)
 
 
-def assemble(problem: Problem, settings: Settings, pts: Array, w: Array, st: State,
-             info: dict[str, object]) -> DesignResult:
+def assemble(
+    problem: Problem, settings: Settings, pts: Array, w: Array, st: State, info: dict[str, object]
+) -> DesignResult:
     """Certificate and result for forced + free points ``pts`` with free weights ``w``."""
     m, mw = problem.forced.shape[0], problem.min_weight
     fixed = factors(problem, problem.forced)
@@ -229,5 +255,17 @@ def assemble(problem: Problem, settings: Settings, pts: Array, w: Array, st: Sta
     single = len(problem.components) == 1 and problem.components[0].alphas.size == 1
     crit = float(st.evals[0].value[0]) if single else st.phi
     sens = partial(_scaled, st.scale, partial(certificate_sensitivity, problem, st.evals))
-    return DesignResult(design, crit, st.phi, st.scale * nu, st.scale * value, where, eff, formula,
-                        bool(eff >= 1.0 - 10 * settings.tol), problem, sens, info)
+    return DesignResult(
+        design,
+        crit,
+        st.phi,
+        st.scale * nu,
+        st.scale * value,
+        where,
+        eff,
+        formula,
+        bool(eff >= 1.0 - 10 * settings.tol),
+        problem,
+        sens,
+        info,
+    )
