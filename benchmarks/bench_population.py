@@ -35,22 +35,13 @@ from scipy.optimize import minimize
 import symfisher as sf
 from symfisher.population.design import layout
 from symfisher.population.fim import design_of, evaluator, theta_matrix
+from symfisher.testing import warfarin as warfarin_oracle
 
-STRUCT = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-IND = {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"}
-THETA = {
-    "CL": 0.15,
-    "V": 8.0,
-    "KA": 1.0,
-    "F": 1.0,
-    "omega2_CL": 0.07,
-    "omega2_V": 0.02,
-    "omega2_KA": 0.6,
-    "sigma2_prop": 0.01,
-    "sigma2_add": 0.25,
-}
-TIMES = [0.5, 1, 2, 6, 24, 36, 72, 120]
-DESIGN = {"times": TIMES, "n": 32, "DOSE": 70}
+STRUCT = warfarin_oracle.STRUCTURE
+IND = warfarin_oracle.INDIVIDUAL
+THETA = {**warfarin_oracle.THETA, "sigma2_add": warfarin_oracle.SIGMA2_ADD}
+TIMES = warfarin_oracle.TIMES
+DESIGN = dict(warfarin_oracle.DESIGN)
 
 
 # ------------------------------------------------------------------ PopED-style finite-difference baseline

@@ -7,19 +7,9 @@ import pytest
 
 import symfisher as sf
 from symfisher.errors import DesignSpaceError
+from symfisher.testing import warfarin as warfarin_oracle
 
-WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-THETA = {
-    "CL": 0.15,
-    "V": 8.0,
-    "KA": 1.0,
-    "F": 1.0,
-    "omega2_CL": 0.07,
-    "omega2_V": 0.02,
-    "omega2_KA": 0.6,
-    "sigma2_prop": 0.01,
-    "sigma2_add": 0.25,
-}
+THETA = {**warfarin_oracle.THETA, "sigma2_add": warfarin_oracle.SIGMA2_ADD}
 GRID = [0.25, 0.5, 1, 2, 3, 5, 7, 10, 24, 48, 72, 96, 120]
 
 
@@ -38,13 +28,7 @@ def test_one_parameter_decay_puts_all_weight_at_one_over_k() -> None:
 
 
 def test_warfarin_certificate() -> None:
-    m = sf.PopulationModel(
-        WARFARIN,
-        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
-        error="combined",
-        covariates=["DOSE"],
-        fixed=["F"],
-    )
+    m = warfarin_oracle.model("combined")
     res = sf.approximate_population_design(m, THETA, samples=2, grid=GRID, group={"DOSE": 70}, windows=(0.25, 120))
     p = len(m.parameters)
     assert res.bound == p and res.weights.sum() == pytest.approx(1.0, abs=1e-12)

@@ -12,31 +12,17 @@ from symfisher.errors import (
     SingularInformationError,
     UnknownParameterError,
 )
+from symfisher.testing import warfarin as warfarin_oracle
 
-WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-THETA = {
-    "CL": 0.15,
-    "V": 8.0,
-    "KA": 1.0,
-    "F": 1.0,
-    "omega2_CL": 0.07,
-    "omega2_V": 0.02,
-    "omega2_KA": 0.6,
-    "sigma2_prop": 0.01,
-}
-TIMES = [0.5, 1, 2, 6, 24, 36, 72, 120]
-DESIGN = {"times": TIMES, "n": 32, "DOSE": 70}
+WARFARIN = warfarin_oracle.STRUCTURE
+THETA = dict(warfarin_oracle.THETA)
+TIMES = warfarin_oracle.TIMES
+DESIGN = dict(warfarin_oracle.DESIGN)
 
 
 @pytest.fixture(scope="module")
 def warfarin() -> sf.PopulationModel:
-    return sf.PopulationModel(
-        WARFARIN,
-        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
-        error="proportional",
-        covariates=["DOSE"],
-        fixed=["F"],
-    )
+    return warfarin_oracle.model("proportional")
 
 
 # Published RSE (%) of the warfarin design, Nyberg et al. 2014 (Br J Clin Pharmacol 79(1):6-17), as

@@ -8,31 +8,16 @@ from scipy.stats import norm
 
 import symfisher as sf
 from symfisher.errors import DesignSpaceError, DomainError, UnknownParameterError
+from symfisher.testing import warfarin as warfarin_oracle
 
-WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-THETA = {
-    "CL": 0.15,
-    "V": 8.0,
-    "KA": 1.0,
-    "F": 1.0,
-    "omega2_CL": 0.07,
-    "omega2_V": 0.02,
-    "omega2_KA": 0.6,
-    "sigma2_prop": 0.01,
-    "sigma2_add": 0.25,
-}
-DESIGN = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
+WARFARIN = warfarin_oracle.STRUCTURE
+THETA = {**warfarin_oracle.THETA, "sigma2_add": warfarin_oracle.SIGMA2_ADD}
+DESIGN = dict(warfarin_oracle.DESIGN)
 
 
 @pytest.fixture(scope="module")
 def warfarin() -> sf.PopulationModel:
-    return sf.PopulationModel(
-        WARFARIN,
-        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
-        error="combined",
-        covariates=["DOSE"],
-        fixed=["F"],
-    )
+    return warfarin_oracle.model("combined")
 
 
 def test_single_parameter_decay_optimum_is_one_over_k() -> None:

@@ -8,29 +8,16 @@ import pytest
 import symfisher as sf
 from symfisher.errors import DomainError
 from symfisher.population.robust import window_efficiency
+from symfisher.testing import warfarin as warfarin_oracle
 
-WARFARIN = "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))"
-THETA = {
-    "CL": 0.15,
-    "V": 8.0,
-    "KA": 1.0,
-    "F": 1.0,
-    "omega2_CL": 0.07,
-    "omega2_V": 0.02,
-    "omega2_KA": 0.6,
-    "sigma2_prop": 0.01,
-}
-DESIGN = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
+WARFARIN = warfarin_oracle.STRUCTURE
+THETA = dict(warfarin_oracle.THETA)
+DESIGN = dict(warfarin_oracle.DESIGN)
 
 
 @pytest.fixture(scope="module")
 def warfarin() -> sf.PopulationModel:
-    return sf.PopulationModel(
-        WARFARIN,
-        {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"},
-        covariates=["DOSE"],
-        fixed=["F"],
-    )
+    return warfarin_oracle.model("proportional")
 
 
 def test_zero_window_has_efficiency_one(warfarin: sf.PopulationModel) -> None:
