@@ -48,6 +48,15 @@ def option(enum_cls: type[E], value: object, name: str) -> E:
         raise OptionError(f"{name}={value!r} is not one of {valid}") from None
 
 
+def _member(cls: type[E], value: object, aliases: dict[str, str]) -> E | None:
+    """The member whose value is ``value`` after normalising case and ``-``/``_`` and resolving
+    ``aliases`` (``Enum._missing_`` of the enums that accept other spellings)."""
+    key = _normalise(value)
+    if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
+        key = aliases.get(key, key)
+    return next((m for m in cls if m.value == key), None)
+
+
 def _normalise(value: object) -> object:
     return value.strip().lower().replace("-", "_") if isinstance(value, str) else value
 
@@ -127,10 +136,7 @@ class Structure(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Structure | None:
-        key = _normalise(value)
-        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
-            key = {"lastlayer": "last_layer"}.get(key, key)
-        return next((m for m in cls if m.value == key), None)
+        return _member(cls, value, {"lastlayer": "last_layer"})
 
 
 class LinkApprox(str, Enum):
@@ -178,10 +184,7 @@ class Likelihood(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Likelihood | None:
-        key = _normalise(value)
-        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
-            key = LIKELIHOOD_ALIASES.get(key, key)
-        return next((m for m in cls if m.value == key), None)
+        return _member(cls, value, LIKELIHOOD_ALIASES)
 
 
 class Activation(str, Enum):
@@ -265,10 +268,7 @@ class Subset(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Subset | None:
-        key = _normalise(value)
-        if isinstance(key, str):  # an unhashable non-string must reach option()'s OptionError
-            key = {"lastlayer": "last_layer"}.get(key, key)
-        return next((m for m in cls if m.value == key), None)
+        return _member(cls, value, {"lastlayer": "last_layer"})
 
 
 # -- population (nonlinear mixed-effects) designs, issue 13 --------------------------------------

@@ -58,10 +58,8 @@ def _clear(root: Path, kind: str | None) -> int:
             kept += 1
             continue
         try:
-            e.path.unlink()
+            e.path.unlink(missing_ok=True)  # another process may have removed it meanwhile
             removed += 1
-        except FileNotFoundError:
-            pass  # removed concurrently
         except OSError as exc:
             raise CacheError(f"cannot remove cache entry {str(e.path)!r}: {exc.strerror}") from None
     print(

@@ -14,8 +14,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from symfisher._runtime.lazy import lazy_attributes
 
 _LAZY: dict[str, tuple[str, str]] = {
     "evaluate": ("symfisher.dask.kernels", "evaluate"),
@@ -28,16 +27,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public object ``name`` on first access (PEP 562)."""
-    try:
-        module_name, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'symfisher.dask' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("symfisher.dask", _LAZY, globals())

@@ -29,8 +29,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from symfisher._runtime.lazy import lazy_attributes
 
 _LAZY: dict[str, tuple[str, str]] = {
     "kfac_errors": ("symfisher.torch.api", "kfac_errors"),
@@ -53,16 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public object ``name`` on first access (PEP 562)."""
-    try:
-        module_name, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'symfisher.torch' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("symfisher.torch", _LAZY, globals())
