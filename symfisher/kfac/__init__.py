@@ -42,6 +42,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "KFACConfig": ("symfisher.numeric.kfac.optimizer", "KFACConfig"),
     "KFACState": ("symfisher.numeric.kfac.optimizer", "KFACState"),
     "kfac_step": ("symfisher.numeric.kfac.optimizer", "kfac_step"),
+    "MLP": ("symfisher.numeric.nn", "MLP"),  # the network type sf.laplace takes
     # symbolic side (imports SymPy on first use)
     "output_curvature": ("symfisher.kfac.curvature", "output_curvature"),
     "OutputCurvature": ("symfisher.kfac.curvature", "OutputCurvature"),
