@@ -82,7 +82,7 @@ def cramer_rao(fam: FamilyLike, g: sp.Expr | None = None, **options: Any) -> sp.
     >>> import symfisher as sf
     >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True)
     >>> sf.cramer_rao(sf.Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo)), 1 / lam)
-    1/lam**2
+    lam**(-2)
     """
     params = tuple(fam.params)
     g = params[0] if g is None else sp.sympify(g)

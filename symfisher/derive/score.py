@@ -122,7 +122,7 @@ def score(fam: FamilyLike) -> sp.ImmutableMatrix:
     >>> import symfisher as sf
     >>> x = sp.Symbol("x"); lam = sp.Symbol("lam", positive=True)
     >>> sf.score(sf.Family(sp.log(lam) - lam * x, x, [lam], sp.Interval(0, sp.oo)))
-    Matrix([[(1 - lam*x)/lam]])
+    Matrix([[-x + 1/lam]])
     """
     return _derivatives(fam, 1)
 

@@ -69,7 +69,7 @@ def non_smooth_terms(expr: sp.Expr, variables: Any, params: Any) -> tuple[NonSmo
     --------
     >>> x, mu = sp.symbols("x mu", real=True)
     >>> [t.term for t in non_smooth_terms(-sp.Abs(x - mu), [x], [mu])]
-    [Abs(-mu + x)]
+    [Abs(mu - x)]
     """
     xs, ps = set(variables), set(params)
     found: dict[str, NonSmoothTerm] = {}
@@ -102,7 +102,7 @@ def hessian_route_problem(fam: FamilyLike) -> str | None:
     >>> from symfisher.families.base import Family
     >>> fam = Family(-sp.Abs(x - mu) - sp.log(2), x, [mu], sp.Reals)
     >>> print(hessian_route_problem(fam))  # doctest: +ELLIPSIS
-    Hessian route invalid: the log-density has Abs(-mu + x), not twice differentiable...
+    Hessian route invalid: the log-density has Abs(mu - x), not twice differentiable...
     """
     terms = non_smooth_terms(sp.sympify(fam.logpdf), fam.variables, fam.params)
     if not terms:

@@ -322,7 +322,7 @@ def efficiency(
     --------
     >>> x = sp.Symbol("x"); a, b = sp.symbols("a b", real=True)
     >>> m = Regression(a + b * x, x, [a, b], sigma=1)
-    >>> round(efficiency(Design([-1, 0, 1]), Design([-1, 1]), m, {a: 0, b: 1}, space=(-1, 1)), 6)
+    >>> round(efficiency(Design([-1, 0, 1]), Design([-1, 1]), model=m, theta={a: 0, b: 1}, space=(-1, 1)), 6)
     0.816497
     """
     ref = reference.design if isinstance(reference, DesignResult) else _as_design(reference)

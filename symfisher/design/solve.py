@@ -224,7 +224,7 @@ def solve_design(
     >>> ed50, d, D = sp.symbols("ed50 d D", positive=True)
     >>> from symfisher.models.regression import Regression
     >>> m = Regression(e0 + emax * x / (ed50 + x), x, [e0, emax, ed50], sigma=1)
-    >>> solve_design(m, SymbolicDesign([0, d, D]), "D", unknowns=[d], assumptions=[d < D]).formula
+    >>> solve_design(m, SymbolicDesign([0, d, D]), criterion="D", unknowns=[d], assumptions=[d < D]).formula
     {d: D*ed50/(D + 2*ed50)}
     """
     unknowns = tuple(unknowns)

@@ -324,7 +324,7 @@ def sensitivity(
     >>> x = sp.Symbol("x"); a, b = sp.symbols("a b", real=True)
     >>> from symfisher.models.regression import Regression
     >>> m = Regression(a + b * x, x, [a, b], sigma=1)
-    >>> sensitivity(m, SymbolicDesign([-1, 1]), "D")
+    >>> sensitivity(m, SymbolicDesign([-1, 1]), criterion="D")
     (x**2 + 1, 2)
     """
     _check_design(model, xi)

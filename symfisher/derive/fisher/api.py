@@ -244,10 +244,8 @@ def fisher(
     >>> x = sp.Symbol("x"); mu = sp.Symbol("mu", real=True); s = sp.Symbol("sigma", positive=True)
     >>> fam = sf.Family(-(x - mu)**2 / (2 * s**2) - sp.log(s) - sp.log(2 * sp.pi) / 2,
     ...                 x, [mu, s], sp.Interval(-sp.oo, sp.oo))
-    >>> sf.fisher(fam)
-    Matrix([
-    [sigma**(-2),           0],
-    [          0, 2/sigma**2]])
+    >>> print(sf.fisher(fam))
+    Matrix([[sigma**(-2), 0], [0, 2/sigma**2]])
     """
     if isinstance(obj, IID):
         one = fisher(obj.family, method, allow_numeric=allow_numeric, check=check, **options)

@@ -42,6 +42,7 @@ def make_likelihood(
 
     Examples
     --------
+    >>> import numpy as np
     >>> make_likelihood("normal", sigma=2.0).curvature(np.zeros((1, 1)))
     array([[[0.25]]])
     """
