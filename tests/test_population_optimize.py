@@ -8,6 +8,7 @@ from scipy.stats import norm
 
 import symfisher as sf
 from symfisher.errors import DesignSpaceError, DomainError, UnknownParameterError
+from symfisher.population.optimize import _kkt_residual
 from symfisher.testing import warfarin as warfarin_oracle
 
 WARFARIN = warfarin_oracle.STRUCTURE
@@ -58,6 +59,34 @@ def test_optimised_warfarin_times_are_a_local_optimum(
                 continue
             d = {**DESIGN, "times": t.tolist()}
             assert sf.population_fim(warfarin, d, THETA).criterion("lnD") <= base + 1e-6
+    # SLSQP's own stop is not trusted: "converged" means the KKT conditions were checked
+    assert res.converged, res.message
+
+
+def test_kkt_residual_exact_cases() -> None:
+    """f(u) = (u0 - 2)² + (u1 - 0.5)² on [0, 1]²: minimum at (1, 0.5) with the bound u0 ≤ 1 active."""
+    lo, scale = np.zeros(2), np.ones(2)
+
+    def grad(u: np.ndarray) -> np.ndarray:
+        return np.array([2 * (u[0] - 2), 2 * (u[1] - 0.5)])
+
+    u = np.array([1.0, 0.5])
+    assert _kkt_residual(grad(u), u, [], lo, scale, 0.0) < 1e-15  # multiplier 2 on the bound
+    u = np.array([1.0, 0.3])  # not stationary in u1: residual |0.4| / max(1, 2)
+    assert _kkt_residual(grad(u), u, [], lo, scale, 0.0) == pytest.approx(0.2, rel=1e-12)
+    u = np.array([0.0, 0.5])  # the gradient points out of the wrong bound: no non-negative multiplier helps
+    assert _kkt_residual(grad(u), u, [], lo, scale, 0.0) == pytest.approx(4 / 4, rel=1e-12)
+
+
+def test_kkt_residual_with_an_active_spacing() -> None:
+    """min (t0 - 1)² + (t1 - 1)² with t1 - t0 ≥ 0.5: optimum (0.75, 1.25), multiplier 0.5 on the spacing."""
+    lo, scale = np.zeros(2), np.full(2, 2.0)  # t = 2u on [0, 2]
+    t = np.array([0.75, 1.25])
+    g = 2 * (t - 1) * scale  # chain rule to the scaled variables
+    assert _kkt_residual(g, t / scale, [(0, 1)], lo, scale, 0.5) < 1e-15
+    t = np.array([0.7, 1.2])  # feasible, spacing active, but sliding both up lowers f
+    g = 2 * (t - 1) * scale
+    assert _kkt_residual(g, t / scale, [(0, 1)], lo, scale, 0.5) > 0.1
 
 
 def test_eld_with_a_point_prior_equals_the_local_d_optimum(
