@@ -63,6 +63,16 @@ def test_optimised_warfarin_times_are_a_local_optimum(
     assert res.converged, res.message
 
 
+def test_evaluations_count_every_start() -> None:
+    """The reported count covers the extra random starts too (it covered only the best start before)."""
+    m = sf.PopulationModel("exp(-K*t)", {"K": "fixed"}, error="additive", fixed=["sigma2_add"])
+    args = (m, {"times": [0.5, 7.0], "n": 10}, {"K": 0.5, "sigma2_add": 0.01})
+    one = sf.optimal_population_design(*args, windows=(0, 10))
+    three = sf.optimal_population_design(*args, windows=(0, 10), starts=2)
+    assert three.evaluations > one.evaluations
+    assert np.allclose(three.design.groups[0].times[0], [2.0, 2.0], atol=1e-4)  # exact optimum t = 1/K
+
+
 def test_kkt_residual_exact_cases() -> None:
     """f(u) = (u0 - 2)² + (u1 - 0.5)² on [0, 1]²: minimum at (1, 0.5) with the bound u0 ≤ 1 active."""
     lo, scale = np.zeros(2), np.ones(2)

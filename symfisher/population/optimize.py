@@ -324,14 +324,16 @@ def optimal_population_design(
     var, v0, vlo, vhi = covariate_variables([c.name for c in model.covariates], des, lay, covariates or {})
     xlo, xhi = np.concatenate([lo, vlo]), np.concatenate([hi, vhi])
     best = _optimise(obj, var, np.concatenate([lay.t, v0]), xlo, xhi, pairs, min_spacing, maxiter)
+    evals = best[2]
     rng = np.random.default_rng(seed)
     for _ in range(starts):
         t0 = random_start(des, lo, hi, min_spacing, rng)
         x0 = np.concatenate([t0, v0])
         cand = _optimise(obj, var, x0, xlo, xhi, spacing_pairs(des, t0), min_spacing, maxiter)
+        evals += cand[2]  # every start's information matrices count
         if cand[1] > best[1]:
             best = cand
-    x_opt, value, evals, ok, msg = best
+    x_opt, value, _, ok, msg = best
     t_opt = x_opt[: lay.t.size]
     new = des.with_flat_times(t_opt)
     if var.cols:
@@ -340,11 +342,8 @@ def optimal_population_design(
     if sizes:
         n = _optimise_sizes(obj, t_opt, des.subjects if total is None else float(total))
         new = new.with_sizes(n)
-        value = (
-            float(obj.utilities(_split1(var, x_opt)[0], sizes=n, cov=_split1(var, x_opt)[1])[0])
-            if var.cols
-            else float(obj.utilities(t_opt[None, :], n)[0])
-        )
+        times, cov = var.split(x_opt[None, :])
+        value = float(obj.utilities(times, sizes=n, cov=cov)[0])
     return _result(
         model,
         des,
@@ -359,10 +358,6 @@ def optimal_population_design(
         msg,
         t_start,
     )
-
-
-def _split1(var: Variables, x: Array) -> tuple[Array, Array | None]:
-    return var.split(x[None, :])
 
 
 def _result(
