@@ -115,3 +115,14 @@ def test_repr_mentions_parametrization_and_fixed() -> None:
         parametrization="success probability p",
     )
     assert "binomial" in repr(fam) and "success probability" in repr(fam) and "n" in repr(fam)
+
+
+def test_unknown_family_suggestions_are_close_names_only() -> None:
+    """A typo gets the near name; an unrelated word gets no guess (difflib ratio cutoff 0.6)."""
+    from symfisher.families.registry import UnknownFamilyError
+
+    with pytest.raises(UnknownFamilyError, match="did you mean 'gamma'"):
+        sf.family("gama")
+    with pytest.raises(UnknownFamilyError) as info:
+        sf.family("nosuch")  # shares "uch" with cauchy: ratio 0.5 was suggested before
+    assert "did you mean" not in str(info.value)

@@ -63,7 +63,7 @@ def _resolve(name: str) -> str:
     key = ALIASES.get(key, key)
     if key in _BUILDERS:
         return key
-    close = difflib.get_close_matches(key, [*_BUILDERS, *ALIASES], n=4, cutoff=0.5)
+    close = difflib.get_close_matches(key, [*_BUILDERS, *ALIASES], n=4, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise UnknownFamilyError(f"unknown family {name!r}{hint} (see symfisher.family_names())")
 
