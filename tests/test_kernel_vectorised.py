@@ -90,6 +90,21 @@ def test_hot_loop_is_vectorised(name: str, fresh_cache) -> None:  # type: ignore
     assert not SCALAR_CALL.findall(ir), "libm exp/log/pow called from the vectorised loop"
 
 
+def test_integer_powers_above_four_vectorise(fresh_cache) -> None:  # type: ignore[no-untyped-def]
+    """``x**n`` with |n| > 4 is printed as ``x**n``: Numba expands a literal integer power into
+    multiplications, so the loop still vectorises and calls no pow; values match the closed form."""
+    expr = sp.Matrix([[b * x**7 + x ** (-9) + (x + b) ** 13]])
+    kern = sf.compile(expr, [x, b])
+    xs, bs = np.linspace(0.5, 2.0, 64), np.linspace(0.1, 1.0, 64)
+    got = np.asarray(kern(xs, bs, check=False, parallel=False)).reshape(64)
+    dense = kern.loops[2]
+    ir = dense.inspect_llvm(dense.signatures[0])
+    widths = {int(w) for w in VECTOR_OP.findall(ir)}
+    assert widths and min(widths) >= 2, "no vector floating-point ops in the integer-power loop"
+    assert not SCALAR_CALL.findall(ir) and "powi" not in ir
+    assert np.allclose(got, bs * xs**7 + xs**-9.0 + (xs + bs) ** 13, rtol=1e-14, atol=0)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_numbers_as_libm_kernel(name: str) -> None:
     """vecmath vs libm kernels (≤ 2 ulp per elementary function): agree to 1e-12."""
