@@ -43,6 +43,7 @@ from symfisher.torch.blocks import (
 from symfisher.torch.capture import (
     Capture,
     LayerData,
+    batches,
     capture,
     factor_function,
     select,
@@ -155,7 +156,15 @@ class TorchLaplace:
         )
 
     def function_covariance(self, X: Any) -> tuple[Array, Array]:
-        """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
+        """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``.
+
+        Computed ``batch_size`` test points at a time: memory is that of one batch's
+        captured rows, not of the whole test set.
+        """
+        parts = [self._batch_covariance(Xb) for Xb, _ in batches((X,), self.batch_size)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _batch_covariance(self, X: Any) -> tuple[Array, Array]:
         cap = self._test_capture(X)
         if self.structure is Structure.KRON and isinstance(self.precision, BlockDiagonal):
             return cap.f, _blockwise_covariance(self, cap.layers)
