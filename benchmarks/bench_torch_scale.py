@@ -29,7 +29,6 @@ resident size at the step's start. CPU time is the process's (all threads).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -159,7 +158,9 @@ def digits_images(n: int, channels: int, seed: int) -> tuple[torch.Tensor, torch
     up = F.interpolate(base, size=(36, 36), mode="bilinear", align_corners=False)
     sx, sy = rng.integers(0, 5, n), rng.integers(0, 5, n)
     X = torch.stack([up[i, :, sy[i] : sy[i] + 32, sx[i] : sx[i] + 32] for i in range(n)])
-    X = X.repeat(1, channels, 1, 1) + 0.1 * torch.as_tensor(rng.standard_normal((n, channels, 32, 32)), dtype=torch.float32)
+    X = X.repeat(1, channels, 1, 1) + 0.1 * torch.as_tensor(
+        rng.standard_normal((n, channels, 32, 32)), dtype=torch.float32
+    )
     return (X - 0.3) / 0.4, torch.as_tensor(d.target[idx])
 
 
@@ -207,7 +208,9 @@ def nll_acc(probs: np.ndarray, y: torch.Tensor) -> str:
 # ----------------------------------------------------------------------------- runs
 
 
-def run_small(quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memory: float, max_disk: float) -> tuple[list[Step], str, str]:
+def run_small(
+    quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memory: float, max_disk: float
+) -> tuple[list[Step], str, str]:
     """The >= 1 M-parameter ResNet: timed steps, the error table and a description."""
     torch.manual_seed(0)
     net = small_resnet(quick)
@@ -242,7 +245,7 @@ def run_small(quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memo
             net, (Xtr[:n_err], ytr[:n_err]), likelihood="categorical", nearest=False, ekfac=True,
             batch_size=min(batch, 32), max_memory=max_memory, max_disk=max_disk,
         ),
-        lambda t: "routes: " + ", ".join(f"{r} x{sum(e.route == r for e in t.layers)}" for r in ("dense", "gram", "rows")),
+        lambda t: "routes: " + ", ".join(f"{r} x{sum(e.route == r for e in t.layers)}" for r in ROUTES),
     )  # fmt: skip
     steps.append(s)
     desc = (
@@ -251,6 +254,9 @@ def run_small(quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memo
         f"({len(post.layers)} layers covered by kron), {n} training images 1 x 32 x 32, float32, batch {batch}"
     )
     return steps, table.summary(), desc
+
+
+ROUTES = ("dense", "gram", "rows")
 
 
 def run_resnet18(quick: bool, n: int, n_test: int, batch: int) -> tuple[list[Step], str]:
@@ -264,21 +270,23 @@ def run_resnet18(quick: bool, n: int, n_test: int, batch: int) -> tuple[list[Ste
     for structure in ("kron", "full"):
         post, s = measure(
             f"last-layer {structure} fit (GGN)",
-            lambda: sft.laplace(
-                net, (Xtr, ytr), likelihood="categorical", subset="last_layer", structure=structure, batch_size=batch
+            lambda st=structure: sft.laplace(  # type: ignore[misc]
+                net, (Xtr, ytr), likelihood="categorical", subset="last_layer", structure=st, batch_size=batch
             ),
         )
         steps.append(s)
         post2, s = measure(
             f"last-layer {structure}: log marginal likelihood + prior optimisation",
-            lambda: (post.log_marginal_likelihood(), post.optimize_prior_precision()),
-            lambda r: f"log Z(tau=1) = {r[0]:.1f}; tau = {r[1].prior_precision[0]:.4g}, "
-            f"log Z = {r[1].log_marginal_likelihood():.1f}",
+            lambda p=post: (p.log_marginal_likelihood(), p.optimize_prior_precision()),  # type: ignore[misc]
+            lambda r: (
+                f"log Z(tau=1) = {r[0]:.1f}; tau = {r[1].prior_precision[0]:.4g}, "
+                f"log Z = {r[1].log_marginal_likelihood():.1f}"
+            ),
         )
         steps.append(s)
         _, s = measure(
             f"last-layer {structure}: GLM predictive (probit), {n_test} test images",
-            lambda: post2[1].predict(Xte, link_approx="probit"),
+            lambda p=post2[1]: p.predict(Xte, link_approx="probit"),  # type: ignore[misc]
             lambda p: nll_acc(p.mean, yte),
         )
         steps.append(s)
@@ -291,7 +299,9 @@ def run_resnet18(quick: bool, n: int, n_test: int, batch: int) -> tuple[list[Ste
 
 def table(steps: list[Step]) -> list[str]:
     rows = ["| step | wall s | CPU s | peak RSS MB | increment MB | result |", "|---|---:|---:|---:|---:|---|"]
-    rows += [f"| {s.name} | {s.wall:.2f} | {s.cpu:.2f} | {s.peak_mb:.0f} | {s.delta_mb:.0f} | {s.note} |" for s in steps]
+    rows += [
+        f"| {s.name} | {s.wall:.2f} | {s.cpu:.2f} | {s.peak_mb:.0f} | {s.delta_mb:.0f} | {s.note} |" for s in steps
+    ]
     return rows
 
 
@@ -309,8 +319,13 @@ def main(argv: list[str] | None = None) -> list[str]:
     if a.quick:
         a.n, a.n_test, a.n_err, a.n18, a.batch = 64, 16, 16, 32, 16
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    out = [f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())]
-    steps, summary, desc = run_small(a.quick, a.n, a.n_test, a.n_err, a.batch, a.max_memory_gb * 1e9, a.max_disk_gb * 1e9)
+    out = [
+        f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; "
+        + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    ]
+    steps, summary, desc = run_small(
+        a.quick, a.n, a.n_test, a.n_err, a.batch, a.max_memory_gb * 1e9, a.max_disk_gb * 1e9
+    )
     out += ["", f"### {desc}", ""] + table(steps) + ["", "```", summary, "```"]
     steps18, desc18 = run_resnet18(a.quick, a.n18, max(8, a.n_test // 2), a.batch)
     out += ["", f"### {desc18}", ""] + table(steps18)

@@ -214,7 +214,9 @@ class _LayerStream:
                 terms = self.dense.terms(A, self.G, ekfac=ekfac, nearest=nearest, max_iter=max_iter)
             else:
                 assert self.store is not None
-                terms = gram_terms(self.store, A, self.G, block=p.block, ekfac=ekfac, nearest=nearest, max_iter=max_iter)
+                terms = gram_terms(
+                    self.store, A, self.G, block=p.block, ekfac=ekfac, nearest=nearest, max_iter=max_iter
+                )
         finally:
             self.close()
         return _row(spec, shape, p, terms)
@@ -312,9 +314,7 @@ def streamed_error_table(
     disk = float(disk_d if max_disk is None else max_disk)
     n = data_length(data, n_examples)
     k, ts = _probe(model, data, factor, found)
-    plans = [
-        plan_layer(s, n, k, ts[s.name], joint_bias and s.has_bias, batch_size, mem, disk) for s in found.layers
-    ]
+    plans = [plan_layer(s, n, k, ts[s.name], joint_bias and s.has_bias, batch_size, mem, disk) for s in found.layers]
     bad = [p for p in plans if p.route == "skipped"]
     if bad and on_budget == "raise":
         p = bad[0]
@@ -325,7 +325,11 @@ def streamed_error_table(
         )
     rows = {p.spec.name: _skipped(p) for p in bad}
     for group in group_passes(plans, mem, disk):
-        rows.update(_run_pass(model, data, factor, group, approx, joint_bias, batch_size, (nearest, ekfac, max_iter), scratch, log))
+        rows.update(
+            _run_pass(
+                model, data, factor, group, approx, joint_bias, batch_size, (nearest, ekfac, max_iter), scratch, log
+            )
+        )
     return ErrorTable(tuple(rows[s.name] for s in found.layers), found.frozen, found.unsupported, approx)
 
 

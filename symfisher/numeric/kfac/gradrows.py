@@ -209,10 +209,14 @@ def gram_terms(
     if nearest:
 
         def apply_r(Y: Array) -> Array:
-            return _rows_sum(store, b, buf_i, lambda M3: np.einsum("roi,ij,rpj->op", M3, Y, M3, optimize=True), G.shape[0])
+            return _rows_sum(
+                store, b, buf_i, lambda M3: np.einsum("roi,ij,rpj->op", M3, Y, M3, optimize=True), G.shape[0]
+            )
 
         def apply_rt(X: Array) -> Array:
-            return _rows_sum(store, b, buf_i, lambda M3: np.einsum("roi,op,rpj->ij", M3, X, M3, optimize=True), G.shape[0])
+            return _rows_sum(
+                store, b, buf_i, lambda M3: np.einsum("roi,op,rpj->ij", M3, X, M3, optimize=True), G.shape[0]
+            )
 
         near = power_sigma_sq(apply_r, apply_rt, A, max_iter)
     cross = float(lam_g @ s @ lam_a)  # <F, G kron A> = sum_ab lam_G,a lam_A,b s_ab
