@@ -208,15 +208,38 @@ def nll_acc(probs: np.ndarray, y: torch.Tensor) -> str:
 # ----------------------------------------------------------------------------- runs
 
 
-def run_small(
-    quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memory: float, max_disk: float
-) -> tuple[list[Step], str, str]:
-    """The >= 1 M-parameter ResNet: timed steps, the error table and a description."""
+def setup_small(
+    quick: bool, n: int, n_test: int
+) -> tuple[ResNet, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The trained small ResNet and its training / test images (deterministic)."""
     torch.manual_seed(0)
     net = small_resnet(quick)
     X, y = digits_images(n + n_test, 1, seed=1)
     Xtr, ytr, Xte, yte = X[:n], y[:n], X[n:], y[n:]
     train(net, Xtr, ytr, 0 if quick else 2, seed=2)
+    return net, Xtr, ytr, Xte, yte
+
+
+def run_all_errors(quick: bool, n: int, batch: int, max_memory: float, max_disk: float) -> tuple[list[Step], str]:
+    """Exact errors on all ``n`` training images, ``on_budget="skip"``: the layers whose
+    exact route fits the budgets are computed, the others say what they would need."""
+    net, Xtr, ytr, _, _ = setup_small(quick, n, 8)
+    table, s = measure(
+        f"exact per-layer K-FAC errors (GGN, k' = 10), all {n} images, on_budget='skip'",
+        lambda: kfac_errors(
+            net, (Xtr, ytr), likelihood="categorical", nearest=False, ekfac=True, batch_size=min(batch, 32),
+            max_memory=max_memory, max_disk=max_disk, on_budget="skip",
+        ),
+        lambda t: "routes: " + ", ".join(f"{r} x{sum(e.route == r for e in t.layers)}" for r in (*ROUTES, "skipped")),
+    )  # fmt: skip
+    return [s], table.summary()
+
+
+def run_small(
+    quick: bool, n: int, n_test: int, n_err: int, batch: int, max_memory: float, max_disk: float
+) -> tuple[list[Step], str, str]:
+    """The >= 1 M-parameter ResNet: timed steps, the error table and a description."""
+    net, Xtr, ytr, Xte, yte = setup_small(quick, n, n_test)
     with torch.no_grad():
         map_probs = torch.softmax(torch.cat([net(Xte[s : s + 256]) for s in range(0, n_test, 256)]), 1).numpy()
     steps: list[Step] = []
@@ -315,6 +338,7 @@ def main(argv: list[str] | None = None) -> list[str]:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--max-memory-gb", type=float, default=4.0)
     p.add_argument("--max-disk-gb", type=float, default=6.0)
+    p.add_argument("--only-all-errors", action="store_true", help="only the errors on all --n images (skip budget)")
     a = p.parse_args(argv)
     if a.quick:
         a.n, a.n_test, a.n_err, a.n18, a.batch = 64, 16, 16, 32, 16
@@ -323,6 +347,11 @@ def main(argv: list[str] | None = None) -> list[str]:
         f"torch {torch.__version__}, {torch.get_num_threads()} torch threads; "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     ]
+    if a.only_all_errors:
+        steps, summary = run_all_errors(a.quick, a.n, a.batch, a.max_memory_gb * 1e9, a.max_disk_gb * 1e9)
+        out += [""] + table(steps) + ["", "```", summary, "```", "", threading_line()]
+        print("\n".join(out), flush=True)
+        return out
     steps, summary, desc = run_small(
         a.quick, a.n, a.n_test, a.n_err, a.batch, a.max_memory_gb * 1e9, a.max_disk_gb * 1e9
     )

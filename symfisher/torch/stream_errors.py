@@ -97,9 +97,16 @@ class Plan:
     d_in: int
 
     def need(self) -> str:
-        """What the cheapest exact route would need (for errors and skipped rows)."""
+        """What the exact routes would need (for errors and skipped rows)."""
+        if self.spec.kind == LINEAR:
+            return f"needs {_size(self.peak + self.batch)} of memory (rows)"
         D = self.spec.d_out * self.d_in
-        return f"needs {16 * D * D / GB:.1f} GB of memory (dense) or {self.disk / GB:.1f} GB of scratch disk (gram)"
+        return f"needs {_size(16 * D * D)} of memory (dense) or {_size(self.disk)} of scratch disk (gram)"
+
+
+def _size(nbytes: float) -> str:
+    """``"5.4 GB"`` / ``"12 MB"``."""
+    return f"{nbytes / GB:.1f} GB" if nbytes >= 0.1 * GB else f"{nbytes / 1e6:.2g} MB"
 
 
 def _positions(spec: LayerSpec, model: nn.Module, X: torch.Tensor) -> int:

@@ -104,7 +104,7 @@ class RowStore:
         """Append rows ``M`` (r, D)."""
         arr = np.ascontiguousarray(M, dtype=np.float64)
         self._file.seek(0, os.SEEK_END)
-        self._file.write(memoryview(arr).cast("B"))
+        self._file.write(arr.data.cast("B"))
         self.rows += arr.shape[0]
 
     def read(self, i0: int, i1: int, buf: Array) -> Array:
@@ -112,7 +112,7 @@ class RowStore:
         out = buf[: (i1 - i0) * self.width].reshape(i1 - i0, self.width)
         self._file.flush()
         self._file.seek(i0 * self.width * F64)
-        got = self._file.readinto(memoryview(out).cast("B"))
+        got = self._file.readinto(out.data.cast("B"))
         if got != out.nbytes:
             raise OSError(f"scratch file {self.path} is short: read {got} of {out.nbytes} bytes")
         return out
