@@ -119,3 +119,8 @@ class SingularInformationError(SymfisherError, ValueError):
     def __init__(self, message: str, directions: tuple[dict[str, float], ...] = ()) -> None:
         super().__init__(message)
         self.directions = directions
+
+
+class MemoryBudgetError(SymfisherError, MemoryError):
+    """A computation would need more memory (or scratch disk) than its budget allows
+    (the message names the layer and the bytes it needs)."""

@@ -72,8 +72,17 @@ def eigh_clipped(M: torch.Tensor) -> tuple[Array, Array]:
     torch, not NumPy/SciPy: the factors were just formed by torch, and alternating thread
     pools doubled the time on the 2-core machine (measured: 784 x 784 ``eigh`` right after a
     NumPy ``syrk`` 0.20 s in torch vs 0.11 s for the two alone; SciPy 0.29 s).
+    If float32 ``eigh`` does not converge or returns NaN (both seen on a ResNet trained on
+    upsampled digits: near-singular factors, many repeated eigenvalues — the NaN one
+    silently, on a 128 x 128 bias block), it is redone in float64.
     """
-    lam, U = torch.linalg.eigh(M)
+    try:
+        lam, U = torch.linalg.eigh(M)
+        ok = bool(torch.isfinite(lam).all() and torch.isfinite(U).all())
+    except torch.linalg.LinAlgError:  # float32 LAPACK can fail on near-singular factors
+        ok = False
+    if not ok:  # ... or return NaN without an error
+        lam, U = torch.linalg.eigh(M.double())
     return np.maximum(lam.double().numpy(), 0.0), U.double().numpy()
 
 

@@ -12,6 +12,7 @@ sums over positions before the outer product). With ``joint_bias`` the block cov
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,12 @@ class LayerError:
         Relative Frobenius errors of K-FAC, the nearest Kronecker product and EKFAC.
     exact_norm : float
         ``||F||_F``.
+    route : str
+        How the exact block terms were computed: ``"in-memory"`` (all rows kept),
+        ``"rows"``, ``"dense"`` or ``"gram"`` (streamed, see
+        :mod:`symfisher.torch.stream_errors`), ``"skipped"``.
+    status : str
+        ``"exact"``, or ``"skipped: needs X GB ..."`` (errors then NaN / None).
     """
 
     name: str
@@ -50,6 +57,8 @@ class LayerError:
     nearest: float | None
     ekfac: float | None
     exact_norm: float
+    route: str = "in-memory"
+    status: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ class ErrorTable:
 
     def worst_first(self) -> list[LayerError]:
         """Layers sorted by decreasing K-FAC error."""
-        return sorted(self.layers, key=lambda e: -e.kfac)
+        return sorted(self.layers, key=lambda e: -e.kfac if e.kfac == e.kfac else math.inf)
 
     def summary(self) -> str:
         """A plain-text table, the worst layer first.
@@ -75,15 +84,18 @@ class ErrorTable:
         """
 
         def fmt(v: float | None) -> str:
-            return "-" if v is None else f"{v:.4f}"
+            return "-" if v is None or v != v else f"{v:.4f}"
 
-        head = f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} {'nearest':>8} {'EKFAC':>8}"
+        head = (
+            f"{'layer':<20} {'type':<7} {'d_out x d_in':>13} {'T':>5} {'K-FAC':>8} {'nearest':>8} {'EKFAC':>8}"
+            f"  {'route':<9} status"
+        )
         rows = [head, "-" * len(head)]
         for e in self.worst_first():
             shape = f"{e.shape[0]} x {e.shape[1]}"
             rows.append(
                 f"{e.name:<20} {e.kind:<7} {shape:>13} {e.positions:>5} {fmt(e.kfac):>8} "
-                f"{fmt(e.nearest):>8} {fmt(e.ekfac):>8}"
+                f"{fmt(e.nearest):>8} {fmt(e.ekfac):>8}  {e.route:<9} {e.status}"
             )
         rows.append(f"conv K-FAC variant: {self.approx.value}")
         if self.frozen:

@@ -43,6 +43,7 @@ from symfisher.torch.blocks import (
 from symfisher.torch.capture import (
     Capture,
     LayerData,
+    batches,
     capture,
     factor_function,
     select,
@@ -155,7 +156,15 @@ class TorchLaplace:
         )
 
     def function_covariance(self, X: Any) -> tuple[Array, Array]:
-        """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``."""
+        """``(f (N*, k), J P^{-1} J^T (N*, k, k))`` at test inputs ``X``.
+
+        Computed ``batch_size`` test points at a time: memory is that of one batch's
+        captured rows, not of the whole test set.
+        """
+        parts = [self._batch_covariance(Xb) for Xb, _ in batches((X,), self.batch_size)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _batch_covariance(self, X: Any) -> tuple[Array, Array]:
         cap = self._test_capture(X)
         if self.structure is Structure.KRON and isinstance(self.precision, BlockDiagonal):
             return cap.f, _blockwise_covariance(self, cap.layers)
@@ -220,17 +229,18 @@ def _kron_covariance(blk: KronBlock, u: Array, g: Array) -> Array:
     ``cov_kl = sum_a gt_ak gt_al (sum_b ut_b^2 / e_ab)``: O(n (k^2 d_out + d_out d_in)).
     """
     inv = 1.0 / (blk.scale * np.outer(blk.lam_g, blk.lam_a) + blk.tau)
-    ut = u @ blk.U_a
-    gt = np.einsum("ntok,oa->ntak", g, blk.U_g, optimize=True)
-    if u.shape[1] == 1:
+    n, t, d_out, k = g.shape
+    ut = u @ blk.U_a  # (n, T, b)
+    gt = (np.ascontiguousarray(g.transpose(0, 1, 3, 2)).reshape(-1, d_out) @ blk.U_g).reshape(n, t, k, -1)
+    if t == 1:
         w = (ut[:, 0] ** 2) @ inv.T  # (n, d_out)
-        return np.einsum("nak,na,nal->nkl", gt[:, 0], w, gt[:, 0], optimize=True)
-    n, k = g.shape[0], g.shape[3]
+        return np.einsum("nka,na,nla->nkl", gt[:, 0], w, gt[:, 0], optimize=True)
     cov = np.zeros((n, k, k))
     step = max(1, (1 << 22) // max(1, k * inv.size))
-    for s in range(0, n, step):
-        Mt = np.einsum("ntak,ntb->nkab", gt[s : s + step], ut[s : s + step], optimize=True)
-        cov[s : s + step] = np.einsum("nkab,nlab->nkl", Mt * inv, Mt, optimize=True)
+    for s in range(0, n, step):  # Mt (r, k, a b) by one batched BLAS product over T
+        gs = np.ascontiguousarray(gt[s : s + step].transpose(0, 2, 3, 1)).reshape(-1, k * d_out, t)
+        Mt = np.matmul(gs, ut[s : s + step]).reshape(-1, k, inv.size)
+        cov[s : s + step] = np.matmul(Mt * inv.ravel(), Mt.transpose(0, 2, 1))
     return cov
 
 

