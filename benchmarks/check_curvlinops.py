@@ -19,7 +19,7 @@ from torch import nn
 from symfisher.numeric.kfac.sharing import KfacApprox
 from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.torch.blocks import torch_factors
-from symfisher.torch.capture import capture, factor_function
+from symfisher.torch.hooks import capture, factor_function
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from symfisher.numeric.kfac.sharing import (
     sharing_factors,
 )
 from symfisher.numeric.laplace.catalog import make_likelihood
-from symfisher.torch.capture import capture, factor_function
+from symfisher.torch.hooks import capture, factor_function
 
 TOL = 1e-12
 
@@ -205,3 +205,16 @@ def test_dataloader_and_arrays_give_the_same_capture() -> None:
         assert np.allclose(la.u, lb.u, rtol=0, atol=1e-14)  # batch-size dependent rounding
         assert np.allclose(la.g, lb.g, rtol=0, atol=1e-15)
     assert np.array_equal(a.y, b.y)
+
+
+def test_public_capture_is_the_function_after_every_submodule_is_imported() -> None:
+    """``sf.torch.capture`` is ``capture_layers``; no submodule of the same name can shadow it."""
+    import importlib
+    import pkgutil
+
+    import symfisher.torch as sft
+    from symfisher.torch.api import capture_layers
+
+    for m in pkgutil.iter_modules(sft.__path__):
+        importlib.import_module(f"symfisher.torch.{m.name}")
+    assert sft.capture is capture_layers

@@ -172,7 +172,7 @@ def test_conv_kron_log_det_matches_dense_kron() -> None:
         prior_precision=0.3,
     )
     from symfisher.numeric.kfac.sharing import sharing_factors
-    from symfisher.torch.capture import capture, factor_function
+    from symfisher.torch.hooks import capture, factor_function
 
     cap = capture(net, (X, y), factor_function(make_likelihood("categorical"), "ggn"))
     L = cap.layers[0]
@@ -258,7 +258,7 @@ def test_streamed_fit_equals_fit_from_stored_rows(structure: str, approx: str) -
     from symfisher.numeric.kfac.sharing import KfacApprox
     from symfisher.options import Structure
     from symfisher.torch.blocks import build_precision
-    from symfisher.torch.capture import capture, factor_function
+    from symfisher.torch.hooks import capture, factor_function
 
     torch.manual_seed(8)
     net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(18, 3)).double()

@@ -22,7 +22,7 @@ from symfisher.numeric.kfac.gradrows import DenseSums, RowStore, gram_block_rows
 from symfisher.numeric.kfac.sharing import gradient_matrices, sharing_error, sharing_factors
 from symfisher.numeric.laplace.catalog import make_likelihood
 from symfisher.torch.api import capture_layers
-from symfisher.torch.capture import factor_function, select
+from symfisher.torch.hooks import factor_function, select
 from symfisher.torch.stream_errors import group_passes, plan_layer, streamed_error_table
 
 TOL = 1e-10

@@ -1,7 +1,7 @@
 """Curvature accumulated batch by batch (no rows kept): K-FAC factors, GGN diagonal, full GGN.
 
 The Laplace fit only needs sums over data, so :func:`fit_precision` streams the batches
-(:func:`symfisher.torch.capture.stream`) into one accumulator per structure and never keeps
+(:func:`symfisher.torch.hooks.stream`) into one accumulator per structure and never keeps
 the captured rows: memory is that of the factors (``kron``), of the diagonal (``diag``) or of
 the m x m GGN (``full``), not N times the layer widths. Definitions (A a mean, G a sum,
 exact bias block ``sum gsum gsum^T``, expand / reduce for Conv2d) as in
@@ -24,7 +24,7 @@ from symfisher.numeric.laplace.full import DensePrecision
 from symfisher.numeric.laplace.kron import BlockDiagonal, joint_index
 from symfisher.options import KfacApprox, Structure
 from symfisher.torch.blocks import MAX_FULL, eigh_clipped, kron_block
-from symfisher.torch.capture import Discovery, Factor, stream
+from symfisher.torch.hooks import Discovery, Factor, stream
 from symfisher.torch.layers import LayerSpec
 
 Rows = list[tuple[torch.Tensor, torch.Tensor]]

@@ -7,8 +7,8 @@ from typing import Any
 from torch import nn
 
 from symfisher.options import CurvatureKind, KfacApprox, option
-from symfisher.torch.capture import Capture, capture, factor_function, select
 from symfisher.torch.errors_table import ErrorTable, error_table
+from symfisher.torch.hooks import Capture, capture, factor_function, select
 from symfisher.torch.likelihood import resolve_likelihood
 from symfisher.torch.stream_errors import streamed_error_table
 

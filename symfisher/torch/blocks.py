@@ -27,7 +27,7 @@ from symfisher.numeric.laplace.diag import DiagPrecision
 from symfisher.numeric.laplace.full import DensePrecision
 from symfisher.numeric.laplace.kron import BlockDiagonal, KronBlock, joint_index
 from symfisher.options import KfacApprox, Structure, option
-from symfisher.torch.capture import LayerData
+from symfisher.torch.hooks import LayerData
 from symfisher.torch.layers import LayerSpec
 
 #: Largest number of covered parameters for ``structure="full"``.

@@ -20,7 +20,7 @@ import numpy as np
 from symfisher.numeric.kfac.compute import kron_error
 from symfisher.numeric.kfac.sharing import sharing_error
 from symfisher.options import KfacApprox
-from symfisher.torch.capture import Capture, LayerData
+from symfisher.torch.hooks import Capture, LayerData
 from symfisher.torch.layers import LINEAR
 
 

@@ -40,7 +40,7 @@ from symfisher.torch.blocks import (
     precision_sqrt_inv_apply,
     torch_structure,
 )
-from symfisher.torch.capture import (
+from symfisher.torch.hooks import (
     Capture,
     LayerData,
     batches,
@@ -291,7 +291,7 @@ def laplace(
     model : torch.nn.Module
         Trained, in evaluation mode, output (batch, k).
     data : DataLoader or tuple ``(X, y)``
-        Training data (see :func:`symfisher.torch.capture.batches`).
+        Training data (see :func:`symfisher.torch.hooks.batches`).
     likelihood : str, Family or likelihood object
         ``"gaussian"``, ``"bernoulli"``, ``"categorical"``, ``"poisson"``,
         ``"negative_binomial"``, ``"student_t"``, ``"heteroscedastic_gaussian"``; a symfisher

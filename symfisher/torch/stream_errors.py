@@ -54,8 +54,8 @@ from symfisher.numeric.kfac.gradrows import (
 )
 from symfisher.numeric.kfac.sharing import gradient_matrices, sharing_factors
 from symfisher.options import KfacApprox
-from symfisher.torch.capture import Discovery, Factor, _as_tensor, batches, select, stream
 from symfisher.torch.errors_table import ErrorTable, LayerError
+from symfisher.torch.hooks import Discovery, Factor, _as_tensor, batches, select, stream
 from symfisher.torch.layers import LINEAR, LayerSpec, input_rows
 
 GB = 1e9
