@@ -90,6 +90,18 @@ def test_hot_loop_is_vectorised(name: str, fresh_cache) -> None:  # type: ignore
     assert not SCALAR_CALL.findall(ir), "libm exp/log/pow called from the vectorised loop"
 
 
+def test_powers_share_the_logarithm_of_their_base() -> None:
+    """``x**h`` is ``exp(h*L)`` with ``L = log(x)`` a common subexpression: the sigmoid-Emax
+    information (x**h, ed50**h, log x, log ed50, exp(-s)) needs exactly 2 logs and 3 exps per point."""
+    from symfisher.testing.bench_models import bench_models
+
+    m = bench_models(("emax",))["emax"]
+    kern = sf.compile(m.expr, list(m.args))
+    body = kern.source[kern.source.index("def _serial_dense") :].split("def ", 2)[1]
+    assert body.count("_sf_log(") == 2, body
+    assert body.count("_sf_exp(") == 3, body
+
+
 def test_integer_powers_above_four_vectorise(fresh_cache) -> None:  # type: ignore[no-untyped-def]
     """``x**n`` with |n| > 4 is printed as ``x**n``: Numba expands a literal integer power into
     multiplications, so the loop still vectorises and calls no pow; values match the closed form."""

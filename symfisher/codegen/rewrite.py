@@ -11,7 +11,7 @@ equal form that does not:
 ``exp(m u) / (1 + exp(u))**k``          ``t**m / (1+t)**k`` if ``u < 0`` else
                                         ``t**(k-m) / (1+t)**k``, with ``t = exp(-|u|)``
                                         (logistic terms at extreme inputs)
-``b**(c e + d)``, ``b > 0``             ``powr(b, e)**c * b**d`` (``exp(e log b)``: shares
+``b**(c e + d)``, ``b > 0``             ``powr(log b, e)**c * b**d`` (``exp(e log b)``: shares
                                         ``log b``; integer multiples become products)
 ``log(gamma(x))``                       ``loggamma(x)``
 ``log(beta(a, b))``                     ``logbeta(a, b)``
@@ -70,25 +70,25 @@ class exp_neg_abs(sp.Function):  # noqa: N801
 
 
 class powr(sp.Function):  # noqa: N801
-    """``b**e`` for ``b > 0`` and symbolic ``e`` as an opaque head.
+    """``b**e`` for ``b > 0`` and symbolic ``e`` as an opaque head ``powr(log(b), e)``.
 
-    Printed as ``math.exp(e*math.log(b))`` (with the ``vecmath`` option, the table's
-    inlined ``exp``/``log``), so the logarithm is shared with any other ``log(b)`` of the
-    kernel (LLVM merges identical ``llvm.log`` calls and identical inlined code), and
-    ``b**(2e)`` becomes ``powr(b, e)**2`` (a square, not a second power function).
+    Printed as ``math.exp(e*L)`` (with the ``vecmath`` option, the table's inlined ``exp``)
+    where ``L = log(b)`` is an argument, so common-subexpression elimination computes the
+    logarithm once for this power and every other ``log(b)`` of the kernel; and ``b**(2e)``
+    becomes ``powr(log(b), e)**2`` (a square, not a second power function).
     """
 
     nargs = 2
 
     def _numbacode(self, printer: Any) -> str:
-        base, e = self.args
+        log_b, e = self.args
         return (
             f"{printer.function('exp')}({printer.parenthesize(e, PRECEDENCE['Mul'])}"
-            f"*{printer.function('log')}({printer._print(base)}))"
+            f"*{printer.parenthesize(log_b, PRECEDENCE['Mul'])})"
         )
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
-        return (self.args[0] ** self.args[1])._eval_evalf(prec)
+        return sp.exp(self.args[1] * self.args[0])._eval_evalf(prec)
 
 
 def _rewrite_real_power(expr: sp.Pow) -> sp.Expr | None:
@@ -99,8 +99,8 @@ def _rewrite_real_power(expr: sp.Pow) -> sp.Expr | None:
     d, rest = e.as_coeff_Add()
     c, core = rest.as_coeff_Mul()
     if c.is_Integer and 1 <= abs(int(c)) <= 4:
-        return powr(base, core) ** c * base**d
-    return powr(base, rest) * base**d
+        return powr(sp.log(base), core) ** c * base**d
+    return powr(sp.log(base), rest) * base**d
 
 
 class recip(sp.Function):  # noqa: N801

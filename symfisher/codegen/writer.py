@@ -78,6 +78,10 @@ def unique_targets(spec: KernelSpec) -> list[tuple[sp.Expr, list[tuple[int, int]
 
 
 def _cse(exprs: list[sp.Expr], spec: KernelSpec) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    if spec.options.cse:
+        # common factors out of sums first (no expansion, no cancellation): the sigmoid-Emax
+        # information goes from 143 to 103 operations after CSE
+        exprs = [sp.factor_terms(e) for e in exprs]
     if spec.options.stable:
         exprs = [stable_rewrite(guard_removable(e, spec.symbols)) for e in exprs]
     if not spec.options.cse:
