@@ -160,8 +160,10 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
         pts, w = refine(problem, fixed, pts, w)
         st = final_state(problem, fixed, pts, w)
         top = _certificate(problem, st, fixed, settings, np.vstack([problem.forced, pts]))
+        info["certificate"] = top  # reused by assemble (same state, same support)
         if top[0] <= level(problem, st, fixed) * (1.0 + settings.tol):
             break
+        del info["certificate"]
         pts = np.vstack([pts, top[1]])
         w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), [NEW_POINT_WEIGHT]])
     return pts, w, st, info
@@ -244,7 +246,8 @@ def assemble(
     allpts = np.vstack([problem.forced, pts]) if pts.shape[0] != w.size else pts
     total = (1.0 - problem.fixed_mass) * w
     total[:m] += mw
-    value, where = _certificate(problem, st, fixed, settings, allpts)
+    cached = info.pop("certificate", None)
+    value, where = cached if cached is not None else _certificate(problem, st, fixed, settings, allpts)  # type: ignore[misc]
     nu = level(problem, st, fixed)
     fsum = float(certificate_sensitivity(problem, st.evals, problem.forced).sum()) if m else 0.0
     eff = 1.0 / (mw * fsum + (1.0 - problem.fixed_mass) * value)
