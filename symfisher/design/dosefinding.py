@@ -184,8 +184,13 @@ def _compiled(model: Regression) -> _Compiled:
 def _clean(fn: Callable[..., Any], x: Array, theta: Array) -> Array:
     """``fn(x, *θ)`` stacked to (N, p); NaN/inf (``0 · log 0`` at dose 0) replaced by the limit 0."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.stack([np.broadcast_to(np.asarray(v, float), x.shape) for v in fn(x, *theta)], -1)
-    return np.where(np.isfinite(out), out, 0.0)
+        vals = fn(x, *theta)
+        out = np.empty((len(vals),) + x.shape)
+        for j, v in enumerate(vals):
+            out[j] = v  # broadcasts constant entries (e.g. the intercept's 1)
+    out = np.moveaxis(out, 0, -1)
+    out[~np.isfinite(out)] = 0.0
+    return out
 
 
 def target_dose(model: Regression, theta: ArrayLike, delta: float, max_dose: float) -> tuple[float, Array]:

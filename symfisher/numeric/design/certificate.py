@@ -35,6 +35,10 @@ class Maximum:
 
     value: float
     point: Array
+    peaks: Array | None = None
+    """One factor: the local maxima found (k, q), best first (``point`` is the first)."""
+    peak_values: Array | None = None
+    """Their values (k,)."""
 
 
 def on_grid(fn: SensFn, X: Array) -> Array:
@@ -107,8 +111,11 @@ def _maximise_1d(fn: SensFn, space: Space, X: Array, vals: Array, n_starts: int)
         return top
     lo, hi = xs[np.maximum(idx - 1, 0)], xs[np.minimum(idx + 1, xs.size - 1)]
     v, x = _zoom(fn, lo, hi, ZOOM_REL * float(space.width[0]))
-    k = int(np.argmax(v))
-    return Maximum(float(v[k]), np.array([x[k]])) if v[k] > top.value else top
+    order = np.argsort(v)[::-1]
+    v, x = v[order], x[order]
+    if v[0] <= top.value:
+        v, x = np.concatenate([[top.value], v]), np.concatenate([top.point, x])
+    return Maximum(float(v[0]), np.array([x[0]]), x[:, None], v)
 
 
 def maximise(

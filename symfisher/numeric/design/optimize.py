@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from scipy.cluster.hierarchy import fclusterdata
 
 from symfisher.errors import SingularDesignError
-from symfisher.numeric.design.certificate import maximise
+from symfisher.numeric.design.certificate import Maximum, maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.problem import (
@@ -51,7 +51,9 @@ FINE_TOL = 1e-4
 ACTIVE_MIN_WEIGHT = 1e-5
 """Candidates above this share of the largest weight enter the exchange loop's active set."""
 NEW_POINT_WEIGHT = 0.05
-"""Weight given to the point of maximal sensitivity added when the certificate fails."""
+"""Weight given to the points of maximal sensitivity added when the certificate fails."""
+ROUGH_TOL = 1e-5
+"""A roughly refined design whose certificate is within this of the bound is refined precisely."""
 EXCHANGE_ADD = 5
 """Most violating candidates added per exchange round."""
 DROP_WEIGHT = 1e-12
@@ -153,19 +155,27 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
     pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
     w = np.concatenate([eta[:m], w * eta[m:].sum()])
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
-    for r in range(settings.rounds):
+    precise = False
+    for r in range(settings.rounds + 1):
         info["rounds"] = r + 1
-        pts, w = refine(problem, fixed, pts, w / w.sum())
+        pts, w = refine(problem, fixed, pts, w / w.sum(), precise=precise)
+        n_before = pts.shape[0]
         pts, w = merge(problem, pts, w)
-        pts, w = refine(problem, fixed, pts, w)
+        if pts.shape[0] < n_before:  # re-polish only when points were merged or dropped
+            pts, w = refine(problem, fixed, pts, w, precise=precise)
         st = final_state(problem, fixed, pts, w)
         top = _certificate(problem, st, fixed, settings, np.vstack([problem.forced, pts]))
-        info["certificate"] = top  # reused by assemble (same state, same support)
-        if top[0] <= level(problem, st, fixed) * (1.0 + settings.tol):
+        bound = level(problem, st, fixed) * (1.0 + settings.tol)
+        if top.value <= bound:
+            info["certificate"] = top  # reused by assemble (same state, same support)
             break
-        del info["certificate"]
-        pts = np.vstack([pts, top[1]])
-        w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), [NEW_POINT_WEIGHT]])
+        new = _violators(top, bound, pts, problem.space.width)
+        if not precise and (new is None or top.value <= bound * (1.0 + ROUGH_TOL)):
+            precise = True  # the support looks complete: from now on refine to full accuracy
+            continue
+        new = top.point[None] if new is None else new
+        pts = np.vstack([pts, new])
+        w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), np.full(len(new), NEW_POINT_WEIGHT / len(new))])
     return pts, w, st, info
 
 
@@ -205,17 +215,28 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     return X[keep], w / w.sum(), state(problem, tuple(F[:, np.r_[:m, keep]] for F in parts), w / w.sum(), fixed), info
 
 
-def _certificate(
-    problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings, support: Array
-) -> tuple[float, Array]:
+def _violators(top: Maximum, bound: float, pts: Array, width: Array) -> Array | None:
+    """Points (k, q) to add: every local maximum of the sensitivity above ``bound`` (one factor;
+    at most ``EXCHANGE_ADD``, each away from the support and each other); None when every
+    violation lies at the support (the weights/points are not yet accurate enough)."""
+    if top.peaks is None or top.peak_values is None:
+        return top.point[None]
+    out: list[Array] = []
+    for x, v in zip(top.peaks, top.peak_values):
+        near = [np.abs(x - p).max() < 1e-3 * width.max() for p in [*pts, *out]]
+        if v > bound and not any(near) and len(out) < EXCHANGE_ADD:
+            out.append(x)
+    return np.array(out) if out else None
+
+
+def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings, support: Array) -> Maximum:
     smooth = all(c.model.has_derivative for c in problem.components)
     fn = partial(certificate_sensitivity, problem, st.evals)
     grad = partial(certificate_gradient, problem, st.evals) if smooth else None
     draws = sum(c.alphas.size for c in problem.components)
     n = settings.cert_size(problem.space.dim)
     n = n if draws <= CHEAP_CERTIFICATE_DRAWS or settings.cert_grid else min(n, CAPPED_CERTIFICATE_GRID)
-    top = maximise(fn, grad, problem.space, n_grid=n, extra=support)
-    return top.value, top.point
+    return maximise(fn, grad, problem.space, n_grid=n, extra=support)
 
 
 def _scaled(scale: float, fn: Callable[[Array], Array], X: Array) -> Array:
@@ -247,7 +268,8 @@ def assemble(
     total = (1.0 - problem.fixed_mass) * w
     total[:m] += mw
     cached = info.pop("certificate", None)
-    value, where = cached if cached is not None else _certificate(problem, st, fixed, settings, allpts)  # type: ignore[misc]
+    top = cached if isinstance(cached, Maximum) else _certificate(problem, st, fixed, settings, allpts)
+    value, where = top.value, top.point
     nu = level(problem, st, fixed)
     fsum = float(certificate_sensitivity(problem, st.evals, problem.forced).sum()) if m else 0.0
     eff = 1.0 / (mw * fsum + (1.0 - problem.fixed_mass) * value)
