@@ -172,10 +172,10 @@ def _compiled(model: Regression) -> _Compiled:
     hit = _COMPILED.get(id(model))
     if hit is not None and hit[0] is model:
         return hit[1]
-    mu, ps = model.predictor, list(model.params)
+    mu, ps, x = model.predictor, list(model.params), model.x[0]
     grad = [sp.diff(mu, p) for p in ps]
     out = _Compiled(
-        *(sp.lambdify([X, *ps], e, "numpy") for e in (mu, sp.diff(mu, X), grad, [sp.diff(g, X) for g in grad]))
+        *(sp.lambdify([x, *ps], e, "numpy") for e in (mu, sp.diff(mu, x), grad, [sp.diff(g, x) for g in grad]))
     )
     _COMPILED[id(model)] = (model, out)
     return out
@@ -194,7 +194,10 @@ def _clean(fn: Callable[..., Any], x: Array, theta: Array) -> Array:
 
 
 def target_dose(model: Regression, theta: ArrayLike, delta: float, max_dose: float) -> tuple[float, Array]:
-    """TD (smallest dose in ``(0, max_dose]`` with ``f(d) - f(0) = Δ``) and ``∂TD/∂θ`` (p,)."""
+    """TD (smallest dose in ``(0, max_dose]`` with ``f(d) - f(0) = Δ``) and ``∂TD/∂θ`` (p,).
+
+    ``f`` is the model's linear predictor in its one design variable (the mean for the
+    identity link, as in DoseFinding)."""
     th = np.asarray(theta, float)
     c = _compiled(model)
     f0 = float(c.mean(0.0, *th))

@@ -39,6 +39,8 @@ MERGE_REL = 2e-3
 NEWTON_TOL = 1e-13
 """Relative residual of the Elfving system at which Newton's method has converged."""
 NEWTON_MAX_ITER = 30
+KEEP_REL = 1e-10
+"""Support points whose |u| is below this share of the largest are dropped from the returned design."""
 CURVATURE_STEP = 1e-6
 """Step (share of the width) of the central difference of the exact f' giving yᵀf'' (Jacobian only)."""
 
@@ -180,6 +182,7 @@ def c_optimal(problem: Problem, c: Array, settings: Settings = Settings(), round
 
 
 def _result(problem: Problem, settings: Settings, X: Array, u: Array, c: Array, y: Array, rounds: int) -> DesignResult:
+    X, u = _support(X, u, KEEP_REL)
     h = float(np.abs(u).sum())
     cy = float(c @ y)
     G = np.outer(y, y) * cy**2

@@ -53,6 +53,9 @@ ACTIVE_MIN_WEIGHT = 1e-5
 NEW_POINT_WEIGHT = 0.05
 """Weight given to the points of maximal sensitivity added when the certificate fails."""
 ROUGH_TOL = 1e-5
+DUPLICATE_REL = 1e-3
+"""Free support points closer than this share of the width are merged (weights summed) and
+re-refined, so a returned continuous design has no two points closer than that."""
 """A roughly refined design whose certificate is within this of the bound is refined precisely."""
 EXCHANGE_ADD = 5
 """Most violating candidates added per exchange round."""
@@ -160,7 +163,7 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
         info["rounds"] = r + 1
         pts, w = refine(problem, fixed, pts, w / w.sum(), precise=precise)
         n_before = pts.shape[0]
-        pts, w = merge(problem, pts, w)
+        pts, w = merge(problem, pts, w, rel_dist=DUPLICATE_REL)
         if pts.shape[0] < n_before:  # re-polish only when points were merged or dropped
             pts, w = refine(problem, fixed, pts, w, precise=precise)
         st = final_state(problem, fixed, pts, w)
