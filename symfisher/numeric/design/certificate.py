@@ -72,7 +72,7 @@ def _local(fn: SensFn, grad: SensFn | None, space: Space, x0: Array, step: Array
     return (-float(r.fun), x) if np.all(np.isfinite(x)) and np.isfinite(r.fun) else (-np.inf, x0)
 
 
-def _peaks(vals: Array, n: int) -> Array:
+def _peaks(vals: Array, n: int) -> NDArray[np.intp]:
     """Indices of the ``n`` largest discrete local maxima of ``vals`` (N,), best first."""
     v = np.where(np.isfinite(vals), vals, -np.inf)
     left = np.concatenate([[-np.inf], v[:-1]])

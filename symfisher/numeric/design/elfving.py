@@ -100,7 +100,9 @@ def _slopes(model: PointInfo, x: Array, lo: float, hi: float, h: float) -> tuple
     return f, d(x), (d(b) - d(a)) / np.where(b > a, b - a, 1.0)[:, None]
 
 
-def _residual(f: Array, df: Array, x_u_y: tuple[Array, Array, Array], c: Array, s: Array, inner: Array) -> Array:
+def _residual(
+    f: Array, df: Array, x_u_y: tuple[Array, Array, Array], c: Array, s: Array, inner: NDArray[np.bool_]
+) -> Array:
     _, u, y = x_u_y
     return np.concatenate([f.T @ u - c, f @ y - s, df[inner] @ y])
 

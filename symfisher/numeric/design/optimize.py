@@ -4,8 +4,12 @@
 2. for a box and models with an x-derivative: clustering of the grid weights, then joint
    refinement of points and weights with exact gradients (:mod:`refine`); otherwise an
    exchange loop polishing the weights of the active candidates;
-3. the sensitivity maximised over the whole space (:mod:`certificate`); a violating
-   point is added to the support and step 2 repeated until the certificate holds.
+3. the sensitivity maximised over the whole space (:mod:`certificate`); the violating
+   local maxima (one factor: all of them, up to ``EXCHANGE_ADD``; else the largest) are added
+   to the support and step 2 repeated until the certificate holds. Step 2 is *rough*
+   (:data:`refine.ROUGH_FTOL`, :data:`refine.ROUGH_GTOL`) while the support is still
+   being found and *precise* once the certificate is within ``ROUGH_TOL`` of the bound or
+   every violation sits at a support point; the last certificate is the returned one.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ Dimension letters: ``T`` stacked rows (all draws of all distinct models), ``N`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,8 +81,8 @@ def build(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...]) 
     for i in models:
         s0, S, p = start[id(problem.components[i].model)], parts[i].shape[0], parts[i].shape[-1]
         pad[s0 : s0 + S, range(p, P), range(p, P)] = 1.0
-    d: list[tuple[Array, Array, Array]] = []
-    lcomp: list[tuple[Array, Array, Array]] = []
+    d: list[tuple[Any, Array, Array]] = []
+    lcomp: list[tuple[Any, Array, Array]] = []
     for c, F in zip(problem.components, parts):
         S, p = F.shape[0], F.shape[-1]
         idx = start[id(c.model)] + np.arange(S)
