@@ -122,6 +122,13 @@ class Criterion(str, Enum):
     L = "L"
     DS = "Ds"
     I = "I"  # noqa: E741
+    TD = "TD"
+    DOPT_TD = "Dopt&TD"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Criterion | None:
+        """The dose-finding names in any case; ``"MED"`` is DoseFinding's older name of TD."""
+        return _member(cls, value, {"td": "TD", "med": "TD", "dopt&td": "Dopt&TD"})
 
 
 class Structure(str, Enum):

@@ -172,10 +172,10 @@ def _compiled(model: Regression) -> _Compiled:
     hit = _COMPILED.get(id(model))
     if hit is not None and hit[0] is model:
         return hit[1]
-    mu, ps = model.predictor, list(model.params)
+    mu, ps, x = model.predictor, list(model.params), model.x[0]
     grad = [sp.diff(mu, p) for p in ps]
     out = _Compiled(
-        *(sp.lambdify([X, *ps], e, "numpy") for e in (mu, sp.diff(mu, X), grad, [sp.diff(g, X) for g in grad]))
+        *(sp.lambdify([x, *ps], e, "numpy") for e in (mu, sp.diff(mu, x), grad, [sp.diff(g, x) for g in grad]))
     )
     _COMPILED[id(model)] = (model, out)
     return out
@@ -184,12 +184,20 @@ def _compiled(model: Regression) -> _Compiled:
 def _clean(fn: Callable[..., Any], x: Array, theta: Array) -> Array:
     """``fn(x, *θ)`` stacked to (N, p); NaN/inf (``0 · log 0`` at dose 0) replaced by the limit 0."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.stack([np.broadcast_to(np.asarray(v, float), x.shape) for v in fn(x, *theta)], -1)
-    return np.where(np.isfinite(out), out, 0.0)
+        vals = fn(x, *theta)
+        out = np.empty((len(vals),) + x.shape)
+        for j, v in enumerate(vals):
+            out[j] = v  # broadcasts constant entries (e.g. the intercept's 1)
+    out = np.moveaxis(out, 0, -1)
+    out[~np.isfinite(out)] = 0.0
+    return out
 
 
 def target_dose(model: Regression, theta: ArrayLike, delta: float, max_dose: float) -> tuple[float, Array]:
-    """TD (smallest dose in ``(0, max_dose]`` with ``f(d) - f(0) = Δ``) and ``∂TD/∂θ`` (p,)."""
+    """TD (smallest dose in ``(0, max_dose]`` with ``f(d) - f(0) = Δ``) and ``∂TD/∂θ`` (p,).
+
+    ``f`` is the model's linear predictor in its one design variable (the mean for the
+    identity link, as in DoseFinding)."""
     th = np.asarray(theta, float)
     c = _compiled(model)
     f0 = float(c.mean(0.0, *th))

@@ -14,7 +14,8 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
-from symfisher.errors import DomainError, SymfisherError
+from symfisher.design.dosefinding import target_dose
+from symfisher.errors import DomainError, OptionError, SymfisherError
 from symfisher.families.values import parameter_vector
 from symfisher.models.kernels import mean_gradient, point_info
 from symfisher.models.regression import Regression
@@ -74,10 +75,21 @@ def local_criterion(
     c: Any = None,
     L: Any = None,
     region: Any = None,
+    delta: float | None = None,
+    max_dose: float | None = None,
 ) -> Any:
-    """The numeric criterion object for ``name`` ("D", "A", "E", "c", "L", "Ds", "I")."""
+    """The numeric criterion object for ``name`` ("D", "A", "E", "c", "L", "Ds", "I", "TD").
+
+    "TD" (alias "MED") is c-optimality for the target dose (:func:`target_dose`: the smallest
+    dose in ``(0, max_dose]`` raising the linear predictor by ``delta`` over dose 0), with
+    ``c = ∇TD`` by implicit differentiation; "Dopt&TD" is expanded by :func:`optimal_design`.
+    """
     crit = option(Criterion, name, "criterion")
     p = len(model.params)
+    if crit is Criterion.TD:
+        return _td_criterion(model, theta, delta, max_dose)
+    if crit is Criterion.DOPT_TD:
+        raise OptionError("criterion 'Dopt&TD' is a compound: pass it to optimal_design (or use sf.dose_design)")
     if crit is Criterion.D:
         return DCriterion()
     if crit is Criterion.A:
@@ -101,6 +113,24 @@ def local_criterion(
     w = np.full(X.shape[0], 1.0 / X.shape[0]) if w is None else np.asarray(w, float) / np.sum(w)
     g = mean_gradient(model, theta, X)
     return LCriterion.from_matrix((g * w[:, None]).T @ g, p, name="I")
+
+
+def _td_criterion(model: Regression, theta: Array, delta: float | None, max_dose: float | None) -> LCriterion:
+    if len(model.x) != 1 or max_dose is None:
+        raise OptionError(
+            f"criterion 'TD' needs one design variable (a dose) and a dose interval or dose candidates; "
+            f"this model has {len(model.x)} design variables (for candidate model sets use sf.dose_design)"
+        )
+    if delta is None:
+        raise OptionError("criterion 'TD' needs delta= (the clinically relevant effect, as in sf.dose_design)")
+    return LCriterion.from_c(target_dose(model, theta, float(delta), max_dose)[1])
+
+
+def _expand(criterion: Any) -> Any:
+    """``"Dopt&TD"`` → ``[("D", ½), ("TD", ½)]`` (DoseFinding's compound; other criteria unchanged)."""
+    if isinstance(criterion, (str, Criterion)) and option(Criterion, criterion, "criterion") is Criterion.DOPT_TD:
+        return [(Criterion.D, 0.5), (Criterion.TD, 0.5)]
+    return criterion
 
 
 def _interest(model: Regression, interest: Any) -> tuple[int, ...]:
@@ -186,7 +216,10 @@ def _per_criterion(
 ) -> list[Component]:
     info = point_info(m, draws, space.bounds, on_draws=on_draws)
     total = sum(w for _, w in crits)
-    return [Component(info, local_criterion(name, m, th0, **kw), weights * cw / total) for name, cw in crits]
+    top = float(space.bounds[0, 1]) if space.dim == 1 else None
+    return [
+        Component(info, local_criterion(name, m, th0, max_dose=top, **kw), weights * cw / total) for name, cw in crits
+    ]
 
 
 def build_problem(
@@ -209,7 +242,7 @@ def build_problem(
     """
     first = model[0] if isinstance(model, (list, tuple)) else model
     spc = _space(space, candidates, len(first.x))
-    comps = _components(model, theta, prior, criterion, spc, model_weights, kw, on_draws)
+    comps = _components(model, theta, prior, _expand(criterion), spc, model_weights, kw, on_draws)
     forced = np.zeros((0, spc.dim)) if include is None else np.asarray(include, float).reshape(-1, spc.dim)
     if min_weight and forced.shape[0] == 0:
         raise SymfisherError("min_weight applies to forced points: give include=[...]")
@@ -226,6 +259,7 @@ def optimal_design(
     c: Any = None,
     L: ArrayLike | None = None,
     region: Any = None,
+    delta: float | None = None,
     prior: Any = None,
     candidates: ArrayLike | None = None,
     include: ArrayLike | None = None,
@@ -249,10 +283,13 @@ def optimal_design(
     space : (lo, hi) or list of (lo, hi)
         The design space (a box); or ``candidates`` for a finite set.
     criterion : str or list of (str, weight)
-        "D", "A", "E", "c", "L", "Ds", "I"; a list gives a compound criterion.
-    interest, c, L, region
+        "D", "A", "E", "c", "L", "Ds", "I"; a list gives a compound criterion. For a model
+        with one design variable (a dose): "TD" (alias "MED"; c-optimal for the target dose
+        raising the linear predictor by ``delta`` over dose 0, ``c = ∇TD``) and "Dopt&TD"
+        (``[("D", ½), ("TD", ½)]``), DoseFinding's definitions (see also :func:`dose_design`).
+    interest, c, L, region, delta
         Ds parameters; c vector or expression g(θ) (c = ∇g); L matrix; I-region
-        ``(points, weights)``.
+        ``(points, weights)``; the clinically relevant effect Δ of TD.
     prior : (draws (S, p), weights (S,)) or draws
         Bayesian design: the average of the log-criterion over the draws.
     include, min_weight
@@ -299,6 +336,7 @@ def optimal_design(
         c=c,
         L=L,
         region=region,
+        delta=delta,
         on_draws=on_draws,
     )
     if maximin:

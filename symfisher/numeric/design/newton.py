@@ -20,9 +20,13 @@ fails to make progress, so that the caller falls back to a first-order method.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from numpy.typing import NDArray
 
+from symfisher.numeric.design import stacked
 from symfisher.numeric.design.criteria import ACriterion, DCriterion, DsCriterion, LCriterion, logdet_inv
 from symfisher.numeric.design.problem import Problem, moment
 
@@ -145,7 +149,8 @@ def newton(
     """
     eta = np.clip(np.asarray(eta, dtype=float), 0.0, None)
     eta /= eta.sum()
-    cur = derivatives(problem, parts, eta, fixed)
+    deriv = _evaluator(problem, parts, fixed)
+    cur = deriv(eta)
     if cur is None:
         return None
     for it in range(1, max_iter + 1):
@@ -170,22 +175,33 @@ def newton(
             slope = float(gc @ d)
         neg = d < 0.0
         amax = min(1.0, float(np.min(-eta[neg] / d[neg]))) if neg.any() else 1.0
-        step = _line_search(problem, parts, fixed, eta, d, phi, slope, amax)
+        step = _line_search(deriv, eta, d, phi, slope, amax)
         if step is None:
             return (eta, it) if spread <= ROUNDING_SPREAD else None
         eta, cur = step
     return None
 
 
+Derivatives = Callable[[Array], "tuple[float, Array, Array] | None"]
+
+
+def _evaluator(problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...]) -> Derivatives:
+    """``η ↦ (φ, ∂φ/∂η, ∂²φ/∂η²)``: all components in one batched pass (:mod:`stacked`) when
+    their criteria allow it, else component by component (:func:`derivatives`)."""
+    st = stacked.build(problem, parts, fixed)
+    if st is None:
+        return partial(_per_component, problem, parts, fixed)
+    return partial(stacked.derivatives, st, free=1.0 - problem.fixed_mass, min_weight=problem.min_weight)
+
+
+def _per_component(
+    problem: Problem, parts: tuple[Array, ...], fixed: tuple[Array, ...], eta: Array
+) -> tuple[float, Array, Array] | None:
+    return derivatives(problem, parts, eta, fixed)
+
+
 def _line_search(
-    problem: Problem,
-    parts: tuple[Array, ...],
-    fixed: tuple[Array, ...],
-    eta: Array,
-    d: Array,
-    phi: float,
-    slope: float,
-    amax: float,
+    deriv: Derivatives, eta: Array, d: Array, phi: float, slope: float, amax: float
 ) -> tuple[Array, tuple[float, Array, Array]] | None:
     """Backtracking (Armijo) along ``d`` from step ``amax``; weights reaching ~0 are set to 0."""
     a = amax
@@ -194,7 +210,7 @@ def _line_search(
         new[new <= 1e-14 * max(1.0, float(eta.max()))] = 0.0
         new = np.clip(new, 0.0, None)
         new /= new.sum()
-        nxt = derivatives(problem, parts, new, fixed)
+        nxt = deriv(new)
         if nxt is not None and np.isfinite(nxt[0]) and nxt[0] >= phi + ARMIJO * a * slope - PHI_ROUNDING * abs(phi):
             return new, nxt
         a *= 0.5

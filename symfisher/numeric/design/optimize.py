@@ -4,8 +4,12 @@
 2. for a box and models with an x-derivative: clustering of the grid weights, then joint
    refinement of points and weights with exact gradients (:mod:`refine`); otherwise an
    exchange loop polishing the weights of the active candidates;
-3. the sensitivity maximised over the whole space (:mod:`certificate`); a violating
-   point is added to the support and step 2 repeated until the certificate holds.
+3. the sensitivity maximised over the whole space (:mod:`certificate`); the violating
+   local maxima (one factor: all of them, up to ``EXCHANGE_ADD``; else the largest) are added
+   to the support and step 2 repeated until the certificate holds. Step 2 is *rough*
+   (:data:`refine.ROUGH_FTOL`, :data:`refine.ROUGH_GTOL`) while the support is still
+   being found and *precise* once the certificate is within ``ROUGH_TOL`` of the bound or
+   every violation sits at a support point; the last certificate is the returned one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from numpy.typing import NDArray
 from scipy.cluster.hierarchy import fclusterdata
 
 from symfisher.errors import SingularDesignError
-from symfisher.numeric.design.certificate import maximise
+from symfisher.numeric.design.certificate import Maximum, maximise
 from symfisher.numeric.design.core import Design
 from symfisher.numeric.design.newton import newton
 from symfisher.numeric.design.problem import (
@@ -51,7 +55,12 @@ FINE_TOL = 1e-4
 ACTIVE_MIN_WEIGHT = 1e-5
 """Candidates above this share of the largest weight enter the exchange loop's active set."""
 NEW_POINT_WEIGHT = 0.05
-"""Weight given to the point of maximal sensitivity added when the certificate fails."""
+"""Weight given to the points of maximal sensitivity added when the certificate fails."""
+ROUGH_TOL = 1e-5
+DUPLICATE_REL = 1e-3
+"""Free support points closer than this share of the width are merged (weights summed) and
+re-refined, so a returned continuous design has no two points closer than that."""
+"""A roughly refined design whose certificate is within this of the bound is refined precisely."""
 EXCHANGE_ADD = 5
 """Most violating candidates added per exchange round."""
 DROP_WEIGHT = 1e-12
@@ -153,17 +162,27 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
     pts, w = clusters(problem, X[m:], eta[m:], 1.0 / (settings.grid_size(q) - 1))
     w = np.concatenate([eta[:m], w * eta[m:].sum()])
     info: dict[str, object] = {"multiplicative_iterations": its, "rounds": 0}
-    for r in range(settings.rounds):
+    precise = False
+    for r in range(settings.rounds + 1):
         info["rounds"] = r + 1
-        pts, w = refine(problem, fixed, pts, w / w.sum())
-        pts, w = merge(problem, pts, w)
-        pts, w = refine(problem, fixed, pts, w)
+        pts, w = refine(problem, fixed, pts, w / w.sum(), precise=precise)
+        n_before = pts.shape[0]
+        pts, w = merge(problem, pts, w, rel_dist=DUPLICATE_REL)
+        if pts.shape[0] < n_before:  # re-polish only when points were merged or dropped
+            pts, w = refine(problem, fixed, pts, w, precise=precise)
         st = final_state(problem, fixed, pts, w)
         top = _certificate(problem, st, fixed, settings, np.vstack([problem.forced, pts]))
-        if top[0] <= level(problem, st, fixed) * (1.0 + settings.tol):
+        bound = level(problem, st, fixed) * (1.0 + settings.tol)
+        if top.value <= bound:
+            info["certificate"] = top  # reused by assemble (same state, same support)
             break
-        pts = np.vstack([pts, top[1]])
-        w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), [NEW_POINT_WEIGHT]])
+        new = _violators(top, bound, pts, problem.space.width)
+        if not precise and (new is None or top.value <= bound * (1.0 + ROUGH_TOL)):
+            precise = True  # the support looks complete: from now on refine to full accuracy
+            continue
+        new = top.point[None] if new is None else new
+        pts = np.vstack([pts, new])
+        w = np.concatenate([w * (1.0 - NEW_POINT_WEIGHT), np.full(len(new), NEW_POINT_WEIGHT / len(new))])
     return pts, w, st, info
 
 
@@ -203,17 +222,28 @@ def discrete(problem: Problem, settings: Settings) -> tuple[Array, Array, State,
     return X[keep], w / w.sum(), state(problem, tuple(F[:, np.r_[:m, keep]] for F in parts), w / w.sum(), fixed), info
 
 
-def _certificate(
-    problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings, support: Array
-) -> tuple[float, Array]:
+def _violators(top: Maximum, bound: float, pts: Array, width: Array) -> Array | None:
+    """Points (k, q) to add: every local maximum of the sensitivity above ``bound`` (one factor;
+    at most ``EXCHANGE_ADD``, each away from the support and each other); None when every
+    violation lies at the support (the weights/points are not yet accurate enough)."""
+    if top.peaks is None or top.peak_values is None:
+        return top.point[None]
+    out: list[Array] = []
+    for x, v in zip(top.peaks, top.peak_values):
+        near = [np.abs(x - p).max() < 1e-3 * width.max() for p in [*pts, *out]]
+        if v > bound and not any(near) and len(out) < EXCHANGE_ADD:
+            out.append(x)
+    return np.array(out) if out else None
+
+
+def _certificate(problem: Problem, st: State, fixed: tuple[Array, ...], settings: Settings, support: Array) -> Maximum:
     smooth = all(c.model.has_derivative for c in problem.components)
     fn = partial(certificate_sensitivity, problem, st.evals)
     grad = partial(certificate_gradient, problem, st.evals) if smooth else None
     draws = sum(c.alphas.size for c in problem.components)
     n = settings.cert_size(problem.space.dim)
     n = n if draws <= CHEAP_CERTIFICATE_DRAWS or settings.cert_grid else min(n, CAPPED_CERTIFICATE_GRID)
-    top = maximise(fn, grad, problem.space, n_grid=n, extra=support)
-    return top.value, top.point
+    return maximise(fn, grad, problem.space, n_grid=n, extra=support)
 
 
 def _scaled(scale: float, fn: Callable[[Array], Array], X: Array) -> Array:
@@ -244,7 +274,9 @@ def assemble(
     allpts = np.vstack([problem.forced, pts]) if pts.shape[0] != w.size else pts
     total = (1.0 - problem.fixed_mass) * w
     total[:m] += mw
-    value, where = _certificate(problem, st, fixed, settings, allpts)
+    cached = info.pop("certificate", None)
+    top = cached if isinstance(cached, Maximum) else _certificate(problem, st, fixed, settings, allpts)
+    value, where = top.value, top.point
     nu = level(problem, st, fixed)
     fsum = float(certificate_sensitivity(problem, st.evals, problem.forced).sum()) if m else 0.0
     eff = 1.0 / (mw * fsum + (1.0 - problem.fixed_mass) * value)

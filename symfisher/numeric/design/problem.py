@@ -81,8 +81,25 @@ class State:
 
 
 def factors(problem: Problem, X: Array) -> tuple[Array, ...]:
-    """Factors ``F`` (``I = FᵀF``) of every component's model at ``X`` (N, q); each (S, N, r, p)."""
-    return tuple(c.model.factors_at(X) for c in problem.components)
+    """Factors ``F`` (``I = FᵀF``) of every component's model at ``X`` (N, q); each (S, N, r, p).
+
+    Components sharing one model object (compound criteria) share one array.
+    """
+    done: dict[int, Array] = {}
+    for c in problem.components:
+        if id(c.model) not in done:
+            done[id(c.model)] = c.model.factors_at(X)
+    return tuple(done[id(c.model)] for c in problem.components)
+
+
+def _weighted_gradients(problem: Problem, evals: tuple[Evaluation, ...]) -> list[tuple[PointInfo, Array]]:
+    """``Σ_c (α_cs / b_cs) G_cs`` (S, p, p) per distinct model, so each model is evaluated once."""
+    out: dict[int, tuple[PointInfo, Array]] = {}
+    for comp, ev in zip(problem.components, evals):
+        G = (comp.alphas / ev.bound)[:, None, None] * ev.grad
+        key = id(comp.model)
+        out[key] = (comp.model, out[key][1] + G) if key in out else (comp.model, G)
+    return list(out.values())
 
 
 def moment(F: Array, w: Array) -> Array:
@@ -106,17 +123,27 @@ def state(problem: Problem, parts: tuple[Array, ...], eta: Array, fixed: tuple[A
     ``min_weight`` each and the free part carries ``1 - m_tot``.
     """
     free = 1.0 - problem.fixed_mass
-    phi, evals, dt, bounds = 0.0, [], np.zeros(parts[0].shape[1]), []
+    phi, evals, bounds = 0.0, [], []
+    moments: dict[int, Array] = {}
     for i, (comp, F) in enumerate(zip(problem.components, parts)):
-        M = free * moment(F, eta)
-        if fixed is not None and fixed[i].shape[1]:
-            M = M + moment(fixed[i], np.full(fixed[i].shape[1], problem.min_weight))
-        ev = comp.criterion.evaluate(M)
+        if id(F) not in moments:  # components sharing a model share F (see factors) and M
+            M = free * moment(F, eta)
+            if fixed is not None and fixed[i].shape[1]:
+                M = M + moment(fixed[i], np.full(fixed[i].shape[1], problem.min_weight))
+            moments[id(F)] = M
+        ev = comp.criterion.evaluate(moments[id(F)])
         evals.append(ev)
         phi += float(np.dot(comp.alphas, ev.phi)) if np.all(np.isfinite(ev.phi)) else -np.inf
         if np.isfinite(phi):
-            dt += np.dot(comp.alphas / ev.bound, quad_form(F, ev.grad))
             bounds.append(ev.bound)
+    dt = np.zeros(parts[0].shape[1])
+    if np.isfinite(phi):
+        grads: dict[int, tuple[Array, Array]] = {}
+        for comp, F, ev in zip(problem.components, parts, evals):
+            G = (comp.alphas / ev.bound)[:, None, None] * ev.grad
+            grads[id(F)] = (F, grads[id(F)][1] + G) if id(F) in grads else (F, G)
+        for F, G in grads.values():
+            dt += quad_form(F, G).sum(axis=0)
     allb = np.concatenate(bounds) if bounds else np.ones(1)
     scale = float(allb[0]) if np.allclose(allb, allb[0], rtol=1e-9) else 1.0
     return State(phi, tuple(evals), dt, scale)
@@ -125,15 +152,22 @@ def state(problem: Problem, parts: tuple[Array, ...], eta: Array, fixed: tuple[A
 def certificate_sensitivity(problem: Problem, evals: tuple[Evaluation, ...], X: Array) -> Array:
     """``d̃(X)`` for fixed criterion gradients ``evals`` at new points ``X`` (N, q); shape (N,)."""
     out = np.zeros(X.shape[0])
-    for comp, ev in zip(problem.components, evals):
-        out += np.dot(comp.alphas / ev.bound, quad_form(comp.model.factors_at(X), ev.grad))
+    for model, G in _weighted_gradients(problem, evals):
+        out += quad_form(model.factors_at(X), G).sum(axis=0)
     return out
 
 
 def certificate_gradient(problem: Problem, evals: tuple[Evaluation, ...], X: Array) -> Array:
-    """``∂d̃/∂x`` at ``X`` (N, q); shape (N, q). Needs every model's x-derivative."""
+    """``∂d̃/∂x`` at ``X`` (N, q); shape (N, q). Needs every model's x-derivative.
+
+    Rank-one models use ``∂ tr(G f fᵀ)/∂x = 2 (∂f/∂x)ᵀ G f`` (G symmetric) without forming ``∂I/∂x``.
+    """
     out = np.zeros(X.shape)
-    for comp, ev in zip(problem.components, evals):
-        dI = comp.model.dinfo_at(X)
-        out += np.einsum("s,snqij,sji->nq", comp.alphas / ev.bound, dI, ev.grad)
+    for model, G in _weighted_gradients(problem, evals):
+        if model.is_rank_one and model.dfeatures is not None:
+            f = model.features_at(X)
+            df = np.asarray(model.dfeatures(X), dtype=float).reshape(f.shape[0], X.shape[0], X.shape[1], -1)
+            out += 2.0 * np.einsum("snqi,sij,snj->nq", df, G, f)
+        else:
+            out += np.einsum("snqij,sji->nq", model.dinfo_at(X), G)
     return out

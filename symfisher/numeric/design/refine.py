@@ -25,6 +25,10 @@ from symfisher.numeric.design.problem import (
 
 Array = NDArray[np.float64]
 PENALTY = 1e30
+ROUGH_FTOL = 1e-9
+"""SLSQP's tolerance on the criterion when the refinement only has to find the support."""
+ROUGH_GTOL = 1e-7
+"""The stationarity polish's gradient tolerance then."""
 
 
 Objective = Callable[[Array], tuple[float, Array]]
@@ -53,11 +57,19 @@ def _objective(problem: Problem, fixed: tuple[Array, ...], forced: Array, k: int
 
 
 def refine(
-    problem: Problem, fixed: tuple[Array, ...], points: Array, eta: Array, *, ftol: float = 1e-16, max_iter: int = 400
+    problem: Problem,
+    fixed: tuple[Array, ...],
+    points: Array,
+    eta: Array,
+    *,
+    precise: bool = True,
+    max_iter: int = 400,
 ) -> tuple[Array, Array]:
     """Jointly optimise free support points ``points`` (k, q) and all weights ``eta``.
 
-    ``eta`` has the forced points' free weights first, then one per free point.
+    ``eta`` has the forced points' free weights first, then one per free point. ``precise``:
+    SLSQP to ``ftol = 1e-16`` and the stationarity conditions solved to gradient accuracy
+    (:func:`polish_stationary`); otherwise SLSQP to ``ROUGH_FTOL`` only (to find the support).
 
     Returns
     -------
@@ -78,10 +90,16 @@ def refine(
         }
     ]
     res = minimize(
-        fun, z0, jac=True, method="SLSQP", bounds=bounds, constraints=cons, options={"ftol": ftol, "maxiter": max_iter}
+        fun,
+        z0,
+        jac=True,
+        method="SLSQP",
+        bounds=bounds,
+        constraints=cons,
+        options={"ftol": 1e-16 if precise else ROUGH_FTOL, "maxiter": max_iter},
     )
     z = res.x if res.fun <= fun(z0)[0] else z0
-    z = polish_stationary(fun, z, k * q)
+    z = polish_stationary(fun, z, k * q, gtol=1e-13 if precise else ROUGH_GTOL)
     pts = lo + width * np.clip(z[: k * q], 0.0, 1.0).reshape(k, q)
     w = np.clip(z[k * q :], 0.0, None)
     return pts, w / w.sum()
@@ -126,7 +144,11 @@ def polish_stationary(fun: Objective, z: Array, nx: int, *, gtol: float = 1e-13)
     u0 = np.concatenate([z[free_x], w[rest]])
     f0 = red(u0)[0]
     res = minimize(red, u0, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": 200})
-    return unpack(res.x) if res.fun <= f0 else unpack(u0)
+    out = unpack(res.x) if res.fun <= f0 else unpack(u0)
+    snap = out[:nx]
+    snap[snap < 1e-7] = 0.0  # a point that moved to within 1e-7 of a bound sits on it
+    snap[snap > 1.0 - 1e-7] = 1.0
+    return out
 
 
 def merge(
