@@ -57,10 +57,10 @@ ACTIVE_MIN_WEIGHT = 1e-5
 NEW_POINT_WEIGHT = 0.05
 """Weight given to the points of maximal sensitivity added when the certificate fails."""
 ROUGH_TOL = 1e-5
+"""A roughly refined design whose certificate is within this of the bound is refined precisely."""
 DUPLICATE_REL = 1e-3
 """Free support points closer than this share of the width are merged (weights summed) and
 re-refined, so a returned continuous design has no two points closer than that."""
-"""A roughly refined design whose certificate is within this of the bound is refined precisely."""
 EXCHANGE_ADD = 5
 """Most violating candidates added per exchange round."""
 DROP_WEIGHT = 1e-12
