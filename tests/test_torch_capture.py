@@ -207,14 +207,28 @@ def test_dataloader_and_arrays_give_the_same_capture() -> None:
     assert np.array_equal(a.y, b.y)
 
 
-def test_public_capture_is_the_function_after_every_submodule_is_imported() -> None:
-    """``sf.torch.capture`` is ``capture_layers``; no submodule of the same name can shadow it."""
+def test_public_functions_survive_importing_every_submodule() -> None:
+    """``sf.torch.capture`` / ``sf.torch.laplace`` stay the functions: importing a submodule binds
+    its name on the package, so no public lazy name may equal a submodule's name (``capture`` and
+    ``laplace`` did, and the functions turned into modules once e.g. the docstring test imported them)."""
     import importlib
     import pkgutil
 
+    import symfisher
     import symfisher.torch as sft
     from symfisher.torch.api import capture_layers
+    from symfisher.torch.posterior import laplace
 
     for m in pkgutil.iter_modules(sft.__path__):
         importlib.import_module(f"symfisher.torch.{m.name}")
     assert sft.capture is capture_layers
+    assert sft.laplace is laplace
+    packages = ["symfisher"] + [
+        i.name for i in pkgutil.walk_packages(symfisher.__path__, prefix="symfisher.") if i.ispkg
+    ]
+    for name in packages:
+        pkg = importlib.import_module(name)
+        lazy = getattr(pkg, "_LAZY", {})
+        subs = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+        clash = {n for n in set(lazy) & subs if lazy[n] != (f"{name}.{n}", None)}
+        assert not clash, f"{name}: public names shadowed by submodules {sorted(clash)}"

@@ -34,8 +34,8 @@ from symfisher._runtime.lazy import lazy_attributes
 _LAZY: dict[str, tuple[str, str]] = {
     "kfac_errors": ("symfisher.torch.api", "kfac_errors"),
     "capture": ("symfisher.torch.api", "capture_layers"),
-    "laplace": ("symfisher.torch.laplace", "laplace"),
-    "TorchLaplace": ("symfisher.torch.laplace", "TorchLaplace"),
+    "laplace": ("symfisher.torch.posterior", "laplace"),
+    "TorchLaplace": ("symfisher.torch.posterior", "TorchLaplace"),
     "ErrorTable": ("symfisher.torch.errors_table", "ErrorTable"),
     "LayerError": ("symfisher.torch.errors_table", "LayerError"),
     "discover": ("symfisher.torch.layers", "discover"),

@@ -62,7 +62,7 @@ def kfac_errors(
     data : DataLoader or tuple ``(X, y)``
         Re-iterable: layers that do not fit the budget together take separate passes.
     likelihood : str, Family or likelihood object
-        See :func:`symfisher.torch.laplace.laplace`.
+        See :func:`symfisher.torch.posterior.laplace`.
     curvature : {"ggn", "empirical", "jacobian"}
     approx : {"expand", "reduce"}
         K-FAC variant for Conv2d layers.
