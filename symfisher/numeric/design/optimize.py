@@ -174,6 +174,9 @@ def continuous(problem: Problem, settings: Settings) -> tuple[Array, Array, Stat
         top = _certificate(problem, st, fixed, settings, np.vstack([problem.forced, pts]))
         bound = level(problem, st, fixed) * (1.0 + settings.tol)
         if top.value <= bound:
+            if not precise:  # certified after a rough refinement: refine to full accuracy, re-certify
+                precise = True
+                continue
             info["certificate"] = top  # reused by assemble (same state, same support)
             break
         new = _violators(top, bound, pts, problem.space.width)
