@@ -29,30 +29,19 @@ import numpy as np
 
 import symfisher as sf
 from symfisher.design.dosefinding import DoseModels
+from symfisher.testing import dosefinding
 
-DOSES = [0, 10, 25, 50, 100, 150]
-GUESSES: dict[str, Any] = {
-    "emax": 25,
-    "sigEmax": (25, 5),
-    "exponential": 85,
-    "logistic": (50, 10),
-    "betaMod": (0.33, 2.31),
-    "quadratic": -0.0035,
-    "linear": None,
-    "linlog": None,
-}
-R_GUESS = {
-    "emax": "25",
-    "sigEmax": "c(25, 5)",
-    "exponential": "85",
-    "logistic": "c(50, 10)",
-    "betaMod": "c(0.33, 2.31)",
-    "quadratic": "-0.0035",
-    "linear": "NULL",
-    "linlog": "NULL",
-}
-AVERAGED = [n for n in GUESSES if n != "quadratic"]
-DELTA = 0.5
+DOSES, GUESSES, DELTA = dosefinding.DOSES, dosefinding.GUESSES, dosefinding.DELTA
+AVERAGED = list(dosefinding.AVERAGED)
+
+
+def r_value(guess: Any) -> str:
+    """A guesstimate written in R: ``NULL``, a number, or ``c(a, b)``."""
+    if guess is None:
+        return "NULL"
+    if isinstance(guess, tuple):
+        return f"c({', '.join(f'{g:g}' for g in guess)})"
+    return f"{guess:g}"
 
 
 def rows() -> list[tuple[str, list[str], str]]:
@@ -70,13 +59,13 @@ def rows() -> list[tuple[str, list[str], str]]:
 def r_script(reps: int) -> str:
     lines = [
         "suppressMessages(library(DoseFinding))",
-        "doses <- c(0, 10, 25, 50, 100, 150)",
+        f"doses <- c({', '.join(f'{d:g}' for d in DOSES)})",
         "hr <- function(f, reps) { f(); k <- 20; t <- numeric(reps); for (i in 1:reps) {"
         " s <- Sys.time(); for (j in 1:k) f(); t[i] <- as.numeric(Sys.time() - s, units = 'secs') / k };"
         " median(t) }",
     ]
     for label, names, crit in rows():
-        args = ", ".join(f"{n} = {R_GUESS[n]}" for n in names)
+        args = ", ".join(f"{n} = {r_value(GUESSES[n])}" for n in names)
         lines.append(f"m <- Mods({args}, doses = doses, placEff = 0, maxEff = 1, addArgs = list(scal = 200, off = 1))")
         lines.append(
             f"f <- function() optDesign(m, probs = rep(1/{len(names)}, {len(names)}), doses = doses, "

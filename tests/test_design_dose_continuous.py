@@ -22,18 +22,10 @@ from symfisher.numeric.design.criteria import ACriterion, DCriterion, DsCriterio
 from symfisher.numeric.design.model import PointInfo
 from symfisher.numeric.design.newton import derivatives
 from symfisher.numeric.design.problem import Component, Problem, factors
+from symfisher.testing.dosefinding import AVERAGED as GUESSES
+from symfisher.testing.dosefinding import DELTA, DOSES
 
-DOSES = [0.0, 10.0, 25.0, 50.0, 100.0, 150.0]
-GUESSES = {
-    "emax": 25,
-    "sigEmax": (25, 5),
-    "exponential": 85,
-    "logistic": (50, 10),
-    "betaMod": (0.33, 2.31),
-    "linear": None,
-    "linlog": None,
-}
-DELTA, WIDTH = 0.5, 150.0
+WIDTH = 150.0
 x = sp.Symbol("x")
 e0, em, ed, h, dl, d1, d2 = sp.symbols("e0 em ed h dl d1 d2")
 # DoseFinding's mean functions (scal = 200, off = 1), written independently of symfisher's table

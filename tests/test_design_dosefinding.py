@@ -27,8 +27,9 @@ from symfisher.numeric.design.criteria import DCriterion, LCriterion
 from symfisher.numeric.design.model import PointInfo
 from symfisher.numeric.design.optimize import Settings, discrete
 from symfisher.numeric.design.problem import Component, Problem
+from symfisher.testing import dosefinding as dosefinding_oracle
 
-DOSES = np.array([0.0, 10.0, 25.0, 50.0, 100.0, 150.0])
+DOSES = np.array(dosefinding_oracle.DOSES)
 x = sp.Symbol("x")
 e0, em, ed, h, dl, d1, d2, b1, b2 = sp.symbols("e0 em ed h dl d1 d2 b1 b2")
 SCAL, OFF = 200.0, 1.0
@@ -303,22 +304,14 @@ R_AVERAGED = {
         6.00754772373,
     ),
 }
-GUESSES = {
-    "emax": 25,
-    "sigEmax": (25, 5),
-    "exponential": 85,
-    "logistic": (50, 10),
-    "betaMod": (0.33, 2.31),
-    "linear": None,
-    "linlog": None,
-}
+GUESSES = dosefinding_oracle.AVERAGED
 
 
 def test_dose_models_reproduce_mods_parameters() -> None:
     """R's Mods(..., placEff = 0, maxEff = 1) full parameter values (printed to 15 digits)."""
     import symfisher as sf
 
-    m = sf.dose_models(DOSES, scal=200, off=1, quadratic=-0.0035, **GUESSES)
+    m = sf.dose_models(DOSES, scal=200, off=1, **dosefinding_oracle.GUESSES)
     for name, theta in zip(m.names, m.thetas):
         assert np.allclose(theta, MODELS[name][2], rtol=1e-11, atol=1e-14), name
 

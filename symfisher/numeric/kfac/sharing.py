@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from symfisher.numeric.kfac.checks import ShapeError
+from symfisher.numeric.kfac.gradrows import power_sigma_sq
 from symfisher.numeric.kfac.report import relative_from_squares
 from symfisher.options import KfacApprox, option
 
@@ -182,19 +183,7 @@ def _nearest_sq(u: Array, g: Array, A: Array, rows: int, max_iter: int, rtol: fl
             for M3 in (M.reshape(-1, d_out, d_in) for M in _chunks(u, g, rows))
         )
 
-    Y = A / max(float(np.linalg.norm(A)), 1e-300)
-    X = apply_r(Y)
-    best = float(np.sum(X * X))
-    for _ in range(max_iter):
-        Y = apply_rt(X)
-        Y /= max(float(np.linalg.norm(Y)), 1e-300)
-        X = apply_r(Y)
-        new = float(np.sum(X * X))
-        done = abs(new - best) <= rtol * new
-        best = max(best, new)
-        if done:
-            break
-    return best
+    return power_sigma_sq(apply_r, apply_rt, A, max_iter, rtol)
 
 
 def _ekfac_sq(u: Array, g: Array, A: Array, G: Array, rows: int) -> float:
