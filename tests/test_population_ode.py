@@ -10,6 +10,7 @@ from scipy.linalg import expm
 
 import symfisher as sf
 from symfisher.population.ode import Dose, linear_response
+from symfisher.testing import warfarin
 
 ORAL_1CPT = [["-KA", 0], ["KA", "-CL/V"]]
 ORAL_2CPT = [["-KA", 0, 0], ["KA", "-CL/V - Q/V", "Q/V2"], [0, "Q/V", "-Q/V2"]]
@@ -59,26 +60,9 @@ def test_infusion_equals_numerical_integration() -> None:
 
 
 def test_population_fim_of_the_ode_form_equals_the_closed_form_model() -> None:
-    theta = {
-        "CL": 0.15,
-        "V": 8.0,
-        "KA": 1.0,
-        "F": 1.0,
-        "omega2_CL": 0.07,
-        "omega2_V": 0.02,
-        "omega2_KA": 0.6,
-        "sigma2_prop": 0.01,
-    }
-    design = {"times": [0.5, 1, 2, 6, 24, 36, 72, 120], "n": 32, "DOSE": 70}
-    ind = {"CL": "lognormal", "V": "lognormal", "KA": "lognormal", "F": "fixed"}
+    """The warfarin oracle's closed form vs the same model solved from its compartment ODEs."""
     sol = linear_response(ORAL_1CPT, "A2/V", [Dose("DOSE*F", 0)], compartments=["A1", "A2"])
-    ode = sf.PopulationModel(sol.expr, ind, covariates=["DOSE"], fixed=["F"])
-    closed = sf.PopulationModel(
-        "DOSE*F*KA/(V*(KA - CL/V))*(exp(-CL/V*t) - exp(-KA*t))",
-        ind,
-        covariates=["DOSE"],
-        fixed=["F"],
-    )
-    a = sf.population_fim(ode, design, theta).matrix
-    b = sf.population_fim(closed, design, theta).matrix
+    ode = sf.PopulationModel(sol.expr, dict(warfarin.INDIVIDUAL), covariates=["DOSE"], fixed=["F"])
+    a = sf.population_fim(ode, warfarin.DESIGN, warfarin.THETA).matrix
+    b = sf.population_fim(warfarin.model(), warfarin.DESIGN, warfarin.THETA).matrix
     assert np.allclose(a, b, rtol=1e-10, atol=0)
