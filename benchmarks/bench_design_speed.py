@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 import numpy as np
+from _threads import threading_line
 
 import symfisher as sf
 from symfisher.design.dosefinding import DoseModels
@@ -141,6 +142,7 @@ def main() -> None:
             f"| {label} | {ms:.1f} | {pts} | {res.max_sensitivity:.6g} / {res.sensitivity_bound:.6g} "
             f"| {res.certified} |"
         )
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}\n{threading_line()}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _threads import threading_line
 from scipy.optimize import minimize
 
 import symfisher as sf
@@ -181,6 +182,7 @@ def main() -> None:
         f"D-efficiency of the published schedule {runs[0].efficiency:.4f}; subjects ratio {runs[0].subjects_ratio:.3f}"
     )
     print(f"ELD: {ed.evaluations} information matrices in {ed.seconds:.2f} s; converged {ed.converged}")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}; {threading_line()}")
 
 
 if __name__ == "__main__":
